@@ -1,0 +1,148 @@
+"""The mail sender: takes due messages from the outbox and delivers them.
+
+With SMTP settings it sends through aiosmtplib, one connection per batch; without them (development)
+it writes each message as an .eml file under var/mail/, so every message stays readable. It runs as
+a background task of the web app by default and as `events-app worker` in the Procfile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+from pathlib import Path
+from typing import Any
+
+import aiosmtplib
+
+from events_app.domain import outbox
+from events_app.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+
+def build_message(row: dict[str, Any], attachments: list[dict[str, Any]], settings: Settings) -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"] = row["subject"]
+    message["From"] = settings.mail_from
+    message["To"] = formataddr((row["to_name"], row["to_address"])) if row["to_name"] else row["to_address"]
+    domain = settings.mail_from.rsplit("@", 1)[-1].strip("> ") or "localhost"
+    # The Message-ID is derived from the outbox row, so a retried delivery carries the same id.
+    message["Message-ID"] = make_msgid(idstring=str(row["uid"]).replace("-", ""), domain=domain)
+    message["Content-Language"] = row["language"]
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(row["text_body"])
+    if row["html_body"]:
+        message.add_alternative(row["html_body"], subtype="html")
+        html_part = message.get_payload()[-1]
+        for attachment in attachments:
+            if attachment["content_id"]:
+                maintype, subtype = attachment["content_type"].split("/", 1)
+                html_part.add_related(
+                    bytes(attachment["content"]), maintype=maintype, subtype=subtype,
+                    cid=f"<{attachment['content_id']}>", filename=attachment["filename"],
+                )
+    for attachment in attachments:
+        if not attachment["content_id"]:
+            maintype, subtype = attachment["content_type"].split("/", 1)
+            message.add_attachment(
+                bytes(attachment["content"]), maintype=maintype, subtype=subtype, filename=attachment["filename"]
+            )
+    return message
+
+
+class FileDelivery:
+    """Development delivery: each message becomes var/mail/<uid>.eml."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    async def __aenter__(self) -> FileDelivery:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+    async def send(self, message: EmailMessage, row: dict[str, Any]) -> None:
+        (self.folder / f"{row['uid']}.eml").write_bytes(bytes(message))
+
+
+class SMTPDelivery:
+    """One SMTP connection for a whole batch."""
+
+    def __init__(self, settings: Settings):
+        self.client = aiosmtplib.SMTP(
+            hostname=settings.smtp_host,
+            port=settings.smtp_port,
+            use_tls=settings.smtp_tls == "tls",
+            start_tls=True if settings.smtp_tls == "starttls" else False,
+            username=settings.smtp_username or None,
+            password=settings.smtp_password or None,
+            timeout=30,
+        )
+
+    async def __aenter__(self) -> SMTPDelivery:
+        await self.client.connect()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        try:
+            await self.client.quit()
+        except aiosmtplib.SMTPException:
+            self.client.close()
+
+    async def send(self, message: EmailMessage, row: dict[str, Any]) -> None:
+        await self.client.send_message(message)
+
+
+def delivery_for(settings: Settings):
+    if settings.smtp_host:
+        return SMTPDelivery(settings)
+    return FileDelivery(settings.var_dir / "mail")
+
+
+async def deliver_due(worker_id: str, settings: Settings | None = None, batch_size: int = 50) -> int:
+    """Deliver every message that is due now; return how many were delivered."""
+    settings = settings or get_settings()
+    delivered = 0
+    while batch := await outbox.claim_batch(worker_id, batch_size):
+        try:
+            async with delivery_for(settings) as delivery:
+                for position, row in enumerate(batch):
+                    message = build_message(row, await outbox.attachments_of(row["id"]), settings)
+                    try:
+                        await delivery.send(message, row)
+                    except aiosmtplib.SMTPRecipientsRefused as error:
+                        await outbox.mark_attempt_failed(row, worker_id, str(error), permanent=True)
+                        continue
+                    except aiosmtplib.SMTPResponseException as error:
+                        # 5xx is a permanent refusal of this message; 4xx is worth another try.
+                        await outbox.mark_attempt_failed(row, worker_id, str(error), permanent=error.code >= 500)
+                        continue
+                    await outbox.mark_sent(row["id"], worker_id, message["Message-ID"])
+                    delivered += 1
+        except (OSError, aiosmtplib.SMTPException) as error:
+            # The connection failed: every message of the batch not yet marked goes back for a retry.
+            log.warning("mail delivery failed: %s", error)
+            for row in batch:
+                await outbox.mark_attempt_failed(row, worker_id, f"{type(error).__name__}: {error}")
+            break
+    return delivered
+
+
+async def run_sender(stop: asyncio.Event, settings: Settings | None = None) -> None:
+    """Deliver due mail every few seconds until `stop` is set."""
+    settings = settings or get_settings()
+    worker_id = outbox.new_worker_id()
+    log.info("mail sender %s started", worker_id)
+    while not stop.is_set():
+        try:
+            await deliver_due(worker_id, settings)
+        except Exception:  # noqa: BLE001 - the loop must survive a database hiccup
+            log.exception("mail sender round failed")
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=settings.mail_poll_seconds)
+        except TimeoutError:
+            pass

@@ -1,0 +1,197 @@
+"""The mail outbox: messages are written here in the transaction of the change that causes them.
+
+`enqueue` renders a mail template in the recipient's language and stores the result. The sender
+(`mail_delivery`) claims rows with one conditional UPDATE, so several senders never take the same
+message, and records the outcome of each attempt.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from events_app.domain.tables import OutboxAttachment, OutboxMessage, OutboxStatus
+from events_app.domain.transactions import is_sqlite, utcnow
+from events_app.i18n import normalise_language, use_language
+from events_app.settings import get_settings
+from events_app.templating import environment
+
+MAX_ATTEMPTS = 8
+# A claim older than this is taken to belong to a sender that died mid-batch.
+STALE_CLAIM = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str
+    content: bytes
+    content_id: str = ""  # set for an inline image shown in the HTML part as cid:<content_id>
+
+
+def render(template: str, context: dict[str, Any], language: str) -> tuple[str, str, str]:
+    """Render templates/mail/<template>.html: its blocks `subject`, `text` and `html`.
+
+    The HTML part is wrapped in the shared mail layout.
+    """
+    env = environment()
+    base_context = {"base_url": get_settings().base_url, "language": language, **context}
+    with use_language(language):
+        tmpl = env.get_template(f"mail/{template}.html")
+        ctx = tmpl.new_context(base_context)
+        subject = "".join(tmpl.blocks["subject"](ctx)).strip()
+        text = "".join(tmpl.blocks["text"](ctx)).strip() + "\n"
+        body = "".join(tmpl.blocks["html"](ctx))
+        html = env.get_template("mail/_layout.html").render(**base_context, subject=subject, body=body)
+    return " ".join(subject.split()), text, html
+
+
+async def enqueue(
+    *,
+    to_address: str,
+    to_name: str = "",
+    language: str,
+    template: str,
+    context: dict[str, Any],
+    kind: str = "",
+    attachments: list[Attachment] | None = None,
+) -> int:
+    """Render and store one message; call it inside the transaction of the change it reports."""
+    language = normalise_language(language)
+    subject, text, html = render(template, context, language)
+    row = OutboxMessage(
+        kind=kind or template,
+        to_address=to_address,
+        to_name=to_name,
+        language=language,
+        subject=subject[:300],
+        text_body=text,
+        html_body=html,
+    )
+    await row.save()
+    if attachments:
+        await OutboxAttachment.insert(
+            *[
+                OutboxAttachment(
+                    message=row.id,
+                    filename=a.filename,
+                    content_type=a.content_type,
+                    content=a.content,
+                    content_id=a.content_id,
+                )
+                for a in attachments
+            ]
+        )
+    return row.id
+
+
+def new_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{os.urandom(3).hex()}"
+
+
+async def claim_batch(worker_id: str, limit: int = 50) -> list[dict[str, Any]]:
+    """Atomically take up to `limit` due messages for this sender and return them.
+
+    The WHERE on status is re-checked by the UPDATE itself, so two senders racing for the same
+    rows cannot both win; on PostgreSQL SKIP LOCKED lets them take different rows instead of
+    waiting for each other.
+    """
+    now = utcnow()
+    stale = now - STALE_CLAIM
+    skip_locked = "" if is_sqlite() else "FOR UPDATE SKIP LOCKED"
+    sql = f"""
+        UPDATE outbox_message
+        SET status = 'sending', claimed_by = {{}}, claimed_at = {{}}, attempts = attempts + 1
+        WHERE id IN (
+            SELECT id FROM outbox_message
+            WHERE (status = 'pending' AND next_attempt_at <= {{}})
+               OR (status = 'sending' AND claimed_at < {{}})
+            ORDER BY id
+            LIMIT {int(limit)}
+            {skip_locked}
+        )
+        AND ((status = 'pending' AND next_attempt_at <= {{}}) OR (status = 'sending' AND claimed_at < {{}}))
+        RETURNING id
+    """
+    rows = await OutboxMessage.raw(sql, worker_id, now, now, stale, now, stale)
+    ids = sorted(row["id"] for row in rows)
+    if not ids:
+        return []
+    return await OutboxMessage.select().where(
+        OutboxMessage.id.is_in(ids) & (OutboxMessage.claimed_by == worker_id)
+    ).order_by(OutboxMessage.id)
+
+
+async def attachments_of(message_id: int) -> list[dict[str, Any]]:
+    return await OutboxAttachment.select().where(OutboxAttachment.message == message_id).order_by(OutboxAttachment.id)
+
+
+async def mark_sent(message_id: int, worker_id: str, smtp_message_id: str) -> None:
+    await OutboxMessage.update(
+        {
+            OutboxMessage.status: OutboxStatus.sent,
+            OutboxMessage.sent_at: utcnow(),
+            OutboxMessage.message_id: smtp_message_id,
+            OutboxMessage.last_error: "",
+        }
+    ).where((OutboxMessage.id == message_id) & (OutboxMessage.claimed_by == worker_id))
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Exponential backoff: 30 s, 1 min, 2 min, ... capped at one hour."""
+    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
+
+
+async def mark_attempt_failed(message: dict[str, Any], worker_id: str, error: str, *, permanent: bool = False) -> None:
+    """Schedule a retry with backoff, or give up after MAX_ATTEMPTS or on a permanent refusal."""
+    give_up = permanent or message["attempts"] >= MAX_ATTEMPTS
+    await OutboxMessage.update(
+        {
+            OutboxMessage.status: OutboxStatus.failed if give_up else OutboxStatus.pending,
+            OutboxMessage.next_attempt_at: utcnow() + retry_delay(message["attempts"]),
+            OutboxMessage.last_error: error[:2000],
+            OutboxMessage.claimed_by: "",
+        }
+    ).where(
+        (OutboxMessage.id == message["id"])
+        & (OutboxMessage.claimed_by == worker_id)
+        & (OutboxMessage.status == OutboxStatus.sending)
+    )
+
+
+async def retry_now(message_uid: str) -> None:
+    """Put a failed message back in the queue (an admin's action after fixing the cause)."""
+    await OutboxMessage.update(
+        {OutboxMessage.status: OutboxStatus.pending, OutboxMessage.next_attempt_at: utcnow(), OutboxMessage.attempts: 0}
+    ).where((OutboxMessage.uid == message_uid) & (OutboxMessage.status == OutboxStatus.failed))
+
+
+async def list_messages(*, status: str = "", limit: int = 200) -> list[dict[str, Any]]:
+    select = OutboxMessage.select(
+        OutboxMessage.uid,
+        OutboxMessage.created_at,
+        OutboxMessage.kind,
+        OutboxMessage.to_address,
+        OutboxMessage.subject,
+        OutboxMessage.status,
+        OutboxMessage.attempts,
+        OutboxMessage.sent_at,
+        OutboxMessage.last_error,
+    ).order_by(OutboxMessage.id, ascending=False).limit(limit)
+    if status:
+        select = select.where(OutboxMessage.status == status)
+    return await select
+
+
+async def counts_by_status() -> dict[str, int]:
+    rows = await OutboxMessage.raw("SELECT status, COUNT(*) AS n FROM outbox_message GROUP BY status")
+    return {row["status"]: row["n"] for row in rows}
+
+
+async def get_message(message_uid: str) -> dict[str, Any] | None:
+    return await OutboxMessage.select().where(OutboxMessage.uid == message_uid).first()
+
+

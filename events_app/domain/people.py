@@ -1,0 +1,315 @@
+"""People: council members, invited actors and the public, and how they sign in.
+
+People have no password: they sign in through a single-use link mailed to them, valid 15 minutes.
+Organisers manage the council's members here (add, edit, deactivate, import from CSV).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from events_app.domain import audit, email_tokens, outbox, rate_limits
+from events_app.domain.audit import Actor
+from events_app.domain.email_tokens import Purpose
+from events_app.domain.errors import DomainError, NotFound, ValidationFailed
+from events_app.domain.tables import Organisation, Person, Side
+from events_app.domain.transactions import atomic, utcnow
+from events_app.domain.validation import normalise_email, required_text
+from events_app.i18n import N_, normalise_language
+
+SIGN_IN_LINK_LIMIT = (5, timedelta(minutes=15))  # links per address and, times four, per IP
+IMPORT_COLUMNS = ["name", "email", "organisation", "side", "title", "term_start", "term_end"]
+
+
+@dataclass
+class MemberInput:
+    """What an organiser types (or a CSV row holds) for one member, before it is checked."""
+
+    name: str = ""
+    email: str = ""
+    organisation: str = ""  # an organisation code from the seed data
+    side: str = ""
+    title: str = ""
+    term_start: str = ""
+    term_end: str = ""
+
+
+@dataclass
+class CleanMember:
+    name: str
+    email: str
+    organisation_id: int
+    side: str
+    title: str
+    term_start: date | None
+    term_end: date | None
+
+
+def _parse_date(value: str, field_name: str) -> date | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise DomainError(N_("Enter a date as YYYY-MM-DD."), field=field_name) from None
+
+
+async def organisations_by_code() -> dict[str, dict[str, Any]]:
+    rows = await Organisation.select().order_by(Organisation.id)
+    return {row["code"]: row for row in rows}
+
+
+async def clean_member(data: MemberInput, organisations: dict[str, dict[str, Any]]) -> CleanMember:
+    """Check every field; raise ValidationFailed with all the field errors at once."""
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    checks = {
+        "name": lambda: required_text(data.name, field="name"),
+        "email": lambda: normalise_email(data.email),
+        "title": lambda: data.title.strip()[:200],
+        "term_start": lambda: _parse_date(data.term_start, "term_start"),
+        "term_end": lambda: _parse_date(data.term_end, "term_end"),
+    }
+    for name, check in checks.items():
+        try:
+            values[name] = check()
+        except DomainError as error:
+            errors[name] = error.message
+    organisation = organisations.get((data.organisation or "").strip().lower())
+    if organisation is None:
+        errors["organisation"] = N_("Choose the member's municipality or organisation.")
+    if data.side not in {s.value for s in Side}:
+        errors["side"] = N_("Choose majority or opposition.")
+    if values.get("term_start") and values.get("term_end") and values["term_end"] < values["term_start"]:
+        errors["term_end"] = N_("The term cannot end before it starts.")
+    if errors:
+        raise ValidationFailed(errors)
+    return CleanMember(
+        name=values["name"], email=values["email"], organisation_id=organisation["id"], side=data.side,
+        title=values["title"], term_start=values["term_start"], term_end=values["term_end"],
+    )
+
+
+def _member_columns(member: CleanMember) -> dict[Any, Any]:
+    return {
+        Person.name: member.name,
+        Person.email: member.email,
+        Person.organisation: member.organisation_id,
+        Person.side: member.side,
+        Person.title: member.title,
+        Person.term_start: member.term_start,
+        Person.term_end: member.term_end,
+        Person.is_member: True,
+    }
+
+
+async def _save_member(member: CleanMember, actor: Actor, *, uid: str | None = None) -> str:
+    """Insert or update inside the caller's transaction; returns the person's uid."""
+    existing = await Person.select(Person.id, Person.uid).where(Person.email == member.email).first()
+    if uid is None:
+        if existing is not None:
+            person_uid = str(existing["uid"])
+            await Person.update({**_member_columns(member), Person.active: True, Person.updated_at: utcnow()}).where(
+                Person.id == existing["id"]
+            )
+            action = "member.updated"
+        else:
+            person = Person(**{column._meta.name: value for column, value in _member_columns(member).items()})
+            await person.save()
+            person_uid = str(person.uid)
+            action = "member.created"
+    else:
+        if existing is not None and str(existing["uid"]) != uid:
+            raise ValidationFailed({"email": N_("Someone else already has that email address.")})
+        await Person.update({**_member_columns(member), Person.updated_at: utcnow()}).where(Person.uid == uid)
+        person_uid = uid
+        action = "member.updated"
+    await audit.record(action, actor, object_type="person", object_id=person_uid, summary=f"{member.name} <{member.email}>")
+    return person_uid
+
+
+async def create_member(data: MemberInput, actor: Actor) -> str:
+    member = await clean_member(data, await organisations_by_code())
+    async with atomic():
+        if await Person.exists().where((Person.email == member.email) & (Person.is_member == True)):  # noqa: E712
+            raise ValidationFailed({"email": N_("There is already a member with that email address.")})
+        return await _save_member(member, actor)
+
+
+async def update_member(uid: str, data: MemberInput, actor: Actor) -> None:
+    member = await clean_member(data, await organisations_by_code())
+    async with atomic():
+        await get_person(uid)
+        await _save_member(member, actor, uid=uid)
+
+
+async def set_member_active(uid: str, active: bool, actor: Actor) -> None:
+    async with atomic():
+        person = await get_person(uid)
+        await Person.update(
+            {Person.active: active, Person.session_epoch: Person.session_epoch + 1, Person.updated_at: utcnow()}
+        ).where(Person.id == person["id"])
+        await audit.record("member.activated" if active else "member.deactivated", actor,
+                           object_type="person", object_id=uid, summary=person["name"])
+
+
+async def get_person(uid: str) -> dict[str, Any]:
+    try:
+        person = await Person.select(*Person.all_columns(), Person.organisation.code.as_alias("organisation_code")).where(
+            Person.uid == uid
+        ).first()
+    except ValueError:  # not a UUID at all
+        person = None
+    if person is None:
+        raise NotFound()
+    return person
+
+
+async def list_members(*, query: str = "", organisation: str = "", include_inactive: bool = False) -> list[dict[str, Any]]:
+    select = Person.select(
+        Person.uid, Person.name, Person.email, Person.title, Person.side, Person.active, Person.term_start,
+        Person.term_end, Person.organisation.code.as_alias("organisation_code"),
+        Person.organisation.name_sv.as_alias("organisation_sv"), Person.organisation.name_en.as_alias("organisation_en"),
+    ).where(Person.is_member == True).order_by(Person.organisation.id).order_by(Person.name)  # noqa: E712
+    if not include_inactive:
+        select = select.where(Person.active == True)  # noqa: E712
+    if query:
+        like = f"%{query.strip()}%"
+        select = select.where(Person.name.ilike(like) | Person.email.ilike(like))
+    if organisation:
+        select = select.where(Person.organisation.code == organisation)
+    return await select
+
+
+# --- CSV import -------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportRow:
+    line: int
+    data: MemberInput
+    errors: dict[str, str] = field(default_factory=dict)
+    clean: CleanMember | None = None
+
+
+@dataclass
+class ImportPreview:
+    rows: list[ImportRow]
+    missing_columns: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.missing_columns and bool(self.rows) and all(not row.errors for row in self.rows)
+
+
+def decode_csv(raw: bytes) -> str:
+    for encoding in ("utf-8-sig", "cp1252"):  # Excel in Sweden often saves CSV as Windows-1252
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise DomainError(N_("The file could not be read as text (CSV)."), field="file")
+
+
+async def preview_import(raw: bytes) -> ImportPreview:
+    """Check every row of a members CSV without writing anything."""
+    text = decode_csv(raw)
+    try:
+        dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else "", delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    header = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
+    missing = [name for name in ("name", "email", "organisation", "side") if name not in header]
+    if missing:
+        return ImportPreview(rows=[], missing_columns=missing)
+    reader.fieldnames = header
+    organisations = await organisations_by_code()
+    rows: list[ImportRow] = []
+    seen: dict[str, int] = {}
+    for line, record in enumerate(reader, start=2):
+        data = MemberInput(**{name: (record.get(name) or "").strip() for name in IMPORT_COLUMNS})
+        row = ImportRow(line=line, data=data)
+        try:
+            row.clean = await clean_member(data, organisations)
+        except ValidationFailed as error:
+            row.errors = error.errors
+        if row.clean is not None:
+            if row.clean.email in seen:
+                row.errors = {"email": N_("The same email address is on an earlier row.")}
+                row.clean = None
+            else:
+                seen[row.clean.email] = line
+        rows.append(row)
+    return ImportPreview(rows=rows, missing_columns=[])
+
+
+async def import_members(raw: bytes, actor: Actor) -> int:
+    """Import every row, or nothing when any row is wrong; returns the number of members saved."""
+    preview = await preview_import(raw)
+    if not preview.ok:
+        raise DomainError(N_("The file has errors; nothing was imported."), field="file")
+    async with atomic():
+        for row in preview.rows:
+            assert row.clean is not None
+            await _save_member(row.clean, actor)
+        await audit.record("member.imported", actor, object_type="person", summary=f"{len(preview.rows)} rows")
+    return len(preview.rows)
+
+
+# --- Signing in with an emailed link ---------------------------------------------------------
+
+
+async def request_sign_in_link(email: str, *, ip: str, language: str) -> None:
+    """Mail a sign-in link if the address belongs to an active person; say nothing either way."""
+    count, window = SIGN_IN_LINK_LIMIT
+    try:
+        address = normalise_email(email)
+    except DomainError:
+        address = (email or "").strip().lower()
+    await rate_limits.check_and_count([f"sign-in-link:addr:{rate_limits.address_key(address)}"], limit=count, window=window)
+    await rate_limits.check_and_count([f"sign-in-link:ip:{ip}"], limit=count * 4, window=window)
+    person = await Person.select().where((Person.email == address) & (Person.active == True)).first()  # noqa: E712
+    if person is None:
+        return
+    async with atomic():
+        token = await email_tokens.issue(Purpose.person_sign_in, person_id=person["id"])
+        await outbox.enqueue(
+            to_address=person["email"], to_name=person["name"], language=person["language"] or language,
+            template="sign_in_link", context={"name": person["name"], "token": token},
+        )
+
+
+async def sign_in_link_is_usable(token: str) -> bool:
+    return await email_tokens.is_usable(Purpose.person_sign_in, token)
+
+
+async def sign_in_with_link(token: str, *, ip: str) -> dict[str, Any]:
+    """Use the link once; returns the person, or raises when the link is used, expired or unknown."""
+    async with atomic():
+        used = await email_tokens.consume(Purpose.person_sign_in, token)
+        person = None
+        if used is not None:
+            person = await Person.select().where((Person.id == used["person"]) & (Person.active == True)).first()  # noqa: E712
+        if person is None:
+            raise DomainError(N_("This link has expired or has already been used. Ask for a new one."), code="link_expired")
+        await audit.record("person.signed_in", Actor(person["name"], person_id=person["id"], ip=ip),
+                           object_type="person", object_id=person["uid"])
+    return person
+
+
+async def get_active(person_id: int, epoch: int) -> dict[str, Any] | None:
+    return await Person.select(
+        Person.id, Person.uid, Person.name, Person.email, Person.is_member, Person.side, Person.title, Person.language,
+        Person.organisation.name_sv.as_alias("organisation_sv"), Person.organisation.name_en.as_alias("organisation_en"),
+        Person.term_start, Person.term_end,
+    ).where((Person.id == person_id) & (Person.session_epoch == epoch) & (Person.active == True)).first()  # noqa: E712
+
+
+async def set_language(person_id: int, language: str) -> None:
+    await Person.update({Person.language: normalise_language(language)}).where(Person.id == person_id)

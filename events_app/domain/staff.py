@@ -1,0 +1,178 @@
+"""Staff accounts: the secretariat's organisers, check-in staff and admins.
+
+Staff sign in with email and password. Roles nest: an admin may do what an organiser may, an
+organiser what check-in staff may.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from events_app.domain import audit, email_tokens, outbox, rate_limits
+from events_app.domain.audit import Actor
+from events_app.domain.email_tokens import Purpose
+from events_app.domain.errors import DomainError, NotFound
+from events_app.domain.passwords import check_strength, hash_password, verify_password
+from events_app.domain.tables import Role, StaffAccount
+from events_app.domain.transactions import atomic, utcnow
+from events_app.domain.validation import normalise_email, required_text
+from events_app.i18n import N_, normalise_language
+
+ROLE_RANK = {Role.checkin.value: 1, Role.organiser.value: 2, Role.admin.value: 3}
+SIGN_IN_LIMIT = (10, timedelta(minutes=15))  # attempts per address and per IP
+
+
+def has_role(role: str, needed: Role) -> bool:
+    return ROLE_RANK.get(role, 0) >= ROLE_RANK[needed.value]
+
+
+def parse_role(value: str) -> Role:
+    try:
+        return Role(value)
+    except ValueError:
+        raise DomainError(N_("Choose a role."), field="role") from None
+
+
+async def create_staff(*, email: str, name: str, role: str, password: str, actor: Actor, language: str = "sv") -> dict[str, Any]:
+    email = normalise_email(email)
+    name = required_text(name, field="name")
+    role_value = parse_role(role)
+    check_strength(password, email=email, name=name)
+    async with atomic():
+        if await StaffAccount.exists().where(StaffAccount.email == email):
+            raise DomainError(N_("There is already a staff account with that email address."), field="email")
+        account = StaffAccount(
+            email=email, name=name, role=role_value, password_hash=hash_password(password),
+            language=normalise_language(language),
+        )
+        await account.save()
+        await audit.record("staff.created", actor, object_type="staff", object_id=account.uid,
+                           summary=f"{name} <{email}> ({role_value.value})")
+    return account.to_dict()
+
+
+async def authenticate(email: str, password: str, *, ip: str) -> dict[str, Any] | None:
+    """The active account these credentials open, or None; rate-limited per address and per IP."""
+    await rate_limits.check_and_count(
+        [f"staff-sign-in:addr:{rate_limits.address_key(email)}", f"staff-sign-in:ip:{ip}"],
+        limit=SIGN_IN_LIMIT[0], window=SIGN_IN_LIMIT[1],
+    )
+    account = await StaffAccount.select().where(StaffAccount.email == email.strip().lower()).first()
+    if not verify_password(account["password_hash"] if account else None, password) or not account["active"]:
+        return None
+    async with atomic():
+        await StaffAccount.update({StaffAccount.last_login_at: utcnow()}).where(StaffAccount.id == account["id"])
+        await audit.record("staff.signed_in", Actor(account["name"], staff_id=account["id"], ip=ip),
+                           object_type="staff", object_id=account["uid"])
+    return account
+
+
+async def get_active(staff_id: int, epoch: int) -> dict[str, Any] | None:
+    """The signed-in account behind a session cookie, if it is still valid."""
+    return await StaffAccount.select(
+        StaffAccount.id, StaffAccount.uid, StaffAccount.name, StaffAccount.email, StaffAccount.role,
+        StaffAccount.language,
+    ).where(
+        (StaffAccount.id == staff_id) & (StaffAccount.session_epoch == epoch) & (StaffAccount.active == True)  # noqa: E712
+    ).first()
+
+
+async def session_epoch(staff_id: int) -> int:
+    row = await StaffAccount.select(StaffAccount.session_epoch).where(StaffAccount.id == staff_id).first()
+    return row["session_epoch"] if row else -1
+
+
+async def request_password_reset(email: str, *, ip: str, language: str) -> None:
+    """Mail a reset link if the address belongs to an active account; say nothing either way."""
+    await rate_limits.check_and_count(
+        [f"password-reset:addr:{rate_limits.address_key(email)}", f"password-reset:ip:{ip}"],
+        limit=5, window=timedelta(hours=1),
+    )
+    account = await StaffAccount.select().where(
+        (StaffAccount.email == email.strip().lower()) & (StaffAccount.active == True)  # noqa: E712
+    ).first()
+    if account is None:
+        return
+    async with atomic():
+        token = await email_tokens.issue(Purpose.password_reset, staff_id=account["id"])
+        await outbox.enqueue(
+            to_address=account["email"], to_name=account["name"], language=account["language"] or language,
+            template="password_reset", context={"name": account["name"], "token": token},
+        )
+        await audit.record("staff.password_reset_requested", Actor(account["name"], staff_id=account["id"], ip=ip),
+                           object_type="staff", object_id=account["uid"])
+
+
+async def reset_password(token: str, password: str, *, ip: str) -> None:
+    if not await email_tokens.is_usable(Purpose.password_reset, token):
+        raise DomainError(N_("This link has expired or has already been used. Ask for a new one."), code="link_expired")
+    async with atomic():
+        used = await email_tokens.consume(Purpose.password_reset, token)
+        if used is None:
+            raise DomainError(N_("This link has expired or has already been used. Ask for a new one."), code="link_expired")
+        account = await StaffAccount.select().where(StaffAccount.id == used["staff"]).first()
+        check_strength(password, email=account["email"], name=account["name"])
+        await StaffAccount.update(
+            {StaffAccount.password_hash: hash_password(password), StaffAccount.session_epoch: StaffAccount.session_epoch + 1}
+        ).where(StaffAccount.id == account["id"])
+        await audit.record("staff.password_reset", Actor(account["name"], staff_id=account["id"], ip=ip),
+                           object_type="staff", object_id=account["uid"])
+
+
+async def change_password(staff_id: int, current: str, new: str, *, actor: Actor) -> int:
+    """Change one's own password; returns the new session epoch (other sessions are signed out)."""
+    account = await StaffAccount.select().where(StaffAccount.id == staff_id).first()
+    if account is None:
+        raise NotFound()
+    if not verify_password(account["password_hash"], current):
+        raise DomainError(N_("The current password is wrong."), field="current_password")
+    check_strength(new, email=account["email"], name=account["name"])
+    async with atomic():
+        await StaffAccount.update(
+            {StaffAccount.password_hash: hash_password(new), StaffAccount.session_epoch: StaffAccount.session_epoch + 1}
+        ).where(StaffAccount.id == staff_id)
+        await audit.record("staff.password_changed", actor, object_type="staff", object_id=account["uid"])
+    return account["session_epoch"] + 1
+
+
+async def list_staff() -> list[dict[str, Any]]:
+    return await StaffAccount.select(
+        StaffAccount.uid, StaffAccount.name, StaffAccount.email, StaffAccount.role, StaffAccount.active,
+        StaffAccount.last_login_at,
+    ).order_by(StaffAccount.name)
+
+
+async def get_by_uid(uid: str) -> dict[str, Any]:
+    account = await StaffAccount.select().where(StaffAccount.uid == uid).first()
+    if account is None:
+        raise NotFound()
+    return account
+
+
+async def update_staff(uid: str, *, name: str, role: str, active: bool, actor: Actor) -> None:
+    """An admin changes someone's name, role or whether the account may sign in."""
+    name = required_text(name, field="name")
+    role_value = parse_role(role)
+    async with atomic():
+        account = await get_by_uid(uid)
+        if account["id"] == actor.staff_id and (role_value != Role.admin or not active):
+            raise DomainError(N_("You cannot remove your own admin role or deactivate yourself."), field="role")
+        changes: dict[Any, Any] = {StaffAccount.name: name, StaffAccount.role: role_value, StaffAccount.active: active}
+        if role_value.value != account["role"] or active != account["active"]:
+            # A changed role or a deactivation takes effect at once, in every open session.
+            changes[StaffAccount.session_epoch] = StaffAccount.session_epoch + 1
+        await StaffAccount.update(changes).where(StaffAccount.id == account["id"])
+        if role_value.value != account["role"]:
+            await audit.record("staff.role_changed", actor, object_type="staff", object_id=uid,
+                               summary=f"{account['email']}: {account['role']} -> {role_value.value}")
+        if active != account["active"]:
+            await audit.record("staff.activated" if active else "staff.deactivated", actor,
+                               object_type="staff", object_id=uid, summary=account["email"])
+        if name != account["name"]:
+            await audit.record("staff.renamed", actor, object_type="staff", object_id=uid,
+                               summary=f"{account['name']} -> {name}")
+
+
+async def set_language(staff_id: int, language: str) -> None:
+    await StaffAccount.update({StaffAccount.language: normalise_language(language)}).where(StaffAccount.id == staff_id)

@@ -1,0 +1,173 @@
+"""The database tables. Migrations in piccolo_migrations/ are the only way these change.
+
+Times are stored as UTC (`Timestamptz`) and shown in Europe/Stockholm. Rows that appear in URLs get
+a random `uid`, so that no page leaks sequential ids.
+"""
+
+from __future__ import annotations
+
+import uuid
+from enum import Enum
+
+from piccolo.columns import (
+    JSON,
+    UUID,
+    Boolean,
+    Bytea,
+    Date,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+
+class OrganisationKind(str, Enum):
+    municipality = "municipality"
+    region = "region"
+    county_board = "county_board"
+    federation = "federation"
+    other = "other"
+
+
+class Side(str, Enum):
+    """A council member's political side in their municipality or the region."""
+
+    majority = "majority"
+    opposition = "opposition"
+
+
+class Role(str, Enum):
+    """Staff roles, each including the ones below it: admin > organiser > checkin."""
+
+    admin = "admin"
+    organiser = "organiser"
+    checkin = "checkin"
+
+
+class Organisation(Table):
+    code = Varchar(length=50, unique=True)
+    name_sv = Varchar(length=200)
+    name_en = Varchar(length=200)
+    kind = Varchar(length=20, choices=OrganisationKind, default=OrganisationKind.other)
+
+
+class Theme(Table):
+    slug = Varchar(length=80, unique=True)
+    name_sv = Varchar(length=200)
+    name_en = Varchar(length=200)
+    source = Varchar(length=300, default="")
+
+
+class Person(Table):
+    """Anyone who takes part: council members, invited actors and the public.
+
+    Members have `is_member` set, an organisation and a side. People sign in with an emailed link.
+    """
+
+    uid = UUID(default=uuid.uuid4, unique=True)
+    name = Varchar(length=200)
+    email = Varchar(length=254, unique=True)
+    organisation = ForeignKey(references=Organisation, null=True, on_delete=OnDelete.set_null)
+    title = Varchar(length=200, default="")
+    is_member = Boolean(default=False)
+    side = Varchar(length=20, default="")  # a Side value, or "" for non-members
+    term_start = Date(null=True, default=None)
+    term_end = Date(null=True, default=None)
+    active = Boolean(default=True)
+    language = Varchar(length=5, default="sv")
+    # Raised to invalidate every signed-in cookie of this person at once.
+    session_epoch = Integer(default=0)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class StaffAccount(Table):
+    uid = UUID(default=uuid.uuid4, unique=True)
+    email = Varchar(length=254, unique=True)
+    name = Varchar(length=200)
+    role = Varchar(length=20, choices=Role, default=Role.organiser)
+    password_hash = Varchar(length=255)
+    active = Boolean(default=True)
+    language = Varchar(length=5, default="sv")
+    # Raised on a password change or deactivation: every existing cookie stops working.
+    session_epoch = Integer(default=0)
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_login_at = Timestamptz(null=True, default=None)
+
+
+class EmailToken(Table):
+    """A single-use secret sent by mail: a member's sign-in link or a staff password reset.
+
+    Only a hash of the secret is stored, so a copy of the database holds no working links.
+    """
+
+    token_hash = Varchar(length=64, unique=True)
+    purpose = Varchar(length=30)
+    person = ForeignKey(references=Person, null=True, on_delete=OnDelete.cascade)
+    staff = ForeignKey(references=StaffAccount, null=True, on_delete=OnDelete.cascade)
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class RateLimitHit(Table):
+    """One attempt counted against a limit; kept in the database so all workers share the count."""
+
+    bucket = Varchar(length=300, index=True)
+    created_at = Timestamptz(default=TimestamptzNow(), index=True)
+
+
+class AuditEntry(Table):
+    created_at = Timestamptz(default=TimestamptzNow(), index=True)
+    actor = Varchar(length=300, default="")
+    actor_staff = ForeignKey(references=StaffAccount, null=True, on_delete=OnDelete.set_null)
+    actor_person = ForeignKey(references=Person, null=True, on_delete=OnDelete.set_null)
+    action = Varchar(length=80, index=True)
+    object_type = Varchar(length=80, default="")
+    object_id = Varchar(length=80, default="")
+    summary = Text(default="")
+    details = JSON(default={})
+    ip = Varchar(length=64, default="")
+
+
+class OutboxStatus(str, Enum):
+    pending = "pending"
+    sending = "sending"
+    sent = "sent"
+    failed = "failed"
+
+
+class OutboxMessage(Table):
+    """A mail waiting to be sent, written in the same transaction as the change that causes it."""
+
+    uid = UUID(default=uuid.uuid4, unique=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    kind = Varchar(length=60, default="")
+    to_address = Varchar(length=254)
+    to_name = Varchar(length=200, default="")
+    language = Varchar(length=5, default="sv")
+    subject = Varchar(length=300)
+    text_body = Text()
+    html_body = Text(default="")
+    status = Varchar(length=10, choices=OutboxStatus, default=OutboxStatus.pending, index=True)
+    attempts = Integer(default=0)
+    next_attempt_at = Timestamptz(default=TimestamptzNow(), index=True)
+    claimed_by = Varchar(length=100, default="")
+    claimed_at = Timestamptz(null=True, default=None)
+    sent_at = Timestamptz(null=True, default=None)
+    last_error = Text(default="")
+    message_id = Varchar(length=300, default="")
+
+
+class OutboxAttachment(Table):
+    message = ForeignKey(references=OutboxMessage, on_delete=OnDelete.cascade)
+    filename = Varchar(length=200)
+    content_type = Varchar(length=100)
+    content = Bytea()
+    # Set for an inline image referred to from the HTML part as cid:<content_id>.
+    content_id = Varchar(length=100, default="")

@@ -1,0 +1,131 @@
+"""Every setting, read from the environment in one place.
+
+Each field below is documented in the README. Outside development mode a missing SECRET_KEY or
+BASE_URL stops start-up: a production site must not sign cookies with a made-up key nor write links
+to the wrong host into mails.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+TIME_ZONE = "Europe/Stockholm"
+LANGUAGES = ("sv", "en")
+
+
+class SettingsError(SystemExit):
+    """A setting is missing or malformed; the message is one line for the operator."""
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    secret_key: str
+    base_url: str
+    smtp_host: str
+    smtp_port: int
+    smtp_username: str
+    smtp_password: str
+    smtp_tls: str
+    mail_from: str
+    default_language: str
+    media_dir: Path
+    var_dir: Path
+    dev: bool
+    mail_sender_in_web: bool
+    mail_poll_seconds: float
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def sqlite_path(self) -> str:
+        return self.database_url.removeprefix("sqlite:///")
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.base_url.startswith("https://")
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        dev = _flag(env.get("DEV"))
+        var_dir = Path(env.get("VAR_DIR") or PROJECT_ROOT / "var")
+
+        database_url = env.get("DATABASE_URL") or f"sqlite:///{var_dir / 'events.sqlite'}"
+        if not database_url.startswith(("sqlite:///", "postgresql://", "postgres://")):
+            raise SettingsError("DATABASE_URL must start with sqlite:/// or postgresql://")
+
+        secret_key = env.get("SECRET_KEY", "")
+        base_url = env.get("BASE_URL", "").rstrip("/")
+        if not dev:
+            if not secret_key:
+                raise SettingsError("SECRET_KEY is not set (set it, or DEV=1 for development)")
+            if not base_url:
+                raise SettingsError("BASE_URL is not set (set it, or DEV=1 for development)")
+        if not secret_key:
+            secret_key = _development_secret(var_dir)
+        if len(secret_key) < 16:
+            raise SettingsError("SECRET_KEY must be at least 16 characters long")
+        base_url = base_url or "http://127.0.0.1:8000"
+
+        smtp_tls = (env.get("SMTP_TLS") or "none").lower()
+        if smtp_tls not in {"none", "starttls", "tls"}:
+            raise SettingsError("SMTP_TLS must be one of: none, starttls, tls")
+        try:
+            smtp_port = int(env.get("SMTP_PORT") or {"tls": 465, "starttls": 587}.get(smtp_tls, 25))
+        except ValueError:
+            raise SettingsError("SMTP_PORT must be a number") from None
+
+        default_language = env.get("DEFAULT_LANGUAGE") or "sv"
+        if default_language not in LANGUAGES:
+            raise SettingsError(f"DEFAULT_LANGUAGE must be one of: {', '.join(LANGUAGES)}")
+
+        return cls(
+            database_url=database_url,
+            secret_key=secret_key,
+            base_url=base_url,
+            smtp_host=env.get("SMTP_HOST", ""),
+            smtp_port=smtp_port,
+            smtp_username=env.get("SMTP_USERNAME", ""),
+            smtp_password=env.get("SMTP_PASSWORD", ""),
+            smtp_tls=smtp_tls,
+            mail_from=env.get("MAIL_FROM") or "Hållbarhetsrådet i Västernorrland <noreply@localhost>",
+            default_language=default_language,
+            media_dir=Path(env.get("MEDIA_DIR") or var_dir / "media"),
+            var_dir=var_dir,
+            dev=dev,
+            mail_sender_in_web=not _flag(env.get("MAIL_SENDER_SEPARATE")),
+            mail_poll_seconds=float(env.get("MAIL_POLL_SECONDS") or 2.0),
+        )
+
+
+def _development_secret(var_dir: Path) -> str:
+    """A random key kept in var/ so that development cookies survive restarts and worker processes."""
+    path = var_dir / "dev_secret_key"
+    if not path.exists():
+        var_dir.mkdir(parents=True, exist_ok=True)
+        candidate = var_dir / f"dev_secret_key.{os.getpid()}"
+        candidate.write_text(secrets.token_urlsafe(32))
+        try:  # link, not rename: the first of several starting workers wins and all share its key
+            os.link(candidate, path)
+        except FileExistsError:
+            pass
+        finally:
+            candidate.unlink()
+    return path.read_text().strip()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings.from_env()

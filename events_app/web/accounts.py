@@ -1,0 +1,105 @@
+"""Signing in and out: staff with a password, people with an emailed single-use link."""
+
+from __future__ import annotations
+
+from litestar.params import FromPath, FromQuery
+from litestar import Controller, Request, Response, get, post
+from litestar.response import Redirect, Template
+
+from events_app import i18n
+from events_app.domain import people, staff
+from events_app.domain.errors import DomainError
+from events_app.domain.validation import normalise_email
+from events_app.i18n import N_
+from events_app.web.auth import client_ip, safe_next, sign_in_person, sign_in_staff, sign_out
+from events_app.web.forms import form_page, read_form
+from litestar.plugins.flash import flash
+
+
+class AccountsController(Controller):
+    path = "/"
+
+    @get("/login", name="login")
+    async def login_form(self, next: FromQuery[str] = "") -> Template:
+        return form_page("public/login.html", values={"next": safe_next(next, "")})
+
+    @post("/login", name="login_submit")
+    async def login(self, request: Request) -> Response:
+        form = await read_form(request, "email", "password", "next")
+        values = {"email": form["email"], "next": safe_next(form["next"], "")}
+        if not form["email"].strip() or not form["password"]:
+            return form_page("public/login.html", values=values,
+                             error=DomainError(N_("Enter your email address and password."), field="email"))
+        account = await staff.authenticate(form["email"], form["password"], ip=client_ip(request))
+        if account is None:
+            return form_page("public/login.html", values=values,
+                             error=DomainError(N_("The email address or the password is wrong."), field="email"))
+        sign_in_staff(request, account)
+        return Redirect(safe_next(form["next"], "/staff"))
+
+    @post("/logout", name="logout")
+    async def logout(self, request: Request) -> Response:
+        sign_out(request)
+        flash(request, i18n.gettext("You are signed out."), "info")
+        return Redirect("/")
+
+    @get("/login/link", name="login_link")
+    async def link_form(self, next: FromQuery[str] = "") -> Template:
+        return form_page("public/login_link.html", values={"next": safe_next(next, "")})
+
+    @post("/login/link", name="login_link_submit")
+    async def request_link(self, request: Request) -> Response:
+        form = await read_form(request, "email")
+        try:
+            normalise_email(form["email"])
+        except DomainError as error:
+            return form_page("public/login_link.html", values=form, error=error)
+        await people.request_sign_in_link(form["email"], ip=client_ip(request), language=i18n.current_language())
+        return Template("public/login_link_sent.html")
+
+    @get("/login/link/{token:str}", name="login_link_open")
+    async def link_landing(self, token: FromPath[str]) -> Template:
+        # Opening the link only shows a button: mail scanners that fetch links must not use it up.
+        usable = await people.sign_in_link_is_usable(token)
+        return Template("public/login_link_open.html", context={"token": token, "usable": usable},
+                        status_code=200 if usable else 410)
+
+    @post("/login/link/{token:str}", name="login_link_use")
+    async def use_link(self, request: Request, token: FromPath[str]) -> Response:
+        try:
+            person = await people.sign_in_with_link(token, ip=client_ip(request))
+        except DomainError:
+            return Template("public/login_link_open.html", context={"token": token, "usable": False}, status_code=410)
+        sign_in_person(request, person)
+        return Redirect("/my")
+
+    @get("/password/forgot", name="password_forgot")
+    async def forgot_form(self) -> Template:
+        return form_page("public/password_forgot.html")
+
+    @post("/password/forgot", name="password_forgot_submit")
+    async def forgot(self, request: Request) -> Response:
+        form = await read_form(request, "email")
+        try:
+            normalise_email(form["email"])
+        except DomainError as error:
+            return form_page("public/password_forgot.html", values=form, error=error)
+        await staff.request_password_reset(form["email"], ip=client_ip(request), language=i18n.current_language())
+        return Template("public/password_reset_sent.html")
+
+    @get("/password/reset/{token:str}", name="password_reset")
+    async def reset_form(self, token: FromPath[str]) -> Template:
+        return form_page("public/password_reset.html", token=token)
+
+    @post("/password/reset/{token:str}", name="password_reset_submit")
+    async def reset(self, request: Request, token: FromPath[str]) -> Response:
+        form = await read_form(request, "password", "password_again")
+        if form["password"] != form["password_again"]:
+            return form_page("public/password_reset.html", token=token,
+                             error=DomainError(N_("The two passwords are not the same."), field="password_again"))
+        try:
+            await staff.reset_password(token, form["password"], ip=client_ip(request))
+        except DomainError as error:
+            return form_page("public/password_reset.html", token=token, error=error)
+        flash(request, i18n.gettext("Your password is changed. Sign in with the new one."), "success")
+        return Redirect("/login")

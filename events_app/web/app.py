@@ -1,0 +1,90 @@
+"""The application factory: middleware, templates, sessions, CSRF, the mail sender and the routes."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from pathlib import Path
+
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.logging.config import LoggingConfig
+from litestar.middleware.session.client_side import CookieBackendConfig
+from litestar.plugins.flash import FlashConfig, FlashPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from events_app.domain import mail_delivery
+from events_app.domain.transactions import engine
+from events_app.settings import Settings, get_settings
+from events_app.templating import environment
+from events_app.web.accounts import AccountsController
+from events_app.web.admin import AuditController, OutboxController, StaffAdminController
+from events_app.web.context import RequestContextMiddleware
+from events_app.web.errors import EXCEPTION_HANDLERS
+from events_app.web.organiser import MemberImportController, MembersController
+from events_app.web.participant import ParticipantController
+from events_app.web.public import PublicController
+from events_app.web.staff_home import StaffHomeController
+
+STATIC_DIR = Path(__file__).parent / "static"
+log = logging.getLogger("events_app")
+
+
+def _lifespan(settings: Settings):
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        db = engine()
+        uses_pool = not settings.is_sqlite  # SQLite has no pool; Piccolo only logs that it is unsupported
+        if uses_pool:
+            await db.start_connection_pool(min_size=1, max_size=10)
+        stop = asyncio.Event()
+        sender = asyncio.create_task(mail_delivery.run_sender(stop, settings)) if settings.mail_sender_in_web else None
+        try:
+            yield
+        finally:
+            stop.set()
+            if sender is not None:
+                with suppress(asyncio.CancelledError):
+                    await asyncio.wait_for(sender, timeout=10)
+            if uses_pool:
+                await db.close_connection_pool()
+
+    return lifespan
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or get_settings()
+    # The session cookie is encrypted with AES-GCM under a key derived from SECRET_KEY.
+    session_key = hashlib.sha256(b"session:" + settings.secret_key.encode()).digest()
+    session_config = CookieBackendConfig(
+        secret=session_key, key="session", max_age=7 * 24 * 3600, httponly=True, samesite="lax",
+        secure=settings.secure_cookies,
+    )
+    template_config = TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment()))
+    return Litestar(
+        route_handlers=[
+            PublicController, AccountsController, ParticipantController, StaffHomeController,
+            MembersController, MemberImportController, StaffAdminController, AuditController, OutboxController,
+            create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
+        ],
+        middleware=[session_config.middleware, RequestContextMiddleware()],
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key, cookie_name="csrftoken", cookie_secure=settings.secure_cookies,
+            cookie_httponly=True, cookie_samesite="lax", exclude=["/api/"],
+        ),
+        template_config=template_config,
+        plugins=[FlashPlugin(FlashConfig(template_config=template_config))],
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=[_lifespan(settings)],
+        logging_config=LoggingConfig(
+            root={"level": "INFO", "handlers": ["queue_listener"]},
+            log_exceptions="never",  # our handler logs server errors once, with the request id
+        ),
+        debug=False,
+        openapi_config=None,
+    )

@@ -1,0 +1,52 @@
+"""Per-request context: a request id, the visitor's language and the signed-in identity.
+
+Runs after the session middleware, so the session cookie is already decoded.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from litestar.connection import ASGIConnection
+from litestar.datastructures import MutableScopeHeaders
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from events_app import i18n
+from events_app.settings import get_settings
+from events_app.web.auth import load_identity
+
+LANGUAGE_COOKIE = "lang"
+
+
+def language_of(connection: ASGIConnection) -> str:
+    chosen = connection.cookies.get(LANGUAGE_COOKIE)
+    if chosen:
+        return i18n.normalise_language(chosen, get_settings().default_language)
+    return get_settings().default_language
+
+
+class RequestContextMiddleware(ASGIMiddleware):
+    exclude_path_pattern = ("^/static/",)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        if scope["type"] != "http":
+            await next_app(scope, receive, send)
+            return
+        connection: ASGIConnection = ASGIConnection(scope, receive=receive, send=send)
+        request_id = uuid.uuid4().hex[:12]
+        connection.state.request_id = request_id
+        i18n.set_language(language_of(connection))
+        await load_identity(connection)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableScopeHeaders.from_message(message)
+                headers["X-Request-ID"] = request_id
+                headers["X-Content-Type-Options"] = "nosniff"
+                headers["Referrer-Policy"] = "same-origin"
+                if "X-Frame-Options" not in headers:
+                    headers["X-Frame-Options"] = "DENY"
+            await send(message)
+
+        await next_app(scope, receive, send_with_headers)

@@ -1,0 +1,119 @@
+"""The secretariat's back office. For now: the council's members (list, add, edit, import)."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+from typing import Annotated
+
+from litestar.params import FromPath, FromQuery
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.plugins.flash import flash
+from litestar.response import Redirect, Template
+
+from events_app import i18n
+from events_app.domain import people
+from events_app.domain.errors import DomainError
+from events_app.domain.people import MemberInput
+from events_app.domain.tables import Organisation, Role
+from events_app.web.auth import actor_of, requires_role
+from events_app.web.forms import form_page, read_form
+
+MEMBER_FIELDS = [f.name for f in fields(MemberInput)]
+MAX_IMPORT_BYTES = 2 * 1024 * 1024
+
+
+async def _organisations() -> list[dict]:
+    return await Organisation.select().order_by(Organisation.id)
+
+
+class MembersController(Controller):
+    path = "/organiser/members"
+    guards = [requires_role(Role.organiser)]
+
+    @get("/", name="members")
+    async def list(self, q: FromQuery[str] = "", organisation: FromQuery[str] = "", inactive: FromQuery[bool] = False) -> Template:
+        members = await people.list_members(query=q, organisation=organisation, include_inactive=inactive)
+        return Template("organiser/members.html", context={
+            "members": members, "organisations": await _organisations(),
+            "filters": {"q": q, "organisation": organisation, "inactive": inactive},
+        })
+
+    @get("/new", name="member_new")
+    async def new_form(self) -> Template:
+        return form_page("organiser/member_form.html", organisations=await _organisations(), member=None)
+
+    @post("/new", name="member_create")
+    async def create(self, request: Request) -> Response:
+        values = await read_form(request, *MEMBER_FIELDS)
+        try:
+            await people.create_member(MemberInput(**values), actor_of(request))
+        except DomainError as error:
+            return form_page("organiser/member_form.html", values=values, error=error,
+                             organisations=await _organisations(), member=None)
+        flash(request, i18n.gettext("The member %(name)s was added.", name=values["name"]), "success")
+        return Redirect("/organiser/members")
+
+    @get("/{uid:str}", name="member_edit")
+    async def edit_form(self, uid: FromPath[str]) -> Template:
+        member = await people.get_person(uid)
+        values = {name: member.get(name) or "" for name in MEMBER_FIELDS}
+        values["organisation"] = member["organisation_code"] or ""
+        values = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in values.items()}
+        return form_page("organiser/member_form.html", values=values, organisations=await _organisations(), member=member)
+
+    @post("/{uid:str}", name="member_update")
+    async def update(self, request: Request, uid: FromPath[str]) -> Response:
+        member = await people.get_person(uid)
+        values = await read_form(request, *MEMBER_FIELDS)
+        try:
+            await people.update_member(uid, MemberInput(**values), actor_of(request))
+        except DomainError as error:
+            return form_page("organiser/member_form.html", values=values, error=error,
+                             organisations=await _organisations(), member=member)
+        flash(request, i18n.gettext("The changes were saved."), "success")
+        return Redirect("/organiser/members")
+
+    @post("/{uid:str}/active", name="member_set_active")
+    async def set_active(self, request: Request, uid: FromPath[str]) -> Response:
+        form = await read_form(request, "active")
+        active = form["active"] == "1"
+        await people.set_member_active(uid, active, actor_of(request))
+        flash(request, i18n.gettext("The member was reactivated.") if active else i18n.gettext("The member was deactivated."), "success")
+        return Redirect("/organiser/members")
+
+
+class MemberImportController(Controller):
+    path = "/organiser/members-import"
+    guards = [requires_role(Role.organiser)]
+
+    @get("/", name="member_import")
+    async def form(self) -> Template:
+        return form_page("organiser/member_import.html", preview=None)
+
+    @post("/", name="member_import_submit")
+    async def upload(
+        self, request: Request, data: Annotated[dict, Body(media_type=RequestEncodingType.MULTI_PART)]
+    ) -> Response:
+        """First post: the file is checked and previewed. Second post (confirm): the checked text is imported."""
+        try:
+            if data.get("confirm") == "1":
+                count = await people.import_members(str(data.get("content") or "").encode(), actor_of(request))
+                flash(request, i18n.gettext("%(count)s members were imported.", count=count), "success")
+                return Redirect("/organiser/members")
+            upload = data.get("file")
+            if not isinstance(upload, UploadFile) or not upload.filename:
+                raise DomainError(i18n.N_("Choose a CSV file."), field="file")
+            raw = await upload.read(MAX_IMPORT_BYTES + 1)
+            if len(raw) > MAX_IMPORT_BYTES:
+                raise DomainError(i18n.N_("The file is too large (at most 2 MB)."), field="file")
+            preview = await people.preview_import(raw)
+        except DomainError as error:
+            return form_page("organiser/member_import.html", preview=None, error=error)
+        return Template("organiser/member_import.html", context={
+            "preview": preview, "values": {}, "errors": {},
+            "content": people.decode_csv(raw) if preview.ok else "",
+        }, status_code=200 if preview.ok else 400)

@@ -1,0 +1,45 @@
+"""Pages for everyone: the front page, the privacy notice, the language switch and /healthz."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import Cookie
+from litestar.response import Redirect, Template
+
+from events_app import i18n
+from events_app.domain import health, people, staff
+from events_app.domain.tables import Theme
+from events_app.web.auth import safe_next
+from events_app.web.context import LANGUAGE_COOKIE
+from events_app.web.forms import read_form
+
+
+class PublicController(Controller):
+    path = "/"
+
+    @get("/", name="home")
+    async def home(self) -> Template:
+        themes = await Theme.select().order_by(Theme.id)
+        return Template("public/home.html", context={"themes": themes})
+
+    @get("/privacy", name="privacy")
+    async def privacy(self) -> Template:
+        return Template("public/privacy.html")
+
+    @post("/language", name="set_language")
+    async def set_language(self, request: Request) -> Response:
+        form = await read_form(request, "language", "next")
+        language = i18n.normalise_language(form["language"])
+        if request.state.get("staff"):
+            await staff.set_language(request.state.staff["id"], language)
+        if request.state.get("person"):
+            await people.set_language(request.state.person["id"], language)
+        return Redirect(
+            safe_next(form["next"]),
+            cookies=[Cookie(key=LANGUAGE_COOKIE, value=language, max_age=365 * 24 * 3600, samesite="lax", httponly=True)],
+        )
+
+    @get("/healthz", name="healthz", cache=False)
+    async def healthz(self) -> Response:
+        ok = await health.database_ok()
+        return Response({"status": "ok" if ok else "unavailable", "database": ok}, status_code=200 if ok else 503)

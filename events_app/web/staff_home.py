@@ -1,0 +1,42 @@
+"""What every staff role shares: the start page of the back office and one's own password."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, Response, get, post
+from litestar.plugins.flash import flash
+from litestar.response import Redirect, Template
+
+from events_app import i18n
+from events_app.domain import staff
+from events_app.domain.errors import DomainError
+from events_app.domain.tables import Role
+from events_app.i18n import N_
+from events_app.web.auth import actor_of, refresh_staff_epoch, requires_role
+from events_app.web.forms import form_page, read_form
+
+
+class StaffHomeController(Controller):
+    path = "/staff"
+    guards = [requires_role(Role.checkin)]
+
+    @get("/", name="staff_home")
+    async def home(self, request: Request) -> Template:
+        return Template("staff/home.html", context={"account": request.state.staff})
+
+    @get("/password", name="staff_password")
+    async def password_form(self) -> Template:
+        return form_page("staff/password.html")
+
+    @post("/password", name="staff_password_submit")
+    async def change_password(self, request: Request) -> Response:
+        form = await read_form(request, "current_password", "password", "password_again")
+        try:
+            if form["password"] != form["password_again"]:
+                raise DomainError(N_("The two passwords are not the same."), field="password_again")
+            epoch = await staff.change_password(request.state.staff["id"], form["current_password"], form["password"],
+                                                actor=actor_of(request))
+        except DomainError as error:
+            return form_page("staff/password.html", error=error)
+        refresh_staff_epoch(request, epoch)  # stay signed in here; other sessions are signed out
+        flash(request, i18n.gettext("Your password is changed."), "success")
+        return Redirect("/staff")
