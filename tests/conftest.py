@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import os
 import re
 import shutil
@@ -89,13 +90,18 @@ def settings():
     return get_settings()
 
 
-@pytest.fixture
-async def app():
+@pytest.fixture(scope="session")
+def _application():
+    """Building the app takes a while; one instance serves every test, started and stopped per test."""
     from events_app.web.app import create_app
 
-    application = create_app()
-    async with LifespanManager(application):
-        yield application
+    return create_app()
+
+
+@pytest.fixture
+async def app(_application):
+    async with LifespanManager(_application):
+        yield _application
 
 
 class Client(httpx.AsyncClient):
@@ -126,16 +132,27 @@ async def client(app) -> AsyncIterator[Client]:
 DEMO_PASSWORD = "Klimatdag-i-Sundsvall-27"
 
 
+@functools.lru_cache(maxsize=1)
+def _demo_password_hash() -> str:
+    from events_app.domain.passwords import hash_password
+
+    return hash_password(DEMO_PASSWORD)
+
+
 @pytest.fixture
 async def staff_accounts() -> dict[str, dict]:
-    """One active account per role: {'admin': {...}, 'organiser': {...}, 'checkin': {...}}."""
-    from events_app.domain import staff
-    from events_app.domain.audit import Actor
+    """One active account per role: {'admin': {...}, 'organiser': {...}, 'checkin': {...}}.
+
+    The rows are inserted with one argon2 hash computed once per run: hashing is deliberately slow,
+    and creating accounts through the service is tested on its own.
+    """
+    from events_app.domain.tables import StaffAccount
 
     accounts = {}
     for role, name in (("admin", "Ada Admin"), ("organiser", "Olle Organisatör"), ("checkin", "Karin Incheckare")):
-        accounts[role] = await staff.create_staff(email=f"{role}@test.se", name=name, role=role,
-                                                  password=DEMO_PASSWORD, actor=Actor.system("test"))
+        account = StaffAccount(email=f"{role}@test.se", name=name, role=role, password_hash=_demo_password_hash())
+        await account.save()
+        accounts[role] = account.to_dict()
     return accounts
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from events_app.i18n import gettext
+from events_app.i18n import N_, gettext
 
 
 class DomainError(Exception):
@@ -24,21 +24,24 @@ class DomainError(Exception):
 
 
 class NotFound(DomainError):
-    def __init__(self, message: str = "Not found.", **kwargs: object):
+    def __init__(self, message: str = N_("Not found."), **kwargs: object):
         super().__init__(message, code="not_found", **kwargs)  # type: ignore[arg-type]
 
 
 class RateLimited(DomainError):
     def __init__(self) -> None:
-        super().__init__("Too many attempts. Please wait a few minutes and try again.", code="rate_limited")
+        super().__init__(N_("Too many attempts. Please wait a few minutes and try again."), code="rate_limited")
 
 
 class ValidationFailed(DomainError):
-    """Several field errors at once: {field: English message id}."""
+    """Several field errors at once: {field: DomainError, or an English message id}."""
 
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("Please correct the marked fields.", code="validation_error")
-        self.errors = errors
+    def __init__(self, errors: dict[str, DomainError | str]):
+        super().__init__(N_("Please correct the marked fields."), code="validation_error")
+        self.errors = {
+            name: error if isinstance(error, DomainError) else DomainError(error, field=name)
+            for name, error in errors.items()
+        }
 
     def translated_errors(self) -> dict[str, str]:
-        return {field: gettext(message) for field, message in self.errors.items()}
+        return {field: error.translated() for field, error in self.errors.items()}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.utils import formataddr
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +28,9 @@ def build_message(row: dict[str, Any], attachments: list[dict[str, Any]], settin
     message["From"] = settings.mail_from
     message["To"] = formataddr((row["to_name"], row["to_address"])) if row["to_name"] else row["to_address"]
     domain = settings.mail_from.rsplit("@", 1)[-1].strip("> ") or "localhost"
-    # The Message-ID is derived from the outbox row, so a retried delivery carries the same id.
-    message["Message-ID"] = make_msgid(idstring=str(row["uid"]).replace("-", ""), domain=domain)
-    message["Content-Language"] = row["language"]
+    # The Message-ID is derived from the outbox row alone, so a retried delivery carries the same id
+    # (make_msgid would add the time and a random number, giving every attempt a new one).
+    message["Message-ID"] = f"<{str(row['uid']).replace('-', '')}@{domain}>"
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(row["text_body"])
     if row["html_body"]:
@@ -42,6 +42,7 @@ def build_message(row: dict[str, Any], attachments: list[dict[str, Any]], settin
                 html_part.add_related(
                     bytes(attachment["content"]), maintype=maintype, subtype=subtype,
                     cid=f"<{attachment['content_id']}>", filename=attachment["filename"],
+                    disposition="inline",  # with a filename alone it would be marked as an attachment
                 )
     for attachment in attachments:
         if not attachment["content_id"]:
@@ -49,6 +50,9 @@ def build_message(row: dict[str, Any], attachments: list[dict[str, Any]], settin
             message.add_attachment(
                 bytes(attachment["content"]), maintype=maintype, subtype=subtype, filename=attachment["filename"]
             )
+    # Set last: set_content() drops every Content-* header and add_alternative() moves them into a
+    # subpart, so a Content-Language set before the body would not reach the message's header.
+    message["Content-Language"] = row["language"]
     return message
 
 
@@ -110,8 +114,16 @@ async def deliver_due(worker_id: str, settings: Settings | None = None, batch_si
     while batch := await outbox.claim_batch(worker_id, batch_size):
         try:
             async with delivery_for(settings) as delivery:
-                for position, row in enumerate(batch):
-                    message = build_message(row, await outbox.attachments_of(row["id"]), settings)
+                for row in batch:
+                    # A sender stalled past STALE_CLAIM may have lost its claim to another: skip what
+                    # is no longer ours rather than risk sending it twice.
+                    if not await outbox.still_claimed(row["id"], worker_id):
+                        continue
+                    try:
+                        message = build_message(row, await outbox.attachments_of(row["id"]), settings)
+                    except (ValueError, TypeError) as error:  # a malformed stored message never gets better
+                        await outbox.mark_attempt_failed(row, worker_id, f"cannot build message: {error}", permanent=True)
+                        continue
                     try:
                         await delivery.send(message, row)
                     except aiosmtplib.SMTPRecipientsRefused as error:

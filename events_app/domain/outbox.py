@@ -11,7 +11,10 @@ import os
 import socket
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
+
+from jinja2 import Environment
 
 from events_app.domain.tables import OutboxAttachment, OutboxMessage, OutboxStatus
 from events_app.domain.transactions import is_sqlite, utcnow
@@ -32,19 +35,32 @@ class Attachment:
     content_id: str = ""  # set for an inline image shown in the HTML part as cid:<content_id>
 
 
+@lru_cache(maxsize=4)
+def _plain_text_environment(env: Environment) -> Environment:
+    """`env` without autoescaping, for the subject and the text part.
+
+    Autoescaping is fixed when a template is compiled (by its .html name), so the plain-text blocks
+    need a copy of the template compiled without it; otherwise a name like "D'Ahlström & Co" reaches
+    the subject and the text part as "D&#39;Ahlström &amp; Co". A new cache keeps the escaping
+    compilations of `env` out of it.
+    """
+    return env.overlay(autoescape=False, cache_size=200)
+
+
 def render(template: str, context: dict[str, Any], language: str) -> tuple[str, str, str]:
     """Render templates/mail/<template>.html: its blocks `subject`, `text` and `html`.
 
-    The HTML part is wrapped in the shared mail layout.
+    The HTML part is wrapped in the shared mail layout; subject and text are rendered unescaped.
     """
     env = environment()
     base_context = {"base_url": get_settings().base_url, "language": language, **context}
     with use_language(language):
+        plain = _plain_text_environment(env).get_template(f"mail/{template}.html")
+        plain_ctx = plain.new_context(base_context)
+        subject = "".join(plain.blocks["subject"](plain_ctx)).strip()
+        text = "".join(plain.blocks["text"](plain_ctx)).strip() + "\n"
         tmpl = env.get_template(f"mail/{template}.html")
-        ctx = tmpl.new_context(base_context)
-        subject = "".join(tmpl.blocks["subject"](ctx)).strip()
-        text = "".join(tmpl.blocks["text"](ctx)).strip() + "\n"
-        body = "".join(tmpl.blocks["html"](ctx))
+        body = "".join(tmpl.blocks["html"](tmpl.new_context(base_context)))
         html = env.get_template("mail/_layout.html").render(**base_context, subject=subject, body=body)
     return " ".join(subject.split()), text, html
 
@@ -127,6 +143,14 @@ async def claim_batch(worker_id: str, limit: int = 50) -> list[dict[str, Any]]:
 
 async def attachments_of(message_id: int) -> list[dict[str, Any]]:
     return await OutboxAttachment.select().where(OutboxAttachment.message == message_id).order_by(OutboxAttachment.id)
+
+
+async def still_claimed(message_id: int, worker_id: str) -> bool:
+    return await OutboxMessage.exists().where(
+        (OutboxMessage.id == message_id)
+        & (OutboxMessage.claimed_by == worker_id)
+        & (OutboxMessage.status == OutboxStatus.sending)
+    )
 
 
 async def mark_sent(message_id: int, worker_id: str, smtp_message_id: str) -> None:

@@ -18,7 +18,7 @@ from events_app.domain.email_tokens import Purpose
 from events_app.domain.errors import DomainError, NotFound, ValidationFailed
 from events_app.domain.tables import Organisation, Person, Side
 from events_app.domain.transactions import atomic, utcnow
-from events_app.domain.validation import normalise_email, required_text
+from events_app.domain.validation import normalise_email, parse_uid, required_text
 from events_app.i18n import N_, normalise_language
 
 SIGN_IN_LINK_LIMIT = (5, timedelta(minutes=15))  # links per address and, times four, per IP
@@ -66,7 +66,7 @@ async def organisations_by_code() -> dict[str, dict[str, Any]]:
 
 async def clean_member(data: MemberInput, organisations: dict[str, dict[str, Any]]) -> CleanMember:
     """Check every field; raise ValidationFailed with all the field errors at once."""
-    errors: dict[str, str] = {}
+    errors: dict[str, DomainError | str] = {}
     values: dict[str, Any] = {}
     checks = {
         "name": lambda: required_text(data.name, field="name"),
@@ -79,7 +79,7 @@ async def clean_member(data: MemberInput, organisations: dict[str, dict[str, Any
         try:
             values[name] = check()
         except DomainError as error:
-            errors[name] = error.message
+            errors[name] = error
     organisation = organisations.get((data.organisation or "").strip().lower())
     if organisation is None:
         errors["organisation"] = N_("Choose the member's municipality or organisation.")
@@ -159,12 +159,12 @@ async def set_member_active(uid: str, active: bool, actor: Actor) -> None:
 
 
 async def get_person(uid: str) -> dict[str, Any]:
-    try:
+    person_uid = parse_uid(uid)
+    person = None
+    if person_uid is not None:  # not a UUID at all: no such person
         person = await Person.select(*Person.all_columns(), Person.organisation.code.as_alias("organisation_code")).where(
-            Person.uid == uid
+            Person.uid == person_uid
         ).first()
-    except ValueError:  # not a UUID at all
-        person = None
     if person is None:
         raise NotFound()
     return person
@@ -193,7 +193,7 @@ async def list_members(*, query: str = "", organisation: str = "", include_inact
 class ImportRow:
     line: int
     data: MemberInput
-    errors: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, DomainError] = field(default_factory=dict)
     clean: CleanMember | None = None
 
 
@@ -241,7 +241,7 @@ async def preview_import(raw: bytes) -> ImportPreview:
             row.errors = error.errors
         if row.clean is not None:
             if row.clean.email in seen:
-                row.errors = {"email": N_("The same email address is on an earlier row.")}
+                row.errors = {"email": DomainError(N_("The same email address is on an earlier row."), field="email")}
                 row.clean = None
             else:
                 seen[row.clean.email] = line

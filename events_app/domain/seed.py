@@ -14,6 +14,7 @@ from events_app.domain import staff
 from events_app.domain.audit import Actor
 from events_app.domain.people import MemberInput, create_member
 from events_app.domain.tables import Organisation, Person, StaffAccount, Theme
+from events_app.domain.transactions import atomic
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEMO_PASSWORD = "Klimatdag-i-Sundsvall-27"
@@ -42,17 +43,22 @@ def _rows(name: str) -> list[dict[str, str]]:
 
 async def load_seed() -> dict[str, int]:
     """Organisations and themes; returns how many of each were added."""
-    added = {"organisations": 0, "themes": 0}
     known = {row["code"] for row in await Organisation.select(Organisation.code)}
-    for row in _rows("organisations.csv"):
-        if row["code"] not in known:
-            await Organisation.insert(Organisation(code=row["code"], name_sv=row["name_sv"], name_en=row["name_en"], kind=row["kind"]))
-            added["organisations"] += 1
+    organisations = [
+        Organisation(code=row["code"], name_sv=row["name_sv"], name_en=row["name_en"], kind=row["kind"])
+        for row in _rows("organisations.csv") if row["code"] not in known
+    ]
     known = {row["slug"] for row in await Theme.select(Theme.slug)}
-    for row in _rows("themes.csv"):
-        if row["slug"] not in known:
-            await Theme.insert(Theme(slug=row["slug"], name_sv=row["name_sv"], name_en=row["name_en"], source=row["source"]))
-            added["themes"] += 1
+    themes = [
+        Theme(slug=row["slug"], name_sv=row["name_sv"], name_en=row["name_en"], source=row["source"])
+        for row in _rows("themes.csv") if row["slug"] not in known
+    ]
+    async with atomic():
+        if organisations:
+            await Organisation.insert(*organisations)
+        if themes:
+            await Theme.insert(*themes)
+    added = {"organisations": len(organisations), "themes": len(themes)}
     return added
 
 

@@ -16,7 +16,7 @@ from events_app.domain.errors import DomainError, NotFound
 from events_app.domain.passwords import check_strength, hash_password, verify_password
 from events_app.domain.tables import Role, StaffAccount
 from events_app.domain.transactions import atomic, utcnow
-from events_app.domain.validation import normalise_email, required_text
+from events_app.domain.validation import normalise_email, parse_uid, required_text
 from events_app.i18n import N_, normalise_language
 
 ROLE_RANK = {Role.checkin.value: 1, Role.organiser.value: 2, Role.admin.value: 3}
@@ -144,7 +144,10 @@ async def list_staff() -> list[dict[str, Any]]:
 
 
 async def get_by_uid(uid: str) -> dict[str, Any]:
-    account = await StaffAccount.select().where(StaffAccount.uid == uid).first()
+    account_uid = parse_uid(uid)
+    account = None
+    if account_uid is not None:  # not a UUID at all: no such account
+        account = await StaffAccount.select().where(StaffAccount.uid == account_uid).first()
     if account is None:
         raise NotFound()
     return account

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from email_validator import EmailNotValidError, validate_email
 
 from events_app.domain.errors import DomainError
@@ -26,3 +28,11 @@ def required_text(value: str, *, field: str, max_length: int = 200) -> str:
     if len(value) > max_length:
         raise DomainError(N_("At most %(max)s characters."), field=field, max=max_length)
     return value
+
+
+def parse_uid(value: str) -> uuid.UUID | None:
+    """The UUID in a URL, or None when it is not one (PostgreSQL refuses to compare such a value)."""
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None

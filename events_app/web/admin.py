@@ -13,6 +13,7 @@ from events_app.domain import audit, outbox, staff
 from events_app.domain.errors import DomainError
 from events_app.domain.tables import Role
 from events_app.domain.transactions import atomic
+from events_app.domain.validation import parse_uid
 from events_app.web.auth import actor_of, requires_role
 from events_app.web.forms import form_page, read_form
 
@@ -119,10 +120,7 @@ class OutboxController(Controller):
 
 
 async def _message(uid: str) -> dict:
-    try:
-        message = await outbox.get_message(uid)
-    except ValueError:
-        message = None
+    message = await outbox.get_message(uid) if parse_uid(uid) is not None else None
     if message is None:
         raise NotFoundException()
     return message

@@ -58,7 +58,9 @@ def refresh_staff_epoch(connection: ASGIConnection, epoch: int) -> None:
 
 
 def sign_out(connection: ASGIConnection) -> None:
+    # A new, empty session rather than none: the "signed out" flash message is stored in it.
     connection.clear_session()
+    connection.set_session({})
 
 
 def actor_of(connection: ASGIConnection) -> Actor:

@@ -27,7 +27,7 @@ def language_of(connection: ASGIConnection) -> str:
 
 
 class RequestContextMiddleware(ASGIMiddleware):
-    exclude_path_pattern = ("^/static/",)
+    should_bypass_for_scope = staticmethod(lambda scope: scope["path"].startswith("/static/"))
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         if scope["type"] != "http":

@@ -102,7 +102,7 @@ class MemberImportController(Controller):
         try:
             if data.get("confirm") == "1":
                 count = await people.import_members(str(data.get("content") or "").encode(), actor_of(request))
-                flash(request, i18n.gettext("%(count)s members were imported.", count=count), "success")
+                flash(request, i18n.ngettext("%(num)s member was imported.", "%(num)s members were imported.", count), "success")
                 return Redirect("/organiser/members")
             upload = data.get("file")
             if not isinstance(upload, UploadFile) or not upload.filename:

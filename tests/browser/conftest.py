@@ -1,0 +1,166 @@
+"""Fixtures for the browser tests: the real server in a subprocess, and Debian's Chromium via Playwright.
+
+The server is started once per run with `events-app serve` and the environment tests/conftest.py set
+up at import (DATABASE_URL, SECRET_KEY, DEV, VAR_DIR...), so it reads and writes the very database
+the tests empty and seed before each test. The tests use Playwright's async API: pytest-asyncio runs
+in auto mode, and the sync API refuses to run while an event loop is marked as running (and marks
+its own loop as running between calls, which would break the async tests that follow).
+
+Without /usr/bin/chromium the browser tests are skipped, with the reason in the summary, except when
+CI=true: there a missing browser fails the run, so that CI cannot pass without having run them.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--disable-quic",
+]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SERVER_START_TIMEOUT = 60.0
+TIMEOUT_MS = 10_000  # for actions and expectations; signing in hashes a password, slow on a busy CI machine
+SERVER_LOG_LINES = 80
+_server_log: dict[str, Path] = {}
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call):
+    """Attach the end of the server's output to a failed browser test: a 500 shows its traceback there."""
+    outcome = yield
+    report = outcome.get_result()
+    log = _server_log.get("path")
+    if report.failed and log is not None and "live_server" in getattr(item, "fixturenames", ()) and log.exists():
+        tail = log.read_text(errors="replace").splitlines()[-SERVER_LOG_LINES:]
+        report.sections.append(("server output (last lines)", "\n".join(tail)))
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() == "true"
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip (developer machine) or fail (CI=true) the browser tests for `reason`."""
+    if _in_ci():
+        pytest.fail(f"CI=true and {reason}; the browser tests must run in CI", pytrace=False)
+    pytest.skip(f"browser tests skipped: {reason}")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """SIGTERM to the server's process group (uvicorn's supervisor and its workers), then SIGKILL."""
+    if process.poll() is not None:
+        return
+    for sig, wait in ((signal.SIGTERM, 15), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(process.pid, sig)  # the group we created with start_new_session=True
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+@pytest.fixture(scope="session")
+def live_server(migrated_database) -> Iterator[str]:
+    """The base URL of `events-app serve --workers 2` on a free loopback port, running for the session."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = tempfile.NamedTemporaryFile(prefix="events-server-", suffix=".log", delete=False)  # noqa: SIM115
+    _server_log["path"] = Path(log.name)
+    command = [sys.executable, "-m", "events_app.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+               "--workers", "2"]
+    process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while not _healthy(url):
+            if process.poll() is not None or time.monotonic() > deadline:
+                _stop(process)
+                output = Path(log.name).read_text(errors="replace")
+                state = f"exited with {process.returncode}" if process.returncode is not None else "did not answer"
+                pytest.fail(f"the server ({' '.join(command)}) {state} on {url}/healthz; its output:\n{output}",
+                            pytrace=False)
+            time.sleep(0.2)
+        yield url
+    finally:
+        _stop(process)
+        log.close()
+        _server_log.pop("path", None)
+        Path(log.name).unlink(missing_ok=True)
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def browser() -> AsyncIterator[object]:
+    """One headless Chromium for the whole run (each test gets its own context, so no cookies leak)."""
+    if not CHROMIUM.exists():
+        skip_or_fail(f"{CHROMIUM} does not exist (apt-get install chromium)")
+    try:
+        from playwright.async_api import async_playwright, expect
+    except ImportError as error:
+        skip_or_fail(f"playwright is not installed ({error})")
+    expect.set_options(timeout=TIMEOUT_MS)
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def context(browser, live_server) -> AsyncIterator[object]:
+    """A fresh browser profile (cookies, storage) per test, with relative URLs resolved against the server."""
+    ctx = await browser.new_context(base_url=live_server, locale="sv-SE")
+    ctx.set_default_timeout(TIMEOUT_MS)
+    try:
+        yield ctx
+    finally:
+        await ctx.close()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def page(context) -> AsyncIterator[object]:
+    yield await context.new_page()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def phone_page(browser, live_server) -> AsyncIterator[object]:
+    """A page in a 360 px wide viewport, the width of a small phone."""
+    ctx = await browser.new_context(base_url=live_server, locale="sv-SE", viewport={"width": 360, "height": 740},
+                                    is_mobile=True, has_touch=True, device_scale_factor=2)
+    ctx.set_default_timeout(TIMEOUT_MS)
+    try:
+        yield await ctx.new_page()
+    finally:
+        await ctx.close()
