@@ -20,16 +20,21 @@ def address_key(email: str) -> str:
     return digest[:32]
 
 
-async def check_and_count(buckets: list[str], *, limit: int, window: timedelta) -> None:
-    """Count one attempt in each bucket, or raise RateLimited when any bucket is already full."""
+async def ensure_below(limits: dict[str, int], *, window: timedelta) -> None:
+    """Raise RateLimited when any bucket already holds its limit of attempts within `window`."""
     since = utcnow() - window
-    await RateLimitHit.delete().where(
-        RateLimitHit.bucket.is_in(buckets) & (RateLimitHit.created_at < since)
-    )
-    for bucket in buckets:
-        used = await RateLimitHit.count().where(
-            (RateLimitHit.bucket == bucket) & (RateLimitHit.created_at >= since)
-        )
+    await RateLimitHit.delete().where(RateLimitHit.bucket.is_in(list(limits)) & (RateLimitHit.created_at < since))
+    for bucket, limit in limits.items():
+        used = await RateLimitHit.count().where((RateLimitHit.bucket == bucket) & (RateLimitHit.created_at >= since))
         if used >= limit:
             raise RateLimited()
+
+
+async def count_attempt(buckets: list[str]) -> None:
     await RateLimitHit.insert(*[RateLimitHit(bucket=bucket) for bucket in buckets])
+
+
+async def check_and_count(limits: dict[str, int], *, window: timedelta) -> None:
+    """Count one attempt in each bucket, or raise RateLimited when any bucket is already full."""
+    await ensure_below(limits, window=window)
+    await count_attempt(list(limits))

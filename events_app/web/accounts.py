@@ -89,6 +89,8 @@ class AccountsController(Controller):
 
     @get("/password/reset/{token:str}", name="password_reset")
     async def reset_form(self, token: FromPath[str]) -> Template:
+        if not await staff.reset_link_is_usable(token):
+            return Template("public/link_expired.html", context={"again_url": "/password/forgot"}, status_code=410)
         return form_page("public/password_reset.html", token=token)
 
     @post("/password/reset/{token:str}", name="password_reset_submit")

@@ -21,6 +21,7 @@ from events_app.domain.audit import Actor
 from events_app.domain.tables import Role
 
 STAFF_SESSION_HOURS = 12
+PERSON_SESSION_DAYS = 7
 
 
 def client_ip(connection: ASGIConnection) -> str:
@@ -36,7 +37,7 @@ async def load_identity(connection: ASGIConnection) -> None:
     if staff_session and time.time() - staff_session.get("at", 0) < STAFF_SESSION_HOURS * 3600:
         connection.state.staff = await staff.get_active(staff_session["id"], staff_session["epoch"])
     person_session = session.get("person")
-    if person_session:
+    if person_session and time.time() - person_session.get("at", 0) < PERSON_SESSION_DAYS * 86400:
         connection.state.person = await people.get_active(person_session["id"], person_session["epoch"])
 
 
@@ -48,7 +49,7 @@ def sign_in_staff(connection: ASGIConnection, account: dict[str, Any]) -> None:
 
 def sign_in_person(connection: ASGIConnection, person: dict[str, Any]) -> None:
     connection.clear_session()
-    connection.set_session({"person": {"id": person["id"], "epoch": person["session_epoch"]}})
+    connection.set_session({"person": {"id": person["id"], "epoch": person["session_epoch"], "at": time.time()}})
 
 
 def refresh_staff_epoch(connection: ASGIConnection, epoch: int) -> None:

@@ -1,0 +1,293 @@
+"""Who may open what: every route of the app, for every kind of visitor.
+
+The routes are read from the app itself, so a new route is tested the moment it exists: a route
+must either be on the explicit list of public routes below or live under a prefix whose audience is
+known (/admin, /organiser, /staff, /my). A new guarded route that forgets its guard fails the
+anonymous check; a route under a new prefix fails `test_every_route_is_public_or_has_an_audience`.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+
+from events_app.domain import email_tokens, outbox
+from events_app.domain.email_tokens import Purpose
+from events_app.domain.tables import OutboxMessage, OutboxStatus, Person, StaffAccount
+from events_app.web.app import create_app
+from tests.account_helpers import (
+    add_member,
+    another_client,
+    database_snapshot,
+    sign_in_member,
+    text_of,
+    tr,
+)
+from tests.conftest import DEMO_PASSWORD, sign_in
+
+# Routes anyone may use, signed in or not.
+PUBLIC_ROUTES = {
+    "/", "/privacy", "/healthz", "/language",
+    "/login", "/logout", "/login/link", "/login/link/{token:str}",
+    "/password/forgot", "/password/reset/{token:str}",
+    "/static/{file_path:path}",
+}
+# Who each guarded part of the site is for; roles nest (admin > organiser > checkin).
+AUDIENCES = {"/admin": "admin", "/organiser": "organiser", "/staff": "checkin", "/my": "person"}
+RANK = {"checkin": 1, "organiser": 2, "admin": 3}
+VISITORS = ["anonymous", "person", "checkin", "organiser", "admin"]
+
+
+def routes_of(app) -> list[tuple[str, str]]:
+    """(method, path template) for every route the app serves, OPTIONS and HEAD aside."""
+    found = set()
+    for route in app.routes:
+        for method in getattr(route, "methods", set()) - {"OPTIONS", "HEAD"}:
+            found.add((method, route.path))
+    return sorted(found, key=lambda item: (item[1], item[0]))
+
+
+def audience_of(path: str) -> str | None:
+    for prefix, audience in AUDIENCES.items():
+        if path == prefix or path.startswith(prefix + "/"):
+            return audience
+    return None
+
+
+GUARDED = [(method, path) for method, path in routes_of(create_app()) if path not in PUBLIC_ROUTES]
+
+
+def expected_outcome(visitor: str, audience: str) -> str:
+    if audience == "person":
+        return "ok" if visitor == "person" else "link_sign_in"
+    if visitor in ("anonymous", "person"):
+        return "sign_in"
+    return "ok" if RANK[visitor] >= RANK[audience] else "forbidden"
+
+
+@pytest.fixture
+async def world(staff_accounts):
+    """One object of each kind a guarded URL can name, so every URL points at something real."""
+    member_uid = await add_member()
+    message_id = await outbox.enqueue(to_address="someone@test.se", language="sv", template="test_message",
+                                      context={"name": "Someone"})
+    await OutboxMessage.update({OutboxMessage.status: OutboxStatus.failed}).where(OutboxMessage.id == message_id)
+    message = await OutboxMessage.select(OutboxMessage.uid).where(OutboxMessage.id == message_id).first()
+    return {
+        "member_uid": str(member_uid),
+        "member_email": "asa.oberg@sundsvall.se",
+        "staff_uid": str(staff_accounts["checkin"]["uid"]),
+        "message_uid": str(message["uid"]),
+        "accounts": staff_accounts,
+    }
+
+
+def concrete_url(path: str, world: dict) -> str:
+    """The route's template with its path parameter filled in with a real object's id."""
+    if "{" not in path:
+        return path
+    samples = {
+        "/organiser/members/": world["member_uid"],
+        "/admin/staff/": world["staff_uid"],
+        "/admin/outbox/": world["message_uid"],
+    }
+    for prefix, uid in samples.items():
+        if path.startswith(prefix) and path[len(prefix):].startswith("{uid:str}"):
+            return prefix + uid + path[len(prefix) + len("{uid:str}"):]
+    raise AssertionError(f"No sample value for the path parameter of {path}: add one to concrete_url()")
+
+
+async def become(client, visitor: str, world: dict) -> None:
+    if visitor == "anonymous":
+        return
+    if visitor == "person":
+        response = await sign_in_member(client, world["member_email"])
+    else:
+        response = await sign_in(client, f"{visitor}@test.se")
+    assert response.status_code in (302, 303), response.text
+
+
+def problem_with(response: httpx.Response, outcome: str, url: str) -> str | None:
+    """What is wrong with `response` when `outcome` was expected, or None."""
+    status = response.status_code
+    if outcome == "ok":
+        if response.request.method == "GET":
+            return None if status == 200 else f"expected 200, got {status}"
+        target = response.headers.get("location", "")
+        if status in (401, 403) or status >= 500 or urlsplit(target).path.startswith("/login"):
+            return f"expected to be let through, got {status} {target}"
+        return None
+    if outcome == "forbidden":
+        if status != 403:
+            return f"expected 403, got {status} {response.headers.get('location', '')}"
+        if tr("sv", "You do not have access to this page.") not in text_of(response):
+            return "403 without the explanation"
+        return None
+    sign_in_path = "/login/link" if outcome == "link_sign_in" else "/login"
+    if status not in (302, 303):
+        return f"expected a redirect to {sign_in_path}, got {status}"
+    target = urlsplit(response.headers["location"])
+    if target.path != sign_in_path or parse_qs(target.query).get("next") != [url]:
+        return f"expected a redirect to {sign_in_path}?next={url}, got {response.headers['location']}"
+    return None
+
+
+def test_every_route_is_public_or_has_an_audience():
+    routes = routes_of(create_app())
+    assert {path for _, path in routes} >= PUBLIC_ROUTES - {"/static/{file_path:path}"}
+    unclassified = [f"{method} {path}" for method, path in routes
+                    if path not in PUBLIC_ROUTES and audience_of(path) is None]
+    assert not unclassified, f"Routes that are neither public nor under a known audience: {unclassified}"
+    unexpected_methods = [f"{method} {path}" for method, path in routes if method not in ("GET", "POST")]
+    assert not unexpected_methods, f"The role matrix only checks GET and POST: {unexpected_methods}"
+    # The matrix below really covers something for each audience.
+    assert {audience_of(path) for _, path in GUARDED} == set(AUDIENCES.values())
+    assert any(method == "POST" for method, _ in GUARDED)
+
+
+@pytest.mark.parametrize("visitor", VISITORS)
+async def test_role_matrix(client, world, visitor):
+    """GET and POST every guarded route as `visitor`; refused POSTs change nothing."""
+    await become(client, visitor, world)
+    problems = []
+    for method, path in GUARDED:
+        if method != "GET":
+            continue
+        url = concrete_url(path, world)
+        outcome = expected_outcome(visitor, audience_of(path))
+        problem = problem_with(await client.get(url), outcome, url)
+        if problem:
+            problems.append(f"GET {url} as {visitor}: {problem}")
+
+    posts = [(path, expected_outcome(visitor, audience_of(path))) for method, path in GUARDED if method == "POST"]
+    # First the refused ones, each of which must leave the database as it was ...
+    for path, outcome in posts:
+        if outcome == "ok":
+            continue
+        url = concrete_url(path, world)
+        before = await database_snapshot()
+        response = await client.submit(url, {}, form_page="/")
+        problem = problem_with(response, outcome, url)
+        if problem:
+            problems.append(f"POST {url} as {visitor}: {problem}")
+        if await database_snapshot() != before:
+            problems.append(f"POST {url} as {visitor} was refused but changed the database")
+    # ... then the allowed ones (an empty form may change things, e.g. deactivate the member).
+    for path, outcome in posts:
+        if outcome != "ok":
+            continue
+        url = concrete_url(path, world)
+        problem = problem_with(await client.submit(url, {}, form_page="/"), outcome, url)
+        if problem:
+            problems.append(f"POST {url} as {visitor}: {problem}")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("role", ["checkin", "organiser", "admin"])
+async def test_a_staff_member_is_not_a_participant(client, world, role):
+    await sign_in(client, f"{role}@test.se")
+    assert (await client.get("/staff")).status_code == 200
+    response = await client.get("/my")
+    assert response.status_code in (302, 303)
+    assert response.headers["location"] == "/login/link?next=/my"
+
+
+async def test_a_participant_is_not_staff(client, world):
+    await sign_in_member(client, world["member_email"])
+    assert (await client.get("/my")).status_code == 200
+    response = await client.get("/staff")
+    assert response.status_code in (302, 303)
+    assert response.headers["location"] == "/login?next=/staff"
+
+
+async def test_redirect_to_sign_in_keeps_the_query_string(client, world):
+    response = await client.get("/organiser/members?q=%C3%96berg&inactive=true")
+    target = urlsplit(response.headers["location"])
+    assert target.path == "/login"
+    assert parse_qs(target.query)["next"] == ["/organiser/members?q=%C3%96berg&inactive=true"]
+    # ... and signing in from there comes back to the same page.
+    signed_in = await client.submit("/login", {"email": "organiser@test.se", "password": DEMO_PASSWORD,
+                                               "next": parse_qs(target.query)["next"][0]})
+    assert signed_in.headers["location"] == "/organiser/members?q=%C3%96berg&inactive=true"
+
+
+@pytest.mark.parametrize("path", ["/", "/privacy", "/healthz", "/login", "/login/link", "/password/forgot",
+                                  "/static/site.css"])
+async def test_public_pages_are_open_to_everyone(client, path):
+    assert (await client.get(path)).status_code == 200
+
+
+# --- CSRF -------------------------------------------------------------------------------------
+
+POST_ROUTES = [path for method, path in routes_of(create_app()) if method == "POST"]
+NEW_PASSWORD = "Fjallripa-over-Norra-Kusten-9"
+MEMBER_CSV = "name,email,organisation,side\nNils Ödman,nils.odman@harnosand.se,harnosand,opposition\n"
+
+
+async def csrf_sample(path: str, world: dict) -> tuple[str, dict, dict | None]:
+    """A URL and a form that would do something real if the token were not checked."""
+    url = concrete_url(path, world) if not path.endswith("{token:str}") else path
+    member_form = {"name": "Åsa Öberg-Lind", "email": "asa.lind@sundsvall.se", "organisation": "kramfors",
+                   "side": "opposition", "title": "", "term_start": "", "term_end": ""}
+    forms: dict[str, dict] = {
+        "/language": {"language": "en", "next": "/"},
+        "/login": {"email": "organiser@test.se", "password": DEMO_PASSWORD},
+        "/login/link": {"email": world["member_email"]},
+        "/password/forgot": {"email": "admin@test.se"},
+        "/password/reset/{token:str}": {"password": NEW_PASSWORD, "password_again": NEW_PASSWORD},
+        "/staff/password": {"current_password": DEMO_PASSWORD, "password": NEW_PASSWORD,
+                            "password_again": NEW_PASSWORD},
+        "/organiser/members/new": member_form,
+        "/organiser/members/{uid:str}": member_form,
+        "/organiser/members/{uid:str}/active": {"active": "0"},
+        "/organiser/members-import": {"confirm": "1", "content": MEMBER_CSV},
+        "/admin/staff/new": {"email": "new@test.se", "name": "Ny Person", "role": "admin",
+                             "password": NEW_PASSWORD},
+        "/admin/staff/{uid:str}": {"name": "Karin Incheckare", "role": "admin", "active": "1"},
+    }
+    if path == "/login/link/{token:str}":
+        person = await Person.select(Person.id).where(Person.email == world["member_email"]).first()
+        url = "/login/link/" + await email_tokens.issue(Purpose.person_sign_in, person_id=person["id"])
+    if path == "/password/reset/{token:str}":
+        account = await StaffAccount.select(StaffAccount.id).where(StaffAccount.email == "admin@test.se").first()
+        url = "/password/reset/" + await email_tokens.issue(Purpose.password_reset, staff_id=account["id"])
+    files = {"file": ("members.csv", MEMBER_CSV.encode(), "text/csv")} if path == "/organiser/members-import" else None
+    return url, forms.get(path, {}), files
+
+
+@pytest.mark.parametrize("path", POST_ROUTES)
+async def test_post_without_a_valid_csrf_token_is_refused_and_changes_nothing(app, client, world, path):
+    await sign_in(client, "admin@test.se")
+    async with another_client(app) as attacker:
+        await attacker.get("/")
+        attackers_token = attacker.last_csrf
+    assert attackers_token
+    for token in ["missing", "forged", "another session's"]:
+        url, form, files = await csrf_sample(path, world)
+        if token == "forged":
+            form = {**form, "_csrf_token": "forged-" + "x" * 40}
+        elif token == "another session's":
+            form = {**form, "_csrf_token": attackers_token}
+        before = await database_snapshot()
+
+        response = await client.post(url, data=form, files=files)
+
+        assert response.status_code == 403, (token, response.status_code, response.headers.get("location"))
+        assert tr("sv", "The form had expired. Go back, reload the page and try again.") in text_of(response)
+        assert await database_snapshot() == before, token
+        assert "lang" not in response.cookies
+        still = await client.get("/staff")  # not signed out, not switched to English
+        assert still.status_code == 200, token
+        assert '<html lang="sv">' in still.text
+
+
+async def test_the_same_post_with_the_token_goes_through(client, world):
+    """The counterpart of the CSRF test: the form is otherwise fine, so the token is what is checked."""
+    await sign_in(client, "admin@test.se")
+    url, form, _ = await csrf_sample("/admin/staff/{uid:str}", world)
+    response = await client.submit(url, form)
+    assert response.status_code in (302, 303)
+    account = await StaffAccount.select(StaffAccount.role).where(StaffAccount.email == "checkin@test.se").first()
+    assert account["role"] == "admin"
