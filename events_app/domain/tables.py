@@ -171,3 +171,138 @@ class OutboxAttachment(Table):
     content = Bytea()
     # Set for an inline image referred to from the HTML part as cid:<content_id>.
     content_id = Varchar(length=100, default="")
+
+
+class EventKind(str, Enum):
+    sustainability_day = "sustainability_day"
+    training_module = "training_module"
+    council_meeting = "council_meeting"
+    other = "other"
+
+
+class Audience(str, Enum):
+    public = "public"
+    members = "members"
+    invitation = "invitation"
+
+
+class EventStatus(str, Enum):
+    draft = "draft"
+    published = "published"
+    cancelled = "cancelled"
+    archived = "archived"
+
+
+class CompletionRule(str, Enum):
+    """For training modules: which attendance earns completion."""
+
+    all_occasions = "all"
+    at_least = "at_least"
+
+
+class Event(Table):
+    """A sustainability day (usually two days), a training module, a council meeting or other."""
+
+    uid = UUID(default=uuid.uuid4, unique=True)
+    slug = Varchar(length=120, unique=True)
+    title = Varchar(length=200)
+    kind = Varchar(length=30, choices=EventKind, default=EventKind.other)
+    description = Text(default="")  # Markdown without raw HTML; rendered safely
+    audience = Varchar(length=20, choices=Audience, default=Audience.public)
+    capacity = Integer(null=True, default=None)
+    starts_at = Timestamptz()
+    ends_at = Timestamptz()
+    registration_opens_at = Timestamptz(null=True, default=None)
+    registration_closes_at = Timestamptz(null=True, default=None)
+    venue_name = Varchar(length=200, default="")
+    venue_address = Varchar(length=300, default="")
+    venue_map_url = Varchar(length=500, default="")
+    status = Varchar(length=20, choices=EventStatus, default=EventStatus.draft, index=True)
+    cancel_message = Text(default="")
+    completion_rule = Varchar(length=20, choices=CompletionRule, default=CompletionRule.all_occasions)
+    completion_min = Integer(null=True, default=None)  # N in "at least N of M occasions"
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+    published_at = Timestamptz(null=True, default=None)
+
+
+class EventDay(Table):
+    """One day of an event; for a training module, one occasion."""
+
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
+    day = Date()
+    starts_at = Timestamptz()
+    ends_at = Timestamptz()
+
+
+class EventTheme(Table):
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
+    theme = ForeignKey(references=Theme, on_delete=OnDelete.cascade, index=True)
+
+
+class SessionKind(str, Enum):
+    plenary = "plenary"
+    workshop = "workshop"
+    break_ = "break"
+    meal = "meal"
+    excursion = "excursion"
+    online = "online"
+
+
+class SessionStatus(str, Enum):
+    scheduled = "scheduled"
+    cancelled = "cancelled"
+
+
+class ProgrammeSession(Table):
+    """One item of an event's programme. Its `uid` is the session id shown in URLs and the API."""
+
+    uid = UUID(default=uuid.uuid4, unique=True)
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
+    title = Varchar(length=200)
+    description = Text(default="")
+    kind = Varchar(length=20, choices=SessionKind, default=SessionKind.plenary)
+    starts_at = Timestamptz()
+    ends_at = Timestamptz()
+    room = Varchar(length=100, default="")
+    capacity = Integer(null=True, default=None)
+    requires_signup = Boolean(default=False)
+    position = Integer(default=0)  # order among sessions that start at the same time
+    status = Varchar(length=20, choices=SessionStatus, default=SessionStatus.scheduled)
+    # What changed after the event was published, shown on the public page: {"fields": [...], "before": {...}}
+    change = JSON(default={})
+    changed_at = Timestamptz(null=True, default=None)
+
+
+class SessionTheme(Table):
+    session = ForeignKey(references=ProgrammeSession, on_delete=OnDelete.cascade, index=True)
+    theme = ForeignKey(references=Theme, on_delete=OnDelete.cascade, index=True)
+
+
+class Speaker(Table):
+    session = ForeignKey(references=ProgrammeSession, on_delete=OnDelete.cascade, index=True)
+    name = Varchar(length=200)
+    title = Varchar(length=200, default="")
+    organisation = Varchar(length=200, default="")
+    position = Integer(default=0)
+
+
+class ApiToken(Table):
+    """A bearer token for the JSON API, belonging to a staff account. Only its hash is stored."""
+
+    uid = UUID(default=uuid.uuid4, unique=True)
+    staff = ForeignKey(references=StaffAccount, on_delete=OnDelete.cascade, index=True)
+    name = Varchar(length=100)
+    token_hash = Varchar(length=64, unique=True)
+    prefix = Varchar(length=12)  # the first characters, so the owner can tell tokens apart
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_used_at = Timestamptz(null=True, default=None)
+    revoked_at = Timestamptz(null=True, default=None)
+
+
+class CalendarFeed(Table):
+    """A person's calendar subscription: the secret in its URL. A new token replaces a leaked one."""
+
+    person = ForeignKey(references=Person, on_delete=OnDelete.cascade, unique=True)
+    token = Varchar(length=64, unique=True)
+    created_at = Timestamptz(default=TimestamptzNow())

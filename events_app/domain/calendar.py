@@ -1,0 +1,115 @@
+"""Calendar files (.ics) made with the icalendar library: per event, per session, and per person.
+
+Times are written in UTC (the `Z` form), which every calendar program turns into local time
+correctly, across daylight-saving changes too.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from icalendar import Calendar, Event as VEvent
+
+from events_app.domain.tables import CalendarFeed, EventStatus, SessionStatus
+from events_app.settings import get_settings
+
+PRODUCT_ID = "-//Hallbarhetsradet i Vasternorrland//Evenemang//SV"
+
+
+def _calendar(name: str) -> Calendar:
+    calendar = Calendar()
+    calendar.add("prodid", PRODUCT_ID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", name)
+    return calendar
+
+
+def _vevent(uid: str, summary: str, starts_at: datetime, ends_at: datetime, *, location: str, url: str,
+            description: str = "", cancelled: bool = False, updated: datetime | None = None) -> VEvent:
+    vevent = VEvent()
+    vevent.add("uid", f"{uid}@hallbarhetsradet")
+    vevent.add("summary", summary)
+    vevent.add("dtstart", starts_at)
+    vevent.add("dtend", ends_at)
+    vevent.add("dtstamp", updated or datetime.now(tz=starts_at.tzinfo))
+    if location:
+        vevent.add("location", location)
+    vevent.add("url", url)
+    if description:
+        vevent.add("description", description)
+    vevent.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    return vevent
+
+
+def _location(event: dict[str, Any], room: str = "") -> str:
+    return ", ".join(part for part in (room, event["venue_name"], event["venue_address"]) if part)
+
+
+def _event_url(event: dict[str, Any]) -> str:
+    return f"{get_settings().base_url}/events/{event['slug']}"
+
+
+def event_vevents(event: dict[str, Any]) -> list[VEvent]:
+    """One entry per day (a training module's occasions are separate dates, not one long block)."""
+    cancelled = event["status"] == EventStatus.cancelled.value
+    days = event["days"] or [{"day": None, "starts_at": event["starts_at"], "ends_at": event["ends_at"]}]
+    return [
+        _vevent(f"{event['uid']}-{day['day'] or 'event'}", event["title"], day["starts_at"], day["ends_at"],
+                location=_location(event), url=_event_url(event), description=event["description"],
+                cancelled=cancelled, updated=event["updated_at"])
+        for day in days
+    ]
+
+
+def session_vevent(event: dict[str, Any], session: dict[str, Any]) -> VEvent:
+    return _vevent(
+        str(session["uid"]), f"{session['title']} – {event['title']}", session["starts_at"], session["ends_at"],
+        location=_location(event, session["room"]), url=_event_url(event), description=session["description"],
+        cancelled=session["status"] == SessionStatus.cancelled.value or event["status"] == EventStatus.cancelled.value,
+        updated=session["changed_at"] or event["updated_at"],
+    )
+
+
+def event_calendar(event: dict[str, Any]) -> bytes:
+    calendar = _calendar(event["title"])
+    for vevent in event_vevents(event):
+        calendar.add_component(vevent)
+    return calendar.to_ical()
+
+
+def session_calendar(event: dict[str, Any], session: dict[str, Any]) -> bytes:
+    calendar = _calendar(session["title"])
+    calendar.add_component(session_vevent(event, session))
+    return calendar.to_ical()
+
+
+def personal_calendar(name: str, entries: list[VEvent]) -> bytes:
+    calendar = _calendar(name)
+    for vevent in entries:
+        calendar.add_component(vevent)
+    return calendar.to_ical()
+
+
+async def feed_token(person_id: int) -> str:
+    """The person's subscription token, made on first use."""
+    row = await CalendarFeed.select(CalendarFeed.token).where(CalendarFeed.person == person_id).first()
+    if row:
+        return row["token"]
+    token = secrets.token_urlsafe(32)
+    await CalendarFeed.insert(CalendarFeed(person=person_id, token=token))
+    return token
+
+
+async def renew_feed_token(person_id: int) -> str:
+    """A new secret; the old subscription URL stops working (for a leaked link)."""
+    await CalendarFeed.delete().where(CalendarFeed.person == person_id)
+    return await feed_token(person_id)
+
+
+async def person_for_feed(token: str) -> int | None:
+    row = await CalendarFeed.select(CalendarFeed.person).where(CalendarFeed.token == token).first()
+    return row["person"] if row else None

@@ -1,0 +1,343 @@
+"""Events: creating, editing, duplicating, publishing and cancelling them, and reading them back.
+
+An event has days (for a training module: occasions), themes and a programme (`programme.py`).
+Status moves draft -> published -> cancelled or archived; the public sees only published, cancelled
+and archived events, never drafts.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from events_app.domain import audit
+from events_app.domain.audit import Actor
+from events_app.domain.errors import DomainError, NotFound, ValidationFailed
+from events_app.domain.tables import (
+    Audience,
+    CompletionRule,
+    Event,
+    EventDay,
+    EventKind,
+    EventStatus,
+    EventTheme,
+    ProgrammeSession,
+    SessionTheme,
+    Speaker,
+    Theme,
+)
+from events_app.domain.transactions import atomic, utcnow
+from events_app.i18n import N_, STOCKHOLM, localtime
+
+PUBLIC_STATUSES = (EventStatus.published, EventStatus.cancelled, EventStatus.archived)
+
+
+@dataclass
+class EventInput:
+    """An event as an organiser (or an API client) describes it, before it is checked."""
+
+    title: str = ""
+    kind: str = EventKind.other.value
+    description: str = ""
+    audience: str = Audience.public.value
+    capacity: int | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    registration_opens_at: datetime | None = None
+    registration_closes_at: datetime | None = None
+    venue_name: str = ""
+    venue_address: str = ""
+    venue_map_url: str = ""
+    themes: list[str] = field(default_factory=list)  # theme slugs
+    completion_rule: str = CompletionRule.all_occasions.value
+    completion_min: int | None = None
+    # Occasion dates for a training module; other kinds get one day per date from start to end.
+    occasion_dates: list[date] = field(default_factory=list)
+
+
+def slugify(text: str) -> str:
+    """'Hållbarhetsdagarna 2027' -> 'hallbarhetsdagarna-2027'."""
+    ascii_text = unicodedata.normalize("NFKD", text.replace("ł", "l").replace("Ł", "L")).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:100] or "evenemang"
+
+
+async def _unique_slug(title: str, starts_at: datetime) -> str:
+    base = slugify(title)
+    year = str(localtime(starts_at).year)
+    if not base.endswith(year):
+        base = f"{base}-{year}"
+    slug, number = base, 2
+    while await Event.exists().where(Event.slug == slug):
+        slug, number = f"{base}-{number}", number + 1
+    return slug
+
+
+def _choice(value: str, enum: type, field_name: str, message: str, errors: dict) -> str:
+    try:
+        return enum(value).value
+    except ValueError:
+        errors[field_name] = message
+        return value
+
+
+async def clean_event(data: EventInput) -> dict[str, Any]:
+    """Check every field; raise ValidationFailed with all the field errors at once."""
+    errors: dict[str, str] = {}
+    title = " ".join((data.title or "").split())
+    if not title:
+        errors["title"] = N_("Give the event a title.")
+    elif len(title) > 200:
+        errors["title"] = N_("The title is too long (at most 200 characters).")
+    kind = _choice(data.kind, EventKind, "kind", N_("Choose what kind of event this is."), errors)
+    audience = _choice(data.audience, Audience, "audience", N_("Choose who may register."), errors)
+    rule = _choice(data.completion_rule or CompletionRule.all_occasions.value, CompletionRule, "completion_rule",
+                   N_("Choose a completion rule."), errors)
+    if data.starts_at is None:
+        errors["starts_at"] = N_("Give the start date and time.")
+    if data.ends_at is None:
+        errors["ends_at"] = N_("Give the end date and time.")
+    elif data.starts_at is not None and data.ends_at <= data.starts_at:
+        errors["ends_at"] = N_("The event must end after it starts.")
+    if data.capacity is not None and data.capacity < 0:
+        errors["capacity"] = N_("The capacity cannot be negative.")
+    opens, closes = data.registration_opens_at, data.registration_closes_at
+    if opens and closes and closes <= opens:
+        errors["registration_closes_at"] = N_("Registration must close after it opens.")
+    if closes and data.ends_at and closes > data.ends_at:
+        errors["registration_closes_at"] = N_("Registration must close before the event ends.")
+    if data.venue_map_url and not data.venue_map_url.startswith(("https://", "http://")):
+        errors["venue_map_url"] = N_("The map link must start with https://.")
+    themes = await Theme.select(Theme.id, Theme.slug).where(Theme.slug.is_in(data.themes or [""]))
+    if len(themes) != len(set(data.themes)):
+        errors["themes"] = N_("One of the themes does not exist.")
+    completion_min = data.completion_min
+    days = _days(data)
+    if kind == EventKind.training_module.value and rule == CompletionRule.at_least.value:
+        if completion_min is None or not 1 <= completion_min <= max(len(days), 1):
+            errors["completion_min"] = N_("Give how many occasions are needed, at most the number of occasions.")
+    else:
+        completion_min = None
+    for occasion in data.occasion_dates:
+        if data.starts_at and data.ends_at and not localtime(data.starts_at).date() <= occasion <= localtime(data.ends_at).date():
+            errors["occasion_dates"] = N_("Every occasion must be between the start and the end of the module.")
+    if errors:
+        raise ValidationFailed(errors)
+    return {
+        "title": title, "kind": kind, "description": (data.description or "").strip(), "audience": audience,
+        "capacity": data.capacity, "starts_at": data.starts_at, "ends_at": data.ends_at,
+        "registration_opens_at": opens, "registration_closes_at": closes,
+        "venue_name": data.venue_name.strip(), "venue_address": data.venue_address.strip(),
+        "venue_map_url": data.venue_map_url.strip(), "completion_rule": rule, "completion_min": completion_min,
+        "theme_ids": [row["id"] for row in themes], "days": days,
+    }
+
+
+def _days(data: EventInput) -> list[tuple[date, datetime, datetime]]:
+    """The event's days: each with its start and end instants.
+
+    Every day runs from the event's daily start time to its daily end time, in Stockholm time, so a
+    two-day event from 09.00 to 16.00 has two days of 09.00-16.00 even across a DST change.
+    """
+    if data.starts_at is None or data.ends_at is None or data.ends_at <= data.starts_at:
+        return []
+    first, last = localtime(data.starts_at), localtime(data.ends_at)
+    if data.occasion_dates:
+        dates = sorted(set(data.occasion_dates))
+    else:
+        dates = [first.date() + timedelta(days=n) for n in range((last.date() - first.date()).days + 1)]
+    start_time, end_time = first.timetz().replace(tzinfo=None), last.timetz().replace(tzinfo=None)
+    if end_time <= start_time:  # an event over midnight: each day ends at midnight
+        end_time = time(23, 59)
+    return [
+        (day, datetime.combine(day, start_time, STOCKHOLM), datetime.combine(day, end_time, STOCKHOLM))
+        for day in dates
+    ]
+
+
+async def _write_relations(event_id: int, clean: dict[str, Any]) -> None:
+    await EventTheme.delete().where(EventTheme.event == event_id)
+    if clean["theme_ids"]:
+        await EventTheme.insert(*[EventTheme(event=event_id, theme=theme_id) for theme_id in clean["theme_ids"]])
+    await EventDay.delete().where(EventDay.event == event_id)
+    await EventDay.insert(*[EventDay(event=event_id, day=day, starts_at=start, ends_at=end) for day, start, end in clean["days"]])
+
+
+def _columns(clean: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in clean.items() if key not in {"theme_ids", "days"}}
+
+
+async def create_event(data: EventInput, actor: Actor) -> dict[str, Any]:
+    clean = await clean_event(data)
+    async with atomic():
+        event = Event(**_columns(clean), slug=await _unique_slug(clean["title"], clean["starts_at"]))
+        await event.save()
+        await _write_relations(event.id, clean)
+        await audit.record("event.created", actor, object_type="event", object_id=event.slug, summary=event.title)
+    return await get_event(event.slug)
+
+
+async def update_event(slug: str, data: EventInput, actor: Actor) -> dict[str, Any]:
+    clean = await clean_event(data)
+    async with atomic():
+        event = await get_event(slug)
+        outside = await _sessions_outside_days(event["id"], [day for day, _, _ in clean["days"]])
+        if outside:
+            raise ValidationFailed({"starts_at": N_("Some sessions would fall outside the event's days. Move them first.")})
+        await Event.update({**_columns(clean), Event.updated_at: utcnow()}).where(Event.id == event["id"])
+        await _write_relations(event["id"], clean)
+        await audit.record("event.updated", actor, object_type="event", object_id=slug, summary=clean["title"])
+    return await get_event(slug)
+
+
+async def _sessions_outside_days(event_id: int, days: list[date]) -> list[dict]:
+    sessions = await ProgrammeSession.select(ProgrammeSession.starts_at).where(ProgrammeSession.event == event_id)
+    return [s for s in sessions if localtime(s["starts_at"]).date() not in days]
+
+
+async def _set_status(slug: str, new: EventStatus, allowed_from: tuple[EventStatus, ...], actor: Actor,
+                      extra: dict[Any, Any] | None = None) -> dict[str, Any]:
+    async with atomic():
+        event = await get_event(slug)
+        if event["status"] == new.value:
+            return event  # repeating the action changes nothing
+        if event["status"] not in {status.value for status in allowed_from}:
+            raise DomainError(N_("This cannot be done to an event that is %(status)s."), code="invalid_status",
+                              status=event["status"])
+        await Event.update({Event.status: new, Event.updated_at: utcnow(), **(extra or {})}).where(Event.id == event["id"])
+        await audit.record(f"event.{new.value}", actor, object_type="event", object_id=slug, summary=event["title"])
+    return await get_event(slug)
+
+
+async def publish_event(slug: str, actor: Actor) -> dict[str, Any]:
+    return await _set_status(slug, EventStatus.published, (EventStatus.draft,), actor, {Event.published_at: utcnow()})
+
+
+async def cancel_event(slug: str, actor: Actor, message: str = "") -> dict[str, Any]:
+    """Cancel; the message is shown on the event page (the registration issue mails it to everyone)."""
+    return await _set_status(slug, EventStatus.cancelled, (EventStatus.draft, EventStatus.published), actor,
+                             {Event.cancel_message: message.strip()})
+
+
+async def archive_event(slug: str, actor: Actor) -> dict[str, Any]:
+    return await _set_status(slug, EventStatus.archived, (EventStatus.published, EventStatus.cancelled), actor)
+
+
+async def duplicate_event(slug: str, new_start: date, actor: Actor, title: str = "") -> dict[str, Any]:
+    """Copy an event and its programme to a new first day, keeping times of day and the programme's shape.
+
+    Days and sessions move by whole days, so 09.00 stays 09.00 in Stockholm even when the copy falls
+    on the other side of a daylight-saving change. The copy is a draft.
+    """
+    source = await get_event(slug)
+    shift = timedelta(days=(new_start - localtime(source["starts_at"]).date()).days)
+
+    def moved(value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        local = localtime(value)
+        return datetime.combine(local.date() + shift, local.timetz().replace(tzinfo=None), STOCKHOLM)
+
+    year = str(new_start.year)
+    old_year = str(localtime(source["starts_at"]).year)
+    new_title = title.strip() or source["title"].replace(old_year, year)
+    async with atomic():
+        copy = Event(
+            **{key: source[key] for key in (
+                "kind", "description", "audience", "capacity", "venue_name", "venue_address", "venue_map_url",
+                "completion_rule", "completion_min")},
+            title=new_title, starts_at=moved(source["starts_at"]), ends_at=moved(source["ends_at"]),
+            registration_opens_at=moved(source["registration_opens_at"]),
+            registration_closes_at=moved(source["registration_closes_at"]),
+            slug=await _unique_slug(new_title, moved(source["starts_at"])),
+        )
+        await copy.save()
+        if source["themes"]:
+            await EventTheme.insert(*[EventTheme(event=copy.id, theme=t["id"]) for t in source["themes"]])
+        days = await EventDay.select().where(EventDay.event == source["id"]).order_by(EventDay.day)
+        if days:
+            await EventDay.insert(*[EventDay(event=copy.id, day=d["day"] + shift, starts_at=moved(d["starts_at"]),
+                                             ends_at=moved(d["ends_at"])) for d in days])
+        for session in await ProgrammeSession.select().where(ProgrammeSession.event == source["id"]):
+            new_session = ProgrammeSession(
+                event=copy.id, **{key: session[key] for key in (
+                    "title", "description", "kind", "room", "capacity", "requires_signup", "position", "status")},
+                starts_at=moved(session["starts_at"]), ends_at=moved(session["ends_at"]),
+            )
+            await new_session.save()
+            themes = await SessionTheme.select(SessionTheme.theme).where(SessionTheme.session == session["id"])
+            if themes:
+                await SessionTheme.insert(*[SessionTheme(session=new_session.id, theme=t["theme"]) for t in themes])
+            speakers = await Speaker.select().where(Speaker.session == session["id"])
+            if speakers:
+                await Speaker.insert(*[Speaker(session=new_session.id, name=s["name"], title=s["title"],
+                                               organisation=s["organisation"], position=s["position"]) for s in speakers])
+        await audit.record("event.duplicated", actor, object_type="event", object_id=copy.slug,
+                           summary=f"{source['slug']} -> {copy.slug}")
+    return await get_event(copy.slug)
+
+
+async def get_event(slug: str) -> dict[str, Any]:
+    """The event with its days and themes, whatever its status (organisers' view)."""
+    event = await Event.select().where(Event.slug == slug).first()
+    if event is None:
+        raise NotFound(N_("There is no such event."))
+    event["days"] = await EventDay.select().where(EventDay.event == event["id"]).order_by(EventDay.day)
+    event["themes"] = await Theme.select(Theme.id, Theme.slug, Theme.name_sv, Theme.name_en).where(
+        Theme.id.is_in(await _theme_ids(event["id"]) or [0])
+    ).order_by(Theme.id)
+    return event
+
+
+async def _theme_ids(event_id: int) -> list[int]:
+    return [row["theme"] for row in await EventTheme.select(EventTheme.theme).where(EventTheme.event == event_id)]
+
+
+async def get_public_event(slug: str) -> dict[str, Any]:
+    """The event as the public may see it: drafts do not exist for them."""
+    event = await get_event(slug)
+    if event["status"] not in {status.value for status in PUBLIC_STATUSES}:
+        raise NotFound(N_("There is no such event."))
+    return event
+
+
+async def list_events(
+    *, public: bool = True, when: str = "upcoming", theme: str = "", kind: str = "", now: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Events for a listing: upcoming (not yet ended) or past, optionally by theme slug and kind."""
+    now = now or utcnow()
+    select = Event.select(
+        Event.id, Event.uid, Event.slug, Event.title, Event.kind, Event.audience, Event.status, Event.starts_at,
+        Event.ends_at, Event.venue_name, Event.capacity, Event.registration_opens_at, Event.registration_closes_at,
+    )
+    if public:
+        select = select.where(Event.status.is_in([status.value for status in PUBLIC_STATUSES]))
+    if when == "upcoming":
+        select = select.where(Event.ends_at >= now).order_by(Event.starts_at)
+    elif when == "past":
+        select = select.where(Event.ends_at < now).order_by(Event.starts_at, ascending=False)
+    else:
+        select = select.order_by(Event.starts_at, ascending=False)
+    if kind:
+        select = select.where(Event.kind == kind)
+    if theme:
+        theme_row = await Theme.select(Theme.id).where(Theme.slug == theme).first()
+        event_ids = [r["event"] for r in await EventTheme.select(EventTheme.event).where(
+            EventTheme.theme == (theme_row["id"] if theme_row else 0))]
+        select = select.where(Event.id.is_in(event_ids or [0]))
+    events = await select
+    await _attach_themes(events)
+    return events
+
+
+async def _attach_themes(events: list[dict[str, Any]]) -> None:
+    if not events:
+        return
+    links = await EventTheme.select(EventTheme.event, EventTheme.theme.slug.as_alias("slug"),
+                                    EventTheme.theme.name_sv.as_alias("name_sv"),
+                                    EventTheme.theme.name_en.as_alias("name_en")).where(
+        EventTheme.event.is_in([event["id"] for event in events]))
+    for event in events:
+        event["themes"] = [link for link in links if link["event"] == event["id"]]
