@@ -80,6 +80,17 @@ def cmd_staff_create(args: argparse.Namespace) -> None:
     print(f"created {args.role} account {args.email}")
 
 
+def cmd_token_create(args: argparse.Namespace) -> None:
+    from events_app.domain import api_tokens
+    from events_app.domain.errors import DomainError
+
+    try:
+        token = asyncio.run(api_tokens.create_token_for_email(args.email, args.name))
+    except DomainError as error:
+        raise SystemExit(f"error: {args.email}: {error.translated()}") from None
+    print(token)  # only the token on stdout, so a script can capture it
+
+
 def cmd_worker(args: argparse.Namespace) -> None:
     from events_app.domain.mail_delivery import run_sender
     from events_app.domain.transactions import engine
@@ -156,6 +167,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--role", required=True, choices=["admin", "organiser", "checkin"])
     p.add_argument("--password", help="the password; asked for when not given (at least 12 characters)")
     p.set_defaults(func=cmd_staff_create)
+
+    token = sub.add_parser("token", help="manage API tokens").add_subparsers(dest="token_command", required=True, metavar="ACTION")
+    p = token.add_parser("create", help="make an API token for an active staff account and print it (shown once)")
+    p.add_argument("--email", required=True, help="the staff account's email address")
+    p.add_argument("--name", default="command line", help="what the token is for, e.g. the program using it")
+    p.set_defaults(func=cmd_token_create)
     return parser
 
 

@@ -112,8 +112,26 @@ def format_short_datetime(value: datetime | None) -> str:
     return _format_datetime(localtime(value), pattern, locale=language)
 
 
-def format_day(value: date | None) -> str:
-    """'tisdag 11 maj 2027'."""
+def format_time(value: datetime | None) -> str:
+    """'09.30' in Swedish, '09:30' in English (Stockholm time)."""
     if value is None:
         return ""
+    return localtime(value).strftime("%H.%M" if current_language() == "sv" else "%H:%M")
+
+
+def format_iso(value: datetime | date | None) -> str:
+    """The machine-readable form for <time datetime="...">: '2027-03-27T09:00+01:00' or '2027-03-27'."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return localtime(value).isoformat(timespec="minutes")
+    return value.isoformat()
+
+
+def format_day(value: date | None) -> str:
+    """'tisdag 11 maj 2027'; an instant is first put in Stockholm time."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = localtime(value).date()
     return _format_date(value, "EEEE d MMMM y", locale=current_language())

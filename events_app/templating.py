@@ -36,6 +36,8 @@ def environment() -> Environment:
     env.filters["datetime"] = i18n.format_datetime
     env.filters["short_datetime"] = i18n.format_short_datetime
     env.filters["day"] = i18n.format_day
+    env.filters["time"] = i18n.format_time
+    env.filters["iso"] = i18n.format_iso
     env.globals["current_language"] = i18n.current_language
     env.globals["LANGUAGE_NAMES"] = i18n.LANGUAGE_NAMES
     return env

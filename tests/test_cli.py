@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from events_app.domain.passwords import verify_password
-from events_app.domain.tables import AuditEntry, Organisation, Person, StaffAccount, Theme
+from events_app.domain.tables import AuditEntry, Event, Organisation, Person, ProgrammeSession, StaffAccount, Theme
 
 
 def run_cli(*args: str, input: str | None = None) -> subprocess.CompletedProcess:
@@ -21,15 +21,26 @@ def test_help_lists_the_subcommands():
         assert command in result.stdout
 
 
+async def demo_counts() -> tuple[int, ...]:
+    return (await Organisation.count(), await Theme.count(), await StaffAccount.count(), await Person.count(),
+            await Event.count(), await ProgrammeSession.count())
+
+
 async def test_demo_is_idempotent():
     first = run_cli("demo")
     assert first.returncode == 0, first.stderr
-    counts = (await Organisation.count(), await Theme.count(), await StaffAccount.count(), await Person.count())
-    assert counts == (10, 7, 3, 16)
+    assert "3 staff, 16 members, 4 events" in first.stdout  # the seed is loaded already
+    counts = await demo_counts()
+    # Events: Hållbarhetsdagarna (14 sessions from the CSV), a training module (3), a council meeting (4)
+    # and last year's Hållbarhetsdagarna, archived (14).
+    assert counts == (10, 7, 3, 16, 4, 35)
+    kinds = sorted((row["kind"], row["status"]) for row in await Event.select(Event.kind, Event.status))
+    assert kinds == [("council_meeting", "published"), ("sustainability_day", "archived"),
+                     ("sustainability_day", "published"), ("training_module", "published")]
     second = run_cli("demo")
     assert second.returncode == 0, second.stderr
-    assert "0 organisations, 0 themes, 0 staff, 0 members" in second.stdout
-    assert (await Organisation.count(), await Theme.count(), await StaffAccount.count(), await Person.count()) == counts
+    assert "0 organisations, 0 themes, 0 staff, 0 members, 0 events" in second.stdout
+    assert await demo_counts() == counts
 
 
 async def test_demo_organiser_can_sign_in_with_the_readme_password(client):

@@ -4,18 +4,28 @@ The routes are read from the app itself, so a new route is tested the moment it 
 must either be on the explicit list of public routes below or live under a prefix whose audience is
 known (/admin, /organiser, /staff, /my). A new guarded route that forgets its guard fails the
 anonymous check; a route under a new prefix fails `test_every_route_is_public_or_has_an_audience`.
+
+The JSON API (/api/) has a rule of its own: it knows bearer tokens, not sessions, so its reads are
+public and every write answers 401 without a token, whoever is signed in (tests/test_api.py checks
+the tokens themselves). Its POSTs are also outside the CSRF check, which is only for cookies.
 """
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
-from events_app.domain import email_tokens, outbox
+from events_app.domain import api_tokens, email_tokens, events, outbox, programme
+from events_app.domain.audit import Actor
 from events_app.domain.email_tokens import Purpose
-from events_app.domain.tables import OutboxMessage, OutboxStatus, Person, StaffAccount
+from events_app.domain.events import EventInput
+from events_app.domain.programme import SessionInput
+from events_app.domain.tables import ApiToken, OutboxMessage, OutboxStatus, Person, StaffAccount
+from events_app.i18n import STOCKHOLM
 from events_app.web.app import create_app
 from tests.account_helpers import (
     add_member,
@@ -33,10 +43,14 @@ PUBLIC_ROUTES = {
     "/login", "/logout", "/login/link", "/login/link/{token:str}",
     "/password/forgot", "/password/reset/{token:str}",
     "/static/{file_path:path}",
+    # Events: drafts answer 404 here (tests/test_public_events.py); the feed's token is its key.
+    "/events", "/events/{slug:str}", "/events/{slug:str}/calendar.ics",
+    "/events/{slug:str}/sessions/{uid:str}/calendar.ics", "/themes/{slug:str}", "/calendar/{token:str}/feed.ics",
 }
 # Who each guarded part of the site is for; roles nest (admin > organiser > checkin).
 AUDIENCES = {"/admin": "admin", "/organiser": "organiser", "/staff": "checkin", "/my": "person"}
 RANK = {"checkin": 1, "organiser": 2, "admin": 3}
+API_PREFIX = "/api/"
 VISITORS = ["anonymous", "person", "checkin", "organiser", "admin"]
 
 
@@ -56,7 +70,9 @@ def audience_of(path: str) -> str | None:
     return None
 
 
-GUARDED = [(method, path) for method, path in routes_of(create_app()) if path not in PUBLIC_ROUTES]
+GUARDED = [(method, path) for method, path in routes_of(create_app())
+           if path not in PUBLIC_ROUTES and not path.startswith(API_PREFIX)]
+API_ROUTES = [(method, path) for method, path in routes_of(create_app()) if path.startswith(API_PREFIX)]
 
 
 def expected_outcome(visitor: str, audience: str) -> str:
@@ -75,11 +91,22 @@ async def world(staff_accounts):
                                       context={"name": "Someone"})
     await OutboxMessage.update({OutboxMessage.status: OutboxStatus.failed}).where(OutboxMessage.id == message_id)
     message = await OutboxMessage.select(OutboxMessage.uid).where(OutboxMessage.id == message_id).first()
+    event = await events.create_event(EventInput(
+        title="Hållbarhetsdagarna 2027", starts_at=datetime(2027, 3, 25, 9, tzinfo=STOCKHOLM),
+        ends_at=datetime(2027, 3, 26, 16, tzinfo=STOCKHOLM)), Actor.system("test"))
+    session = await programme.add_session(event["slug"], SessionInput(
+        title="Välkommen", starts_at=datetime(2027, 3, 25, 9, tzinfo=STOCKHOLM),
+        ends_at=datetime(2027, 3, 25, 10, tzinfo=STOCKHOLM)), Actor.system("test"))
+    await api_tokens.create_token(staff_accounts["organiser"]["id"], "Webbplatsen", Actor.system("test"))
+    token = await ApiToken.select(ApiToken.uid).first()
     return {
         "member_uid": str(member_uid),
         "member_email": "asa.oberg@sundsvall.se",
         "staff_uid": str(staff_accounts["checkin"]["uid"]),
         "message_uid": str(message["uid"]),
+        "event_slug": event["slug"],
+        "session_uid": str(session["uid"]),
+        "token_uid": str(token["uid"]),
         "accounts": staff_accounts,
     }
 
@@ -92,10 +119,14 @@ def concrete_url(path: str, world: dict) -> str:
         "/organiser/members/": world["member_uid"],
         "/admin/staff/": world["staff_uid"],
         "/admin/outbox/": world["message_uid"],
+        "/organiser/events/": world["event_slug"],
+        "/organiser/sessions/": world["session_uid"],
+        "/organiser/api-tokens/": world["token_uid"],
     }
-    for prefix, uid in samples.items():
-        if path.startswith(prefix) and path[len(prefix):].startswith("{uid:str}"):
-            return prefix + uid + path[len(prefix) + len("{uid:str}"):]
+    for prefix, value in samples.items():
+        parameter = re.match(r"\{(uid|slug):str\}", path[len(prefix):]) if path.startswith(prefix) else None
+        if parameter:
+            return prefix + value + path[len(prefix) + parameter.end():]
     raise AssertionError(f"No sample value for the path parameter of {path}: add one to concrete_url()")
 
 
@@ -138,7 +169,7 @@ def test_every_route_is_public_or_has_an_audience():
     routes = routes_of(create_app())
     assert {path for _, path in routes} >= PUBLIC_ROUTES - {"/static/{file_path:path}"}
     unclassified = [f"{method} {path}" for method, path in routes
-                    if path not in PUBLIC_ROUTES and audience_of(path) is None]
+                    if path not in PUBLIC_ROUTES and audience_of(path) is None and not path.startswith(API_PREFIX)]
     assert not unclassified, f"Routes that are neither public nor under a known audience: {unclassified}"
     unexpected_methods = [f"{method} {path}" for method, path in routes if method not in ("GET", "POST")]
     assert not unexpected_methods, f"The role matrix only checks GET and POST: {unexpected_methods}"
@@ -214,14 +245,57 @@ async def test_redirect_to_sign_in_keeps_the_query_string(client, world):
 
 
 @pytest.mark.parametrize("path", ["/", "/privacy", "/healthz", "/login", "/login/link", "/password/forgot",
-                                  "/static/site.css"])
+                                  "/static/site.css", "/events", "/themes/klimat-energi"])
 async def test_public_pages_are_open_to_everyone(client, path):
     assert (await client.get(path)).status_code == 200
 
 
+# --- the JSON API -------------------------------------------------------------------------------
+
+def api_url(path: str, slug: str) -> str:
+    samples = {"{slug:str}": slug, "{path:str}": "no-such-file"}
+    for parameter, value in samples.items():
+        path = path.replace(parameter, value)
+    assert "{" not in path, f"No sample value for the path parameter of {path}: add one to api_url()"
+    return path
+
+
+@pytest.mark.parametrize("visitor", ["anonymous", "admin"])
+async def test_api_reads_are_public_and_writes_need_a_token(client, world, visitor):
+    """Whoever is signed in (a session cookie): GETs are open, POSTs are 401 and change nothing."""
+    from events_app.domain import events
+    from events_app.domain.audit import Actor
+    from events_app.domain.events import EventInput
+    from events_app.domain.transactions import utcnow
+    from datetime import timedelta
+
+    start = utcnow() + timedelta(days=30)
+    event = await events.create_event(EventInput(title="Rådsmöte", starts_at=start, ends_at=start + timedelta(hours=3)),
+                                      Actor.system("test"))
+    await events.publish_event(event["slug"], Actor.system("test"))
+    await become(client, visitor, world)
+    assert {method for method, _ in API_ROUTES} == {"GET", "POST"}
+    problems = []
+    for method, path in API_ROUTES:
+        url = api_url(path, event["slug"])
+        if method == "GET":
+            response = await client.get(url)
+            if response.status_code in (301, 302, 303, 307, 401, 403) or response.status_code >= 500:
+                problems.append(f"GET {url} as {visitor}: expected a public answer, got {response.status_code}")
+            continue
+        before = await database_snapshot()
+        response = await client.post(url, json={})
+        if response.status_code != 401 or response.json().get("code") != "not_authenticated":
+            problems.append(f"POST {url} as {visitor}: expected 401 not_authenticated, got {response.status_code}")
+        if await database_snapshot() != before:
+            problems.append(f"POST {url} as {visitor} was refused but changed the database")
+    assert not problems, "\n".join(problems)
+
+
 # --- CSRF -------------------------------------------------------------------------------------
 
-POST_ROUTES = [path for method, path in routes_of(create_app()) if method == "POST"]
+# The API's POSTs take no cookies, only bearer tokens, so the CSRF check leaves them alone.
+POST_ROUTES = [path for method, path in routes_of(create_app()) if method == "POST" and not path.startswith(API_PREFIX)]
 NEW_PASSWORD = "Fjallripa-over-Norra-Kusten-9"
 MEMBER_CSV = "name,email,organisation,side\nNils Ödman,nils.odman@harnosand.se,harnosand,opposition\n"
 

@@ -12,7 +12,11 @@ from typing import Any
 
 from icalendar import Calendar, Event as VEvent
 
-from events_app.domain.tables import CalendarFeed, EventStatus, SessionStatus
+from events_app.domain import audit, events
+from events_app.domain.audit import Actor
+from events_app.domain.tables import CalendarFeed, EventKind, EventStatus, Person, SessionStatus
+from events_app.domain.transactions import atomic
+from events_app.i18n import gettext, use_language
 from events_app.settings import get_settings
 
 PRODUCT_ID = "-//Hallbarhetsradet i Vasternorrland//Evenemang//SV"
@@ -100,16 +104,49 @@ async def feed_token(person_id: int) -> str:
     if row:
         return row["token"]
     token = secrets.token_urlsafe(32)
-    await CalendarFeed.insert(CalendarFeed(person=person_id, token=token))
-    return token
+    # Two first visits at the same moment: the second insert breaks the unique rule on `person`,
+    # and the token the first one made is the answer.
+    await CalendarFeed.insert(CalendarFeed(person=person_id, token=token)).on_conflict(action="DO NOTHING")
+    row = await CalendarFeed.select(CalendarFeed.token).where(CalendarFeed.person == person_id).first()
+    return row["token"]
 
 
-async def renew_feed_token(person_id: int) -> str:
+async def renew_feed_token(person_id: int, actor: Actor | None = None) -> str:
     """A new secret; the old subscription URL stops working (for a leaked link)."""
-    await CalendarFeed.delete().where(CalendarFeed.person == person_id)
-    return await feed_token(person_id)
+    async with atomic():
+        await CalendarFeed.delete().where(CalendarFeed.person == person_id)
+        token = await feed_token(person_id)
+        if actor is not None:
+            await audit.record("calendar_feed.renewed", actor, object_type="person", object_id=person_id)
+    return token
 
 
 async def person_for_feed(token: str) -> int | None:
     row = await CalendarFeed.select(CalendarFeed.person).where(CalendarFeed.token == token).first()
     return row["person"] if row else None
+
+
+async def person_feed(token: str) -> bytes | None:
+    """The personal calendar behind a subscription token, or None for an unknown token or inactive person.
+
+    It holds what the person is registered to. Registrations arrive with the registration issue, so
+    for now that is nothing, with one deliberate exception: council members are expected at every
+    council meeting without registering, so a member's feed carries the council meetings the public
+    may see. Cancelled ones stay in it marked STATUS:CANCELLED (so a subscribed calendar shows the
+    cancellation instead of silently dropping the meeting) and archived ones keep the history.
+    """
+    person_id = await person_for_feed(token)
+    if person_id is None:
+        return None
+    person = await Person.select(Person.name, Person.is_member, Person.active, Person.language).where(
+        Person.id == person_id).first()
+    if person is None or not person["active"]:
+        return None
+    entries: list[VEvent] = []
+    if person["is_member"]:
+        meetings = await events.list_events(public=True, when="all", kind=EventKind.council_meeting.value)
+        for meeting in sorted(meetings, key=lambda row: row["starts_at"]):
+            entries.extend(event_vevents(await events.get_event(meeting["slug"])))
+    with use_language(person["language"]):
+        name = gettext("Sustainability Council of Västernorrland")
+    return personal_calendar(name, entries)

@@ -25,6 +25,7 @@ from events_app.domain.tables import (
     EventStatus,
     EventTheme,
     ProgrammeSession,
+    SessionStatus,
     SessionTheme,
     Speaker,
     Theme,
@@ -33,6 +34,25 @@ from events_app.domain.transactions import atomic, utcnow
 from events_app.i18n import N_, STOCKHOLM, localtime
 
 PUBLIC_STATUSES = (EventStatus.published, EventStatus.cancelled, EventStatus.archived)
+
+
+# Why a status change is refused, by the event's present status.
+_STATUS_REFUSALS = {
+    EventStatus.draft.value: N_("This cannot be done to an event that is still a draft."),
+    EventStatus.published.value: N_("This cannot be done to an event that is already published."),
+    EventStatus.cancelled.value: N_("This cannot be done to a cancelled event."),
+    EventStatus.archived.value: N_("This cannot be done to an archived event."),
+}
+
+
+def is_public(event: dict[str, Any]) -> bool:
+    """Published at some time and not a draft now: a draft cancelled before publication stays hidden."""
+    return event["status"] in {status.value for status in PUBLIC_STATUSES} and event["published_at"] is not None
+
+
+def public_condition(event_table=Event):
+    """The same rule as `is_public`, as a query condition (also usable through a foreign key)."""
+    return event_table.status.is_in([status.value for status in PUBLIC_STATUSES]) & event_table.published_at.is_not_null()
 
 
 @dataclass
@@ -58,9 +78,15 @@ class EventInput:
     occasion_dates: list[date] = field(default_factory=list)
 
 
+# Letters that Unicode does not decompose into a base letter and a mark, so NFKD alone would drop them:
+# Southern Sami (the Sami language of Västernorrland) writes æ and ø, Northern Sami đ, ŋ and ŧ.
+_UNDECOMPOSABLE = str.maketrans({"æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ŋ": "n", "Ŋ": "N",
+                                 "ŧ": "t", "Ŧ": "T", "ł": "l", "Ł": "L", "ß": "ss"})
+
+
 def slugify(text: str) -> str:
     """'Hållbarhetsdagarna 2027' -> 'hallbarhetsdagarna-2027'."""
-    ascii_text = unicodedata.normalize("NFKD", text.replace("ł", "l").replace("Ł", "L")).encode("ascii", "ignore").decode()
+    ascii_text = unicodedata.normalize("NFKD", text.translate(_UNDECOMPOSABLE)).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:100] or "evenemang"
 
 
@@ -204,8 +230,7 @@ async def _set_status(slug: str, new: EventStatus, allowed_from: tuple[EventStat
         if event["status"] == new.value:
             return event  # repeating the action changes nothing
         if event["status"] not in {status.value for status in allowed_from}:
-            raise DomainError(N_("This cannot be done to an event that is %(status)s."), code="invalid_status",
-                              status=event["status"])
+            raise DomainError(_STATUS_REFUSALS[event["status"]], code="invalid_status")
         await Event.update({Event.status: new, Event.updated_at: utcnow(), **(extra or {})}).where(Event.id == event["id"])
         await audit.record(f"event.{new.value}", actor, object_type="event", object_id=slug, summary=event["title"])
     return await get_event(slug)
@@ -260,7 +285,10 @@ async def duplicate_event(slug: str, new_start: date, actor: Actor, title: str =
         if days:
             await EventDay.insert(*[EventDay(event=copy.id, day=d["day"] + shift, starts_at=moved(d["starts_at"]),
                                              ends_at=moved(d["ends_at"])) for d in days])
-        for session in await ProgrammeSession.select().where(ProgrammeSession.event == source["id"]):
+        # Cancelled sessions stay behind: the copy is next year's plan, not this year's history.
+        for session in await ProgrammeSession.select().where(
+            (ProgrammeSession.event == source["id"]) & (ProgrammeSession.status == SessionStatus.scheduled)
+        ):
             new_session = ProgrammeSession(
                 event=copy.id, **{key: session[key] for key in (
                     "title", "description", "kind", "room", "capacity", "requires_signup", "position", "status")},
@@ -298,7 +326,7 @@ async def _theme_ids(event_id: int) -> list[int]:
 async def get_public_event(slug: str) -> dict[str, Any]:
     """The event as the public may see it: drafts do not exist for them."""
     event = await get_event(slug)
-    if event["status"] not in {status.value for status in PUBLIC_STATUSES}:
+    if not is_public(event):
         raise NotFound(N_("There is no such event."))
     return event
 
@@ -313,7 +341,7 @@ async def list_events(
         Event.ends_at, Event.venue_name, Event.capacity, Event.registration_opens_at, Event.registration_closes_at,
     )
     if public:
-        select = select.where(Event.status.is_in([status.value for status in PUBLIC_STATUSES]))
+        select = select.where(public_condition())
     if when == "upcoming":
         select = select.where(Event.ends_at >= now).order_by(Event.starts_at)
     elif when == "past":

@@ -217,11 +217,16 @@ async def delete_session(session_uid: str, actor: Actor) -> None:
 
 
 async def move_session(session_uid: str, direction: int, actor: Actor) -> None:
-    """Swap a session with its neighbour in the organiser's order (-1 up, +1 down)."""
+    """Swap a session with its neighbour among the sessions that start at the same time (-1 up, +1 down).
+
+    The programme is ordered by time first, so only sessions of one time slot have an order to change:
+    that order is the order of the tracks shown side by side.
+    """
     async with atomic():
         session = await get_session(session_uid)
         siblings = await ProgrammeSession.select(ProgrammeSession.id, ProgrammeSession.position).where(
-            ProgrammeSession.event == session["event"]).order_by(ProgrammeSession.starts_at).order_by(ProgrammeSession.position)
+            (ProgrammeSession.event == session["event"]) & (ProgrammeSession.starts_at == session["starts_at"])
+        ).order_by(ProgrammeSession.position).order_by(ProgrammeSession.id)
         ids = [row["id"] for row in siblings]
         index = ids.index(session["id"])
         other = index + (1 if direction > 0 else -1)
@@ -268,9 +273,11 @@ async def _attach_details(sessions: list[dict[str, Any]]) -> None:
 
 
 def by_day_and_track(sessions: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Group a programme for display: [{day, tracks: [room...], slots: [{starts_at, ends_at, sessions}]}].
+    """Group a programme for display: [{day, tracks: [room...], slots: [{starts_at, sessions}]}].
 
-    Sessions that start at the same time form one slot, shown side by side on wide screens.
+    Sessions that start at the same time form one slot, shown side by side on wide screens (they may
+    end at different times, so a slot has no end of its own). Tracks are the rooms in order of
+    appearance.
     """
     days: dict[Any, dict[str, Any]] = {}
     for session in sessions:

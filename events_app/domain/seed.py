@@ -1,20 +1,31 @@
 """Seed and demo data, loaded idempotently (running it again changes nothing).
 
 The seed (the county's organisations and the council's themes) comes from events_app/data/, copied
-from the council's shared data; the demo adds staff accounts and the council's sixteen members so
-that a new user opens a living site.
+from the council's shared data; the demo adds staff accounts, the council's sixteen members and a
+few events (this year's Hållbarhetsdagarna with the programme in demo_programme.csv, a training
+module, a council meeting, and last year's Hållbarhetsdagarna, archived) so that a new user opens a
+living site.
+
+The demo events are dated relative to the day the demo is loaded, and each is added only when no
+event with its slug exists yet.
 """
 
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from urllib.parse import quote
 
-from events_app.domain import staff
+from events_app.domain import events, programme, staff
 from events_app.domain.audit import Actor
+from events_app.domain.events import EventInput
 from events_app.domain.people import MemberInput, create_member
-from events_app.domain.tables import Organisation, Person, StaffAccount, Theme
-from events_app.domain.transactions import atomic
+from events_app.domain.programme import SessionInput, SpeakerInput
+from events_app.domain.tables import Audience, CompletionRule, Event, EventKind, Organisation, Person, StaffAccount, Theme
+from events_app.domain.transactions import atomic, utcnow
+from events_app.i18n import STOCKHOLM, localtime
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEMO_PASSWORD = "Klimatdag-i-Sundsvall-27"
@@ -62,8 +73,8 @@ async def load_seed() -> dict[str, int]:
     return added
 
 
-async def load_demo() -> dict[str, int]:
-    """The seed plus demo staff accounts and council members."""
+async def load_demo(now: datetime | None = None) -> dict[str, int]:
+    """The seed plus demo staff accounts, council members and events (dated relative to `now`)."""
     added = await load_seed()
     actor = Actor.system("demo data")
     added["staff"] = 0
@@ -79,9 +90,225 @@ async def load_demo() -> dict[str, int]:
                 await create_member(MemberInput(name=name, email=email, organisation=code, side=side,
                                                 title="Ledamot", term_start="2027-01-01", term_end="2030-12-31"), actor)
                 added["members"] += 1
+    added["events"] = await _load_demo_events(now or utcnow(), actor)
     return added
 
 
 def _demo_email(name: str) -> str:
     ascii_name = name.lower().translate(str.maketrans("åäöéáčđżół ", "aaoeacdzol.")).replace(" ", ".")
     return f"{ascii_name}@exempel.se"
+
+
+# --- Demo events -------------------------------------------------------------------------------
+
+
+@dataclass
+class _DemoEvent:
+    event: EventInput
+    sessions: list[SessionInput]
+
+
+def _map_url(place: str) -> str:
+    return f"https://www.openstreetmap.org/search?query={quote(place)}"
+
+
+def _at(day: date, clock: str | time) -> datetime:
+    """A local Stockholm time on a day ('09:30' or a time)."""
+    return datetime.combine(day, time.fromisoformat(clock) if isinstance(clock, str) else clock, STOCKHOLM)
+
+
+def _in_holidays(day: date) -> bool:
+    """Christmas to Epiphany, when nobody would hold a conference or a course."""
+    return (day.month == 12 and day.day >= 20) or (day.month == 1 and day.day <= 6)
+
+
+def _same_weekday_outside_holidays(day: date, direction: int) -> date:
+    """The day, or the same weekday in the nearest week outside the Christmas holidays (+1 later, -1 earlier)."""
+    while _in_holidays(day):
+        day += timedelta(weeks=direction)
+    return day
+
+
+def _demo_slug(title: str, starts_at: datetime) -> str:
+    """The slug events.create_event gives a new event with this title (no other event holding it)."""
+    base, year = events.slugify(title), str(localtime(starts_at).year)
+    return base if base.endswith(year) else f"{base}-{year}"
+
+
+def sustainability_days_start(today: date) -> date:
+    """The first Thursday four to five weeks ahead (a week later while that falls in the holidays)."""
+    first = today + timedelta(days=28)
+    first += timedelta(days=(3 - first.weekday()) % 7)
+    while _in_holidays(first) or _in_holidays(first + timedelta(days=1)):
+        first += timedelta(weeks=1)
+    return first
+
+
+def _sustainability_days(today: date, now: datetime) -> _DemoEvent:
+    """Two days in Sundsvall, Thursday and Friday, with the programme from demo_programme.csv.
+
+    The CSV names speakers by role ("Miljöstrateg"), not by person: the role becomes the speaker's
+    name (shown with the organisation), and the title stays empty so it is not shown twice.
+    """
+    first = sustainability_days_start(today)
+    rows = _rows("demo_programme.csv")
+    venue = "Kulturmagasinet, Sjögatan 7, Sundsvall"
+    sessions = [
+        SessionInput(
+            title=row["title"], kind=row["kind"], room=row["track"],
+            starts_at=_at(first + timedelta(days=int(row["day"]) - 1), row["start"]),
+            ends_at=_at(first + timedelta(days=int(row["day"]) - 1), row["end"]),
+            capacity=int(row["capacity"]) if row["capacity"] else None,
+            requires_signup=row["requires_signup"].strip().lower() == "true",
+            themes=[row["theme"]] if row["theme"] else [],
+            speakers=[SpeakerInput(name=row["speaker"], organisation=row["speaker_organisation"])] if row["speaker"] else [],
+        )
+        for row in rows
+    ]
+    last = first + timedelta(days=max(int(row["day"]) for row in rows) - 1)
+    starts_at = _at(first, min(row["start"] for row in rows))
+    event = EventInput(
+        title=f"Hållbarhetsdagarna {first.year}",
+        kind=EventKind.sustainability_day.value,
+        description=(
+            "Länets mötesplats för klimatomställning och hållbar utveckling: två dagar med föreläsningar, "
+            "verkstäder och studiebesök för kommunerna, regionen, länsstyrelsen och alla som vill bidra.\n\n"
+            "- **Dag 1:** länets klimat- och energiplan, verkstäder om solenergi, transporter och lokal mat, "
+            "miljömålen och ett studiebesök på biogasanläggningen.\n"
+            "- **Dag 2:** Ekokommunernas nyckeltal och Agenda 2030, digital infrastruktur, kommunala "
+            "partnerskap och ett gemensamt uttalande.\n\n"
+            "Verkstäder och studiebesök har begränsat antal platser; anmäl dig till dem när du anmäler dig."
+        ),
+        audience=Audience.public.value,
+        capacity=250,
+        starts_at=starts_at,
+        ends_at=_at(last, max(row["end"] for row in rows)),
+        registration_opens_at=now,
+        registration_closes_at=starts_at - timedelta(days=2),
+        venue_name="Kulturmagasinet",
+        venue_address="Sjögatan 7, 852 34 Sundsvall",
+        venue_map_url=_map_url(venue),
+        themes=["klimat-energi"],
+    )
+    return _DemoEvent(event, sessions)
+
+
+def _training_module(today: date, now: datetime) -> _DemoEvent:
+    """Three Tuesday afternoons: one three weeks ago, two ahead; two of three complete the module."""
+    tuesday = today - timedelta(days=today.weekday()) + timedelta(days=1)
+    occasions = [_same_weekday_outside_holidays(tuesday + timedelta(weeks=weeks), 1 if weeks > 0 else -1)
+                 for weeks in (-3, 2, 6)]
+    subjects = [
+        ("Klimatrisker i Västernorrland: översvämning, ras och skred", "Klimatanpassningssamordnare",
+         "Länsstyrelsen Västernorrland", "klimat-energi"),
+        ("Klimatanpassning i översiktsplanen och detaljplanen", "Planarkitekt", "Kramfors kommun", "miljomal"),
+        ("Från plan till åtgärd: prioritera, finansiera och följa upp", "Miljöstrateg",
+         "Kommunförbundet Västernorrland", "klimat-energi"),
+    ]
+    sessions = [
+        SessionInput(title=f"Tillfälle {n}: {title}", kind="workshop", room="Storsalen",
+                     starts_at=_at(day, "13:00"), ends_at=_at(day, "16:00"), themes=[theme],
+                     speakers=[SpeakerInput(name=role, organisation=organisation)])
+        for n, (day, (title, role, organisation, theme)) in enumerate(zip(occasions, subjects, strict=True), start=1)
+    ]
+    event = EventInput(
+        title="Klimatanpassning i kommunal planering",
+        kind=EventKind.training_module.value,
+        description=(
+            "En utbildning i tre tillfällen för förtroendevalda och tjänstepersoner om hur ett förändrat "
+            "klimat påverkar kommunernas planering: risker, planverktyg och åtgärder.\n\n"
+            "Du har gått utbildningen när du deltagit i **minst två av de tre tillfällena**, så det går "
+            "att ansluta till det andra tillfället även om du missade det första."
+        ),
+        audience=Audience.members.value,
+        capacity=40,
+        starts_at=_at(occasions[0], "13:00"),
+        ends_at=_at(occasions[-1], "16:00"),
+        registration_opens_at=now - timedelta(weeks=8),
+        registration_closes_at=_at(occasions[1] - timedelta(days=1), "12:00"),
+        venue_name="Länsstyrelsen Västernorrland",
+        venue_address="Storgatan 17, 871 31 Härnösand",
+        venue_map_url=_map_url("Storgatan 17, Härnösand"),
+        themes=["klimat-energi", "miljomal"],
+        completion_rule=CompletionRule.at_least.value,
+        completion_min=2,
+        occasion_dates=occasions,
+    )
+    return _DemoEvent(event, sessions)
+
+
+def _council_meeting(today: date, now: datetime) -> _DemoEvent:
+    """The council's meeting about three weeks ahead (two to nine), a morning with a short agenda."""
+    taken = {sustainability_days_start(today) + timedelta(days=n) for n in (0, 1)}
+    day = next(candidate for offset in [*range(21, 13, -1), *range(22, 64)]
+               if (candidate := today + timedelta(days=offset)).weekday() < 5 and not _in_holidays(candidate)
+               and candidate not in taken)
+    chair = SpeakerInput(name="Rådets ordförande", organisation="Hållbarhetsrådet i Västernorrland")
+    agenda = [
+        ("10:00", "10:15", "Mötet öppnas, val av justerare och godkännande av dagordningen", [chair], []),
+        ("10:15", "11:00", "Lägesrapport: länets klimat- och energiplan",
+         [SpeakerInput(name="Miljöstrateg", organisation="Kommunförbundet Västernorrland")], ["klimat-energi"]),
+        ("11:00", "11:45", "Hållbarhetsdagarna: program och gemensamt uttalande",
+         [SpeakerInput(name="Rådets vice ordförande", organisation="Hållbarhetsrådet i Västernorrland")], []),
+        ("11:45", "12:00", "Övriga frågor och mötet avslutas", [chair], []),
+    ]
+    sessions = [
+        SessionInput(title=title, kind="plenary", room="Sammanträdesrummet", starts_at=_at(day, start),
+                     ends_at=_at(day, end), speakers=speakers, themes=themes)
+        for start, end, title, speakers, themes in agenda
+    ]
+    event = EventInput(
+        title="Rådsmöte",
+        kind=EventKind.council_meeting.value,
+        description=(
+            "Hållbarhetsrådets ordinarie sammanträde. Handlingarna skickas ut en vecka före mötet; "
+            "anmäl dig senast då, så att vi kan beställa lunch, som serveras efter mötet."
+        ),
+        audience=Audience.members.value,
+        capacity=30,
+        starts_at=_at(day, "10:00"),
+        ends_at=_at(day, "12:00"),
+        registration_opens_at=now,
+        registration_closes_at=_at(day - timedelta(weeks=1), "23:59"),
+        venue_name="Kommunförbundet Västernorrland",
+        venue_address="Härnösand",
+        venue_map_url=_map_url("Härnösand"),
+        themes=["samverkan"],
+    )
+    return _DemoEvent(event, sessions)
+
+
+async def _create_published(demo: _DemoEvent, actor: Actor) -> bool:
+    """Create, fill and publish the event unless its slug exists; all or nothing."""
+    assert demo.event.starts_at is not None
+    if await Event.exists().where(Event.slug == _demo_slug(demo.event.title, demo.event.starts_at)):
+        return False
+    async with atomic():
+        event = await events.create_event(demo.event, actor)
+        for session in demo.sessions:
+            await programme.add_session(event["slug"], session, actor)
+        await events.publish_event(event["slug"], actor)
+    return True
+
+
+async def _load_demo_events(now: datetime, actor: Actor) -> int:
+    today = localtime(now).date()
+    added = 0
+    days = _sustainability_days(today, now)
+    for demo in (days, _training_module(today, now), _council_meeting(today, now)):
+        added += await _create_published(demo, actor)
+    # Last year's Hållbarhetsdagarna, on the same weekdays a year earlier, as an archived event (so
+    # past listings and theme pages have something to show).
+    assert days.event.starts_at is not None
+    this_year = localtime(days.event.starts_at).date()
+    last_year = this_year - timedelta(weeks=52)
+    if last_year.year == this_year.year:  # a start in the last days of December
+        last_year -= timedelta(weeks=1)
+    if not await Event.exists().where(Event.slug == f"hallbarhetsdagarna-{last_year.year}"):
+        async with atomic():
+            copy = await events.duplicate_event(_demo_slug(days.event.title, days.event.starts_at), last_year, actor,
+                                                title=f"Hållbarhetsdagarna {last_year.year}")
+            await events.publish_event(copy["slug"], actor)
+            await events.archive_event(copy["slug"], actor)
+        added += 1
+    return added

@@ -24,11 +24,14 @@ from events_app.settings import Settings, get_settings
 from events_app.templating import environment
 from events_app.web.accounts import AccountsController
 from events_app.web.admin import AuditController, OutboxController, StaffAdminController
+from events_app.web.api import api_router, openapi_config
 from events_app.web.context import RequestContextMiddleware
 from events_app.web.errors import EXCEPTION_HANDLERS
 from events_app.web.organiser import MemberImportController, MembersController
+from events_app.web.organiser_events import ApiTokensController, OrganiserEventsController, OrganiserSessionsController
 from events_app.web.participant import ParticipantController
 from events_app.web.public import PublicController
+from events_app.web.public_events import PublicEventsController
 from events_app.web.staff_home import StaffHomeController
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -68,8 +71,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
     template_config = TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment()))
     return Litestar(
         route_handlers=[
-            PublicController, AccountsController, ParticipantController, StaffHomeController,
+            PublicController, PublicEventsController, AccountsController, ParticipantController, StaffHomeController,
             MembersController, MemberImportController, StaffAdminController, AuditController, OutboxController,
+            OrganiserEventsController, OrganiserSessionsController, ApiTokensController,
+            api_router(),
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],
         middleware=[session_config.middleware, RequestContextMiddleware()],
@@ -86,5 +91,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             log_exceptions="never",  # our handler logs server errors once, with the request id
         ),
         debug=False,
-        openapi_config=None,
+        # The OpenAPI schema (/api/v1/schema) documents the API only: its router opts back in.
+        include_in_schema=False,
+        openapi_config=openapi_config(),
     )

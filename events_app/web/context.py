@@ -20,10 +20,32 @@ LANGUAGE_COOKIE = "lang"
 
 
 def language_of(connection: ASGIConnection) -> str:
+    if connection.url.path.startswith("/api/"):
+        # API clients have no language cookie: they say what they want in Accept-Language.
+        return api_language(connection.headers.get("accept-language", ""), get_settings().default_language)
     chosen = connection.cookies.get(LANGUAGE_COOKIE)
     if chosen:
         return i18n.normalise_language(chosen, get_settings().default_language)
     return get_settings().default_language
+
+
+def api_language(header: str, default: str) -> str:
+    """The most wanted of our languages in an Accept-Language header ('en-GB,en;q=0.9,sv;q=0.8' -> 'en')."""
+    best, best_quality = default, 0.0
+    for part in header.split(","):
+        tag, _, options = part.strip().partition(";")
+        language = i18n.normalise_language(tag.strip(), "")
+        quality = 1.0
+        for option in options.split(";"):
+            name, _, value = option.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if language and quality > best_quality:
+            best, best_quality = language, quality
+    return best
 
 
 class RequestContextMiddleware(ASGIMiddleware):

@@ -7,6 +7,7 @@ matched to the log line.
 from __future__ import annotations
 
 import logging
+import re
 
 from litestar import Request, Response
 from litestar.exceptions import (
@@ -20,26 +21,31 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from events_app import i18n
-from events_app.domain.errors import DomainError, NotFound, RateLimited
+from events_app.domain.errors import DomainError, NotFound, RateLimited, ValidationFailed
 from events_app.i18n import N_
 from events_app.web.context import language_of
 
 log = logging.getLogger("events_app.errors")
 
 
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
 def _wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")[:40]
+    return _is_api(request) or "application/json" in request.headers.get("accept", "")[:40]
 
 
 def error_response(
     request: Request, status: int, code: str, message: str, *, params: dict | None = None,
-    fields: dict[str, str] | None = None,
+    fields: dict[str, str | DomainError] | None = None,
 ) -> Response:
-    """`message` and the `fields` messages are English message ids, translated here."""
+    """`message` and the `fields` messages are English message ids (or DomainErrors), translated here."""
     # An unmatched route (404) never passed the middleware that sets the language.
     i18n.set_language(language_of(request))
     text = i18n.gettext(message, **(params or {}))
-    translated_fields = {name: i18n.gettext(value) for name, value in (fields or {}).items()}
+    translated_fields = {name: value.translated() if isinstance(value, DomainError) else i18n.gettext(value)
+                         for name, value in (fields or {}).items()}
     request_id = request.state.get("request_id", "")
     if _wants_json(request):
         body: dict = {"code": code, "message": text, "request_id": request_id}
@@ -54,6 +60,11 @@ def error_response(
 
 
 def not_authorized(request: Request, exc: NotAuthorizedException) -> Response:
+    if _is_api(request):  # the API knows only bearer tokens, never the session cookie
+        response = error_response(request, 401, "not_authenticated",
+                                  N_("Send a valid API token in the header Authorization: Bearer <token>."))
+        response.headers["WWW-Authenticate"] = "Bearer"
+        return response
     if _wants_json(request):
         return error_response(request, 401, "not_authenticated", N_("Sign in to continue."))
     target = exc.extra.get("sign_in") if isinstance(exc.extra, dict) else None
@@ -63,6 +74,8 @@ def not_authorized(request: Request, exc: NotAuthorizedException) -> Response:
 def permission_denied(request: Request, exc: PermissionDeniedException) -> Response:
     if "CSRF" in (exc.detail or ""):
         return error_response(request, 403, "csrf_failed", N_("The form had expired. Go back, reload the page and try again."))
+    if _is_api(request):
+        return error_response(request, 403, "forbidden", N_("The token's account does not have the role this needs."))
     return error_response(request, 403, "forbidden", N_("You do not have access to this page."))
 
 
@@ -71,8 +84,10 @@ def not_found(request: Request, exc: Exception) -> Response:
 
 
 def validation_failed(request: Request, exc: ValidationException) -> Response:
-    fields = {}
-    if isinstance(exc.extra, list):
+    fields: dict = {}
+    if _is_api(request):
+        fields = _api_field_errors(exc.extra)
+    elif isinstance(exc.extra, list):
         for item in exc.extra:
             if isinstance(item, dict) and item.get("key"):
                 fields[str(item["key"])] = N_("This value is not valid.")
@@ -80,14 +95,57 @@ def validation_failed(request: Request, exc: ValidationException) -> Response:
                           N_("The request could not be read. Check the fields and try again."), fields=fields)
 
 
+# What the JSON decoder (msgspec) says -> the field message the API gives.
+_DECODER_MESSAGES = (
+    ("missing required field", N_("This field is required.")),
+    ("unknown field", N_("There is no such field.")),
+    ("timezone component", N_("Give the time with its offset from UTC, for example 2027-05-11T09:00:00+02:00.")),
+)
+_FIELD_IN_MESSAGE = re.compile(r"field `([^`]+)`")
+
+
+def _api_field_errors(extra: object) -> dict[str, str]:
+    """Litestar's decoding errors ([{"key", "message", "source"}]) as {field: message id}.
+
+    A missing or unknown body field is reported on the body as a whole ("data", or the nested object
+    such as "speakers[0]") with the field's name only in the message, so it is taken from there.
+    """
+    fields: dict[str, str] = {}
+    for item in extra if isinstance(extra, list) else []:
+        if not isinstance(item, dict):
+            continue
+        key, detail = str(item.get("key") or ""), str(item.get("message") or "")
+        named = _FIELD_IN_MESSAGE.search(detail)
+        if key == "data":
+            key = ""
+        if named:
+            key = f"{key}.{named.group(1)}" if key else named.group(1)
+        if key:
+            fields[key] = next((text for marker, text in _DECODER_MESSAGES if marker in detail),
+                               N_("This value is not valid."))
+    return fields
+
+
 def domain_error(request: Request, exc: DomainError) -> Response:
     status = 404 if isinstance(exc, NotFound) else 429 if isinstance(exc, RateLimited) else 400
+    if _is_api(request):
+        # The API: 422 for a rule the data breaks (with the fields), 409 for a step the status does not allow.
+        if isinstance(exc, ValidationFailed):
+            return error_response(request, 422, exc.code, exc.message, params=exc.params, fields=exc.errors)
+        if exc.field:
+            return error_response(request, 422, "validation_error", N_("Please correct the marked fields."),
+                                  fields={exc.field: exc})
+        if exc.code == "invalid_status":
+            status = 409
     return error_response(request, status, exc.code, exc.message, params=exc.params)
 
 
 def http_error(request: Request, exc: HTTPException) -> Response:
     if exc.status_code >= 500:
         return server_error(request, exc)
+    if _is_api(request) and exc.status_code == 400:  # e.g. a body that is not JSON at all
+        return error_response(request, 400, "validation_error",
+                              N_("The request could not be read. Check the fields and try again."))
     messages = {405: N_("That action is not possible here."), 413: N_("What you sent is too large.")}
     return error_response(request, exc.status_code, "http_error",
                           messages.get(exc.status_code, N_("The request could not be handled.")))

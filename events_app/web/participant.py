@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from litestar import Controller, Request, get
-from litestar.response import Template
+from litestar import Controller, Request, get, post
+from litestar.plugins.flash import flash
+from litestar.response import Redirect, Template
 
-from events_app.web.auth import requires_person
+from events_app import i18n
+from events_app.domain import calendar
+from events_app.settings import get_settings
+from events_app.web.auth import actor_of, requires_person
+
+
+def feed_url(token: str) -> str:
+    return f"{get_settings().base_url}/calendar/{token}/feed.ics"
 
 
 class ParticipantController(Controller):
@@ -14,4 +22,14 @@ class ParticipantController(Controller):
 
     @get("/", name="my_pages")
     async def my_pages(self, request: Request) -> Template:
-        return Template("participant/my_pages.html", context={"person": request.state.person})
+        person = request.state.person
+        return Template("participant/my_pages.html", context={
+            "person": person, "feed_url": feed_url(await calendar.feed_token(person["id"])),
+        })
+
+    @post("/calendar/renew", name="renew_calendar_feed")
+    async def renew_calendar_feed(self, request: Request) -> Redirect:
+        await calendar.renew_feed_token(request.state.person["id"], actor_of(request))
+        flash(request, i18n.gettext("Your calendar has a new address. The old one no longer works: "
+                                    "subscribe again with the new one."), "success")
+        return Redirect("/my")

@@ -12,6 +12,7 @@ from events_app.domain.tables import Theme
 from events_app.web.auth import safe_next
 from events_app.web.context import LANGUAGE_COOKIE
 from events_app.web.forms import read_form
+from events_app.web.public_events import upcoming_for_front_page
 
 
 class PublicController(Controller):
@@ -20,7 +21,7 @@ class PublicController(Controller):
     @get("/", name="home")
     async def home(self) -> Template:
         themes = await Theme.select().order_by(Theme.id)
-        return Template("public/home.html", context={"themes": themes})
+        return Template("public/home.html", context={"themes": themes, "events": await upcoming_for_front_page()})
 
     @get("/privacy", name="privacy")
     async def privacy(self) -> Template:
