@@ -31,6 +31,7 @@ from events_app.domain.tables import (
     Theme,
 )
 from events_app.domain.transactions import atomic, utcnow
+from events_app.domain.validation import collect_choice, collect_time_span, collect_title
 from events_app.i18n import N_, STOCKHOLM, localtime
 
 PUBLIC_STATUSES = (EventStatus.published, EventStatus.cancelled, EventStatus.archived)
@@ -101,32 +102,15 @@ async def _unique_slug(title: str, starts_at: datetime) -> str:
     return slug
 
 
-def _choice(value: str, enum: type, field_name: str, message: str, errors: dict) -> str:
-    try:
-        return enum(value).value
-    except ValueError:
-        errors[field_name] = message
-        return value
-
-
 async def clean_event(data: EventInput) -> dict[str, Any]:
     """Check every field; raise ValidationFailed with all the field errors at once."""
     errors: dict[str, str] = {}
-    title = " ".join((data.title or "").split())
-    if not title:
-        errors["title"] = N_("Give the event a title.")
-    elif len(title) > 200:
-        errors["title"] = N_("The title is too long (at most 200 characters).")
-    kind = _choice(data.kind, EventKind, "kind", N_("Choose what kind of event this is."), errors)
-    audience = _choice(data.audience, Audience, "audience", N_("Choose who may register."), errors)
-    rule = _choice(data.completion_rule or CompletionRule.all_occasions.value, CompletionRule, "completion_rule",
-                   N_("Choose a completion rule."), errors)
-    if data.starts_at is None:
-        errors["starts_at"] = N_("Give the start date and time.")
-    if data.ends_at is None:
-        errors["ends_at"] = N_("Give the end date and time.")
-    elif data.starts_at is not None and data.ends_at <= data.starts_at:
-        errors["ends_at"] = N_("The event must end after it starts.")
+    title = collect_title(data.title, errors, N_("Give the event a title."))
+    kind = collect_choice(data.kind, EventKind, "kind", N_("Choose what kind of event this is."), errors)
+    audience = collect_choice(data.audience, Audience, "audience", N_("Choose who may register."), errors)
+    rule = collect_choice(data.completion_rule or CompletionRule.all_occasions.value, CompletionRule,
+                          "completion_rule", N_("Choose a completion rule."), errors)
+    collect_time_span(data.starts_at, data.ends_at, errors, N_("The event must end after it starts."))
     if data.capacity is not None and data.capacity < 0:
         errors["capacity"] = N_("The capacity cannot be negative.")
     opens, closes = data.registration_opens_at, data.registration_closes_at

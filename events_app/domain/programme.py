@@ -26,7 +26,7 @@ from events_app.domain.tables import (
     Theme,
 )
 from events_app.domain.transactions import atomic, utcnow
-from events_app.domain.validation import parse_uid
+from events_app.domain.validation import collect_choice, collect_time_span, collect_title, parse_uid
 from events_app.i18n import N_, localtime
 
 # The fields whose change after publication is shown to the public.
@@ -62,22 +62,9 @@ async def confirmed_places(session_id: int) -> int:
 
 async def _clean_session(event: dict[str, Any], data: SessionInput, *, session_id: int | None = None) -> dict[str, Any]:
     errors: dict[str, str] = {}
-    title = " ".join((data.title or "").split())
-    if not title:
-        errors["title"] = N_("Give the session a title.")
-    elif len(title) > 200:
-        errors["title"] = N_("The title is too long (at most 200 characters).")
-    try:
-        kind = SessionKind(data.kind).value
-    except ValueError:
-        errors["kind"] = N_("Choose what kind of session this is.")
-        kind = data.kind
-    if data.starts_at is None:
-        errors["starts_at"] = N_("Give the start date and time.")
-    if data.ends_at is None:
-        errors["ends_at"] = N_("Give the end date and time.")
-    elif data.starts_at is not None and data.ends_at <= data.starts_at:
-        errors["ends_at"] = N_("The session must end after it starts.")
+    title = collect_title(data.title, errors, N_("Give the session a title."))
+    kind = collect_choice(data.kind, SessionKind, "kind", N_("Choose what kind of session this is."), errors)
+    collect_time_span(data.starts_at, data.ends_at, errors, N_("The session must end after it starts."))
     if data.starts_at is not None and "ends_at" not in errors:
         event_days = {day["day"] for day in event["days"]}
         start_day, end_day = localtime(data.starts_at).date(), localtime(data.ends_at).date() if data.ends_at else None

@@ -36,3 +36,33 @@ def parse_uid(value: str) -> uuid.UUID | None:
         return uuid.UUID(str(value))
     except ValueError:
         return None
+
+
+# Collectors for services that report every field error at once: each checks one thing, writes
+# its message into `errors` under the field's name, and returns the cleaned value.
+
+
+def collect_title(value: str, errors: dict, missing_message: str, *, max_length: int = 200) -> str:
+    title = " ".join((value or "").split())
+    if not title:
+        errors["title"] = missing_message
+    elif len(title) > max_length:
+        errors["title"] = N_("The title is too long (at most 200 characters).")
+    return title
+
+
+def collect_choice(value: str, enum: type, field: str, message: str, errors: dict) -> str:
+    try:
+        return enum(value).value
+    except ValueError:
+        errors[field] = message
+        return value
+
+
+def collect_time_span(starts_at, ends_at, errors: dict, end_before_start_message: str) -> None:
+    if starts_at is None:
+        errors["starts_at"] = N_("Give the start date and time.")
+    if ends_at is None:
+        errors["ends_at"] = N_("Give the end date and time.")
+    elif starts_at is not None and ends_at <= starts_at:
+        errors["ends_at"] = end_before_start_message

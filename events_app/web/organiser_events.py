@@ -234,6 +234,16 @@ async def session_form(event: dict, session: dict | None, *, values: dict | None
                      event=event, session=session, themes=await _themes())
 
 
+async def _change_status(request: Request, slug: str, change, done_message: str) -> Response:
+    """Run a status change and come back to the overview with its outcome as a message."""
+    try:
+        await change(slug, actor_of(request))
+        flash(request, i18n.gettext(done_message), "success")
+    except DomainError as error:
+        _refused(request, error)
+    return Redirect(f"/organiser/events/{slug}")
+
+
 def _refused(request: Request, error: DomainError) -> None:
     flash(request, error.translated(), "error")
 
@@ -283,12 +293,8 @@ class OrganiserEventsController(Controller):
 
     @post("/{slug:str}/publish", name="organiser_event_publish")
     async def publish(self, request: Request, slug: FromPath[str]) -> Response:
-        try:
-            await events.publish_event(slug, actor_of(request))
-            flash(request, i18n.gettext("The event is published: everyone can now see it."), "success")
-        except DomainError as error:
-            _refused(request, error)
-        return Redirect(f"/organiser/events/{slug}")
+        return await _change_status(request, slug, events.publish_event,
+                                    i18n.N_("The event is published: everyone can now see it."))
 
     @post("/{slug:str}/cancel", name="organiser_event_cancel")
     async def cancel(self, request: Request, slug: FromPath[str]) -> Response:
@@ -302,12 +308,7 @@ class OrganiserEventsController(Controller):
 
     @post("/{slug:str}/archive", name="organiser_event_archive")
     async def archive(self, request: Request, slug: FromPath[str]) -> Response:
-        try:
-            await events.archive_event(slug, actor_of(request))
-            flash(request, i18n.gettext("The event is archived."), "success")
-        except DomainError as error:
-            _refused(request, error)
-        return Redirect(f"/organiser/events/{slug}")
+        return await _change_status(request, slug, events.archive_event, i18n.N_("The event is archived."))
 
     @post("/{slug:str}/duplicate", name="organiser_event_duplicate")
     async def duplicate(self, request: Request, slug: FromPath[str]) -> Response:
