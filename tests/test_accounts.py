@@ -389,3 +389,39 @@ async def test_a_signed_in_persons_language_choice_is_saved(client):
     person = await Person.select(Person.language).where(Person.email == MEMBER_EMAIL).first()
     assert person["language"] == "en"
     assert '<html lang="en">' in (await client.get("/my")).text
+
+
+async def test_parallel_link_requests_cannot_pass_the_limit():
+    """Thirty requests at the same moment for one address: only the limit's worth of mail is queued."""
+    import asyncio
+
+    from events_app.domain.errors import RateLimited
+
+    await add_member(email=MEMBER_EMAIL)
+
+    async def request(number: int):
+        try:
+            await people.request_sign_in_link(MEMBER_EMAIL, ip=f"10.0.0.{number}", language="sv")
+            return True
+        except RateLimited:
+            return False
+
+    results = await asyncio.gather(*[request(n) for n in range(30)])
+    assert sum(results) == people.SIGN_IN_LINKS_PER_ADDRESS
+    assert len(await outbox(MEMBER_EMAIL)) == people.SIGN_IN_LINKS_PER_ADDRESS
+
+
+async def test_parallel_password_guesses_cannot_pass_the_limit(staff_accounts):
+    import asyncio
+
+    from events_app.domain.errors import RateLimited
+
+    async def guess(number: int):
+        try:
+            await staff.authenticate("admin@test.se", f"wrong-guess-{number}", ip=f"10.0.1.{number}")
+            return "checked"
+        except RateLimited:
+            return "refused"
+
+    results = await asyncio.gather(*[guess(n) for n in range(25)])
+    assert results.count("checked") == staff.SIGN_IN_FAILURES_PER_ADDRESS

@@ -273,7 +273,7 @@ async def request_sign_in_link(email: str, *, ip: str, language: str) -> None:
         address = normalise_email(email)
     except DomainError:
         address = (email or "").strip().lower()
-    await rate_limits.check_and_count(
+    await rate_limits.count_attempt(
         {
             f"sign-in-link:addr:{rate_limits.address_key(address)}": SIGN_IN_LINKS_PER_ADDRESS,
             f"sign-in-link:ip:{ip}": SIGN_IN_LINKS_PER_IP,

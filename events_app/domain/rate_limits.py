@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from events_app.domain.errors import RateLimited
 from events_app.domain.tables import RateLimitHit
-from events_app.domain.transactions import utcnow
+from events_app.domain.transactions import atomic, is_sqlite, utcnow
 from events_app.settings import get_settings
 
 
@@ -20,21 +20,32 @@ def address_key(email: str) -> str:
     return digest[:32]
 
 
-async def ensure_below(limits: dict[str, int], *, window: timedelta) -> None:
-    """Raise RateLimited when any bucket already holds its limit of attempts within `window`."""
+async def count_attempt(limits: dict[str, int], *, window: timedelta) -> list[int]:
+    """Count one attempt in each bucket, then raise RateLimited if that took any bucket over its limit.
+
+    Writing and counting happen in one transaction serialised per bucket (SQLite's write lock, an
+    advisory lock on PostgreSQL), so of many requests arriving at once exactly the limit's worth pass.
+    Returns the rows written, for `forget_attempt`.
+    """
     since = utcnow() - window
-    await RateLimitHit.delete().where(RateLimitHit.bucket.is_in(list(limits)) & (RateLimitHit.created_at < since))
-    for bucket, limit in limits.items():
-        used = await RateLimitHit.count().where((RateLimitHit.bucket == bucket) & (RateLimitHit.created_at >= since))
-        if used >= limit:
-            raise RateLimited()
+    async with atomic():
+        if not is_sqlite():  # SQLite's write lock already serialises this transaction
+            for bucket in sorted(limits):
+                await RateLimitHit.raw("SELECT pg_advisory_xact_lock(hashtext({}))", bucket)
+        await RateLimitHit.delete().where(RateLimitHit.bucket.is_in(list(limits)) & (RateLimitHit.created_at < since))
+        rows = [RateLimitHit(bucket=bucket) for bucket in limits]
+        for row in rows:
+            await row.save()
+        over = False
+        for bucket, limit in limits.items():
+            used = await RateLimitHit.count().where((RateLimitHit.bucket == bucket) & (RateLimitHit.created_at >= since))
+            over = over or used > limit
+    # Raised after the commit: a refused attempt still counts, so hammering keeps the door shut.
+    if over:
+        raise RateLimited()
+    return [row.id for row in rows]
 
 
-async def count_attempt(buckets: list[str]) -> None:
-    await RateLimitHit.insert(*[RateLimitHit(bucket=bucket) for bucket in buckets])
-
-
-async def check_and_count(limits: dict[str, int], *, window: timedelta) -> None:
-    """Count one attempt in each bucket, or raise RateLimited when any bucket is already full."""
-    await ensure_below(limits, window=window)
-    await count_attempt(list(limits))
+async def forget_attempt(row_ids: list[int]) -> None:
+    """Take back an attempt that should not count (a successful sign-in)."""
+    await RateLimitHit.delete().where(RateLimitHit.id.is_in(row_ids or [0]))

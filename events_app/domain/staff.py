@@ -64,11 +64,13 @@ async def authenticate(email: str, password: str, *, ip: str) -> dict[str, Any] 
         f"staff-sign-in:addr:{rate_limits.address_key(email)}": SIGN_IN_FAILURES_PER_ADDRESS,
         f"staff-sign-in:ip:{ip}": SIGN_IN_FAILURES_PER_IP,
     }
-    await rate_limits.ensure_below(limits, window=SIGN_IN_WINDOW)
+    # Counted before the password is checked, so parallel guesses cannot slip past the limit;
+    # a successful sign-in takes its attempt back.
+    attempt = await rate_limits.count_attempt(limits, window=SIGN_IN_WINDOW)
     account = await StaffAccount.select().where(StaffAccount.email == email.strip().lower()).first()
     if not verify_password(account["password_hash"] if account else None, password) or not account["active"]:
-        await rate_limits.count_attempt(list(limits))
         return None
+    await rate_limits.forget_attempt(attempt)
     async with atomic():
         await StaffAccount.update({StaffAccount.last_login_at: utcnow()}).where(StaffAccount.id == account["id"])
         await audit.record("staff.signed_in", Actor(account["name"], staff_id=account["id"], ip=ip),
@@ -93,7 +95,7 @@ async def session_epoch(staff_id: int) -> int:
 
 async def request_password_reset(email: str, *, ip: str, language: str) -> None:
     """Mail a reset link if the address belongs to an active account; say nothing either way."""
-    await rate_limits.check_and_count(
+    await rate_limits.count_attempt(
         {
             f"password-reset:addr:{rate_limits.address_key(email)}": RESET_REQUESTS_PER_ADDRESS,
             f"password-reset:ip:{ip}": RESET_REQUESTS_PER_IP,
