@@ -47,6 +47,12 @@ async def _demo() -> dict[str, int]:
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
+    from events_app.settings import get_settings
+
+    # The demo accounts' password is printed in the README: never on a production site by accident.
+    if not get_settings().dev and not getattr(args, "yes", False):
+        raise SystemExit("events-app: the demo creates accounts with a published password; "
+                         "run it with DEV=1, or pass --yes if you really mean it")
     asyncio.run(migrate())
     added = asyncio.run(_demo())
     print("demo data loaded: " + ", ".join(f"{count} {name}" for name, count in added.items()))
@@ -157,7 +163,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("migrate", help="apply the database migrations").set_defaults(func=cmd_migrate)
     sub.add_parser("seed", help="apply migrations and load the organisations and themes (idempotent)").set_defaults(func=cmd_seed)
-    sub.add_parser("demo", help="apply migrations and load seed plus demo data (idempotent)").set_defaults(func=cmd_demo)
+    p = sub.add_parser("demo", help="apply migrations and load seed plus demo data (idempotent; DEV=1 or --yes)")
+    p.add_argument("--yes", action="store_true", help="load the demo accounts even outside development mode")
+    p.set_defaults(func=cmd_demo)
     sub.add_parser("worker", help="run the mail sender until stopped").set_defaults(func=cmd_worker)
 
     staff = sub.add_parser("staff", help="manage staff accounts").add_subparsers(dest="staff_command", required=True, metavar="ACTION")

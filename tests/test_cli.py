@@ -70,3 +70,14 @@ def test_staff_create_without_password_and_terminal_explains():
     result = run_cli("staff", "create", "--email", "b@example.se", "--name", "B", "--role", "admin", input="")
     assert result.returncode != 0
     assert "--password" in result.stderr
+
+
+async def test_demo_refuses_outside_development_mode():
+    import os
+
+    env = {key: value for key, value in os.environ.items() if key != "DEV"}
+    result = subprocess.run([sys.executable, "-m", "events_app.cli", "demo"], env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode != 0
+    assert "--yes" in result.stderr
+    assert await StaffAccount.count() == 0

@@ -524,3 +524,30 @@ async def test_the_demo_has_a_module_a_council_meeting_and_last_years_days():
     assert localtime(last_year["starts_at"]).strftime("%H:%M") == "09:00"
     assert len(await programme.programme(last_year["id"])) == 14
     assert [e["slug"] for e in await events.list_events(when="past", now=now)] == ["hallbarhetsdagarna-2026"]
+
+
+async def test_text_longer_than_its_column_and_huge_capacities_are_refused_on_the_field():
+    """PostgreSQL would refuse these with a server error; the rules say so next to the field first."""
+    with pytest.raises(ValidationFailed) as failure:
+        await events.create_event(two_days(venue_name="S" * 201, venue_address="G" * 301, capacity=3_000_000_000), ACTOR)
+    assert set(failure.value.errors) >= {"venue_name", "venue_address", "capacity"}
+    assert await Event.count() == 0
+    event = await events.create_event(two_days(), ACTOR)
+    with pytest.raises(ValidationFailed) as failure:
+        await programme.add_session(event["slug"], SessionInput(
+            title="Verkstad", starts_at=at("2027-05-20", "11:00"), ends_at=at("2027-05-20", "12:00"),
+            room="R" * 101, speakers=[SpeakerInput(name="N" * 201)]), ACTOR)
+    assert set(failure.value.errors) == {"room", "speakers"}
+    assert await ProgrammeSession.count() == 0
+
+
+async def test_a_training_module_over_several_weeks_needs_its_occasion_dates():
+    spring = two_days(kind=EventKind.training_module.value, title="Klimatanpassning",
+                      starts_at=at("2027-03-02", "13:00"), ends_at=at("2027-04-13", "16:00"),
+                      registration_closes_at=None)
+    with pytest.raises(ValidationFailed) as failure:
+        await events.create_event(spring, ACTOR)
+    assert set(failure.value.errors) == {"occasion_dates"}
+    spring.occasion_dates = [date(2027, 3, 2), date(2027, 3, 23), date(2027, 4, 13)]
+    module = await events.create_event(spring, ACTOR)
+    assert [day["day"] for day in module["days"]] == spring.occasion_dates

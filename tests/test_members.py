@@ -446,3 +446,12 @@ async def test_the_audit_log_and_staff_pages_do_not_show_password_hashes(admin, 
         assert page.status_code == 200
         assert "$argon2" not in page.text
         assert DEMO_PASSWORD not in page.text
+
+
+async def test_member_search_folds_swedish_capitals(client, staff_accounts):
+    from tests.account_helpers import add_member
+
+    await add_member(name="Åsa Öberg", email="asa.oberg@sundsvall.se")
+    await sign_in(client, "organiser@test.se")
+    page = await client.get("/organiser/members", params={"q": "åsa öberg"})
+    assert "Åsa Öberg" in page.text

@@ -7,6 +7,7 @@ Runs on SQLite by default and on PostgreSQL when DATABASE_URL says so (see tests
 from __future__ import annotations
 
 import asyncio
+import re
 import dataclasses
 from collections import Counter
 from datetime import timedelta
@@ -528,3 +529,29 @@ async def test_a_message_that_cannot_be_built_fails_and_the_batch_goes_on(smtp_s
     broken_row, fine_row = await rows([broken, fine])
     assert broken_row["status"] == OutboxStatus.failed and "cannot build message" in broken_row["last_error"]
     assert fine_row["status"] == OutboxStatus.sent
+
+
+async def test_secret_links_are_hidden_from_admins_and_wiped_once_sent(smtp_server, client, staff_accounts):
+    from events_app.domain import people
+    from events_app.domain.audit import Actor
+    from events_app.domain.people import MemberInput, create_member
+    from tests.conftest import sign_in
+
+    await create_member(MemberInput(name="Åsa Öberg", email="asa@sundsvall.se", organisation="sundsvall",
+                                    side="majority"), Actor.system("test"))
+    await people.request_sign_in_link("asa@sundsvall.se", ip="10.1.1.1", language="sv")
+    row = await OutboxMessage.select().where(OutboxMessage.to_address == "asa@sundsvall.se").first()
+    token = re.search(r"/login/link/([A-Za-z0-9_-]+)", row["text_body"]).group(1)
+
+    await sign_in(client, "admin@test.se")
+    page = await client.get(f"/admin/outbox/{row['uid']}")
+    html_part = await client.get(f"/admin/outbox/{row['uid']}/html")
+    assert page.status_code == html_part.status_code == 200
+    assert token not in page.text and token not in html_part.text
+    assert "/login/link/…" in page.text
+
+    await mail_delivery.deliver_due("w1", settings=smtp_server.settings)
+    [delivered] = smtp_server.collector.messages
+    assert token in text_part(delivered)  # the recipient gets the working link
+    stored = await OutboxMessage.select().where(OutboxMessage.id == row["id"]).first()
+    assert token not in stored["text_body"] and token not in stored["html_body"]

@@ -31,7 +31,13 @@ from events_app.domain.tables import (
     Theme,
 )
 from events_app.domain.transactions import atomic, utcnow
-from events_app.domain.validation import collect_choice, collect_time_span, collect_title
+from events_app.domain.validation import (
+    collect_capacity,
+    collect_choice,
+    collect_max_length,
+    collect_time_span,
+    collect_title,
+)
 from events_app.i18n import N_, STOCKHOLM, localtime
 
 PUBLIC_STATUSES = (EventStatus.published, EventStatus.cancelled, EventStatus.archived)
@@ -104,15 +110,16 @@ async def _unique_slug(title: str, starts_at: datetime) -> str:
 
 async def clean_event(data: EventInput) -> dict[str, Any]:
     """Check every field; raise ValidationFailed with all the field errors at once."""
-    errors: dict[str, str] = {}
+    errors: dict[str, str | DomainError] = {}
     title = collect_title(data.title, errors, N_("Give the event a title."))
     kind = collect_choice(data.kind, EventKind, "kind", N_("Choose what kind of event this is."), errors)
     audience = collect_choice(data.audience, Audience, "audience", N_("Choose who may register."), errors)
     rule = collect_choice(data.completion_rule or CompletionRule.all_occasions.value, CompletionRule,
                           "completion_rule", N_("Choose a completion rule."), errors)
     collect_time_span(data.starts_at, data.ends_at, errors, N_("The event must end after it starts."))
-    if data.capacity is not None and data.capacity < 0:
-        errors["capacity"] = N_("The capacity cannot be negative.")
+    collect_capacity(data.capacity, errors)
+    for field_name, max_length in (("venue_name", 200), ("venue_address", 300), ("venue_map_url", 500)):
+        collect_max_length(getattr(data, field_name), field_name, max_length, errors)
     opens, closes = data.registration_opens_at, data.registration_closes_at
     if opens and closes and closes <= opens:
         errors["registration_closes_at"] = N_("Registration must close after it opens.")
@@ -125,6 +132,9 @@ async def clean_event(data: EventInput) -> dict[str, Any]:
         errors["themes"] = N_("One of the themes does not exist.")
     completion_min = data.completion_min
     days = _days(data)
+    if kind == EventKind.training_module.value and not data.occasion_dates and len(days) > 1:
+        # A module from March to May meets on a few dates, not every day in between.
+        errors["occasion_dates"] = N_("List the dates of the module's occasions.")
     if kind == EventKind.training_module.value and rule == CompletionRule.at_least.value:
         if completion_min is None or not 1 <= completion_min <= max(len(days), 1):
             errors["completion_min"] = N_("Give how many occasions are needed, at most the number of occasions.")

@@ -8,6 +8,7 @@ message, and records the outcome of each attempt.
 from __future__ import annotations
 
 import os
+import re
 import socket
 from dataclasses import dataclass
 from datetime import timedelta
@@ -23,6 +24,13 @@ from events_app.settings import get_settings
 from events_app.templating import environment
 
 MAX_ATTEMPTS = 8
+# Links whose last part is a live secret (sign-in and password-reset links). Nobody but the
+# recipient should see them: they are hidden from the admin's outbox pages and wiped once sent.
+_SECRET_LINK = re.compile(r"(/login/link/|/password/reset/)[A-Za-z0-9_-]{16,}")
+
+
+def hide_secrets(text: str) -> str:
+    return _SECRET_LINK.sub(r"\1…", text)
 # A claim older than this is taken to belong to a sender that died mid-batch.
 STALE_CLAIM = timedelta(minutes=15)
 
@@ -154,12 +162,16 @@ async def still_claimed(message_id: int, worker_id: str) -> bool:
 
 
 async def mark_sent(message_id: int, worker_id: str, smtp_message_id: str) -> None:
+    bodies = await OutboxMessage.select(OutboxMessage.text_body, OutboxMessage.html_body).where(
+        OutboxMessage.id == message_id).first()
     await OutboxMessage.update(
         {
             OutboxMessage.status: OutboxStatus.sent,
             OutboxMessage.sent_at: utcnow(),
             OutboxMessage.message_id: smtp_message_id,
             OutboxMessage.last_error: "",
+            OutboxMessage.text_body: hide_secrets(bodies["text_body"]),
+            OutboxMessage.html_body: hide_secrets(bodies["html_body"]),
         }
     ).where((OutboxMessage.id == message_id) & (OutboxMessage.claimed_by == worker_id))
 
@@ -216,6 +228,11 @@ async def counts_by_status() -> dict[str, int]:
 
 
 async def get_message(message_uid: str) -> dict[str, Any] | None:
-    return await OutboxMessage.select().where(OutboxMessage.uid == message_uid).first()
+    """One message for the admin's outbox pages, with any live secret link hidden."""
+    message = await OutboxMessage.select().where(OutboxMessage.uid == message_uid).first()
+    if message is not None:
+        message["text_body"] = hide_secrets(message["text_body"])
+        message["html_body"] = hide_secrets(message["html_body"])
+    return message
 
 

@@ -180,12 +180,15 @@ async def list_members(*, query: str = "", organisation: str = "", include_inact
     ).where(Person.is_member == True).order_by(Person.organisation.id).order_by(Person.name)  # noqa: E712
     if not include_inactive:
         select = select.where(Person.active == True)  # noqa: E712
-    if query:
-        like = f"%{query.strip()}%"
-        select = select.where(Person.name.ilike(like) | Person.email.ilike(like))
     if organisation:
         select = select.where(Person.organisation.code == organisation)
-    return await select
+    members = await select
+    if query:
+        # Matched here rather than with ILIKE: SQLite folds only ASCII case, and "åsa" must find "Åsa".
+        # The council has tens of members, not millions.
+        needle = query.strip().casefold()
+        members = [m for m in members if needle in m["name"].casefold() or needle in m["email"].casefold()]
+    return members
 
 
 # --- CSV import -------------------------------------------------------------------------------

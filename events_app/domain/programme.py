@@ -26,7 +26,14 @@ from events_app.domain.tables import (
     Theme,
 )
 from events_app.domain.transactions import atomic, utcnow
-from events_app.domain.validation import collect_choice, collect_time_span, collect_title, parse_uid
+from events_app.domain.validation import (
+    collect_capacity,
+    collect_choice,
+    collect_max_length,
+    collect_time_span,
+    collect_title,
+    parse_uid,
+)
 from events_app.i18n import N_, localtime
 
 # The fields whose change after publication is shown to the public.
@@ -61,7 +68,7 @@ async def confirmed_places(session_id: int) -> int:
 
 
 async def _clean_session(event: dict[str, Any], data: SessionInput, *, session_id: int | None = None) -> dict[str, Any]:
-    errors: dict[str, str] = {}
+    errors: dict[str, str | DomainError] = {}
     title = collect_title(data.title, errors, N_("Give the session a title."))
     kind = collect_choice(data.kind, SessionKind, "kind", N_("Choose what kind of session this is."), errors)
     collect_time_span(data.starts_at, data.ends_at, errors, N_("The session must end after it starts."))
@@ -70,28 +77,28 @@ async def _clean_session(event: dict[str, Any], data: SessionInput, *, session_i
         start_day, end_day = localtime(data.starts_at).date(), localtime(data.ends_at).date() if data.ends_at else None
         if start_day not in event_days or (end_day is not None and end_day != start_day):
             errors["starts_at"] = N_("The session must take place on one of the event's days.")
-    if data.capacity is not None:
-        if data.capacity < 0:
-            errors["capacity"] = N_("The capacity cannot be negative.")
-        elif session_id is not None and data.capacity < await confirmed_places(session_id):
+    collect_capacity(data.capacity, errors)
+    if "capacity" not in errors and data.capacity is not None and session_id is not None:
+        if data.capacity < await confirmed_places(session_id):
             errors["capacity"] = N_("The capacity cannot be lower than the places already confirmed.")
     room = " ".join((data.room or "").split())
-    if room and data.starts_at and data.ends_at and "starts_at" not in errors and "ends_at" not in errors:
+    collect_max_length(room, "room", 100, errors)
+    if "room" not in errors and room and data.starts_at and data.ends_at and not {"starts_at", "ends_at"} & set(errors):
         clash = await _room_clash(event["id"], room, data.starts_at, data.ends_at, session_id)
         if clash:
-            errors["room"] = N_("%(room)s is already booked then, for “%(title)s”.")
-            clash_params = {"room": room, "title": clash["title"]}
+            errors["room"] = DomainError(N_("%(room)s is already booked then, for “%(title)s”."), field="room",
+                                         room=room, title=clash["title"])
     themes = await Theme.select(Theme.id).where(Theme.slug.is_in(data.themes or [""]))
     if len(themes) != len(set(data.themes)):
         errors["themes"] = N_("One of the themes does not exist.")
     speakers = [s for s in data.speakers if s.name.strip() or s.title.strip() or s.organisation.strip()]
     if any(not s.name.strip() for s in speakers):
         errors["speakers"] = N_("Every speaker needs a name.")
+    for speaker in speakers:
+        for value in (speaker.name.strip(), speaker.title.strip(), speaker.organisation.strip()):
+            collect_max_length(value, "speakers", 200, errors)
     if errors:
-        failed = ValidationFailed(errors)
-        if "room" in errors:
-            failed.errors["room"] = DomainError(errors["room"], field="room", **clash_params)
-        raise failed
+        raise ValidationFailed(errors)
     return {
         "title": title, "description": (data.description or "").strip(), "kind": kind, "starts_at": data.starts_at,
         "ends_at": data.ends_at, "room": room, "capacity": data.capacity, "requires_signup": bool(data.requires_signup),
@@ -241,7 +248,7 @@ async def get_session(session_uid: str) -> dict[str, Any]:
 async def programme(event_id: int) -> list[dict[str, Any]]:
     """The event's sessions in programme order (time, then the organiser's order), with speakers and themes."""
     sessions = await ProgrammeSession.select().where(ProgrammeSession.event == event_id).order_by(
-        ProgrammeSession.starts_at).order_by(ProgrammeSession.position).output(load_json=True)
+        ProgrammeSession.starts_at).order_by(ProgrammeSession.position).order_by(ProgrammeSession.id).output(load_json=True)
     await _attach_details(sessions)
     return sessions
 

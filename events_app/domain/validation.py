@@ -66,3 +66,21 @@ def collect_time_span(starts_at, ends_at, errors: dict, end_before_start_message
         errors["ends_at"] = N_("Give the end date and time.")
     elif starts_at is not None and ends_at <= starts_at:
         errors["ends_at"] = end_before_start_message
+
+
+MAX_CAPACITY = 100_000
+
+
+def collect_max_length(value: str, field: str, max_length: int, errors: dict) -> None:
+    """The columns have fixed widths: PostgreSQL refuses longer text, so say so next to the field."""
+    if len(value or "") > max_length:
+        errors[field] = DomainError(N_("At most %(max)s characters."), field=field, max=max_length)
+
+
+def collect_capacity(value: int | None, errors: dict, field: str = "capacity") -> None:
+    if value is None:
+        return
+    if value < 0:
+        errors[field] = N_("The capacity cannot be negative.")
+    elif value > MAX_CAPACITY:
+        errors[field] = N_("The capacity is larger than any venue.")

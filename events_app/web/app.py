@@ -52,7 +52,7 @@ def _lifespan(settings: Settings):
         finally:
             stop.set()
             if sender is not None:
-                with suppress(asyncio.CancelledError):
+                with suppress(asyncio.CancelledError, TimeoutError):  # a sender stuck mid-SMTP is cancelled
                     await asyncio.wait_for(sender, timeout=10)
             if uses_pool:
                 await db.close_connection_pool()
@@ -80,7 +80,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[session_config.middleware, RequestContextMiddleware()],
         csrf_config=CSRFConfig(
             secret=settings.secret_key, cookie_name="csrftoken", cookie_secure=settings.secure_cookies,
-            cookie_httponly=True, cookie_samesite="lax", exclude=["/api/"],
+            cookie_httponly=True, cookie_samesite="lax", exclude=["^/api/"],
         ),
         template_config=template_config,
         plugins=[FlashPlugin(FlashConfig(template_config=template_config))],
