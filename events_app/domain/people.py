@@ -272,18 +272,27 @@ async def import_members(raw: bytes, actor: Actor) -> int:
 
 async def request_sign_in_link(email: str, *, ip: str, language: str) -> None:
     """Mail a sign-in link if the address belongs to an active person; say nothing either way."""
-    try:
-        address = normalise_email(email)
-    except DomainError:
-        address = (email or "").strip().lower()
+    await count_sign_in_link_request(email, ip=ip)
+    await mail_sign_in_link(email, language=language)
+
+
+async def count_sign_in_link_request(email: str, *, ip: str) -> None:
+    """Count the request against the limits (raises RateLimited), the same for known and unknown addresses.
+
+    The web layer mails the link after it has answered, so that the answer takes as long whether or
+    not the address is registered.
+    """
     await rate_limits.count_attempt(
         {
-            f"sign-in-link:addr:{rate_limits.address_key(address)}": SIGN_IN_LINKS_PER_ADDRESS,
+            f"sign-in-link:addr:{rate_limits.address_key(_address(email))}": SIGN_IN_LINKS_PER_ADDRESS,
             f"sign-in-link:ip:{ip}": SIGN_IN_LINKS_PER_IP,
         },
         window=SIGN_IN_LINK_WINDOW,
     )
-    person = await Person.select().where((Person.email == address) & (Person.active == True)).first()  # noqa: E712
+
+
+async def mail_sign_in_link(email: str, *, language: str) -> None:
+    person = await Person.select().where((Person.email == _address(email)) & (Person.active == True)).first()  # noqa: E712
     if person is None:
         return
     async with atomic():
@@ -292,6 +301,13 @@ async def request_sign_in_link(email: str, *, ip: str, language: str) -> None:
             to_address=person["email"], to_name=person["name"], language=person["language"] or language,
             template="sign_in_link", context={"name": person["name"], "token": token},
         )
+
+
+def _address(email: str) -> str:
+    try:
+        return normalise_email(email)
+    except DomainError:
+        return (email or "").strip().lower()
 
 
 async def sign_in_link_is_usable(token: str) -> bool:

@@ -95,6 +95,12 @@ async def session_epoch(staff_id: int) -> int:
 
 async def request_password_reset(email: str, *, ip: str, language: str) -> None:
     """Mail a reset link if the address belongs to an active account; say nothing either way."""
+    await count_password_reset_request(email, ip=ip)
+    await mail_password_reset(email, ip=ip, language=language)
+
+
+async def count_password_reset_request(email: str, *, ip: str) -> None:
+    """Count the request against the limits (raises RateLimited); the mail follows after the answer."""
     await rate_limits.count_attempt(
         {
             f"password-reset:addr:{rate_limits.address_key(email)}": RESET_REQUESTS_PER_ADDRESS,
@@ -102,6 +108,9 @@ async def request_password_reset(email: str, *, ip: str, language: str) -> None:
         },
         window=timedelta(hours=1),
     )
+
+
+async def mail_password_reset(email: str, *, ip: str, language: str) -> None:
     account = await StaffAccount.select().where(
         (StaffAccount.email == email.strip().lower()) & (StaffAccount.active == True)  # noqa: E712
     ).first()

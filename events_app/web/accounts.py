@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar.params import FromPath, FromQuery
 from litestar import Controller, Request, Response, get, post
+from litestar.background_tasks import BackgroundTask
 from litestar.response import Redirect, Template
 
 from events_app import i18n
@@ -54,8 +55,10 @@ class AccountsController(Controller):
             normalise_email(form["email"])
         except DomainError as error:
             return form_page("public/login_link.html", values=form, error=error)
-        await people.request_sign_in_link(form["email"], ip=client_ip(request), language=i18n.current_language())
-        return Template("public/login_link_sent.html")
+        await people.count_sign_in_link_request(form["email"], ip=client_ip(request))
+        # Mailed after the answer is sent: a known and an unknown address answer equally fast.
+        return Template("public/login_link_sent.html", background=BackgroundTask(
+            people.mail_sign_in_link, form["email"], language=i18n.current_language()))
 
     @get("/login/link/{token:str}", name="login_link_open")
     async def link_landing(self, token: FromPath[str]) -> Template:
@@ -84,8 +87,9 @@ class AccountsController(Controller):
             normalise_email(form["email"])
         except DomainError as error:
             return form_page("public/password_forgot.html", values=form, error=error)
-        await staff.request_password_reset(form["email"], ip=client_ip(request), language=i18n.current_language())
-        return Template("public/password_reset_sent.html")
+        await staff.count_password_reset_request(form["email"], ip=client_ip(request))
+        return Template("public/password_reset_sent.html", background=BackgroundTask(
+            staff.mail_password_reset, form["email"], ip=client_ip(request), language=i18n.current_language()))
 
     @get("/password/reset/{token:str}", name="password_reset")
     async def reset_form(self, token: FromPath[str]) -> Template:
