@@ -60,8 +60,8 @@ def migrated_database():
 
 
 async def empty_tables() -> None:
-    from events_app.piccolo_app import APP_CONFIG
     from events_app.domain.transactions import engine
+    from events_app.piccolo_app import APP_CONFIG
 
     names = [table._meta.tablename for table in APP_CONFIG.table_classes]
     if IS_POSTGRES:

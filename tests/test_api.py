@@ -11,7 +11,13 @@ import pytest
 
 from events_app.domain import api_tokens
 from events_app.domain.audit import Actor
-from events_app.domain.tables import ApiToken, AuditEntry, Event, ProgrammeSession, StaffAccount
+from events_app.domain.tables import (
+    ApiToken,
+    AuditEntry,
+    Event,
+    ProgrammeSession,
+    StaffAccount,
+)
 from tests.account_helpers import database_snapshot, tr
 from tests.conftest import sign_in
 
@@ -229,7 +235,7 @@ async def test_sessions_with_parallel_tracks_come_back_in_programme_order(client
         ids[body["title"]] = created["id"]
     assert len(set(ids.values())) == len(bodies)
     assert all(uid == str(row["uid"]) for uid, row in zip(
-        ids.values(), await ProgrammeSession.select(ProgrammeSession.uid).order_by(ProgrammeSession.id)))
+        ids.values(), await ProgrammeSession.select(ProgrammeSession.uid).order_by(ProgrammeSession.id), strict=True))
 
     response = await client.get(f"/api/v1/events/{slug}", headers=as_organiser)
 

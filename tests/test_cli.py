@@ -6,7 +6,15 @@ import subprocess
 import sys
 
 from events_app.domain.passwords import verify_password
-from events_app.domain.tables import AuditEntry, Event, Organisation, Person, ProgrammeSession, StaffAccount, Theme
+from events_app.domain.tables import (
+    AuditEntry,
+    Event,
+    Organisation,
+    Person,
+    ProgrammeSession,
+    StaffAccount,
+    Theme,
+)
 
 
 def run_cli(*args: str, input: str | None = None) -> subprocess.CompletedProcess:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from piccolo.apps.migrations.commands.new import AutoMigrationManager
 
-from events_app.piccolo_app import APP_CONFIG
 from events_app.domain.tables import Organisation
+from events_app.piccolo_app import APP_CONFIG
 
 
 async def test_migrations_describe_the_tables_exactly():

@@ -7,8 +7,8 @@ Runs on SQLite by default and on PostgreSQL when DATABASE_URL says so (see tests
 from __future__ import annotations
 
 import asyncio
-import re
 import dataclasses
+import re
 from collections import Counter
 from datetime import timedelta
 from email import message_from_bytes, policy

@@ -24,7 +24,13 @@ from events_app.domain.audit import Actor
 from events_app.domain.email_tokens import Purpose
 from events_app.domain.events import EventInput
 from events_app.domain.programme import SessionInput
-from events_app.domain.tables import ApiToken, OutboxMessage, OutboxStatus, Person, StaffAccount
+from events_app.domain.tables import (
+    ApiToken,
+    OutboxMessage,
+    OutboxStatus,
+    Person,
+    StaffAccount,
+)
 from events_app.i18n import STOCKHOLM
 from events_app.web.app import create_app
 from tests.account_helpers import (
@@ -263,11 +269,12 @@ def api_url(path: str, slug: str) -> str:
 @pytest.mark.parametrize("visitor", ["anonymous", "admin"])
 async def test_api_reads_are_public_and_writes_need_a_token(client, world, visitor):
     """Whoever is signed in (a session cookie): GETs are open, POSTs are 401 and change nothing."""
+    from datetime import timedelta
+
     from events_app.domain import events
     from events_app.domain.audit import Actor
     from events_app.domain.events import EventInput
     from events_app.domain.transactions import utcnow
-    from datetime import timedelta
 
     start = utcnow() + timedelta(days=30)
     event = await events.create_event(EventInput(title="Rådsmöte", starts_at=start, ends_at=start + timedelta(hours=3)),

@@ -10,11 +10,18 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from icalendar import Calendar, Event as VEvent
+from icalendar import Calendar
+from icalendar import Event as VEvent
 
 from events_app.domain import audit, events
 from events_app.domain.audit import Actor
-from events_app.domain.tables import CalendarFeed, EventKind, EventStatus, Person, SessionStatus
+from events_app.domain.tables import (
+    CalendarFeed,
+    EventKind,
+    EventStatus,
+    Person,
+    SessionStatus,
+)
 from events_app.domain.transactions import atomic
 from events_app.i18n import gettext, use_language
 from events_app.settings import get_settings

@@ -23,7 +23,16 @@ from events_app.domain.audit import Actor
 from events_app.domain.events import EventInput
 from events_app.domain.people import MemberInput, create_member
 from events_app.domain.programme import SessionInput, SpeakerInput
-from events_app.domain.tables import Audience, CompletionRule, Event, EventKind, Organisation, Person, StaffAccount, Theme
+from events_app.domain.tables import (
+    Audience,
+    CompletionRule,
+    Event,
+    EventKind,
+    Organisation,
+    Person,
+    StaffAccount,
+    Theme,
+)
 from events_app.domain.transactions import atomic, utcnow
 from events_app.i18n import STOCKHOLM, localtime
 

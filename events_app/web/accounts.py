@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from litestar.params import FromPath, FromQuery
 from litestar import Controller, Request, Response, get, post
 from litestar.background_tasks import BackgroundTask
+from litestar.params import FromPath, FromQuery
+from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
 from events_app import i18n
@@ -12,9 +13,14 @@ from events_app.domain import people, staff
 from events_app.domain.errors import DomainError
 from events_app.domain.validation import normalise_email
 from events_app.i18n import N_
-from events_app.web.auth import client_ip, safe_next, sign_in_person, sign_in_staff, sign_out
+from events_app.web.auth import (
+    client_ip,
+    safe_next,
+    sign_in_person,
+    sign_in_staff,
+    sign_out,
+)
 from events_app.web.forms import form_page, read_form
-from litestar.plugins.flash import flash
 
 
 class AccountsController(Controller):

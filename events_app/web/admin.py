@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from litestar.params import FromPath, FromQuery
 from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 

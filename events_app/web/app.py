@@ -28,7 +28,11 @@ from events_app.web.api import api_router, openapi_config
 from events_app.web.context import RequestContextMiddleware
 from events_app.web.errors import EXCEPTION_HANDLERS
 from events_app.web.organiser import MemberImportController, MembersController
-from events_app.web.organiser_events import ApiTokensController, OrganiserEventsController, OrganiserSessionsController
+from events_app.web.organiser_events import (
+    ApiTokensController,
+    OrganiserEventsController,
+    OrganiserSessionsController,
+)
 from events_app.web.participant import ParticipantController
 from events_app.web.public import PublicController
 from events_app.web.public_events import PublicEventsController

@@ -21,7 +21,12 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from events_app import i18n
-from events_app.domain.errors import DomainError, NotFound, RateLimited, ValidationFailed
+from events_app.domain.errors import (
+    DomainError,
+    NotFound,
+    RateLimited,
+    ValidationFailed,
+)
 from events_app.i18n import N_
 from events_app.web.context import language_of
 

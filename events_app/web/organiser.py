@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import fields
-
 from typing import Annotated
 
-from litestar.params import FromPath, FromQuery
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, FromPath, FromQuery
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
