@@ -120,6 +120,13 @@ def cmd_worker(args: argparse.Namespace) -> None:
     asyncio.run(main())
 
 
+def cmd_purge(args: argparse.Namespace) -> None:
+    from events_app.domain.retention import purge_expired
+
+    purged = asyncio.run(purge_expired())
+    print("purged: " + ", ".join(f"{count} {name.replace('_', ' ')}" for name, count in purged.items()))
+
+
 def _serve(host: str, port: int, workers: int) -> None:
     import uvicorn
 
@@ -167,6 +174,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--yes", action="store_true", help="load the demo accounts even outside development mode")
     p.set_defaults(func=cmd_demo)
     sub.add_parser("worker", help="run the mail sender until stopped").set_defaults(func=cmd_worker)
+    sub.add_parser("purge", help="delete expired rate-limit data, dead mailed links and old delivered mail "
+                                 "(the mail sender also does this hourly)").set_defaults(func=cmd_purge)
 
     staff = sub.add_parser("staff", help="manage staff accounts").add_subparsers(dest="staff_command", required=True, metavar="ACTION")
     p = staff.add_parser("create", help="create a staff account")

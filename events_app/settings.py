@@ -43,6 +43,7 @@ class Settings:
     dev: bool
     mail_sender_in_web: bool
     mail_poll_seconds: float
+    outbox_retention_days: int
 
     @property
     def is_sqlite(self) -> bool:
@@ -107,7 +108,18 @@ class Settings:
             dev=dev,
             mail_sender_in_web=not _flag(env.get("MAIL_SENDER_SEPARATE")),
             mail_poll_seconds=float(env.get("MAIL_POLL_SECONDS") or 2.0),
+            outbox_retention_days=_positive_int(env.get("OUTBOX_RETENTION_DAYS"), 90, "OUTBOX_RETENTION_DAYS"),
         )
+
+
+def _positive_int(value: str | None, default: int, name: str) -> int:
+    try:
+        number = int(value) if value else default
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number") from None
+    if number < 1:
+        raise SettingsError(f"{name} must be at least 1")
+    return number
 
 
 def _development_secret(var_dir: Path) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from email.message import EmailMessage
 from email.utils import formataddr
 from pathlib import Path
@@ -16,10 +17,11 @@ from typing import Any
 
 import aiosmtplib
 
-from events_app.domain import outbox
+from events_app.domain import outbox, retention
 from events_app.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
+PURGE_EVERY_SECONDS = 3600
 
 
 def build_message(row: dict[str, Any], attachments: list[dict[str, Any]], settings: Settings) -> EmailMessage:
@@ -149,9 +151,13 @@ async def run_sender(stop: asyncio.Event, settings: Settings | None = None) -> N
     settings = settings or get_settings()
     worker_id = outbox.new_worker_id()
     log.info("mail sender %s started", worker_id)
+    last_purge = 0.0
     while not stop.is_set():
         try:
             await deliver_due(worker_id, settings)
+            if time.monotonic() - last_purge > PURGE_EVERY_SECONDS:
+                last_purge = time.monotonic()
+                log.info("purged expired data: %s", await retention.purge_expired(settings))
         except Exception:  # noqa: BLE001 - the loop must survive a database hiccup
             log.exception("mail sender round failed")
         try:
