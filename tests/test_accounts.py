@@ -425,3 +425,24 @@ async def test_parallel_password_guesses_cannot_pass_the_limit(staff_accounts):
 
     results = await asyncio.gather(*[guess(n) for n in range(25)])
     assert results.count("checked") == staff.SIGN_IN_FAILURES_PER_ADDRESS
+
+
+async def test_a_member_sent_to_sign_in_comes_back_to_the_page_they_wanted(client):
+    await add_member(email=MEMBER_EMAIL)
+    asked = await client.get("/my")
+    assert location(asked) == "/login/link?next=/my"
+    await client.submit("/login/link", {"email": MEMBER_EMAIL, "next": "/events?when=past"},
+                        form_page="/login/link?next=/events%3Fwhen%3Dpast")
+    link = await link_in_latest_mail(MEMBER_EMAIL)
+    await client.get(link)
+    used = await client.post(link, data={"_csrf_token": client.last_csrf})
+    assert location(used) == "/events?when=past"
+
+
+async def test_a_sign_in_link_never_leads_to_another_site(client):
+    await add_member(email=MEMBER_EMAIL)
+    await client.submit("/login/link", {"email": MEMBER_EMAIL, "next": "//evil.example/phish"})
+    link = await link_in_latest_mail(MEMBER_EMAIL)
+    await client.get(link)
+    used = await client.post(link, data={"_csrf_token": client.last_csrf})
+    assert location(used) == "/my"

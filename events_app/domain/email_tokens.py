@@ -30,7 +30,8 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def issue(purpose: Purpose, *, person_id: int | None = None, staff_id: int | None = None) -> str:
+async def issue(purpose: Purpose, *, person_id: int | None = None, staff_id: int | None = None,
+                next_path: str = "") -> str:
     token = secrets.token_urlsafe(32)
     await EmailToken.insert(
         EmailToken(
@@ -39,6 +40,7 @@ async def issue(purpose: Purpose, *, person_id: int | None = None, staff_id: int
             person=person_id,
             staff=staff_id,
             expires_at=utcnow() + LIFETIMES[purpose],
+            next_path=next_path[:300],
         )
     )
     return token
@@ -62,6 +64,6 @@ async def consume(purpose: Purpose, token: str) -> dict | None:
     rows = await (
         EmailToken.update({EmailToken.used_at: utcnow()})
         .where(_usable(purpose, token))
-        .returning(EmailToken.id, EmailToken.person, EmailToken.staff)
+        .returning(EmailToken.id, EmailToken.person, EmailToken.staff, EmailToken.next_path)
     )
     return rows[0] if rows else None

@@ -270,10 +270,10 @@ async def import_members(raw: bytes, actor: Actor) -> int:
 # --- Signing in with an emailed link ---------------------------------------------------------
 
 
-async def request_sign_in_link(email: str, *, ip: str, language: str) -> None:
+async def request_sign_in_link(email: str, *, ip: str, language: str, next_path: str = "") -> None:
     """Mail a sign-in link if the address belongs to an active person; say nothing either way."""
     await count_sign_in_link_request(email, ip=ip)
-    await mail_sign_in_link(email, language=language)
+    await mail_sign_in_link(email, language=language, next_path=next_path)
 
 
 async def count_sign_in_link_request(email: str, *, ip: str) -> None:
@@ -291,12 +291,13 @@ async def count_sign_in_link_request(email: str, *, ip: str) -> None:
     )
 
 
-async def mail_sign_in_link(email: str, *, language: str) -> None:
+async def mail_sign_in_link(email: str, *, language: str, next_path: str = "") -> None:
+    """`next_path` is where the link leads once used (the web layer checks it is a path on this site)."""
     person = await Person.select().where((Person.email == _address(email)) & (Person.active == True)).first()  # noqa: E712
     if person is None:
         return
     async with atomic():
-        token = await email_tokens.issue(Purpose.person_sign_in, person_id=person["id"])
+        token = await email_tokens.issue(Purpose.person_sign_in, person_id=person["id"], next_path=next_path)
         await outbox.enqueue(
             to_address=person["email"], to_name=person["name"], language=person["language"] or language,
             template="sign_in_link", context={"name": person["name"], "token": token},
@@ -315,7 +316,8 @@ async def sign_in_link_is_usable(token: str) -> bool:
 
 
 async def sign_in_with_link(token: str, *, ip: str) -> dict[str, Any]:
-    """Use the link once; returns the person, or raises when the link is used, expired or unknown."""
+    """Use the link once; returns the person (with the link's `next_path`), or raises when the link is
+    used, expired or unknown."""
     async with atomic():
         used = await email_tokens.consume(Purpose.person_sign_in, token)
         person = None
@@ -325,7 +327,7 @@ async def sign_in_with_link(token: str, *, ip: str) -> dict[str, Any]:
             raise DomainError(N_("This link has expired or has already been used. Ask for a new one."), code="link_expired")
         await audit.record("person.signed_in", Actor(person["name"], person_id=person["id"], ip=ip),
                            object_type="person", object_id=person["uid"])
-    return person
+    return {**person, "next_path": used["next_path"]}
 
 
 async def get_active(person_id: int, epoch: int) -> dict[str, Any] | None:

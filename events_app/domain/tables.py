@@ -113,6 +113,8 @@ class EmailToken(Table):
     expires_at = Timestamptz()
     used_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
+    # Where a sign-in link leads once used: the page the person was on when asked to sign in.
+    next_path = Varchar(length=300, default="")
 
 
 class RateLimitHit(Table):

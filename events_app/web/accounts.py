@@ -56,7 +56,7 @@ class AccountsController(Controller):
 
     @post("/login/link", name="login_link_submit")
     async def request_link(self, request: Request) -> Response:
-        form = await read_form(request, "email")
+        form = await read_form(request, "email", "next")
         try:
             normalise_email(form["email"])
         except DomainError as error:
@@ -64,7 +64,8 @@ class AccountsController(Controller):
         await people.count_sign_in_link_request(form["email"], ip=client_ip(request))
         # Mailed after the answer is sent: a known and an unknown address answer equally fast.
         return Template("public/login_link_sent.html", background=BackgroundTask(
-            people.mail_sign_in_link, form["email"], language=i18n.current_language()))
+            people.mail_sign_in_link, form["email"], language=i18n.current_language(),
+            next_path=safe_next(form["next"], "")))
 
     @get("/login/link/{token:str}", name="login_link_open")
     async def link_landing(self, token: FromPath[str]) -> Template:
@@ -80,7 +81,7 @@ class AccountsController(Controller):
         except DomainError:
             return Template("public/login_link_open.html", context={"token": token, "usable": False}, status_code=410)
         sign_in_person(request, person)
-        return Redirect("/my")
+        return Redirect(safe_next(person["next_path"], "/my"))
 
     @get("/password/forgot", name="password_forgot")
     async def forgot_form(self) -> Template:
