@@ -93,12 +93,6 @@ async def session_epoch(staff_id: int) -> int:
     return row["session_epoch"] if row else -1
 
 
-async def request_password_reset(email: str, *, ip: str, language: str) -> None:
-    """Mail a reset link if the address belongs to an active account; say nothing either way."""
-    await count_password_reset_request(email, ip=ip)
-    await mail_password_reset(email, ip=ip, language=language)
-
-
 async def count_password_reset_request(email: str, *, ip: str) -> None:
     """Count the request against the limits (raises RateLimited); the mail follows after the answer."""
     await rate_limits.count_attempt(
