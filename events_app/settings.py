@@ -44,6 +44,9 @@ class Settings:
     mail_sender_in_web: bool
     mail_poll_seconds: float
     outbox_retention_days: int
+    reminder_days: int
+    registrations_per_address: int
+    registrations_per_ip: int
 
     @property
     def is_sqlite(self) -> bool:
@@ -109,16 +112,19 @@ class Settings:
             mail_sender_in_web=not _flag(env.get("MAIL_SENDER_SEPARATE")),
             mail_poll_seconds=float(env.get("MAIL_POLL_SECONDS") or 2.0),
             outbox_retention_days=_positive_int(env.get("OUTBOX_RETENTION_DAYS"), 90, "OUTBOX_RETENTION_DAYS"),
+            reminder_days=_positive_int(env.get("REMINDER_DAYS"), 2, "REMINDER_DAYS", minimum=0),
+            registrations_per_address=_positive_int(env.get("REGISTRATIONS_PER_ADDRESS"), 5, "REGISTRATIONS_PER_ADDRESS"),
+            registrations_per_ip=_positive_int(env.get("REGISTRATIONS_PER_IP"), 200, "REGISTRATIONS_PER_IP"),
         )
 
 
-def _positive_int(value: str | None, default: int, name: str) -> int:
+def _positive_int(value: str | None, default: int, name: str, *, minimum: int = 1) -> int:
     try:
         number = int(value) if value else default
     except ValueError:
         raise SettingsError(f"{name} must be a whole number") from None
-    if number < 1:
-        raise SettingsError(f"{name} must be at least 1")
+    if number < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}")
     return number
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from events_app.domain import audit
+from events_app.domain import audit, notices, waiting_list
 from events_app.domain.audit import Actor
 from events_app.domain.errors import DomainError, NotFound, ValidationFailed
 from events_app.domain.tables import (
@@ -203,12 +203,17 @@ async def update_event(slug: str, data: EventInput, actor: Actor) -> dict[str, A
     clean = await clean_event(data)
     async with atomic():
         event = await get_event(slug)
+        await waiting_list.lock_event(event["id"])
         outside = await _sessions_outside_days(event["id"], [day for day, _, _ in clean["days"]])
         if outside:
             raise ValidationFailed({"starts_at": N_("Some sessions would fall outside the event's days. Move them first.")})
+        if clean["capacity"] is not None and clean["capacity"] < await waiting_list.confirmed_registrations(event["id"]):
+            raise ValidationFailed({"capacity": N_("The capacity cannot be lower than the places already confirmed.")})
         await Event.update({**_columns(clean), Event.updated_at: utcnow()}).where(Event.id == event["id"])
         await _write_relations(event["id"], clean)
         await audit.record("event.updated", actor, object_type="event", object_id=slug, summary=clean["title"])
+        # A raised capacity (or none at all) lets the first in line in at once.
+        await waiting_list.fill_event(event["id"], actor)
     return await get_event(slug)
 
 
@@ -235,9 +240,14 @@ async def publish_event(slug: str, actor: Actor) -> dict[str, Any]:
 
 
 async def cancel_event(slug: str, actor: Actor, message: str = "") -> dict[str, Any]:
-    """Cancel; the message is shown on the event page (the registration issue mails it to everyone)."""
-    return await _set_status(slug, EventStatus.cancelled, (EventStatus.draft, EventStatus.published), actor,
-                             {Event.cancel_message: message.strip()})
+    """Cancel; the message is shown on the event page and mailed to everyone registered or waiting."""
+    async with atomic():
+        was_cancelled = (await get_event(slug))["status"] == EventStatus.cancelled.value
+        event = await _set_status(slug, EventStatus.cancelled, (EventStatus.draft, EventStatus.published), actor,
+                                  {Event.cancel_message: message.strip()})
+        if not was_cancelled:
+            await notices.notify_event_cancelled(event["id"])
+    return event
 
 
 async def archive_event(slug: str, actor: Actor) -> dict[str, Any]:

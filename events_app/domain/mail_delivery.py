@@ -17,11 +17,14 @@ from typing import Any
 
 import aiosmtplib
 
-from events_app.domain import outbox, retention
+from events_app.domain import outbox, registration_mail, registrations, retention
 from events_app.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
+# Imported for its side effect: it registers the builders of the mails rendered at send time.
+assert registration_mail
 PURGE_EVERY_SECONDS = 3600
+REMINDERS_EVERY_SECONDS = 60
 
 
 def build_message(row: dict[str, Any], attachments: list[dict[str, Any]], settings: Settings) -> EmailMessage:
@@ -122,6 +125,15 @@ async def deliver_due(worker_id: str, settings: Settings | None = None, batch_si
                     if not await outbox.still_claimed(row["id"], worker_id):
                         continue
                     try:
+                        row = await outbox.render_queued(row)
+                    except outbox.NothingToSend:
+                        await outbox.mark_attempt_failed(row, worker_id, "no longer applies; not sent", permanent=True)
+                        continue
+                    except Exception as error:  # noqa: BLE001 - a builder's database hiccup: try again later
+                        log.exception("rendering queued mail %s failed", row["uid"])
+                        await outbox.mark_attempt_failed(row, worker_id, f"cannot render: {type(error).__name__}")
+                        continue
+                    try:
                         message = build_message(row, await outbox.attachments_of(row["id"]), settings)
                     except (ValueError, TypeError) as error:  # a malformed stored message never gets better
                         await outbox.mark_attempt_failed(row, worker_id, f"cannot build message: {error}", permanent=True)
@@ -147,13 +159,17 @@ async def deliver_due(worker_id: str, settings: Settings | None = None, batch_si
 
 
 async def run_sender(stop: asyncio.Event, settings: Settings | None = None) -> None:
-    """Deliver due mail every few seconds until `stop` is set."""
+    """Deliver due mail every few seconds until `stop` is set; queue due reminders every minute."""
     settings = settings or get_settings()
     worker_id = outbox.new_worker_id()
     log.info("mail sender %s started", worker_id)
-    last_purge = 0.0
+    last_purge = last_reminders = 0.0
     while not stop.is_set():
         try:
+            if time.monotonic() - last_reminders > REMINDERS_EVERY_SECONDS:
+                last_reminders = time.monotonic()
+                if queued := await registrations.queue_due_reminders():
+                    log.info("queued %s event reminders", queued)
             await deliver_due(worker_id, settings)
             if time.monotonic() - last_purge > PURGE_EVERY_SECONDS:
                 last_purge = time.monotonic()

@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 import re
 import socket
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any
@@ -24,9 +25,9 @@ from events_app.settings import get_settings
 from events_app.templating import environment
 
 MAX_ATTEMPTS = 8
-# Links whose last part is a live secret (sign-in and password-reset links). Nobody but the
+# Links whose last part is a live secret (sign-in, password-reset and "my registration" links). Nobody but the
 # recipient should see them: they are hidden from the admin's outbox pages and wiped once sent.
-_SECRET_LINK = re.compile(r"(/login/link/|/password/reset/)[A-Za-z0-9_-]{16,}")
+_SECRET_LINK = re.compile(r"(/login/link/|/password/reset/|/registration/)[A-Za-z0-9_-]{16,}")
 
 
 def hide_secrets(text: str) -> str:
@@ -112,6 +113,78 @@ async def enqueue(
     return row.id
 
 
+@dataclass
+class BuiltMail:
+    """What a builder returns: the template to render, its context and any attachments.
+
+    `to_address` and friends are filled in when the builder finds the recipient has changed (a
+    corrected email address); None keeps what was queued.
+    """
+
+    template: str
+    context: dict[str, Any]
+    attachments: list[Attachment] = field(default_factory=list)
+    language: str | None = None
+
+
+# kind -> async function(build_args) -> BuiltMail, or None when the message no longer applies.
+_BUILDERS: dict[str, Callable[[dict[str, Any]], Awaitable[BuiltMail | None]]] = {}
+
+
+def mail_builder(kind: str):
+    """Register the function that renders mails of `kind` queued with `enqueue_later`."""
+
+    def register(function):
+        _BUILDERS[kind] = function
+        return function
+
+    return register
+
+
+async def enqueue_later(*, to_address: str, to_name: str = "", language: str, kind: str,
+                        build_args: dict[str, Any]) -> int:
+    """Queue a mail rendered at send time by the builder registered for `kind`.
+
+    For the mails of busy moments (a registration rush): the request writes one small row in its
+    transaction, and the sender renders the template, QR code and calendar file later.
+    """
+    assert kind in _BUILDERS, f"no mail builder registered for {kind!r}"
+    row = OutboxMessage(kind=kind, to_address=to_address, to_name=to_name, language=normalise_language(language),
+                        subject="", text_body="", builder=kind, build_args=build_args)
+    await row.save()
+    return row.id
+
+
+class NothingToSend(Exception):
+    """The builder found that the queued message no longer applies (its registration is gone)."""
+
+
+async def render_queued(row: dict[str, Any]) -> dict[str, Any]:
+    """Render a message queued with `enqueue_later` and store the result; other rows pass through.
+
+    Raises NothingToSend when the builder returns None, and KeyError for an unknown builder.
+    """
+    if not row.get("builder") or row["subject"]:
+        return row
+    built = await _BUILDERS[row["builder"]](row["build_args"])
+    if built is None:
+        raise NothingToSend(row["builder"])
+    language = normalise_language(built.language or row["language"])
+    subject, text, html = render(built.template, built.context, language)
+    await OutboxMessage.update({
+        OutboxMessage.subject: subject[:300], OutboxMessage.text_body: text, OutboxMessage.html_body: html,
+        OutboxMessage.language: language,
+    }).where(OutboxMessage.id == row["id"])
+    await OutboxAttachment.delete().where(OutboxAttachment.message == row["id"])
+    if built.attachments:
+        await OutboxAttachment.insert(*[
+            OutboxAttachment(message=row["id"], filename=a.filename, content_type=a.content_type, content=a.content,
+                             content_id=a.content_id)
+            for a in built.attachments
+        ])
+    return {**row, "subject": subject[:300], "text_body": text, "html_body": html, "language": language}
+
+
 def new_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{os.urandom(3).hex()}"
 
@@ -146,7 +219,7 @@ async def claim_batch(worker_id: str, limit: int = 50) -> list[dict[str, Any]]:
         return []
     return await OutboxMessage.select().where(
         OutboxMessage.id.is_in(ids) & (OutboxMessage.claimed_by == worker_id)
-    ).order_by(OutboxMessage.id)
+    ).order_by(OutboxMessage.id).output(load_json=True)
 
 
 async def attachments_of(message_id: int) -> list[dict[str, Any]]:

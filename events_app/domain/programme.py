@@ -2,8 +2,8 @@
 
 Rules: a session ends after it starts, on one of the event's days; two sessions in the same room may
 not overlap; a capacity cannot go below the places already confirmed. Once the event is published,
-a moved, changed or cancelled session records what changed, for the public page (and, with the
-registration issue, for a mail to those registered).
+a moved, changed or cancelled session records what changed, for the public page, and everyone
+registered to it gets one mail saying what changed.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from events_app.domain import audit
+from events_app.domain import audit, notices, waiting_list
 from events_app.domain.audit import Actor
 from events_app.domain.errors import DomainError, NotFound, ValidationFailed
 from events_app.domain.events import get_event
@@ -61,12 +61,6 @@ class SessionInput:
     speakers: list[SpeakerInput] = field(default_factory=list)
 
 
-async def confirmed_places(session_id: int) -> int:
-    """Places already confirmed in a session. Registrations arrive with the registration issue;
-    until then there are none."""
-    return 0
-
-
 async def _clean_session(event: dict[str, Any], data: SessionInput, *, session_id: int | None = None) -> dict[str, Any]:
     errors: dict[str, str | DomainError] = {}
     title = collect_title(data.title, errors, N_("Give the session a title."))
@@ -79,7 +73,7 @@ async def _clean_session(event: dict[str, Any], data: SessionInput, *, session_i
             errors["starts_at"] = N_("The session must take place on one of the event's days.")
     collect_capacity(data.capacity, errors)
     if "capacity" not in errors and data.capacity is not None and session_id is not None:
-        if data.capacity < await confirmed_places(session_id):
+        if data.capacity < await waiting_list.confirmed_places(session_id):
             errors["capacity"] = N_("The capacity cannot be lower than the places already confirmed.")
     room = " ".join((data.room or "").split())
     collect_max_length(room, "room", 100, errors)
@@ -169,6 +163,7 @@ def _serialisable(value: Any) -> Any:
 async def update_session(session_uid: str, data: SessionInput, actor: Actor) -> dict[str, Any]:
     async with atomic():
         session = await get_session(session_uid)
+        await waiting_list.lock_event(session["event"])
         event = await get_event(session["event_slug"])
         clean = await _clean_session(event, data, session_id=session["id"])
         changes: dict[Any, Any] = {**_columns(clean)}
@@ -176,10 +171,14 @@ async def update_session(session_uid: str, data: SessionInput, actor: Actor) -> 
             record = _change_record(session, clean, session["change"])
             if record != session["change"]:
                 changes.update(change=record, changed_at=utcnow())
+            this_edit = _change_record(session, clean, {})
+            if this_edit:
+                await notices.notify_session_changed(session, this_edit)
         await ProgrammeSession.update({getattr(ProgrammeSession, k): v for k, v in changes.items()}).where(
             ProgrammeSession.id == session["id"])
         await _write_relations(session["id"], clean)
         await audit.record("session.updated", actor, object_type="session", object_id=session_uid, summary=clean["title"])
+        await waiting_list.fill_session(session["id"], actor)  # a raised capacity lets the first in line in
     return await get_session(session_uid)
 
 
@@ -194,6 +193,7 @@ async def cancel_session(session_uid: str, actor: Actor) -> dict[str, Any]:
             changes[ProgrammeSession.change] = _change_record(session, {"status": SessionStatus.cancelled.value},
                                                               session["change"])
             changes[ProgrammeSession.changed_at] = utcnow()
+            await notices.notify_session_changed(session, _change_record(session, {"status": SessionStatus.cancelled.value}, {}))
         await ProgrammeSession.update(changes).where(ProgrammeSession.id == session["id"])
         await audit.record("session.cancelled", actor, object_type="session", object_id=session_uid, summary=session["title"])
     return await get_session(session_uid)

@@ -164,6 +164,10 @@ class OutboxMessage(Table):
     sent_at = Timestamptz(null=True, default=None)
     last_error = Text(default="")
     message_id = Varchar(length=300, default="")
+    # A message queued by `outbox.enqueue_later` names its builder here and is rendered when sent,
+    # from the builder's arguments in `build_args`, so a busy request only writes one small row.
+    builder = Varchar(length=60, default="")
+    build_args = JSON(default={})
 
 
 class OutboxAttachment(Table):
@@ -307,4 +311,101 @@ class CalendarFeed(Table):
 
     person = ForeignKey(references=Person, on_delete=OnDelete.cascade, unique=True)
     token = Varchar(length=64, unique=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class QuestionKind(str, Enum):
+    text = "text"
+    single = "single"
+    multiple = "multiple"
+    yes_no = "yes_no"
+
+
+class Question(Table):
+    """An organiser's own question on an event's registration form."""
+
+    uid = UUID(default=uuid.uuid4, unique=True)
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
+    key = Varchar(length=50)  # the answer's name in the API and exports, unique within the event
+    label = Varchar(length=300)
+    help_text = Varchar(length=500, default="")
+    kind = Varchar(length=20, choices=QuestionKind, default=QuestionKind.text)
+    options = JSON(default=[])  # the choices of a single or multiple choice question
+    required = Boolean(default=False)
+    position = Integer(default=0)
+
+
+class InvitationStatus(str, Enum):
+    pending = "pending"
+    accepted = "accepted"
+    declined = "declined"
+    revoked = "revoked"
+
+
+class Invitation(Table):
+    """A personal invitation to an invitation-only event. The invitations issue builds sending and
+    answering them; registration checks the token."""
+
+    uid = UUID(default=uuid.uuid4, unique=True)
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
+    email = Varchar(length=254)
+    name = Varchar(length=200, default="")
+    token = Varchar(length=64, unique=True)
+    status = Varchar(length=20, choices=InvitationStatus, default=InvitationStatus.pending)
+    created_at = Timestamptz(default=TimestamptzNow())
+    answered_at = Timestamptz(null=True, default=None)
+
+
+class RegistrationStatus(str, Enum):
+    confirmed = "confirmed"
+    waitlisted = "waitlisted"
+    cancelled = "cancelled"
+
+
+class Registration(Table):
+    """One person's place (or place in the queue) at one event, with their ticket.
+
+    Name, email and organisation are copied from the form, as the person gave them for this event.
+    The ticket's `ticket_id` is random (128 bits) and its signed code is computed from it
+    (`tickets.py`); `manage_token` is the secret of the person's "my registration" link.
+    """
+
+    uid = UUID(default=uuid.uuid4, unique=True)
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
+    person = ForeignKey(references=Person, on_delete=OnDelete.cascade, index=True)
+    status = Varchar(length=20, choices=RegistrationStatus, default=RegistrationStatus.confirmed, index=True)
+    name = Varchar(length=200)
+    email = Varchar(length=254, index=True)
+    organisation = ForeignKey(references=Organisation, null=True, on_delete=OnDelete.set_null)
+    organisation_text = Varchar(length=200, default="")  # typed by an external participant
+    title = Varchar(length=200, default="")
+    dietary = JSON(default=[])  # codes from registrations.DIETARY_NEEDS
+    dietary_other = Varchar(length=300, default="")
+    accessibility = Varchar(length=1000, default="")
+    answers = JSON(default={})  # by question key
+    days = JSON(default=[])  # ISO dates of the event days the person attends
+    language = Varchar(length=5, default="sv")
+    ticket_id = Varchar(length=32, unique=True)
+    short_code = Varchar(length=12, unique=True)
+    manage_token = Varchar(length=64, unique=True)
+    invitation = ForeignKey(references=Invitation, null=True, on_delete=OnDelete.set_null)
+    source = Varchar(length=20, default="form")  # form, api, organiser
+    consent_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+    confirmed_at = Timestamptz(null=True, default=None)
+    cancelled_at = Timestamptz(null=True, default=None)
+    reminder_queued_at = Timestamptz(null=True, default=None)
+    checked_in_at = Timestamptz(null=True, default=None)  # filled by check-in
+
+
+class SessionChoice(Table):
+    """A registration's choice of a session that needs sign-up: a place, or a place in its queue.
+
+    The queue order is the row's id: a choice made earlier is promoted first.
+    """
+
+    registration = ForeignKey(references=Registration, on_delete=OnDelete.cascade, index=True)
+    session = ForeignKey(references=ProgrammeSession, on_delete=OnDelete.cascade, index=True)
+    status = Varchar(length=20, choices=RegistrationStatus, default=RegistrationStatus.confirmed, index=True)
     created_at = Timestamptz(default=TimestamptzNow())

@@ -1,0 +1,562 @@
+"""Registration: who may register when, the checks on the form, places and tickets, changes and
+cancellation. Waiting-list promotion lives in `waiting_list.py`, mails in `registration_mail.py`.
+
+Every registrant becomes (or already is) a `Person`, so one page can show a person all their
+registrations; the registration keeps the name and details as given for this event.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from events_app.domain import audit, outbox, questions, rate_limits, tickets, waiting_list
+from events_app.domain.audit import Actor
+from events_app.domain.errors import DomainError, NotFound, ValidationFailed
+from events_app.domain.events import get_event, is_public
+from events_app.domain.tables import (
+    Audience,
+    Event,
+    EventStatus,
+    Invitation,
+    InvitationStatus,
+    Organisation,
+    Person,
+    ProgrammeSession,
+    Registration,
+    RegistrationStatus,
+    SessionChoice,
+    SessionStatus,
+)
+from events_app.domain.transactions import atomic, utcnow
+from events_app.domain.validation import normalise_email, parse_uid, required_text
+from events_app.i18n import N_, normalise_language
+from events_app.settings import get_settings
+
+CONFIRMED, WAITLISTED, CANCELLED = (status.value for status in RegistrationStatus)
+
+# Dietary needs the caterer counts; anything else goes in the free-text field.
+DIETARY_NEEDS = {
+    "vegetarian": N_("Vegetarian"),
+    "vegan": N_("Vegan"),
+    "gluten_free": N_("Gluten-free"),
+    "lactose_free": N_("Lactose-free"),
+    "nut_allergy": N_("Nut allergy"),
+    "no_pork": N_("No pork"),
+}
+RATE_WINDOW = timedelta(hours=1)
+
+
+@dataclass
+class RegistrationInput:
+    """What a person (or an API client, or an organiser adding someone) gives, before it is checked."""
+
+    name: str = ""
+    email: str = ""
+    organisation: str = ""  # an organisation code from the seed data, or free text for externals
+    title: str = ""
+    dietary: list[str] = field(default_factory=list)
+    dietary_other: str = ""
+    accessibility: str = ""
+    answers: dict[str, Any] = field(default_factory=dict)
+    sessions: list[str] = field(default_factory=list)  # session uids: a place, or an error when full
+    waitlist_sessions: list[str] = field(default_factory=list)  # full sessions whose queue the person joins
+    days: list[str] = field(default_factory=list)  # ISO dates; empty means every day
+    consent: bool = False
+    language: str = "sv"
+    invitation_token: str = ""
+
+
+@dataclass
+class Registrant:
+    """Who is registering and through what: a signed-in person, an organiser, or a stranger."""
+
+    person_id: int | None = None
+    source: str = "form"  # form, api or organiser
+    ip: str = ""
+    actor: Actor | None = None  # set when an organiser registers someone by hand
+
+    @property
+    def by_organiser(self) -> bool:
+        return self.source == "organiser"
+
+
+@dataclass
+class RegistrationResult:
+    registration: dict[str, Any]
+    created: bool = True
+
+
+class AlreadyRegistered(DomainError):
+    """The address already has a live registration for the event; its link was mailed again."""
+
+    def __init__(self) -> None:
+        super().__init__(N_("You are already registered for this event. We have mailed you the link to your "
+                            "registration again."), field="email", code="already_registered")
+
+
+# --- Who may register, and when ---------------------------------------------------------------
+
+
+def registration_state(event: dict[str, Any], now: datetime | None = None) -> str:
+    """'open', 'not_yet', 'closed' or 'unavailable' (a draft, cancelled or archived event)."""
+    now = now or utcnow()
+    if event["status"] != EventStatus.published.value:
+        return "unavailable"
+    if event["registration_opens_at"] and now < event["registration_opens_at"]:
+        return "not_yet"
+    closes = event["registration_closes_at"] or event["starts_at"]
+    return "open" if now < closes else "closed"
+
+
+_STATE_MESSAGES = {
+    "not_yet": N_("Registration has not opened yet."),
+    "closed": N_("Registration has closed."),
+    "unavailable": N_("This event does not take registrations."),
+}
+
+
+async def _check_audience(event: dict[str, Any], data: RegistrationInput, registrant: Registrant,
+                          person: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Raise when this registrant may not register; returns the invitation used, if any."""
+    if registrant.by_organiser:
+        return None
+    if event["audience"] == Audience.members.value and not (person and person["is_member"]):
+        raise DomainError(N_("Only council members can register for this event. Sign in first."),
+                          code="members_only")
+    if event["audience"] == Audience.invitation.value:
+        token = (data.invitation_token or "").strip()
+        invitation = await Invitation.select().where(
+            (Invitation.token == token) & (Invitation.event == event["id"])).first() if token else None
+        if invitation is None or invitation["status"] in (InvitationStatus.revoked.value, InvitationStatus.declined.value):
+            raise DomainError(N_("This event is by invitation only. Use the link in your personal invitation."),
+                              code="invitation_required")
+        return invitation
+    return None
+
+
+# --- Checking the form ------------------------------------------------------------------------
+
+
+async def signup_sessions(event_id: int) -> list[dict[str, Any]]:
+    """The sessions one chooses when registering, with their confirmed places."""
+    sessions = await ProgrammeSession.select(
+        ProgrammeSession.id, ProgrammeSession.uid, ProgrammeSession.title, ProgrammeSession.starts_at,
+        ProgrammeSession.ends_at, ProgrammeSession.room, ProgrammeSession.capacity, ProgrammeSession.status,
+        ProgrammeSession.kind,
+    ).where((ProgrammeSession.event == event_id) & (ProgrammeSession.requires_signup == True)).order_by(  # noqa: E712
+        ProgrammeSession.starts_at).order_by(ProgrammeSession.position)
+    for session in sessions:
+        session["confirmed"] = await waiting_list.confirmed_places(session["id"])
+        session["full"] = session["capacity"] is not None and session["confirmed"] >= session["capacity"]
+    return sessions
+
+
+def _overlap(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return a["starts_at"] < b["ends_at"] and b["starts_at"] < a["ends_at"]
+
+
+async def _organisation(value: str) -> tuple[int | None, str]:
+    """A seed organisation's code -> (its id, ""); anything else is an external's own text."""
+    text = " ".join((value or "").split())
+    if not text:
+        return None, ""
+    row = await Organisation.select(Organisation.id).where(Organisation.code == text.lower()).first()
+    return (row["id"], "") if row else (None, text)
+
+
+def _max(value: str, name: str, limit: int, errors: dict) -> str:
+    value = (value or "").strip()
+    if len(value) > limit:
+        errors[name] = DomainError(N_("At most %(max)s characters."), field=name, max=limit)
+    return value
+
+
+async def _clean(event: dict[str, Any], data: RegistrationInput, *, for_update: bool = False,
+                 require_consent: bool = True) -> dict[str, Any]:
+    """Check every field and collect all the errors at once; return the values to store."""
+    errors: dict[str, DomainError | str] = {}
+    clean: dict[str, Any] = {}
+    try:
+        clean["name"] = required_text(data.name, field="name")
+    except DomainError as error:
+        errors["name"] = error
+    if not for_update:
+        try:
+            clean["email"] = normalise_email(data.email)
+        except DomainError as error:
+            errors["email"] = error
+    clean["organisation"], clean["organisation_text"] = await _organisation(data.organisation)
+    _max(clean["organisation_text"], "organisation", 200, errors)
+    clean["title"] = " ".join(_max(data.title, "title", 200, errors).split())
+    unknown = [code for code in data.dietary if code not in DIETARY_NEEDS]
+    if unknown:
+        errors["dietary"] = N_("Choose dietary needs from the list, or describe them under other needs.")
+    clean["dietary"] = [code for code in DIETARY_NEEDS if code in data.dietary]
+    clean["dietary_other"] = _max(data.dietary_other, "dietary_other", 300, errors)
+    clean["accessibility"] = _max(data.accessibility, "accessibility", 1000, errors)
+    clean["answers"] = questions.clean_answers(await questions.questions_of(event["id"]), data.answers or {}, errors)
+    event_days = [day["day"].isoformat() for day in event["days"]]
+    chosen_days = [d for d in dict.fromkeys(data.days or []) if d]
+    if chosen_days and any(d not in event_days for d in chosen_days):
+        errors["days"] = N_("Choose among the event's days.")
+    clean["days"] = [d for d in event_days if d in chosen_days] if chosen_days else event_days
+    clean["sessions"], clean["waitlist_sessions"] = await _clean_sessions(event, data, errors)
+    if require_consent and not for_update and not data.consent:
+        errors["consent"] = N_("You must agree to the processing of your personal data to register.")
+    clean["language"] = normalise_language(data.language)
+    if errors:
+        raise ValidationFailed(errors)
+    return clean
+
+
+async def _clean_sessions(event: dict[str, Any], data: RegistrationInput, errors: dict) -> tuple[list, list]:
+    available = {str(s["uid"]): s for s in await signup_sessions(event["id"])}
+    chosen, queued = [], []
+    for uid_list, target in ((data.sessions, chosen), (data.waitlist_sessions, queued)):
+        for value in dict.fromkeys(uid_list or []):
+            uid = parse_uid(value)
+            session = available.get(str(uid)) if uid else None
+            if session is None or session["status"] != SessionStatus.scheduled.value:
+                errors["sessions"] = N_("One of the chosen sessions does not exist or is cancelled.")
+                continue
+            if session not in chosen and session not in queued:
+                target.append(session)
+    everything = chosen + queued
+    for n, first in enumerate(everything):
+        for second in everything[n + 1:]:
+            if _overlap(first, second):
+                errors["sessions"] = DomainError(
+                    N_("“%(first)s” and “%(second)s” are at the same time: choose one of them."),
+                    field="sessions", first=first["title"], second=second["title"])
+    return chosen, queued
+
+
+# --- Registering ------------------------------------------------------------------------------
+
+
+async def count_attempt(email: str, ip: str) -> None:
+    """The rate limits shared by the form and the API (raises RateLimited)."""
+    settings = get_settings()
+    await rate_limits.count_attempt({
+        f"registration:addr:{rate_limits.address_key(email)}": settings.registrations_per_address,
+        f"registration:ip:{ip}": settings.registrations_per_ip,
+    }, window=RATE_WINDOW)
+
+
+async def register(slug: str, data: RegistrationInput, registrant: Registrant) -> RegistrationResult:
+    """Register someone for an event; raises DomainError/ValidationFailed and writes nothing then.
+
+    A second registration with the same address does not make a second ticket: the existing
+    registration's link is mailed again and AlreadyRegistered raised (after that mail is committed).
+    """
+    event = await get_event(slug)
+    if not registrant.by_organiser:
+        if not is_public(event):
+            raise NotFound(N_("There is no such event."))
+        state = registration_state(event)
+        if state != "open":
+            raise DomainError(_STATE_MESSAGES[state], code=f"registration_{state}")
+    person = None
+    if registrant.person_id is not None:
+        person = await Person.select().where((Person.id == registrant.person_id) & (Person.active == True)).first()  # noqa: E712
+    if person is not None and not registrant.by_organiser:
+        data.email = person["email"]  # a signed-in person registers themselves
+    invitation = await _check_audience(event, data, registrant, person)
+    if not registrant.by_organiser:
+        await count_attempt(data.email.strip().lower(), registrant.ip)
+    clean = await _clean(event, data, require_consent=not registrant.by_organiser)
+    actor = registrant.actor or Actor(clean["name"], person_id=person["id"] if person else None, ip=registrant.ip)
+    duplicate = None
+    async with atomic():
+        await waiting_list.lock_event(event["id"])
+        duplicate = await Registration.select(Registration.uid, Registration.email, Registration.name,
+                                              Registration.language).where(
+            (Registration.event == event["id"]) & (Registration.email == clean["email"])
+            & (Registration.status != CANCELLED)).first()
+        if duplicate is not None:
+            await outbox.enqueue_later(to_address=duplicate["email"], to_name=duplicate["name"],
+                                       language=clean["language"], kind="registration_link",
+                                       build_args={"registration": str(duplicate["uid"])})
+        else:
+            registration = await _insert(event, clean, person, invitation, registrant, actor)
+    if duplicate is not None:
+        raise AlreadyRegistered()
+    return RegistrationResult(registration=await get_registration(str(registration["uid"])))
+
+
+async def _person_for(clean: dict[str, Any], person: dict[str, Any] | None) -> int:
+    """The registrant's Person row, made on first registration (not a member: that is the organisers' call)."""
+    if person is not None:
+        return person["id"]
+    await Person.insert(Person(name=clean["name"], email=clean["email"], organisation=clean["organisation"],
+                               title=clean["title"], language=clean["language"])).on_conflict(action="DO NOTHING")
+    row = await Person.select(Person.id).where(Person.email == clean["email"]).first()
+    return row["id"]
+
+
+async def _insert(event: dict[str, Any], clean: dict[str, Any], person: dict[str, Any] | None,
+                  invitation: dict[str, Any] | None, registrant: Registrant, actor: Actor) -> dict[str, Any]:
+    """Inside the locked transaction: take a place or a place in the queue, and the chosen sessions."""
+    capacity = event["capacity"]
+    confirmed = capacity is None or await waiting_list.confirmed_registrations(event["id"]) < capacity
+    now = utcnow()
+    person_id = await _person_for(clean, person)
+    registration = Registration(
+        event=event["id"], person=person_id, status=CONFIRMED if confirmed else WAITLISTED,
+        **{key: clean[key] for key in ("name", "email", "organisation", "organisation_text", "title", "dietary",
+                                       "dietary_other", "accessibility", "answers", "days", "language")},
+        ticket_id=tickets.new_ticket_id(), short_code=tickets.new_short_code(),
+        manage_token=secrets.token_urlsafe(32), invitation=invitation["id"] if invitation else None,
+        source=registrant.source, consent_at=None if registrant.by_organiser else now,
+        confirmed_at=now if confirmed else None,
+    )
+    await registration.save()
+    await _add_choices(registration.id, confirmed, clean["sessions"], clean["waitlist_sessions"])
+    if invitation is not None:
+        await Invitation.update({Invitation.status: InvitationStatus.accepted, Invitation.answered_at: now}).where(
+            Invitation.id == invitation["id"])
+    await audit.record("registration.created", actor, object_type="registration", object_id=registration.uid,
+                       summary=f"{event['slug']}: {clean['name']} ({registration.status})")
+    await outbox.enqueue_later(to_address=clean["email"], to_name=clean["name"], language=clean["language"],
+                               kind="registration_received", build_args={"registration": str(registration.uid)})
+    return {"id": registration.id, "uid": registration.uid}
+
+
+async def _add_choices(registration_id: int, confirmed: bool, chosen: list[dict], queued: list[dict]) -> None:
+    """Chosen sessions need a free place (for a confirmed registration); queued ones join the queue.
+
+    A waiting registration's choices all wait: they take places when the registration is promoted.
+    """
+    rows = []
+    full = []
+    for session in chosen:
+        status = WAITLISTED
+        if confirmed:
+            taken = await waiting_list.confirmed_places(session["id"])
+            if session["capacity"] is not None and taken >= session["capacity"]:
+                full.append(session)
+                continue
+            status = CONFIRMED
+        rows.append(SessionChoice(registration=registration_id, session=session["id"], status=status))
+    if full:
+        raise ValidationFailed({"sessions": DomainError(
+            N_("“%(title)s” is full. Choose another session, or join its waiting list."), field="sessions",
+            title=full[0]["title"])})
+    rows += [SessionChoice(registration=registration_id, session=s["id"], status=WAITLISTED) for s in queued]
+    if rows:
+        await SessionChoice.insert(*rows)
+
+
+# --- Reading ----------------------------------------------------------------------------------
+
+
+async def get_registration(uid: str) -> dict[str, Any]:
+    """One registration with its event's slug and title and its session choices."""
+    parsed = parse_uid(uid)
+    row = None
+    if parsed is not None:
+        row = await _select().where(Registration.uid == parsed).first()
+    if row is None:
+        raise NotFound(N_("There is no such registration."))
+    return await _with_choices(row)
+
+
+async def by_manage_token(token: str) -> dict[str, Any]:
+    row = await _select().where(Registration.manage_token == token).first() if len(token or "") >= 32 else None
+    if row is None:
+        raise NotFound(N_("This registration link is not valid."))
+    return await _with_choices(row)
+
+
+async def by_ticket_id(ticket_id: str) -> dict[str, Any] | None:
+    row = await _select().where(Registration.ticket_id == ticket_id).first()
+    return await _with_choices(row) if row else None
+
+
+def _select():
+    return Registration.select(
+        *Registration.all_columns(), Registration.event.slug.as_alias("event_slug"),
+        Registration.event.title.as_alias("event_title"), Registration.event.uid.as_alias("event_uid"),
+        Registration.event.starts_at.as_alias("event_starts_at"), Registration.event.ends_at.as_alias("event_ends_at"),
+        Registration.event.status.as_alias("event_status"),
+        Registration.organisation.code.as_alias("organisation_code"),
+        Registration.organisation.name_sv.as_alias("organisation_sv"),
+        Registration.organisation.name_en.as_alias("organisation_en"),
+    ).output(load_json=True)
+
+
+async def _with_choices(row: dict[str, Any]) -> dict[str, Any]:
+    row["choices"] = await SessionChoice.select(
+        SessionChoice.id, SessionChoice.status, SessionChoice.session.uid.as_alias("session_uid"),
+        SessionChoice.session.title.as_alias("title"), SessionChoice.session.starts_at.as_alias("starts_at"),
+        SessionChoice.session.ends_at.as_alias("ends_at"), SessionChoice.session.room.as_alias("room"),
+        SessionChoice.session.status.as_alias("session_status"),
+    ).where((SessionChoice.registration == row["id"]) & (SessionChoice.status != CANCELLED)).order_by(
+        SessionChoice.session.starts_at)
+    row["ticket_code"] = tickets.ticket_code(row["ticket_id"], row["event_uid"])
+    row["short_code_display"] = tickets.format_short_code(row["short_code"])
+    return row
+
+
+async def registrations_of_person(person_id: int) -> list[dict[str, Any]]:
+    """Every registration of a person, the coming events first, for their own page."""
+    rows = await _select().where(Registration.person == person_id).order_by(Registration.event.starts_at)
+    now = utcnow()
+    upcoming = [row for row in rows if row["event_ends_at"] >= now]
+    past = [row for row in reversed(rows) if row["event_ends_at"] < now]
+    return [await _with_choices(row) for row in upcoming + past]
+
+
+def can_change(registration: dict[str, Any], now: datetime | None = None) -> bool:
+    """A participant may change or cancel until the event starts (organisers at any time)."""
+    return (registration["status"] != CANCELLED and registration["event_status"] == EventStatus.published.value
+            and (now or utcnow()) < registration["event_starts_at"])
+
+
+def _check_can_change(registration: dict[str, Any], by_organiser: bool) -> None:
+    if registration["status"] == CANCELLED:
+        raise DomainError(N_("This registration is cancelled."), code="invalid_status")
+    if not by_organiser and not can_change(registration):
+        raise DomainError(N_("This registration can no longer be changed."), code="registration_closed")
+
+
+# --- Changing and cancelling ------------------------------------------------------------------
+
+
+async def update_registration(uid: str, data: RegistrationInput, actor: Actor, *, by_organiser: bool = False) -> dict[str, Any]:
+    """Change answers, details and session choices. The email address stays (it is the identity).
+
+    Dropped choices free their places (the next in line is promoted); a new choice needs a free place.
+    """
+    current = await get_registration(uid)
+    _check_can_change(current, by_organiser)
+    event = await get_event(current["event_slug"])
+    clean = await _clean(event, data, for_update=True)
+    async with atomic():
+        await waiting_list.lock_event(event["id"])
+        current = await get_registration(uid)
+        await Registration.update({
+            **{getattr(Registration, key): clean[key] for key in (
+                "name", "organisation", "organisation_text", "title", "dietary", "dietary_other", "accessibility",
+                "answers", "days")},
+            Registration.updated_at: utcnow(),
+        }).where(Registration.id == current["id"])
+        wanted = {str(s["uid"]): s for s in clean["sessions"] + clean["waitlist_sessions"]}
+        had = {str(c["session_uid"]): c for c in current["choices"]}
+        dropped = [c for key, c in had.items() if key not in wanted]
+        if dropped:
+            await SessionChoice.delete().where(SessionChoice.id.is_in([c["id"] for c in dropped]))
+        added_chosen = [s for s in clean["sessions"] if str(s["uid"]) not in had]
+        added_queued = [s for s in clean["waitlist_sessions"] if str(s["uid"]) not in had]
+        await _add_choices(current["id"], current["status"] == CONFIRMED, added_chosen, added_queued)
+        for choice in dropped:
+            session = await ProgrammeSession.select(ProgrammeSession.id).where(
+                ProgrammeSession.uid == choice["session_uid"]).first()
+            await waiting_list.fill_session(session["id"], actor)
+        await audit.record("registration.updated", actor, object_type="registration", object_id=uid,
+                           summary=clean["name"])
+    return await get_registration(uid)
+
+
+async def cancel_registration(uid: str, actor: Actor, *, by_organiser: bool = False, notify: bool = True) -> dict[str, Any]:
+    """Cancel; the freed places go to the first in line at once. Cancelling twice changes nothing."""
+    async with atomic():
+        current = await get_registration(uid)
+        if current["status"] == CANCELLED:
+            return current
+        _check_can_change(current, by_organiser)
+        await waiting_list.lock_event(current["event"])
+        now = utcnow()
+        await Registration.update({Registration.status: CANCELLED, Registration.cancelled_at: now,
+                                   Registration.updated_at: now}).where(Registration.id == current["id"])
+        await SessionChoice.update({SessionChoice.status: CANCELLED}).where(SessionChoice.registration == current["id"])
+        await audit.record("registration.cancelled", actor, object_type="registration", object_id=uid,
+                           summary=f"{current['event_slug']}: {current['name']}")
+        if notify:
+            await outbox.enqueue_later(to_address=current["email"], to_name=current["name"],
+                                       language=current["language"], kind="registration_cancelled",
+                                       build_args={"registration": uid})
+        await waiting_list.fill_event(current["event"], actor)
+    return await get_registration(uid)
+
+
+async def promote_by_hand(uid: str, actor: Actor) -> dict[str, Any]:
+    """An organiser confirms a waiting registration now, even beyond the capacity (audited)."""
+    async with atomic():
+        current = await get_registration(uid)
+        if current["status"] != WAITLISTED:
+            raise DomainError(N_("Only someone on the waiting list can be promoted."), code="invalid_status")
+        await waiting_list.lock_event(current["event"])
+        now = utcnow()
+        await Registration.update({Registration.status: CONFIRMED, Registration.confirmed_at: now,
+                                   Registration.updated_at: now}).where(Registration.id == current["id"])
+        await audit.record("registration.promoted_by_hand", actor, object_type="registration", object_id=uid,
+                           summary=current["name"])
+        await outbox.enqueue_later(to_address=current["email"], to_name=current["name"], language=current["language"],
+                                   kind="registration_promoted", build_args={"registration": uid})
+        for choice in current["choices"]:
+            session = await ProgrammeSession.select(ProgrammeSession.id).where(
+                ProgrammeSession.uid == choice["session_uid"]).first()
+            await waiting_list.fill_session(session["id"], actor, already_told={current["id"]})
+    return await get_registration(uid)
+
+
+async def move_choice(uid: str, from_session: str, to_session: str, actor: Actor) -> dict[str, Any]:
+    """An organiser moves someone from one session to another, with a confirmed place there even
+    beyond its capacity (audited); the freed place goes to the first in line."""
+    async with atomic():
+        current = await get_registration(uid)
+        await waiting_list.lock_event(current["event"])
+        source = next((c for c in current["choices"] if str(c["session_uid"]) == from_session), None)
+        target = await ProgrammeSession.select().where(
+            (ProgrammeSession.uid == parse_uid(to_session)) & (ProgrammeSession.event == current["event"])
+            & (ProgrammeSession.requires_signup == True)).first() if parse_uid(to_session) else None  # noqa: E712
+        if source is None or target is None:
+            raise DomainError(N_("Choose a session of this event to move to."), field="to_session")
+        if any(str(c["session_uid"]) == str(target["uid"]) for c in current["choices"]):
+            raise DomainError(N_("The person has already chosen that session."), field="to_session")
+        await SessionChoice.update({SessionChoice.status: CANCELLED}).where(SessionChoice.id == source["id"])
+        await SessionChoice.insert(SessionChoice(registration=current["id"], session=target["id"],
+                                                 status=CONFIRMED if current["status"] == CONFIRMED else WAITLISTED))
+        old = await ProgrammeSession.select(ProgrammeSession.id).where(ProgrammeSession.uid == source["session_uid"]).first()
+        await waiting_list.fill_session(old["id"], actor)
+        await audit.record("registration.moved", actor, object_type="registration", object_id=uid,
+                           summary=f"{source['title']} -> {target['title']}")
+    return await get_registration(uid)
+
+
+# --- Reminders --------------------------------------------------------------------------------
+
+
+async def queue_due_reminders(now: datetime | None = None) -> int:
+    """Queue the reminder of every confirmed registration whose event starts within REMINDER_DAYS.
+
+    Exactly once per registration, however many processes run this at the same moment: the
+    conditional UPDATE marks a registration and the mail is queued in the same transaction, and a
+    second process's UPDATE finds the mark already set (PostgreSQL re-checks the condition after
+    waiting for the row lock; SQLite runs the transactions one after the other).
+    """
+    days = get_settings().reminder_days
+    if days <= 0:
+        return 0
+    now = now or utcnow()
+    due_events = await Event.select(Event.id).where(
+        (Event.status == EventStatus.published) & (Event.starts_at > now) & (Event.starts_at <= now + timedelta(days=days)))
+    if not due_events:
+        return 0
+    queued = 0
+    async with atomic():
+        rows = await Registration.raw(
+            "UPDATE registration SET reminder_queued_at = {} WHERE event IN ("
+            + ", ".join(str(int(e["id"])) for e in due_events)
+            + ") AND status = 'confirmed' AND reminder_queued_at IS NULL RETURNING uid, email, name, language",
+            now,
+        )
+        for row in rows:
+            await outbox.enqueue_later(to_address=row["email"], to_name=row["name"], language=row["language"],
+                                       kind="event_reminder", build_args={"registration": str(row["uid"])})
+            queued += 1
+    return queued

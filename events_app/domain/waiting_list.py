@@ -1,0 +1,111 @@
+"""Places and waiting lists: counting confirmed places and promoting the first in line.
+
+Every change to an event's places runs inside a transaction that first calls `lock_event`: on
+PostgreSQL a row lock on the event, on SQLite the write lock `atomic()` already holds. So counting
+places and taking one are never interleaved between two requests, and a capacity is never exceeded
+by the automatic rules. (An organiser may confirm someone beyond the capacity by hand: an explicit,
+audited decision.)
+
+The queue order is the order of arrival: a registration's or a session choice's id.
+"""
+
+from __future__ import annotations
+
+from events_app.domain import audit, outbox
+from events_app.domain.audit import Actor
+from events_app.domain.tables import (
+    Event,
+    ProgrammeSession,
+    Registration,
+    RegistrationStatus,
+    SessionChoice,
+)
+from events_app.domain.transactions import is_sqlite, utcnow
+
+CONFIRMED = RegistrationStatus.confirmed.value
+WAITLISTED = RegistrationStatus.waitlisted.value
+CANCELLED = RegistrationStatus.cancelled.value
+
+
+async def lock_event(event_id: int) -> None:
+    """Serialise every change to this event's places until the transaction ends."""
+    if not is_sqlite():  # SQLite's IMMEDIATE transaction already holds the database's write lock
+        await Event.raw("SELECT id FROM event WHERE id = {} FOR UPDATE", event_id)
+
+
+async def confirmed_registrations(event_id: int) -> int:
+    return await Registration.count().where((Registration.event == event_id) & (Registration.status == CONFIRMED))
+
+
+async def confirmed_places(session_id: int) -> int:
+    return await SessionChoice.count().where((SessionChoice.session == session_id) & (SessionChoice.status == CONFIRMED))
+
+
+async def fill_event(event_id: int, actor: Actor) -> list[int]:
+    """Confirm waiting registrations while the event has places, then fill its sessions' places.
+
+    Call inside a transaction that holds `lock_event`. Each promoted person is mailed once (the
+    mail lists their sessions as they stand when it is sent). Returns the promoted registrations' ids.
+    """
+    event = await Event.select(Event.id, Event.capacity).where(Event.id == event_id).first()
+    waiting = Registration.select(Registration.id, Registration.uid, Registration.email, Registration.name,
+                                  Registration.language).where(
+        (Registration.event == event_id) & (Registration.status == WAITLISTED)).order_by(Registration.id)
+    if event["capacity"] is not None:
+        free = event["capacity"] - await confirmed_registrations(event_id)
+        if free <= 0:
+            waiting = None
+        else:
+            waiting = waiting.limit(free)
+    promoted: list[int] = []
+    for registration in await waiting if waiting is not None else []:
+        now = utcnow()
+        await Registration.update({Registration.status: CONFIRMED, Registration.confirmed_at: now,
+                                   Registration.updated_at: now}).where(Registration.id == registration["id"])
+        await audit.record("registration.promoted", actor, object_type="registration", object_id=registration["uid"],
+                           summary=registration["name"])
+        await outbox.enqueue_later(to_address=registration["email"], to_name=registration["name"],
+                                   language=registration["language"], kind="registration_promoted",
+                                   build_args={"registration": str(registration["uid"])})
+        promoted.append(registration["id"])
+    sessions = await ProgrammeSession.select(ProgrammeSession.id).where(
+        (ProgrammeSession.event == event_id) & (ProgrammeSession.requires_signup == True))  # noqa: E712
+    for session in sessions:
+        await fill_session(session["id"], actor, already_told=set(promoted))
+    return promoted
+
+
+async def fill_session(session_id: int, actor: Actor, *, already_told: set[int] | None = None) -> list[int]:
+    """Confirm waiting choices of confirmed registrations while the session has places.
+
+    Call inside a transaction that holds `lock_event`. Someone promoted to the event in the same
+    step (`already_told`) gets no second mail: their promotion mail lists the session.
+    """
+    session = await ProgrammeSession.select(ProgrammeSession.id, ProgrammeSession.uid, ProgrammeSession.capacity,
+                                            ProgrammeSession.status).where(ProgrammeSession.id == session_id).first()
+    if session is None or session["status"] != "scheduled":
+        return []
+    waiting = SessionChoice.select(
+        SessionChoice.id, SessionChoice.registration, SessionChoice.registration.uid.as_alias("registration_uid"),
+        SessionChoice.registration.email.as_alias("email"), SessionChoice.registration.name.as_alias("name"),
+        SessionChoice.registration.language.as_alias("language"),
+    ).where(
+        (SessionChoice.session == session_id) & (SessionChoice.status == WAITLISTED)
+        & (SessionChoice.registration.status == CONFIRMED)
+    ).order_by(SessionChoice.id)
+    if session["capacity"] is not None:
+        free = session["capacity"] - await confirmed_places(session_id)
+        if free <= 0:
+            return []
+        waiting = waiting.limit(free)
+    promoted = []
+    for choice in await waiting:
+        await SessionChoice.update({SessionChoice.status: CONFIRMED}).where(SessionChoice.id == choice["id"])
+        await audit.record("session_choice.promoted", actor, object_type="registration",
+                           object_id=choice["registration_uid"], summary=str(session["uid"]))
+        if choice["registration"] not in (already_told or set()):
+            await outbox.enqueue_later(to_address=choice["email"], to_name=choice["name"], language=choice["language"],
+                                       kind="session_place", build_args={"registration": str(choice["registration_uid"]),
+                                                                         "session": str(session["uid"])})
+        promoted.append(choice["id"])
+    return promoted

@@ -1,0 +1,238 @@
+"""Registration rules through the domain: places, waiting lists, tickets, mails, changes."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from icalendar import Calendar
+
+from events_app.domain import events, programme, registrations, tickets
+from events_app.domain.errors import DomainError, ValidationFailed
+from events_app.domain.programme import SessionInput
+from events_app.domain.registrations import Registrant
+from events_app.domain.tables import Registration, SessionChoice
+from tests.account_helpers import database_snapshot
+from tests.registration_helpers import SYSTEM, decode_qr, deliver, form, parts, published_event, queued
+
+STRANGER = Registrant(ip="198.51.100.7")
+
+
+async def test_a_registration_gets_a_confirmed_place_and_a_ticket():
+    event = await published_event()
+    result = await registrations.register(event["slug"], form(), STRANGER)
+    registration = result.registration
+    assert registration["status"] == "confirmed"
+    assert len(registration["ticket_id"]) == 32 and len(registration["short_code"]) == 8
+    verified = tickets.verify_code(registration["ticket_code"])
+    assert verified is not None and verified.ticket_id == registration["ticket_id"]
+
+
+async def test_ticket_codes_are_random_not_derived_from_ids():
+    event = await published_event()
+    first = (await registrations.register(event["slug"], form("a@example.se"), STRANGER)).registration
+    second = (await registrations.register(event["slug"], form("b@example.se"), STRANGER)).registration
+    assert first["ticket_id"] != second["ticket_id"]
+    assert str(first["id"]) not in first["ticket_id"][:4]
+    assert tickets.verify_code(first["ticket_code"][:-4] + "AAAA") is None
+
+
+async def test_the_confirmation_reaches_a_real_smtp_server_with_a_qr_code_and_a_calendar_file(smtp_server):
+    event = await published_event()
+    registration = (await registrations.register(event["slug"], form(sessions=[
+        str(event["sessions"]["Workshop A"]["uid"])]), STRANGER)).registration
+    assert await deliver(smtp_server.settings) == 1
+    [message] = smtp_server.collector.messages
+    assert message["To"].addresses[0].addr_spec == "anna@example.se"
+    assert "Hållbarhetsdagarna" in message["Subject"]
+    found = parts(message)
+    assert decode_qr(found["inline"]["ticket-qr"]) == registration["ticket_code"]
+    assert registration["short_code_display"] in found["text"]
+    assert "Workshop A: Klimat" in found["text"]
+    assert f"/registration/{registration['manage_token']}" in found["text"]
+    calendar = Calendar.from_ical(found["attachments"][f"{event['slug']}.ics"])
+    summaries = [str(component["summary"]) for component in calendar.walk("VEVENT")]
+    assert summaries == ["Hållbarhetsdagarna", "Hållbarhetsdagarna"]  # one entry per day
+
+
+async def test_a_full_event_puts_people_on_the_waiting_list_and_a_cancellation_promotes_the_first(smtp_server):
+    event = await published_event(capacity=2)
+    regs = [(await registrations.register(event["slug"], form(f"p{n}@example.se", name=f"Person {n}"), STRANGER)).registration
+            for n in range(4)]
+    assert [r["status"] for r in regs] == ["confirmed", "confirmed", "waitlisted", "waitlisted"]
+    await deliver(smtp_server.settings)
+    smtp_server.collector.messages.clear()
+    await registrations.cancel_registration(str(regs[0]["uid"]), SYSTEM)
+    statuses = {r["email"]: r["status"] for r in await Registration.select(Registration.email, Registration.status)}
+    assert statuses == {"p0@example.se": "cancelled", "p1@example.se": "confirmed", "p2@example.se": "confirmed",
+                        "p3@example.se": "waitlisted"}
+    await deliver(smtp_server.settings)
+    by_recipient = {m["To"].addresses[0].addr_spec: m for m in smtp_server.collector.messages}
+    assert set(by_recipient) == {"p0@example.se", "p2@example.se"}
+    promoted = parts(by_recipient["p2@example.se"])
+    promoted_row = await registrations.get_registration(str(regs[2]["uid"]))
+    assert decode_qr(promoted["inline"]["ticket-qr"]) == promoted_row["ticket_code"]
+
+
+async def test_a_raised_capacity_promotes_the_waiting_list():
+    event = await published_event(capacity=1)
+    for n in range(3):
+        await registrations.register(event["slug"], form(f"p{n}@example.se"), STRANGER)
+    data = events.EventInput(**{k: event[k] for k in ("title", "kind", "audience", "starts_at", "ends_at",
+                                                      "venue_name", "venue_address")}, capacity=2)
+    await events.update_event(event["slug"], data, SYSTEM)
+    assert await Registration.count().where(Registration.status == "confirmed") == 2
+    assert len(await queued("registration_promoted")) == 1
+
+
+async def test_a_capacity_cannot_go_below_the_confirmed_places():
+    event = await published_event(capacity=5)
+    for n in range(3):
+        await registrations.register(event["slug"], form(f"p{n}@example.se"), STRANGER)
+    data = events.EventInput(**{k: event[k] for k in ("title", "kind", "audience", "starts_at", "ends_at")}, capacity=2)
+    with pytest.raises(ValidationFailed) as failure:
+        await events.update_event(event["slug"], data, SYSTEM)
+    assert "capacity" in failure.value.errors
+
+
+async def test_the_same_address_twice_makes_no_second_ticket_and_mails_the_link_again():
+    event = await published_event()
+    await registrations.register(event["slug"], form(), STRANGER)
+    before = await Registration.count()
+    with pytest.raises(registrations.AlreadyRegistered) as failure:
+        await registrations.register(event["slug"], form(email="ANNA@example.se"), STRANGER)
+    assert failure.value.field == "email"
+    assert await Registration.count() == before
+    assert len(await queued("registration_link", "anna@example.se")) == 1
+
+
+async def test_conflicting_and_full_sessions_are_refused_and_nothing_is_written():
+    event = await published_event(workshop_capacity=1)
+    a, b = str(event["sessions"]["Workshop A"]["uid"]), str(event["sessions"]["Workshop B"]["uid"])
+    before = await database_snapshot()
+    with pytest.raises(ValidationFailed) as failure:
+        await registrations.register(event["slug"], form(sessions=[a, b]), STRANGER)
+    assert "sessions" in failure.value.errors
+    assert await database_snapshot() == {**before, "rate_limit_hit": (await database_snapshot())["rate_limit_hit"]}
+    await registrations.register(event["slug"], form("first@example.se", sessions=[a]), STRANGER)
+    with pytest.raises(ValidationFailed) as failure:
+        await registrations.register(event["slug"], form("second@example.se", sessions=[a]), STRANGER)
+    assert "full" in failure.value.errors["sessions"].message
+    assert await Registration.count().where(Registration.email == "second@example.se") == 0
+    # The queue of a full session can be joined on purpose.
+    queued_reg = (await registrations.register(event["slug"], form("second@example.se", waitlist_sessions=[a]),
+                                               STRANGER)).registration
+    assert [c["status"] for c in queued_reg["choices"]] == ["waitlisted"]
+
+
+async def test_dropping_a_session_gives_the_place_to_the_first_in_its_queue():
+    event = await published_event(workshop_capacity=1)
+    a, c = str(event["sessions"]["Workshop A"]["uid"]), str(event["sessions"]["Workshop C"]["uid"])
+    holder = (await registrations.register(event["slug"], form("holder@example.se", sessions=[a]), STRANGER)).registration
+    waiter = (await registrations.register(event["slug"], form("waiter@example.se", waitlist_sessions=[a]), STRANGER)).registration
+    await registrations.update_registration(str(holder["uid"]), form("holder@example.se", sessions=[c]), SYSTEM)
+    waiter = await registrations.get_registration(str(waiter["uid"]))
+    assert [(ch["title"], ch["status"]) for ch in waiter["choices"]] == [("Workshop A: Klimat", "confirmed")]
+    assert len(await queued("session_place", "waiter@example.se")) == 1
+
+
+@pytest.mark.parametrize("fields, field", [
+    ({"email": "not-an-address"}, "email"),
+    ({"name": ""}, "name"),
+    ({"name": "x" * 201}, "name"),
+    ({"accessibility": "x" * 1001}, "accessibility"),
+    ({"consent": False}, "consent"),
+    ({"dietary": ["chocolate"]}, "dietary"),
+])
+async def test_bad_input_is_refused_next_to_the_field(fields, field):
+    event = await published_event()
+    with pytest.raises(ValidationFailed) as failure:
+        await registrations.register(event["slug"], form(**fields), STRANGER)
+    assert field in failure.value.errors
+    assert await Registration.count() == 0
+
+
+async def test_registration_outside_the_window_is_refused():
+    event = await published_event(publish=False)
+    with pytest.raises(DomainError):
+        await registrations.register(event["slug"], form(), STRANGER)
+    event = await published_event(title="Stängd", registration_closes_at=None, days_ahead=-1)
+    with pytest.raises(DomainError) as failure:
+        await registrations.register(event["slug"], form(), STRANGER)
+    assert failure.value.code == "registration_closed"
+
+
+async def test_members_only_and_invitation_only_events_say_why_they_refuse():
+    members = await published_event(audience="members", title="Rådsmöte")
+    with pytest.raises(DomainError) as failure:
+        await registrations.register(members["slug"], form(), STRANGER)
+    assert failure.value.code == "members_only"
+    invited = await published_event(audience="invitation", title="Inbjudna")
+    with pytest.raises(DomainError) as failure:
+        await registrations.register(invited["slug"], form(invitation_token="made-up"), STRANGER)
+    assert failure.value.code == "invitation_required"
+
+
+async def test_a_moved_session_mails_each_person_registered_to_it_once(smtp_server):
+    event = await published_event(workshop_capacity=None)
+    a = event["sessions"]["Workshop A"]
+    for n in range(3):
+        await registrations.register(event["slug"], form(f"p{n}@example.se", sessions=[str(a["uid"])]), STRANGER)
+    await registrations.register(event["slug"], form("other@example.se"), STRANGER)
+    await deliver(smtp_server.settings)
+    smtp_server.collector.messages.clear()
+    await programme.update_session(str(a["uid"]), SessionInput(
+        title=a["title"], kind=a["kind"], starts_at=a["starts_at"], ends_at=a["ends_at"], room="Sal 3",
+        capacity=a["capacity"], requires_signup=True), SYSTEM)
+    await deliver(smtp_server.settings)
+    recipients = sorted(m["To"].addresses[0].addr_spec for m in smtp_server.collector.messages)
+    assert recipients == ["p0@example.se", "p1@example.se", "p2@example.se"]
+    text = parts(smtp_server.collector.messages[0])["text"]
+    assert "Sal 1" in text and "Sal 3" in text
+
+
+async def test_a_cancelled_event_mails_everyone_registered():
+    event = await published_event(capacity=1)
+    for n in range(2):
+        await registrations.register(event["slug"], form(f"p{n}@example.se"), STRANGER)
+    await events.cancel_event(event["slug"], SYSTEM, "Stormen")
+    assert sorted(m["to_address"] for m in await queued("event_cancelled")) == ["p0@example.se", "p1@example.se"]
+    await events.cancel_event(event["slug"], SYSTEM, "Stormen")  # again: no second mail
+    assert len(await queued("event_cancelled")) == 2
+
+
+async def test_reminders_are_queued_exactly_once_even_when_run_concurrently():
+    event = await published_event(days_ahead=1)
+    for n in range(5):
+        await registrations.register(event["slug"], form(f"p{n}@example.se"), STRANGER)
+    counts = await asyncio.gather(*[registrations.queue_due_reminders() for _ in range(6)], return_exceptions=True)
+    assert sum(c for c in counts if isinstance(c, int)) == 5, counts
+    assert len(await queued("event_reminder")) == 5
+
+
+async def test_sixty_simultaneous_registrations_never_exceed_the_capacity():
+    event = await published_event(capacity=20)
+    results = await asyncio.gather(*[
+        registrations.register(event["slug"], form(f"rush{n}@example.se"), Registrant(ip=f"10.0.0.{n}"))
+        for n in range(60)])
+    assert sorted(r.registration["status"] for r in results) == ["confirmed"] * 20 + ["waitlisted"] * 40
+    assert await Registration.count().where(Registration.status == "confirmed") == 20
+    assert await Registration.count().where(Registration.status == "waitlisted") == 40
+    assert len(await queued("registration_received")) == 60
+
+
+async def test_simultaneous_choices_never_exceed_a_session_capacity():
+    event = await published_event(capacity=None, workshop_capacity=7)
+    a = str(event["sessions"]["Workshop A"]["uid"])
+
+    async def attempt(n: int):
+        try:
+            return await registrations.register(event["slug"], form(f"rush{n}@example.se", sessions=[a]),
+                                                Registrant(ip=f"10.0.1.{n}"))
+        except ValidationFailed as failure:
+            return failure
+
+    results = await asyncio.gather(*[attempt(n) for n in range(50)])
+    assert sum(1 for r in results if isinstance(r, ValidationFailed)) == 43
+    assert await SessionChoice.count().where(SessionChoice.status == "confirmed") == 7
+    assert await Registration.count() == 7
