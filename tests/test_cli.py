@@ -12,6 +12,7 @@ from events_app.domain.tables import (
     Organisation,
     Person,
     ProgrammeSession,
+    Registration,
     StaffAccount,
     Theme,
 )
@@ -31,7 +32,7 @@ def test_help_lists_the_subcommands():
 
 async def demo_counts() -> tuple[int, ...]:
     return (await Organisation.count(), await Theme.count(), await StaffAccount.count(), await Person.count(),
-            await Event.count(), await ProgrammeSession.count())
+            await Event.count(), await ProgrammeSession.count(), await Registration.count())
 
 
 async def test_demo_is_idempotent():
@@ -40,8 +41,9 @@ async def test_demo_is_idempotent():
     assert "3 staff, 16 members, 4 events" in first.stdout  # the seed is loaded already
     counts = await demo_counts()
     # Events: Hållbarhetsdagarna (14 sessions from the CSV), a training module (3), a council meeting (4)
-    # and last year's Hållbarhetsdagarna, archived (14).
-    assert counts == (10, 7, 3, 16, 4, 35)
+    # and last year's Hållbarhetsdagarna, archived (14). The 16 members and 4 external guests are
+    # registered for this year's days, which makes the guests people too.
+    assert counts == (10, 7, 3, 20, 4, 35, 20)
     kinds = sorted((row["kind"], row["status"]) for row in await Event.select(Event.kind, Event.status))
     assert kinds == [("council_meeting", "published"), ("sustainability_day", "archived"),
                      ("sustainability_day", "published"), ("training_module", "published")]

@@ -236,3 +236,17 @@ async def test_simultaneous_choices_never_exceed_a_session_capacity():
     assert sum(1 for r in results if isinstance(r, ValidationFailed)) == 43
     assert await SessionChoice.count().where(SessionChoice.status == "confirmed") == 7
     assert await Registration.count() == 7
+
+
+async def test_the_personal_calendar_feed_carries_confirmed_registrations_and_their_sessions():
+    from events_app.domain import calendar
+
+    event = await published_event(capacity=1, workshop_capacity=None)
+    a = str(event["sessions"]["Workshop A"]["uid"])
+    mine = (await registrations.register(event["slug"], form(sessions=[a]), STRANGER)).registration
+    waiting = (await registrations.register(event["slug"], form("waiting@example.se"), STRANGER)).registration
+    feed = Calendar.from_ical(await calendar.person_feed(await calendar.feed_token(mine["person"])))
+    assert sorted(str(c["summary"]) for c in feed.walk("VEVENT")) == [
+        "Hållbarhetsdagarna", "Hållbarhetsdagarna", "Workshop A: Klimat – Hållbarhetsdagarna"]
+    waiting_feed = Calendar.from_ical(await calendar.person_feed(await calendar.feed_token(waiting["person"])))
+    assert waiting_feed.walk("VEVENT") == []

@@ -13,13 +13,16 @@ from typing import Any
 from icalendar import Calendar
 from icalendar import Event as VEvent
 
-from events_app.domain import audit, events
+from events_app.domain import audit, events, programme
 from events_app.domain.audit import Actor
 from events_app.domain.tables import (
     CalendarFeed,
     EventKind,
     EventStatus,
     Person,
+    Registration,
+    RegistrationStatus,
+    SessionChoice,
     SessionStatus,
 )
 from events_app.domain.transactions import atomic
@@ -136,11 +139,10 @@ async def person_for_feed(token: str) -> int | None:
 async def person_feed(token: str) -> bytes | None:
     """The personal calendar behind a subscription token, or None for an unknown token or inactive person.
 
-    It holds what the person is registered to. Registrations arrive with the registration issue, so
-    for now that is nothing, with one deliberate exception: council members are expected at every
-    council meeting without registering, so a member's feed carries the council meetings the public
-    may see. Cancelled ones stay in it marked STATUS:CANCELLED (so a subscribed calendar shows the
-    cancellation instead of silently dropping the meeting) and archived ones keep the history.
+    It holds the events the person has a confirmed place at, with the sessions they signed up for.
+    Council members also get every council meeting the public may see, without registering: they are
+    expected at all of them. Cancelled events stay in it marked STATUS:CANCELLED (so a subscribed
+    calendar shows the cancellation instead of silently dropping the entry) and past ones keep the history.
     """
     person_id = await person_for_feed(token)
     if person_id is None:
@@ -150,10 +152,25 @@ async def person_feed(token: str) -> bytes | None:
     if person is None or not person["active"]:
         return None
     entries: list[VEvent] = []
+    seen: set[str] = set()
+    registered = await Registration.select(Registration.id, Registration.event.slug.as_alias("slug")).where(
+        (Registration.person == person_id) & (Registration.status == RegistrationStatus.confirmed)
+    ).order_by(Registration.event.starts_at)
+    for registration in registered:
+        event = await events.get_event(registration["slug"])
+        if not events.is_public(event):
+            continue
+        seen.add(event["slug"])
+        entries.extend(event_vevents(event))
+        choices = await SessionChoice.select(SessionChoice.session.uid.as_alias("uid")).where(
+            (SessionChoice.registration == registration["id"]) & (SessionChoice.status == RegistrationStatus.confirmed))
+        for choice in choices:
+            entries.append(session_vevent(event, await programme.get_session(str(choice["uid"]))))
     if person["is_member"]:
         meetings = await events.list_events(public=True, when="all", kind=EventKind.council_meeting.value)
         for meeting in sorted(meetings, key=lambda row: row["starts_at"]):
-            entries.extend(event_vevents(await events.get_event(meeting["slug"])))
+            if meeting["slug"] not in seen:
+                entries.extend(event_vevents(await events.get_event(meeting["slug"])))
     with use_language(person["language"]):
         name = gettext("Sustainability Council of Västernorrland")
     return personal_calendar(name, entries)

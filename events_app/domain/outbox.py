@@ -148,7 +148,6 @@ async def enqueue_later(*, to_address: str, to_name: str = "", language: str, ki
     For the mails of busy moments (a registration rush): the request writes one small row in its
     transaction, and the sender renders the template, QR code and calendar file later.
     """
-    assert kind in _BUILDERS, f"no mail builder registered for {kind!r}"
     row = OutboxMessage(kind=kind, to_address=to_address, to_name=to_name, language=normalise_language(language),
                         subject="", text_body="", builder=kind, build_args=build_args)
     await row.save()

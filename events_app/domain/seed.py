@@ -18,10 +18,11 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
-from events_app.domain import events, programme, staff
+from events_app.domain import events, programme, questions, registrations, staff
 from events_app.domain.audit import Actor
+from events_app.domain.errors import DomainError
 from events_app.domain.events import EventInput
-from events_app.domain.people import MemberInput, create_member
+from events_app.domain.people import MemberInput, create_member, list_members
 from events_app.domain.programme import SessionInput, SpeakerInput
 from events_app.domain.tables import (
     Audience,
@@ -300,12 +301,47 @@ async def _create_published(demo: _DemoEvent, actor: Actor) -> bool:
     return True
 
 
+# External participants of the demo Hållbarhetsdagarna: (name, organisation text, title, dietary).
+DEMO_GUESTS = [
+    ("Sara Lindqvist", "Mittuniversitetet", "Forskare, energisystem", ["vegetarian"]),
+    ("Johan Berg", "SCA", "Hållbarhetschef", []),
+    ("Amina Yusuf", "Naturskyddsföreningen Västernorrland", "Ordförande", ["vegan", "nut_allergy"]),
+    ("Per-Olof Nyström", "Länsstyrelsen Västernorrland", "Klimatsamordnare", ["gluten_free"]),
+]
+
+
+async def _demo_registrations(slug: str, actor: Actor) -> None:
+    """Two questions of the organisers and a first batch of registrations, so the organiser's lists,
+    counts and catering summary have something to show."""
+    event = await events.get_event(slug)
+    await questions.add_question(event["id"], questions.QuestionInput(
+        label="Deltar du i middagen efter dag 1?", kind="yes_no", required=True, key="middag"), actor)
+    await questions.add_question(event["id"], questions.QuestionInput(
+        label="Vilken fråga vill du att rådet tar upp?", kind="text", key="fraga"), actor)
+    workshops = [s for s in await registrations.signup_sessions(event["id"]) if s["capacity"]]
+    by_hand = registrations.Registrant(source="organiser", actor=actor)
+    people = [(m["name"], m["email"], m["organisation_code"], m["title"], []) for m in await list_members()]
+    people += [(name, _demo_email(name), org, title, diet) for name, org, title, diet in DEMO_GUESTS]
+    for n, (name, email, organisation, title, dietary) in enumerate(people):
+        chosen = [str(workshops[n % len(workshops)]["uid"])] if workshops and n % 3 else []
+        try:
+            await registrations.register(slug, registrations.RegistrationInput(
+                name=name, email=email, organisation=organisation, title=title, dietary=dietary,
+                answers={"middag": n % 4 != 0}, sessions=chosen), by_hand)
+        except DomainError:  # a full workshop: register without it
+            await registrations.register(slug, registrations.RegistrationInput(
+                name=name, email=email, organisation=organisation, title=title, dietary=dietary,
+                answers={"middag": n % 4 != 0}), by_hand)
+
+
 async def _load_demo_events(now: datetime, actor: Actor) -> int:
     today = localtime(now).date()
     added = 0
     days = _sustainability_days(today, now)
     for demo in (days, _training_module(today, now), _council_meeting(today, now)):
         added += await _create_published(demo, actor)
+        if added and demo is days:
+            await _demo_registrations(_demo_slug(days.event.title, days.event.starts_at), actor)
     # Last year's Hållbarhetsdagarna, on the same weekdays a year earlier, as an archived event (so
     # past listings and theme pages have something to show).
     assert days.event.starts_at is not None
