@@ -12,7 +12,7 @@ from events_app.domain.errors import DomainError, ValidationFailed
 from events_app.domain.programme import SessionInput
 from events_app.domain.registrations import Registrant
 from events_app.domain.tables import Registration, SessionChoice
-from tests.account_helpers import database_snapshot
+from tests.account_helpers import database_snapshot, tr
 from tests.registration_helpers import SYSTEM, decode_qr, deliver, form, parts, published_event, queued
 
 STRANGER = Registrant(ip="198.51.100.7")
@@ -250,3 +250,14 @@ async def test_the_personal_calendar_feed_carries_confirmed_registrations_and_th
         "Hållbarhetsdagarna", "Hållbarhetsdagarna", "Workshop A: Klimat – Hållbarhetsdagarna"]
     waiting_feed = Calendar.from_ical(await calendar.person_feed(await calendar.feed_token(waiting["person"])))
     assert waiting_feed.walk("VEVENT") == []
+
+
+async def test_a_confirmation_still_queued_when_the_person_cancels_is_not_sent(smtp_server):
+    event = await published_event()
+    registration = (await registrations.register(event["slug"], form(), STRANGER)).registration
+    await registrations.cancel_registration(str(registration["uid"]), SYSTEM)
+    await deliver(smtp_server.settings)
+    subjects = [m["Subject"] for m in smtp_server.collector.messages]
+    assert subjects == [tr("sv", "Registration cancelled: %(title)s", title="Hållbarhetsdagarna")]
+    [unsent] = await queued("registration_received")
+    assert unsent["status"] == "failed" and "no longer applies" in unsent["last_error"]
