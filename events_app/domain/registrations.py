@@ -426,6 +426,14 @@ def _check_can_change(registration: dict[str, Any], by_organiser: bool) -> None:
 # --- Changing and cancelling ------------------------------------------------------------------
 
 
+async def _locked(uid: str) -> dict[str, Any]:
+    """The registration read again after locking its event, inside the caller's transaction: what
+    another request changed meanwhile is seen, and nothing changes it until the commit."""
+    registration = await get_registration(uid)
+    await waiting_list.lock_event(registration["event"])
+    return await get_registration(uid)
+
+
 async def update_registration(uid: str, data: RegistrationInput, actor: Actor, *, by_organiser: bool = False) -> dict[str, Any]:
     """Change answers, details and session choices. The email address stays (it is the identity).
 
@@ -436,8 +444,8 @@ async def update_registration(uid: str, data: RegistrationInput, actor: Actor, *
     event = await get_event(current["event_slug"])
     clean = await _clean(event, data, for_update=True)
     async with atomic():
-        await waiting_list.lock_event(event["id"])
-        current = await get_registration(uid)
+        current = await _locked(uid)
+        _check_can_change(current, by_organiser)
         await Registration.update({
             **{getattr(Registration, key): clean[key] for key in (
                 "name", "organisation", "organisation_text", "title", "dietary", "dietary_other", "accessibility",
@@ -464,11 +472,10 @@ async def update_registration(uid: str, data: RegistrationInput, actor: Actor, *
 async def cancel_registration(uid: str, actor: Actor, *, by_organiser: bool = False, notify: bool = True) -> dict[str, Any]:
     """Cancel; the freed places go to the first in line at once. Cancelling twice changes nothing."""
     async with atomic():
-        current = await get_registration(uid)
+        current = await _locked(uid)
         if current["status"] == CANCELLED:
             return current
         _check_can_change(current, by_organiser)
-        await waiting_list.lock_event(current["event"])
         now = utcnow()
         await Registration.update({Registration.status: CANCELLED, Registration.cancelled_at: now,
                                    Registration.updated_at: now}).where(Registration.id == current["id"])
@@ -486,10 +493,9 @@ async def cancel_registration(uid: str, actor: Actor, *, by_organiser: bool = Fa
 async def promote_by_hand(uid: str, actor: Actor) -> dict[str, Any]:
     """An organiser confirms a waiting registration now, even beyond the capacity (audited)."""
     async with atomic():
-        current = await get_registration(uid)
+        current = await _locked(uid)
         if current["status"] != WAITLISTED:
             raise DomainError(N_("Only someone on the waiting list can be promoted."), code="invalid_status")
-        await waiting_list.lock_event(current["event"])
         now = utcnow()
         await Registration.update({Registration.status: CONFIRMED, Registration.confirmed_at: now,
                                    Registration.updated_at: now}).where(Registration.id == current["id"])
@@ -508,8 +514,7 @@ async def move_choice(uid: str, from_session: str, to_session: str, actor: Actor
     """An organiser moves someone from one session to another, with a confirmed place there even
     beyond its capacity (audited); the freed place goes to the first in line."""
     async with atomic():
-        current = await get_registration(uid)
-        await waiting_list.lock_event(current["event"])
+        current = await _locked(uid)
         source = next((c for c in current["choices"] if str(c["session_uid"]) == from_session), None)
         target = await ProgrammeSession.select().where(
             (ProgrammeSession.uid == parse_uid(to_session)) & (ProgrammeSession.event == current["event"])
