@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 from icalendar import Calendar
 
-from events_app.domain import events, programme, registrations, tickets
+from events_app.domain import events, programme, registrations, reminders, tickets
 from events_app.domain.errors import DomainError, ValidationFailed
 from events_app.domain.programme import SessionInput
 from events_app.domain.registrations import Registrant
@@ -202,12 +203,25 @@ async def test_a_cancelled_event_mails_everyone_registered():
 
 
 async def test_reminders_are_queued_exactly_once_even_when_run_concurrently():
-    event = await published_event(days_ahead=1)
+    event = await published_event(days_ahead=10)
     for n in range(5):
         await registrations.register(event["slug"], form(f"p{n}@example.se"), STRANGER)
-    counts = await asyncio.gather(*[registrations.queue_due_reminders() for _ in range(6)], return_exceptions=True)
+    assert await reminders.queue_due_reminders() == 0  # ten days ahead: not yet
+    two_days_before = event["starts_at"] - timedelta(days=2) + timedelta(minutes=1)
+    counts = await asyncio.gather(*[reminders.queue_due_reminders(two_days_before) for _ in range(6)],
+                                  return_exceptions=True)
     assert sum(c for c in counts if isinstance(c, int)) == 5, counts
     assert len(await queued("event_reminder")) == 5
+    assert await reminders.queue_due_reminders(two_days_before + timedelta(hours=1)) == 0
+
+
+async def test_a_registration_within_the_reminder_period_gets_no_separate_reminder(smtp_server):
+    event = await published_event(days_ahead=1)
+    await registrations.register(event["slug"], form(), STRANGER)
+    assert await reminders.queue_due_reminders() == 0
+    await deliver(smtp_server.settings)
+    [message] = smtp_server.collector.messages
+    assert decode_qr(parts(message)["inline"]["ticket-qr"]).startswith("HR1.")
 
 
 async def test_sixty_simultaneous_registrations_never_exceed_the_capacity():

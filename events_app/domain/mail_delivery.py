@@ -17,7 +17,7 @@ from typing import Any
 
 import aiosmtplib
 
-from events_app.domain import outbox, registration_mail, registrations, retention
+from events_app.domain import outbox, registration_mail, reminders, retention
 from events_app.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -168,7 +168,7 @@ async def run_sender(stop: asyncio.Event, settings: Settings | None = None) -> N
         try:
             if time.monotonic() - last_reminders > REMINDERS_EVERY_SECONDS:
                 last_reminders = time.monotonic()
-                if queued := await registrations.queue_due_reminders():
+                if queued := await reminders.queue_due_reminders():
                     log.info("queued %s event reminders", queued)
             await deliver_due(worker_id, settings)
             if time.monotonic() - last_purge > PURGE_EVERY_SECONDS:

@@ -12,13 +12,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from events_app.domain import audit, outbox, questions, rate_limits, tickets, waiting_list
+from events_app.domain import audit, outbox, questions, rate_limits, reminders, tickets, waiting_list
 from events_app.domain.audit import Actor
 from events_app.domain.errors import DomainError, NotFound, ValidationFailed
 from events_app.domain.events import get_event, is_public
 from events_app.domain.tables import (
     Audience,
-    Event,
     EventStatus,
     Invitation,
     InvitationStatus,
@@ -312,6 +311,7 @@ async def _insert(event: dict[str, Any], clean: dict[str, Any], person: dict[str
         manage_token=secrets.token_urlsafe(32), invitation=invitation["id"] if invitation else None,
         source=registrant.source, consent_at=None if registrant.by_organiser else now,
         confirmed_at=now if confirmed else None,
+        reminder_queued_at=reminders.already_reminded(event["starts_at"], now) if confirmed else None,
     )
     await registration.save()
     await _add_choices(registration.id, confirmed, clean["sessions"], clean["waitlist_sessions"])
@@ -498,7 +498,9 @@ async def promote_by_hand(uid: str, actor: Actor) -> dict[str, Any]:
             raise DomainError(N_("Only someone on the waiting list can be promoted."), code="invalid_status")
         now = utcnow()
         await Registration.update({Registration.status: CONFIRMED, Registration.confirmed_at: now,
-                                   Registration.updated_at: now}).where(Registration.id == current["id"])
+                                   Registration.updated_at: now,
+                                   Registration.reminder_queued_at: reminders.already_reminded(current["event_starts_at"], now)}
+                                  ).where(Registration.id == current["id"])
         await audit.record("registration.promoted_by_hand", actor, object_type="registration", object_id=uid,
                            summary=current["name"])
         await outbox.enqueue_later(to_address=current["email"], to_name=current["name"], language=current["language"],
@@ -531,37 +533,3 @@ async def move_choice(uid: str, from_session: str, to_session: str, actor: Actor
         await audit.record("registration.moved", actor, object_type="registration", object_id=uid,
                            summary=f"{source['title']} -> {target['title']}")
     return await get_registration(uid)
-
-
-# --- Reminders --------------------------------------------------------------------------------
-
-
-async def queue_due_reminders(now: datetime | None = None) -> int:
-    """Queue the reminder of every confirmed registration whose event starts within REMINDER_DAYS.
-
-    Exactly once per registration, however many processes run this at the same moment: the
-    conditional UPDATE marks a registration and the mail is queued in the same transaction, and a
-    second process's UPDATE finds the mark already set (PostgreSQL re-checks the condition after
-    waiting for the row lock; SQLite runs the transactions one after the other).
-    """
-    days = get_settings().reminder_days
-    if days <= 0:
-        return 0
-    now = now or utcnow()
-    due_events = await Event.select(Event.id).where(
-        (Event.status == EventStatus.published) & (Event.starts_at > now) & (Event.starts_at <= now + timedelta(days=days)))
-    if not due_events:
-        return 0
-    queued = 0
-    async with atomic():
-        rows = await Registration.raw(
-            "UPDATE registration SET reminder_queued_at = {} WHERE event IN ("
-            + ", ".join(str(int(e["id"])) for e in due_events)
-            + ") AND status = 'confirmed' AND reminder_queued_at IS NULL RETURNING uid, email, name, language",
-            now,
-        )
-        for row in rows:
-            await outbox.enqueue_later(to_address=row["email"], to_name=row["name"], language=row["language"],
-                                       kind="event_reminder", build_args={"registration": str(row["uid"])})
-            queued += 1
-    return queued

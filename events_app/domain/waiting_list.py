@@ -11,7 +11,7 @@ The queue order is the order of arrival: a registration's or a session choice's 
 
 from __future__ import annotations
 
-from events_app.domain import audit, outbox
+from events_app.domain import audit, outbox, reminders
 from events_app.domain.audit import Actor
 from events_app.domain.tables import (
     Event,
@@ -47,7 +47,7 @@ async def fill_event(event_id: int, actor: Actor) -> list[int]:
     Call inside a transaction that holds `lock_event`. Each promoted person is mailed once (the
     mail lists their sessions as they stand when it is sent). Returns the promoted registrations' ids.
     """
-    event = await Event.select(Event.id, Event.capacity).where(Event.id == event_id).first()
+    event = await Event.select(Event.id, Event.capacity, Event.starts_at).where(Event.id == event_id).first()
     waiting = Registration.select(Registration.id, Registration.uid, Registration.email, Registration.name,
                                   Registration.language).where(
         (Registration.event == event_id) & (Registration.status == WAITLISTED)).order_by(Registration.id)
@@ -61,7 +61,9 @@ async def fill_event(event_id: int, actor: Actor) -> list[int]:
     for registration in await waiting if waiting is not None else []:
         now = utcnow()
         await Registration.update({Registration.status: CONFIRMED, Registration.confirmed_at: now,
-                                   Registration.updated_at: now}).where(Registration.id == registration["id"])
+                                   Registration.updated_at: now,
+                                   Registration.reminder_queued_at: reminders.already_reminded(event["starts_at"], now)}
+                                  ).where(Registration.id == registration["id"])
         await audit.record("registration.promoted", actor, object_type="registration", object_id=registration["uid"],
                            summary=registration["name"])
         await outbox.enqueue_later(to_address=registration["email"], to_name=registration["name"],
