@@ -13,17 +13,25 @@ the tokens themselves). Its POSTs are also outside the CSRF check, which is only
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
-from events_app.domain import api_tokens, email_tokens, events, outbox, programme
+from events_app.domain import (
+    api_tokens,
+    email_tokens,
+    events,
+    outbox,
+    programme,
+    registrations,
+)
 from events_app.domain.audit import Actor
 from events_app.domain.email_tokens import Purpose
 from events_app.domain.events import EventInput
 from events_app.domain.programme import SessionInput
+from events_app.domain.registrations import Registrant, RegistrationInput
 from events_app.domain.tables import (
     ApiToken,
     OutboxMessage,
@@ -31,6 +39,7 @@ from events_app.domain.tables import (
     Person,
     StaffAccount,
 )
+from events_app.domain.transactions import utcnow
 from events_app.i18n import STOCKHOLM
 from events_app.web.app import create_app
 from tests.account_helpers import (
@@ -52,6 +61,8 @@ PUBLIC_ROUTES = {
     # Events: drafts answer 404 here (tests/test_public_events.py); the feed's token is its key.
     "/events", "/events/{slug:str}", "/events/{slug:str}/calendar.ics",
     "/events/{slug:str}/sessions/{uid:str}/calendar.ics", "/themes/{slug:str}", "/calendar/{token:str}/feed.ics",
+    # Registering (tests/test_registration_web.py); the private link's token is its key.
+    "/events/{slug:str}/register", "/registration/{token:str}", "/registration/{token:str}/cancel",
 }
 # Who each guarded part of the site is for; roles nest (admin > organiser > checkin).
 AUDIENCES = {"/admin": "admin", "/organiser": "organiser", "/staff": "checkin", "/my": "person"}
@@ -105,7 +116,15 @@ async def world(staff_accounts):
         ends_at=datetime(2027, 3, 25, 10, tzinfo=STOCKHOLM)), Actor.system("test"))
     await api_tokens.create_token(staff_accounts["organiser"]["id"], "Webbplatsen", Actor.system("test"))
     token = await ApiToken.select(ApiToken.uid).first()
+    open_event = await events.create_event(EventInput(
+        title="Klimatdagen", starts_at=utcnow() + timedelta(days=30), ends_at=utcnow() + timedelta(days=30, hours=6)),
+        Actor.system("test"))
+    await events.publish_event(open_event["slug"], Actor.system("test"))
+    registered = await registrations.register(open_event["slug"], RegistrationInput(
+        name="Gun Gäst", email="gun@example.se", consent=True), Registrant())
     return {
+        "open_event_slug": open_event["slug"],
+        "manage_token": registered.registration["manage_token"],
         "member_uid": str(member_uid),
         "member_email": "asa.oberg@sundsvall.se",
         "staff_uid": str(staff_accounts["checkin"]["uid"]),
@@ -128,9 +147,11 @@ def concrete_url(path: str, world: dict) -> str:
         "/organiser/events/": world["event_slug"],
         "/organiser/sessions/": world["session_uid"],
         "/organiser/api-tokens/": world["token_uid"],
+        "/events/": world["open_event_slug"],
+        "/registration/": world["manage_token"],
     }
     for prefix, value in samples.items():
-        parameter = re.match(r"\{(uid|slug):str\}", path[len(prefix):]) if path.startswith(prefix) else None
+        parameter = re.match(r"\{(uid|slug|token):str\}", path[len(prefix):]) if path.startswith(prefix) else None
         if parameter:
             return prefix + value + path[len(prefix) + parameter.end():]
     raise AssertionError(f"No sample value for the path parameter of {path}: add one to concrete_url()")
@@ -309,7 +330,7 @@ MEMBER_CSV = "name,email,organisation,side\nNils Ödman,nils.odman@harnosand.se,
 
 async def csrf_sample(path: str, world: dict) -> tuple[str, dict, dict | None]:
     """A URL and a form that would do something real if the token were not checked."""
-    url = concrete_url(path, world) if not path.endswith("{token:str}") else path
+    url = concrete_url(path, world) if not path.endswith("{token:str}") or path.startswith("/registration/") else path
     member_form = {"name": "Åsa Öberg-Lind", "email": "asa.lind@sundsvall.se", "organisation": "kramfors",
                    "side": "opposition", "title": "", "term_start": "", "term_end": ""}
     forms: dict[str, dict] = {
@@ -327,6 +348,9 @@ async def csrf_sample(path: str, world: dict) -> tuple[str, dict, dict | None]:
         "/admin/staff/new": {"email": "new@test.se", "name": "Ny Person", "role": "admin",
                              "password": NEW_PASSWORD},
         "/admin/staff/{uid:str}": {"name": "Karin Incheckare", "role": "admin", "active": "1"},
+        "/events/{slug:str}/register": {"name": "Anna Andersson", "email": "anna@example.se", "consent": "1"},
+        "/registration/{token:str}": {"name": "Gun Gäst-Berg"},
+        "/registration/{token:str}/cancel": {"confirm": "yes"},
     }
     if path == "/login/link/{token:str}":
         person = await Person.select(Person.id).where(Person.email == world["member_email"]).first()

@@ -62,7 +62,7 @@ class RegistrationInput:
     answers: dict[str, Any] = field(default_factory=dict)
     sessions: list[str] = field(default_factory=list)  # session uids: a place, or an error when full
     waitlist_sessions: list[str] = field(default_factory=list)  # full sessions whose queue the person joins
-    days: list[str] = field(default_factory=list)  # ISO dates; empty means every day
+    days: list[str] | None = None  # ISO dates of the days attended; None means every day
     consent: bool = False
     language: str = "sv"
     invitation_token: str = ""
@@ -199,8 +199,10 @@ async def _clean(event: dict[str, Any], data: RegistrationInput, *, for_update: 
     clean["answers"] = questions.clean_answers(await questions.questions_of(event["id"]), data.answers or {}, errors)
     event_days = [day["day"].isoformat() for day in event["days"]]
     chosen_days = [d for d in dict.fromkeys(data.days or []) if d]
-    if chosen_days and any(d not in event_days for d in chosen_days):
+    if any(d not in event_days for d in chosen_days):
         errors["days"] = N_("Choose among the event's days.")
+    elif data.days is not None and not chosen_days and len(event_days) > 1:
+        errors["days"] = N_("Choose at least one day.")
     clean["days"] = [d for d in event_days if d in chosen_days] if chosen_days else event_days
     clean["sessions"], clean["waitlist_sessions"] = await _clean_sessions(event, data, errors)
     if require_consent and not for_update and not data.consent:

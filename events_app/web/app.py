@@ -36,6 +36,7 @@ from events_app.web.organiser_events import (
 from events_app.web.participant import ParticipantController
 from events_app.web.public import PublicController
 from events_app.web.public_events import PublicEventsController
+from events_app.web.registration import RegistrationController
 from events_app.web.staff_home import StaffHomeController
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[
             PublicController, PublicEventsController, AccountsController, ParticipantController, StaffHomeController,
+            RegistrationController,
             MembersController, MemberImportController, StaffAdminController, AuditController, OutboxController,
             OrganiserEventsController, OrganiserSessionsController, ApiTokensController,
             api_router(),

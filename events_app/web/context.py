@@ -66,7 +66,8 @@ class RequestContextMiddleware(ASGIMiddleware):
                 headers = MutableScopeHeaders.from_message(message)
                 headers["X-Request-ID"] = request_id
                 headers["X-Content-Type-Options"] = "nosniff"
-                headers["Referrer-Policy"] = "same-origin"
+                if "Referrer-Policy" not in headers:  # a page with a secret in its URL says no-referrer
+                    headers["Referrer-Policy"] = "same-origin"
                 if "X-Frame-Options" not in headers:
                     headers["X-Frame-Options"] = "DENY"
             await send(message)

@@ -7,7 +7,8 @@ from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
 from events_app import i18n
-from events_app.domain import calendar
+from events_app.domain import calendar, registrations
+from events_app.domain.transactions import utcnow
 from events_app.settings import get_settings
 from events_app.web.auth import actor_of, requires_person
 
@@ -23,8 +24,12 @@ class ParticipantController(Controller):
     @get("/", name="my_pages")
     async def my_pages(self, request: Request) -> Template:
         person = request.state.person
+        mine = await registrations.registrations_of_person(person["id"])
+        now = utcnow()
         return Template("participant/my_pages.html", context={
             "person": person, "feed_url": feed_url(await calendar.feed_token(person["id"])),
+            "upcoming": [row for row in mine if row["event_ends_at"] >= now],
+            "past": [row for row in mine if row["event_ends_at"] < now],
         })
 
     @post("/calendar/renew", name="renew_calendar_feed")

@@ -19,6 +19,7 @@ from events_app.domain.events import is_public, slugify
 from events_app.domain.tables import EventKind, Role, Theme
 from events_app.domain.transactions import utcnow
 from events_app.i18n import N_, localtime
+from events_app.web.registration import registration_call
 
 CALENDAR_TYPE = "text/calendar"  # Litestar adds "; charset=utf-8"
 FRONT_PAGE_EVENTS = 5
@@ -110,6 +111,7 @@ class PublicEventsController(Controller):
         event["description_html"] = rich_text.render(event["description"])
         return Template("public/event.html", context={
             "event": event, "preview": preview, "days": days, "ended": event["ends_at"] < utcnow(),
+            "registration": await registration_call(event, request.state.get("person")),
         })
 
     @get("/events/{slug:str}/calendar.ics", name="event_calendar")

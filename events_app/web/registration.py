@@ -1,0 +1,298 @@
+"""Registering for an event and the registrant's own page, reached by the private link in the mails.
+
+The form is read here and handed to `registrations` as a `RegistrationInput`; every rule (who may
+register when, the checks, places and waiting lists) lives in the domain. The private link's token
+is a secret in the URL, so its pages are never cached, indexed or sent on as a referrer.
+"""
+
+from __future__ import annotations
+
+from itertools import groupby
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, FromQuery
+from litestar.plugins.flash import flash
+from litestar.response import Redirect, Template
+from markupsafe import Markup, escape
+
+from events_app import i18n
+from events_app.domain import events, questions, registrations, tickets, waiting_list
+from events_app.domain.audit import Actor
+from events_app.domain.errors import DomainError, NotFound
+from events_app.domain.registrations import (
+    AlreadyRegistered,
+    Registrant,
+    RegistrationInput,
+)
+from events_app.domain.tables import (
+    Audience,
+    Organisation,
+    OrganisationKind,
+    Person,
+    Registration,
+)
+from events_app.web.auth import client_ip
+from events_app.web.forms import form_errors
+
+# Municipalities and the region first: most registrants come from them.
+_ORGANISATION_ORDER = [OrganisationKind.municipality.value, OrganisationKind.region.value,
+                       OrganisationKind.county_board.value, OrganisationKind.federation.value,
+                       OrganisationKind.other.value]
+# The private link's pages: not stored by any cache, not indexed, and the token not sent on as a referrer.
+PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
+SINGLE_FIELDS = ("name", "email", "organisation", "organisation_other", "title", "dietary_other", "accessibility",
+                 "invitation_token")
+LIST_FIELDS = ("dietary", "days", "sessions", "waitlist_sessions")
+
+
+# --- Reading the page's state -----------------------------------------------------------------
+
+
+def event_is_full(event: dict[str, Any], confirmed: int) -> bool:
+    return event["capacity"] is not None and confirmed >= event["capacity"]
+
+
+async def registration_call(event: dict[str, Any], person: dict[str, Any] | None) -> dict[str, Any]:
+    """What the event page and the form say about registering: the state, and who may."""
+    state = registrations.registration_state(event)
+    audience = event["audience"]
+    return {
+        "state": state,
+        "opens_at": event["registration_opens_at"],
+        "closes_at": event["registration_closes_at"] or event["starts_at"],
+        "full": state == "open" and event_is_full(event, await waiting_list.confirmed_registrations(event["id"])),
+        "members_only": audience == Audience.members.value and not (person and person["is_member"]),
+        "invitation_only": audience == Audience.invitation.value,
+        "signed_in": person is not None,
+    }
+
+
+async def organisation_options() -> list[tuple[str, str]]:
+    rows = await Organisation.select(Organisation.code, Organisation.name_sv, Organisation.name_en, Organisation.kind)
+    name = "name_sv" if i18n.current_language() == "sv" else "name_en"
+    rows.sort(key=lambda row: (_ORGANISATION_ORDER.index(row["kind"]) if row["kind"] in _ORGANISATION_ORDER
+                               else len(_ORGANISATION_ORDER), row[name]))
+    return [(row["code"], row[name]) for row in rows]
+
+
+def session_slots(sessions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The sign-up sessions grouped by their start time, in time order, each with its places left."""
+    for session in sessions:
+        session["left"] = None if session["capacity"] is None else max(session["capacity"] - session["confirmed"], 0)
+    return [{"starts_at": starts_at, "sessions": list(group)}
+            for starts_at, group in groupby(sorted(sessions, key=lambda s: s["starts_at"]), key=lambda s: s["starts_at"])]
+
+
+def question_fields(event_questions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{**question, "name": questions.field_name(question),
+             "option_pairs": [(option, option) for option in question["options"] or []]} for question in event_questions]
+
+
+async def form_context(event: dict[str, Any], *, values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+    """Everything the registration fields need (shared by the registration form and the change form)."""
+    return {
+        "event": event, "values": values, "errors": errors,
+        "organisations": await organisation_options(),
+        "dietary_needs": [(code, i18n.gettext(label)) for code, label in registrations.DIETARY_NEEDS.items()],
+        "questions": question_fields(await questions.questions_of(event["id"])),
+        "event_days": [day["day"] for day in event["days"]],
+        "slots": session_slots(await registrations.signup_sessions(event["id"])),
+    }
+
+
+async def read_registration_form(request: Request, event_questions: list[dict[str, Any]]) -> dict[str, Any]:
+    """The submitted form as values to show again: strings, and lists for the checkbox groups."""
+    form = await request.form()
+    values: dict[str, Any] = {name: str(form.get(name) or "") for name in SINGLE_FIELDS}
+    values.update({name: [str(item) for item in form.getall(name, [])] for name in LIST_FIELDS})
+    values["consent"] = bool(form.get("consent"))
+    values["days_shown"] = bool(form.get("days_shown"))
+    for question in event_questions:
+        name = questions.field_name(question)
+        values[name] = ([str(item) for item in form.getall(name, [])] if question["kind"] == "multiple"
+                        else str(form.get(name) or ""))
+    return values
+
+
+def registration_input(values: dict[str, Any], event_questions: list[dict[str, Any]]) -> RegistrationInput:
+    """An organisation chosen from the list wins over free text; free text is an external's organisation."""
+    return RegistrationInput(
+        name=values["name"], email=values.get("email", ""),
+        organisation=values["organisation"] or values["organisation_other"], title=values["title"],
+        dietary=values["dietary"], dietary_other=values["dietary_other"], accessibility=values["accessibility"],
+        answers={question["key"]: values[questions.field_name(question)] for question in event_questions},
+        sessions=values["sessions"], waitlist_sessions=values["waitlist_sessions"],
+        days=values["days"] if values.get("days_shown") else None,
+        consent=values.get("consent", False), language=i18n.current_language(),
+        invitation_token=values.get("invitation_token", ""),
+    )
+
+
+def field_messages(error: DomainError, values: dict[str, Any]) -> dict[str, str]:
+    """The domain's messages by form field. The domain's `organisation` is the free-text field here
+    whenever no organisation was chosen from the list."""
+    errors = form_errors(error)
+    if "organisation" in errors and not values.get("organisation"):
+        errors["organisation_other"] = errors.pop("organisation")
+    return errors
+
+
+async def _organisation_code(person_id: int) -> str:
+    row = await Person.select(Person.organisation.code.as_alias("code")).where(Person.id == person_id).first()
+    return (row or {}).get("code") or ""
+
+
+async def _person_values(person: dict[str, Any] | None) -> dict[str, Any]:
+    if person is None:
+        return {}
+    return {"name": person["name"], "email": person["email"], "title": person["title"],
+            "organisation": await _organisation_code(person["id"])}
+
+
+def registration_values(registration: dict[str, Any], event_questions: list[dict[str, Any]]) -> dict[str, Any]:
+    """A registration as the change form shows it."""
+    values: dict[str, Any] = {
+        "name": registration["name"], "organisation": registration["organisation_code"] or "",
+        "organisation_other": registration["organisation_text"] or "", "title": registration["title"],
+        "dietary": list(registration["dietary"] or []), "dietary_other": registration["dietary_other"],
+        "accessibility": registration["accessibility"], "days": list(registration["days"] or []),
+        "sessions": [str(c["session_uid"]) for c in registration["choices"] if c["status"] == "confirmed"],
+        "waitlist_sessions": [str(c["session_uid"]) for c in registration["choices"] if c["status"] == "waitlisted"],
+    }
+    answers = registration["answers"] or {}
+    for question in event_questions:
+        answer = answers.get(question["key"])
+        if question["kind"] == "yes_no" and isinstance(answer, bool):
+            answer = "yes" if answer else "no"
+        values[questions.field_name(question)] = answer if answer is not None else (
+            [] if question["kind"] == "multiple" else "")
+    return values
+
+
+def inline_qr(code: str) -> Markup:
+    """The ticket's QR code as inline SVG that scales with its box, announced as one image."""
+    svg = tickets.qr_svg(code)
+    svg = svg[svg.index("<svg"):]  # no XML declaration inside HTML
+    label = escape(i18n.gettext("QR code of your ticket"))
+    head, rest = svg.split(">", 1)
+    for attribute in ("width", "height"):  # the viewBox stays: the CSS gives the size
+        head = " ".join(part for part in head.split(" ") if not part.startswith(f'{attribute}="'))
+    return Markup(f'{head} role="img" aria-label="{label}" focusable="false" class="qr-svg">{rest}')
+
+
+async def queue_position(registration: dict[str, Any]) -> int:
+    """Place in the event's queue: the order of arrival (lowest id first), as waiting_list promotes."""
+    return await Registration.count().where(
+        (Registration.event == registration["event"]) & (Registration.status == registrations.WAITLISTED)
+        & (Registration.id <= registration["id"]))
+
+
+def private(response: Response) -> Response:
+    response.headers.update(PRIVATE_HEADERS)
+    return response
+
+
+# --- The controller ---------------------------------------------------------------------------
+
+
+class RegistrationController(Controller):
+    path = "/"
+
+    async def _form_page(self, request: Request, event: dict[str, Any], *, values: dict[str, Any],
+                         errors: dict[str, str] | None = None, status: int = 200) -> Template:
+        person = request.state.get("person")
+        context = await form_context(event, values=values, errors=errors or {})
+        context.update(call=await registration_call(event, person), person=person,
+                       sign_in_url=f"/login/link?next=/events/{event['slug']}/register")
+        return Template("public/register.html", context=context, status_code=status)
+
+    @get("/events/{slug:str}/register", name="register")
+    async def register_form(self, request: Request, slug: FromPath[str], invitation: FromQuery[str] = "") -> Template:
+        event = await events.get_public_event(slug)
+        values: dict[str, Any] = {"days": [day["day"].isoformat() for day in event["days"]], "invitation_token": invitation,
+                                  **await _person_values(request.state.get("person"))}
+        return await self._form_page(request, event, values=values)
+
+    @post("/events/{slug:str}/register", name="register_submit")
+    async def register(self, request: Request, slug: FromPath[str]) -> Response:
+        event = await events.get_public_event(slug)
+        event_questions = await questions.questions_of(event["id"])
+        values = await read_registration_form(request, event_questions)
+        person = request.state.get("person")
+        if person is not None:
+            values["email"] = person["email"]  # a signed-in person registers themselves
+        registrant = Registrant(person_id=person["id"] if person else None, ip=client_ip(request))
+        try:
+            result = await registrations.register(slug, registration_input(values, event_questions), registrant)
+        except AlreadyRegistered as error:
+            return await self._form_page(request, event, values=values, status=400,
+                                         errors={"__all__": error.translated()})
+        except NotFound:
+            raise
+        except DomainError as error:
+            if error.code == "rate_limited":
+                raise
+            return await self._form_page(request, event, values=values, status=400,
+                                         errors=field_messages(error, values))
+        return Redirect(f"/registration/{result.registration['manage_token']}?new=1", status_code=303)
+
+    async def _manage_page(self, request: Request, registration: dict[str, Any], *, values: dict[str, Any] | None = None,
+                           errors: dict[str, str] | None = None, status: int = 200, new: bool = False) -> Response:
+        event = await events.get_event(registration["event_slug"])
+        event_questions = await questions.questions_of(event["id"])
+        changeable = registrations.can_change(registration)
+        context: dict[str, Any] = {"registration": registration, "event": event, "new": new, "changeable": changeable}
+        if changeable:
+            context.update(await form_context(
+                event, values=values if values is not None else registration_values(registration, event_questions),
+                errors=errors or {}))
+        if registration["status"] == registrations.CONFIRMED:
+            context["qr"] = inline_qr(registration["ticket_code"])
+        elif registration["status"] == registrations.WAITLISTED:
+            context["queue_position"] = await queue_position(registration)
+        return private(Template("public/my_registration.html", context=context, status_code=status))
+
+    @get("/registration/{token:str}", name="my_registration")
+    async def manage(self, request: Request, token: FromPath[str], new: FromQuery[str] = "") -> Response:
+        return await self._manage_page(request, await registrations.by_manage_token(token), new=new == "1")
+
+    @post("/registration/{token:str}", name="my_registration_update")
+    async def update(self, request: Request, token: FromPath[str]) -> Response:
+        registration = await registrations.by_manage_token(token)
+        event_questions = await questions.questions_of(registration["event"])
+        values = await read_registration_form(request, event_questions)
+        try:
+            await registrations.update_registration(str(registration["uid"]), registration_input(values, event_questions),
+                                                    _actor(request, registration))
+        except NotFound:
+            raise
+        except DomainError as error:
+            return await self._manage_page(request, registration, values=values, status=400,
+                                           errors=field_messages(error, values))
+        flash(request, i18n.gettext("Your registration is updated."), "success")
+        return private(Redirect(f"/registration/{token}", status_code=303))
+
+    @get("/registration/{token:str}/cancel", name="cancel_registration_confirm")
+    async def cancel_form(self, token: FromPath[str]) -> Response:
+        registration = await registrations.by_manage_token(token)
+        event = await events.get_event(registration["event_slug"])
+        return private(Template("public/cancel_registration.html", context={
+            "registration": registration, "event": event, "changeable": registrations.can_change(registration)}))
+
+    @post("/registration/{token:str}/cancel", name="cancel_registration")
+    async def cancel(self, request: Request, token: FromPath[str]) -> Response:
+        registration = await registrations.by_manage_token(token)
+        form = await request.form()
+        if form.get("confirm") != "yes":  # only the confirmation page's button cancels
+            return private(Redirect(f"/registration/{token}/cancel", status_code=303))
+        await registrations.cancel_registration(str(registration["uid"]), _actor(request, registration))
+        flash(request, i18n.gettext("Your registration is cancelled. We have sent you a confirmation."), "success")
+        return private(Redirect(f"/registration/{token}", status_code=303))
+
+
+def _actor(request: Request, registration: dict[str, Any]) -> Actor:
+    """The registrant, acting through their private link (whoever else may be signed in)."""
+    return Actor(f"{registration['name']} <{registration['email']}>", person_id=registration["person"],
+                 ip=client_ip(request))
+
