@@ -279,3 +279,51 @@ async def test_a_confirmation_still_queued_when_the_person_cancels_is_not_sent(s
     assert subjects == [tr("sv", "Registration cancelled: %(title)s", title="Hållbarhetsdagarna")]
     [unsent] = await queued("registration_received")
     assert unsent["status"] == "failed" and "no longer applies" in unsent["last_error"]
+
+
+async def test_two_simultaneous_cancellations_of_an_event_mail_each_person_once():
+    event = await published_event()
+    for n in range(3):
+        await registrations.register(event["slug"], form(f"p{n}@example.se"), STRANGER)
+    await asyncio.gather(*[events.cancel_event(event["slug"], SYSTEM, "Stormen") for _ in range(2)])
+    assert sorted(m["to_address"] for m in await queued("event_cancelled")) == [
+        "p0@example.se", "p1@example.se", "p2@example.se"]
+
+
+async def test_two_simultaneous_identical_session_edits_mail_each_person_once():
+    event = await published_event(workshop_capacity=None)
+    a = event["sessions"]["Workshop A"]
+    await registrations.register(event["slug"], form(sessions=[str(a["uid"])]), STRANGER)
+    edit = SessionInput(title=a["title"], kind=a["kind"], starts_at=a["starts_at"], ends_at=a["ends_at"], room="Sal 9",
+                        requires_signup=True)
+    await asyncio.gather(*[programme.update_session(str(a["uid"]), edit, SYSTEM) for _ in range(2)])
+    assert len(await queued("session_changed")) == 1
+
+
+async def test_nobody_is_promoted_into_a_cancelled_event():
+    event = await published_event(capacity=1)
+    first = (await registrations.register(event["slug"], form("first@example.se"), STRANGER)).registration
+    await registrations.register(event["slug"], form("second@example.se"), STRANGER)
+    await events.cancel_event(event["slug"], SYSTEM)
+    await registrations.cancel_registration(str(first["uid"]), SYSTEM, by_organiser=True)
+    assert await Registration.count().where(Registration.status == "confirmed") == 0
+    assert await queued("registration_promoted") == []
+
+
+async def test_a_retry_after_an_smtp_outage_does_not_send_a_confirmation_cancelled_meanwhile(smtp_server):
+    import dataclasses
+
+    from events_app.domain.tables import OutboxMessage
+
+    event = await published_event()
+    registration = (await registrations.register(event["slug"], form(), STRANGER)).registration
+    unreachable = dataclasses.replace(smtp_server.settings, smtp_port=1)  # nothing listens there
+    await deliver(unreachable)
+    [pending] = await queued("registration_received")
+    assert pending["status"] == "pending" and pending["attempts"] == 1
+    await registrations.cancel_registration(str(registration["uid"]), SYSTEM)
+    await OutboxMessage.update({OutboxMessage.next_attempt_at: pending["created_at"]}).where(
+        OutboxMessage.id == pending["id"])
+    await deliver(smtp_server.settings)
+    assert [m["Subject"] for m in smtp_server.collector.messages] == [
+        tr("sv", "Registration cancelled: %(title)s", title="Hållbarhetsdagarna")]

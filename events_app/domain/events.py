@@ -222,16 +222,26 @@ async def _sessions_outside_days(event_id: int, days: list[date]) -> list[dict]:
     return [s for s in sessions if localtime(s["starts_at"]).date() not in days]
 
 
+async def _change_status(slug: str, new: EventStatus, allowed_from: tuple[EventStatus, ...], actor: Actor,
+                         extra: dict[Any, Any] | None = None) -> bool:
+    """Inside the caller's transaction, with the event locked: change the status; False when it
+    already was `new` (repeating the action changes nothing)."""
+    event = await get_event(slug)
+    await waiting_list.lock_event(event["id"])
+    event = await get_event(slug)  # as it is now that nobody else can change it
+    if event["status"] == new.value:
+        return False
+    if event["status"] not in {status.value for status in allowed_from}:
+        raise DomainError(_STATUS_REFUSALS[event["status"]], code="invalid_status")
+    await Event.update({Event.status: new, Event.updated_at: utcnow(), **(extra or {})}).where(Event.id == event["id"])
+    await audit.record(f"event.{new.value}", actor, object_type="event", object_id=slug, summary=event["title"])
+    return True
+
+
 async def _set_status(slug: str, new: EventStatus, allowed_from: tuple[EventStatus, ...], actor: Actor,
                       extra: dict[Any, Any] | None = None) -> dict[str, Any]:
     async with atomic():
-        event = await get_event(slug)
-        if event["status"] == new.value:
-            return event  # repeating the action changes nothing
-        if event["status"] not in {status.value for status in allowed_from}:
-            raise DomainError(_STATUS_REFUSALS[event["status"]], code="invalid_status")
-        await Event.update({Event.status: new, Event.updated_at: utcnow(), **(extra or {})}).where(Event.id == event["id"])
-        await audit.record(f"event.{new.value}", actor, object_type="event", object_id=slug, summary=event["title"])
+        await _change_status(slug, new, allowed_from, actor, extra)
     return await get_event(slug)
 
 
@@ -242,12 +252,10 @@ async def publish_event(slug: str, actor: Actor) -> dict[str, Any]:
 async def cancel_event(slug: str, actor: Actor, message: str = "") -> dict[str, Any]:
     """Cancel; the message is shown on the event page and mailed to everyone registered or waiting."""
     async with atomic():
-        was_cancelled = (await get_event(slug))["status"] == EventStatus.cancelled.value
-        event = await _set_status(slug, EventStatus.cancelled, (EventStatus.draft, EventStatus.published), actor,
-                                  {Event.cancel_message: message.strip()})
-        if not was_cancelled:
-            await notices.notify_event_cancelled(event["id"])
-    return event
+        if await _change_status(slug, EventStatus.cancelled, (EventStatus.draft, EventStatus.published), actor,
+                                {Event.cancel_message: message.strip()}):
+            await notices.notify_event_cancelled((await get_event(slug))["id"])
+    return await get_event(slug)
 
 
 async def archive_event(slug: str, actor: Actor) -> dict[str, Any]:

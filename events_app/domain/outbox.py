@@ -159,12 +159,15 @@ class NothingToSend(Exception):
 
 
 async def render_queued(row: dict[str, Any]) -> dict[str, Any]:
-    """Render a message queued with `enqueue_later` and store the result; other rows pass through.
+    """Render a message queued with `enqueue_later` and store the result (for the admin's outbox
+    pages); other rows pass through.
 
     Raises NothingToSend when the builder returns None, and KeyError for an unknown builder.
     """
-    if not row.get("builder") or row["subject"]:
+    if not row.get("builder"):
         return row
+    # Built again on every attempt, not only the first: a retry after an SMTP outage must not send
+    # a confirmation to someone who cancelled meanwhile.
     built = await _BUILDERS[row["builder"]](row["build_args"])
     if built is None:
         raise NothingToSend(row["builder"])

@@ -160,10 +160,17 @@ def _serialisable(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
+async def _locked_session(session_uid: str) -> dict[str, Any]:
+    """The session read again after locking its event, inside the caller's transaction: a second,
+    simultaneous edit sees the first one's result (and so mails nobody twice)."""
+    session = await get_session(session_uid)
+    await waiting_list.lock_event(session["event"])
+    return await get_session(session_uid)
+
+
 async def update_session(session_uid: str, data: SessionInput, actor: Actor) -> dict[str, Any]:
     async with atomic():
-        session = await get_session(session_uid)
-        await waiting_list.lock_event(session["event"])
+        session = await _locked_session(session_uid)
         event = await get_event(session["event_slug"])
         clean = await _clean_session(event, data, session_id=session["id"])
         changes: dict[Any, Any] = {**_columns(clean)}
@@ -184,7 +191,7 @@ async def update_session(session_uid: str, data: SessionInput, actor: Actor) -> 
 
 async def cancel_session(session_uid: str, actor: Actor) -> dict[str, Any]:
     async with atomic():
-        session = await get_session(session_uid)
+        session = await _locked_session(session_uid)
         if session["status"] == SessionStatus.cancelled.value:
             return session
         event = await get_event(session["event_slug"])
@@ -193,7 +200,8 @@ async def cancel_session(session_uid: str, actor: Actor) -> dict[str, Any]:
             changes[ProgrammeSession.change] = _change_record(session, {"status": SessionStatus.cancelled.value},
                                                               session["change"])
             changes[ProgrammeSession.changed_at] = utcnow()
-            await notices.notify_session_changed(session, _change_record(session, {"status": SessionStatus.cancelled.value}, {}))
+            this_edit = _change_record(session, {"status": SessionStatus.cancelled.value}, {})
+            await notices.notify_session_changed(session, this_edit)
         await ProgrammeSession.update(changes).where(ProgrammeSession.id == session["id"])
         await audit.record("session.cancelled", actor, object_type="session", object_id=session_uid, summary=session["title"])
     return await get_session(session_uid)

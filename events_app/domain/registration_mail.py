@@ -15,10 +15,13 @@ from events_app.domain.errors import NotFound
 from events_app.domain.events import get_event
 from events_app.domain.outbox import Attachment, BuiltMail, mail_builder
 from events_app.domain.programme import get_session
+from events_app.domain.tables import EventStatus
 from events_app.i18n import N_, format_datetime, gettext, use_language
 from events_app.settings import get_settings
 
-CONFIRMED, WAITLISTED, CANCELLED = registrations.CONFIRMED, registrations.WAITLISTED, registrations.CANCELLED
+CONFIRMED, CANCELLED = registrations.CONFIRMED, registrations.CANCELLED
+PUBLISHED = EventStatus.published.value
+CALLED_OFF = (EventStatus.cancelled.value, EventStatus.archived.value)
 
 # How a changed field is named in the mail.
 _FIELD_LABELS = {
@@ -67,7 +70,8 @@ def _mail(template: str, registration: dict[str, Any], event: dict[str, Any], *,
 @mail_builder("registration_received")
 async def registration_received(args: dict[str, Any]) -> BuiltMail | None:
     loaded = await _load(args)
-    if loaded is None or loaded[0]["status"] == CANCELLED:
+    # A draft is fine (an organiser registering people before publishing); an event called off is not.
+    if loaded is None or loaded[0]["status"] == CANCELLED or loaded[1]["status"] in CALLED_OFF:
         return None
     return _mail("registration_received", *loaded, ticket=True)
 
@@ -75,7 +79,7 @@ async def registration_received(args: dict[str, Any]) -> BuiltMail | None:
 @mail_builder("registration_promoted")
 async def registration_promoted(args: dict[str, Any]) -> BuiltMail | None:
     loaded = await _load(args)
-    if loaded is None or loaded[0]["status"] != CONFIRMED:
+    if loaded is None or loaded[0]["status"] != CONFIRMED or loaded[1]["status"] != PUBLISHED:
         return None
     return _mail("registration_promoted", *loaded, ticket=True)
 
@@ -107,7 +111,7 @@ async def event_cancelled(args: dict[str, Any]) -> BuiltMail | None:
 @mail_builder("event_reminder")
 async def event_reminder(args: dict[str, Any]) -> BuiltMail | None:
     loaded = await _load(args)
-    if loaded is None or loaded[0]["status"] != CONFIRMED or loaded[1]["status"] != "published":
+    if loaded is None or loaded[0]["status"] != CONFIRMED or loaded[1]["status"] != PUBLISHED:
         return None
     return _mail("event_reminder", *loaded, ticket=True)
 
@@ -119,7 +123,8 @@ async def session_place(args: dict[str, Any]) -> BuiltMail | None:
         return None
     registration, event = loaded
     choice = next((c for c in registration["choices"] if str(c["session_uid"]) == args["session"]), None)
-    if registration["status"] != CONFIRMED or choice is None or choice["status"] != CONFIRMED:
+    if (registration["status"] != CONFIRMED or choice is None or choice["status"] != CONFIRMED
+            or event["status"] != PUBLISHED):
         return None
     return _mail("session_place", registration, event, session=await get_session(args["session"]))
 

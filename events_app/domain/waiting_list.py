@@ -15,6 +15,7 @@ from events_app.domain import audit, outbox, reminders
 from events_app.domain.audit import Actor
 from events_app.domain.tables import (
     Event,
+    EventStatus,
     ProgrammeSession,
     Registration,
     RegistrationStatus,
@@ -47,7 +48,9 @@ async def fill_event(event_id: int, actor: Actor) -> list[int]:
     Call inside a transaction that holds `lock_event`. Each promoted person is mailed once (the
     mail lists their sessions as they stand when it is sent). Returns the promoted registrations' ids.
     """
-    event = await Event.select(Event.id, Event.capacity, Event.starts_at).where(Event.id == event_id).first()
+    event = await Event.select(Event.id, Event.capacity, Event.starts_at, Event.status).where(Event.id == event_id).first()
+    if event["status"] != EventStatus.published.value:
+        return []  # nobody gets a place in a draft, cancelled or archived event
     waiting = Registration.select(Registration.id, Registration.uid, Registration.email, Registration.name,
                                   Registration.language).where(
         (Registration.event == event_id) & (Registration.status == WAITLISTED)).order_by(Registration.id)
@@ -84,8 +87,9 @@ async def fill_session(session_id: int, actor: Actor, *, already_told: set[int] 
     step (`already_told`) gets no second mail: their promotion mail lists the session.
     """
     session = await ProgrammeSession.select(ProgrammeSession.id, ProgrammeSession.uid, ProgrammeSession.capacity,
-                                            ProgrammeSession.status).where(ProgrammeSession.id == session_id).first()
-    if session is None or session["status"] != "scheduled":
+                                            ProgrammeSession.status, ProgrammeSession.event.status.as_alias("event_status"),
+                                            ).where(ProgrammeSession.id == session_id).first()
+    if session is None or session["status"] != "scheduled" or session["event_status"] != EventStatus.published.value:
         return []
     waiting = SessionChoice.select(
         SessionChoice.id, SessionChoice.registration, SessionChoice.registration.uid.as_alias("registration_uid"),
