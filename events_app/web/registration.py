@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from itertools import groupby
 from typing import Any
+from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery
@@ -204,7 +205,7 @@ class RegistrationController(Controller):
         person = request.state.get("person")
         context = await form_context(event, values=values, errors=errors or {})
         context.update(call=await registration_call(event, person), person=person,
-                       sign_in_url=f"/login/link?next=/events/{event['slug']}/register")
+                       sign_in_url="/login/link?next=" + quote(f"/events/{event['slug']}/register", safe=""))
         return Template("public/register.html", context=context, status_code=status)
 
     @get("/events/{slug:str}/register", name="register")
