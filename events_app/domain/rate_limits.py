@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 
+from piccolo.query.functions.aggregate import Count
+
 from events_app.domain.errors import RateLimited
 from events_app.domain.tables import RateLimitHit
 from events_app.domain.transactions import atomic, is_sqlite, utcnow
@@ -33,13 +35,13 @@ async def count_attempt(limits: dict[str, int], *, window: timedelta) -> list[in
             for bucket in sorted(limits):
                 await RateLimitHit.raw("SELECT pg_advisory_xact_lock(hashtext({}))", bucket)
         await RateLimitHit.delete().where(RateLimitHit.bucket.is_in(list(limits)) & (RateLimitHit.created_at < since))
+        # One INSERT for every bucket and one grouped COUNT: the part under the lock stays short.
         rows = [RateLimitHit(bucket=bucket) for bucket in limits]
-        for row in rows:
-            await row.save()
-        over = False
-        for bucket, limit in limits.items():
-            used = await RateLimitHit.count().where((RateLimitHit.bucket == bucket) & (RateLimitHit.created_at >= since))
-            over = over or used > limit
+        await RateLimitHit.insert(*rows)
+        used = {row["bucket"]: row["count"] for row in await RateLimitHit.select(
+            RateLimitHit.bucket, Count(alias="count")).where(
+            RateLimitHit.bucket.is_in(list(limits)) & (RateLimitHit.created_at >= since)).group_by(RateLimitHit.bucket)}
+        over = any(used.get(bucket, 0) > limit for bucket, limit in limits.items())
     # Raised after the commit: a refused attempt still counts, so hammering keeps the door shut.
     if over:
         raise RateLimited()

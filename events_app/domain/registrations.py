@@ -272,17 +272,20 @@ async def register(slug: str, data: RegistrationInput, registrant: Registrant) -
     actor = registrant.actor or Actor(clean["name"], person_id=person["id"] if person else None, ip=registrant.ip)
     duplicate = None
     async with atomic():
+        # The person's row first, before the event's lock: it concerns this address alone, and the
+        # locked part, which every registration for the event waits for in turn, stays short.
+        person_id = await _person_for(clean, person)
         await waiting_list.lock_event(event["id"])
-        duplicate = await Registration.select(Registration.uid, Registration.email, Registration.name,
-                                              Registration.language).where(
-            (Registration.event == event["id"]) & (Registration.email == clean["email"])
-            & (Registration.status != CANCELLED)).first()
-        if duplicate is not None:
+        confirmed, duplicate_id = await _confirmed_and_duplicate(event["id"], clean["email"])
+        if duplicate_id is not None:
+            duplicate = await Registration.select(Registration.uid, Registration.email, Registration.name).where(
+                Registration.id == duplicate_id).first()
             await outbox.enqueue_later(to_address=duplicate["email"], to_name=duplicate["name"],
                                        language=clean["language"], kind="registration_link",
                                        build_args={"registration": str(duplicate["uid"])})
         else:
-            registration = await _insert(event, clean, person, invitation, registrant, actor)
+            has_place = event["capacity"] is None or confirmed < event["capacity"]
+            registration = await _insert(event, clean, person_id, has_place, invitation, registrant, actor)
     if duplicate is not None:
         raise AlreadyRegistered()
     return RegistrationResult(registration=await get_registration(str(registration["uid"])))
@@ -298,13 +301,21 @@ async def _person_for(clean: dict[str, Any], person: dict[str, Any] | None) -> i
     return row["id"]
 
 
-async def _insert(event: dict[str, Any], clean: dict[str, Any], person: dict[str, Any] | None,
+async def _confirmed_and_duplicate(event_id: int, email: str) -> tuple[int, int | None]:
+    """Under the event's lock, in one round trip: the confirmed places (as `waiting_list.
+    confirmed_registrations` counts them) and the id of a live registration with this address, if any."""
+    [row] = await Registration.raw(
+        "SELECT (SELECT COUNT(*) FROM registration WHERE event = {} AND status = {}) AS confirmed, "
+        "(SELECT id FROM registration WHERE event = {} AND email = {} AND status <> {} LIMIT 1) AS duplicate",
+        event_id, CONFIRMED, event_id, email, CANCELLED)
+    return int(row["confirmed"]), row["duplicate"]
+
+
+async def _insert(event: dict[str, Any], clean: dict[str, Any], person_id: int, confirmed: bool,
                   invitation: dict[str, Any] | None, registrant: Registrant, actor: Actor) -> dict[str, Any]:
-    """Inside the locked transaction: take a place or a place in the queue, and the chosen sessions."""
-    capacity = event["capacity"]
-    confirmed = capacity is None or await waiting_list.confirmed_registrations(event["id"]) < capacity
+    """Inside the locked transaction: take a place (`confirmed`: the event has one) or a place in the
+    queue, and the chosen sessions."""
     now = utcnow()
-    person_id = await _person_for(clean, person)
     registration = Registration(
         event=event["id"], person=person_id, status=CONFIRMED if confirmed else WAITLISTED,
         **{key: clean[key] for key in ("name", "email", "organisation", "organisation_text", "title", "dietary",
@@ -410,6 +421,30 @@ async def registrations_of_person(person_id: int) -> list[dict[str, Any]]:
     upcoming = [row for row in rows if row["event_ends_at"] >= now]
     past = [row for row in reversed(rows) if row["event_ends_at"] < now]
     return [await _with_choices(row) for row in upcoming + past]
+
+
+async def list_registrations(event_id: int, *, status: str | None = None, offset: int = 0,
+                             limit: int = 50) -> tuple[int, list[dict[str, Any]]]:
+    """One page of an event's registrations in order of arrival, and how many there are in all.
+
+    Each row has its live session choices under "choices" (two queries per page, not one per row).
+    """
+    where = Registration.event == event_id
+    if status:
+        where &= Registration.status == status
+    total = await Registration.count().where(where)
+    rows = await _select().where(where).order_by(Registration.id).offset(offset).limit(limit)
+    choices: dict[int, list[dict[str, Any]]] = {row["id"]: [] for row in rows}
+    if rows:
+        for choice in await SessionChoice.select(
+            SessionChoice.registration, SessionChoice.status, SessionChoice.session.uid.as_alias("session_uid"),
+            SessionChoice.session.title.as_alias("title"),
+        ).where(SessionChoice.registration.is_in(list(choices)) & (SessionChoice.status != CANCELLED)).order_by(
+                SessionChoice.session.starts_at).order_by(SessionChoice.id):
+            choices[choice["registration"]].append(choice)
+    for row in rows:
+        row["choices"] = choices[row["id"]]
+    return total, rows
 
 
 def can_change(registration: dict[str, Any], now: datetime | None = None) -> bool:

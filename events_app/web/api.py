@@ -1,4 +1,5 @@
-"""The JSON API, version 1: events, their programme and the council's themes.
+"""The JSON API, version 1: events, their programme and the council's themes (registrations and the
+ticket key: `api_registrations.py`, on the same router).
 
 Reading is open to everyone and shows what the public site shows (never drafts). Writing needs
 `Authorization: Bearer <token>` of an organiser or admin (tokens: `events-app token create`); the
@@ -394,7 +395,10 @@ async def list_themes(request: Request) -> ThemeList:
 
 def api_router() -> Router:
     """A fresh router per app (a router belongs to the app it is registered with)."""
-    return Router(path=API_PATH, route_handlers=[EventsApiController, list_themes], include_in_schema=True)
+    from events_app.web import api_registrations  # it builds on this module
+
+    return Router(path=API_PATH, route_handlers=[EventsApiController, list_themes, *api_registrations.ROUTE_HANDLERS],
+                  include_in_schema=True)
 
 
 def openapi_config() -> OpenAPIConfig:
@@ -403,8 +407,8 @@ def openapi_config() -> OpenAPIConfig:
         title="Hållbarhetsrådet events API",
         version="1",
         description=(
-            "Events, programmes and themes of Hållbarhetsrådet i Västernorrland.\n\n"
-            "Reading needs no token. Writing needs `Authorization: Bearer <token>` of an organiser or admin "
+            "Events, programmes, themes and registrations of Hållbarhetsrådet i Västernorrland.\n\n"
+            "Reading and registering need no token. Writing and the lists of registrations need `Authorization: Bearer <token>` of an organiser or admin "
             "(`events-app token create --email ...`). Times are ISO 8601 with the offset from UTC; responses give "
             "them in Europe/Stockholm time. Errors are `{code, message, request_id, errors?: [{field, message}]}`, "
             "with the message in Swedish or English after Accept-Language."
@@ -418,6 +422,8 @@ def openapi_config() -> OpenAPIConfig:
                                                "organiser or admin to write."),
         }),
         tags=[Tag(name="events", description="Events and their programme"),
-              Tag(name="themes", description="The council's themes")],
+              Tag(name="registrations", description="Registering for an event; organisers' lists and cancelling"),
+              Tag(name="themes", description="The council's themes"),
+              Tag(name="tickets", description="Verifying ticket codes offline")],
         use_handler_docstrings=True,
     )

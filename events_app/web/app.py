@@ -33,6 +33,11 @@ from events_app.web.organiser_events import (
     OrganiserEventsController,
     OrganiserSessionsController,
 )
+from events_app.web.organiser_registrations import (
+    OrganiserQuestionsController,
+    OrganiserRegistrationActionsController,
+    OrganiserRegistrationsController,
+)
 from events_app.web.participant import ParticipantController
 from events_app.web.public import PublicController
 from events_app.web.public_events import PublicEventsController
@@ -80,6 +85,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             RegistrationController,
             MembersController, MemberImportController, StaffAdminController, AuditController, OutboxController,
             OrganiserEventsController, OrganiserSessionsController, ApiTokensController,
+            OrganiserRegistrationsController, OrganiserRegistrationActionsController, OrganiserQuestionsController,
             api_router(),
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],

@@ -131,17 +131,25 @@ def _api_field_errors(extra: object) -> dict[str, str]:
     return fields
 
 
+# The API's status for domain codes that are about who or when, not about the data's fields.
+API_STATUS_BY_CODE = {
+    "already_registered": 409, "registration_closed": 409, "registration_not_yet": 409,
+    "registration_unavailable": 409, "invalid_status": 409, "members_only": 403, "invitation_required": 403,
+}
+
+
 def domain_error(request: Request, exc: DomainError) -> Response:
     status = 404 if isinstance(exc, NotFound) else 429 if isinstance(exc, RateLimited) else 400
     if _is_api(request):
-        # The API: 422 for a rule the data breaks (with the fields), 409 for a step the status does not allow.
+        # The API: 409 for a step the status or the time does not allow, 403 for who may not; 422 for a
+        # rule the data breaks (with the fields).
+        if exc.code in API_STATUS_BY_CODE:
+            return error_response(request, API_STATUS_BY_CODE[exc.code], exc.code, exc.message, params=exc.params)
         if isinstance(exc, ValidationFailed):
             return error_response(request, 422, exc.code, exc.message, params=exc.params, fields=exc.errors)
         if exc.field:
             return error_response(request, 422, "validation_error", N_("Please correct the marked fields."),
                                   fields={exc.field: exc})
-        if exc.code == "invalid_status":
-            status = 409
     return error_response(request, status, exc.code, exc.message, params=exc.params)
 
 

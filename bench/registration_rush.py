@@ -1,0 +1,318 @@
+"""A registration rush against the real web server on PostgreSQL: 1,000 attempts from 100 clients.
+
+Run from the repository root with the project's Python:
+
+    .venv/bin/python bench/registration_rush.py [--workers 4] [--requests 1000] [--clients 100] [--capacity 300]
+
+It makes its own database `bench_<random>` on the server named by BENCH_DATABASE_URL (default
+postgresql://postgres@127.0.0.1:5432/postgres), migrates and seeds it, starts `events-app serve` on a
+free loopback port, creates and publishes an event through the API, fires the registrations at
+`POST /api/v1/events/{slug}/registrations`, stops the server and checks the database: exactly
+`capacity` confirmed, the rest waitlisted, one queued confirmation mail per registration. The database
+is dropped at the end whatever happens. The last line printed is one JSON object with the figures;
+the exit status is non-zero when a count is wrong or a request failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+ORGANISER = "bench-organiser@example.se"
+
+
+def with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def cli(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run([sys.executable, "-m", "events_app.cli", *args], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=300, check=False)
+    if result.returncode != 0:
+        raise SystemExit(f"events-app {' '.join(args[:2])} failed:\n{result.stdout}{result.stderr}")
+    return result.stdout.strip()
+
+
+def process_tree(root: int) -> list[int]:
+    """The server's process and its descendants (uvicorn's workers), from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, []))
+    return found
+
+
+def rss_mb(root: int) -> float | None:
+    total = 0
+    for pid in process_tree(root):
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return round(total / 1024, 1) if total else None
+
+
+async def wait_until_up(base: str, server: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    async with httpx.AsyncClient(base_url=base, timeout=2) as http:
+        while time.monotonic() < deadline:
+            if server.poll() is not None:
+                raise SystemExit(f"the server exited with {server.returncode} before answering")
+            try:
+                if (await http.get("/healthz")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.2)
+    raise SystemExit(f"the server did not answer within {timeout:.0f} s")
+
+
+async def create_event(base: str, token: str, capacity: int) -> str:
+    start = (datetime.now(UTC) + timedelta(days=30)).replace(hour=7, minute=0, second=0, microsecond=0)
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+        response = await http.post("/api/v1/events", headers=headers, json={
+            "title": f"Hållbarhetsdagarna bench {secrets.token_hex(3)}", "kind": "sustainability_day",
+            "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=8)).isoformat(), "capacity": capacity,
+            "venue_name": "Folkets hus, Sundsvall"})
+        response.raise_for_status()
+        slug = response.json()["slug"]
+        (await http.post(f"/api/v1/events/{slug}/publish", headers=headers)).raise_for_status()
+    return slug
+
+
+async def warm_up(base: str, slug: str, workers: int) -> None:
+    """A few reads, so every worker has imported its templates and opened a database connection."""
+    async with httpx.AsyncClient(base_url=base, timeout=30, limits=httpx.Limits(max_connections=workers * 8)) as http:
+        await asyncio.gather(*[http.get(f"/api/v1/events/{slug}") for _ in range(workers * 16)])
+
+
+async def rush(base: str, slug: str, requests: int, clients: int, server_pid: int,
+               distinct_ips: bool) -> tuple[float, list[float], Counter, Counter, float | None]:
+    latencies: list[float] = []
+    statuses: Counter = Counter()
+    outcomes: Counter = Counter()
+    peak_rss: list[float] = []
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for n in range(requests):
+        queue.put_nowait(n)
+    run_id = secrets.token_hex(3)
+
+    async def client(http: httpx.AsyncClient, number: int) -> None:
+        headers = {"X-Forwarded-For": f"10.{number // 250}.{number % 250}.1"} if distinct_ips else {}
+        while True:
+            try:
+                n = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            body = {"name": f"Deltagare {n}", "email": f"rush{n}.{run_id}@example.se", "organisation": "sundsvall",
+                    "consent": True}
+            began = time.perf_counter()
+            try:
+                response = await http.post(f"/api/v1/events/{slug}/registrations", json=body, headers=headers)
+                statuses[response.status_code] += 1
+                if response.status_code == 201:
+                    outcomes[response.json()["status"]] += 1
+            except httpx.HTTPError as error:
+                statuses[type(error).__name__] += 1
+            latencies.append(time.perf_counter() - began)
+
+    async def sample_memory(stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            value = rss_mb(server_pid)
+            if value:
+                peak_rss.append(value)
+            await asyncio.sleep(0.25)
+
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as http:
+        stop = asyncio.Event()
+        sampler = asyncio.create_task(sample_memory(stop))
+        began = time.perf_counter()
+        await asyncio.gather(*[client(http, number) for number in range(clients)])
+        seconds = time.perf_counter() - began
+        stop.set()
+        await sampler
+    return seconds, latencies, statuses, outcomes, max(peak_rss) if peak_rss else None
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    if server.poll() is not None:
+        return
+    try:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait(timeout=10)
+    except ProcessLookupError:
+        pass
+
+
+async def check_database(url: str, slug: str) -> dict[str, int]:
+    connection = await asyncpg.connect(url)
+    try:
+        event_id = await connection.fetchval("SELECT id FROM event WHERE slug = $1", slug)
+        counts = dict(await connection.fetch(
+            "SELECT status, count(*) FROM registration WHERE event = $1 GROUP BY status", event_id))
+        mails = await connection.fetchval("SELECT count(*) FROM outbox_message WHERE kind = 'registration_received'")
+        # Each registration exactly once: as many distinct registrations named as rows, all of them real.
+        distinct = await connection.fetchval(
+            "SELECT count(DISTINCT r.id) FROM outbox_message m JOIN registration r "
+            "ON r.uid::text = (m.build_args::jsonb ->> 'registration') WHERE m.kind = 'registration_received'")
+        return {"confirmed": counts.get("confirmed", 0), "waitlisted": counts.get("waitlisted", 0),
+                "mails_queued": mails, "mails_distinct": distinct, "registrations": sum(counts.values())}
+    finally:
+        await connection.close()
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
+
+
+async def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workers", type=int, default=4, help="uvicorn worker processes (default 4)")
+    parser.add_argument("--requests", type=int, default=1000, help="registration attempts (default 1000)")
+    parser.add_argument("--clients", type=int, default=100, help="concurrent clients and connections (default 100)")
+    parser.add_argument("--capacity", type=int, default=300, help="the event's places (default 300)")
+    parser.add_argument("--distinct-ips", action="store_true",
+                        help="give each client its own IP via X-Forwarded-For (uvicorn trusts it from 127.0.0.1)")
+    args = parser.parse_args()
+
+    admin_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    name = f"bench_{secrets.token_hex(6)}"
+    database_url = with_database(admin_url, name)
+    admin = await asyncpg.connect(admin_url)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    server: subprocess.Popen | None = None
+    var_dir = tempfile.TemporaryDirectory(prefix="bench-var-")
+    try:
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": secrets.token_urlsafe(32), "BASE_URL": base,
+               "MAIL_SENDER_SEPARATE": "1", "REGISTRATIONS_PER_IP": str(max(args.requests * 10, 200)),
+               "VAR_DIR": var_dir.name, "PYTHONUNBUFFERED": "1"}
+        env.pop("DEV", None)
+        cli(env, "migrate")
+        cli(env, "seed")
+        cli(env, "staff", "create", "--email", ORGANISER, "--name", "Bench Organisatör", "--role", "organiser",
+            "--password", secrets.token_urlsafe(18))
+        token = cli(env, "token", "create", "--email", ORGANISER, "--name", "registration rush")
+
+        log = open(Path(var_dir.name) / "server.log", "w")  # noqa: SIM115 - closed with the folder
+        server = subprocess.Popen(
+            [sys.executable, "-m", "events_app.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+             "--workers", str(args.workers)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True)
+        await wait_until_up(base, server)
+        slug = await create_event(base, token, args.capacity)
+        await warm_up(base, slug, args.workers)
+        idle_rss = rss_mb(server.pid)
+
+        seconds, latencies, statuses, outcomes, peak_rss = await rush(
+            base, slug, args.requests, args.clients, server.pid, args.distinct_ips)
+        stop_server(server)
+        found = await check_database(database_url, slug)
+    finally:
+        if server is not None:
+            stop_server(server)
+            if server.returncode not in (0, None, -signal.SIGTERM):
+                print((Path(var_dir.name) / "server.log").read_text()[-5000:], file=sys.stderr)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+            var_dir.cleanup()
+
+    errors = sum(count for status, count in statuses.items() if status != 201)
+    expected_confirmed = min(args.capacity, args.requests)
+    result = {
+        "seconds": round(seconds, 3),
+        "requests_per_s": round(args.requests / seconds, 1),
+        "p50_ms": round(percentile(latencies, 0.50) * 1000, 1),
+        "p99_ms": round(percentile(latencies, 0.99) * 1000, 1),
+        "max_ms": round(max(latencies) * 1000, 1),
+        "mean_ms": round(statistics.fmean(latencies) * 1000, 1),
+        "confirmed": found["confirmed"],
+        "waitlisted": found["waitlisted"],
+        "mails_queued": found["mails_queued"],
+        "workers": args.workers,
+        "clients": args.clients,
+        "requests": args.requests,
+        "errors": errors,
+        "status_codes": {str(status): count for status, count in sorted(statuses.items(), key=str)},
+        "rss_mb": peak_rss,
+        "rss_idle_mb": idle_rss,
+        "cpus": os.cpu_count(),
+        "distinct_ips": args.distinct_ips,
+    }
+    problems = []
+    if found["confirmed"] != expected_confirmed:
+        problems.append(f"confirmed {found['confirmed']}, expected {expected_confirmed}")
+    if found["waitlisted"] != args.requests - expected_confirmed:
+        problems.append(f"waitlisted {found['waitlisted']}, expected {args.requests - expected_confirmed}")
+    if found["mails_queued"] != args.requests or found["mails_distinct"] != args.requests:
+        problems.append(f"{found['mails_queued']} confirmation mails for {found['mails_distinct']} registrations, "
+                        f"expected {args.requests} for {args.requests}")
+    if (outcomes["confirmed"], outcomes["waitlisted"]) != (found["confirmed"], found["waitlisted"]):
+        problems.append(f"the responses said {dict(outcomes)}, the database {found}")
+    if errors:
+        problems.append(f"{errors} requests did not get 201")
+
+    print(f"registration rush: {args.requests} attempts from {args.clients} clients, {args.workers} workers, "
+          f"{os.cpu_count()} CPUs, capacity {args.capacity}")
+    print(f"  time        {seconds:.2f} s, {result['requests_per_s']} requests/s")
+    print(f"  latency     p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, max {result['max_ms']} ms, "
+          f"mean {result['mean_ms']} ms")
+    print(f"  responses   {dict(sorted(statuses.items(), key=str))}; {dict(outcomes)}")
+    print(f"  database    {found['confirmed']} confirmed, {found['waitlisted']} waitlisted, "
+          f"{found['mails_queued']} confirmation mails queued")
+    print(f"  memory      server RSS over all processes: {idle_rss} MB before, {peak_rss} MB at peak")
+    print("  checks      " + ("all counts right" if not problems else "FAILED: " + "; ".join(problems)))
+    print(json.dumps(result))
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))

@@ -1,0 +1,372 @@
+"""What organisers read about an event's registrations: the filtered list, the counts, the caterer's
+summary per day and the exports (CSV for Swedish Excel, and XLSX).
+
+Searching and sorting happen here in Python after one select: SQLite folds only ASCII case, and
+"åsa" must find "Åsa" on both engines. An event has hundreds of registrations, not millions.
+Labels in the exports are translated into the current language (the web layer sets it per request).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import Counter
+from datetime import date
+from typing import Any
+
+from events_app import i18n
+from events_app.domain.registrations import (
+    CANCELLED,
+    CONFIRMED,
+    DIETARY_NEEDS,
+    WAITLISTED,
+    signup_sessions,
+)
+from events_app.domain.tables import (
+    EventDay,
+    Organisation,
+    OrganisationKind,
+    ProgrammeSession,
+    Question,
+    QuestionKind,
+    Registration,
+    SessionChoice,
+    Side,
+)
+from events_app.domain.validation import parse_uid
+from events_app.i18n import N_
+
+SORTS = ("created", "name", "organisation", "status")
+STATUSES = (CONFIRMED, WAITLISTED, CANCELLED)
+STATUS_LABELS = {CONFIRMED: N_("Confirmed"), WAITLISTED: N_("Waiting list"), CANCELLED: N_("Registration cancelled")}
+# The organisation filter's value for everyone who typed their organisation (externals).
+EXTERNAL = "_external"
+# Listed one by one in the counts, even with no registrations: the council's own organisations.
+COUNCIL_KINDS = (OrganisationKind.municipality.value, OrganisationKind.region.value)
+# Swedish alphabetical order: å, ä, ö come after z (in that order); é sorts as e and ü as y.
+_SWEDISH = str.maketrans({"å": "z\x01", "ä": "z\x02", "æ": "z\x02", "ö": "z\x03", "ø": "z\x03",
+                          "é": "e", "è": "e", "ü": "y"})
+
+
+def swedish_key(text: str | None) -> str:
+    return (text or "").casefold().translate(_SWEDISH)
+
+
+def fold(text: str | None) -> str:
+    """For searching: case folded, so "åsa" finds "Åsa" and "ÖBERG" finds "Öberg"."""
+    return (text or "").casefold()
+
+
+# --- The list ---------------------------------------------------------------------------------
+
+
+def _select():
+    return Registration.select(
+        Registration.id, Registration.uid, Registration.status, Registration.name, Registration.email,
+        Registration.organisation_text, Registration.title, Registration.dietary, Registration.dietary_other,
+        Registration.accessibility, Registration.answers, Registration.days, Registration.language,
+        Registration.source, Registration.created_at, Registration.confirmed_at, Registration.cancelled_at,
+        Registration.checked_in_at, Registration.short_code,
+        Registration.organisation.code.as_alias("organisation_code"),
+        Registration.organisation.name_sv.as_alias("organisation_sv"),
+        Registration.organisation.name_en.as_alias("organisation_en"),
+        Registration.organisation.kind.as_alias("organisation_kind"),
+        Registration.person.is_member.as_alias("is_member"),
+        Registration.person.side.as_alias("side"),
+    ).output(load_json=True)
+
+
+async def _with_choices(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each row's live session choices under "choices", in time order (one query for all rows)."""
+    by_id: dict[int, list[dict[str, Any]]] = {row["id"]: [] for row in rows}
+    if by_id:
+        for choice in await SessionChoice.select(
+            SessionChoice.registration, SessionChoice.status, SessionChoice.session.uid.as_alias("session_uid"),
+            SessionChoice.session.title.as_alias("title"), SessionChoice.session.starts_at.as_alias("starts_at"),
+        ).where(SessionChoice.registration.is_in(list(by_id)) & (SessionChoice.status != CANCELLED)).order_by(
+                SessionChoice.session.starts_at).order_by(SessionChoice.id):
+            by_id[choice["registration"]].append(choice)
+    for row in rows:
+        row["choices"] = by_id[row["id"]]
+        row["checked_in"] = row["checked_in_at"] is not None
+    return rows
+
+
+def answer_matches(answer: Any, wanted: str) -> bool:
+    """An answer (text, a choice, a list of choices, yes/no) against the filter's value."""
+    if answer is None or answer == "" or answer == []:
+        return False
+    if not wanted:
+        return True  # the question was answered at all
+    if isinstance(answer, bool):
+        return {"yes": True, "ja": True, "true": True, "no": False, "nej": False, "false": False}.get(
+            wanted.strip().lower()) is answer
+    if isinstance(answer, list):
+        return any(fold(str(item)) == fold(wanted) for item in answer)
+    return fold(wanted) in fold(str(answer))
+
+
+async def list_registrations(event_id: int, *, query: str = "", status: str = "", organisation: str = "",
+                             session: str = "", answer_key: str = "", answer_value: str = "",
+                             sort: str = "created", descending: bool = False) -> list[dict[str, Any]]:
+    """The event's registrations, filtered and sorted, each with its organisation's name, its live
+    session choices, whether it is checked in, and its answers.
+
+    `organisation` is a seed organisation's code, or EXTERNAL for everyone who typed their own;
+    `session` a sign-up session's uid; `answer_key` a question's key, with `answer_value` the answer
+    wanted (empty: any answer).
+    """
+    select = _select().where(Registration.event == event_id)
+    if status in STATUSES:
+        select = select.where(Registration.status == status)
+    if organisation == EXTERNAL:
+        select = select.where(Registration.organisation.is_null() & (Registration.organisation_text != ""))
+    elif organisation:
+        select = select.where(Registration.organisation.code == organisation)
+    rows = await select.order_by(Registration.id)
+    if session:
+        chosen = {row["registration"] for row in await SessionChoice.select(SessionChoice.registration).where(
+            (SessionChoice.session.uid == parse_uid(session)) & (SessionChoice.status != CANCELLED)
+            & (SessionChoice.session.event == event_id))} if parse_uid(session) else set()
+        rows = [row for row in rows if row["id"] in chosen]
+    if answer_key:
+        rows = [row for row in rows if answer_matches((row["answers"] or {}).get(answer_key), answer_value.strip())]
+    if query.strip():
+        needle = fold(query.strip())
+        rows = [row for row in rows if any(needle in fold(row[name]) for name in (
+            "name", "email", "organisation_text", "organisation_sv", "organisation_en", "title", "short_code"))]
+    if sort not in SORTS:
+        sort = "created"
+    keys = {
+        "created": lambda row: row["id"],
+        "name": lambda row: (swedish_key(row["name"]), row["id"]),
+        "organisation": lambda row: (row["organisation_name"] == "", swedish_key(row["organisation_sv"] or row["organisation_text"]),
+                                     swedish_key(row["name"]), row["id"]),
+        "status": lambda row: (STATUSES.index(row["status"]) if row["status"] in STATUSES else 9, row["id"]),
+    }
+    for row in rows:
+        row["organisation_name"] = row["organisation_sv"] or row["organisation_text"] or ""
+    rows.sort(key=keys[sort], reverse=descending)
+    return await _with_choices(rows)
+
+
+# --- Counts -----------------------------------------------------------------------------------
+
+
+def _blank() -> dict[str, int]:
+    return {"confirmed": 0, "waitlisted": 0, "majority": 0, "opposition": 0}
+
+
+def _add(bucket: dict[str, int], row: dict[str, Any]) -> None:
+    if row["status"] == CONFIRMED:
+        bucket["confirmed"] += 1
+        if row["is_member"] and row["side"] in (Side.majority.value, Side.opposition.value):
+            bucket[row["side"]] += 1
+    elif row["status"] == WAITLISTED:
+        bucket["waitlisted"] += 1
+
+
+async def counts(event_id: int) -> dict[str, Any]:
+    """The numbers an organiser plans with.
+
+    - "status": registrations by status (and "live": confirmed + waiting);
+    - "organisations": every municipality and the region, even with none registered, each with its
+      confirmed places, its waiting list, and its confirmed members by side (majority/opposition);
+    - "other": the other seed organisations (county board, federation...) together, with each one
+      that has registrations under "details";
+    - "external": everyone who typed their organisation, together, grouped by the text (case folded)
+      under "details"; "none": those who gave no organisation;
+    - "sessions": each sign-up session's confirmed places, waiting list and capacity.
+    Cancelled registrations count only under "status".
+    """
+    rows = await _select().where(Registration.event == event_id)
+    status = {name: 0 for name in STATUSES}
+    for row in rows:
+        status[row["status"]] = status.get(row["status"], 0) + 1
+    status["live"] = status[CONFIRMED] + status[WAITLISTED]
+
+    organisations = await Organisation.select(Organisation.code, Organisation.name_sv, Organisation.name_en,
+                                              Organisation.kind)
+    council = [org for org in organisations if org["kind"] in COUNCIL_KINDS]
+    # The municipalities alphabetically, then the region.
+    council.sort(key=lambda org: (COUNCIL_KINDS.index(org["kind"]), swedish_key(org["name_sv"])))
+    by_code = {org["code"]: {**org, **_blank()} for org in council}
+    other = {**_blank(), "details": {}}
+    external = {**_blank(), "details": {}}
+    none = _blank()
+    for row in rows:
+        if row["status"] == CANCELLED:
+            continue
+        if row["organisation_code"] in by_code:
+            _add(by_code[row["organisation_code"]], row)
+        elif row["organisation_code"]:
+            _add(other, row)
+            detail = other["details"].setdefault(row["organisation_code"], {
+                "name_sv": row["organisation_sv"], "name_en": row["organisation_en"], **_blank()})
+            _add(detail, row)
+        elif row["organisation_text"]:
+            _add(external, row)
+            detail = external["details"].setdefault(fold(" ".join(row["organisation_text"].split())), {
+                "name_sv": row["organisation_text"], "name_en": row["organisation_text"], **_blank()})
+            _add(detail, row)
+        else:
+            _add(none, row)
+    for group in (other, external):
+        group["details"] = sorted(group["details"].values(), key=lambda item: swedish_key(item["name_sv"]))
+
+    sessions = []
+    for session in await signup_sessions(event_id):
+        waitlisted = await SessionChoice.count().where(
+            (SessionChoice.session == session["id"]) & (SessionChoice.status == WAITLISTED))
+        sessions.append({"uid": session["uid"], "title": session["title"], "starts_at": session["starts_at"],
+                         "ends_at": session["ends_at"], "room": session["room"], "status": session["status"],
+                         "capacity": session["capacity"], "confirmed": session["confirmed"], "waitlisted": waitlisted})
+    return {"status": status, "organisations": list(by_code.values()), "other": other, "external": external,
+            "none": none, "sessions": sessions}
+
+
+# --- Catering ---------------------------------------------------------------------------------
+
+
+async def catering(event_id: int) -> list[dict[str, Any]]:
+    """For each day of the event, the confirmed registrations attending it: how many, how many of each
+    dietary need (every need listed, 0 included: code, label msgid, count), and the free-text other
+    dietary needs and accessibility needs with the name of who wrote them.
+
+    A registration without days (none recorded) attends every day.
+    """
+    days = await EventDay.select(EventDay.day).where(EventDay.event == event_id).order_by(EventDay.day)
+    rows = await Registration.select(
+        Registration.name, Registration.dietary, Registration.dietary_other, Registration.accessibility,
+        Registration.days,
+    ).where((Registration.event == event_id) & (Registration.status == CONFIRMED)).order_by(
+        Registration.name).output(load_json=True)
+    rows.sort(key=lambda row: swedish_key(row["name"]))
+    summary = []
+    for event_day in days:
+        day: date = event_day["day"]
+        attending = [row for row in rows if not row["days"] or day.isoformat() in row["days"]]
+        needs = Counter(code for row in attending for code in row["dietary"] or [])
+        summary.append({
+            "day": day,
+            "count": len(attending),
+            "dietary": [{"code": code, "label": label, "count": needs.get(code, 0)} for code, label in DIETARY_NEEDS.items()],
+            "dietary_other": [{"name": row["name"], "text": row["dietary_other"]} for row in attending if row["dietary_other"]],
+            "accessibility": [{"name": row["name"], "text": row["accessibility"]} for row in attending if row["accessibility"]],
+        })
+    return summary
+
+
+# --- Exports ----------------------------------------------------------------------------------
+
+
+def _stockholm(value) -> str:
+    return i18n.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def _answer_text(answer: Any) -> str:
+    if answer is None:
+        return ""
+    if isinstance(answer, bool):
+        return i18n.gettext(N_("Yes")) if answer else i18n.gettext(N_("No"))
+    if isinstance(answer, list):
+        return ", ".join(str(item) for item in answer)
+    return str(answer)
+
+
+async def export_rows(event_id: int) -> tuple[list[str], list[list[str]]]:
+    """The header and one row per registration (cancelled ones too, with their status), in order of
+    arrival. Questions are columns named by their key; answers under keys of deleted questions get
+    columns of their own after them, so nothing given is lost."""
+    rows = await list_registrations(event_id)
+    keys = [q["key"] for q in await Question.select(Question.key).where(Question.event == event_id).order_by(
+        Question.position).order_by(Question.id)]
+    for row in rows:
+        for key in sorted(row["answers"] or {}):
+            if key not in keys:
+                keys.append(key)
+    gettext = i18n.gettext
+    header = [gettext(label) for label in (
+        N_("Name"), N_("Email address"), N_("Organisation"), N_("Title or role"), N_("Status"),
+        N_("Registered at"), N_("Days"), N_("Sessions"), N_("Dietary needs"), N_("Other dietary needs or allergies"),
+        N_("Accessibility needs"))] + keys + [gettext(N_("Checked in"))]
+    name_key = "organisation_sv" if i18n.current_language() == "sv" else "organisation_en"
+    waiting = gettext(N_("waiting list"))
+    table = []
+    for row in rows:
+        sessions = "; ".join(choice["title"] + (f" ({waiting})" if choice["status"] == WAITLISTED else "")
+                             for choice in row["choices"])
+        table.append([
+            row["name"], row["email"], row[name_key] or row["organisation_text"] or "", row["title"],
+            gettext(STATUS_LABELS.get(row["status"], row["status"])), _stockholm(row["created_at"]),
+            ", ".join(row["days"] or []), sessions,
+            ", ".join(gettext(DIETARY_NEEDS[code]) for code in row["dietary"] or [] if code in DIETARY_NEEDS),
+            row["dietary_other"], row["accessibility"],
+            *[_answer_text((row["answers"] or {}).get(key)) for key in keys],
+            _stockholm(row["checked_in_at"]),
+        ])
+    return header, table
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(cell: str) -> str:
+    """A cell a spreadsheet would run as a formula gets a leading apostrophe (CSV injection)."""
+    return "'" + cell if cell.startswith(_FORMULA_START) else cell
+
+
+def to_csv(header: list[str], rows: list[list[str]]) -> bytes:
+    """UTF-8 with a byte order mark and semicolons, the way Swedish Excel opens a CSV file."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    for row in [header, *rows]:
+        writer.writerow([neutralise(str(cell)) for cell in row])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def to_xlsx(header: list[str], rows: list[list[str]], *, title: str = "") -> bytes:
+    """An Excel workbook: a bold, frozen header row and columns wide enough to read.
+
+    Every cell is written as text, so a value starting with "=" is shown, never run as a formula.
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = (_ILLEGAL_XML.sub("", title) or "Registrations")[:31].translate(str.maketrans("", "", "[]:*?/\\"))
+    widths = [0] * len(header)
+    for r, row in enumerate([header, *rows], start=1):
+        for c, value in enumerate(row, start=1):
+            text = _ILLEGAL_XML.sub("", str(value))
+            cell = sheet.cell(row=r, column=c, value=text)
+            cell.data_type = "s"  # text, even when it looks like a formula
+            if r == 1:
+                cell.font = Font(bold=True)
+            widths[c - 1] = max(widths[c - 1], max((len(line) for line in text.splitlines()), default=0))
+    for c, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(c)].width = min(max(width + 2, 8), 60)
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def question_answer_options(question: dict[str, Any]) -> list[str]:
+    """The answers the list's filter offers for a question (free text: none, it is typed)."""
+    if question["kind"] == QuestionKind.yes_no.value:
+        return ["yes", "no"]
+    return list(question["options"] or [])
+
+
+async def signup_session_options(event_id: int) -> list[dict[str, Any]]:
+    return await ProgrammeSession.select(ProgrammeSession.uid, ProgrammeSession.title, ProgrammeSession.starts_at,
+                                         ProgrammeSession.status).where(
+        (ProgrammeSession.event == event_id) & (ProgrammeSession.requires_signup == True)).order_by(  # noqa: E712
+        ProgrammeSession.starts_at).order_by(ProgrammeSession.position)

@@ -1,0 +1,309 @@
+"""The organisers' side of registrations: the list with its filters and actions, the summary (counts
+and catering), the exports, adding someone by hand, and the event's own questions.
+
+Every rule lives in the domain (`registrations`, `questions`, `registration_reports`); these
+controllers read the request, call one service and pick the response.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath
+from litestar.plugins.flash import flash
+from litestar.response import Redirect, Template
+
+from events_app import i18n
+from events_app.domain import events, questions, registration_reports, registrations
+from events_app.domain.errors import DomainError, NotFound
+from events_app.domain.questions import QuestionInput
+from events_app.domain.registrations import AlreadyRegistered, Registrant
+from events_app.domain.tables import Event, QuestionKind, Role
+from events_app.i18n import N_
+from events_app.settings import LANGUAGES
+from events_app.web.auth import actor_of, client_ip, requires_role, safe_next
+from events_app.web.forms import form_page, read_form
+from events_app.web.registration import (
+    field_messages,
+    form_context,
+    organisation_options,
+    read_registration_form,
+    registration_input,
+)
+
+FILTERS = ("q", "status", "organisation", "session", "question", "answer", "sort", "dir")
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Personal data: not kept by the browser's or a proxy's cache.
+DOWNLOAD_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+QUESTION_KINDS = [(QuestionKind.text.value, N_("Free text")), (QuestionKind.single.value, N_("Single choice")),
+                  (QuestionKind.multiple.value, N_("Multiple choice")), (QuestionKind.yes_no.value, N_("Yes or no"))]
+
+
+def list_url(slug: str, filters: dict[str, str] | None = None) -> str:
+    query = urlencode({k: v for k, v in (filters or {}).items() if v})
+    return f"/organiser/events/{slug}/registrations" + (f"?{query}" if query else "")
+
+
+def read_filters(request: Request) -> dict[str, str]:
+    filters = {name: str(request.query_params.get(name) or "").strip() for name in FILTERS}
+    if filters["sort"] not in registration_reports.SORTS:
+        filters["sort"] = "created"
+    filters["dir"] = "desc" if filters["dir"] == "desc" else "asc"
+    return filters
+
+
+def sort_links(slug: str, filters: dict[str, str]) -> dict[str, dict[str, str]]:
+    """For each sortable column: the link that sorts by it (again: the other way) and its aria-sort."""
+    links = {}
+    for column in registration_reports.SORTS:
+        current = filters["sort"] == column
+        direction = "desc" if current and filters["dir"] == "asc" else "asc"
+        links[column] = {
+            "url": list_url(slug, {**filters, "sort": column, "dir": direction}),
+            "aria_sort": ("ascending" if filters["dir"] == "asc" else "descending") if current else "none",
+        }
+    return links
+
+
+async def _registration_page(request: Request, slug: str) -> Template:
+    event = await events.get_event(slug)
+    filters = read_filters(request)
+    rows = await registration_reports.list_registrations(
+        event["id"], query=filters["q"], status=filters["status"], organisation=filters["organisation"],
+        session=filters["session"], answer_key=filters["question"], answer_value=filters["answer"],
+        sort=filters["sort"], descending=filters["dir"] == "desc")
+    counts = await registration_reports.counts(event["id"])
+    event_questions = await questions.questions_of(event["id"])
+    return Template("organiser/registrations.html", context={
+        "event": event, "rows": rows, "filters": filters, "status_counts": counts["status"],
+        "organisations": await organisation_options(), "external": registration_reports.EXTERNAL,
+        "sessions": await registration_reports.signup_session_options(event["id"]),
+        "questions": event_questions, "sort_links": sort_links(slug, filters),
+        "here": list_url(slug, filters), "filtered": any(filters[name] for name in FILTERS[:6]),
+    })
+
+
+def _download(content: bytes, filename: str, media_type: str) -> Response:
+    return Response(content=content, media_type=media_type, headers={
+        **DOWNLOAD_HEADERS, "Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+class OrganiserRegistrationsController(Controller):
+    """An event's registrations and questions, under the event's own address."""
+
+    path = "/organiser/events"
+    guards = [requires_role(Role.organiser)]
+
+    @get("/{slug:str}/registrations", name="organiser_registrations")
+    async def list(self, request: Request, slug: FromPath[str]) -> Template:
+        return await _registration_page(request, slug)
+
+    @get("/{slug:str}/registrations/summary", name="organiser_registrations_summary")
+    async def summary(self, slug: FromPath[str]) -> Template:
+        event = await events.get_event(slug)
+        return Template("organiser/registrations_summary.html", context={
+            "event": event, "counts": await registration_reports.counts(event["id"]),
+            "catering": await registration_reports.catering(event["id"]),
+        })
+
+    @get("/{slug:str}/registrations.csv", name="organiser_registrations_csv")
+    async def csv(self, slug: FromPath[str]) -> Response:
+        event = await events.get_event(slug)
+        header, rows = await registration_reports.export_rows(event["id"])
+        return _download(registration_reports.to_csv(header, rows), f"{slug}-anmalningar.csv", "text/csv; charset=utf-8")
+
+    @get("/{slug:str}/registrations.xlsx", name="organiser_registrations_xlsx")
+    async def xlsx(self, slug: FromPath[str]) -> Response:
+        event = await events.get_event(slug)
+        header, rows = await registration_reports.export_rows(event["id"])
+        content = registration_reports.to_xlsx(header, rows, title=i18n.gettext("Registrations"))
+        return _download(content, f"{slug}-anmalningar.xlsx", XLSX_TYPE)
+
+    async def _new_page(self, event: dict[str, Any], *, values: dict[str, Any], errors: dict[str, str] | None = None,
+                        status: int = 200) -> Template:
+        context = await form_context(event, values=values, errors=errors or {})
+        context["languages"] = [(code, i18n.LANGUAGE_NAMES[code]) for code in LANGUAGES]
+        return Template("organiser/registration_new.html", context=context, status_code=status)
+
+    @get("/{slug:str}/registrations/new", name="organiser_registration_new")
+    async def new_form(self, slug: FromPath[str]) -> Template:
+        event = await events.get_event(slug)
+        return await self._new_page(event, values={"days": [day["day"].isoformat() for day in event["days"]],
+                                                   "language": "sv"})
+
+    @post("/{slug:str}/registrations/new", name="organiser_registration_create")
+    async def create(self, request: Request, slug: FromPath[str]) -> Response:
+        event = await events.get_event(slug)
+        event_questions = await questions.questions_of(event["id"])
+        values = await read_registration_form(request, event_questions)
+        values["language"] = str((await request.form()).get("language") or "sv")
+        data = registration_input(values, event_questions)
+        data.language = values["language"]
+        registrant = Registrant(source="organiser", ip=client_ip(request), actor=actor_of(request))
+        try:
+            result = await registrations.register(slug, data, registrant)
+        except AlreadyRegistered:
+            return await self._new_page(event, values=values, status=400, errors={
+                "email": i18n.gettext("This address is already registered for the event. "
+                                      "Its registration link was mailed to it again.")})
+        except NotFound:
+            raise
+        except DomainError as error:
+            return await self._new_page(event, values=values, status=400, errors=field_messages(error, values))
+        registration = result.registration
+        if registration["status"] == registrations.WAITLISTED:
+            flash(request, i18n.gettext("%(name)s was added to the waiting list: the event is full.",
+                                        name=registration["name"]), "success")
+        else:
+            flash(request, i18n.gettext("%(name)s was registered.", name=registration["name"]), "success")
+        return Redirect(list_url(slug), status_code=303)
+
+    # --- The event's questions ---
+
+    @get("/{slug:str}/questions", name="organiser_questions")
+    async def questions_page(self, slug: FromPath[str]) -> Template:
+        return await question_list(await events.get_event(slug))
+
+    @post("/{slug:str}/questions", name="organiser_question_create")
+    async def add_question(self, request: Request, slug: FromPath[str]) -> Response:
+        event = await events.get_event(slug)
+        values = await read_question_form(request)
+        try:
+            question = await questions.add_question(event["id"], question_input(values), actor_of(request))
+        except DomainError as error:
+            return await question_list(event, values=values, error=error)
+        flash(request, i18n.gettext("The question “%(label)s” was added.", label=question["label"]), "success")
+        return Redirect(f"/organiser/events/{slug}/questions", status_code=303)
+
+
+class OrganiserRegistrationActionsController(Controller):
+    """What an organiser does to one registration: cancel it, promote it, move one of its sessions."""
+
+    path = "/organiser/registrations"
+    guards = [requires_role(Role.organiser)]
+
+    @staticmethod
+    async def _act(request: Request, uid: str, action, done: str, *, confirm: str | None = None) -> Response:
+        registration = await registrations.get_registration(uid)
+        form = await request.form()
+        back = safe_next(str(form.get("next") or ""), list_url(registration["event_slug"]))
+        if not back.startswith(f"/organiser/events/{registration['event_slug']}/"):
+            back = list_url(registration["event_slug"])
+        if confirm is not None and form.get("confirm") != "yes":
+            flash(request, i18n.gettext(confirm), "error")
+            return Redirect(back, status_code=303)
+        try:
+            await action(registration, form)
+            flash(request, i18n.gettext(done, name=registration["name"]), "success")
+        except NotFound:
+            raise
+        except DomainError as error:
+            flash(request, error.translated(), "error")
+        return Redirect(back, status_code=303)
+
+    @post("/{uid:str}/cancel", name="organiser_registration_cancel")
+    async def cancel(self, request: Request, uid: FromPath[str]) -> Response:
+        actor = actor_of(request)
+
+        async def action(registration, form):
+            await registrations.cancel_registration(uid, actor, by_organiser=True)
+
+        return await self._act(request, uid, action, N_("The registration of %(name)s is cancelled."),
+                               confirm=N_("Nothing was cancelled: use the button that confirms it."))
+
+    @post("/{uid:str}/promote", name="organiser_registration_promote")
+    async def promote(self, request: Request, uid: FromPath[str]) -> Response:
+        actor = actor_of(request)
+
+        async def action(registration, form):
+            await registrations.promote_by_hand(uid, actor)
+
+        return await self._act(request, uid, action, N_("%(name)s now has a confirmed place."),
+                               confirm=N_("Nobody was promoted: use the button that confirms it."))
+
+    @post("/{uid:str}/move", name="organiser_registration_move")
+    async def move(self, request: Request, uid: FromPath[str]) -> Response:
+        actor = actor_of(request)
+
+        async def action(registration, form):
+            await registrations.move_choice(uid, str(form.get("from_session") or ""), str(form.get("to_session") or ""),
+                                            actor)
+
+        return await self._act(request, uid, action, N_("%(name)s was moved to the other session."))
+
+
+# --- Questions --------------------------------------------------------------------------------
+
+QUESTION_FIELDS = ("label", "help_text", "kind", "options", "required", "key")
+
+
+async def read_question_form(request: Request) -> dict[str, str]:
+    return await read_form(request, *QUESTION_FIELDS)
+
+
+def question_input(values: dict[str, str]) -> QuestionInput:
+    return QuestionInput(label=values["label"], help_text=values["help_text"], kind=values["kind"],
+                         options=values["options"].splitlines(), required=bool(values["required"]),
+                         key=values.get("key", ""))
+
+
+def question_values(question: dict[str, Any]) -> dict[str, str]:
+    return {"label": question["label"], "help_text": question["help_text"], "kind": question["kind"],
+            "options": "\n".join(question["options"] or []), "required": "1" if question["required"] else "",
+            "key": question["key"]}
+
+
+def _kinds() -> list[tuple[str, str]]:
+    return [(value, i18n.gettext(label)) for value, label in QUESTION_KINDS]
+
+
+async def question_list(event: dict[str, Any], *, values: dict | None = None, error: DomainError | None = None) -> Template:
+    return form_page("organiser/questions.html", values=values or {"kind": QuestionKind.text.value}, error=error,
+                     event=event, questions=await questions.questions_of(event["id"]), kinds=_kinds(),
+                     kind_labels=dict(_kinds()))
+
+
+async def question_edit_page(question: dict[str, Any], *, values: dict | None = None,
+                             error: DomainError | None = None) -> Template:
+    event = await _event_of_question(question)
+    return form_page("organiser/question_form.html", values=values or question_values(question), error=error,
+                     event=event, question=question, kinds=_kinds())
+
+
+async def _event_of_question(question: dict[str, Any]) -> dict[str, Any]:
+    row = await Event.select(Event.slug).where(Event.id == question["event"]).first()
+    return await events.get_event(row["slug"])
+
+
+class OrganiserQuestionsController(Controller):
+    path = "/organiser/questions"
+    guards = [requires_role(Role.organiser)]
+
+    @get("/{uid:str}", name="organiser_question")
+    async def edit_form(self, uid: FromPath[str]) -> Template:
+        return await question_edit_page(await questions.get_question(uid))
+
+    @post("/{uid:str}", name="organiser_question_update")
+    async def update(self, request: Request, uid: FromPath[str]) -> Response:
+        question = await questions.get_question(uid)
+        values = await read_question_form(request)
+        values["key"] = question["key"]  # the key stays: answers already given keep their name
+        try:
+            await questions.update_question(uid, question_input(values), actor_of(request))
+        except NotFound:
+            raise
+        except DomainError as error:
+            return await question_edit_page(question, values=values, error=error)
+        event = await _event_of_question(question)
+        flash(request, i18n.gettext("The changes were saved."), "success")
+        return Redirect(f"/organiser/events/{event['slug']}/questions", status_code=303)
+
+    @post("/{uid:str}/delete", name="organiser_question_delete")
+    async def delete(self, request: Request, uid: FromPath[str]) -> Response:
+        question = await questions.get_question(uid)
+        event = await _event_of_question(question)
+        await questions.delete_question(uid, actor_of(request))
+        flash(request, i18n.gettext("The question “%(label)s” was deleted.", label=question["label"]), "success")
+        return Redirect(f"/organiser/events/{event['slug']}/questions", status_code=303)

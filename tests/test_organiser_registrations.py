@@ -1,0 +1,432 @@
+"""The organisers' side of registrations: the list (search, filters, sorting), counts and catering,
+the CSV and Excel exports, adding someone by hand, cancelling/promoting/moving, and the event's own
+questions. Check-in staff and the public may do none of it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from urllib.parse import urlsplit
+
+import openpyxl
+import pytest
+
+from events_app.domain import questions, registration_reports, registrations
+from events_app.domain.questions import QuestionInput
+from events_app.domain.registrations import Registrant
+from events_app.domain.tables import Question, Registration, SessionChoice
+from events_app.domain.transactions import utcnow
+from tests.account_helpers import add_member, database_snapshot, location, text_of, tr
+from tests.conftest import sign_in
+from tests.registration_helpers import SYSTEM, form, published_event, queued
+
+BY_HAND = Registrant(source="organiser", actor=SYSTEM)
+
+
+@pytest.fixture
+async def organiser(client, staff_accounts):
+    response = await sign_in(client, "organiser@test.se")
+    assert response.status_code in (302, 303)
+    return client
+
+
+async def register(event: dict, email: str, name: str, **fields) -> dict:
+    return (await registrations.register(event["slug"], form(email, name=name, **fields), BY_HAND)).registration
+
+
+async def status_of(uid) -> str:
+    row = await Registration.select(Registration.status).where(Registration.uid == uid).first()
+    return row["status"]
+
+
+def names_in_table(response) -> list[str]:
+    """The names in the list's row headers, in order."""
+    return [re.sub(r"<.*", "", cell, flags=re.DOTALL).strip()
+            for cell in re.findall(r'<th scope="row">(.*?)</th>', text_of(response), flags=re.DOTALL)]
+
+
+@pytest.fixture
+async def crowd():
+    """A two-day event with a question, four people (one external, one on the waiting list)."""
+    event = await published_event(capacity=3, workshop_capacity=1)
+    lunch = await questions.add_question(event["id"], QuestionInput(
+        label="Lunch", kind="single", options=["Fisk", "Vegetariskt"]), SYSTEM)
+    workshop_a, workshop_b = (str(event["sessions"][name]["uid"]) for name in ("Workshop A", "Workshop B"))
+    people = {
+        "asa": await register(event, "asa@example.se", "Åsa Öberg", organisation="timra", answers={"lunch": "Fisk"},
+                              sessions=[workshop_a]),
+        "anna": await register(event, "anna@example.se", "Anna Andersson", answers={"lunch": "Vegetariskt"},
+                               sessions=[workshop_b]),
+        "bertil": await register(event, "bertil@example.se", "Bertil Berg", organisation="Miljöbolaget AB"),
+        "cecilia": await register(event, "cecilia@example.se", "Cecilia Ceder", organisation="region",
+                                  waitlist_sessions=[workshop_a]),
+    }
+    return {"event": event, "lunch": lunch, "people": people, "workshop_a": workshop_a, "workshop_b": workshop_b}
+
+
+# --- The list ---------------------------------------------------------------------------------
+
+async def test_the_list_searches_folding_swedish_letters(organiser, crowd):
+    slug = crowd["event"]["slug"]
+    page = await organiser.get(f"/organiser/events/{slug}/registrations")
+    assert page.status_code == 200
+    assert set(names_in_table(page)) == {"Åsa Öberg", "Anna Andersson", "Bertil Berg", "Cecilia Ceder"}
+    for query in ("åsa", "ÖBERG", "asa@example"):
+        found = await organiser.get(f"/organiser/events/{slug}/registrations", params={"q": query})
+        assert names_in_table(found) == ["Åsa Öberg"], query
+    by_organisation = await organiser.get(f"/organiser/events/{slug}/registrations", params={"q": "miljöbolaget"})
+    assert names_in_table(by_organisation) == ["Bertil Berg"]
+
+
+async def test_the_list_filters_by_status_organisation_session_and_answer(organiser, crowd):
+    slug, url = crowd["event"]["slug"], f"/organiser/events/{crowd['event']['slug']}/registrations"
+    assert names_in_table(await organiser.get(url, params={"status": "waitlisted"})) == ["Cecilia Ceder"]
+    assert names_in_table(await organiser.get(url, params={"organisation": "timra"})) == ["Åsa Öberg"]
+    assert names_in_table(await organiser.get(url, params={"organisation": registration_reports.EXTERNAL})) == [
+        "Bertil Berg"]
+    assert names_in_table(await organiser.get(url, params={"session": crowd["workshop_b"]})) == ["Anna Andersson"]
+    # Åsa has the place in workshop A; Cecilia (on the event's waiting list) waits for it too.
+    assert set(names_in_table(await organiser.get(url, params={"session": crowd["workshop_a"]}))) == {
+        "Åsa Öberg", "Cecilia Ceder"}
+    assert names_in_table(await organiser.get(url, params={"question": "lunch", "answer": "vegetariskt"})) == [
+        "Anna Andersson"]
+    answered = await organiser.get(url, params={"question": "lunch"})
+    assert set(names_in_table(answered)) == {"Åsa Öberg", "Anna Andersson"}
+    assert names_in_table(await organiser.get(url, params={"q": "nobody-here"})) == []
+    assert slug in (await organiser.get(url, params={"q": "nobody-here"})).text
+
+
+async def test_the_list_sorts_in_swedish_order_both_ways(organiser, crowd):
+    url = f"/organiser/events/{crowd['event']['slug']}/registrations"
+    by_name = await organiser.get(url, params={"sort": "name"})
+    assert names_in_table(by_name) == ["Anna Andersson", "Bertil Berg", "Cecilia Ceder", "Åsa Öberg"]  # Å after Z
+    assert 'aria-sort="ascending"' in by_name.text
+    descending = await organiser.get(url, params={"sort": "name", "dir": "desc"})
+    assert names_in_table(descending) == ["Åsa Öberg", "Cecilia Ceder", "Bertil Berg", "Anna Andersson"]
+    assert 'aria-sort="descending"' in descending.text
+    by_status = await organiser.get(url, params={"sort": "status"})
+    assert names_in_table(by_status)[-1] == "Cecilia Ceder"
+    rows = await registration_reports.list_registrations(crowd["event"]["id"], sort="organisation")
+    # Miljöbolaget AB, Region Västernorrland, Sundsvalls kommun, Timrå kommun
+    assert [row["name"] for row in rows] == ["Bertil Berg", "Cecilia Ceder", "Anna Andersson", "Åsa Öberg"]
+    # The column headers are links that sort, and the list shows the counts by status.
+    assert re.search(r'<th scope="col" aria-sort="none">\s*<a href="[^"]*sort=organisation', by_name.text)
+    assert "<strong>3</strong>" in by_name.text and "<strong>1</strong>" in by_name.text
+
+
+# --- Counts and catering ----------------------------------------------------------------------
+
+async def test_counts_by_organisation_and_side_list_every_municipality_and_the_region(organiser):
+    event = await published_event(capacity=None)
+    await add_member("Åsa Öberg", "asa.oberg@sundsvall.se", organisation="sundsvall", side="majority")
+    await add_member("Nils Ödman", "nils.odman@sundsvall.se", organisation="sundsvall", side="opposition")
+    await add_member("Kerstin Ek", "kerstin.ek@rvn.se", organisation="region", side="opposition")
+    await register(event, "asa.oberg@sundsvall.se", "Åsa Öberg")
+    await register(event, "nils.odman@sundsvall.se", "Nils Ödman")
+    await register(event, "kerstin.ek@rvn.se", "Kerstin Ek", organisation="region")
+    await register(event, "gast@example.se", "Gäst Gästsson")  # Sundsvall, not a member
+    await register(event, "lst@example.se", "Lena Länsstyrelse", organisation="lansstyrelsen")
+    await register(event, "x1@example.se", "Extern Ett", organisation="Miljöbolaget AB")
+    await register(event, "x2@example.se", "Extern Två", organisation="MILJÖBOLAGET  AB")
+    cancelled = await register(event, "borta@example.se", "Borta Bortsson", organisation="timra")
+    await registrations.cancel_registration(str(cancelled["uid"]), SYSTEM, by_organiser=True)
+
+    counts = await registration_reports.counts(event["id"])
+    by_code = {org["code"]: org for org in counts["organisations"]}
+    assert set(by_code) == {"harnosand", "kramfors", "solleftea", "sundsvall", "timra", "ange", "ornskoldsvik", "region"}
+    assert counts["organisations"][-1]["code"] == "region"
+    assert by_code["sundsvall"].items() >= {"confirmed": 3, "waitlisted": 0, "majority": 1, "opposition": 1}.items()
+    assert by_code["region"]["opposition"] == 1 and by_code["region"]["confirmed"] == 1
+    assert by_code["timra"]["confirmed"] == 0 and by_code["harnosand"]["confirmed"] == 0
+    assert counts["other"]["confirmed"] == 1
+    assert counts["external"]["confirmed"] == 2
+    assert [d["confirmed"] for d in counts["external"]["details"]] == [2]  # one organisation, written twice
+    assert counts["status"] == {"confirmed": 7, "waitlisted": 0, "cancelled": 1, "live": 7}
+    assert {s["title"]: (s["confirmed"], s["waitlisted"], s["capacity"]) for s in counts["sessions"]} == {
+        "Workshop A: Klimat": (0, 0, 2), "Workshop B: Energi": (0, 0, 2), "Workshop C: Transporter": (0, 0, 2)}
+
+    page = await organiser.get(f"/organiser/events/{event['slug']}/registrations/summary")
+    assert page.status_code == 200
+    text = text_of(page)
+    for name in ("Härnösands kommun", "Ånge kommun", "Region Västernorrland", "Länsstyrelsen Västernorrland"):
+        assert name in text
+    row = re.search(r"Sundsvalls kommun</th>\s*<td>(\d+)</td><td>(\d+)</td><td>(\d+)</td><td>(\d+)</td>", text)
+    assert row and row.groups() == ("3", "0", "1", "1")
+
+
+async def test_sessions_and_catering_are_counted_per_day(organiser):
+    event = await published_event(capacity=2, workshop_capacity=1)
+    day_one, day_two = (day["day"].isoformat() for day in event["days"])
+    workshop_a = str(event["sessions"]["Workshop A"]["uid"])
+    await register(event, "a@example.se", "Alva", dietary=["vegetarian", "gluten_free"], days=[day_one],
+                   sessions=[workshop_a], accessibility="Hörslinga")
+    await register(event, "b@example.se", "Bo", dietary=["vegetarian"], dietary_other="Selleri", days=[day_one, day_two])
+    waiting = await register(event, "c@example.se", "Cissi", dietary=["vegan"], waitlist_sessions=[workshop_a])
+    assert waiting["status"] == "waitlisted"  # not counted for catering
+
+    catering = await registration_reports.catering(event["id"])
+    assert [day["count"] for day in catering] == [2, 1]
+    first = {need["code"]: need["count"] for need in catering[0]["dietary"]}
+    assert first == {"vegetarian": 2, "vegan": 0, "gluten_free": 1, "lactose_free": 0, "nut_allergy": 0, "no_pork": 0}
+    assert catering[0]["dietary_other"] == [{"name": "Bo", "text": "Selleri"}]
+    assert catering[0]["accessibility"] == [{"name": "Alva", "text": "Hörslinga"}]
+    assert {need["code"]: need["count"] for need in catering[1]["dietary"]}["gluten_free"] == 0
+    sessions = {s["title"]: s for s in (await registration_reports.counts(event["id"]))["sessions"]}
+    assert (sessions["Workshop A: Klimat"]["confirmed"], sessions["Workshop A: Klimat"]["waitlisted"]) == (1, 1)
+
+    page = text_of(await organiser.get(f"/organiser/events/{event['slug']}/registrations/summary"))
+    assert f"{tr('sv', 'Vegetarian')}</th><td>2</td>" in page, page[page.find("catering"):][:3000]
+    assert "Bo: Selleri" in page and "Alva: Hörslinga" in page
+
+
+# --- Exports ----------------------------------------------------------------------------------
+
+async def test_the_csv_export_opens_in_swedish_excel_and_neutralises_formulas(organiser, crowd):
+    slug = crowd["event"]["slug"]
+    await questions.add_question(crowd["event"]["id"], QuestionInput(label="Kommentar", kind="text"), SYSTEM)
+    await register(crowd["event"], "evil@example.se", "=HYPERLINK(\"http://evil\")", title="@SUM(A1)",
+                   answers={"kommentar": "-2+3", "lunch": "Fisk"}, dietary_other="+46 70")
+    response = await organiser.get(f"/organiser/events/{slug}/registrations.csv")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    assert response.headers["content-disposition"] == f'attachment; filename="{slug}-anmalningar.csv"'
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    header = rows[0]
+    assert header[:6] == [tr("sv", "Name"), tr("sv", "Email address"), tr("sv", "Organisation"),
+                          tr("sv", "Title or role"), tr("sv", "Status"), tr("sv", "Registered at")]
+    assert header[-3:] == ["lunch", "kommentar", tr("sv", "Checked in")]
+    asa = next(row for row in rows if row[0] == "Åsa Öberg")
+    record = dict(zip(header, asa, strict=True))
+    assert record[tr("sv", "Email address")] == "asa@example.se"
+    assert record[tr("sv", "Organisation")] == "Timrå kommun"
+    assert record["lunch"] == "Fisk"
+    assert record[tr("sv", "Sessions")] == "Workshop A: Klimat"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", record[tr("sv", "Registered at")])
+    assert len(rows) == 6
+    evil = dict(zip(header, rows[-1], strict=True))
+    assert evil[tr("sv", "Name")] == "'=HYPERLINK(\"http://evil\")"
+    assert evil[tr("sv", "Title or role")] == "'@SUM(A1)"
+    assert evil["kommentar"] == "'-2+3"
+    assert evil[tr("sv", "Other dietary needs or allergies")] == "'+46 70"
+    assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+
+
+async def test_the_excel_export_has_a_bold_frozen_header_and_the_answers(organiser, crowd):
+    slug = crowd["event"]["slug"]
+    await register(crowd["event"], "evil@example.se", "=1+1")
+    response = await organiser.get(f"/organiser/events/{slug}/registrations.xlsx")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == registration_reports_xlsx_type()
+    assert response.headers["content-disposition"] == f'attachment; filename="{slug}-anmalningar.xlsx"'
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    header = [cell.value for cell in sheet[1]]
+    assert header[0] == tr("sv", "Name") and "lunch" in header
+    assert all(cell.font.bold for cell in sheet[1])
+    assert sheet.freeze_panes == "A2"
+    assert sheet.column_dimensions["A"].width >= 8
+    rows = {row[0]: dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert rows["Anna Andersson"]["lunch"] == "Vegetariskt"
+    assert rows["Cecilia Ceder"][tr("sv", "Status")] == tr("sv", "Waiting list")
+    formula = next(cell for cell in sheet["A"] if cell.value == "=1+1")
+    assert formula.data_type == "s"  # shown as text, never run
+
+
+def registration_reports_xlsx_type() -> str:
+    from events_app.web.organiser_registrations import XLSX_TYPE
+
+    return XLSX_TYPE
+
+
+async def test_answers_of_a_deleted_question_stay_in_the_export(crowd):
+    await questions.delete_question(str(crowd["lunch"]["uid"]), SYSTEM)
+    header, rows = await registration_reports.export_rows(crowd["event"]["id"])
+    assert "lunch" in header
+    assert rows[0][header.index("lunch")] == "Fisk"
+
+
+# --- Adding someone by hand -------------------------------------------------------------------
+
+def by_hand_form(**fields) -> dict:
+    return {"name": "Gunnel Gäst", "email": "gunnel@example.se", "organisation": "kramfors", "organisation_other": "",
+            "title": "Miljöstrateg", "dietary": ["vegan"], "dietary_other": "", "accessibility": "",
+            "language": "en", **fields}
+
+
+async def test_an_organiser_adds_a_person_by_hand_even_when_registration_has_closed(organiser):
+    event = await published_event(capacity=1, registration_closes_at=utcnow())
+    workshop_c = str(event["sessions"]["Workshop C"]["uid"])
+    await questions.add_question(event["id"], QuestionInput(label="Lunch", kind="yes_no", required=True), SYSTEM)
+    url = f"/organiser/events/{event['slug']}/registrations/new"
+    page = await organiser.get(url)
+    assert page.status_code == 200 and 'name="answer_lunch"' in page.text
+    response = await organiser.submit(url, by_hand_form(sessions=[workshop_c], answer_lunch="yes"))
+    assert location(response) == f"/organiser/events/{event['slug']}/registrations"
+    row = await Registration.select().where(Registration.email == "gunnel@example.se").output(load_json=True).first()
+    assert row["status"] == "confirmed" and row["source"] == "organiser" and row["consent_at"] is None
+    assert row["answers"] == {"lunch": True} and row["language"] == "en" and row["dietary"] == ["vegan"]
+    assert await SessionChoice.count().where(SessionChoice.registration == row["id"]) == 1
+    assert [m["kind"] for m in await queued(to_address="gunnel@example.se")] == ["registration_received"]
+    listed = await organiser.get(f"/organiser/events/{event['slug']}/registrations")
+    assert "Gunnel Gäst" in text_of(listed) and tr("sv", "%(name)s was registered.", name="Gunnel Gäst") in text_of(listed)
+
+    # The event is full now: the next one joins the waiting list.
+    second = await organiser.submit(url, by_hand_form(name="Hugo Hall", email="hugo@example.se", answer_lunch="no"))
+    assert second.status_code == 303
+    assert (await Registration.select(Registration.status).where(Registration.email == "hugo@example.se").first()) == {
+        "status": "waitlisted"}
+
+
+async def test_adding_by_hand_shows_errors_next_to_the_fields_and_writes_nothing(organiser):
+    event = await published_event()
+    await questions.add_question(event["id"], QuestionInput(label="Lunch", kind="yes_no", required=True), SYSTEM)
+    url = f"/organiser/events/{event['slug']}/registrations/new"
+    await organiser.get(url)
+    before = await database_snapshot()
+    response = await organiser.submit(url, by_hand_form(name="", email="not-an-address", dietary=["caviar"]))
+    assert response.status_code == 400
+    for field in ("name", "email", "dietary", "answer_lunch"):
+        assert re.search(rf'<p class="field-error" id="error-{field}">', response.text), field
+    assert 'href="#field-name"' in response.text
+    assert 'value="Miljöstrateg"' in response.text  # what was typed is kept
+    assert await database_snapshot() == before
+
+
+# --- Cancelling, promoting, moving ------------------------------------------------------------
+
+async def test_cancelling_by_an_organiser_promotes_the_first_on_the_waiting_list(organiser, crowd):
+    slug, people = crowd["event"]["slug"], crowd["people"]
+    later = await register(crowd["event"], "later@example.se", "David Dahl")
+    assert later["status"] == "waitlisted"
+    url = f"/organiser/registrations/{people['anna']['uid']}/cancel"
+    list_page = f"/organiser/events/{slug}/registrations"
+    # Without the confirming button nothing happens.
+    unconfirmed = await organiser.submit(url, {"next": list_page}, form_page=list_page)
+    assert location(unconfirmed) == list_page
+    assert await status_of(people["anna"]["uid"]) == "confirmed"
+
+    back = f"/organiser/events/{slug}/registrations?status=waitlisted"
+    response = await organiser.submit(url, {"confirm": "yes", "next": back}, form_page=list_page)
+    assert location(response) == back
+    assert await status_of(people["anna"]["uid"]) == "cancelled"
+    assert await status_of(people["cecilia"]["uid"]) == "confirmed"  # first in line
+    assert await status_of(later["uid"]) == "waitlisted"
+    assert [m["kind"] for m in await queued(to_address="cecilia@example.se")][-1] == "registration_promoted"
+    assert [m["kind"] for m in await queued(to_address="anna@example.se")][-1] == "registration_cancelled"
+    # A "next" elsewhere is not followed.
+    other = await organiser.submit(f"/organiser/registrations/{people['bertil']['uid']}/cancel",
+                                   {"confirm": "yes", "next": "https://evil.example/"}, form_page=list_page)
+    assert location(other) == list_page
+
+
+async def test_an_organiser_promotes_by_hand_beyond_the_capacity(organiser, crowd):
+    slug, cecilia = crowd["event"]["slug"], crowd["people"]["cecilia"]
+    list_page = f"/organiser/events/{slug}/registrations"
+    page = await organiser.get(list_page)
+    assert f"/organiser/registrations/{cecilia['uid']}/promote" in page.text
+    assert f"/organiser/registrations/{crowd['people']['anna']['uid']}/promote" not in page.text  # confirmed already
+    response = await organiser.submit(f"/organiser/registrations/{cecilia['uid']}/promote", {"confirm": "yes"},
+                                      form_page=list_page)
+    assert location(response) == list_page
+    assert await status_of(cecilia["uid"]) == "confirmed"
+    assert await Registration.count().where((Registration.event == crowd["event"]["id"])
+                                            & (Registration.status == "confirmed")) == 4  # capacity 3
+    assert [m["kind"] for m in await queued(to_address="cecilia@example.se")][-1] == "registration_promoted"
+    # Promoting a confirmed registration is refused with a message, nothing changes.
+    again = await organiser.submit(f"/organiser/registrations/{cecilia['uid']}/promote", {"confirm": "yes"},
+                                   form_page=list_page)
+    followed = await organiser.get(location(again))
+    assert tr("sv", "Only someone on the waiting list can be promoted.") in text_of(followed)
+
+
+async def test_an_organiser_moves_someone_to_another_session(organiser, crowd):
+    slug, asa = crowd["event"]["slug"], crowd["people"]["asa"]
+    list_page = f"/organiser/events/{slug}/registrations"
+    workshop_c = str(crowd["event"]["sessions"]["Workshop C"]["uid"])
+    response = await organiser.submit(f"/organiser/registrations/{asa['uid']}/move",
+                                      {"from_session": crowd["workshop_a"], "to_session": workshop_c},
+                                      form_page=list_page)
+    assert location(response) == list_page
+    moved = await registrations.get_registration(str(asa["uid"]))
+    assert [(str(c["session_uid"]), c["status"]) for c in moved["choices"]] == [(workshop_c, "confirmed")]
+    # The freed place in workshop A: Cecilia waits for it, but is not confirmed for the event, so it stays free.
+    rows = await registration_reports.list_registrations(crowd["event"]["id"], session=workshop_c)
+    assert [row["name"] for row in rows] == ["Åsa Öberg"]
+    # Moving to a session that is not the event's is refused with a message.
+    bad = await organiser.submit(f"/organiser/registrations/{asa['uid']}/move",
+                                 {"from_session": workshop_c, "to_session": "nonsense"}, form_page=list_page)
+    assert tr("sv", "Choose a session of this event to move to.") in text_of(await organiser.get(location(bad)))
+
+
+# --- Questions --------------------------------------------------------------------------------
+
+async def test_the_questions_editor_adds_edits_and_deletes(organiser):
+    event = await published_event()
+    url = f"/organiser/events/{event['slug']}/questions"
+    assert (await organiser.get(url)).status_code == 200
+    added = await organiser.submit(url, {"label": "Vilken lunch vill du ha?", "help_text": "", "kind": "single",
+                                         "options": "Fisk\r\nVegetariskt\r\n\r\nFisk", "required": "1", "key": ""})
+    assert location(added) == url
+    [question] = await Question.select().where(Question.event == event["id"]).output(load_json=True)
+    assert question["options"] == ["Fisk", "Vegetariskt"] and question["required"] is True
+    assert question["key"] == "vilken_lunch_vill_du_ha"
+    listed = text_of(await organiser.get(url))
+    assert "Vilken lunch vill du ha?" in listed and "Fisk, Vegetariskt" in listed
+
+    edit_url = f"/organiser/questions/{question['uid']}"
+    edit_page = await organiser.get(edit_url)
+    assert edit_page.status_code == 200 and "Vegetariskt" in edit_page.text
+    edited = await organiser.submit(edit_url, {"label": "Lunch", "help_text": "Serveras 12.00", "kind": "multiple",
+                                               "options": "Fisk\nKött\nVegetariskt", "required": ""})
+    assert location(edited) == url
+    after = await questions.get_question(str(question["uid"]))
+    assert (after["label"], after["kind"], after["options"], after["required"], after["key"]) == (
+        "Lunch", "multiple", ["Fisk", "Kött", "Vegetariskt"], False, "vilken_lunch_vill_du_ha")
+
+    deleted = await organiser.submit(f"/organiser/questions/{question['uid']}/delete", {}, form_page=url)
+    assert location(deleted) == url
+    assert await Question.count().where(Question.event == event["id"]) == 0
+    assert (await organiser.get(edit_url)).status_code == 404
+
+
+async def test_the_questions_editor_refuses_a_choice_question_with_one_option(organiser):
+    event = await published_event()
+    url = f"/organiser/events/{event['slug']}/questions"
+    before = await database_snapshot()
+    response = await organiser.submit(url, {"label": "", "kind": "single", "options": "Bara ett", "required": ""})
+    assert response.status_code == 400
+    text = text_of(response)
+    assert tr("sv", "A choice question needs at least two options, one per line.") in text
+    assert tr("sv", "Write the question.") in text
+    assert re.search(r'<textarea id="field-options"[^>]*aria-invalid="true"', response.text)
+    assert await database_snapshot() == before
+
+    question = await questions.add_question(event["id"], QuestionInput(label="Buss?", kind="yes_no"), SYSTEM)
+    refused = await organiser.submit(f"/organiser/questions/{question['uid']}",
+                                     {"label": "Buss?", "kind": "multiple", "options": "Ja"})
+    assert refused.status_code == 400
+    assert (await questions.get_question(str(question["uid"])))["kind"] == "yes_no"
+
+
+# --- Who may --------------------------------------------------------------------------------
+
+async def test_check_in_staff_and_the_public_are_refused(client, staff_accounts, crowd):
+    slug, uid = crowd["event"]["slug"], crowd["people"]["anna"]["uid"]
+    pages = [f"/organiser/events/{slug}/registrations", f"/organiser/events/{slug}/registrations/summary",
+             f"/organiser/events/{slug}/registrations.csv", f"/organiser/events/{slug}/registrations.xlsx",
+             f"/organiser/events/{slug}/registrations/new", f"/organiser/events/{slug}/questions",
+             f"/organiser/questions/{crowd['lunch']['uid']}"]
+    for url in pages:
+        response = await client.get(url)
+        assert response.status_code in (302, 303), url
+        assert urlsplit(response.headers["location"]).path == "/login"
+    await sign_in(client, "checkin@test.se")
+    for url in pages:
+        assert (await client.get(url)).status_code == 403, url
+    before = await database_snapshot()
+    for url in (f"/organiser/registrations/{uid}/cancel", f"/organiser/registrations/{uid}/promote",
+                f"/organiser/questions/{crowd['lunch']['uid']}/delete", f"/organiser/events/{slug}/questions"):
+        response = await client.submit(url, {"confirm": "yes", "label": "X", "kind": "text"}, form_page="/staff")
+        assert response.status_code == 403, url
+    assert await database_snapshot() == before
