@@ -97,3 +97,11 @@ def parts(message: EmailMessage) -> dict[str, Any]:
     return found
 
 
+
+
+async def registered(slug: str, data, registrant) -> dict[str, Any]:
+    """Register, then read the registration back whole (with its ticket code and choices)."""
+    from events_app.domain import registrations
+
+    result = await registrations.register(slug, data, registrant)
+    return await registrations.get_registration(str(result.registration["uid"]))

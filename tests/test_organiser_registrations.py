@@ -19,7 +19,7 @@ from events_app.domain.tables import Question, Registration, SessionChoice
 from events_app.domain.transactions import utcnow
 from tests.account_helpers import add_member, database_snapshot, location, text_of, tr
 from tests.conftest import sign_in
-from tests.registration_helpers import SYSTEM, form, published_event, queued
+from tests.registration_helpers import SYSTEM, form, published_event, queued, registered
 
 BY_HAND = Registrant(source="organiser", actor=SYSTEM)
 
@@ -32,7 +32,7 @@ async def organiser(client, staff_accounts):
 
 
 async def register(event: dict, email: str, name: str, **fields) -> dict:
-    return (await registrations.register(event["slug"], form(email, name=name, **fields), BY_HAND)).registration
+    return await registered(event["slug"], form(email, name=name, **fields), BY_HAND)
 
 
 async def status_of(uid) -> str:

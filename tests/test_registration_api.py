@@ -18,7 +18,7 @@ from events_app.domain.registrations import Registrant
 from events_app.domain.tables import AuditEntry, Registration, SessionChoice
 from events_app.domain.transactions import utcnow
 from tests.account_helpers import add_member, database_snapshot
-from tests.registration_helpers import SYSTEM, form, published_event, queued
+from tests.registration_helpers import SYSTEM, form, published_event, queued, registered
 
 STRANGER = Registrant(ip="10.0.0.1")
 
@@ -351,7 +351,7 @@ async def test_cancelling_needs_an_organisers_token_and_a_real_registration(clie
 
 async def test_the_ticket_key_verifies_a_ticket_offline(client):
     event = await published_event()
-    registered = (await registrations.register(event["slug"], form(), STRANGER)).registration
+    registration = await registered(event["slug"], form(), STRANGER)
 
     response = await client.get("/api/v1/ticket-key")
 
@@ -359,8 +359,8 @@ async def test_the_ticket_key_verifies_a_ticket_offline(client):
     key = response.json()
     assert key["version"] == "HR1" and key["algorithm"] == "Ed25519"
     public_key = load_pem_public_key(key["public_key"].encode())
-    assert tickets.verify_code(registered["ticket_code"], public_key) is not None
-    forged = registered["ticket_code"][:-4] + ("AAAA" if not registered["ticket_code"].endswith("AAAA") else "BBBB")
+    assert tickets.verify_code(registration["ticket_code"], public_key) is not None
+    forged = registration["ticket_code"][:-4] + ("AAAA" if not registration["ticket_code"].endswith("AAAA") else "BBBB")
     assert tickets.verify_code(forged, public_key) is None
 
 

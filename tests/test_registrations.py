@@ -14,15 +14,23 @@ from events_app.domain.programme import SessionInput
 from events_app.domain.registrations import Registrant
 from events_app.domain.tables import Registration, SessionChoice
 from tests.account_helpers import database_snapshot, tr
-from tests.registration_helpers import SYSTEM, decode_qr, deliver, form, parts, published_event, queued
+from tests.registration_helpers import (
+    SYSTEM,
+    decode_qr,
+    deliver,
+    form,
+    parts,
+    published_event,
+    queued,
+    registered,
+)
 
 STRANGER = Registrant(ip="198.51.100.7")
 
 
 async def test_a_registration_gets_a_confirmed_place_and_a_ticket():
     event = await published_event()
-    result = await registrations.register(event["slug"], form(), STRANGER)
-    registration = result.registration
+    registration = await registered(event["slug"], form(), STRANGER)
     assert registration["status"] == "confirmed"
     assert len(registration["ticket_id"]) == 32 and len(registration["short_code"]) == 8
     verified = tickets.verify_code(registration["ticket_code"])
@@ -31,8 +39,8 @@ async def test_a_registration_gets_a_confirmed_place_and_a_ticket():
 
 async def test_ticket_codes_are_random_not_derived_from_ids():
     event = await published_event()
-    first = (await registrations.register(event["slug"], form("a@example.se"), STRANGER)).registration
-    second = (await registrations.register(event["slug"], form("b@example.se"), STRANGER)).registration
+    first = await registered(event["slug"], form("a@example.se"), STRANGER)
+    second = await registered(event["slug"], form("b@example.se"), STRANGER)
     assert first["ticket_id"] != second["ticket_id"]
     assert first["short_code"] != second["short_code"]
     # Consecutive registrations share no structure: about half the hex digits differ by chance alone.
@@ -42,8 +50,8 @@ async def test_ticket_codes_are_random_not_derived_from_ids():
 
 async def test_the_confirmation_reaches_a_real_smtp_server_with_a_qr_code_and_a_calendar_file(smtp_server):
     event = await published_event()
-    registration = (await registrations.register(event["slug"], form(sessions=[
-        str(event["sessions"]["Workshop A"]["uid"])]), STRANGER)).registration
+    registration = await registered(event["slug"], form(sessions=[
+        str(event["sessions"]["Workshop A"]["uid"])]), STRANGER)
     assert await deliver(smtp_server.settings) == 1
     [message] = smtp_server.collector.messages
     assert message["To"].addresses[0].addr_spec == "anna@example.se"
@@ -60,7 +68,7 @@ async def test_the_confirmation_reaches_a_real_smtp_server_with_a_qr_code_and_a_
 
 async def test_a_full_event_puts_people_on_the_waiting_list_and_a_cancellation_promotes_the_first(smtp_server):
     event = await published_event(capacity=2)
-    regs = [(await registrations.register(event["slug"], form(f"p{n}@example.se", name=f"Person {n}"), STRANGER)).registration
+    regs = [await registered(event["slug"], form(f"p{n}@example.se", name=f"Person {n}"), STRANGER)
             for n in range(4)]
     assert [r["status"] for r in regs] == ["confirmed", "confirmed", "waitlisted", "waitlisted"]
     await deliver(smtp_server.settings)
@@ -123,16 +131,16 @@ async def test_conflicting_and_full_sessions_are_refused_and_nothing_is_written(
     assert "full" in failure.value.errors["sessions"].message
     assert await Registration.count().where(Registration.email == "second@example.se") == 0
     # The queue of a full session can be joined on purpose.
-    queued_reg = (await registrations.register(event["slug"], form("second@example.se", waitlist_sessions=[a]),
-                                               STRANGER)).registration
+    queued_reg = await registered(event["slug"], form("second@example.se", waitlist_sessions=[a]),
+                                               STRANGER)
     assert [c["status"] for c in queued_reg["choices"]] == ["waitlisted"]
 
 
 async def test_dropping_a_session_gives_the_place_to_the_first_in_its_queue():
     event = await published_event(workshop_capacity=1)
     a, c = str(event["sessions"]["Workshop A"]["uid"]), str(event["sessions"]["Workshop C"]["uid"])
-    holder = (await registrations.register(event["slug"], form("holder@example.se", sessions=[a]), STRANGER)).registration
-    waiter = (await registrations.register(event["slug"], form("waiter@example.se", waitlist_sessions=[a]), STRANGER)).registration
+    holder = await registered(event["slug"], form("holder@example.se", sessions=[a]), STRANGER)
+    waiter = await registered(event["slug"], form("waiter@example.se", waitlist_sessions=[a]), STRANGER)
     await registrations.update_registration(str(holder["uid"]), form("holder@example.se", sessions=[c]), SYSTEM)
     waiter = await registrations.get_registration(str(waiter["uid"]))
     assert [(ch["title"], ch["status"]) for ch in waiter["choices"]] == [("Workshop A: Klimat", "confirmed")]
@@ -261,8 +269,8 @@ async def test_the_personal_calendar_feed_carries_confirmed_registrations_and_th
 
     event = await published_event(capacity=1, workshop_capacity=None)
     a = str(event["sessions"]["Workshop A"]["uid"])
-    mine = (await registrations.register(event["slug"], form(sessions=[a]), STRANGER)).registration
-    waiting = (await registrations.register(event["slug"], form("waiting@example.se"), STRANGER)).registration
+    mine = await registered(event["slug"], form(sessions=[a]), STRANGER)
+    waiting = await registered(event["slug"], form("waiting@example.se"), STRANGER)
     feed = Calendar.from_ical(await calendar.person_feed(await calendar.feed_token(mine["person"])))
     assert sorted(str(c["summary"]) for c in feed.walk("VEVENT")) == [
         "Hållbarhetsdagarna", "Hållbarhetsdagarna", "Workshop A: Klimat – Hållbarhetsdagarna"]
@@ -272,7 +280,7 @@ async def test_the_personal_calendar_feed_carries_confirmed_registrations_and_th
 
 async def test_a_confirmation_still_queued_when_the_person_cancels_is_not_sent(smtp_server):
     event = await published_event()
-    registration = (await registrations.register(event["slug"], form(), STRANGER)).registration
+    registration = await registered(event["slug"], form(), STRANGER)
     await registrations.cancel_registration(str(registration["uid"]), SYSTEM)
     await deliver(smtp_server.settings)
     subjects = [m["Subject"] for m in smtp_server.collector.messages]
@@ -302,7 +310,7 @@ async def test_two_simultaneous_identical_session_edits_mail_each_person_once():
 
 async def test_nobody_is_promoted_into_a_cancelled_event():
     event = await published_event(capacity=1)
-    first = (await registrations.register(event["slug"], form("first@example.se"), STRANGER)).registration
+    first = await registered(event["slug"], form("first@example.se"), STRANGER)
     await registrations.register(event["slug"], form("second@example.se"), STRANGER)
     await events.cancel_event(event["slug"], SYSTEM)
     await registrations.cancel_registration(str(first["uid"]), SYSTEM, by_organiser=True)
@@ -316,7 +324,7 @@ async def test_a_retry_after_an_smtp_outage_does_not_send_a_confirmation_cancell
     from events_app.domain.tables import OutboxMessage
 
     event = await published_event()
-    registration = (await registrations.register(event["slug"], form(), STRANGER)).registration
+    registration = await registered(event["slug"], form(), STRANGER)
     unreachable = dataclasses.replace(smtp_server.settings, smtp_port=1)  # nothing listens there
     await deliver(unreachable)
     [pending] = await queued("registration_received")

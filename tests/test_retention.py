@@ -9,7 +9,12 @@ from datetime import timedelta
 
 from events_app.domain import email_tokens, outbox, retention
 from events_app.domain.email_tokens import Purpose
-from events_app.domain.tables import EmailToken, OutboxMessage, OutboxStatus, RateLimitHit
+from events_app.domain.tables import (
+    EmailToken,
+    OutboxMessage,
+    OutboxStatus,
+    RateLimitHit,
+)
 from events_app.domain.transactions import utcnow
 
 

@@ -32,9 +32,10 @@ async def count_attempt(limits: dict[str, int], *, window: timedelta) -> list[in
     since = utcnow() - window
     async with atomic():
         if not is_sqlite():  # SQLite's write lock already serialises this transaction
-            for bucket in sorted(limits):
-                await RateLimitHit.raw("SELECT pg_advisory_xact_lock(hashtext({}))", bucket)
-        await RateLimitHit.delete().where(RateLimitHit.bucket.is_in(list(limits)) & (RateLimitHit.created_at < since))
+            # Every bucket's lock in one round trip, always in the same order (no deadlock).
+            buckets = sorted(limits)
+            await RateLimitHit.raw("SELECT " + ", ".join("pg_advisory_xact_lock(hashtext({}))" for _ in buckets), *buckets)
+        # Attempts older than the window are not counted; `retention.purge_expired` deletes them hourly.
         # One INSERT for every bucket and one grouped COUNT: the part under the lock stays short.
         rows = [RateLimitHit(bucket=bucket) for bucket in limits]
         await RateLimitHit.insert(*rows)

@@ -18,6 +18,8 @@ from events_app.domain.errors import DomainError, NotFound, ValidationFailed
 from events_app.domain.events import get_event, is_public
 from events_app.domain.tables import (
     Audience,
+    Event,
+    EventDay,
     EventStatus,
     Invitation,
     InvitationStatus,
@@ -129,6 +131,11 @@ async def _check_audience(event: dict[str, Any], data: RegistrationInput, regist
         token = (data.invitation_token or "").strip()
         invitation = await Invitation.select().where(
             (Invitation.token == token) & (Invitation.event == event["id"])).first() if token else None
+        # One invitation admits one registration: once accepted, only while that registration is cancelled.
+        if invitation is not None and invitation["status"] == InvitationStatus.accepted.value:
+            if await Registration.exists().where((Registration.invitation == invitation["id"])
+                                                 & (Registration.status != CANCELLED)):
+                invitation = None
         if invitation is None or invitation["status"] in (InvitationStatus.revoked.value, InvitationStatus.declined.value):
             raise DomainError(N_("This event is by invitation only. Use the link in your personal invitation."),
                               code="invitation_required")
@@ -151,6 +158,17 @@ async def signup_sessions(event_id: int) -> list[dict[str, Any]]:
         session["confirmed"] = await waiting_list.confirmed_places(session["id"])
         session["full"] = session["capacity"] is not None and session["confirmed"] >= session["capacity"]
     return sessions
+
+
+async def _sessions_now(session_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Capacity, status and confirmed places of these sessions, read under the event's lock."""
+    if not session_ids:
+        return {}
+    rows = await ProgrammeSession.select(ProgrammeSession.id, ProgrammeSession.capacity, ProgrammeSession.status).where(
+        ProgrammeSession.id.is_in(session_ids))
+    for row in rows:
+        row["confirmed"] = await waiting_list.confirmed_places(row["id"])
+    return {row["id"]: row for row in rows}
 
 
 def _overlap(a: dict[str, Any], b: dict[str, Any]) -> bool:
@@ -214,6 +232,8 @@ async def _clean(event: dict[str, Any], data: RegistrationInput, *, for_update: 
 
 
 async def _clean_sessions(event: dict[str, Any], data: RegistrationInput, errors: dict) -> tuple[list, list]:
+    if not data.sessions and not data.waitlist_sessions:
+        return [], []
     available = {str(s["uid"]): s for s in await signup_sessions(event["id"])}
     chosen, queued = [], []
     for uid_list, target in ((data.sessions, chosen), (data.waitlist_sessions, queued)):
@@ -253,13 +273,9 @@ async def register(slug: str, data: RegistrationInput, registrant: Registrant) -
     A second registration with the same address does not make a second ticket: the existing
     registration's link is mailed again and AlreadyRegistered raised (after that mail is committed).
     """
-    event = await get_event(slug)
+    event = await _event_for_registration(slug)
     if not registrant.by_organiser:
-        if not is_public(event):
-            raise NotFound(N_("There is no such event."))
-        state = registration_state(event)
-        if state != "open":
-            raise DomainError(_STATE_MESSAGES[state], code=f"registration_{state}")
+        _check_open(event)
     person = None
     if registrant.person_id is not None:
         person = await Person.select().where((Person.id == registrant.person_id) & (Person.active == True)).first()  # noqa: E712
@@ -267,7 +283,7 @@ async def register(slug: str, data: RegistrationInput, registrant: Registrant) -
         data.email = person["email"]  # a signed-in person registers themselves
     invitation = await _check_audience(event, data, registrant, person)
     if not registrant.by_organiser:
-        await count_attempt(data.email.strip().lower(), registrant.ip)
+        await count_attempt(_address(data.email), registrant.ip)
     clean = await _clean(event, data, require_consent=not registrant.by_organiser)
     actor = registrant.actor or Actor(clean["name"], person_id=person["id"] if person else None, ip=registrant.ip)
     duplicate = None
@@ -275,7 +291,11 @@ async def register(slug: str, data: RegistrationInput, registrant: Registrant) -
         # The person's row first, before the event's lock: it concerns this address alone, and the
         # locked part, which every registration for the event waits for in turn, stays short.
         person_id = await _person_for(clean, person)
-        await waiting_list.lock_event(event["id"])
+        # What was checked above is read again under the lock: the event may have been cancelled,
+        # closed or given a lower capacity by an organiser in the meantime.
+        event.update(await waiting_list.lock_and_read_event(event["id"]))
+        if not registrant.by_organiser:
+            _check_open(event)
         confirmed, duplicate_id = await _confirmed_and_duplicate(event["id"], clean["email"])
         if duplicate_id is not None:
             duplicate = await Registration.select(Registration.uid, Registration.email, Registration.name).where(
@@ -288,16 +308,45 @@ async def register(slug: str, data: RegistrationInput, registrant: Registrant) -
             registration = await _insert(event, clean, person_id, has_place, invitation, registrant, actor)
     if duplicate is not None:
         raise AlreadyRegistered()
-    return RegistrationResult(registration=await get_registration(str(registration["uid"])))
+    return RegistrationResult(registration=registration)
+
+
+async def _event_for_registration(slug: str) -> dict[str, Any]:
+    """The event's columns registration needs and its days: two small queries on the busiest path."""
+    event = await Event.select(
+        Event.id, Event.uid, Event.slug, Event.title, Event.status, Event.published_at, Event.audience,
+        Event.capacity, Event.starts_at, Event.ends_at, Event.registration_opens_at, Event.registration_closes_at,
+    ).where(Event.slug == slug).first()
+    if event is None:
+        raise NotFound(N_("There is no such event."))
+    event["days"] = await EventDay.select(EventDay.day).where(EventDay.event == event["id"]).order_by(EventDay.day)
+    return event
+
+
+def _check_open(event: dict[str, Any]) -> None:
+    if not is_public(event):
+        raise NotFound(N_("There is no such event."))
+    state = registration_state(event)
+    if state != "open":
+        raise DomainError(_STATE_MESSAGES[state], code=f"registration_{state}")
+
+
+def _address(email: str) -> str:
+    """The canonical form of an address for counting attempts, so spellings of one mailbox count as one."""
+    try:
+        return normalise_email(email)
+    except DomainError:
+        return (email or "").strip().lower()
 
 
 async def _person_for(clean: dict[str, Any], person: dict[str, Any] | None) -> int:
     """The registrant's Person row, made on first registration (not a member: that is the organisers' call)."""
     if person is not None:
         return person["id"]
-    await Person.insert(Person(name=clean["name"], email=clean["email"], organisation=clean["organisation"],
-                               title=clean["title"], language=clean["language"])).on_conflict(action="DO NOTHING")
-    row = await Person.select(Person.id).where(Person.email == clean["email"]).first()
+    # One statement whether or not the address is known; the no-op update makes RETURNING give the id.
+    [row] = await Person.insert(Person(name=clean["name"], email=clean["email"], organisation=clean["organisation"],
+                                       title=clean["title"], language=clean["language"])).on_conflict(
+        target=Person.email, action="DO UPDATE", values=[Person.email]).returning(Person.id)
     return row["id"]
 
 
@@ -327,7 +376,7 @@ async def _insert(event: dict[str, Any], clean: dict[str, Any], person_id: int, 
         reminder_queued_at=reminders.already_reminded(event["starts_at"], now) if confirmed else None,
     )
     await registration.save()
-    await _add_choices(registration.id, confirmed, clean["sessions"], clean["waitlist_sessions"])
+    choices = await _add_choices(registration.id, confirmed, clean["sessions"], clean["waitlist_sessions"])
     if invitation is not None:
         await Invitation.update({Invitation.status: InvitationStatus.accepted, Invitation.answered_at: now}).where(
             Invitation.id == invitation["id"])
@@ -335,21 +384,27 @@ async def _insert(event: dict[str, Any], clean: dict[str, Any], person_id: int, 
                        summary=f"{event['slug']}: {clean['name']} ({registration.status})")
     await outbox.enqueue_later(to_address=clean["email"], to_name=clean["name"], language=clean["language"],
                                kind="registration_received", build_args={"registration": str(registration.uid)})
-    return {"id": registration.id, "uid": registration.uid}
+    return {"id": registration.id, "uid": registration.uid, "status": registration.status, "event_slug": event["slug"],
+            "name": clean["name"], "email": clean["email"], "person": person_id,
+            "manage_token": registration.manage_token, "choices": choices}
 
 
-async def _add_choices(registration_id: int, confirmed: bool, chosen: list[dict], queued: list[dict]) -> None:
+async def _add_choices(registration_id: int, confirmed: bool, chosen: list[dict], queued: list[dict]) -> list[dict]:
     """Chosen sessions need a free place (for a confirmed registration); queued ones join the queue.
 
     A waiting registration's choices all wait: they take places when the registration is promoted.
     """
     rows = []
     full = []
+    current = await _sessions_now([s["id"] for s in chosen + queued])
+    gone = [s for s in chosen + queued if current[s["id"]]["status"] != SessionStatus.scheduled.value]
+    if gone:  # cancelled since the form was checked
+        raise ValidationFailed({"sessions": N_("One of the chosen sessions does not exist or is cancelled.")})
     for session in chosen:
         status = WAITLISTED
         if confirmed:
-            taken = await waiting_list.confirmed_places(session["id"])
-            if session["capacity"] is not None and taken >= session["capacity"]:
+            capacity, taken = current[session["id"]]["capacity"], current[session["id"]]["confirmed"]
+            if capacity is not None and taken >= capacity:
                 full.append(session)
                 continue
             status = CONFIRMED
@@ -361,6 +416,8 @@ async def _add_choices(registration_id: int, confirmed: bool, chosen: list[dict]
     rows += [SessionChoice(registration=registration_id, session=s["id"], status=WAITLISTED) for s in queued]
     if rows:
         await SessionChoice.insert(*rows)
+    titles = {s["id"]: (s["uid"], s["title"]) for s in chosen + queued}
+    return [{"session_uid": titles[row.session][0], "title": titles[row.session][1], "status": row.status} for row in rows]
 
 
 # --- Reading ----------------------------------------------------------------------------------

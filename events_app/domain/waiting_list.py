@@ -34,6 +34,15 @@ async def lock_event(event_id: int) -> None:
         await Event.raw("SELECT id FROM event WHERE id = {} FOR UPDATE", event_id)
 
 
+async def lock_and_read_event(event_id: int) -> dict:
+    """`lock_event`, and the event's state as it is now that nobody else can change it."""
+    query = Event.select(Event.status, Event.published_at, Event.capacity, Event.starts_at,
+                         Event.registration_opens_at, Event.registration_closes_at).where(Event.id == event_id)
+    if not is_sqlite():
+        query = query.lock_rows()
+    return await query.first()
+
+
 async def confirmed_registrations(event_id: int) -> int:
     return await Registration.count().where((Registration.event == event_id) & (Registration.status == CONFIRMED))
 
