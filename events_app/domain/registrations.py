@@ -8,6 +8,7 @@ registrations; the registration keeps the name and details as given for this eve
 from __future__ import annotations
 
 import secrets
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -286,29 +287,40 @@ async def register(slug: str, data: RegistrationInput, registrant: Registrant) -
         await count_attempt(_address(data.email), registrant.ip)
     clean = await _clean(event, data, require_consent=not registrant.by_organiser)
     actor = registrant.actor or Actor(clean["name"], person_id=person["id"] if person else None, ip=registrant.ip)
-    duplicate = None
-    async with atomic():
-        # The person's row first, before the event's lock: it concerns this address alone, and the
-        # locked part, which every registration for the event waits for in turn, stays short.
-        person_id = await _person_for(clean, person)
-        # What was checked above is read again under the lock: the event may have been cancelled,
-        # closed or given a lower capacity by an organiser in the meantime.
-        event.update(await waiting_list.lock_and_read_event(event["id"]))
-        if not registrant.by_organiser:
-            _check_open(event)
-        confirmed, duplicate_id = await _confirmed_and_duplicate(event["id"], clean["email"])
-        if duplicate_id is not None:
+    uid = uuid.uuid4()
+    try:
+        async with atomic():
+            # Everything that does not depend on the places comes before the event's lock: the locked
+            # part, which every registration for the event waits for in turn, stays three statements.
+            person_id = await _person_for(clean, person)
+            await audit.record("registration.created", actor, object_type="registration", object_id=uid,
+                               summary=f"{event['slug']}: {clean['name']}")
+            await outbox.enqueue_later(to_address=clean["email"], to_name=clean["name"], language=clean["language"],
+                                       kind="registration_received", build_args={"registration": str(uid)})
+            # What was checked above is read again under the lock: the event may have been cancelled,
+            # closed or given a lower capacity by an organiser in the meantime.
+            event.update(await waiting_list.lock_and_read_event(event["id"]))
+            if not registrant.by_organiser:
+                _check_open(event)
+            confirmed, duplicate_id = await _confirmed_and_duplicate(event["id"], clean["email"])
+            if duplicate_id is not None:
+                raise _Duplicate(duplicate_id)  # rolls back the person's row, the audit entry and the mail
+            has_place = event["capacity"] is None or confirmed < event["capacity"]
+            registration = await _insert(uid, event, clean, person_id, has_place, invitation, registrant)
+    except _Duplicate as found:
+        async with atomic():
             duplicate = await Registration.select(Registration.uid, Registration.email, Registration.name).where(
-                Registration.id == duplicate_id).first()
+                Registration.id == found.registration_id).first()
             await outbox.enqueue_later(to_address=duplicate["email"], to_name=duplicate["name"],
                                        language=clean["language"], kind="registration_link",
                                        build_args={"registration": str(duplicate["uid"])})
-        else:
-            has_place = event["capacity"] is None or confirmed < event["capacity"]
-            registration = await _insert(event, clean, person_id, has_place, invitation, registrant, actor)
-    if duplicate is not None:
-        raise AlreadyRegistered()
+        raise AlreadyRegistered() from None
     return RegistrationResult(registration=registration)
+
+
+class _Duplicate(Exception):
+    def __init__(self, registration_id: int):
+        self.registration_id = registration_id
 
 
 async def _event_for_registration(slug: str) -> dict[str, Any]:
@@ -360,13 +372,13 @@ async def _confirmed_and_duplicate(event_id: int, email: str) -> tuple[int, int 
     return int(row["confirmed"]), row["duplicate"]
 
 
-async def _insert(event: dict[str, Any], clean: dict[str, Any], person_id: int, confirmed: bool,
-                  invitation: dict[str, Any] | None, registrant: Registrant, actor: Actor) -> dict[str, Any]:
+async def _insert(uid: uuid.UUID, event: dict[str, Any], clean: dict[str, Any], person_id: int, confirmed: bool,
+                  invitation: dict[str, Any] | None, registrant: Registrant) -> dict[str, Any]:
     """Inside the locked transaction: take a place (`confirmed`: the event has one) or a place in the
     queue, and the chosen sessions."""
     now = utcnow()
     registration = Registration(
-        event=event["id"], person=person_id, status=CONFIRMED if confirmed else WAITLISTED,
+        uid=uid, event=event["id"], person=person_id, status=CONFIRMED if confirmed else WAITLISTED,
         **{key: clean[key] for key in ("name", "email", "organisation", "organisation_text", "title", "dietary",
                                        "dietary_other", "accessibility", "answers", "days", "language")},
         ticket_id=tickets.new_ticket_id(), short_code=tickets.new_short_code(),
@@ -380,10 +392,6 @@ async def _insert(event: dict[str, Any], clean: dict[str, Any], person_id: int, 
     if invitation is not None:
         await Invitation.update({Invitation.status: InvitationStatus.accepted, Invitation.answered_at: now}).where(
             Invitation.id == invitation["id"])
-    await audit.record("registration.created", actor, object_type="registration", object_id=registration.uid,
-                       summary=f"{event['slug']}: {clean['name']} ({registration.status})")
-    await outbox.enqueue_later(to_address=clean["email"], to_name=clean["name"], language=clean["language"],
-                               kind="registration_received", build_args={"registration": str(registration.uid)})
     return {"id": registration.id, "uid": registration.uid, "status": registration.status, "event_slug": event["slug"],
             "name": clean["name"], "email": clean["email"], "person": person_id,
             "manage_token": registration.manage_token, "choices": choices}
