@@ -71,5 +71,5 @@ async def test_register_change_the_workshop_and_cancel(page: Page):
     await expect(page.locator("h1")).to_have_text(sv("Cancel registration"))
     await assert_accessible(page, "the cancel confirmation")
     await page.get_by_role("button", name=sv("Yes, cancel my registration")).click()
-    await expect(page.locator(".registration-status")).to_contain_text(sv("Cancelled"))
+    await expect(page.locator(".registration-status")).to_contain_text(sv("Registration cancelled"))
     await expect(page.locator(".ticket-qr")).to_have_count(0)
