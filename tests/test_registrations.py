@@ -335,3 +335,17 @@ async def test_a_retry_after_an_smtp_outage_does_not_send_a_confirmation_cancell
     await deliver(smtp_server.settings)
     assert [m["Subject"] for m in smtp_server.collector.messages] == [
         tr("sv", "Registration cancelled: %(title)s", title="Hållbarhetsdagarna")]
+
+
+async def test_an_organiser_cannot_move_someone_into_a_clash_or_a_cancelled_session():
+    event = await published_event(workshop_capacity=None)
+    a, b, c = (str(event["sessions"][name]["uid"]) for name in ("Workshop A", "Workshop B", "Workshop C"))
+    registration = await registered(event["slug"], form(sessions=[a, c]), STRANGER)
+    with pytest.raises(DomainError) as failure:
+        await registrations.move_choice(str(registration["uid"]), c, b, SYSTEM)  # B is at the time of A
+    assert failure.value.field == "to_session"
+    await programme.cancel_session(b, SYSTEM)
+    with pytest.raises(DomainError):
+        await registrations.move_choice(str(registration["uid"]), a, b, SYSTEM)
+    assert [(ch["title"], ch["status"]) for ch in (await registrations.get_registration(str(registration["uid"])))[
+        "choices"]] == [("Workshop A: Klimat", "confirmed"), ("Workshop C: Transporter", "confirmed")]

@@ -468,9 +468,9 @@ def _select():
 
 async def _with_choices(row: dict[str, Any]) -> dict[str, Any]:
     row["choices"] = await SessionChoice.select(
-        SessionChoice.id, SessionChoice.status, SessionChoice.session.uid.as_alias("session_uid"),
-        SessionChoice.session.title.as_alias("title"), SessionChoice.session.starts_at.as_alias("starts_at"),
-        SessionChoice.session.ends_at.as_alias("ends_at"), SessionChoice.session.room.as_alias("room"),
+        SessionChoice.id, SessionChoice.status, SessionChoice.session.as_alias("session_id"),
+        SessionChoice.session.uid.as_alias("session_uid"), SessionChoice.session.title.as_alias("title"),
+        SessionChoice.session.starts_at.as_alias("starts_at"), SessionChoice.session.ends_at.as_alias("ends_at"), SessionChoice.session.room.as_alias("room"),
         SessionChoice.session.status.as_alias("session_status"),
     ).where((SessionChoice.registration == row["id"]) & (SessionChoice.status != CANCELLED)).order_by(
         SessionChoice.session.starts_at)
@@ -557,15 +557,14 @@ async def update_registration(uid: str, data: RegistrationInput, actor: Actor, *
         wanted = {str(s["uid"]): s for s in clean["sessions"] + clean["waitlist_sessions"]}
         had = {str(c["session_uid"]): c for c in current["choices"]}
         dropped = [c for key, c in had.items() if key not in wanted]
-        if dropped:
-            await SessionChoice.delete().where(SessionChoice.id.is_in([c["id"] for c in dropped]))
+        if dropped:  # kept, cancelled, like the choices of a cancelled registration
+            await SessionChoice.update({SessionChoice.status: CANCELLED}).where(
+                SessionChoice.id.is_in([c["id"] for c in dropped]))
         added_chosen = [s for s in clean["sessions"] if str(s["uid"]) not in had]
         added_queued = [s for s in clean["waitlist_sessions"] if str(s["uid"]) not in had]
         await _add_choices(current["id"], current["status"] == CONFIRMED, added_chosen, added_queued)
         for choice in dropped:
-            session = await ProgrammeSession.select(ProgrammeSession.id).where(
-                ProgrammeSession.uid == choice["session_uid"]).first()
-            await waiting_list.fill_session(session["id"], actor)
+            await waiting_list.fill_session(choice["session_id"], actor)
         await audit.record("registration.updated", actor, object_type="registration", object_id=uid,
                            summary=clean["name"])
     return await get_registration(uid)
@@ -608,9 +607,7 @@ async def promote_by_hand(uid: str, actor: Actor) -> dict[str, Any]:
         await outbox.enqueue_later(to_address=current["email"], to_name=current["name"], language=current["language"],
                                    kind="registration_promoted", build_args={"registration": uid})
         for choice in current["choices"]:
-            session = await ProgrammeSession.select(ProgrammeSession.id).where(
-                ProgrammeSession.uid == choice["session_uid"]).first()
-            await waiting_list.fill_session(session["id"], actor, already_told={current["id"]})
+            await waiting_list.fill_session(choice["session_id"], actor, already_told={current["id"]})
     return await get_registration(uid)
 
 
@@ -623,15 +620,18 @@ async def move_choice(uid: str, from_session: str, to_session: str, actor: Actor
         target = await ProgrammeSession.select().where(
             (ProgrammeSession.uid == parse_uid(to_session)) & (ProgrammeSession.event == current["event"])
             & (ProgrammeSession.requires_signup == True)).first() if parse_uid(to_session) else None  # noqa: E712
-        if source is None or target is None:
+        if source is None or target is None or target["status"] != SessionStatus.scheduled.value:
             raise DomainError(N_("Choose a session of this event to move to."), field="to_session")
         if any(str(c["session_uid"]) == str(target["uid"]) for c in current["choices"]):
             raise DomainError(N_("The person has already chosen that session."), field="to_session")
+        clash = next((c for c in current["choices"] if c["id"] != source["id"] and _overlap(c, target)), None)
+        if clash is not None:
+            raise DomainError(N_("“%(first)s” and “%(second)s” are at the same time: choose one of them."),
+                              field="to_session", first=clash["title"], second=target["title"])
         await SessionChoice.update({SessionChoice.status: CANCELLED}).where(SessionChoice.id == source["id"])
         await SessionChoice.insert(SessionChoice(registration=current["id"], session=target["id"],
                                                  status=CONFIRMED if current["status"] == CONFIRMED else WAITLISTED))
-        old = await ProgrammeSession.select(ProgrammeSession.id).where(ProgrammeSession.uid == source["session_uid"]).first()
-        await waiting_list.fill_session(old["id"], actor)
+        await waiting_list.fill_session(source["session_id"], actor)
         await audit.record("registration.moved", actor, object_type="registration", object_id=uid,
                            summary=f"{source['title']} -> {target['title']}")
     return await get_registration(uid)
