@@ -212,7 +212,7 @@ def percentile(values: list[float], fraction: float) -> float:
 
 async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes (default 4)")
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes (default 2, as the Procfile)")
     parser.add_argument("--requests", type=int, default=1000, help="registration attempts (default 1000)")
     parser.add_argument("--clients", type=int, default=100, help="concurrent clients and connections (default 100)")
     parser.add_argument("--capacity", type=int, default=300, help="the event's places (default 300)")
