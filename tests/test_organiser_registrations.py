@@ -105,6 +105,9 @@ async def test_the_list_sorts_in_swedish_order_both_ways(organiser, crowd):
     descending = await organiser.get(url, params={"sort": "name", "dir": "desc"})
     assert names_in_table(descending) == ["Åsa Öberg", "Cecilia Ceder", "Bertil Berg", "Anna Andersson"]
     assert 'aria-sort="descending"' in descending.text
+    rows = await registration_reports.list_registrations(crowd["event"]["id"], sort="name")
+    keys = [registration_reports.swedish_key(name) for name in ("Zachrisson", "Åberg", "Ärlig", "Öst", "A\u030asa")]
+    assert keys == sorted(keys[:4]) + [registration_reports.swedish_key("Åsa")]  # Z < Å < Ä < Ö; a + ring is Å
     by_status = await organiser.get(url, params={"sort": "status"})
     assert names_in_table(by_status)[-1] == "Cecilia Ceder"
     rows = await registration_reports.list_registrations(crowd["event"]["id"], sort="organisation")
@@ -211,6 +214,9 @@ async def test_the_csv_export_opens_in_swedish_excel_and_neutralises_formulas(or
     assert evil["kommentar"] == "'-2+3"
     assert evil[tr("sv", "Other dietary needs or allergies")] == "'+46 70"
     assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+    # Every cell is quoted, so an Excel that splits on commas finds no formula after one either.
+    lines = response.content.decode("utf-8-sig").splitlines()
+    assert all(line.startswith('"') and line.endswith('"') for line in lines)
 
 
 async def test_the_excel_export_has_a_bold_frozen_header_and_the_answers(organiser, crowd):
@@ -314,10 +320,12 @@ async def test_cancelling_by_an_organiser_promotes_the_first_on_the_waiting_list
     assert await status_of(later["uid"]) == "waitlisted"
     assert [m["kind"] for m in await queued(to_address="cecilia@example.se")][-1] == "registration_promoted"
     assert [m["kind"] for m in await queued(to_address="anna@example.se")][-1] == "registration_cancelled"
-    # A "next" elsewhere is not followed.
-    other = await organiser.submit(f"/organiser/registrations/{people['bertil']['uid']}/cancel",
-                                   {"confirm": "yes", "next": "https://evil.example/"}, form_page=list_page)
-    assert location(other) == list_page
+    # A "next" elsewhere (another site, another event through "..") is not followed.
+    for elsewhere in ("https://evil.example/", f"/organiser/events/{slug}/../other-event/registrations",
+                      f"/organiser/events/{slug}/%2e%2e/other-event/registrations"):
+        other = await organiser.submit(f"/organiser/registrations/{people['bertil']['uid']}/cancel",
+                                       {"next": elsewhere}, form_page=list_page)
+        assert location(other) == list_page
 
 
 async def test_an_organiser_promotes_by_hand_beyond_the_capacity(organiser, crowd):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from collections import Counter
 from datetime import date
 from typing import Any
@@ -44,18 +45,19 @@ STATUS_LABELS = {CONFIRMED: N_("Confirmed"), WAITLISTED: N_("Waiting list"), CAN
 EXTERNAL = "_external"
 # Listed one by one in the counts, even with no registrations: the council's own organisations.
 COUNCIL_KINDS = (OrganisationKind.municipality.value, OrganisationKind.region.value)
-# Swedish alphabetical order: å, ä, ö come after z (in that order); é sorts as e and ü as y.
-_SWEDISH = str.maketrans({"å": "z\x01", "ä": "z\x02", "æ": "z\x02", "ö": "z\x03", "ø": "z\x03",
-                          "é": "e", "è": "e", "ü": "y"})
-
-
-def swedish_key(text: str | None) -> str:
-    return (text or "").casefold().translate(_SWEDISH)
+# Swedish alphabetical order: å, ä, ö come after z (in that order): "{", "|" and "}" follow "z" in
+# code point order. é sorts as e and ü as y.
+_SWEDISH = str.maketrans({"å": "{", "ä": "|", "æ": "|", "ö": "}", "ø": "}", "é": "e", "è": "e", "ü": "y"})
 
 
 def fold(text: str | None) -> str:
-    """For searching: case folded, so "åsa" finds "Åsa" and "ÖBERG" finds "Öberg"."""
-    return (text or "").casefold()
+    """For searching: composed (a name pasted from a PDF may spell å as a + ring) and case folded, so
+    "åsa" finds "Åsa" and "ÖBERG" finds "Öberg"."""
+    return unicodedata.normalize("NFC", text or "").casefold()
+
+
+def swedish_key(text: str | None) -> str:
+    return fold(text).translate(_SWEDISH)
 
 
 # --- The list ---------------------------------------------------------------------------------
@@ -320,7 +322,8 @@ def neutralise(cell: str) -> str:
 def to_csv(header: list[str], rows: list[list[str]]) -> bytes:
     """UTF-8 with a byte order mark and semicolons, the way Swedish Excel opens a CSV file."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    # Every cell quoted: an Excel that splits on commas must not find a formula after one.
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     for row in [header, *rows]:
         writer.writerow([neutralise(str(cell)) for cell in row])
     return buffer.getvalue().encode("utf-8-sig")

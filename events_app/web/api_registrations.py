@@ -195,7 +195,7 @@ class RegistrationsApiController(Controller):
     async def list_registrations(
         self, request: Request, slug: FromPath[str],
         status: Annotated[RegistrationStatus | None, Parameter(description="only registrations with this status")] = None,
-        page: Annotated[int, Parameter(ge=1, description="the page, from 1")] = 1,
+        page: Annotated[int, Parameter(ge=1, le=1_000_000, description="the page, from 1")] = 1,
         per_page: Annotated[int, Parameter(ge=1, le=MAX_PER_PAGE, description="registrations per page")] = 50,
     ) -> RegistrationPage:
         """An event's registrations in order of arrival (organisers and admins), a page at a time; `next` is

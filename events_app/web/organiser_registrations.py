@@ -8,7 +8,7 @@ controllers read the request, call one service and pick the response.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath
@@ -188,8 +188,10 @@ class OrganiserRegistrationActionsController(Controller):
     async def _act(request: Request, uid: str, action, done: str, *, confirm: str | None = None) -> Response:
         registration = await registrations.get_registration(uid)
         form = await request.form()
+        # Back to this event's list, keeping its filters; any other address (another event through
+        # "..", another site) falls back to the plain list.
         back = safe_next(str(form.get("next") or ""), list_url(registration["event_slug"]))
-        if not back.startswith(f"/organiser/events/{registration['event_slug']}/"):
+        if urlsplit(back).path != list_url(registration["event_slug"]):
             back = list_url(registration["event_slug"])
         if confirm is not None and form.get("confirm") != "yes":
             flash(request, i18n.gettext(confirm), "error")
