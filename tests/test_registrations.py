@@ -124,7 +124,7 @@ async def test_conflicting_and_full_sessions_are_refused_and_nothing_is_written(
     with pytest.raises(ValidationFailed) as failure:
         await registrations.register(event["slug"], form(sessions=[a, b]), STRANGER)
     assert "sessions" in failure.value.errors
-    assert await database_snapshot() == {**before, "rate_limit_hit": (await database_snapshot())["rate_limit_hit"]}
+    assert await database_snapshot() == {**before, "rate_limit_counter": (await database_snapshot())["rate_limit_counter"]}
     await registrations.register(event["slug"], form("first@example.se", sessions=[a]), STRANGER)
     with pytest.raises(ValidationFailed) as failure:
         await registrations.register(event["slug"], form("second@example.se", sessions=[a]), STRANGER)

@@ -13,7 +13,7 @@ from events_app.domain.tables import (
     EmailToken,
     OutboxMessage,
     OutboxStatus,
-    RateLimitHit,
+    RateLimitCounter,
 )
 from events_app.domain.transactions import utcnow
 
@@ -29,8 +29,8 @@ async def _mail(status: OutboxStatus, sent_days_ago: int | None) -> int:
 
 async def test_purge_removes_only_what_has_served_its_purpose(settings):
     now = utcnow()
-    await RateLimitHit.insert(RateLimitHit(bucket="old", created_at=now - timedelta(days=2)),
-                              RateLimitHit(bucket="recent", created_at=now - timedelta(minutes=5)))
+    await RateLimitCounter.insert(RateLimitCounter(key="old", hits=3, window_start=now - timedelta(days=2)),
+                                  RateLimitCounter(key="recent", hits=1, window_start=now - timedelta(minutes=5)))
     await email_tokens.issue(Purpose.person_sign_in)  # still valid
     await email_tokens.issue(Purpose.password_reset)
     await EmailToken.update({EmailToken.expires_at: now - timedelta(days=3)}).where(
@@ -42,8 +42,8 @@ async def test_purge_removes_only_what_has_served_its_purpose(settings):
 
     purged = await retention.purge_expired(dataclasses.replace(settings, outbox_retention_days=90))
 
-    assert purged == {"rate_limit_hits": 1, "email_tokens": 1, "sent_mail": 1}
-    assert [row["bucket"] for row in await RateLimitHit.select(RateLimitHit.bucket)] == ["recent"]
+    assert purged == {"rate_limit_counters": 1, "email_tokens": 1, "sent_mail": 1}
+    assert [row["key"] for row in await RateLimitCounter.select(RateLimitCounter.key)] == ["recent"]
     assert [row["purpose"] for row in await EmailToken.select(EmailToken.purpose)] == [Purpose.person_sign_in.value]
     left = {row["id"] for row in await OutboxMessage.select(OutboxMessage.id)}
     assert left == {new_sent, old_failed, pending} and old_sent not in left

@@ -2,18 +2,24 @@
 
 Buckets name what is limited ("signin-link:ip:1.2.3.4"); email addresses are hashed before they
 become part of a bucket name, so the table holds no personal data.
+
+Each bucket counts its attempts per fixed window in one row, and the limit applies to a sliding
+window estimated from two of them (the "sliding window counter" of Cloudflare and the `limits`
+library): the current window's count plus the previous window's, weighted by how much of it still
+lies within the last `window`. Counting is one atomic upsert that answers the new count: the row is
+locked only while that statement runs, so of many requests arriving at once exactly the limit's
+worth pass, and a rush from one address (a municipality's office behind one NAT) does not queue on
+a lock held across round trips.
 """
 
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
-
-from piccolo.query.functions.aggregate import Count
+from datetime import UTC, datetime, timedelta
 
 from events_app.domain.errors import RateLimited
-from events_app.domain.tables import RateLimitHit
-from events_app.domain.transactions import atomic, is_sqlite, utcnow
+from events_app.domain.tables import RateLimitCounter
+from events_app.domain.transactions import utcnow
 from events_app.settings import get_settings
 
 
@@ -22,33 +28,45 @@ def address_key(email: str) -> str:
     return digest[:32]
 
 
-async def count_attempt(limits: dict[str, int], *, window: timedelta) -> list[int]:
+def _windows(window: timedelta, now: datetime) -> tuple[int, int, datetime, float]:
+    """(window length in seconds, the current window's number, its start, the share of the previous
+    window that still lies within the last `window`)."""
+    length = max(1, int(window.total_seconds()))
+    number, elapsed = divmod(int(now.timestamp()), length)
+    return length, number, datetime.fromtimestamp(number * length, UTC), 1 - elapsed / length
+
+
+def _key(bucket: str, length: int, number: int) -> str:
+    return f"{bucket}@{length}:{number}"
+
+
+async def count_attempt(limits: dict[str, int], *, window: timedelta) -> list[str]:
     """Count one attempt in each bucket, then raise RateLimited if that took any bucket over its limit.
 
-    Writing and counting happen in one transaction serialised per bucket (SQLite's write lock, an
-    advisory lock on PostgreSQL), so of many requests arriving at once exactly the limit's worth pass.
-    Returns the rows written, for `forget_attempt`.
+    A refused attempt still counts, so hammering keeps the door shut. Returns the counters'
+    keys, for `forget_attempt`.
     """
-    since = utcnow() - window
-    async with atomic():
-        if not is_sqlite():  # SQLite's write lock already serialises this transaction
-            # Every bucket's lock in one round trip, always in the same order (no deadlock).
-            buckets = sorted(limits)
-            await RateLimitHit.raw("SELECT " + ", ".join("pg_advisory_xact_lock(hashtext({}))" for _ in buckets), *buckets)
-        # Attempts older than the window are not counted; `retention.purge_expired` deletes them hourly.
-        # One INSERT for every bucket and one grouped COUNT: the part under the lock stays short.
-        rows = [RateLimitHit(bucket=bucket) for bucket in limits]
-        await RateLimitHit.insert(*rows)
-        used = {row["bucket"]: row["count"] for row in await RateLimitHit.select(
-            RateLimitHit.bucket, Count(alias="count")).where(
-            RateLimitHit.bucket.is_in(list(limits)) & (RateLimitHit.created_at >= since)).group_by(RateLimitHit.bucket)}
-        over = any(used.get(bucket, 0) > limit for bucket, limit in limits.items())
-    # Raised after the commit: a refused attempt still counts, so hammering keeps the door shut.
-    if over:
-        raise RateLimited()
-    return [row.id for row in rows]
+    length, number, start, previous_share = _windows(window, utcnow())
+    buckets = sorted(limits)  # the same order everywhere: concurrent upserts lock rows without deadlock
+    keys = [_key(bucket, length, number) for bucket in buckets]
+    previous = {row["key"]: row["hits"] for row in await RateLimitCounter.select(
+        RateLimitCounter.key, RateLimitCounter.hits).where(
+        RateLimitCounter.key.is_in([_key(bucket, length, number - 1) for bucket in buckets]))}
+    rows = await RateLimitCounter.raw(
+        "INSERT INTO rate_limit_counter (key, hits, window_start) VALUES "
+        + ", ".join("({}, 1, {})" for _ in keys)
+        + " ON CONFLICT (key) DO UPDATE SET hits = rate_limit_counter.hits + 1 RETURNING key, hits",
+        *[value for key in keys for value in (key, start)])
+    current = {row["key"]: row["hits"] for row in rows}
+    for bucket, key in zip(buckets, keys, strict=True):
+        estimate = current[key] + previous.get(_key(bucket, length, number - 1), 0) * previous_share
+        if estimate > limits[bucket]:
+            raise RateLimited()
+    return keys
 
 
-async def forget_attempt(row_ids: list[int]) -> None:
+async def forget_attempt(keys: list[str]) -> None:
     """Take back an attempt that should not count (a successful sign-in)."""
-    await RateLimitHit.delete().where(RateLimitHit.id.is_in(row_ids or [0]))
+    await RateLimitCounter.raw(
+        "UPDATE rate_limit_counter SET hits = hits - 1 WHERE hits > 0 AND key IN ("
+        + ", ".join("{}" for _ in keys or [""]) + ")", *(keys or [""]))

@@ -117,11 +117,13 @@ class EmailToken(Table):
     next_path = Varchar(length=300, default="")
 
 
-class RateLimitHit(Table):
-    """One attempt counted against a limit; kept in the database so all workers share the count."""
+class RateLimitCounter(Table):
+    """The attempts counted in one bucket during one fixed window; in the database so every worker
+    counts the same attempts. `key` is the bucket and the window: "<bucket>@<seconds>:<number>"."""
 
-    bucket = Varchar(length=300, index=True)
-    created_at = Timestamptz(default=TimestamptzNow(), index=True)
+    key = Varchar(length=340, unique=True)
+    hits = Integer(default=0)
+    window_start = Timestamptz(default=TimestamptzNow(), index=True)
 
 
 class AuditEntry(Table):
