@@ -47,6 +47,7 @@ class Settings:
     reminder_days: int
     registrations_per_address: int
     registrations_per_ip: int
+    invitation_reminder_interval_days: int
 
     @property
     def is_sqlite(self) -> bool:
@@ -115,6 +116,8 @@ class Settings:
             reminder_days=_positive_int(env.get("REMINDER_DAYS"), 2, "REMINDER_DAYS", minimum=0),
             registrations_per_address=_positive_int(env.get("REGISTRATIONS_PER_ADDRESS"), 5, "REGISTRATIONS_PER_ADDRESS"),
             registrations_per_ip=_positive_int(env.get("REGISTRATIONS_PER_IP"), 200, "REGISTRATIONS_PER_IP"),
+            invitation_reminder_interval_days=_positive_int(env.get("INVITATION_REMINDER_INTERVAL_DAYS"), 3,
+                                                            "INVITATION_REMINDER_INTERVAL_DAYS"),
         )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import html
 import re
 
@@ -288,7 +290,7 @@ async def test_a_bad_file_posted_back_as_confirmed_imports_nothing(organiser):
     """The second step checks the content again: a crafted confirm cannot skip the checks."""
     await organiser.get("/organiser/members-import")
     bad = "name,email,organisation,side\nAnna Lindqvist,anna.lindqvist@harnosand.se,harnosand,majority\nX,bad,nowhere,none\n"
-    parts = [("confirm", (None, b"1")), ("content", (None, bad.encode())),
+    parts = [("confirm", (None, b"1")), ("content", (None, base64.b64encode(bad.encode()))),
              ("_csrf_token", (None, organiser.last_csrf.encode()))]
 
     response = await organiser.post("/organiser/members-import", files=parts)
@@ -351,7 +353,7 @@ async def test_import_updates_a_member_who_is_already_registered(organiser):
 async def test_import_without_a_file_asks_for_one(organiser):
     response = await upload(organiser, b"", filename="")
     assert response.status_code == 400
-    assert field_error(response, "file") == tr("sv", "Choose a CSV file.")
+    assert field_error(response, "file") == tr("sv", "Choose a CSV or XLSX file.")
 
 
 # --- Admins manage staff -----------------------------------------------------------------------

@@ -176,10 +176,10 @@ async def test_a_members_only_event_is_403_through_the_api(client):
 
 async def test_an_invitation_only_event_needs_a_valid_invitation_token(client):
     event = await published_event(audience="invitation")
-    for extra in ({}, {"invitation_token": "guessed"}):
+    for extra, code in (({}, "invitation_required"), ({"invitation_token": "guessed"}, "invitation_unknown")):
         response = await client.post(url(event), json=body(**extra))
         assert response.status_code == 403, response.text
-        assert response.json()["code"] == "invitation_required"
+        assert response.json()["code"] == code
     assert await Registration.count() == 0
 
 

@@ -269,7 +269,7 @@ async def test_an_invitation_only_event_needs_the_invitation(client):
     refused = await client.post(f"/events/{event['slug']}/register", data={
         **answers(), "invitation_token": "not-a-real-token", "_csrf_token": client.last_csrf})
     assert refused.status_code == 400
-    assert tr("sv", "This event is by invitation only. Use the link in your personal invitation.") in text_of(refused)
+    assert tr("sv", "This invitation link is not valid. Check that you copied the whole link.") in text_of(refused)
 
 
 # --- The registration's own page -----------------------------------------------------------------

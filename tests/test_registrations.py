@@ -182,8 +182,11 @@ async def test_members_only_and_invitation_only_events_say_why_they_refuse():
     assert failure.value.code == "members_only"
     invited = await published_event(audience="invitation", title="Inbjudna")
     with pytest.raises(DomainError) as failure:
-        await registrations.register(invited["slug"], form(invitation_token="made-up"), STRANGER)
+        await registrations.register(invited["slug"], form(), STRANGER)
     assert failure.value.code == "invitation_required"
+    with pytest.raises(DomainError) as failure:
+        await registrations.register(invited["slug"], form(invitation_token="made-up"), STRANGER)
+    assert failure.value.code == "invitation_unknown"
 
 
 async def test_a_moved_session_mails_each_person_registered_to_it_once(smtp_server):

@@ -25,9 +25,11 @@ from events_app.settings import get_settings
 from events_app.templating import environment
 
 MAX_ATTEMPTS = 8
-# Links whose last part is a live secret (sign-in, password-reset and "my registration" links). Nobody but the
-# recipient should see them: they are hidden from the admin's outbox pages and wiped once sent.
-_SECRET_LINK = re.compile(r"(/login/link/|/password/reset/|/registration/)[A-Za-z0-9_-]{16,}")
+# Links whose last part is a live secret (sign-in, password-reset, "my registration" and invitation links).
+# Nobody but the recipient should see them: they are hidden from the admin's outbox pages and wiped once sent.
+_SECRET_LINK = re.compile(r"(/login/link/|/password/reset/|/registration/|/invitation/)[A-Za-z0-9_-]{16,}")
+# A builder argument holding such a secret (an invitation link's), wiped from the row once sent.
+SECRET_BUILD_ARG = "token"
 
 
 def hide_secrets(text: str) -> str:
@@ -237,8 +239,10 @@ async def still_claimed(message_id: int, worker_id: str) -> bool:
 
 
 async def mark_sent(message_id: int, worker_id: str, smtp_message_id: str) -> None:
-    bodies = await OutboxMessage.select(OutboxMessage.text_body, OutboxMessage.html_body).where(
-        OutboxMessage.id == message_id).first()
+    bodies = await OutboxMessage.select(OutboxMessage.text_body, OutboxMessage.html_body,
+                                        OutboxMessage.build_args).where(OutboxMessage.id == message_id).output(
+        load_json=True).first()
+    build_args = {key: value for key, value in (bodies["build_args"] or {}).items() if key != SECRET_BUILD_ARG}
     await OutboxMessage.update(
         {
             OutboxMessage.status: OutboxStatus.sent,
@@ -247,6 +251,7 @@ async def mark_sent(message_id: int, worker_id: str, smtp_message_id: str) -> No
             OutboxMessage.last_error: "",
             OutboxMessage.text_body: hide_secrets(bodies["text_body"]),
             OutboxMessage.html_body: hide_secrets(bodies["html_body"]),
+            OutboxMessage.build_args: build_args,
         }
     ).where((OutboxMessage.id == message_id) & (OutboxMessage.claimed_by == worker_id))
 

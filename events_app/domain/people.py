@@ -6,8 +6,6 @@ Organisers manage the council's members here (add, edit, deactivate, import from
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -18,6 +16,7 @@ from events_app.domain.email_tokens import Purpose
 from events_app.domain.errors import DomainError, NotFound, ValidationFailed
 from events_app.domain.tables import Organisation, Person, Side
 from events_app.domain.transactions import atomic, utcnow
+from events_app.domain.uploaded_tables import read_uploaded_table
 from events_app.domain.validation import normalise_email, parse_uid, required_text
 from events_app.i18n import N_, normalise_language
 
@@ -212,32 +211,16 @@ class ImportPreview:
         return not self.missing_columns and bool(self.rows) and all(not row.errors for row in self.rows)
 
 
-def decode_csv(raw: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp1252"):  # Excel in Sweden often saves CSV as Windows-1252
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise DomainError(N_("The file could not be read as text (CSV)."), field="file")
-
-
-async def preview_import(raw: bytes) -> ImportPreview:
-    """Check every row of a members CSV without writing anything."""
-    text = decode_csv(raw)
-    try:
-        dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else "", delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-    header = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
-    missing = [name for name in ("name", "email", "organisation", "side") if name not in header]
+async def preview_import(raw: bytes, filename: str = "members.csv") -> ImportPreview:
+    """Check every row of a members file (CSV or XLSX) without writing anything."""
+    table = read_uploaded_table(filename, raw)
+    missing = [name for name in ("name", "email", "organisation", "side") if name not in table.header]
     if missing:
         return ImportPreview(rows=[], missing_columns=missing)
-    reader.fieldnames = header
     organisations = await organisations_by_code()
     rows: list[ImportRow] = []
     seen: dict[str, int] = {}
-    for line, record in enumerate(reader, start=2):
+    for line, record in table.rows:
         data = MemberInput(**{name: (record.get(name) or "").strip() for name in IMPORT_COLUMNS})
         row = ImportRow(line=line, data=data)
         try:

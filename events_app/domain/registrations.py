@@ -13,7 +13,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from events_app.domain import audit, outbox, questions, rate_limits, reminders, tickets, waiting_list
+from events_app.domain import (
+    audit,
+    invitations,
+    outbox,
+    questions,
+    rate_limits,
+    reminders,
+    tickets,
+    waiting_list,
+)
 from events_app.domain.audit import Actor
 from events_app.domain.errors import DomainError, NotFound, ValidationFailed
 from events_app.domain.events import get_event, is_public
@@ -22,8 +31,6 @@ from events_app.domain.tables import (
     Event,
     EventDay,
     EventStatus,
-    Invitation,
-    InvitationStatus,
     Organisation,
     Person,
     ProgrammeSession,
@@ -122,25 +129,30 @@ _STATE_MESSAGES = {
 
 async def _check_audience(event: dict[str, Any], data: RegistrationInput, registrant: Registrant,
                           person: dict[str, Any] | None) -> dict[str, Any] | None:
-    """Raise when this registrant may not register; returns the invitation used, if any."""
+    """Raise when this registrant may not register; returns the invitation used, if any.
+
+    A valid personal invitation admits its invitee whatever the audience, and only them: the
+    address registered must be the invitation's.
+    """
     if registrant.by_organiser:
         return None
+    token = (data.invitation_token or "").strip()
+    if token:
+        try:
+            invitation = await invitations.invitation_for_registration(token, event["id"])
+        except invitations.InvitationUnusable as error:
+            raise DomainError(error.message, code=error.code) from None
+        if _address(data.email) != invitation["email"]:
+            raise ValidationFailed({"email": DomainError(
+                N_("This invitation is for %(email)s: register with that address."), field="email",
+                email=invitation["email"])})
+        return invitation
     if event["audience"] == Audience.members.value and not (person and person["is_member"]):
         raise DomainError(N_("Only council members can register for this event. Sign in first."),
                           code="members_only")
     if event["audience"] == Audience.invitation.value:
-        token = (data.invitation_token or "").strip()
-        invitation = await Invitation.select().where(
-            (Invitation.token == token) & (Invitation.event == event["id"])).first() if token else None
-        # One invitation admits one registration: once accepted, only while that registration is cancelled.
-        if invitation is not None and invitation["status"] == InvitationStatus.accepted.value:
-            if await Registration.exists().where((Registration.invitation == invitation["id"])
-                                                 & (Registration.status != CANCELLED)):
-                invitation = None
-        if invitation is None or invitation["status"] in (InvitationStatus.revoked.value, InvitationStatus.declined.value):
-            raise DomainError(N_("This event is by invitation only. Use the link in your personal invitation."),
-                              code="invitation_required")
-        return invitation
+        raise DomainError(N_("This event is by invitation only. Use the link in your personal invitation."),
+                          code="invitation_required")
     return None
 
 
@@ -275,14 +287,14 @@ async def register(slug: str, data: RegistrationInput, registrant: Registrant) -
     registration's link is mailed again and AlreadyRegistered raised (after that mail is committed).
     """
     event = await _event_for_registration(slug)
-    if not registrant.by_organiser:
-        _check_open(event)
     person = None
     if registrant.person_id is not None:
         person = await Person.select().where((Person.id == registrant.person_id) & (Person.active == True)).first()  # noqa: E712
     if person is not None and not registrant.by_organiser:
         data.email = person["email"]  # a signed-in person registers themselves
     invitation = await _check_audience(event, data, registrant, person)
+    if not registrant.by_organiser:
+        _check_open(event, invitation)
     if not registrant.by_organiser:
         await count_attempt(_address(data.email), registrant.ip)
     clean = await _clean(event, data, require_consent=not registrant.by_organiser)
@@ -301,11 +313,12 @@ async def register(slug: str, data: RegistrationInput, registrant: Registrant) -
             # closed or given a lower capacity by an organiser in the meantime.
             event.update(await waiting_list.lock_and_read_event(event["id"]))
             if not registrant.by_organiser:
-                _check_open(event)
+                _check_open(event, invitation)
             confirmed, duplicate_id = await _confirmed_and_duplicate(event["id"], clean["email"])
             if duplicate_id is not None:
                 raise _Duplicate(duplicate_id)  # rolls back the person's row, the audit entry and the mail
-            has_place = event["capacity"] is None or confirmed < event["capacity"]
+            reserved = bool(invitation and invitation["reserved_place"])
+            has_place = reserved or event["capacity"] is None or confirmed < event["capacity"]
             registration = await _insert(uid, event, clean, person_id, has_place, invitation, registrant)
     except _Duplicate as found:
         async with atomic():
@@ -335,11 +348,13 @@ async def _event_for_registration(slug: str) -> dict[str, Any]:
     return event
 
 
-def _check_open(event: dict[str, Any]) -> None:
+def _check_open(event: dict[str, Any], invitation: dict[str, Any] | None = None) -> None:
+    """The registration window applies to everyone but invitees: their deadline is the invitation's
+    (checked with it), and they may register before registration opens to the public."""
     if not is_public(event):
         raise NotFound(N_("There is no such event."))
     state = registration_state(event)
-    if state != "open":
+    if state == "unavailable" or (state != "open" and invitation is None):
         raise DomainError(_STATE_MESSAGES[state], code=f"registration_{state}")
 
 
@@ -363,10 +378,10 @@ async def _person_for(clean: dict[str, Any], person: dict[str, Any] | None) -> i
 
 
 async def _confirmed_and_duplicate(event_id: int, email: str) -> tuple[int, int | None]:
-    """Under the event's lock, in one round trip: the confirmed places (as `waiting_list.
+    """Under the event's lock, in one round trip: the confirmed public places (as `waiting_list.
     confirmed_registrations` counts them) and the id of a live registration with this address, if any."""
     [row] = await Registration.raw(
-        "SELECT (SELECT COUNT(*) FROM registration WHERE event = {} AND status = {}) AS confirmed, "
+        "SELECT (SELECT COUNT(*) FROM registration WHERE event = {} AND status = {} AND NOT reserved_place) AS confirmed, "
         "(SELECT id FROM registration WHERE event = {} AND email = {} AND status <> {} LIMIT 1) AS duplicate",
         event_id, CONFIRMED, event_id, email, CANCELLED)
     return int(row["confirmed"]), row["duplicate"]
@@ -383,6 +398,7 @@ async def _insert(uid: uuid.UUID, event: dict[str, Any], clean: dict[str, Any], 
                                        "dietary_other", "accessibility", "answers", "days", "language")},
         ticket_id=tickets.new_ticket_id(), short_code=tickets.new_short_code(),
         manage_token=secrets.token_urlsafe(32), invitation=invitation["id"] if invitation else None,
+        reserved_place=bool(invitation and invitation["reserved_place"]),
         source=registrant.source, consent_at=None if registrant.by_organiser else now,
         confirmed_at=now if confirmed else None,
         reminder_queued_at=reminders.already_reminded(event["starts_at"], now) if confirmed else None,
@@ -390,8 +406,7 @@ async def _insert(uid: uuid.UUID, event: dict[str, Any], clean: dict[str, Any], 
     await registration.save()
     choices = await _add_choices(registration.id, confirmed, clean["sessions"], clean["waitlist_sessions"])
     if invitation is not None:
-        await Invitation.update({Invitation.status: InvitationStatus.accepted, Invitation.answered_at: now}).where(
-            Invitation.id == invitation["id"])
+        await invitations.mark_accepted(invitation, person_id)
     return {"id": registration.id, "uid": registration.uid, "status": registration.status, "event_slug": event["slug"],
             "name": clean["name"], "email": clean["email"], "person": person_id,
             "manage_token": registration.manage_token, "choices": choices}

@@ -232,6 +232,8 @@ class Event(Table):
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
     published_at = Timestamptz(null=True, default=None)
+    # Invitations can be answered until then; None: until registration closes.
+    invitation_deadline = Timestamptz(null=True, default=None)
 
 
 class EventDay(Table):
@@ -338,24 +340,48 @@ class Question(Table):
 
 
 class InvitationStatus(str, Enum):
-    pending = "pending"
+    pending = "pending"  # not answered (yet)
     accepted = "accepted"
     declined = "declined"
     revoked = "revoked"
 
 
 class Invitation(Table):
-    """A personal invitation to an invitation-only event. The invitations issue builds sending and
-    answering them; registration checks the token."""
+    """A personal invitation to one event, for an external guest or a council member.
+
+    Its links are random secrets of which only SHA-256 hashes are kept (`InvitationLink`), so a
+    copy of the database opens nothing. `reserved_place` seats the invitee on top of the public
+    capacity. `last_message` is the latest invitation or reminder mail, for the sending state.
+    """
 
     uid = UUID(default=uuid.uuid4, unique=True)
     event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
+    person = ForeignKey(references=Person, null=True, on_delete=OnDelete.set_null)
     email = Varchar(length=254)
     name = Varchar(length=200, default="")
-    token = Varchar(length=64, unique=True)
-    status = Varchar(length=20, choices=InvitationStatus, default=InvitationStatus.pending)
+    organisation = ForeignKey(references=Organisation, null=True, on_delete=OnDelete.set_null)
+    organisation_text = Varchar(length=200, default="")
+    note = Text(default="")  # the organiser's personal note to this invitee
+    language = Varchar(length=5, default="sv")
+    reserved_place = Boolean(default=False)
+    status = Varchar(length=20, choices=InvitationStatus, default=InvitationStatus.pending, index=True)
+    decline_reason = Text(default="")
     created_at = Timestamptz(default=TimestamptzNow())
+    mailed_at = Timestamptz(null=True, default=None)  # when the last invitation or reminder was queued
+    reminders_sent = Integer(default=0)
+    last_message = ForeignKey(references=OutboxMessage, null=True, on_delete=OnDelete.set_null)
+    opened_at = Timestamptz(null=True, default=None)
     answered_at = Timestamptz(null=True, default=None)
+    revoked_at = Timestamptz(null=True, default=None)
+
+
+class InvitationLink(Table):
+    """One mailed link to an invitation: the SHA-256 of its secret. Every mail (the invitation, each
+    reminder) has its own, and all of them work until the invitation expires or is revoked."""
+
+    invitation = ForeignKey(references=Invitation, on_delete=OnDelete.cascade, index=True)
+    token_hash = Varchar(length=64, unique=True)
+    created_at = Timestamptz(default=TimestamptzNow())
 
 
 class RegistrationStatus(str, Enum):
@@ -391,6 +417,8 @@ class Registration(Table):
     short_code = Varchar(length=12, unique=True)
     manage_token = Varchar(length=64, unique=True)
     invitation = ForeignKey(references=Invitation, null=True, on_delete=OnDelete.set_null)
+    # Given by an invitation holding a reserved place: seated on top of the event's (public) capacity.
+    reserved_place = Boolean(default=False)
     source = Varchar(length=20, default="form")  # form, api, organiser
     consent_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())

@@ -44,7 +44,10 @@ async def lock_and_read_event(event_id: int) -> dict:
 
 
 async def confirmed_registrations(event_id: int) -> int:
-    return await Registration.count().where((Registration.event == event_id) & (Registration.status == CONFIRMED))
+    """The event's confirmed places that count against its capacity: places reserved by invitations
+    are on top of it."""
+    return await Registration.count().where((Registration.event == event_id) & (Registration.status == CONFIRMED)
+                                            & (Registration.reserved_place == False))  # noqa: E712
 
 
 async def confirmed_places(session_id: int) -> int:

@@ -135,6 +135,8 @@ def _api_field_errors(extra: object) -> dict[str, str]:
 API_STATUS_BY_CODE = {
     "already_registered": 409, "registration_closed": 409, "registration_not_yet": 409,
     "registration_unavailable": 409, "invalid_status": 409, "members_only": 403, "invitation_required": 403,
+    "invitation_unknown": 403, "invitation_revoked": 410, "invitation_expired": 410, "invitation_event_cancelled": 410,
+    "deadline_passed": 409, "import_has_errors": 400,
 }
 
 

@@ -1,0 +1,45 @@
+"""The invitation and reminder mails, rendered when the sender sends them.
+
+Each carries its own link (the secret in the queued mail's build_args, wiped once sent). A mail
+whose invitation has been answered or revoked in the meantime is not sent at all.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from events_app.domain import invitations
+from events_app.domain.outbox import BuiltMail, mail_builder
+from events_app.domain.programme import programme
+from events_app.domain.tables import Event, EventStatus, Invitation
+from events_app.domain.validation import parse_uid
+from events_app.settings import get_settings
+
+
+def invitation_url(token: str) -> str:
+    return f"{get_settings().base_url}/invitation/{token}"
+
+
+async def _build(template: str, args: dict[str, Any]) -> BuiltMail | None:
+    uid = parse_uid(args["invitation"])
+    invitation = await Invitation.select().where(Invitation.uid == uid).first() if uid else None
+    if invitation is None or invitation["status"] != invitations.PENDING:
+        return None
+    event = await Event.select().where(Event.id == invitation["event"]).first()
+    if event["status"] != EventStatus.published.value:
+        return None  # a draft is not shown to anyone yet; a cancelled event is mailed about separately
+    sessions = [s for s in await programme(event["id"]) if s["status"] == "scheduled"]
+    return BuiltMail(template=template, language=invitation["language"], context={
+        "invitation": invitation, "event": event, "sessions": sessions, "message": args.get("message", ""),
+        "deadline": invitations.deadline(event), "invitation_url": invitation_url(args["token"]),
+    })
+
+
+@mail_builder("invitation")
+async def invitation(args: dict[str, Any]) -> BuiltMail | None:
+    return await _build("invitation", args)
+
+
+@mail_builder("invitation_reminder")
+async def invitation_reminder(args: dict[str, Any]) -> BuiltMail | None:
+    return await _build("invitation_reminder", args)

@@ -1,0 +1,87 @@
+"""Uploaded lists (members, invitees): a CSV or XLSX file read into rows keyed by column name."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass
+
+from events_app.domain.errors import DomainError
+from events_app.i18n import N_
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 5000
+
+
+@dataclass
+class UploadedTable:
+    header: list[str]  # lower-cased, stripped column names
+    rows: list[tuple[int, dict[str, str]]]  # (the row's line number in the file, its values by column name)
+
+
+def decode_csv(raw: bytes) -> str:
+    for encoding in ("utf-8-sig", "cp1252"):  # Excel in Sweden often saves CSV as Windows-1252
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise DomainError(N_("The file could not be read as text (CSV)."), field="file")
+
+
+def read_uploaded_table(filename: str, raw: bytes, *, aliases: dict[str, str] | None = None) -> UploadedTable:
+    """The file's rows; `aliases` maps other spellings of a column name (e.g. "e-post") to the one used.
+
+    An XLSX file is recognised by its content (a zip), not its name; anything else is read as CSV
+    with the delimiter guessed (comma, semicolon or tab). Empty rows are skipped.
+    """
+    if not raw:
+        raise DomainError(N_("Choose a file to upload."), field="file")
+    if len(raw) > MAX_FILE_BYTES:
+        raise DomainError(N_("The file is too large (at most 5 MB)."), field="file")
+    lines = _xlsx_lines(raw) if raw[:2] == b"PK" else _csv_lines(raw)
+    aliases = aliases or {}
+    header: list[str] = []
+    rows: list[tuple[int, dict[str, str]]] = []
+    for number, values in lines:
+        cells = [" ".join(str(value if value is not None else "").split()) for value in values]
+        if not any(cells):
+            continue
+        if not header:
+            header = [aliases.get(cell.lower(), cell.lower()) for cell in cells]
+            continue
+        rows.append((number, dict(zip(header, cells, strict=False))))
+        if len(rows) > MAX_ROWS:
+            raise DomainError(N_("The file has more than %(max)s rows."), field="file", max=MAX_ROWS)
+    return UploadedTable(header=header, rows=rows)
+
+
+def _csv_lines(raw: bytes):
+    text = decode_csv(raw)
+    try:
+        dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else "", delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect=dialect)
+    try:
+        for values in reader:
+            yield reader.line_num, values
+    except csv.Error:
+        raise DomainError(N_("The file could not be read as text (CSV)."), field="file") from None
+
+
+def _xlsx_lines(raw: bytes):
+    from openpyxl import (
+        load_workbook,  # imported here: only uploads of spreadsheets need it
+    )
+
+    try:
+        workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+        raise DomainError(N_("The file could not be read as a spreadsheet (XLSX)."), field="file") from None
+    try:
+        sheet = workbook.worksheets[0]
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield number, ["" if value is None else str(value) for value in values]
+    finally:
+        workbook.close()

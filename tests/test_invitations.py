@@ -1,0 +1,328 @@
+"""Invitations: the invite list, sending through a real SMTP server, answering, reserved places,
+revoked and expired links, and reminders never twice within the interval. Runs on both databases."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import re
+from datetime import timedelta
+
+import pytest
+from openpyxl import Workbook
+
+from events_app.domain import events, invitations, registrations, retention
+from events_app.domain.errors import DomainError, ValidationFailed
+from events_app.domain.invitations import InviteeInput
+from events_app.domain.registrations import Registrant
+from events_app.domain.tables import Invitation, InvitationLink, OutboxMessage, Registration
+from events_app.domain.transactions import utcnow
+from tests.account_helpers import database_snapshot
+from tests.registration_helpers import SYSTEM, deliver, form, parts, published_event
+
+STRANGER = Registrant(ip="198.51.100.9")
+LINK = re.compile(r"/invitation/([A-Za-z0-9_-]{20,})")
+
+GOOD_AND_BAD = (
+    "namn;e-post;organisation;meddelande\n"
+    "Karin Berg;karin@energibolaget.se;Energibolaget AB;Vi hoppas du vill tala om vätgas.\n"
+    ";utan.namn@example.se;;\n"
+    "Per Ek;inte-en-adress;;\n"
+    "Lina Holm;lina@forskning.se;Sundsvalls kommun;\n"
+    "Lina Holm igen;LINA@forskning.se;;\n"
+)
+
+
+async def invite(slug: str, *people: str, reserved: bool = False) -> list[dict]:
+    return [await invitations.add_invitee(slug, InviteeInput(name=f"Gäst {email.split('@')[0]}", email=email,
+                                                             reserved_place=reserved), SYSTEM)
+            for email in people]
+
+
+async def sent_links(smtp_server) -> dict[str, str]:
+    """Deliver the queued mail and return each invitation's recipient with the link's secret
+    (other mail, such as registration confirmations, is passed over)."""
+    await deliver(smtp_server.settings)
+    links = {}
+    for message in smtp_server.collector.messages:
+        found = LINK.findall(parts(message)["text"])
+        if found:
+            links[message["To"].addresses[0].addr_spec] = found[0]
+    smtp_server.collector.messages.clear()
+    return links
+
+
+async def state_of(slug: str) -> dict[str, dict]:
+    _, rows = await invitations.list_invitations(slug)
+    return {row["email"]: row for row in rows}
+
+
+# --- The list ---------------------------------------------------------------------------------
+
+
+async def test_an_import_reports_each_bad_row_and_imports_nothing_until_told():
+    event = await published_event(audience="invitation")
+    raw = GOOD_AND_BAD.encode()
+
+    report = await invitations.check_import(event["slug"], "gaster.csv", raw)
+
+    assert [row.line for row in report.good_rows] == [2, 5]
+    errors = {row.line: set(row.errors) for row in report.bad_rows}
+    assert errors == {3: {"name"}, 4: {"email"}, 6: {"email"}}
+    with pytest.raises(DomainError) as refused:
+        await invitations.import_invitees(event["slug"], "gaster.csv", raw, SYSTEM)
+    assert refused.value.code == "import_has_errors"
+    assert await Invitation.count() == 0
+
+    assert await invitations.import_invitees(event["slug"], "gaster.csv", raw, SYSTEM, only_good_rows=True) == 2
+    rows = await state_of(event["slug"])
+    assert set(rows) == {"karin@energibolaget.se", "lina@forskning.se"}
+    assert rows["karin@energibolaget.se"]["organisation_text"] == "Energibolaget AB"
+    assert rows["karin@energibolaget.se"]["note"] == "Vi hoppas du vill tala om vätgas."
+    assert rows["lina@forskning.se"]["organisation"] is not None  # "Sundsvalls kommun" is a seed organisation
+    assert {row["state"] for row in rows.values()} == {"not_sent"}
+    # Importing the same file again finds everyone already invited.
+    again = await invitations.check_import(event["slug"], "gaster.csv", raw)
+    assert not again.good_rows
+
+
+async def test_an_xlsx_list_is_read_like_a_csv():
+    event = await published_event(audience="invitation")
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Name", "Email", "Organisation", "Language"])
+    sheet.append(["Karin Berg", "karin@energibolaget.se", "Energibolaget AB", "en"])
+    sheet.append([None, None, None, None])
+    sheet.append(["Olle Ny", "olle@example.se", None, None])
+    buffer = io.BytesIO()
+    book.save(buffer)
+
+    assert await invitations.import_invitees(event["slug"], "lista.xlsx", buffer.getvalue(), SYSTEM) == 2
+    rows = await state_of(event["slug"])
+    assert rows["karin@energibolaget.se"]["language"] == "en"
+    assert rows["olle@example.se"]["language"] == "sv"
+
+
+async def test_a_list_without_the_needed_columns_is_refused_whole():
+    event = await published_event(audience="invitation")
+    report = await invitations.check_import(event["slug"], "x.csv", b"namn;telefon\nKarin;070\n")
+    assert report.missing_columns == ["email"]
+    with pytest.raises(DomainError):
+        await invitations.import_invitees(event["slug"], "x.csv", b"namn;telefon\nKarin;070\n", SYSTEM,
+                                          only_good_rows=True)
+    assert await Invitation.count() == 0
+
+
+async def test_one_address_is_invited_once_and_bad_input_changes_nothing():
+    event = await published_event(audience="invitation")
+    await invite(event["slug"], "karin@energibolaget.se")
+    before = await database_snapshot()
+    for data, field in ((InviteeInput(name="Karin", email="KARIN@energibolaget.se"), "email"),
+                        (InviteeInput(name="", email="ny@example.se"), "name"),
+                        (InviteeInput(name="Ny", email="ny@"), "email"),
+                        (InviteeInput(name="Ny", email="ny@example.se", note="x" * 2001), "note")):
+        with pytest.raises(ValidationFailed) as failure:
+            await invitations.add_invitee(event["slug"], data, SYSTEM)
+        assert field in failure.value.errors
+    assert await database_snapshot() == before
+
+
+# --- Sending and answering --------------------------------------------------------------------
+
+
+async def test_a_batch_is_delivered_each_with_its_own_link_and_only_hashes_are_stored(smtp_server):
+    event = await published_event(audience="invitation")
+    people = [f"gast{n}@example.se" for n in range(12)]
+    await invite(event["slug"], *people)
+
+    assert await invitations.send_invitations(event["slug"], "Välkommen till årets dagar!", SYSTEM) == 12
+    assert {row["state"] for row in (await state_of(event["slug"])).values()} == {"queued"}
+    links = await sent_links(smtp_server)
+
+    assert set(links) == set(people) and len(set(links.values())) == 12
+    stored = {row["token_hash"] for row in await InvitationLink.select(InvitationLink.token_hash)}
+    assert stored == {invitations.token_hash(token) for token in links.values()}
+    everything = str(await OutboxMessage.select()) + str(await Invitation.select()) + str(await InvitationLink.select())
+    assert not any(token in everything for token in links.values()), "a working link is readable in the database"
+    assert {row["state"] for row in (await state_of(event["slug"])).values()} == {"sent"}
+    # Sending again mails nobody twice.
+    assert await invitations.send_invitations(event["slug"], "", SYSTEM) == 0
+
+
+async def test_the_mail_has_the_message_the_note_the_facts_and_the_programme(smtp_server):
+    event = await published_event(audience="invitation")
+    await invitations.add_invitee(event["slug"], InviteeInput(
+        name="Karin Berg", email="karin@energibolaget.se", note="Vi vill gärna höra om vätgas & <el>.",
+        language="en"), SYSTEM)
+    await invitations.send_invitations(event["slug"], "Hjärtligt välkommen!", SYSTEM)
+    await deliver(smtp_server.settings)
+    [message] = smtp_server.collector.messages
+    body = parts(message)
+    assert message["Subject"] == "Invitation: Hållbarhetsdagarna"
+    for text in ("Hello Karin Berg", "Hjärtligt välkommen!", "Vi vill gärna höra om vätgas & <el>.", "Folkets hus",
+                 "Workshop A: Klimat", "Please answer by"):
+        assert text in body["text"], text
+    assert "vätgas &amp; &lt;el&gt;" in body["html"]
+
+
+async def test_two_organisers_sending_at_once_send_each_invitation_once():
+    event = await published_event(audience="invitation")
+    await invite(event["slug"], *[f"g{n}@example.se" for n in range(20)])
+    counts = await asyncio.gather(*[invitations.send_invitations(event["slug"], "", SYSTEM) for _ in range(4)])
+    assert sum(counts) == 20
+    assert await OutboxMessage.count().where(OutboxMessage.kind == "invitation") == 20
+
+
+async def test_accepting_registers_the_invitee_even_when_the_event_is_full(smtp_server):
+    event = await published_event(audience="invitation", capacity=1)
+    await invite(event["slug"], "forst@example.se")
+    await invite(event["slug"], "karin@energibolaget.se", "olle@example.se", reserved=True)
+    await invite(event["slug"], "sist@example.se")
+    await invitations.send_invitations(event["slug"], "", SYSTEM)
+    links = await sent_links(smtp_server)
+
+    first = await registrations.register(event["slug"], form("forst@example.se", invitation_token=links["forst@example.se"]), STRANGER)
+    karin = await registrations.register(event["slug"], form("karin@energibolaget.se",
+                                                             invitation_token=links["karin@energibolaget.se"]), STRANGER)
+    last = await registrations.register(event["slug"], form("sist@example.se", invitation_token=links["sist@example.se"]), STRANGER)
+
+    assert [first.registration["status"], karin.registration["status"], last.registration["status"]] == [
+        "confirmed", "confirmed", "waitlisted"]
+    rows = await state_of(event["slug"])
+    assert rows["karin@energibolaget.se"]["state"] == "accepted"
+    assert rows["karin@energibolaget.se"]["registration"]["status"] == "confirmed"
+    assert rows["olle@example.se"]["state"] == "sent"
+    # The reserved place is on top of the public one: when Karin cancels, nobody is promoted.
+    await registrations.cancel_registration(str(karin.registration["uid"]), SYSTEM)
+    assert (await Registration.select(Registration.status).where(Registration.email == "sist@example.se").first())[
+        "status"] == "waitlisted"
+
+
+async def test_a_link_cannot_register_another_person(smtp_server):
+    event = await published_event(audience="invitation")
+    await invite(event["slug"], "karin@energibolaget.se")
+    await invitations.send_invitations(event["slug"], "", SYSTEM)
+    links = await sent_links(smtp_server)
+    with pytest.raises(ValidationFailed) as failure:
+        await registrations.register(event["slug"], form("someone.else@example.se",
+                                                         invitation_token=links["karin@energibolaget.se"]), STRANGER)
+    assert "email" in failure.value.errors
+    assert await Registration.count() == 0
+
+
+async def test_declining_with_a_reason_reaches_the_organiser_and_cancels_a_registration(smtp_server):
+    event = await published_event(audience="invitation", capacity=1)
+    await invite(event["slug"], "karin@energibolaget.se", "olle@example.se")
+    await invitations.send_invitations(event["slug"], "", SYSTEM)
+    links = await sent_links(smtp_server)
+    await registrations.register(event["slug"], form("karin@energibolaget.se",
+                                                     invitation_token=links["karin@energibolaget.se"]), STRANGER)
+    await registrations.register(event["slug"], form("olle@example.se", invitation_token=links["olle@example.se"]), STRANGER)
+
+    answered = await invitations.decline(links["karin@energibolaget.se"], "Krockar med styrelsemöte.")
+
+    assert answered["status"] == "declined" and answered["registration"] is None
+    row = (await state_of(event["slug"]))["karin@energibolaget.se"]
+    assert row["state"] == "declined" and row["decline_reason"] == "Krockar med styrelsemöte."
+    # Karin's place went to Olle, who was waiting.
+    assert (await Registration.select(Registration.status).where(Registration.email == "olle@example.se").first())[
+        "status"] == "confirmed"
+    # The link still works until the deadline: Karin can change her mind.
+    again = await registrations.register(event["slug"], form("karin@energibolaget.se",
+                                                             invitation_token=links["karin@energibolaget.se"]), STRANGER)
+    assert again.registration["status"] == "waitlisted"
+    assert (await state_of(event["slug"]))["karin@energibolaget.se"]["state"] == "accepted"
+
+
+async def test_revoked_and_expired_links_are_refused_and_change_nothing(smtp_server):
+    event = await published_event(audience="invitation")
+    await invite(event["slug"], "karin@energibolaget.se", "olle@example.se")
+    await invitations.send_invitations(event["slug"], "", SYSTEM)
+    links = await sent_links(smtp_server)
+    rows = await state_of(event["slug"])
+    await invitations.revoke(event["slug"], str(rows["karin@energibolaget.se"]["uid"]), SYSTEM)
+    await invitations.set_deadline(event["slug"], utcnow() - timedelta(minutes=1), SYSTEM)
+    await Invitation.update({Invitation.opened_at: None}).where(Invitation.id > 0)
+    before = await database_snapshot()
+
+    for email, code in (("karin@energibolaget.se", "invitation_revoked"), ("olle@example.se", "invitation_expired")):
+        with pytest.raises(invitations.InvitationUnusable) as refused:
+            await invitations.open_invitation(links[email])
+        assert refused.value.code == code
+        with pytest.raises(DomainError) as refused:
+            await invitations.decline(links[email], "nej")
+        assert refused.value.code == code
+        with pytest.raises(DomainError) as refused:
+            await registrations.register(event["slug"], form(email, invitation_token=links[email]), STRANGER)
+        assert refused.value.code == code
+    with pytest.raises(invitations.InvitationUnusable) as refused:
+        await invitations.open_invitation(links["olle@example.se"][:-1])
+    assert refused.value.code == "invitation_unknown"
+    assert await database_snapshot() == {**before, "rate_limit_counter": (await database_snapshot())["rate_limit_counter"]}
+    states = {email: row["state"] for email, row in (await state_of(event["slug"])).items()}
+    assert states == {"karin@energibolaget.se": "revoked", "olle@example.se": "expired"}
+
+
+async def test_reminders_go_only_to_those_who_have_not_answered_and_never_twice_in_the_interval(smtp_server, settings):
+    assert settings.invitation_reminder_interval_days == 3
+    event = await published_event(audience="invitation")
+    people = ["svarar.ja@example.se", "svarar.nej@example.se", "tyst@example.se", "oppnat@example.se"]
+    await invite(event["slug"], *people)
+    await invitations.send_invitations(event["slug"], "", SYSTEM)
+    links = await sent_links(smtp_server)
+    await invite(event["slug"], "aldrig.skickad@example.se")  # on the list, never sent: not reminded either
+    await registrations.register(event["slug"], form("svarar.ja@example.se", invitation_token=links["svarar.ja@example.se"]), STRANGER)
+    await invitations.decline(links["svarar.nej@example.se"], "")
+    await invitations.open_invitation(links["oppnat@example.se"])
+
+    # Too soon: the invitations went out just now.
+    assert await invitations.send_reminders(event["slug"], SYSTEM) == 0
+    later = utcnow() + timedelta(days=3, minutes=1)
+    reminded = await asyncio.gather(*[invitations.send_reminders(event["slug"], SYSTEM, now=later) for _ in range(3)])
+    assert sum(reminded) == 2
+    reminder_links = await sent_links(smtp_server)
+    assert set(reminder_links) == {"tyst@example.se", "oppnat@example.se"}
+    # A day later: still within the interval since the reminder.
+    assert await invitations.send_reminders(event["slug"], SYSTEM, now=later + timedelta(days=1)) == 0
+    # Both the invitation's link and the reminder's work.
+    for token in (links["tyst@example.se"], reminder_links["tyst@example.se"]):
+        assert (await invitations.open_invitation(token))["email"] == "tyst@example.se"
+
+
+async def test_members_are_invited_the_same_way(smtp_server):
+    from tests.account_helpers import add_member
+
+    event = await published_event(audience="invitation")
+    anna = await add_member(email="anna.lindqvist@example.se")
+    assert await invitations.invite_members(event["slug"], [str(anna)], SYSTEM) == 1
+    assert await invitations.invite_members(event["slug"], [str(anna)], SYSTEM) == 0
+    await invitations.send_invitations(event["slug"], "", SYSTEM)
+    links = await sent_links(smtp_server)
+    assert set(links) == {"anna.lindqvist@example.se"}
+
+
+async def test_the_link_is_wiped_from_the_sent_mail_and_purged_counters_do_not_touch_it(smtp_server):
+    event = await published_event(audience="invitation")
+    await invite(event["slug"], "karin@energibolaget.se")
+    await invitations.send_invitations(event["slug"], "", SYSTEM)
+    [queued] = await OutboxMessage.select(OutboxMessage.build_args).output(load_json=True)
+    assert "token" in queued["build_args"]
+    await deliver(smtp_server.settings)
+    [sent] = await OutboxMessage.select(OutboxMessage.build_args, OutboxMessage.text_body).output(load_json=True)
+    assert "token" not in sent["build_args"]
+    assert "/invitation/…" in sent["text_body"]
+    await retention.purge_expired()
+    assert await InvitationLink.count() == 1
+
+
+async def test_a_cancelled_event_makes_its_links_say_so(smtp_server):
+    event = await published_event(audience="invitation")
+    await invite(event["slug"], "karin@energibolaget.se")
+    await invitations.send_invitations(event["slug"], "", SYSTEM)
+    links = await sent_links(smtp_server)
+    await events.cancel_event(event["slug"], SYSTEM, "Inställt")
+    with pytest.raises(invitations.InvitationUnusable) as refused:
+        await invitations.open_invitation(links["karin@energibolaget.se"])
+    assert refused.value.code == "invitation_event_cancelled"
+    with pytest.raises(DomainError):
+        await invitations.send_invitations(event["slug"], "", SYSTEM)
