@@ -15,7 +15,12 @@ from events_app.domain import events, invitations, registrations, retention
 from events_app.domain.errors import DomainError, ValidationFailed
 from events_app.domain.invitations import InviteeInput
 from events_app.domain.registrations import Registrant
-from events_app.domain.tables import Invitation, InvitationLink, OutboxMessage, Registration
+from events_app.domain.tables import (
+    Invitation,
+    InvitationLink,
+    OutboxMessage,
+    Registration,
+)
 from events_app.domain.transactions import utcnow
 from tests.account_helpers import database_snapshot
 from tests.registration_helpers import SYSTEM, deliver, form, parts, published_event
