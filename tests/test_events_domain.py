@@ -551,3 +551,13 @@ async def test_a_training_module_over_several_weeks_needs_its_occasion_dates():
     spring.occasion_dates = [date(2027, 3, 2), date(2027, 3, 23), date(2027, 4, 13)]
     module = await events.create_event(spring, ACTOR)
     assert [day["day"] for day in module["days"]] == spring.occasion_dates
+
+
+async def test_the_demo_hallbarhetsdagarna_has_an_invite_list():
+    from events_app.domain import invitations
+
+    await load_demo(now=at("2027-02-10", "14:00"))
+    _, rows = await invitations.list_invitations("hallbarhetsdagarna-2027")
+    counts = invitations.count_states(rows)
+    assert (counts["queued"], counts["not_sent"], sum(counts.values())) == (3, 1, 4)
+    assert [row["name"] for row in rows if row["reserved_place"]] == ["Elin Åkesson"]

@@ -331,3 +331,21 @@ async def test_a_cancelled_event_makes_its_links_say_so(smtp_server):
     assert refused.value.code == "invitation_event_cancelled"
     with pytest.raises(DomainError):
         await invitations.send_invitations(event["slug"], "", SYSTEM)
+
+
+async def test_a_draft_sends_no_invitations_and_a_cancelled_registration_counts_as_declined(smtp_server):
+    draft = await published_event(audience="invitation", publish=False)
+    await invite(draft["slug"], "karin@energibolaget.se")
+    with pytest.raises(DomainError) as refused:
+        await invitations.send_invitations(draft["slug"], "", SYSTEM)
+    assert refused.value.code == "invalid_status"
+    assert await OutboxMessage.count() == 0
+
+    event = await published_event(audience="invitation", title="Inbjudna")
+    await invite(event["slug"], "karin@energibolaget.se")
+    await invitations.send_invitations(event["slug"], "", SYSTEM)
+    links = await sent_links(smtp_server)
+    result = await registrations.register(event["slug"], form("karin@energibolaget.se",
+                                                              invitation_token=links["karin@energibolaget.se"]), STRANGER)
+    await registrations.cancel_registration(str(result.registration["uid"]), SYSTEM)
+    assert (await state_of(event["slug"]))["karin@energibolaget.se"]["state"] == "declined"

@@ -144,6 +144,15 @@ def _check_can_invite(event: dict[str, Any]) -> None:
         raise DomainError(N_("This event is cancelled or archived: nobody can be invited to it."), code="invalid_status")
 
 
+def _check_can_mail(event: dict[str, Any], now: datetime) -> None:
+    _check_can_invite(event)
+    if event["status"] != EventStatus.published.value:
+        raise DomainError(N_("Publish the event before sending invitations: its page must be visible to the invitees."),
+                          code="invalid_status")
+    if now >= deadline(event):
+        raise DomainError(N_("The deadline for answering has passed: move it before sending."), code="deadline_passed")
+
+
 # --- The invite list --------------------------------------------------------------------------
 
 
@@ -371,10 +380,8 @@ async def send_invitations(slug: str, message: str, actor: Actor) -> int:
     the same moment still send each invitation once.
     """
     event = await _event(slug)
-    _check_can_invite(event)
+    _check_can_mail(event, utcnow())
     message = _clean_message(message)
-    if utcnow() >= deadline(event):
-        raise DomainError(N_("The deadline for answering has passed: move it before sending."), code="deadline_passed")
     async with atomic():
         claimed = await Invitation.update({Invitation.mailed_at: utcnow()}).where(
             (Invitation.event == event["id"]) & (Invitation.status == PENDING) & Invitation.mailed_at.is_null()
@@ -392,11 +399,9 @@ async def send_reminders(slug: str, actor: Actor, *, message: str = "", now: dat
     (`INVITATION_REMINDER_INTERVAL_DAYS`); returns how many were queued. Never twice within the
     interval, however often (or however many organisers at once) press the button."""
     event = await _event(slug)
-    _check_can_invite(event)
-    message = _clean_message(message)
     now = now or utcnow()
-    if now >= deadline(event):
-        raise DomainError(N_("The deadline for answering has passed."), code="deadline_passed")
+    _check_can_mail(event, now)
+    message = _clean_message(message)
     interval = timedelta(days=get_settings().invitation_reminder_interval_days)
     async with atomic():
         claimed = await Invitation.update({Invitation.mailed_at: now,
@@ -433,6 +438,8 @@ async def list_invitations(slug: str) -> tuple[dict[str, Any], list[dict[str, An
     for row in rows:
         row["state"] = state(row, event, now)
         row["registration"] = registrations.get(row["id"])
+        if row["state"] == ACCEPTED and row["registration"] is None:
+            row["state"] = DECLINED  # accepted, then cancelled the registration: no longer coming
     return event, rows
 
 

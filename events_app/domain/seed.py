@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
-from events_app.domain import events, programme, questions, registrations, staff
+from events_app.domain import events, invitations, programme, questions, registrations, staff
 from events_app.domain.audit import Actor
 from events_app.domain.errors import DomainError
 from events_app.domain.events import EventInput
@@ -334,6 +334,26 @@ async def _demo_registrations(slug: str, actor: Actor) -> None:
                 answers={"middag": n % 4 != 0}), by_hand)
 
 
+# Invited actors of the demo Hållbarhetsdagarna (invented): (name, organisation, note, reserved place).
+DEMO_INVITEES = [
+    ("Elin Åkesson", "Kustbygdens Energi AB", "Vi skulle gärna höra er erfarenhet av vätgas i hamnen.", True),
+    ("Mats Holm", "Nordlig Godstransport AB", "", False),
+    ("Lena Marklund", "Forskningsinstitutet Mitt", "", False),
+]
+DEMO_INVITATION_MESSAGE = ("Hållbarhetsrådet i Västernorrland bjuder in dig till årets Hållbarhetsdagar. "
+                           "Vi hoppas att du vill vara med och dela dina erfarenheter.")
+
+
+async def _demo_invitations(slug: str, actor: Actor) -> None:
+    """An invite list: three invitations sent (one holding a reserved place) and one not sent yet."""
+    for name, organisation, note, reserved in DEMO_INVITEES:
+        await invitations.add_invitee(slug, invitations.InviteeInput(
+            name=name, email=_demo_email(name), organisation=organisation, note=note, reserved_place=reserved), actor)
+    await invitations.send_invitations(slug, DEMO_INVITATION_MESSAGE, actor)
+    await invitations.add_invitee(slug, invitations.InviteeInput(
+        name="Oskar Sjöberg", email=_demo_email("Oskar Sjöberg"), organisation="Mittuniversitetet"), actor)
+
+
 async def _load_demo_events(now: datetime, actor: Actor) -> int:
     today = localtime(now).date()
     added = 0
@@ -342,6 +362,7 @@ async def _load_demo_events(now: datetime, actor: Actor) -> int:
         added += await _create_published(demo, actor)
         if added and demo is days:
             await _demo_registrations(_demo_slug(days.event.title, days.event.starts_at), actor)
+            await _demo_invitations(_demo_slug(days.event.title, days.event.starts_at), actor)
     # Last year's Hållbarhetsdagarna, on the same weekdays a year earlier, as an archived event (so
     # past listings and theme pages have something to show).
     assert days.event.starts_at is not None
