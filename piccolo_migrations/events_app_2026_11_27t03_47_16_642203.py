@@ -74,7 +74,9 @@ async def _make_token_droppable_on_sqlite():
     """SQLite cannot drop a UNIQUE column, so the table is rebuilt with `token` plain first.
 
     Before this migration no screen could create an invitation, so the table is empty in practice;
-    its rows are copied all the same.
+    its rows are copied all the same, and the registrations' links to them are put back (dropping
+    the old table sets them to NULL: SQLite's foreign keys are on, and cannot be switched off inside
+    the migration's transaction). This migration cannot be reversed on SQLite.
     """
     import re
 
@@ -89,12 +91,15 @@ async def _make_token_droppable_on_sqlite():
     create = re.sub(r'("token"\s+VARCHAR\(64\)[^,]*?)\s+UNIQUE', r"\1", table["sql"], flags=re.IGNORECASE)
     create = create.replace('"invitation"', '"invitation_rebuilt"', 1).replace(
         "CREATE TABLE invitation ", "CREATE TABLE invitation_rebuilt ", 1)
+    links = await Invitation.raw("SELECT id, invitation FROM registration WHERE invitation IS NOT NULL")
     await Invitation.raw(create)
     await Invitation.raw("INSERT INTO invitation_rebuilt SELECT * FROM invitation")
     await Invitation.raw("DROP TABLE invitation")
     await Invitation.raw("ALTER TABLE invitation_rebuilt RENAME TO invitation")
     for index in indexes:
         await Invitation.raw(index["sql"])
+    for link in links:
+        await Invitation.raw("UPDATE registration SET invitation = {} WHERE id = {}", link["invitation"], link["id"])
 
 
 async def forwards():

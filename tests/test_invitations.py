@@ -23,25 +23,17 @@ from events_app.domain.tables import (
 )
 from events_app.domain.transactions import utcnow
 from tests.account_helpers import database_snapshot
+from tests.invitation_helpers import (
+    GOOD_AND_BAD,
+    invite,
+    pass_the_deadline,
+    rows_by_email,
+)
 from tests.registration_helpers import SYSTEM, deliver, form, parts, published_event
 
 STRANGER = Registrant(ip="198.51.100.9")
 LINK = re.compile(r"/invitation/([A-Za-z0-9_-]{20,})")
 
-GOOD_AND_BAD = (
-    "namn;e-post;organisation;meddelande\n"
-    "Karin Berg;karin@energibolaget.se;Energibolaget AB;Vi hoppas du vill tala om vätgas.\n"
-    ";utan.namn@example.se;;\n"
-    "Per Ek;inte-en-adress;;\n"
-    "Lina Holm;lina@forskning.se;Sundsvalls kommun;\n"
-    "Lina Holm igen;LINA@forskning.se;;\n"
-)
-
-
-async def invite(slug: str, *people: str, reserved: bool = False) -> list[dict]:
-    return [await invitations.add_invitee(slug, InviteeInput(name=f"Gäst {email.split('@')[0]}", email=email,
-                                                             reserved_place=reserved), SYSTEM)
-            for email in people]
 
 
 async def sent_links(smtp_server) -> dict[str, str]:
@@ -55,11 +47,6 @@ async def sent_links(smtp_server) -> dict[str, str]:
             links[message["To"].addresses[0].addr_spec] = found[0]
     smtp_server.collector.messages.clear()
     return links
-
-
-async def state_of(slug: str) -> dict[str, dict]:
-    _, rows = await invitations.list_invitations(slug)
-    return {row["email"]: row for row in rows}
 
 
 # --- The list ---------------------------------------------------------------------------------
@@ -80,7 +67,7 @@ async def test_an_import_reports_each_bad_row_and_imports_nothing_until_told():
     assert await Invitation.count() == 0
 
     assert await invitations.import_invitees(event["slug"], "gaster.csv", raw, SYSTEM, only_good_rows=True) == 2
-    rows = await state_of(event["slug"])
+    rows = await rows_by_email(event["slug"])
     assert set(rows) == {"karin@energibolaget.se", "lina@forskning.se"}
     assert rows["karin@energibolaget.se"]["organisation_text"] == "Energibolaget AB"
     assert rows["karin@energibolaget.se"]["note"] == "Vi hoppas du vill tala om vätgas."
@@ -103,7 +90,7 @@ async def test_an_xlsx_list_is_read_like_a_csv():
     book.save(buffer)
 
     assert await invitations.import_invitees(event["slug"], "lista.xlsx", buffer.getvalue(), SYSTEM) == 2
-    rows = await state_of(event["slug"])
+    rows = await rows_by_email(event["slug"])
     assert rows["karin@energibolaget.se"]["language"] == "en"
     assert rows["olle@example.se"]["language"] == "sv"
 
@@ -141,7 +128,7 @@ async def test_a_batch_is_delivered_each_with_its_own_link_and_only_hashes_are_s
     await invite(event["slug"], *people)
 
     assert await invitations.send_invitations(event["slug"], "Välkommen till årets dagar!", SYSTEM) == 12
-    assert {row["state"] for row in (await state_of(event["slug"])).values()} == {"queued"}
+    assert {row["state"] for row in (await rows_by_email(event["slug"])).values()} == {"queued"}
     links = await sent_links(smtp_server)
 
     assert set(links) == set(people) and len(set(links.values())) == 12
@@ -149,7 +136,7 @@ async def test_a_batch_is_delivered_each_with_its_own_link_and_only_hashes_are_s
     assert stored == {invitations.token_hash(token) for token in links.values()}
     everything = str(await OutboxMessage.select()) + str(await Invitation.select()) + str(await InvitationLink.select())
     assert not any(token in everything for token in links.values()), "a working link is readable in the database"
-    assert {row["state"] for row in (await state_of(event["slug"])).values()} == {"sent"}
+    assert {row["state"] for row in (await rows_by_email(event["slug"])).values()} == {"sent"}
     # Sending again mails nobody twice.
     assert await invitations.send_invitations(event["slug"], "", SYSTEM) == 0
 
@@ -181,7 +168,7 @@ async def test_two_organisers_sending_at_once_send_each_invitation_once():
 async def test_accepting_registers_the_invitee_even_when_the_event_is_full(smtp_server):
     event = await published_event(audience="invitation", capacity=1)
     await invite(event["slug"], "forst@example.se")
-    await invite(event["slug"], "karin@energibolaget.se", "olle@example.se", reserved=True)
+    await invite(event["slug"], "karin@energibolaget.se", "olle@example.se", reserved_place=True)
     await invite(event["slug"], "sist@example.se")
     await invitations.send_invitations(event["slug"], "", SYSTEM)
     links = await sent_links(smtp_server)
@@ -193,7 +180,7 @@ async def test_accepting_registers_the_invitee_even_when_the_event_is_full(smtp_
 
     assert [first.registration["status"], karin.registration["status"], last.registration["status"]] == [
         "confirmed", "confirmed", "waitlisted"]
-    rows = await state_of(event["slug"])
+    rows = await rows_by_email(event["slug"])
     assert rows["karin@energibolaget.se"]["state"] == "accepted"
     assert rows["karin@energibolaget.se"]["registration"]["status"] == "confirmed"
     assert rows["olle@example.se"]["state"] == "sent"
@@ -227,7 +214,7 @@ async def test_declining_with_a_reason_reaches_the_organiser_and_cancels_a_regis
     answered = await invitations.decline(links["karin@energibolaget.se"], "Krockar med styrelsemöte.")
 
     assert answered["status"] == "declined" and answered["registration"] is None
-    row = (await state_of(event["slug"]))["karin@energibolaget.se"]
+    row = (await rows_by_email(event["slug"]))["karin@energibolaget.se"]
     assert row["state"] == "declined" and row["decline_reason"] == "Krockar med styrelsemöte."
     # Karin's place went to Olle, who was waiting.
     assert (await Registration.select(Registration.status).where(Registration.email == "olle@example.se").first())[
@@ -236,7 +223,7 @@ async def test_declining_with_a_reason_reaches_the_organiser_and_cancels_a_regis
     again = await registrations.register(event["slug"], form("karin@energibolaget.se",
                                                              invitation_token=links["karin@energibolaget.se"]), STRANGER)
     assert again.registration["status"] == "waitlisted"
-    assert (await state_of(event["slug"]))["karin@energibolaget.se"]["state"] == "accepted"
+    assert (await rows_by_email(event["slug"]))["karin@energibolaget.se"]["state"] == "accepted"
 
 
 async def test_revoked_and_expired_links_are_refused_and_change_nothing(smtp_server):
@@ -244,9 +231,9 @@ async def test_revoked_and_expired_links_are_refused_and_change_nothing(smtp_ser
     await invite(event["slug"], "karin@energibolaget.se", "olle@example.se")
     await invitations.send_invitations(event["slug"], "", SYSTEM)
     links = await sent_links(smtp_server)
-    rows = await state_of(event["slug"])
+    rows = await rows_by_email(event["slug"])
     await invitations.revoke(event["slug"], str(rows["karin@energibolaget.se"]["uid"]), SYSTEM)
-    await invitations.set_deadline(event["slug"], utcnow() - timedelta(minutes=1), SYSTEM)
+    await pass_the_deadline(event)
     await Invitation.update({Invitation.opened_at: None}).where(Invitation.id > 0)
     before = await database_snapshot()
 
@@ -264,7 +251,7 @@ async def test_revoked_and_expired_links_are_refused_and_change_nothing(smtp_ser
         await invitations.open_invitation(links["olle@example.se"][:-1])
     assert refused.value.code == "invitation_unknown"
     assert await database_snapshot() == {**before, "rate_limit_counter": (await database_snapshot())["rate_limit_counter"]}
-    states = {email: row["state"] for email, row in (await state_of(event["slug"])).items()}
+    states = {email: row["state"] for email, row in (await rows_by_email(event["slug"])).items()}
     assert states == {"karin@energibolaget.se": "revoked", "olle@example.se": "expired"}
 
 
@@ -306,16 +293,26 @@ async def test_members_are_invited_the_same_way(smtp_server):
     assert set(links) == {"anna.lindqvist@example.se"}
 
 
-async def test_the_link_is_wiped_from_the_sent_mail_and_purged_counters_do_not_touch_it(smtp_server):
+async def test_no_stored_copy_of_a_mail_holds_a_working_link_and_a_retry_sends_the_same_link(smtp_server):
+    from events_app.domain import outbox
+
     event = await published_event(audience="invitation")
     await invite(event["slug"], "karin@energibolaget.se")
     await invitations.send_invitations(event["slug"], "", SYSTEM)
-    [queued] = await OutboxMessage.select(OutboxMessage.build_args).output(load_json=True)
-    assert "token" in queued["build_args"]
-    await deliver(smtp_server.settings)
-    [sent] = await OutboxMessage.select(OutboxMessage.build_args, OutboxMessage.text_body).output(load_json=True)
-    assert "token" not in sent["build_args"]
-    assert "/invitation/…" in sent["text_body"]
+    # Rendered for a first attempt (say the SMTP server then failed): the stored copy hides the link.
+    [claimed] = await outbox.claim_batch("test-sender")
+    first_attempt = await outbox.render_queued(claimed)
+    [link] = LINK.findall(first_attempt["text_body"])
+    [stored] = await OutboxMessage.select(OutboxMessage.text_body, OutboxMessage.html_body, OutboxMessage.build_args
+                                          ).output(load_json=True)
+    assert link not in str(stored) and "/invitation/…" in stored["text_body"]
+    await OutboxMessage.update({OutboxMessage.status: "pending", OutboxMessage.claimed_by: ""}).where(
+        OutboxMessage.id == claimed["id"])
+    # The retry is delivered with the same, working link.
+    assert await sent_links(smtp_server) == {"karin@energibolaget.se": link}
+    assert (await invitations.open_invitation(link))["email"] == "karin@energibolaget.se"
+    [sent] = await OutboxMessage.select(OutboxMessage.text_body).output(load_json=True)
+    assert link not in sent["text_body"]
     await retention.purge_expired()
     assert await InvitationLink.count() == 1
 
@@ -348,4 +345,100 @@ async def test_a_draft_sends_no_invitations_and_a_cancelled_registration_counts_
     result = await registrations.register(event["slug"], form("karin@energibolaget.se",
                                                               invitation_token=links["karin@energibolaget.se"]), STRANGER)
     await registrations.cancel_registration(str(result.registration["uid"]), SYSTEM)
-    assert (await state_of(event["slug"]))["karin@energibolaget.se"]["state"] == "declined"
+    assert (await rows_by_email(event["slug"]))["karin@energibolaget.se"]["state"] == "declined"
+
+
+async def test_a_spreadsheet_claiming_a_million_rows_is_refused_at_once():
+    event = await published_event(audience="invitation")
+    book = Workbook()
+    book.active.append(["name", "email"])
+    book.active.append(["Karin Berg", "karin@energibolaget.se"])
+    book.active["XFD1048576"] = "x"  # a 5 kB file whose sheet claims 1,048,576 rows of 16,384 columns
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with pytest.raises(DomainError) as refused:
+        await invitations.check_import(event["slug"], "lista.xlsx", buffer.getvalue())
+    assert refused.value.field == "file"
+    assert await Invitation.count() == 0
+
+
+async def test_a_revoke_racing_an_accept_leaves_one_consistent_outcome(smtp_server):
+    event = await published_event(audience="invitation")
+    people = [f"gast{n}@example.se" for n in range(6)]
+    await invite(event["slug"], *people)
+    await invitations.send_invitations(event["slug"], "", SYSTEM)
+    links = await sent_links(smtp_server)
+    rows = await rows_by_email(event["slug"])
+
+    async def accept(email: str):
+        try:
+            await registrations.register(event["slug"], form(email, invitation_token=links[email]), STRANGER)
+        except DomainError:
+            pass
+
+    async def revoke(email: str):
+        try:
+            await invitations.revoke(event["slug"], str(rows[email]["uid"]), SYSTEM)
+        except DomainError:
+            pass
+
+    await asyncio.gather(*[task for email in people for task in (accept(email), revoke(email))])
+    after = await rows_by_email(event["slug"])
+    for email in people:
+        registered = await Registration.count().where(Registration.email == email)
+        # Either the accept came first (registered; the revoke was refused) or the revoke did (nothing).
+        assert (after[email]["status"], registered) in (("accepted", 1), ("revoked", 0)), email
+
+
+async def test_those_registered_without_their_link_count_as_accepted_and_get_no_reminder(smtp_server):
+    event = await published_event()  # a public event
+    await invite(event["slug"], "karin@energibolaget.se", "olle@example.se")
+    await invitations.send_invitations(event["slug"], "", SYSTEM)
+    await sent_links(smtp_server)
+    await registrations.register(event["slug"], form("karin@energibolaget.se"), STRANGER)  # the public form
+
+    assert (await rows_by_email(event["slug"]))["karin@energibolaget.se"]["state"] == "accepted"
+    later = utcnow() + timedelta(days=4)
+    assert await invitations.reminder_due_count(await events.get_event(event["slug"]), now=later) == 1
+    assert await invitations.send_reminders(event["slug"], SYSTEM, now=later) == 1
+    assert set(await sent_links(smtp_server)) == {"olle@example.se"}
+
+
+async def test_reserving_a_place_seats_an_invitee_already_waiting(smtp_server):
+    event = await published_event(audience="invitation", capacity=1)
+    await invite(event["slug"], "forst@example.se", "karin@energibolaget.se")
+    await invitations.send_invitations(event["slug"], "", SYSTEM)
+    links = await sent_links(smtp_server)
+    await registrations.register(event["slug"], form("forst@example.se", invitation_token=links["forst@example.se"]), STRANGER)
+    karin = await registrations.register(event["slug"], form("karin@energibolaget.se",
+                                                             invitation_token=links["karin@energibolaget.se"]), STRANGER)
+    assert karin.registration["status"] == "waitlisted"
+    await sent_links(smtp_server)  # the registrations' own mails
+
+    rows = await rows_by_email(event["slug"])
+    await invitations.set_reserved_place(event["slug"], str(rows["karin@energibolaget.se"]["uid"]), True, SYSTEM)
+
+    seated = await Registration.select(Registration.status, Registration.reserved_place).where(
+        Registration.email == "karin@energibolaget.se").first()
+    assert seated == {"status": "confirmed", "reserved_place": True}
+    await deliver(smtp_server.settings)
+    assert [m["To"].addresses[0].addr_spec for m in smtp_server.collector.messages] == ["karin@energibolaget.se"]
+
+
+async def test_a_signed_in_member_can_accept_an_invitation_sent_to_another_address(smtp_server):
+    from events_app.domain.tables import Person
+    from tests.account_helpers import add_member
+
+    event = await published_event(audience="invitation")
+    await add_member(email="anna.lindqvist@example.se")
+    anna = await Person.select(Person.id).where(Person.email == "anna.lindqvist@example.se").first()
+    await invite(event["slug"], "anna.privat@example.se")
+    await invitations.send_invitations(event["slug"], "", SYSTEM)
+    links = await sent_links(smtp_server)
+
+    result = await registrations.register(event["slug"], form(
+        "anna.privat@example.se", invitation_token=links["anna.privat@example.se"]),
+        Registrant(ip="198.51.100.9", person_id=anna["id"]))
+
+    assert result.registration["email"] == "anna.privat@example.se"
+    assert result.registration["person"] != anna["id"]

@@ -264,12 +264,17 @@ async def test_an_invitation_only_event_needs_the_invitation(client):
     event = await published_event(audience="invitation")
     page = text_of(await client.get(f"/events/{event['slug']}/register"))
     assert tr("sv", "This event is by invitation only. Use the link in your personal invitation to register.") in page
+    # A made-up link gets the reason instead of the form, and a form sent with it anyway writes nothing.
+    message = tr("sv", "This invitation link is not valid. Check that you copied the whole link.")
     form = await client.get(f"/events/{event['slug']}/register?invitation=not-a-real-token")
-    assert 'name="invitation_token" value="not-a-real-token"' in form.text
+    assert form.status_code == 404
+    assert message in text_of(form) and 'name="invitation_token"' not in form.text and "<form method=\"post\" action=\"/events/" not in form.text
+    before = await written()
     refused = await client.post(f"/events/{event['slug']}/register", data={
         **answers(), "invitation_token": "not-a-real-token", "_csrf_token": client.last_csrf})
-    assert refused.status_code == 400
-    assert tr("sv", "This invitation link is not valid. Check that you copied the whole link.") in text_of(refused)
+    assert refused.status_code == 404
+    assert message in text_of(refused)
+    assert await written() == before
 
 
 # --- The registration's own page -----------------------------------------------------------------

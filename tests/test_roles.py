@@ -23,6 +23,7 @@ from events_app.domain import (
     api_tokens,
     email_tokens,
     events,
+    invitations,
     outbox,
     programme,
     questions,
@@ -31,6 +32,7 @@ from events_app.domain import (
 from events_app.domain.audit import Actor
 from events_app.domain.email_tokens import Purpose
 from events_app.domain.events import EventInput
+from events_app.domain.invitations import InviteeInput
 from events_app.domain.programme import SessionInput
 from events_app.domain.questions import QuestionInput
 from events_app.domain.registrations import Registrant, RegistrationInput
@@ -65,6 +67,8 @@ PUBLIC_ROUTES = {
     "/events/{slug:str}/sessions/{uid:str}/calendar.ics", "/themes/{slug:str}", "/calendar/{token:str}/feed.ics",
     # Registering (tests/test_registration_web.py); the private link's token is its key.
     "/events/{slug:str}/register", "/registration/{token:str}", "/registration/{token:str}/cancel",
+    # A personal invitation's page (tests/test_invitation_web.py); the link's token is its key.
+    "/invitation/{token:str}", "/invitation/{token:str}/decline",
 }
 # Who each guarded part of the site is for; roles nest (admin > organiser > checkin).
 AUDIENCES = {"/admin": "admin", "/organiser": "organiser", "/staff": "checkin", "/my": "person"}
@@ -129,8 +133,14 @@ async def world(staff_accounts):
         name="Gun Gäst", email="gun@example.se", consent=True), Registrant())
     question = await questions.add_question(open_event["id"], QuestionInput(label="Lunch?", kind="yes_no"),
                                             Actor.system("test"))
+    await invitations.add_invitee(open_event["slug"], InviteeInput(name="Ida Inbjuden", email="ida@example.se"),
+                                  Actor.system("test"))
+    await invitations.send_invitations(open_event["slug"], "", Actor.system("test"))
+    mail = await OutboxMessage.select(OutboxMessage.build_args).where(OutboxMessage.kind == "invitation").output(
+        load_json=True).first()
     return {
         "open_event_slug": open_event["slug"],
+        "invitation_token": invitations.link_secret(mail["build_args"]["link"]),
         "manage_token": registered.registration["manage_token"],
         "registration_uid": str(registered.registration["uid"]),
         "question_uid": str(question["uid"]),
@@ -160,6 +170,7 @@ def concrete_url(path: str, world: dict) -> str:
         "/organiser/questions/": world["question_uid"],
         "/events/": world["open_event_slug"],
         "/registration/": world["manage_token"],
+        "/invitation/": world["invitation_token"],
     }
     for prefix, value in samples.items():
         parameter = re.match(r"\{(uid|slug|token):str\}", path[len(prefix):]) if path.startswith(prefix) else None
@@ -369,6 +380,7 @@ async def csrf_sample(path: str, world: dict) -> tuple[str, dict, dict | None]:
         "/events/{slug:str}/register": {"name": "Anna Andersson", "email": "anna@example.se", "consent": "1"},
         "/registration/{token:str}": {"name": "Gun Gäst-Berg"},
         "/registration/{token:str}/cancel": {"confirm": "yes"},
+        "/invitation/{token:str}/decline": {"reason": "Kan inte komma."},
     }
     if path == "/login/link/{token:str}":
         person = await Person.select(Person.id).where(Person.email == world["member_email"]).first()

@@ -1,7 +1,8 @@
 """The invitation and reminder mails, rendered when the sender sends them.
 
-Each carries its own link (the secret in the queued mail's build_args, wiped once sent). A mail
-whose invitation has been answered or revoked in the meantime is not sent at all.
+Each carries its own link, whose secret is computed from the nonce in the queued mail's build_args
+(`invitations.link_secret`). A mail whose invitation has been answered or revoked in the meantime,
+or whose deadline has passed, is not sent at all.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from events_app.domain import invitations
 from events_app.domain.outbox import BuiltMail, mail_builder
 from events_app.domain.programme import programme
 from events_app.domain.tables import Event, EventStatus, Invitation
+from events_app.domain.transactions import utcnow
 from events_app.domain.validation import parse_uid
 from events_app.settings import get_settings
 
@@ -26,12 +28,12 @@ async def _build(template: str, args: dict[str, Any]) -> BuiltMail | None:
     if invitation is None or invitation["status"] != invitations.PENDING:
         return None
     event = await Event.select().where(Event.id == invitation["event"]).first()
-    if event["status"] != EventStatus.published.value:
-        return None  # a draft is not shown to anyone yet; a cancelled event is mailed about separately
+    if event["status"] != EventStatus.published.value or utcnow() >= invitations.deadline(event):
+        return None  # a cancelled event is not invited to, and an expired link is of no use
     sessions = [s for s in await programme(event["id"]) if s["status"] == "scheduled"]
     return BuiltMail(template=template, language=invitation["language"], context={
         "invitation": invitation, "event": event, "sessions": sessions, "message": args.get("message", ""),
-        "deadline": invitations.deadline(event), "invitation_url": invitation_url(args["token"]),
+        "deadline": invitations.deadline(event), "invitation_url": invitation_url(invitations.link_secret(args["link"])),
     })
 
 

@@ -1,21 +1,26 @@
 """Personal invitations: an event's invite list, sending and reminding through the outbox, and the
 invitee's answer.
 
-An invitation's links are random secrets of which only SHA-256 hashes are stored
-(`InvitationLink`): each mail carries its own link, and all of them work until the invitation's
-deadline or until it is revoked. The raw secret lives only in the queued mail (its build_args)
-until the mail is sent; `outbox.mark_sent` wipes it there. Accepting is registering:
-`registrations.register` checks the link with `invitation_for_registration` and marks the
-invitation accepted in the same transaction.
+Each mail carries a link of its own, and all of an invitation's links work until its deadline or
+until it is revoked. A link's secret is an HMAC, under a key derived from SECRET_KEY, of a random
+nonce kept in the queued mail's build_args; the database holds only the secret's SHA-256
+(`InvitationLink`) and the nonce, so a copy of the database opens nothing, and a retried mail
+carries the same link. Accepting is registering: `registrations.register` checks the link with
+`invitation_for_registration`, checks it again under the event's lock and marks the invitation
+accepted in the same transaction.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+
+from piccolo.query import WhereRaw
 
 from events_app.domain import audit, outbox, waiting_list
 from events_app.domain.audit import Actor
@@ -106,25 +111,34 @@ def token_hash(token: str) -> str:
     return hashlib.sha256((token or "").encode()).hexdigest()
 
 
+def link_secret(nonce: str) -> str:
+    """The secret of the link made with `nonce` (256 bits, URL-safe)."""
+    key = hashlib.sha256(b"events-app invitation links\0" + get_settings().secret_key.encode()).digest()
+    return base64.urlsafe_b64encode(hmac.new(key, nonce.encode(), hashlib.sha256).digest()).rstrip(b"=").decode()
+
+
 def deadline(event: dict[str, Any]) -> datetime:
     """Until when an invitation to this event can be answered."""
     return event.get("invitation_deadline") or event.get("registration_closes_at") or event["starts_at"]
 
 
 def state(invitation: dict[str, Any], event: dict[str, Any], now: datetime | None = None) -> str:
-    """One of STATES: the answer first, then whether the time ran out, then how far the mail got."""
+    """One of STATES: the answer first, then whether the time ran out, then whether the invitee has
+    opened a link (whatever became of a later reminder), then how far the latest mail got."""
     if invitation["status"] in (ACCEPTED, DECLINED, REVOKED):
         return invitation["status"]
     if (now or utcnow()) >= deadline(event):
         return "expired"
     if invitation["mailed_at"] is None:
         return "not_sent"
+    if invitation["opened_at"]:
+        return "opened"
     mail = invitation.get("mail_status")
     if mail == OutboxStatus.failed.value:
         return "failed"
     if mail in (OutboxStatus.pending.value, OutboxStatus.sending.value):
         return "queued"
-    return "opened" if invitation["opened_at"] else "sent"
+    return "sent"
 
 
 _EVENT_COLUMNS = (Event.id, Event.uid, Event.slug, Event.title, Event.status, Event.audience, Event.capacity,
@@ -314,13 +328,28 @@ async def _locked_invitation(slug: str, uid: str) -> tuple[dict[str, Any], dict[
 
 
 async def set_reserved_place(slug: str, uid: str, reserved: bool, actor: Actor) -> None:
-    """Mark an invitation as holding a place on top of the public capacity (or not). It applies to
-    the registration the invitee makes from then on; a registration already made keeps its terms."""
+    """Mark an invitation as holding a place on top of the public capacity (or not).
+
+    An invitee already on the waiting list through the invitation gets the reserved place at once
+    (and is told by mail). Taking the mark away applies to registrations made from then on: a
+    confirmed place is not taken back.
+    """
     async with atomic():
         invitation, _ = await _locked_invitation(slug, uid)
+        if invitation["status"] == REVOKED:
+            raise DomainError(N_("This invitation has been revoked."), code="invalid_status")
         await Invitation.update({Invitation.reserved_place: reserved}).where(Invitation.id == invitation["id"])
         await audit.record("invitation.reserved" if reserved else "invitation.unreserved", actor,
                            object_type="invitation", object_id=invitation["uid"], summary=invitation["email"])
+        waiting = await Registration.select(Registration.uid).where(
+            (Registration.invitation == invitation["id"]) & (Registration.status == RegistrationStatus.waitlisted.value)
+        ).first() if reserved else None
+        if waiting is not None:
+            from events_app.domain import (
+                registrations,  # registrations imports this module
+            )
+
+            await registrations.promote_by_hand(str(waiting["uid"]), actor, reserved_place=True)
 
 
 async def revoke(slug: str, uid: str, actor: Actor) -> None:
@@ -341,8 +370,10 @@ async def revoke(slug: str, uid: str, actor: Actor) -> None:
 async def set_deadline(slug: str, new_deadline: datetime | None, actor: Actor) -> None:
     """Until when invitations can be answered; None: until registration closes."""
     event = await _event(slug)
-    if new_deadline is not None and new_deadline > event["ends_at"]:
-        raise ValidationFailed({"deadline": N_("The deadline must be before the event ends.")})
+    if new_deadline is not None and new_deadline > event["starts_at"]:
+        raise ValidationFailed({"deadline": N_("The deadline must be before the event starts.")})
+    if new_deadline is not None and new_deadline <= utcnow():
+        raise ValidationFailed({"deadline": N_("The deadline must be in the future. To withdraw invitations, revoke them.")})
     async with atomic():
         await Event.update({Event.invitation_deadline: new_deadline}).where(Event.id == event["id"])
         await audit.record("invitation.deadline_set", actor, object_type="event", object_id=event["uid"],
@@ -353,12 +384,12 @@ async def set_deadline(slug: str, new_deadline: datetime | None, actor: Actor) -
 
 
 async def _queue_mail(invitation: dict[str, Any], kind: str, message: str) -> None:
-    """A new link for this mail (only its hash is kept) and the mail itself, rendered at send time."""
-    token = secrets.token_urlsafe(32)
-    await InvitationLink.insert(InvitationLink(invitation=invitation["id"], token_hash=token_hash(token)))
+    """A new link for this mail (only its secret's hash is kept) and the mail itself, rendered at send time."""
+    nonce = secrets.token_urlsafe(16)
+    await InvitationLink.insert(InvitationLink(invitation=invitation["id"], token_hash=token_hash(link_secret(nonce))))
     message_id = await outbox.enqueue_later(
         to_address=invitation["email"], to_name=invitation["name"], language=invitation["language"], kind=kind,
-        build_args={"invitation": str(invitation["uid"]), "token": token, "message": message})
+        build_args={"invitation": str(invitation["uid"]), "link": nonce, "message": message})
     await Invitation.update({Invitation.last_message: message_id}).where(Invitation.id == invitation["id"])
 
 
@@ -402,19 +433,26 @@ async def send_reminders(slug: str, actor: Actor, *, message: str = "", now: dat
     now = now or utcnow()
     _check_can_mail(event, now)
     message = _clean_message(message)
-    interval = timedelta(days=get_settings().invitation_reminder_interval_days)
     async with atomic():
         claimed = await Invitation.update({Invitation.mailed_at: now,
                                            Invitation.reminders_sent: Invitation.reminders_sent + 1}).where(
-            (Invitation.event == event["id"]) & (Invitation.status == PENDING)
-            & Invitation.mailed_at.is_not_null() & (Invitation.mailed_at <= now - interval)
-        ).returning(*_CLAIMED)
+            _due_for_reminder(event["id"], now)).returning(*_CLAIMED)
         for invitation in claimed:
             await _queue_mail(invitation, "invitation_reminder", message)
         if claimed:
             await audit.record("invitation.reminded", actor, object_type="event", object_id=event["uid"],
                                summary=f"{len(claimed)}")
     return len(claimed)
+
+
+def _due_for_reminder(event_id: int, now: datetime):
+    """Not answered, mailed before but not within the interval, and not registered some other way
+    (through the public form, or before being invited)."""
+    interval = timedelta(days=get_settings().invitation_reminder_interval_days)
+    return ((Invitation.event == event_id) & (Invitation.status == PENDING) & Invitation.mailed_at.is_not_null()
+            & (Invitation.mailed_at <= now - interval)
+            & WhereRaw("email NOT IN (SELECT email FROM registration WHERE event = {} AND status <> {})",
+                       event_id, RegistrationStatus.cancelled.value))
 
 
 # --- The organisers' overview -----------------------------------------------------------------
@@ -430,16 +468,20 @@ async def list_invitations(slug: str) -> tuple[dict[str, Any], list[dict[str, An
         Invitation.organisation.name_sv.as_alias("organisation_sv"),
         Invitation.organisation.name_en.as_alias("organisation_en"),
     ).where(Invitation.event == event["id"]).order_by(Invitation.id)
-    registrations = {row["invitation"]: row for row in await Registration.select(
-        Registration.invitation, Registration.status, Registration.uid).where(
-        (Registration.event == event["id"]) & Registration.invitation.is_not_null()
-        & (Registration.status != RegistrationStatus.cancelled.value))}
+    live = await Registration.select(Registration.invitation, Registration.email, Registration.status,
+                                     Registration.uid).where(
+        (Registration.event == event["id"]) & (Registration.status != RegistrationStatus.cancelled.value))
+    by_invitation = {row["invitation"]: row for row in live if row["invitation"]}
+    by_address = {row["email"]: row for row in live}
     now = utcnow()
     for row in rows:
         row["state"] = state(row, event, now)
-        row["registration"] = registrations.get(row["id"])
+        row["registration"] = by_invitation.get(row["id"])
         if row["state"] == ACCEPTED and row["registration"] is None:
             row["state"] = DECLINED  # accepted, then cancelled the registration: no longer coming
+        elif row["status"] == PENDING and row["email"] in by_address:
+            # Registered without the link (the public form, or before being invited): coming all the same.
+            row["state"], row["registration"] = ACCEPTED, by_address[row["email"]]
     return event, rows
 
 
@@ -451,19 +493,20 @@ def count_states(invitations: list[dict[str, Any]]) -> dict[str, int]:
 
 
 def sending_progress(invitations: list[dict[str, Any]]) -> dict[str, int]:
-    """How far the latest mails have got: delivered, still queued, failed."""
-    mailed = [i for i in invitations if i["mailed_at"] is not None and i["status"] != REVOKED]
+    """How far the latest mails to those still waiting for an answer have got: delivered, still
+    queued, failed (a reminder left unsent because the invitee answered first is not counted)."""
+    mailed = [i for i in invitations if i["mailed_at"] is not None and i["status"] == PENDING]
     queued = sum(1 for i in mailed if i.get("mail_status") in (OutboxStatus.pending.value, OutboxStatus.sending.value))
     failed = sum(1 for i in mailed if i.get("mail_status") == OutboxStatus.failed.value)
     return {"total": len(mailed), "queued": queued, "failed": failed, "delivered": len(mailed) - queued - failed}
 
 
-async def reminder_due_count(event: dict[str, Any], invitations: list[dict[str, Any]], now: datetime | None = None) -> int:
-    """How many a reminder would reach now (for the button's label)."""
+async def reminder_due_count(event: dict[str, Any], now: datetime | None = None) -> int:
+    """How many a reminder would reach now (for the button's label): the same condition as sending."""
     now = now or utcnow()
-    interval = timedelta(days=get_settings().invitation_reminder_interval_days)
-    return sum(1 for i in invitations if i["status"] == PENDING and i["mailed_at"] is not None
-               and i["mailed_at"] <= now - interval and now < deadline(event))
+    if now >= deadline(event):
+        return 0
+    return await Invitation.count().where(_due_for_reminder(event["id"], now))
 
 
 # --- The invitee's side -----------------------------------------------------------------------
@@ -514,7 +557,8 @@ async def open_invitation(token: str) -> dict[str, Any]:
 
 
 async def _live_registration(invitation_id: int) -> dict[str, Any] | None:
-    return await Registration.select(Registration.uid, Registration.status, Registration.manage_token).where(
+    return await Registration.select(Registration.uid, Registration.status, Registration.manage_token,
+                                     Registration.reserved_place).where(
         (Registration.invitation == invitation_id) & (Registration.status != RegistrationStatus.cancelled.value)
     ).first()
 
@@ -533,11 +577,21 @@ async def invitation_for_registration(token: str, event_id: int) -> dict[str, An
     return invitation
 
 
+async def recheck_under_lock(invitation: dict[str, Any]) -> dict[str, Any]:
+    """The invitation as it is now that the event's lock is held (an organiser may have revoked it,
+    reserved a place or moved the deadline since it was first checked)."""
+    current = await Invitation.select().where(Invitation.id == invitation["id"]).first()
+    event = await Event.select(*_EVENT_COLUMNS).where(Event.id == invitation["event"]).first()
+    _check_usable(current, event, utcnow())
+    assert current is not None
+    return current
+
+
 async def mark_accepted(invitation: dict[str, Any], person_id: int) -> None:
-    """Inside the registration's transaction."""
+    """Inside the registration's transaction, after `recheck_under_lock`."""
     await Invitation.update({Invitation.status: ACCEPTED, Invitation.answered_at: utcnow(),
                              Invitation.decline_reason: "", Invitation.person: person_id}).where(
-        Invitation.id == invitation["id"])
+        (Invitation.id == invitation["id"]) & (Invitation.status != REVOKED))
 
 
 async def decline(token: str, reason: str) -> dict[str, Any]:
@@ -548,9 +602,11 @@ async def decline(token: str, reason: str) -> dict[str, Any]:
         raise ValidationFailed({"reason": DomainError(N_("At most %(max)s characters."), field="reason", max=MAX_NOTE)})
     from events_app.domain import registrations  # registrations imports this module
 
+    found = await _by_token(token)
     async with atomic():
+        if found is not None:  # the lock first, then the invitation as it is under it
+            await waiting_list.lock_event(found["event"])
         invitation = await open_invitation(token)
-        await waiting_list.lock_event(invitation["event"]["id"])
         actor = Actor(invitation["name"] or invitation["email"], person_id=invitation["person"])
         if invitation["registration"] is not None:
             await registrations.cancel_registration(str(invitation["registration"]["uid"]), actor)

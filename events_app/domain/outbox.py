@@ -28,8 +28,6 @@ MAX_ATTEMPTS = 8
 # Links whose last part is a live secret (sign-in, password-reset, "my registration" and invitation links).
 # Nobody but the recipient should see them: they are hidden from the admin's outbox pages and wiped once sent.
 _SECRET_LINK = re.compile(r"(/login/link/|/password/reset/|/registration/|/invitation/)[A-Za-z0-9_-]{16,}")
-# A builder argument holding such a secret (an invitation link's), wiped from the row once sent.
-SECRET_BUILD_ARG = "token"
 
 
 def hide_secrets(text: str) -> str:
@@ -175,9 +173,11 @@ async def render_queued(row: dict[str, Any]) -> dict[str, Any]:
         raise NothingToSend(row["builder"])
     language = normalise_language(built.language or row["language"])
     subject, text, html = render(built.template, built.context, language)
+    # What is stored is for the admin's pages; the mail is sent from the values returned. A builder
+    # renders its links again on every attempt, so the stored copy never needs them whole.
     await OutboxMessage.update({
-        OutboxMessage.subject: subject[:300], OutboxMessage.text_body: text, OutboxMessage.html_body: html,
-        OutboxMessage.language: language,
+        OutboxMessage.subject: subject[:300], OutboxMessage.text_body: hide_secrets(text),
+        OutboxMessage.html_body: hide_secrets(html), OutboxMessage.language: language,
     }).where(OutboxMessage.id == row["id"])
     await OutboxAttachment.delete().where(OutboxAttachment.message == row["id"])
     if built.attachments:
@@ -239,10 +239,8 @@ async def still_claimed(message_id: int, worker_id: str) -> bool:
 
 
 async def mark_sent(message_id: int, worker_id: str, smtp_message_id: str) -> None:
-    bodies = await OutboxMessage.select(OutboxMessage.text_body, OutboxMessage.html_body,
-                                        OutboxMessage.build_args).where(OutboxMessage.id == message_id).output(
-        load_json=True).first()
-    build_args = {key: value for key, value in (bodies["build_args"] or {}).items() if key != SECRET_BUILD_ARG}
+    bodies = await OutboxMessage.select(OutboxMessage.text_body, OutboxMessage.html_body).where(
+        OutboxMessage.id == message_id).first()
     await OutboxMessage.update(
         {
             OutboxMessage.status: OutboxStatus.sent,
@@ -251,7 +249,6 @@ async def mark_sent(message_id: int, worker_id: str, smtp_message_id: str) -> No
             OutboxMessage.last_error: "",
             OutboxMessage.text_body: hide_secrets(bodies["text_body"]),
             OutboxMessage.html_body: hide_secrets(bodies["html_body"]),
-            OutboxMessage.build_args: build_args,
         }
     ).where((OutboxMessage.id == message_id) & (OutboxMessage.claimed_by == worker_id))
 

@@ -138,10 +138,7 @@ async def _check_audience(event: dict[str, Any], data: RegistrationInput, regist
         return None
     token = (data.invitation_token or "").strip()
     if token:
-        try:
-            invitation = await invitations.invitation_for_registration(token, event["id"])
-        except invitations.InvitationUnusable as error:
-            raise DomainError(error.message, code=error.code) from None
+        invitation = await invitations.invitation_for_registration(token, event["id"])
         if _address(data.email) != invitation["email"]:
             raise ValidationFailed({"email": DomainError(
                 N_("This invitation is for %(email)s: register with that address."), field="email",
@@ -290,8 +287,8 @@ async def register(slug: str, data: RegistrationInput, registrant: Registrant) -
     person = None
     if registrant.person_id is not None:
         person = await Person.select().where((Person.id == registrant.person_id) & (Person.active == True)).first()  # noqa: E712
-    if person is not None and not registrant.by_organiser:
-        data.email = person["email"]  # a signed-in person registers themselves
+    if person is not None and not registrant.by_organiser and not data.invitation_token:
+        data.email = person["email"]  # a signed-in person registers themselves (an invitation names its invitee)
     invitation = await _check_audience(event, data, registrant, person)
     if not registrant.by_organiser:
         _check_open(event, invitation)
@@ -312,6 +309,8 @@ async def register(slug: str, data: RegistrationInput, registrant: Registrant) -
             # What was checked above is read again under the lock: the event may have been cancelled,
             # closed or given a lower capacity by an organiser in the meantime.
             event.update(await waiting_list.lock_and_read_event(event["id"]))
+            if invitation is not None:
+                invitation = await invitations.recheck_under_lock(invitation)
             if not registrant.by_organiser:
                 _check_open(event, invitation)
             confirmed, duplicate_id = await _confirmed_and_duplicate(event["id"], clean["email"])
@@ -367,8 +366,11 @@ def _address(email: str) -> str:
 
 
 async def _person_for(clean: dict[str, Any], person: dict[str, Any] | None) -> int:
-    """The registrant's Person row, made on first registration (not a member: that is the organisers' call)."""
-    if person is not None:
+    """The registrant's Person row, made on first registration (not a member: that is the organisers' call).
+
+    A signed-in person registering with someone else's invitation registers the invitee, not themselves.
+    """
+    if person is not None and person["email"] == clean["email"]:
         return person["id"]
     # One statement whether or not the address is known; the no-op update makes RETURNING give the id.
     [row] = await Person.insert(Person(name=clean["name"], email=clean["email"], organisation=clean["organisation"],
@@ -606,19 +608,20 @@ async def cancel_registration(uid: str, actor: Actor, *, by_organiser: bool = Fa
     return await get_registration(uid)
 
 
-async def promote_by_hand(uid: str, actor: Actor) -> dict[str, Any]:
-    """An organiser confirms a waiting registration now, even beyond the capacity (audited)."""
+async def promote_by_hand(uid: str, actor: Actor, *, reserved_place: bool = False) -> dict[str, Any]:
+    """An organiser confirms a waiting registration now, even beyond the capacity (audited); with
+    `reserved_place`, in a place reserved by an invitation, which does not count against it."""
     async with atomic():
         current = await _locked(uid)
         if current["status"] != WAITLISTED:
             raise DomainError(N_("Only someone on the waiting list can be promoted."), code="invalid_status")
         now = utcnow()
         await Registration.update({Registration.status: CONFIRMED, Registration.confirmed_at: now,
-                                   Registration.updated_at: now,
+                                   Registration.updated_at: now, Registration.reserved_place: reserved_place,
                                    Registration.reminder_queued_at: reminders.already_reminded(current["event_starts_at"], now)}
                                   ).where(Registration.id == current["id"])
-        await audit.record("registration.promoted_by_hand", actor, object_type="registration", object_id=uid,
-                           summary=current["name"])
+        await audit.record("registration.promoted_to_reserved_place" if reserved_place else "registration.promoted_by_hand",
+                           actor, object_type="registration", object_id=uid, summary=current["name"])
         await outbox.enqueue_later(to_address=current["email"], to_name=current["name"], language=current["language"],
                                    kind="registration_promoted", build_args={"registration": uid})
         for choice in current["choices"]:

@@ -10,8 +10,11 @@ from dataclasses import dataclass
 from events_app.domain.errors import DomainError
 from events_app.i18n import N_
 
-MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
+MAX_COLUMNS = 30
+# An XLSX file is a zip: what it unpacks to is limited too, so a small file cannot expand to gigabytes.
+MAX_UNPACKED_BYTES = 40 * 1024 * 1024
 
 
 @dataclass
@@ -38,17 +41,21 @@ def read_uploaded_table(filename: str, raw: bytes, *, aliases: dict[str, str] | 
     if not raw:
         raise DomainError(N_("Choose a file to upload."), field="file")
     if len(raw) > MAX_FILE_BYTES:
-        raise DomainError(N_("The file is too large (at most 5 MB)."), field="file")
+        raise DomainError(N_("The file is too large (at most 2 MB)."), field="file")
     lines = _xlsx_lines(raw) if raw[:2] == b"PK" else _csv_lines(raw)
     aliases = aliases or {}
     header: list[str] = []
     rows: list[tuple[int, dict[str, str]]] = []
     for number, values in lines:
-        cells = [" ".join(str(value if value is not None else "").split()) for value in values]
+        if number > MAX_ROWS + 100:  # empty rows count too: a sheet can claim a million of them
+            raise DomainError(N_("The file has more than %(max)s rows."), field="file", max=MAX_ROWS)
+        cells = [" ".join(str(value if value is not None else "").split()) for value in values[:MAX_COLUMNS]]
         if not any(cells):
             continue
         if not header:
             header = [aliases.get(cell.lower(), cell.lower()) for cell in cells]
+            while header and not header[-1]:  # a spreadsheet's empty columns to the right
+                header.pop()
             continue
         rows.append((number, dict(zip(header, cells, strict=False))))
         if len(rows) > MAX_ROWS:
@@ -75,13 +82,21 @@ def _xlsx_lines(raw: bytes):
         load_workbook,  # imported here: only uploads of spreadsheets need it
     )
 
+    unreadable = DomainError(N_("The file could not be read as a spreadsheet (XLSX)."), field="file")
     try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
         workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError):
-        raise DomainError(N_("The file could not be read as a spreadsheet (XLSX)."), field="file") from None
+        raise unreadable from None
+    if unpacked > MAX_UNPACKED_BYTES:
+        workbook.close()
+        raise unreadable
     try:
         sheet = workbook.worksheets[0]
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        sheet.reset_dimensions()  # do not trust the size the file declares: read what is there
+        rows = sheet.iter_rows(max_row=MAX_ROWS + 101, max_col=MAX_COLUMNS, values_only=True)
+        for number, values in enumerate(rows, start=1):
             yield number, ["" if value is None else str(value) for value in values]
     finally:
         workbook.close()

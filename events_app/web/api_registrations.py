@@ -144,13 +144,17 @@ _DESCRIPTIONS = {
          "parameter (code `validation_error`, with `errors`).",
     401: "No token where one is needed, or a token that is unknown or revoked (code `not_authenticated`).",
     403: "Registering: the event is for members only (`members_only`: the API has no member sign-in) or by "
-         "invitation and no valid `invitation_token` was given (`invitation_required`). Otherwise: the token's "
-         "account is not an organiser or admin (`forbidden`).",
+         "invitation and no `invitation_token` was given (`invitation_required`), or the `invitation_token` is not "
+         "a valid link to this event (`invitation_unknown`). Otherwise: the token's account is not an organiser or "
+         "admin (`forbidden`).",
     404: "No such event or registration (code `not_found`).",
     409: "Registering: the address is already registered (`already_registered`; the link to that registration "
          "is mailed to it again), or registration is not open (`registration_not_yet`, `registration_closed`, "
          "`registration_unavailable`).",
-    422: "The data breaks a rule, with every field at fault (code `validation_error`): an invalid address, no "
+    410: "Registering with an invitation that no longer works: revoked by an organiser (`invitation_revoked`), "
+         "past its deadline (`invitation_expired`) or to a cancelled event (`invitation_event_cancelled`).",
+    422: "The data breaks a rule, with every field at fault (code `validation_error`): an invalid address, an "
+         "address other than the invitation's (`email`) when registering with an `invitation_token`, no "
          "consent, an unknown or cancelled session, two sessions at the same time, a full session (join its "
          "waiting list instead), a missing answer to a required question (`answers.<key>`), …",
     429: "Too many attempts from this address or IP; try again later (code `rate_limited`).",
@@ -169,7 +173,7 @@ class RegistrationsApiController(Controller):
     tags = ["registrations"]
 
     @post("/events/{slug:str}/registrations", **PUBLIC_WRITE, status_code=201,
-          responses=_errors(400, 401, 403, 404, 409, 422, 429))
+          responses=_errors(400, 401, 403, 404, 409, 410, 422, 429))
     async def register(self, request: Request, slug: FromPath[str], data: JSONBody[RegistrationCreate]
                        ) -> RegistrationCreated:
         """Register for a published event; no token needed. The person gets a confirmed place while the event

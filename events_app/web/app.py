@@ -27,12 +27,14 @@ from events_app.web.admin import AuditController, OutboxController, StaffAdminCo
 from events_app.web.api import api_router, openapi_config
 from events_app.web.context import RequestContextMiddleware
 from events_app.web.errors import EXCEPTION_HANDLERS
+from events_app.web.invitation import InvitationController
 from events_app.web.organiser import MemberImportController, MembersController
 from events_app.web.organiser_events import (
     ApiTokensController,
     OrganiserEventsController,
     OrganiserSessionsController,
 )
+from events_app.web.organiser_invitations import OrganiserInvitationsController
 from events_app.web.organiser_registrations import (
     OrganiserQuestionsController,
     OrganiserRegistrationActionsController,
@@ -82,10 +84,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[
             PublicController, PublicEventsController, AccountsController, ParticipantController, StaffHomeController,
-            RegistrationController,
+            RegistrationController, InvitationController,
             MembersController, MemberImportController, StaffAdminController, AuditController, OutboxController,
             OrganiserEventsController, OrganiserSessionsController, ApiTokensController,
             OrganiserRegistrationsController, OrganiserRegistrationActionsController, OrganiserQuestionsController,
+            OrganiserInvitationsController,
             api_router(),
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],

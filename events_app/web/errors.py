@@ -27,6 +27,7 @@ from events_app.domain.errors import (
     RateLimited,
     ValidationFailed,
 )
+from events_app.domain.outbox import hide_secrets
 from events_app.i18n import N_
 from events_app.web.context import language_of
 
@@ -167,7 +168,9 @@ def http_error(request: Request, exc: HTTPException) -> Response:
 
 
 def server_error(request: Request, exc: Exception) -> Response:
-    log.error("request %s failed: %s %s", request.state.get("request_id", "-"), request.method, request.url.path, exc_info=exc)
+    # The path may hold a secret (a private or invitation link): the log gets it hidden.
+    log.error("request %s failed: %s %s", request.state.get("request_id", "-"), request.method,
+              hide_secrets(request.url.path), exc_info=exc)
     return error_response(request, HTTP_500_INTERNAL_SERVER_ERROR, "server_error",
                           N_("Something went wrong on our side. Please try again in a while."))
 

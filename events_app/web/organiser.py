@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import fields
 from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 from litestar.plugins.flash import flash
@@ -20,18 +17,15 @@ from events_app.domain.errors import DomainError
 from events_app.domain.people import MemberInput
 from events_app.domain.tables import Organisation, Role
 from events_app.web.auth import actor_of, requires_role
-from events_app.web.forms import form_page, read_form
+from events_app.web.forms import (
+    checked_file,
+    encoded_file,
+    form_page,
+    read_form,
+    uploaded_file,
+)
 
 MEMBER_FIELDS = [f.name for f in fields(MemberInput)]
-MAX_IMPORT_BYTES = 2 * 1024 * 1024
-
-
-def _checked_file(content: object) -> bytes:
-    """The file a preview checked, sent back with the confirmation (base64 in a hidden field)."""
-    try:
-        return base64.b64decode(str(content or ""), validate=True)
-    except (binascii.Error, ValueError):
-        raise DomainError(i18n.N_("Choose a CSV or XLSX file."), field="file") from None
 
 
 async def _organisations() -> list[dict]:
@@ -109,20 +103,15 @@ class MemberImportController(Controller):
         """First post: the file is checked and previewed. Second post (confirm): the checked text is imported."""
         try:
             if data.get("confirm") == "1":
-                count = await people.import_members(_checked_file(data.get("content")), actor_of(request))
+                count = await people.import_members(checked_file(data.get("content")), actor_of(request))
                 flash(request, i18n.ngettext("%(num)s member was imported.", "%(num)s members were imported.", count), "success")
                 return Redirect("/organiser/members")
-            upload = data.get("file")
-            if not isinstance(upload, UploadFile) or not upload.filename:
-                raise DomainError(i18n.N_("Choose a CSV or XLSX file."), field="file")
-            raw = await upload.read(MAX_IMPORT_BYTES + 1)
-            if len(raw) > MAX_IMPORT_BYTES:
-                raise DomainError(i18n.N_("The file is too large (at most 2 MB)."), field="file")
+            _, raw = await uploaded_file(data)
             preview = await people.preview_import(raw)
         except DomainError as error:
             return form_page("organiser/member_import.html", preview=None, error=error)
         return Template("organiser/member_import.html", context={
             "preview": preview, "values": {}, "errors": {},
             # The checked file travels back with the confirmation, so nothing is stored in between.
-            "content": base64.b64encode(raw).decode() if preview.ok else "",
+            "content": encoded_file(raw) if preview.ok else "",
         }, status_code=200 if preview.ok else 400)

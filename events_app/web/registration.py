@@ -1,8 +1,10 @@
 """Registering for an event and the registrant's own page, reached by the private link in the mails.
 
 The form is read here and handed to `registrations` as a `RegistrationInput`; every rule (who may
-register when, the checks, places and waiting lists) lives in the domain. The private link's token
-is a secret in the URL, so its pages are never cached, indexed or sent on as a referrer.
+register when, the checks, places and waiting lists) lives in the domain. With a personal
+invitation's link (`?invitation=<token>`) the form is the invitee's: filled in from the invitation,
+the address fixed, open whatever the audience. The private link's token (and the invitation's) is a
+secret in the URL, so those pages are never cached, indexed or sent on as a referrer.
 """
 
 from __future__ import annotations
@@ -18,9 +20,17 @@ from litestar.response import Redirect, Template
 from markupsafe import Markup, escape
 
 from events_app import i18n
-from events_app.domain import events, questions, registrations, tickets, waiting_list
+from events_app.domain import (
+    events,
+    invitations,
+    questions,
+    registrations,
+    tickets,
+    waiting_list,
+)
 from events_app.domain.audit import Actor
 from events_app.domain.errors import DomainError, NotFound
+from events_app.domain.invitations import InvitationUnusable
 from events_app.domain.registrations import (
     AlreadyRegistered,
     Registrant,
@@ -28,12 +38,14 @@ from events_app.domain.registrations import (
 )
 from events_app.domain.tables import (
     Audience,
+    Invitation,
     Organisation,
     OrganisationKind,
     Person,
     Registration,
 )
 from events_app.web.auth import client_ip
+from events_app.web.context import LANGUAGE_COOKIE
 from events_app.web.forms import form_errors
 
 # Municipalities and the region first: most registrants come from them.
@@ -43,7 +55,7 @@ _ORGANISATION_ORDER = [OrganisationKind.municipality.value, OrganisationKind.reg
 # The private link's pages: not stored by any cache, not indexed, and the token not sent on as a referrer.
 PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
 SINGLE_FIELDS = ("name", "email", "organisation", "organisation_other", "title", "dietary_other", "accessibility",
-                 "invitation_token")
+                 "invitation_token", "language")
 LIST_FIELDS = ("dietary", "days", "sessions", "waitlist_sessions")
 
 
@@ -54,18 +66,26 @@ def event_is_full(event: dict[str, Any], confirmed: int) -> bool:
     return event["capacity"] is not None and confirmed >= event["capacity"]
 
 
-async def registration_call(event: dict[str, Any], person: dict[str, Any] | None) -> dict[str, Any]:
-    """What the event page and the form say about registering: the state, and who may."""
-    state = registrations.registration_state(event)
+async def registration_call(event: dict[str, Any], person: dict[str, Any] | None,
+                            invitation: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What the event page and the form say about registering: the state, and who may.
+
+    A usable personal `invitation` admits its invitee whatever the audience, and before registration
+    opens to the public (its deadline was checked with it); a reserved place is never full.
+    """
+    state = "open" if invitation else registrations.registration_state(event)
     audience = event["audience"]
+    reserved = bool(invitation and invitation["reserved_place"])
     return {
         "state": state,
         "opens_at": event["registration_opens_at"],
         "closes_at": event["registration_closes_at"] or event["starts_at"],
-        "full": state == "open" and event_is_full(event, await waiting_list.confirmed_registrations(event["id"])),
-        "members_only": audience == Audience.members.value and not (person and person["is_member"]),
-        "invitation_only": audience == Audience.invitation.value,
+        "full": state == "open" and not reserved and event_is_full(
+            event, await waiting_list.confirmed_registrations(event["id"])),
+        "members_only": not invitation and audience == Audience.members.value and not (person and person["is_member"]),
+        "invitation_only": not invitation and audience == Audience.invitation.value,
         "signed_in": person is not None,
+        "invited": invitation is not None,
     }
 
 
@@ -125,7 +145,7 @@ def registration_input(values: dict[str, Any], event_questions: list[dict[str, A
         answers={question["key"]: values[questions.field_name(question)] for question in event_questions},
         sessions=values["sessions"], waitlist_sessions=values["waitlist_sessions"],
         days=values["days"] if values.get("days_shown") else None,
-        consent=values.get("consent", False), language=i18n.current_language(),
+        consent=values.get("consent", False), language=values.get("language") or i18n.current_language(),
         invitation_token=values.get("invitation_token", ""),
     )
 
@@ -139,8 +159,9 @@ def field_messages(error: DomainError, values: dict[str, Any]) -> dict[str, str]
     return errors
 
 
-async def _organisation_code(person_id: int) -> str:
-    row = await Person.select(Person.organisation.code.as_alias("code")).where(Person.id == person_id).first()
+async def _organisation_code(table: type[Person | Invitation], row_id: int) -> str:
+    """The code of a person's or an invitation's seed organisation ("" for none)."""
+    row = await table.select(table.organisation.code.as_alias("code")).where(table.id == row_id).first()
     return (row or {}).get("code") or ""
 
 
@@ -148,7 +169,32 @@ async def _person_values(person: dict[str, Any] | None) -> dict[str, Any]:
     if person is None:
         return {}
     return {"name": person["name"], "email": person["email"], "title": person["title"],
-            "organisation": await _organisation_code(person["id"])}
+            "organisation": await _organisation_code(Person, person["id"])}
+
+
+async def _invitation_values(invitation: dict[str, Any]) -> dict[str, Any]:
+    """The form filled in from a personal invitation: a seed organisation, or the organiser's free text."""
+    return {"name": invitation["name"], "email": invitation["email"], "language": invitation["language"],
+            "organisation": await _organisation_code(Invitation, invitation["id"]),
+            "organisation_other": invitation["organisation_text"]}
+
+
+def speak_invitees_language(request: Request, invitation: dict[str, Any]) -> None:
+    """An invitee who has not chosen a language sees the pages in their invitation's, like its mail."""
+    if not request.cookies.get(LANGUAGE_COOKIE):
+        i18n.set_language(invitation["language"])
+
+
+def unusable_status(error: InvitationUnusable) -> int:
+    """An unknown invitation link is not found (404); a revoked or expired one, or one to a cancelled
+    event, is gone (410)."""
+    return 404 if error.code == "invitation_unknown" else 410
+
+
+def invitation_unusable_page(template: str, error: InvitationUnusable, **context: Any) -> Response:
+    """The domain's message about a link that cannot be used (changing nothing), with the next step."""
+    return private(Template(template, context={"invitation_problem": error.translated(), **context},
+                            status_code=unusable_status(error)))
 
 
 def registration_values(registration: dict[str, Any], event_questions: list[dict[str, Any]]) -> dict[str, Any]:
@@ -201,19 +247,31 @@ class RegistrationController(Controller):
     path = "/"
 
     async def _form_page(self, request: Request, event: dict[str, Any], *, values: dict[str, Any],
-                         errors: dict[str, str] | None = None, status: int = 200) -> Template:
+                         errors: dict[str, str] | None = None, status: int = 200, prefill: bool = False) -> Response:
+        """The form; with a personal invitation's token, the invitee's form (filled in from the
+        invitation when `prefill`), or the reason the link cannot be used instead of the form."""
         person = request.state.get("person")
+        invitation = None
+        if values.get("invitation_token"):
+            try:
+                invitation = await invitations.invitation_for_registration(values["invitation_token"], event["id"])
+            except InvitationUnusable as error:
+                return invitation_unusable_page("public/register.html", error, event=event)
+            speak_invitees_language(request, invitation)
+            if prefill:
+                values.update(await _invitation_values(invitation))
         context = await form_context(event, values=values, errors=errors or {})
-        context.update(call=await registration_call(event, person), person=person,
+        context.update(call=await registration_call(event, person, invitation), person=person, invitation=invitation,
                        sign_in_url="/login/link?next=" + quote(f"/events/{event['slug']}/register", safe=""))
-        return Template("public/register.html", context=context, status_code=status)
+        page = Template("public/register.html", context=context, status_code=status)
+        return private(page) if invitation else page  # the invitation's secret is in the URL
 
     @get("/events/{slug:str}/register", name="register")
-    async def register_form(self, request: Request, slug: FromPath[str], invitation: FromQuery[str] = "") -> Template:
+    async def register_form(self, request: Request, slug: FromPath[str], invitation: FromQuery[str] = "") -> Response:
         event = await events.get_public_event(slug)
         values: dict[str, Any] = {"days": [day["day"].isoformat() for day in event["days"]], "invitation_token": invitation,
                                   **await _person_values(request.state.get("person"))}
-        return await self._form_page(request, event, values=values)
+        return await self._form_page(request, event, values=values, prefill=True)
 
     @post("/events/{slug:str}/register", name="register_submit")
     async def register(self, request: Request, slug: FromPath[str]) -> Response:
