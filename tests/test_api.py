@@ -514,6 +514,7 @@ async def test_the_openapi_schema_documents_the_api_only(client):
         "/api/v1/events", "/api/v1/events/{slug}", "/api/v1/events/{slug}/publish",
         "/api/v1/events/{slug}/cancel", "/api/v1/events/{slug}/sessions", "/api/v1/themes",
         "/api/v1/events/{slug}/registrations", "/api/v1/registrations/{uid}/cancel", "/api/v1/ticket-key",
+        "/api/v1/checkins", "/api/v1/checkins/{uid}/undo",
     }
     assert set(schema["paths"]["/api/v1/events"]) == {"get", "post"}
     assert schema["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"

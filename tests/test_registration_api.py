@@ -5,18 +5,26 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-from events_app.domain import api_tokens, events, questions, registrations, tickets
+from events_app.domain import (
+    api_tokens,
+    checkins,
+    events,
+    questions,
+    registrations,
+    tickets,
+)
 from events_app.domain.audit import Actor
 from events_app.domain.questions import QuestionInput
 from events_app.domain.registrations import Registrant
 from events_app.domain.tables import AuditEntry, Registration, SessionChoice
 from events_app.domain.transactions import utcnow
+from events_app.i18n import localtime
 from tests.account_helpers import add_member, database_snapshot
 from tests.registration_helpers import SYSTEM, form, published_event, queued, registered
 
@@ -293,11 +301,12 @@ async def test_the_list_is_paginated_with_statuses_and_check_in(client, tokens):
 async def test_a_checked_in_registration_says_so(client, tokens):
     event = await published_event()
     await client.post(url(event), json=body())
-    moment = utcnow().replace(microsecond=0)
-    await Registration.update({Registration.checked_in_at: moment}).where(Registration.email == "anna@example.se")
+    [anna] = await Registration.select(Registration.uid)
+    answer = await checkins.check_in_registration(str(anna["uid"]), checkins.Scan(
+        code="", event=event["slug"], day=localtime(event["starts_at"]).date(), method="search"), {"name": "Kim"})
     [row] = (await client.get(url(event), headers=bearer(tokens["organiser"]))).json()["registrations"]
     assert row["checked_in"] is True
-    assert row["checked_in_at"] == moment.isoformat().replace("+00:00", "Z")
+    assert datetime.fromisoformat(row["checked_in_at"].replace("Z", "+00:00")) == answer.checked_in_at
 
 
 async def test_the_list_needs_an_organisers_token(client, tokens):

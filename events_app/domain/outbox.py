@@ -30,6 +30,14 @@ MAX_ATTEMPTS = 8
 _SECRET_LINK = re.compile(r"(/login/link/|/password/reset/|/registration/|/invitation/)[A-Za-z0-9_-]{16,}")
 
 
+# Addresses at a domain RFC 2606 reserves as invalid (a walk-in who gave no address) never get mail.
+_NO_MAIL_DOMAIN = ".invalid"
+
+
+def can_receive_mail(address: str) -> bool:
+    return not (address or "").lower().endswith(_NO_MAIL_DOMAIN)
+
+
 def hide_secrets(text: str) -> str:
     return _SECRET_LINK.sub(r"\1…", text)
 # A claim older than this is taken to belong to a sender that died mid-batch.
@@ -84,7 +92,10 @@ async def enqueue(
     kind: str = "",
     attachments: list[Attachment] | None = None,
 ) -> int:
-    """Render and store one message; call it inside the transaction of the change it reports."""
+    """Render and store one message; call it inside the transaction of the change it reports.
+    Returns its id (0 when the address can never receive mail and nothing was stored)."""
+    if not can_receive_mail(to_address):
+        return 0
     language = normalise_language(language)
     subject, text, html = render(template, context, language)
     row = OutboxMessage(
@@ -148,6 +159,8 @@ async def enqueue_later(*, to_address: str, to_name: str = "", language: str, ki
     For the mails of busy moments (a registration rush): the request writes one small row in its
     transaction, and the sender renders the template, QR code and calendar file later.
     """
+    if not can_receive_mail(to_address):
+        return 0
     row = OutboxMessage(kind=kind, to_address=to_address, to_name=to_name, language=normalise_language(language),
                         subject="", text_body="", builder=kind, build_args=build_args)
     await row.save()

@@ -17,6 +17,7 @@ from datetime import date
 from typing import Any
 
 from events_app import i18n
+from events_app.domain import checkins
 from events_app.domain.registrations import (
     CANCELLED,
     CONFIRMED,
@@ -69,7 +70,7 @@ def _select():
         Registration.organisation_text, Registration.title, Registration.dietary, Registration.dietary_other,
         Registration.accessibility, Registration.answers, Registration.days, Registration.language,
         Registration.source, Registration.created_at, Registration.confirmed_at, Registration.cancelled_at,
-        Registration.checked_in_at, Registration.short_code,
+        Registration.short_code,
         Registration.organisation.code.as_alias("organisation_code"),
         Registration.organisation.name_sv.as_alias("organisation_sv"),
         Registration.organisation.name_en.as_alias("organisation_en"),
@@ -89,8 +90,10 @@ async def _with_choices(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         ).where(SessionChoice.registration.is_in(list(by_id)) & (SessionChoice.status != CANCELLED)).order_by(
                 SessionChoice.session.starts_at).order_by(SessionChoice.id):
             by_id[choice["registration"]].append(choice)
+    first = await checkins.first_check_ins(list(by_id))
     for row in rows:
         row["choices"] = by_id[row["id"]]
+        row["checked_in_at"] = first.get(row["id"])
         row["checked_in"] = row["checked_in_at"] is not None
     return rows
 

@@ -76,6 +76,7 @@ class RegistrationInput:
     consent: bool = False
     language: str = "sv"
     invitation_token: str = ""
+    send_mail: bool = True  # False for a walk-in who gave no address
 
 
 @dataclass
@@ -83,13 +84,14 @@ class Registrant:
     """Who is registering and through what: a signed-in person, an organiser, or a stranger."""
 
     person_id: int | None = None
-    source: str = "form"  # form, api or organiser
+    source: str = "form"  # form, api, organiser, or walk_in (staff at the door)
     ip: str = ""
-    actor: Actor | None = None  # set when an organiser registers someone by hand
+    actor: Actor | None = None  # set when staff register someone
 
     @property
     def by_organiser(self) -> bool:
-        return self.source == "organiser"
+        """Staff register someone: no rate limit, window, audience or consent checks apply."""
+        return self.source in ("organiser", "walk_in")
 
 
 @dataclass
@@ -210,7 +212,9 @@ async def _clean(event: dict[str, Any], data: RegistrationInput, *, for_update: 
         clean["name"] = required_text(data.name, field="name")
     except DomainError as error:
         errors["name"] = error
-    if not for_update:
+    if not for_update and not data.send_mail:
+        clean["email"] = data.email  # a walk-in without an address: the placeholder the check-in made
+    elif not for_update:
         try:
             clean["email"] = normalise_email(data.email)
         except DomainError as error:
@@ -304,8 +308,9 @@ async def register(slug: str, data: RegistrationInput, registrant: Registrant) -
             person_id = await _person_for(clean, person)
             await audit.record("registration.created", actor, object_type="registration", object_id=uid,
                                summary=f"{event['slug']}: {clean['name']}")
-            await outbox.enqueue_later(to_address=clean["email"], to_name=clean["name"], language=clean["language"],
-                                       kind="registration_received", build_args={"registration": str(uid)})
+            if data.send_mail:
+                await outbox.enqueue_later(to_address=clean["email"], to_name=clean["name"], language=clean["language"],
+                                           kind="registration_received", build_args={"registration": str(uid)})
             # What was checked above is read again under the lock: the event may have been cancelled,
             # closed or given a lower capacity by an organiser in the meantime.
             event.update(await waiting_list.lock_and_read_event(event["id"]))
@@ -317,7 +322,9 @@ async def register(slug: str, data: RegistrationInput, registrant: Registrant) -
             if duplicate_id is not None:
                 raise _Duplicate(duplicate_id)  # rolls back the person's row, the audit entry and the mail
             reserved = bool(invitation and invitation["reserved_place"])
-            has_place = reserved or event["capacity"] is None or confirmed < event["capacity"]
+            # Staff at the door decide to let a walk-in in, full or not.
+            has_place = (reserved or registrant.source == "walk_in" or event["capacity"] is None
+                         or confirmed < event["capacity"])
             registration = await _insert(uid, event, clean, person_id, has_place, invitation, registrant)
     except _Duplicate as found:
         async with atomic():
@@ -493,6 +500,9 @@ async def _with_choices(row: dict[str, Any]) -> dict[str, Any]:
         SessionChoice.session.starts_at)
     row["ticket_code"] = tickets.ticket_code(row["ticket_id"], row["event_uid"])
     row["short_code_display"] = tickets.format_short_code(row["short_code"])
+    from events_app.domain import checkins  # checkins imports this module (walk-ins register)
+
+    row["checked_in_at"] = (await checkins.first_check_ins([row["id"]])).get(row["id"])
     return row
 
 
@@ -524,8 +534,14 @@ async def list_registrations(event_id: int, *, status: str | None = None, offset
         ).where(SessionChoice.registration.is_in(list(choices)) & (SessionChoice.status != CANCELLED)).order_by(
                 SessionChoice.session.starts_at).order_by(SessionChoice.id):
             choices[choice["registration"]].append(choice)
+    from events_app.domain import (
+        checkins,  # checkins imports this module (walk-ins register)
+    )
+
+    first = await checkins.first_check_ins(list(choices))
     for row in rows:
         row["choices"] = choices[row["id"]]
+        row["checked_in_at"] = first.get(row["id"])
     return total, rows
 
 

@@ -426,7 +426,6 @@ class Registration(Table):
     confirmed_at = Timestamptz(null=True, default=None)
     cancelled_at = Timestamptz(null=True, default=None)
     reminder_queued_at = Timestamptz(null=True, default=None)
-    checked_in_at = Timestamptz(null=True, default=None)  # filled by check-in
 
 
 class SessionChoice(Table):
@@ -439,3 +438,32 @@ class SessionChoice(Table):
     session = ForeignKey(references=ProgrammeSession, on_delete=OnDelete.cascade, index=True)
     status = Varchar(length=20, choices=RegistrationStatus, default=RegistrationStatus.confirmed, index=True)
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class CheckInMethod(str, Enum):
+    camera = "camera"  # the scanner page's camera
+    scanner = "scanner"  # a handheld scanner, or the code typed, into the scanner page's field
+    search = "search"  # found by name or organisation and checked in by hand
+    walk_in = "walk_in"  # registered at the door
+    api = "api"  # another device through the JSON API
+
+
+class Attendance(Table):
+    """One check-in: a registration at one day of its event, or at one session's door.
+
+    `scope` ("<registration id>/<YYYY-MM-DD>" or "<registration id>/s<session id>") is unique, so a
+    ticket is checked in once per day or session however many devices scan it at the same moment.
+    These rows are what certificates and attendance reports are built on.
+    """
+
+    uid = UUID(default=uuid.uuid4, unique=True)
+    scope = Varchar(length=80, unique=True)
+    registration = ForeignKey(references=Registration, on_delete=OnDelete.cascade, index=True)
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
+    day = Date()
+    session = ForeignKey(references=ProgrammeSession, null=True, on_delete=OnDelete.cascade, index=True)
+    checked_in_at = Timestamptz(default=TimestamptzNow())
+    staff = ForeignKey(references=StaffAccount, null=True, on_delete=OnDelete.set_null)
+    staff_name = Varchar(length=200, default="")  # kept as it was, for "already checked in by …"
+    device = Varchar(length=100, default="")
+    method = Varchar(length=20, choices=CheckInMethod, default=CheckInMethod.scanner)

@@ -293,6 +293,15 @@ async def requires_organiser_token(connection: ASGIConnection, _: BaseRouteHandl
         raise PermissionDeniedException()
 
 
+async def requires_checkin_token(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """Any staff role may check people in (check-in staff, organisers, admins)."""
+    account = await token_account(connection)
+    if account is None:
+        raise NotAuthorizedException()
+    if not staff.has_role(account["role"], Role.checkin):
+        raise PermissionDeniedException()
+
+
 async def _sees_drafts(request: Request) -> bool:
     account = await token_account(request)
     return account is not None and staff.has_role(account["role"], Role.organiser)
@@ -395,9 +404,10 @@ async def list_themes(request: Request) -> ThemeList:
 
 def api_router() -> Router:
     """A fresh router per app (a router belongs to the app it is registered with)."""
-    from events_app.web import api_registrations  # it builds on this module
+    from events_app.web import api_checkins, api_registrations  # they build on this module
 
-    return Router(path=API_PATH, route_handlers=[EventsApiController, list_themes, *api_registrations.ROUTE_HANDLERS],
+    return Router(path=API_PATH, route_handlers=[EventsApiController, list_themes, *api_registrations.ROUTE_HANDLERS,
+                                                 *api_checkins.ROUTE_HANDLERS],
                   include_in_schema=True)
 
 

@@ -1,0 +1,355 @@
+"""Check-in at the venue: a ticket's code (the QR payload, or the short code typed from it) checked
+against an event and a day, or a session's door; walk-ins; undoing a mistake; the live counts.
+
+Each check-in is an `Attendance` row whose `scope` ("<registration id>/<day>" or
+"<registration id>/s<session id>") is unique, written with `INSERT … ON CONFLICT DO NOTHING`: two
+devices scanning one ticket at the same moment get one check-in between them, and the second is
+told who was first. A scan is one read (the ticket with its event, session, choice and any
+check-in already made) and, for a first scan, one insert: the queue at the door waits on nothing
+else. Attendance rows are what certificates and attendance reports are built on.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from events_app.domain import audit, registrations, tickets
+from events_app.domain.audit import Actor
+from events_app.domain.errors import DomainError, NotFound
+from events_app.domain.events import get_event
+from events_app.domain.tables import (
+    Attendance,
+    CheckInMethod,
+    Event,
+    ProgrammeSession,
+    Registration,
+    RegistrationStatus,
+    SessionChoice,
+)
+from events_app.domain.transactions import atomic, utcnow
+from events_app.domain.validation import parse_uid
+from events_app.i18n import N_, current_language, localtime
+
+CONFIRMED, WAITLISTED, CANCELLED = (status.value for status in RegistrationStatus)
+# Every answer a scan can get, with the words the scanner page shows.
+RESULTS = {
+    "ok": N_("Welcome"),
+    "already_checked_in": N_("Already checked in"),
+    "unknown": N_("Unknown ticket"),
+    "cancelled": N_("The registration is cancelled"),
+    "waitlisted": N_("On the waiting list: no place"),
+    "wrong_event": N_("A ticket for another event"),
+    "wrong_day": N_("Not registered for this day"),
+    "not_in_session": N_("Not signed up for this session"),
+}
+METHODS = {method.value for method in CheckInMethod}
+# Walk-ins who give no address get one that can never receive mail (RFC 2606 reserves .invalid).
+NO_ADDRESS_DOMAIN = "walk-in.invalid"
+
+
+@dataclass
+class Scan:
+    """What a scanner sends: the code, the event, and the day (default today) or one session's door."""
+
+    code: str
+    event: str  # the event's slug
+    day: date | None = None
+    session: str = ""  # a session's uid, at a workshop's door
+    device: str = ""
+    method: str = CheckInMethod.scanner.value
+
+
+@dataclass
+class Answer:
+    """What the scanner shows: the result, and who the ticket belongs to when it is a known one."""
+
+    result: str
+    registration: str = ""  # uid
+    name: str = ""
+    organisation: str = ""
+    checked_in_at: datetime | None = None  # this check-in's, or the first one's
+    by: str = ""  # the staff member who checked in first
+    device: str = ""
+    method: str = ""
+    attendance: str = ""  # uid, to undo a mistaken check-in
+
+    @property
+    def message(self) -> str:
+        return RESULTS[self.result]
+
+
+def today() -> date:
+    return localtime(utcnow()).date()
+
+
+def _lookup(code: str) -> tuple[str, str] | None:
+    """The column and value that find a ticket: a genuine QR payload's ticket id, a well-formed
+    short code, or nothing for anything else (forged, truncated, mistyped)."""
+    code = (code or "").strip()
+    if code.startswith(tickets.VERSION + "."):
+        verified = tickets.verify_code(code)
+        return ("ticket_id", verified.ticket_id) if verified else None
+    short = tickets.normalise_short_code(code)
+    if len(short) == tickets.SHORT_CODE_LENGTH and all(ch in tickets.SHORT_CODE_ALPHABET for ch in short):
+        return "short_code", short
+    return None
+
+
+def _scope(registration_id: int, day: date, session_id: int | None) -> str:
+    return f"{registration_id}/s{session_id}" if session_id else f"{registration_id}/{day.isoformat()}"
+
+
+_TICKET = """
+SELECT e.id AS event_id, e.status AS event_status,
+       r.id, r.uid, r.status, r.name, r.organisation_text, r.days, r.event AS ticket_event,
+       o.name_sv AS organisation_sv, o.name_en AS organisation_en{session_columns},
+       a.uid AS attendance_uid, a.checked_in_at, a.staff_name, a.device, a.method
+FROM event e
+LEFT JOIN registration r ON r.{column} = {{}}
+LEFT JOIN organisation o ON o.id = r.organisation{session_joins}
+LEFT JOIN attendance a ON a.scope = CAST(r.id AS TEXT) || {{}}
+WHERE e.slug = {{}}
+"""
+_SESSION_COLUMNS = """,
+       s.id AS session_id, s.starts_at AS session_starts_at, s.requires_signup, s.status AS session_status,
+       c.status AS choice_status"""
+_SESSION_JOINS = """
+LEFT JOIN programme_session s ON s.uid = {} AND s.event = e.id
+LEFT JOIN session_choice c ON c.registration = r.id AND c.session = s.id"""
+
+
+async def _read_ticket(column: str, value: Any, scan: Scan, day: date) -> dict[str, Any] | None:
+    """The scanned event with the ticket (if any), the session and choice (at a session's door) and
+    the check-in already made for this day or session: one statement."""
+    if scan.session:
+        session_uid = parse_uid(scan.session)
+        if session_uid is None:
+            raise NotFound(N_("There is no such session."))
+        sql = _TICKET.format(column=column, session_columns=_SESSION_COLUMNS, session_joins=_SESSION_JOINS)
+        # The session's scope needs its id, which this statement finds: it is matched by "/s" || s.id.
+        sql = sql.replace("a.scope = CAST(r.id AS TEXT) || {}", "a.scope = CAST(r.id AS TEXT) || '/s' || CAST(s.id AS TEXT)")
+        rows = await Attendance.raw(sql, value, session_uid, scan.event)
+    else:
+        sql = _TICKET.format(column=column, session_columns="", session_joins="")
+        rows = await Attendance.raw(sql, value, "/" + day.isoformat(), scan.event)
+    return rows[0] if rows else None
+
+
+def _organisation(row: dict[str, Any]) -> str:
+    return (row.get("organisation_en") if current_language() == "en" else row.get("organisation_sv")) or (
+        row.get("organisation_text") or "")
+
+
+def _known(result: str, row: dict[str, Any], **fields: Any) -> Answer:
+    return Answer(result=result, registration=str(row["uid"]), name=row["name"], organisation=_organisation(row),
+                  **fields)
+
+
+def _timestamp(value: Any) -> datetime | None:
+    """A time from a raw query (SQLite answers text)."""
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+async def check_in(scan: Scan, staff: dict[str, Any]) -> Answer:
+    """Check the ticket behind `scan.code` in, or say why not. Writes at most one attendance row;
+    anything but "ok" writes nothing. Raises NotFound for an unknown event or session."""
+    if scan.method not in METHODS:
+        raise DomainError(N_("Unknown check-in method."), field="method")
+    lookup = _lookup(scan.code)
+    return await _check_in(lookup or ("ticket_id", ""), scan, staff, known_code=lookup is not None)
+
+
+async def check_in_registration(registration_uid: str, scan: Scan, staff: dict[str, Any]) -> Answer:
+    """Check in a registration found by searching (no code): the same rules as a scan."""
+    uid = parse_uid(registration_uid)
+    return await _check_in(("uid", uid), scan, staff, known_code=uid is not None)
+
+
+async def _check_in(lookup: tuple[str, Any], scan: Scan, staff: dict[str, Any], *, known_code: bool) -> Answer:
+    day = scan.day or today()
+    row = await _read_ticket(*lookup, scan, day)
+    if row is None or row["event_status"] != "published":
+        raise NotFound(N_("There is no such event."))
+    if scan.session and row.get("session_id") is None:
+        raise NotFound(N_("There is no such session."))
+    if not known_code or row["id"] is None:
+        return Answer(result="unknown")
+    if row["ticket_event"] != row["event_id"]:
+        return _known("wrong_event", row)
+    if row["status"] != CONFIRMED:
+        return _known("cancelled" if row["status"] == CANCELLED else "waitlisted", row)
+    session_id = row.get("session_id")
+    if session_id is not None:
+        day = localtime(_timestamp(row["session_starts_at"])).date()
+    days = json.loads(row["days"]) if isinstance(row["days"], str) else row["days"]
+    if day.isoformat() not in days:
+        return _known("wrong_day", row)
+    if session_id is not None and row["requires_signup"] and row["choice_status"] != CONFIRMED:
+        return _known("not_in_session", row)
+    if row["attendance_uid"] is not None:
+        return _already(row, row)
+    now = utcnow()
+    attendance_uid = uuid.uuid4()
+    written = await Attendance.raw(
+        "INSERT INTO attendance (uid, scope, registration, event, day, session, checked_in_at, staff, staff_name, "
+        "device, method) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) ON CONFLICT (scope) DO NOTHING RETURNING id",
+        attendance_uid, _scope(row["id"], day, session_id), row["id"], row["event_id"], day, session_id, now,
+        staff.get("id"), staff.get("name", "")[:200], scan.device[:100], scan.method)
+    if not written:  # another device was a moment quicker
+        first = await Attendance.select(Attendance.uid.as_alias("attendance_uid"), Attendance.checked_in_at,
+                                        Attendance.staff_name, Attendance.device, Attendance.method).where(
+            Attendance.scope == _scope(row["id"], day, session_id)).first()
+        return _already(row, first)
+    return _known("ok", row, checked_in_at=now, by=staff.get("name", ""), device=scan.device, method=scan.method,
+                  attendance=str(attendance_uid))
+
+
+def _already(row: dict[str, Any], first: dict[str, Any]) -> Answer:
+    return _known("already_checked_in", row, checked_in_at=_timestamp(first["checked_in_at"]), by=first["staff_name"],
+                  device=first["device"], method=first["method"], attendance=str(first["attendance_uid"]))
+
+
+async def undo(attendance_uid: str, actor: Actor) -> None:
+    """Take back a mistaken check-in; the audit log keeps what was undone."""
+    uid = parse_uid(attendance_uid)
+    async with atomic():
+        row = await Attendance.select(
+            Attendance.id, Attendance.uid, Attendance.day, Attendance.checked_in_at, Attendance.staff_name,
+            Attendance.device, Attendance.method, Attendance.registration.uid.as_alias("registration_uid"),
+            Attendance.registration.name.as_alias("name"), Attendance.session.uid.as_alias("session_uid"),
+        ).where(Attendance.uid == uid).first() if uid else None
+        if row is None:
+            raise NotFound(N_("There is no such check-in."))
+        await Attendance.delete().where(Attendance.id == row["id"])
+        await audit.record("checkin.undone", actor, object_type="registration", object_id=row["registration_uid"],
+                           summary=row["name"], details={
+                               "day": row["day"].isoformat(), "session": str(row["session_uid"] or ""),
+                               "checked_in_at": row["checked_in_at"].isoformat(), "by": row["staff_name"],
+                               "device": row["device"], "method": row["method"]})
+
+
+@dataclass
+class WalkIn:
+    name: str
+    organisation: str = ""
+    email: str = ""
+
+
+async def walk_in(event_slug: str, data: WalkIn, scan: Scan, staff: dict[str, Any]) -> Answer:
+    """Register someone at the door and check them in, in one step. Staff decide at the door, so a
+    walk-in gets a place even when the event is full. Without an address no mail is sent."""
+    given = (data.email or "").strip().lower()
+    if given:  # already registered (perhaps without knowing it): check that registration in instead
+        event = await Event.select(Event.id).where(Event.slug == event_slug).first()
+        existing = await Registration.select(Registration.uid).where(
+            (Registration.event == (event or {}).get("id", 0)) & (Registration.email == given)
+            & (Registration.status != CANCELLED)).first()
+        if existing is not None:
+            return await check_in_registration(str(existing["uid"]), scan, staff)
+    email = given or f"ingen-epost-{secrets.token_hex(8)}@{NO_ADDRESS_DOMAIN}"
+    actor = Actor(staff.get("name", ""), staff_id=staff.get("id"))
+    result = await registrations.register(event_slug, registrations.RegistrationInput(
+        name=data.name, email=email, organisation=data.organisation, days=[(scan.day or today()).isoformat()],
+        send_mail=bool(given)), registrations.Registrant(source="walk_in", actor=actor))
+    return await check_in_registration(str(result.registration["uid"]), scan, staff)
+
+
+# --- For the organisers' live view and the reports ----------------------------------------------
+
+
+async def first_check_ins(registration_ids: list[int]) -> dict[int, datetime]:
+    """Each registration's first check-in (any day or session), for lists and exports."""
+    if not registration_ids:
+        return {}
+    rows = await Attendance.select(Attendance.registration, Attendance.checked_in_at).where(
+        Attendance.registration.is_in(registration_ids)).order_by(Attendance.checked_in_at)
+    first: dict[int, datetime] = {}
+    for row in rows:
+        first.setdefault(row["registration"], row["checked_in_at"])
+    return first
+
+
+async def live_counts(event_slug: str, day: date | None = None) -> dict[str, Any]:
+    """Checked in / expected for the day, for each session that day and for each organisation."""
+    event = await get_event(event_slug)
+    day = day or today()
+    confirmed = await Registration.select(
+        Registration.id, Registration.days, Registration.organisation_text,
+        Registration.organisation.name_sv.as_alias("organisation_sv"),
+        Registration.organisation.name_en.as_alias("organisation_en"),
+    ).where((Registration.event == event["id"]) & (Registration.status == CONFIRMED)).output(load_json=True)
+    expected = [row for row in confirmed if day.isoformat() in row["days"]]
+    attended = await Attendance.select(Attendance.registration, Attendance.session).where(
+        (Attendance.event == event["id"]) & (Attendance.day == day))
+    at_day = {row["registration"] for row in attended if row["session"] is None}
+    by_session = Counter(row["session"] for row in attended if row["session"] is not None)
+    organisations: dict[str, dict[str, int]] = {}
+    for row in expected:
+        counts = organisations.setdefault(_organisation(row) or "–", {"expected": 0, "checked_in": 0})
+        counts["expected"] += 1
+        counts["checked_in"] += row["id"] in at_day
+    sessions = []
+    for session in await ProgrammeSession.select(
+            ProgrammeSession.id, ProgrammeSession.uid, ProgrammeSession.title, ProgrammeSession.starts_at,
+            ProgrammeSession.requires_signup).where(
+            (ProgrammeSession.event == event["id"]) & (ProgrammeSession.status == "scheduled")).order_by(
+            ProgrammeSession.starts_at):
+        if localtime(session["starts_at"]).date() != day:
+            continue
+        if session["requires_signup"]:
+            wanted = await SessionChoice.count().where((SessionChoice.session == session["id"])
+                                                       & (SessionChoice.status == CONFIRMED)
+                                                       & (SessionChoice.registration.status == CONFIRMED))
+        else:
+            wanted = len(expected)
+        sessions.append({**session, "expected": wanted, "checked_in": by_session.get(session["id"], 0)})
+    return {"event": event, "day": day, "expected": len(expected), "checked_in": len(at_day & {r["id"] for r in expected}),
+            "sessions": sessions, "organisations": dict(sorted(organisations.items()))}
+
+
+async def no_shows(event_slug: str, day: date) -> list[dict[str, Any]]:
+    """Confirmed for the day, never checked in that day: name, organisation, email."""
+    event = await Event.select(Event.id).where(Event.slug == event_slug).first()
+    if event is None:
+        raise NotFound(N_("There is no such event."))
+    came = {row["registration"] for row in await Attendance.select(Attendance.registration).where(
+        (Attendance.event == event["id"]) & (Attendance.day == day))}
+    rows = await Registration.select(
+        Registration.id, Registration.uid, Registration.name, Registration.email, Registration.days,
+        Registration.organisation_text, Registration.organisation.name_sv.as_alias("organisation_sv"),
+        Registration.organisation.name_en.as_alias("organisation_en"),
+    ).where((Registration.event == event["id"]) & (Registration.status == CONFIRMED)).order_by(
+        Registration.name).output(load_json=True)
+    return [{**row, "organisation": _organisation(row)} for row in rows
+            if day.isoformat() in row["days"] and row["id"] not in came]
+
+
+async def search(event_slug: str, query: str, limit: int = 20) -> list[dict[str, Any]]:
+    """Registrations whose name or organisation contains `query` (any case), for checking in by hand."""
+    from events_app.domain.registration_reports import fold
+
+    wanted = fold(" ".join((query or "").split()))
+    if len(wanted) < 2:
+        return []
+    event = await Event.select(Event.id).where(Event.slug == event_slug).first()
+    if event is None:
+        raise NotFound(N_("There is no such event."))
+    rows = await Registration.select(
+        Registration.uid, Registration.name, Registration.status, Registration.organisation_text,
+        Registration.organisation.name_sv.as_alias("organisation_sv"),
+        Registration.organisation.name_en.as_alias("organisation_en"),
+    ).where((Registration.event == event["id"]) & (Registration.status != CANCELLED)).order_by(Registration.name)
+    found = []
+    for row in rows:
+        organisation = _organisation(row)
+        if wanted in fold(row["name"]) or wanted in fold(organisation):
+            found.append({**row, "organisation": organisation})
+            if len(found) == limit:
+                break
+    return found

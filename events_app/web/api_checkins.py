@@ -1,0 +1,101 @@
+"""The JSON API's check-in: a scanner (a handheld device, another app, or the scanner page) posts
+a ticket's code and gets the answer to show; staff undo a mistaken check-in. Any staff role's
+bearer token may check in. Mounted on the router of `api.py`, in its style.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+import msgspec
+from litestar import Controller, Request, post
+from litestar.openapi import ResponseSpec
+from litestar.params import FromPath, JSONBody
+
+from events_app import i18n
+from events_app.domain import checkins
+from events_app.domain.checkins import Scan
+from events_app.web.api import BEARER, ErrorOut, _actor, requires_checkin_token
+
+Result = Literal["ok", "already_checked_in", "unknown", "cancelled", "waitlisted", "wrong_event", "wrong_day",
+                 "not_in_session"]
+
+
+class CheckInCreate(msgspec.Struct, forbid_unknown_fields=True):
+    """A scan: `code` is the QR code's content or the ticket's short code (with or without its dash);
+    `event` the event's slug; `day` the day checked in for (default today in Europe/Stockholm), or
+    `session` a session's id at its door; `device` names the scanning device (shown to the next
+    device that scans the same ticket); `method` how the code was read."""
+
+    code: str
+    event: str
+    day: date | None = None
+    session: str = ""
+    device: str = ""
+    method: Literal["camera", "scanner", "search", "walk_in", "api"] = "api"
+
+
+class CheckInOut(msgspec.Struct, omit_defaults=True):
+    """The answer. For a known ticket: whose it is; for `ok` and `already_checked_in`: the check-in
+    (its time, who and which device made it, and its id, to undo it)."""
+
+    result: Result
+    message: str
+    registration: str | None = None
+    name: str | None = None
+    organisation: str | None = None
+    checked_in_at: datetime | None = None
+    checked_in_by: str | None = None
+    device: str | None = None
+    method: str | None = None
+    checkin: str | None = None
+
+
+def checkin_out(answer: checkins.Answer) -> CheckInOut:
+    return CheckInOut(
+        result=answer.result, message=i18n.gettext(answer.message), registration=answer.registration or None,
+        name=answer.name or None, organisation=answer.organisation or None, checked_in_at=answer.checked_in_at,
+        checked_in_by=answer.by or None, device=answer.device or None, method=answer.method or None,
+        checkin=answer.attendance or None)
+
+
+def _staff(request: Request) -> dict[str, Any]:
+    account = request.state.api_account
+    return {"id": account["id"], "name": account["name"]}
+
+
+_DESCRIPTIONS = {
+    400: "The body could not be read: not JSON, a wrong type, or a missing or unknown field (code "
+         "`validation_error`).",
+    401: "No token, or a token that is unknown or revoked (code `not_authenticated`).",
+    403: "The token's account has no staff role (code `forbidden`).",
+    404: "No such published event or session, or no such check-in (code `not_found`).",
+}
+GUARDED: dict[str, Any] = {"guards": [requires_checkin_token], "security": [{BEARER: []}]}
+
+
+def _errors(*statuses: int) -> dict[int, ResponseSpec]:
+    return {status: ResponseSpec(ErrorOut, description=_DESCRIPTIONS[status]) for status in statuses}
+
+
+class CheckInsApiController(Controller):
+    path = "/checkins"
+    tags = ["check-in"]
+
+    @post("/", **GUARDED, status_code=200, responses=_errors(400, 401, 403, 404))
+    async def check_in(self, request: Request, data: JSONBody[CheckInCreate]) -> CheckInOut:
+        """Check a ticket in, or say why not. Idempotent: a repeated scan answers `already_checked_in`
+        with the first check-in and writes nothing, also when two devices scan at the same moment."""
+        scan = Scan(code=data.code, event=data.event, day=data.day, session=data.session, device=data.device,
+                    method=data.method)
+        return checkin_out(await checkins.check_in(scan, _staff(request)))
+
+    @post("/{uid:str}/undo", **GUARDED, status_code=200, responses=_errors(401, 403, 404))
+    async def undo(self, request: Request, uid: FromPath[str]) -> dict[str, bool]:
+        """Take back a mistaken check-in (`checkin` from its answer); the audit log keeps it."""
+        await checkins.undo(uid, _actor(request))
+        return {"undone": True}
+
+
+ROUTE_HANDLERS = [CheckInsApiController]

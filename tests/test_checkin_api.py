@@ -1,0 +1,113 @@
+"""POST /api/v1/checkins: the QR code of a real mail checks in through the API, a repeat answers the
+first check-in, two devices at once make one check-in, a bad token or a missing role is refused,
+and a mistaken check-in is undone. Runs on both databases."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from events_app.domain import api_tokens, registrations
+from events_app.domain.audit import Actor
+from events_app.domain.registrations import Registrant
+from events_app.domain.tables import Attendance, AuditEntry
+from events_app.i18n import localtime
+from tests.account_helpers import tr
+from tests.registration_helpers import decode_qr, deliver, form, parts, published_event, registered
+
+URL = "/api/v1/checkins"
+STRANGER = Registrant(ip="198.51.100.11")
+
+
+@pytest.fixture
+async def tokens(staff_accounts) -> dict[str, str]:
+    return {role: await api_tokens.create_token(staff_accounts[role]["id"], f"test {role}", Actor.system("test"))
+            for role in ("checkin", "organiser")}
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def scan(event: dict, code: str, **fields) -> dict:
+    return {"code": code, "event": event["slug"], "day": localtime(event["starts_at"]).date().isoformat(), **fields}
+
+
+async def test_the_qr_code_of_the_mail_checks_in_and_a_repeat_answers_the_first(client, tokens, smtp_server):
+    event = await published_event()
+    await registrations.register(event["slug"], form("anna@example.se"), STRANGER)
+    await deliver(smtp_server.settings)
+    code = decode_qr(parts(smtp_server.collector.messages[0])["inline"]["ticket-qr"])
+
+    first = await client.post(URL, json=scan(event, code, device="dörr 1", method="camera"),
+                              headers=bearer(tokens["checkin"]))
+    again = await client.post(URL, json=scan(event, code, device="dörr 2"), headers=bearer(tokens["organiser"]))
+
+    assert first.status_code == 200, first.text
+    assert first.json()["result"] == "ok"
+    assert (first.json()["name"], first.json()["organisation"]) == ("Anna Andersson", "Sundsvalls kommun")
+    assert first.json()["message"] == tr("sv", "Welcome")
+    body = again.json()
+    assert body["result"] == "already_checked_in"
+    assert (body["checked_in_at"], body["device"], body["checkin"]) == (
+        first.json()["checked_in_at"], "dörr 1", first.json()["checkin"])
+    assert await Attendance.count() == 1
+
+
+async def test_two_devices_posting_the_same_ticket_at_once_make_one_check_in(client, tokens):
+    event = await published_event()
+    anna = await registered(event["slug"], form("anna@example.se"), STRANGER)
+    responses = await asyncio.gather(*[
+        client.post(URL, json=scan(event, anna["ticket_code"], device=f"enhet {n}"), headers=bearer(tokens["checkin"]))
+        for n in range(8)])
+    results = sorted(response.json()["result"] for response in responses)
+    assert results == ["already_checked_in"] * 7 + ["ok"]
+    assert await Attendance.count() == 1
+
+
+async def test_the_short_code_and_the_refusals_through_the_api(client, tokens):
+    event = await published_event()
+    anna = await registered(event["slug"], form("anna@example.se"), STRANGER)
+    typed = await client.post(URL, json=scan(event, anna["short_code_display"].lower()), headers=bearer(tokens["checkin"]))
+    assert typed.json()["result"] == "ok"
+    forged = await client.post(URL, json=scan(event, anna["ticket_code"][:-3] + "xyz"), headers=bearer(tokens["checkin"]))
+    assert forged.json() == {"result": "unknown", "message": tr("sv", "Unknown ticket")}
+    wrong_day = await client.post(URL, json={**scan(event, anna["ticket_code"]), "day": "2020-01-01"},
+                                  headers=bearer(tokens["checkin"]))
+    assert wrong_day.json()["result"] == "wrong_day" and wrong_day.json()["name"] == "Anna Andersson"
+    assert (await client.post(URL, json={**scan(event, anna["ticket_code"]), "event": "nej"},
+                              headers=bearer(tokens["checkin"]))).status_code == 404
+    assert (await client.post(URL, json={**scan(event, anna["ticket_code"]), "extra": 1},
+                              headers=bearer(tokens["checkin"]))).status_code == 400
+    assert await Attendance.count() == 1
+
+
+async def test_a_token_is_needed_and_the_session_cookie_is_not_enough(client, tokens, staff_accounts):
+    event = await published_event()
+    anna = await registered(event["slug"], form("anna@example.se"), STRANGER)
+    assert (await client.post(URL, json=scan(event, anna["ticket_code"]))).status_code == 401
+    assert (await client.post(URL, json=scan(event, anna["ticket_code"]), headers=bearer("made-up"))).status_code == 401
+    await api_tokens.revoke_token(*(await _token_uid_and_staff(tokens["checkin"])), Actor.system("test"))
+    assert (await client.post(URL, json=scan(event, anna["ticket_code"]),
+                              headers=bearer(tokens["checkin"]))).status_code == 401
+    assert await Attendance.count() == 0
+
+
+async def _token_uid_and_staff(token: str) -> tuple[str, int]:
+    from events_app.domain.tables import ApiToken
+
+    row = await ApiToken.select(ApiToken.uid, ApiToken.staff).where(ApiToken.token_hash == api_tokens._hash(token)).first()
+    return str(row["uid"]), row["staff"]
+
+
+async def test_a_mistaken_check_in_is_undone_through_the_api(client, tokens):
+    event = await published_event()
+    anna = await registered(event["slug"], form("anna@example.se"), STRANGER)
+    done = (await client.post(URL, json=scan(event, anna["ticket_code"]), headers=bearer(tokens["checkin"]))).json()
+    undone = await client.post(f"{URL}/{done['checkin']}/undo", headers=bearer(tokens["checkin"]))
+    assert undone.status_code == 200 and await Attendance.count() == 0
+    assert await AuditEntry.count().where(AuditEntry.action == "checkin.undone") == 1
+    assert (await client.post(f"{URL}/{done['checkin']}/undo", headers=bearer(tokens["checkin"]))).status_code == 404
+    again = await client.post(URL, json=scan(event, anna["ticket_code"]), headers=bearer(tokens["checkin"]))
+    assert again.json()["result"] == "ok"
