@@ -20,104 +20,14 @@ import asyncio
 import json
 import os
 import secrets
-import signal
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import httpx
-
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-ORGANISER = "bench-organiser@example.se"
-
-
-def with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def cli(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run([sys.executable, "-m", "events_app.cli", *args], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=300, check=False)
-    if result.returncode != 0:
-        raise SystemExit(f"events-app {' '.join(args[:2])} failed:\n{result.stdout}{result.stderr}")
-    return result.stdout.strip()
-
-
-def process_tree(root: int) -> list[int]:
-    """The server's process and its descendants (uvicorn's workers), from /proc."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        found.append(pid)
-        todo.extend(children.get(pid, []))
-    return found
-
-
-def rss_mb(root: int) -> float | None:
-    total = 0
-    for pid in process_tree(root):
-        try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except OSError:
-            continue
-    return round(total / 1024, 1) if total else None
-
-
-async def wait_until_up(base: str, server: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    async with httpx.AsyncClient(base_url=base, timeout=2) as http:
-        while time.monotonic() < deadline:
-            if server.poll() is not None:
-                raise SystemExit(f"the server exited with {server.returncode} before answering")
-            try:
-                if (await http.get("/healthz")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.2)
-    raise SystemExit(f"the server did not answer within {timeout:.0f} s")
-
-
-async def create_event(base: str, token: str, capacity: int) -> str:
-    start = (datetime.now(UTC) + timedelta(days=30)).replace(hour=7, minute=0, second=0, microsecond=0)
-    headers = {"Authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
-        response = await http.post("/api/v1/events", headers=headers, json={
-            "title": f"Hållbarhetsdagarna bench {secrets.token_hex(3)}", "kind": "sustainability_day",
-            "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=8)).isoformat(), "capacity": capacity,
-            "venue_name": "Folkets hus, Sundsvall"})
-        response.raise_for_status()
-        slug = response.json()["slug"]
-        (await http.post(f"/api/v1/events/{slug}/publish", headers=headers)).raise_for_status()
-    return slug
+from bench_server import create_event, percentile, rss_mb, running_server
 
 
 async def warm_up(base: str, slug: str, workers: int) -> None:
@@ -175,19 +85,6 @@ async def rush(base: str, slug: str, requests: int, clients: int, server_pid: in
     return seconds, latencies, statuses, outcomes, max(peak_rss) if peak_rss else None
 
 
-def stop_server(server: subprocess.Popen) -> None:
-    if server.poll() is not None:
-        return
-    try:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait(timeout=10)
-    except ProcessLookupError:
-        pass
-
-
 async def check_database(url: str, slug: str) -> dict[str, int]:
     connection = await asyncpg.connect(url)
     try:
@@ -205,11 +102,6 @@ async def check_database(url: str, slug: str) -> dict[str, int]:
         await connection.close()
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
-
-
 async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes (default 2, as the Procfile)")
@@ -220,50 +112,14 @@ async def main() -> int:
                         help="give each client its own IP via X-Forwarded-For (uvicorn trusts it from 127.0.0.1)")
     args = parser.parse_args()
 
-    admin_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
-    name = f"bench_{secrets.token_hex(6)}"
-    database_url = with_database(admin_url, name)
-    admin = await asyncpg.connect(admin_url)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    server: subprocess.Popen | None = None
-    var_dir = tempfile.TemporaryDirectory(prefix="bench-var-")
-    try:
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": secrets.token_urlsafe(32), "BASE_URL": base,
-               "MAIL_SENDER_SEPARATE": "1", "REGISTRATIONS_PER_IP": str(max(args.requests * 10, 200)),
-               "VAR_DIR": var_dir.name, "PYTHONUNBUFFERED": "1"}
-        env.pop("DEV", None)
-        cli(env, "migrate")
-        cli(env, "seed")
-        cli(env, "staff", "create", "--email", ORGANISER, "--name", "Bench Organisatör", "--role", "organiser",
-            "--password", secrets.token_urlsafe(18))
-        token = cli(env, "token", "create", "--email", ORGANISER, "--name", "registration rush")
-
-        log = open(Path(var_dir.name) / "server.log", "w")  # noqa: SIM115 - closed with the folder
-        server = subprocess.Popen(
-            [sys.executable, "-m", "events_app.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-             "--workers", str(args.workers)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True)
-        await wait_until_up(base, server)
-        slug = await create_event(base, token, args.capacity)
-        await warm_up(base, slug, args.workers)
-        idle_rss = rss_mb(server.pid)
-
+    extra_env = {"REGISTRATIONS_PER_IP": str(max(args.requests * 10, 200))}
+    async with running_server(workers=args.workers, role="organiser", extra_env=extra_env) as server:
+        slug = await create_event(server, capacity=args.capacity)
+        await warm_up(server.base, slug, args.workers)
+        idle_rss = server.rss_mb()
         seconds, latencies, statuses, outcomes, peak_rss = await rush(
-            base, slug, args.requests, args.clients, server.pid, args.distinct_ips)
-        stop_server(server)
-        found = await check_database(database_url, slug)
-    finally:
-        if server is not None:
-            stop_server(server)
-            if server.returncode not in (0, None, -signal.SIGTERM):
-                print((Path(var_dir.name) / "server.log").read_text()[-5000:], file=sys.stderr)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
-            var_dir.cleanup()
+            server.base, slug, args.requests, args.clients, server.process.pid, args.distinct_ips)
+        found = await check_database(server.database_url, slug)
 
     errors = sum(count for status, count in statuses.items() if status != 201)
     expected_confirmed = min(args.capacity, args.requests)

@@ -111,3 +111,21 @@ async def test_a_mistaken_check_in_is_undone_through_the_api(client, tokens):
     assert (await client.post(f"{URL}/{done['checkin']}/undo", headers=bearer(tokens["checkin"]))).status_code == 404
     again = await client.post(URL, json=scan(event, anna["ticket_code"]), headers=bearer(tokens["checkin"]))
     assert again.json()["result"] == "ok"
+
+
+async def test_a_scanners_token_only_checks_in_and_expires(client, staff_accounts):
+    from datetime import timedelta
+
+    from events_app.domain.tables import ApiToken
+    from events_app.domain.transactions import utcnow
+
+    event = await published_event()
+    anna = await registered(event["slug"], form("anna@example.se"), STRANGER)
+    organiser = staff_accounts["organiser"]["id"]
+    scanner = await api_tokens.create_token(organiser, "Skanner: entrén", Actor.system("test"),
+                                            scope=api_tokens.CHECKIN_SCOPE, expires_at=utcnow() + timedelta(hours=24))
+    assert (await client.post(URL, json=scan(event, anna["ticket_code"]), headers=bearer(scanner))).json()["result"] == "ok"
+    # An organiser paired the scanner, but its token cannot do an organiser's API work.
+    assert (await client.get(f"/api/v1/events/{event['slug']}/registrations", headers=bearer(scanner))).status_code == 403
+    await ApiToken.update({ApiToken.expires_at: utcnow() - timedelta(seconds=1)}).where(ApiToken.scope == "checkin")
+    assert (await client.post(URL, json=scan(event, anna["ticket_code"]), headers=bearer(scanner))).status_code == 401

@@ -206,3 +206,29 @@ async def test_a_cancelled_event_takes_no_check_ins():
     await events.cancel_event(event["slug"], SYSTEM, "Inställt")
     with pytest.raises(NotFound):
         await checkins.check_in(Scan(code=anna["ticket_code"], event=event["slug"], day=first_day(event)), STAFF)
+
+
+async def test_a_walk_in_at_a_workshop_door_gets_that_workshop_and_is_checked_in():
+    event = await published_event(workshop_capacity=5)
+    workshop = event["sessions"]["Workshop A"]
+    door = Scan(code="", event=event["slug"], session=str(workshop["uid"]), method="walk_in")
+    answer = await checkins.walk_in(event["slug"], WalkIn(name="Gustav Ek"), door, STAFF)
+    assert answer.result == "ok"
+    [row] = await Attendance.select(Attendance.session, Attendance.day)
+    assert row["session"] == workshop["id"] and row["day"] == localtime(workshop["starts_at"]).date()
+
+
+async def test_a_cancelled_sessions_door_admits_nobody_and_undo_keeps_to_its_event():
+    from events_app.domain import programme
+
+    event = await published_event()
+    other = await published_event(title="Rådsmöte")
+    anna = await registered(event["slug"], form("anna@example.se"), STRANGER)
+    plenary = event["sessions"]["Öppning"]
+    await programme.cancel_session(str(plenary["uid"]), SYSTEM)
+    with pytest.raises(NotFound):
+        await checkins.check_in(Scan(code=anna["ticket_code"], event=event["slug"], session=str(plenary["uid"])), STAFF)
+    answer = await checkins.check_in(Scan(code=anna["ticket_code"], event=event["slug"], day=first_day(event)), STAFF)
+    with pytest.raises(NotFound):
+        await checkins.undo(answer.attendance, SYSTEM, event_slug=other["slug"])
+    assert await Attendance.count() == 1

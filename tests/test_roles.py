@@ -71,13 +71,17 @@ PUBLIC_ROUTES = {
     "/invitation/{token:str}", "/invitation/{token:str}/decline",
 }
 # Who each guarded part of the site is for; roles nest (admin > organiser > checkin).
-AUDIENCES = {"/admin": "admin", "/organiser": "organiser", "/staff": "checkin", "/my": "person"}
+AUDIENCES = {"/admin": "admin", "/organiser": "organiser", "/staff": "checkin", "/checkin": "checkin",
+             "/my": "person"}
 RANK = {"checkin": 1, "organiser": 2, "admin": 3}
 API_PREFIX = "/api/"
 # The API's exceptions to "reads are public, writes need a token" (tests/test_registration_api.py).
 PUBLIC_API_WRITES = {"/api/v1/events/{slug:str}/registrations"}  # registering, like the form
 TOKEN_API_READS = {"/api/v1/events/{slug:str}/registrations"}  # the list of registrations: personal data
 VISITORS = ["anonymous", "person", "checkin", "organiser", "admin"]
+# Guarded GETs that answer 404 to those let in, because the world has nothing for them yet: the
+# no-shows of a day not over (tests/test_organiser_checkin.py downloads them after the day).
+NOT_FOUND_YET = {"/organiser/events/{slug:str}/checkin/no-shows.csv"}
 
 
 def routes_of(app) -> list[tuple[str, str]]:
@@ -169,6 +173,7 @@ def concrete_url(path: str, world: dict) -> str:
         "/organiser/registrations/": world["registration_uid"],
         "/organiser/questions/": world["question_uid"],
         "/events/": world["open_event_slug"],
+        "/checkin/": world["open_event_slug"],  # the scanner page: a published event
         "/registration/": world["manage_token"],
         "/invitation/": world["invitation_token"],
     }
@@ -237,7 +242,10 @@ async def test_role_matrix(client, world, visitor):
             continue
         url = concrete_url(path, world)
         outcome = expected_outcome(visitor, audience_of(path))
-        problem = problem_with(await client.get(url), outcome, url)
+        response = await client.get(url)
+        if outcome == "ok" and path in NOT_FOUND_YET and response.status_code == 404:
+            continue
+        problem = problem_with(response, outcome, url)
         if problem:
             problems.append(f"GET {url} as {visitor}: {problem}")
 

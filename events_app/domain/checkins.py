@@ -23,6 +23,7 @@ from events_app.domain import audit, registrations, tickets
 from events_app.domain.audit import Actor
 from events_app.domain.errors import DomainError, NotFound
 from events_app.domain.events import get_event
+from events_app.domain.outbox import can_receive_mail
 from events_app.domain.tables import (
     Attendance,
     CheckInMethod,
@@ -113,7 +114,7 @@ SELECT e.id AS event_id, e.status AS event_status,
 FROM event e
 LEFT JOIN registration r ON r.{column} = {{}}
 LEFT JOIN organisation o ON o.id = r.organisation{session_joins}
-LEFT JOIN attendance a ON a.scope = CAST(r.id AS TEXT) || {{}}
+LEFT JOIN attendance a ON a.scope = CAST(r.id AS TEXT) || {scope_suffix}
 WHERE e.slug = {{}}
 """
 _SESSION_COLUMNS = """,
@@ -131,23 +132,24 @@ async def _read_ticket(column: str, value: Any, scan: Scan, day: date) -> dict[s
         session_uid = parse_uid(scan.session)
         if session_uid is None:
             raise NotFound(N_("There is no such session."))
-        sql = _TICKET.format(column=column, session_columns=_SESSION_COLUMNS, session_joins=_SESSION_JOINS)
-        # The session's scope needs its id, which this statement finds: it is matched by "/s" || s.id.
-        sql = sql.replace("a.scope = CAST(r.id AS TEXT) || {}", "a.scope = CAST(r.id AS TEXT) || '/s' || CAST(s.id AS TEXT)")
+        # The session's scope ("<registration>/s<session>") needs the session's id, found by this statement.
+        sql = _TICKET.format(column=column, session_columns=_SESSION_COLUMNS, session_joins=_SESSION_JOINS,
+                             scope_suffix="'/s' || CAST(s.id AS TEXT)")
         rows = await Attendance.raw(sql, value, session_uid, scan.event)
     else:
-        sql = _TICKET.format(column=column, session_columns="", session_joins="")
+        sql = _TICKET.format(column=column, session_columns="", session_joins="", scope_suffix="{}")
         rows = await Attendance.raw(sql, value, "/" + day.isoformat(), scan.event)
     return rows[0] if rows else None
 
 
-def _organisation(row: dict[str, Any]) -> str:
+def organisation_of(row: dict[str, Any]) -> str:
+    """The organisation as shown: a seed organisation by its name in the language used, else the text given."""
     return (row.get("organisation_en") if current_language() == "en" else row.get("organisation_sv")) or (
         row.get("organisation_text") or "")
 
 
 def _known(result: str, row: dict[str, Any], **fields: Any) -> Answer:
-    return Answer(result=result, registration=str(row["uid"]), name=row["name"], organisation=_organisation(row),
+    return Answer(result=result, registration=str(row["uid"]), name=row["name"], organisation=organisation_of(row),
                   **fields)
 
 
@@ -176,8 +178,8 @@ async def _check_in(lookup: tuple[str, Any], scan: Scan, staff: dict[str, Any], 
     row = await _read_ticket(*lookup, scan, day)
     if row is None or row["event_status"] != "published":
         raise NotFound(N_("There is no such event."))
-    if scan.session and row.get("session_id") is None:
-        raise NotFound(N_("There is no such session."))
+    if scan.session and (row.get("session_id") is None or row["session_status"] != "scheduled"):
+        raise NotFound(N_("There is no such session."))  # nor a door to a cancelled one
     if not known_code or row["id"] is None:
         return Answer(result="unknown")
     if row["ticket_event"] != row["event_id"]:
@@ -215,15 +217,19 @@ def _already(row: dict[str, Any], first: dict[str, Any]) -> Answer:
                   device=first["device"], method=first["method"], attendance=str(first["attendance_uid"]))
 
 
-async def undo(attendance_uid: str, actor: Actor) -> None:
-    """Take back a mistaken check-in; the audit log keeps what was undone."""
+async def undo(attendance_uid: str, actor: Actor, *, event_slug: str | None = None) -> None:
+    """Take back a mistaken check-in (of the event `event_slug`, when given); the audit log keeps
+    what was undone."""
     uid = parse_uid(attendance_uid)
     async with atomic():
+        where = Attendance.uid == uid
+        if event_slug is not None:
+            where &= Attendance.event.slug == event_slug
         row = await Attendance.select(
             Attendance.id, Attendance.uid, Attendance.day, Attendance.checked_in_at, Attendance.staff_name,
             Attendance.device, Attendance.method, Attendance.registration.uid.as_alias("registration_uid"),
             Attendance.registration.name.as_alias("name"), Attendance.session.uid.as_alias("session_uid"),
-        ).where(Attendance.uid == uid).first() if uid else None
+        ).where(where).first() if uid else None
         if row is None:
             raise NotFound(N_("There is no such check-in."))
         await Attendance.delete().where(Attendance.id == row["id"])
@@ -254,8 +260,15 @@ async def walk_in(event_slug: str, data: WalkIn, scan: Scan, staff: dict[str, An
             return await check_in_registration(str(existing["uid"]), scan, staff)
     email = given or f"ingen-epost-{secrets.token_hex(8)}@{NO_ADDRESS_DOMAIN}"
     actor = Actor(staff.get("name", ""), staff_id=staff.get("id"))
+    day, sessions = scan.day or today(), []
+    if scan.session:  # at a session's door: that session (and its day), so the check-in that follows admits them
+        session = await ProgrammeSession.select(ProgrammeSession.starts_at).where(
+            ProgrammeSession.uid == parse_uid(scan.session)).first() if parse_uid(scan.session) else None
+        if session is None:
+            raise NotFound(N_("There is no such session."))
+        day, sessions = localtime(session["starts_at"]).date(), [scan.session]
     result = await registrations.register(event_slug, registrations.RegistrationInput(
-        name=data.name, email=email, organisation=data.organisation, days=[(scan.day or today()).isoformat()],
+        name=data.name, email=email, organisation=data.organisation, days=[day.isoformat()], sessions=sessions,
         send_mail=bool(given)), registrations.Registrant(source="walk_in", actor=actor))
     return await check_in_registration(str(result.registration["uid"]), scan, staff)
 
@@ -287,11 +300,12 @@ async def live_counts(event_slug: str, day: date | None = None) -> dict[str, Any
     expected = [row for row in confirmed if day.isoformat() in row["days"]]
     attended = await Attendance.select(Attendance.registration, Attendance.session).where(
         (Attendance.event == event["id"]) & (Attendance.day == day))
-    at_day = {row["registration"] for row in attended if row["session"] is None}
+    # Attended the day: checked in at the entrance or at any session's door that day (as `no_shows` counts).
+    at_day = {row["registration"] for row in attended}
     by_session = Counter(row["session"] for row in attended if row["session"] is not None)
     organisations: dict[str, dict[str, int]] = {}
     for row in expected:
-        counts = organisations.setdefault(_organisation(row) or "–", {"expected": 0, "checked_in": 0})
+        counts = organisations.setdefault(organisation_of(row) or "–", {"expected": 0, "checked_in": 0})
         counts["expected"] += 1
         counts["checked_in"] += row["id"] in at_day
     sessions = []
@@ -326,8 +340,9 @@ async def no_shows(event_slug: str, day: date) -> list[dict[str, Any]]:
         Registration.organisation.name_en.as_alias("organisation_en"),
     ).where((Registration.event == event["id"]) & (Registration.status == CONFIRMED)).order_by(
         Registration.name).output(load_json=True)
-    return [{**row, "organisation": _organisation(row)} for row in rows
-            if day.isoformat() in row["days"] and row["id"] not in came]
+    # A walk-in's made-up address (…@walk-in.invalid) is no address to show or to write to.
+    return [{**row, "organisation": organisation_of(row), "email": row["email"] if can_receive_mail(row["email"]) else ""}
+            for row in rows if day.isoformat() in row["days"] and row["id"] not in came]
 
 
 async def search(event_slug: str, query: str, limit: int = 20) -> list[dict[str, Any]]:
@@ -337,7 +352,7 @@ async def search(event_slug: str, query: str, limit: int = 20) -> list[dict[str,
     wanted = fold(" ".join((query or "").split()))
     if len(wanted) < 2:
         return []
-    event = await Event.select(Event.id).where(Event.slug == event_slug).first()
+    event = await Event.select(Event.id).where((Event.slug == event_slug) & (Event.status == "published")).first()
     if event is None:
         raise NotFound(N_("There is no such event."))
     rows = await Registration.select(
@@ -347,7 +362,7 @@ async def search(event_slug: str, query: str, limit: int = 20) -> list[dict[str,
     ).where((Registration.event == event["id"]) & (Registration.status != CANCELLED)).order_by(Registration.name)
     found = []
     for row in rows:
-        organisation = _organisation(row)
+        organisation = organisation_of(row)
         if wanted in fold(row["name"]) or wanted in fold(organisation):
             found.append({**row, "organisation": organisation})
             if len(found) == limit:

@@ -308,6 +308,9 @@ class ApiToken(Table):
     created_at = Timestamptz(default=TimestamptzNow())
     last_used_at = Timestamptz(null=True, default=None)
     revoked_at = Timestamptz(null=True, default=None)
+    # A scanner's token ("checkin") may only check in, and lasts a day; "" is the role's full API.
+    scope = Varchar(length=20, default="")
+    expires_at = Timestamptz(null=True, default=None)
 
 
 class CalendarFeed(Table):

@@ -289,7 +289,8 @@ async def requires_organiser_token(connection: ASGIConnection, _: BaseRouteHandl
     account = await token_account(connection)
     if account is None:
         raise NotAuthorizedException()
-    if not staff.has_role(account["role"], Role.organiser):
+    # A scanner's token only checks in, whoever paired the scanner.
+    if not staff.has_role(account["role"], Role.organiser) or account.get("scope") == api_tokens.CHECKIN_SCOPE:
         raise PermissionDeniedException()
 
 
@@ -304,7 +305,8 @@ async def requires_checkin_token(connection: ASGIConnection, _: BaseRouteHandler
 
 async def _sees_drafts(request: Request) -> bool:
     account = await token_account(request)
-    return account is not None and staff.has_role(account["role"], Role.organiser)
+    return (account is not None and staff.has_role(account["role"], Role.organiser)
+            and account.get("scope") != api_tokens.CHECKIN_SCOPE)
 
 
 def _actor(request: Request) -> Actor:
@@ -404,7 +406,10 @@ async def list_themes(request: Request) -> ThemeList:
 
 def api_router() -> Router:
     """A fresh router per app (a router belongs to the app it is registered with)."""
-    from events_app.web import api_checkins, api_registrations  # they build on this module
+    from events_app.web import (  # they build on this module
+        api_checkins,
+        api_registrations,
+    )
 
     return Router(path=API_PATH, route_handlers=[EventsApiController, list_themes, *api_registrations.ROUTE_HANDLERS,
                                                  *api_checkins.ROUTE_HANDLERS],

@@ -6,7 +6,7 @@ bearer token may check in. Mounted on the router of `api.py`, in its style.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Request, post
@@ -28,11 +28,11 @@ class CheckInCreate(msgspec.Struct, forbid_unknown_fields=True):
     `session` a session's id at its door; `device` names the scanning device (shown to the next
     device that scans the same ticket); `method` how the code was read."""
 
-    code: str
-    event: str
+    code: Annotated[str, msgspec.Meta(max_length=500)]
+    event: Annotated[str, msgspec.Meta(max_length=120)]
     day: date | None = None
-    session: str = ""
-    device: str = ""
+    session: Annotated[str, msgspec.Meta(max_length=40)] = ""
+    device: Annotated[str, msgspec.Meta(max_length=100)] = ""
     method: Literal["camera", "scanner", "search", "walk_in", "api"] = "api"
 
 

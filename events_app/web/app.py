@@ -25,10 +25,12 @@ from events_app.templating import environment
 from events_app.web.accounts import AccountsController
 from events_app.web.admin import AuditController, OutboxController, StaffAdminController
 from events_app.web.api import api_router, openapi_config
+from events_app.web.checkin import CheckInController
 from events_app.web.context import RequestContextMiddleware
 from events_app.web.errors import EXCEPTION_HANDLERS
 from events_app.web.invitation import InvitationController
 from events_app.web.organiser import MemberImportController, MembersController
+from events_app.web.organiser_checkin import OrganiserCheckinController
 from events_app.web.organiser_events import (
     ApiTokensController,
     OrganiserEventsController,
@@ -88,7 +90,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             MembersController, MemberImportController, StaffAdminController, AuditController, OutboxController,
             OrganiserEventsController, OrganiserSessionsController, ApiTokensController,
             OrganiserRegistrationsController, OrganiserRegistrationActionsController, OrganiserQuestionsController,
-            OrganiserInvitationsController,
+            OrganiserInvitationsController, OrganiserCheckinController,
+            CheckInController,
             api_router(),
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],

@@ -85,7 +85,7 @@ async def _registration_page(request: Request, slug: str) -> Template:
     })
 
 
-def _download(content: bytes, filename: str, media_type: str) -> Response:
+def download(content: bytes, filename: str, media_type: str) -> Response:
     return Response(content=content, media_type=media_type, headers={
         **DOWNLOAD_HEADERS, "Content-Disposition": f'attachment; filename="{filename}"'})
 
@@ -112,14 +112,14 @@ class OrganiserRegistrationsController(Controller):
     async def csv(self, slug: FromPath[str]) -> Response:
         event = await events.get_event(slug)
         header, rows = await registration_reports.export_rows(event["id"])
-        return _download(registration_reports.to_csv(header, rows), f"{slug}-anmalningar.csv", "text/csv; charset=utf-8")
+        return download(registration_reports.to_csv(header, rows), f"{slug}-anmalningar.csv", "text/csv; charset=utf-8")
 
     @get("/{slug:str}/registrations.xlsx", name="organiser_registrations_xlsx")
     async def xlsx(self, slug: FromPath[str]) -> Response:
         event = await events.get_event(slug)
         header, rows = await registration_reports.export_rows(event["id"])
         content = registration_reports.to_xlsx(header, rows, title=i18n.gettext("Registrations"))
-        return _download(content, f"{slug}-anmalningar.xlsx", XLSX_TYPE)
+        return download(content, f"{slug}-anmalningar.xlsx", XLSX_TYPE)
 
     async def _new_page(self, event: dict[str, Any], *, values: dict[str, Any], errors: dict[str, str] | None = None,
                         status: int = 200) -> Template:

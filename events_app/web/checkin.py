@@ -1,0 +1,165 @@
+"""The scanner page at the door, for every staff role, made for a phone held in one hand
+(docs/checkin.md).
+
+Scans go to the JSON API (`POST /api/v1/checkins`, api_checkins.py) with the device's own bearer
+token, made here once per device ("Name this device"). What the API cannot do with a token, the page
+does through the session, CSRF-protected: decode a camera frame where the browser has no
+BarcodeDetector, search by name or organisation and check the one found in, register a walk-in.
+Those answer JSON in the API's shape (`checkin_out`), so static/checkin.js shows every answer alike.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from events_app.domain import api_tokens, checkins, events, programme, qr_frames
+from events_app.domain.checkins import Scan, WalkIn
+from events_app.domain.errors import DomainError, NotFound
+from events_app.domain.tables import CheckInMethod, EventStatus, Role, SessionStatus
+from events_app.domain.transactions import utcnow
+from events_app.i18n import N_, localtime
+from events_app.web.api_checkins import CheckInOut, checkin_out
+from events_app.web.auth import actor_of, requires_role
+from events_app.web.forms import form_errors, read_form
+from events_app.web.registration import field_messages, organisation_options
+
+# Decoding is CPU work: one frame at a time per worker (and one waiting), so the scans at the door,
+# which need little CPU each, never queue behind a stream of pictures.
+_DECODER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qr-frames")
+_decoding = asyncio.Semaphore(2)
+# A scanner's token may only check in and lasts a day: a phone left behind stops working by itself.
+SCANNER_TOKEN_LIFETIME = timedelta(hours=24)
+TOKEN_NAME = "Skanner: {device}"  # how the device's token appears among the staff member's API tokens
+DEVICE_MAX = 60
+NO_STORE = {"Cache-Control": "no-store"}
+PAST_EVENTS_SHOWN = 10
+SCAN_FIELDS = ("day", "session", "device")
+
+
+async def _published(when: str) -> list[dict[str, Any]]:
+    return [event for event in await events.list_events(public=False, when=when)
+            if event["status"] == EventStatus.published.value]
+
+
+async def _scanner_event(slug: str) -> dict[str, Any]:
+    event = await events.get_event(slug)
+    if event["status"] != EventStatus.published.value:
+        raise NotFound(N_("There is no such event."))
+    return event
+
+
+def default_day(days: list[date], today: date) -> date | None:
+    """Today when it is one of the event's days, else the next of them, else the last."""
+    return next((day for day in days if day >= today), days[-1] if days else None)
+
+
+def _staff(request: Request) -> dict[str, Any]:
+    account = request.state.staff
+    return {"id": account["id"], "name": account["name"]}
+
+
+def _scan(slug: str, form: dict[str, str], method: CheckInMethod) -> Scan:
+    """The door the page scans at (a day, or a session's uid) and the device's name, from its form."""
+    try:
+        day = date.fromisoformat(form["day"]) if form["day"] else None
+    except ValueError:
+        raise DomainError(N_("Choose one of the event's days."), field="day") from None
+    return Scan(code="", event=slug, day=day, session=form["session"], device=form["device"][:100],
+                method=method.value)
+
+
+def _problem(error: DomainError, errors: dict[str, str] | None = None) -> Response:
+    """A form's problem as JSON for the page: the message, and each field's message."""
+    return Response({"message": error.translated(), "errors": errors or form_errors(error)}, status_code=400,
+                    headers=NO_STORE)
+
+
+class CheckInController(Controller):
+    path = "/checkin"
+    guards = [requires_role(Role.checkin)]
+
+    @get("/", name="checkin_events")
+    async def choose_event(self, request: Request) -> Response:
+        """The published events, current and upcoming first; straight on to the one that is on today
+        (unless asked to choose)."""
+        current = await _published("upcoming")
+        today = checkins.today()
+        on_today = [event for event in current
+                    if localtime(event["starts_at"]).date() <= today <= localtime(event["ends_at"]).date()]
+        if len(on_today) == 1 and not request.query_params.get("choose"):
+            return Redirect(f"/checkin/{on_today[0]['slug']}")
+        past = (await _published("past"))[:PAST_EVENTS_SHOWN]
+        return Template("staff/checkin_events.html", context={"current": current, "past": past})
+
+    @post("/device", name="checkin_device")
+    async def pair_device(self, request: Request) -> Response:
+        """Make the device's API token; the page keeps it (localStorage) and scans with it."""
+        device = " ".join((await read_form(request, "device"))["device"].split())
+        if not device:
+            return _problem(DomainError(N_("Name this device, for example “Entrance, phone 1”."), field="device"))
+        if len(device) > DEVICE_MAX:
+            return _problem(DomainError(N_("At most %(max)s characters."), field="device", max=DEVICE_MAX))
+        token = await api_tokens.create_token(request.state.staff["id"], TOKEN_NAME.format(device=device),
+                                              actor_of(request), scope=api_tokens.CHECKIN_SCOPE,
+                                              expires_at=utcnow() + SCANNER_TOKEN_LIFETIME)
+        return Response({"token": token, "device": device}, status_code=201, headers=NO_STORE)
+
+    @post("/decode", name="checkin_decode", request_max_body_size=qr_frames.MAX_FRAME_BYTES)
+    async def decode(self, request: Request) -> Response:
+        """A camera frame (JPEG, PNG or WebP as the body) -> {"code": the QR code's text, or ""}."""
+        if _decoding.locked():  # busy: this frame is dropped, the camera sends another in a moment
+            return Response({"code": ""}, status_code=429, headers=NO_STORE)
+        async with _decoding:
+            try:
+                code = await asyncio.get_running_loop().run_in_executor(_DECODER, qr_frames.read_qr, await request.body())
+            except DomainError as error:
+                return _problem(error)
+        return Response({"code": code}, headers=NO_STORE)
+
+    @get("/{slug:str}", name="checkin_scanner")
+    async def scanner(self, request: Request, slug: FromPath[str]) -> Template:
+        event = await _scanner_event(slug)
+        days = [row["day"] for row in event["days"]]
+        sessions = [session for session in await programme.programme(event["id"])
+                    if session["status"] == SessionStatus.scheduled.value]
+        return Template("staff/checkin.html", context={
+            "event": event, "days": days, "sessions": sessions, "default_day": default_day(days, checkins.today()),
+            "account": request.state.staff, "organisations": await organisation_options(), "device_max": DEVICE_MAX})
+
+    @get("/{slug:str}/search", name="checkin_search")
+    async def search(self, request: Request, slug: FromPath[str]) -> Template:
+        """Those whose name or organisation contains `q`, each with a button that checks them in."""
+        query = str(request.query_params.get("q") or "")
+        found = await checkins.search(slug, query)
+        return Template("staff/_checkin_search.html", headers=NO_STORE,
+                        context={"found": found, "query": query, "too_short": len(query.strip()) < 2})
+
+    @post("/{slug:str}/registrations/{uid:str}", name="checkin_registration", status_code=200)
+    async def check_in_found(self, request: Request, slug: FromPath[str], uid: FromPath[str]) -> CheckInOut | Response:
+        """Check in one found by searching: the same rules and answer as a scan."""
+        try:
+            scan = _scan(slug, await read_form(request, *SCAN_FIELDS), CheckInMethod.search)
+        except DomainError as error:
+            return _problem(error)
+        return checkin_out(await checkins.check_in_registration(uid, scan, _staff(request)))
+
+    @post("/{slug:str}/walk-in", name="checkin_walk_in", status_code=200)
+    async def walk_in(self, request: Request, slug: FromPath[str]) -> CheckInOut | Response:
+        """Register someone at the door and check them in, in one step."""
+        form = await read_form(request, "name", "organisation", "organisation_other", "email", *SCAN_FIELDS)
+        try:
+            answer = await checkins.walk_in(slug, WalkIn(
+                name=form["name"], organisation=form["organisation"] or form["organisation_other"],
+                email=form["email"]), _scan(slug, form, CheckInMethod.walk_in), _staff(request))
+        except NotFound:
+            raise
+        except DomainError as error:
+            return _problem(error, field_messages(error, form))
+        return checkin_out(answer)

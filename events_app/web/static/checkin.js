@@ -1,0 +1,342 @@
+// The scanner page at the door (templates/staff/checkin.html, docs/checkin.md). No build step, no library.
+// 1. Pairing: the first time on a device, "Name this device" makes the device's own API token
+//    (POST /checkin/device), kept in localStorage; scans go to POST /api/v1/checkins with it. When the
+//    API answers 401 (the token was revoked) the page forgets it and asks for a name again.
+// 2. Three ways in: the camera (the browser's BarcodeDetector, else a frame about twice a second to
+//    POST /checkin/decode, where zxing-cpp reads it); the code field (a handheld scanner types the code
+//    and Enter, or staff type the short code); search by name or organisation, one tap to check in.
+//    Plus walk-ins. The same code again from this device within two seconds is ignored (bounce).
+// 3. Every answer fills the aria-live region as a full-screen panel (colour, icon and words), with a
+//    beep and a vibration where the browser allows; it goes with the next scan, a tap or ~3 s.
+(function () {
+  "use strict";
+  var root = document.getElementById("checkin");
+  if (!root) return;
+  var BOUNCE_MS = 2000, FRAME_MS = 500, DETECT_MS = 200, FRAME_SIDE = 1280;
+  var TOKEN = "checkin.token", DEVICE = "checkin.device", STAFF = "checkin.staff";
+  var ICONS = { ok: "\u2713", warn: "!", bad: "\u2715", info: "i" };
+  var event = root.dataset.event;
+  var language = document.documentElement.lang || "sv";
+  var csrf = document.querySelector("input[name=_csrf_token]").value;
+  var byId = function (id) { return document.getElementById(id); };
+  var code = byId("code"), door = byId("door"), answerBox = byId("checkin-answer");
+  var last = { code: "", at: 0 }, hideTimer = null, audio = null;
+
+  function text(name) { return root.dataset["text" + name] || ""; }
+
+  function element(tag, className, content) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (content) node.textContent = content;
+    return node;
+  }
+
+  // --- talking to the server ---------------------------------------------------------------------
+
+  function send(url, options) {
+    return fetch(url, options).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (body) {
+        if (response.ok && !response.redirected) return body;
+        throw { status: response.status, message: body.message || text("Offline"), errors: body.errors };
+      });
+    }, function () { throw { status: 0, message: text("Offline") }; });
+  }
+
+  function api(path, body) { // the JSON API, with the device's bearer token
+    return send("/api/v1/checkins" + path, { method: "POST", body: JSON.stringify(body || {}), headers: {
+      Authorization: "Bearer " + localStorage.getItem(TOKEN), "Content-Type": "application/json",
+      Accept: "application/json", "Accept-Language": language } }).catch(function (problem) {
+      problem.api = true;
+      throw problem;
+    });
+  }
+
+  function sessionPost(url, body, contentType) { // the page's own endpoints: the session and its CSRF token
+    var headers = { Accept: "application/json", "X-CSRFToken": csrf };
+    if (contentType) headers["Content-Type"] = contentType;
+    return send(url, { method: "POST", body: body, headers: headers, credentials: "same-origin" });
+  }
+
+  function failed(problem) {
+    if (problem.api && problem.status === 401) return showPairing(text("Unpaired"));
+    show({ result: "error", message: problem.status === 401 ? text("SignedOut") : problem.message });
+  }
+
+  // --- pairing -----------------------------------------------------------------------------------
+
+  function device() { return localStorage.getItem(DEVICE) || ""; }
+
+  function showPairing(reason) {
+    localStorage.removeItem(TOKEN);
+    stopCamera();
+    byId("checkin-scanner").hidden = true;
+    byId("checkin-pair").hidden = false;
+    byId("pair-reason").hidden = !reason;
+    byId("pair-reason").textContent = reason || "";
+    byId("field-device").value = device();
+    byId("field-device").focus();
+  }
+
+  function showScanner() {
+    byId("checkin-pair").hidden = true;
+    byId("checkin-scanner").hidden = false;
+    byId("device-name").textContent = device();
+    code.focus();
+  }
+
+  byId("pair-form").addEventListener("submit", function (submitted) {
+    submitted.preventDefault();
+    sessionPost("/checkin/device", new URLSearchParams(new FormData(submitted.target))).then(function (body) {
+      localStorage.setItem(TOKEN, body.token);
+      localStorage.setItem(DEVICE, body.device);
+      localStorage.setItem(STAFF, root.dataset.staff);
+      byId("pair-error").textContent = "";
+      showScanner();
+    }, function (problem) {
+      byId("pair-error").textContent = problem.status === 401 ? text("SignedOut") : problem.message;
+    });
+  });
+  byId("forget-device").addEventListener("click", function () { showPairing(""); });
+
+  // --- the answer ----------------------------------------------------------------------------------
+
+  function clock(iso) {
+    var time = new Intl.DateTimeFormat(language === "sv" ? "sv-SE" : "en-GB",
+      { hour: "2-digit", minute: "2-digit", timeZone: "Europe/Stockholm" }).format(new Date(iso));
+    return language === "sv" ? time.replace(":", ".") : time;
+  }
+
+  function firstCheckIn(answer) {
+    return text(answer.device ? "AlreadyDevice" : "Already").replace("{time}", clock(answer.checked_in_at))
+      .replace("{by}", answer.checked_in_by || "\u2013").replace("{device}", answer.device || "");
+  }
+
+  function show(answer) {
+    var kind = { ok: "ok", already_checked_in: "warn", undone: "info" }[answer.result] || "bad";
+    var panel = element("div", "checkin-answer answer-" + kind);
+    var icon = element("p", "answer-icon", ICONS[kind]);
+    icon.setAttribute("aria-hidden", "true");
+    panel.append(icon, element("p", "answer-title", answer.message));
+    if (answer.name) panel.append(element("p", "answer-name", answer.name));
+    if (answer.organisation) panel.append(element("p", "answer-organisation", answer.organisation));
+    if (kind === "warn" && answer.checked_in_at) panel.append(element("p", "answer-detail", firstCheckIn(answer)));
+    var actions = element("p", "answer-actions");
+    if (kind === "ok" && answer.checkin) {
+      var undo = element("button", "button answer-undo", text("Undo"));
+      undo.type = "button";
+      undo.addEventListener("click", function (clicked) {
+        clicked.stopPropagation();
+        api("/" + answer.checkin + "/undo").then(function () {
+          show({ result: "undone", message: text("Undone"), name: answer.name });
+        }, failed);
+      });
+      actions.append(undo);
+    }
+    var close = element("button", "button secondary", text("Close"));
+    close.type = "button";
+    actions.append(close);
+    panel.append(actions);
+    panel.addEventListener("click", clear); // a tap anywhere on it
+    answerBox.replaceChildren(panel);
+    // Back to the code field for the next ticket, unless someone is typing in search or walk-in:
+    // a handheld scanner's Enter must not land on the button that was tapped last.
+    var active = document.activeElement;
+    var typing = active && active !== code && /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName);
+    if (!typing) code.focus({ preventScroll: true });
+    feedback(kind);
+    window.clearTimeout(hideTimer);
+    hideTimer = window.setTimeout(clear, Number(root.dataset.answerMs) || 3000);
+  }
+
+  var asked = 0; // answers may arrive out of order: only the answer to the latest question is shown
+  function showLatest(question) {
+    var mine = ++asked;
+    return question.then(function (answer) { if (mine === asked) show(answer); },
+                         function (problem) { if (mine === asked) failed(problem); });
+  }
+
+  function clear() {
+    window.clearTimeout(hideTimer);
+    var hadFocus = answerBox.contains(document.activeElement);
+    answerBox.replaceChildren();
+    if (hadFocus) code.focus();
+  }
+
+  document.addEventListener("keydown", function (pressed) { if (pressed.key === "Escape") clear(); });
+
+  function feedback(kind) {
+    if (kind === "info") return;
+    beep(kind === "ok" ? 1320 : kind === "warn" ? 660 : 220, kind === "ok" ? 0.12 : 0.4);
+    if (navigator.vibrate) navigator.vibrate(kind === "ok" ? 80 : [200, 100, 200]);
+  }
+
+  function beep(frequency, seconds) {
+    try {
+      if (!audio) return;
+      var tone = audio.createOscillator(), gain = audio.createGain();
+      tone.frequency.value = frequency;
+      gain.gain.value = 0.25;
+      tone.connect(gain).connect(audio.destination);
+      tone.start();
+      tone.stop(audio.currentTime + seconds);
+    } catch (ignored) { /* no sound, then */ }
+  }
+
+  function unlockSound() { // browsers allow sound only after a tap or a key
+    var Context = window.AudioContext || window.webkitAudioContext;
+    if (!audio && Context) audio = new Context();
+    if (audio && audio.state === "suspended") audio.resume();
+  }
+  document.addEventListener("pointerdown", unlockSound);
+  document.addEventListener("keydown", unlockSound);
+
+  // --- scanning ----------------------------------------------------------------------------------
+
+  function doorFields() {
+    var value = door.value, colon = value.indexOf(":");
+    return value.slice(0, colon) === "session" ? { session: value.slice(colon + 1) } : { day: value.slice(colon + 1) };
+  }
+
+  function scan(value, method) {
+    value = value.trim();
+    if (!value) return;
+    var now = Date.now(), bounce = value === last.code && now - last.at < BOUNCE_MS;
+    last = { code: value, at: now }; // a code held in front of the camera keeps being ignored
+    if (bounce) return;
+    showLatest(api("", Object.assign({ code: value, event: event, device: device(), method: method }, doorFields())));
+  }
+
+  byId("code-form").addEventListener("submit", function (submitted) {
+    submitted.preventDefault();
+    var value = code.value;
+    code.value = "";
+    scan(value, "scanner");
+  });
+
+  // --- the camera --------------------------------------------------------------------------------
+
+  var video = byId("camera-video"), toggle = byId("camera-toggle"), status = byId("camera-status");
+  var canvas = document.createElement("canvas");
+  var stream = null, detector = null, timer = null;
+
+  toggle.addEventListener("click", function () { if (stream) stopCamera(); else startCamera(); });
+
+  function startCamera() {
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+      status.textContent = text("CameraFailed");
+      return;
+    }
+    navigator.mediaDevices.getUserMedia({ audio: false, video: {
+      facingMode: "environment", width: { ideal: 1280 }, height: { ideal: 720 } } }).then(function (found) {
+      stream = found;
+      video.srcObject = found;
+      video.hidden = false;
+      toggle.textContent = text("CameraStop");
+      status.textContent = text("CameraOn");
+      return Promise.all([video.play(), barcodeDetector()]);
+    }).then(function (ready) {
+      detector = ready[1];
+      look();
+    }).catch(function () {
+      stopCamera();
+      status.textContent = text("CameraFailed");
+    });
+  }
+
+  function barcodeDetector() {
+    if (!("BarcodeDetector" in window)) return Promise.resolve(null);
+    return window.BarcodeDetector.getSupportedFormats().then(function (formats) {
+      return formats.indexOf("qr_code") >= 0 ? new window.BarcodeDetector({ formats: ["qr_code"] }) : null;
+    }).catch(function () { return null; });
+  }
+
+  function stopCamera() {
+    window.clearTimeout(timer);
+    if (stream) stream.getTracks().forEach(function (track) { track.stop(); });
+    stream = null;
+    video.srcObject = null;
+    video.hidden = true;
+    toggle.textContent = text("CameraStart");
+    status.textContent = "";
+  }
+
+  function look() { // one frame, then the next once it is done: never two on their way at once
+    if (!stream) return;
+    var frame = video.readyState < 2 || document.hidden ? Promise.resolve("") : detector ? detect() : upload();
+    frame.then(function (found) { if (found) scan(found, "camera"); }, function (problem) {
+      if (problem && problem.status === 401) { stopCamera(); failed(problem); }
+    }).then(function () { if (stream) timer = window.setTimeout(look, detector ? DETECT_MS : FRAME_MS); });
+  }
+
+  function detect() {
+    return detector.detect(video).then(function (codes) { return codes.length ? codes[0].rawValue : ""; });
+  }
+
+  function upload() { // no BarcodeDetector here: the server reads the frame (zxing-cpp)
+    var scale = Math.min(1, FRAME_SIDE / Math.max(video.videoWidth, video.videoHeight));
+    canvas.width = Math.round(video.videoWidth * scale);
+    canvas.height = Math.round(video.videoHeight * scale);
+    canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
+    return new Promise(function (resolve) { canvas.toBlob(resolve, "image/jpeg", 0.85); }).then(function (blob) {
+      return blob ? sessionPost("/checkin/decode", blob, "image/jpeg") : {};
+    }).then(function (body) { return body.code || ""; });
+  }
+
+  // --- search and walk-ins -----------------------------------------------------------------------
+
+  var searchForm = byId("search-form"), query = byId("search-q"), results = byId("search-results");
+  var searchTimer = null;
+
+  function scanForm(fields) { // what the page's own check-ins send: the door and the device
+    var form = new URLSearchParams(fields), at = doorFields();
+    form.set("day", at.day || "");
+    form.set("session", at.session || "");
+    form.set("device", device());
+    return form;
+  }
+
+  function search() {
+    fetch(searchForm.action + "?" + new URLSearchParams({ q: query.value }),
+      { credentials: "same-origin", headers: { Accept: "text/html" } }).then(function (response) {
+      if (!response.ok || response.redirected) throw { status: response.redirected ? 401 : response.status };
+      return response.text();
+    }).then(function (html) {
+      var fresh = document.createElement("template");
+      fresh.innerHTML = html;
+      results.replaceChildren(fresh.content);
+    }).catch(function (problem) { failed({ status: problem.status || 0, message: text("Offline") }); });
+  }
+
+  query.addEventListener("input", function () {
+    window.clearTimeout(searchTimer);
+    searchTimer = window.setTimeout(search, 300);
+  });
+  searchForm.addEventListener("submit", function (submitted) {
+    submitted.preventDefault();
+    window.clearTimeout(searchTimer);
+    search();
+  });
+  results.addEventListener("click", function (clicked) {
+    var button = clicked.target.closest("[data-registration]");
+    if (!button) return;
+    showLatest(sessionPost("/checkin/" + event + "/registrations/" + button.dataset.registration, scanForm()));
+  });
+
+  var walkIn = byId("walk-in-form"), walkInErrors = byId("walk-in-errors");
+  walkIn.addEventListener("submit", function (submitted) {
+    submitted.preventDefault();
+    sessionPost(walkIn.action, scanForm(new FormData(walkIn))).then(function (answer) {
+      walkIn.reset();
+      walkInErrors.replaceChildren();
+      show(answer);
+    }, function (problem) {
+      if (!problem.errors) return failed(problem);
+      var list = element("ul");
+      Object.keys(problem.errors).forEach(function (field) { list.append(element("li", "", problem.errors[field])); });
+      walkInErrors.replaceChildren(list);
+    });
+  });
+
+  if (localStorage.getItem(TOKEN) && localStorage.getItem(STAFF) === root.dataset.staff) showScanner();
+  else showPairing("");
+})();

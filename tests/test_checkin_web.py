@@ -1,0 +1,196 @@
+"""The scanner page's server side (events_app/web/checkin.py): who may open it, pairing a device
+(a token that then works with the check-in API), decoding camera frames (a ticket's PNG and a
+camera-like photo of it), searching and checking in the one found, and walk-ins. Both databases."""
+
+from __future__ import annotations
+
+import io
+import random
+
+from PIL import Image, ImageFilter
+
+from events_app.domain import tickets
+from events_app.domain.qr_frames import MAX_FRAME_BYTES
+from events_app.domain.registrations import Registrant
+from events_app.domain.tables import ApiToken, Attendance, Registration
+from events_app.i18n import localtime
+from tests.account_helpers import add_member, sign_in_member, text_of, tr
+from tests.conftest import sign_in
+from tests.registration_helpers import form, published_event, registered
+
+STRANGER = Registrant(ip="198.51.100.12")
+
+
+def first_day(event: dict) -> str:
+    return localtime(event["starts_at"]).date().isoformat()
+
+
+async def scanner(client, role: str = "checkin") -> tuple[dict, dict]:
+    """A published event with Anna registered, and `client` signed in as staff on its scanner page."""
+    event = await published_event()
+    anna = await registered(event["slug"], form("anna@example.se"), STRANGER)
+    await sign_in(client, f"{role}@test.se")
+    assert (await client.get(f"/checkin/{event['slug']}")).status_code == 200
+    return event, anna
+
+
+async def post_frame(client, picture: bytes, content_type: str = "image/jpeg"):
+    return await client.post("/checkin/decode", content=picture,
+                             headers={"Content-Type": content_type, "X-CSRFToken": client.last_csrf})
+
+
+def camera_photo(png: bytes, seed: int = 6) -> bytes:
+    """The ticket as a phone's camera sees it: printed in grey on grey paper, tilted 15°, on a noisy
+    background, the phone held at an angle (skew and perspective), grainy, slightly out of focus, JPEG."""
+    rng = random.Random(seed)
+    qr = Image.open(io.BytesIO(png)).convert("L").resize((320, 320), Image.NEAREST)
+    tilted = qr.point(lambda v: 70 + v * 120 // 255).convert("RGBA").rotate(15, expand=True, resample=Image.BICUBIC)
+    photo = Image.merge("RGB", [Image.effect_noise((800, 600), 60).point(lambda v, s=shift: min(255, v + s))
+                                for shift in (10, 0, -10)])
+    photo.paste(tilted, (rng.randint(120, 200), rng.randint(60, 120)), tilted)
+    photo = photo.transform(photo.size, Image.PERSPECTIVE, (1.05, 0.12, -40, 0.04, 0.98, -10, 0.00012, 0.00008),
+                            resample=Image.BICUBIC, fillcolor=(90, 90, 90))
+    grain = Image.effect_noise(photo.size, 50).convert("RGB")
+    photo = Image.blend(photo, grain, 0.2).filter(ImageFilter.GaussianBlur(0.8))
+    out = io.BytesIO()
+    photo.save(out, "JPEG", quality=60)
+    return out.getvalue()
+
+
+# --- who may open it ---------------------------------------------------------------------------
+
+async def test_only_staff_open_the_scanner_page(client, staff_accounts):
+    event = await published_event()
+    page = f"/checkin/{event['slug']}"
+    anonymous = await client.get(page)
+    assert anonymous.status_code in (302, 303) and anonymous.headers["location"] == f"/login?next={page}"
+
+    await add_member()
+    await sign_in_member(client, "asa.oberg@sundsvall.se")
+    member = await client.get(page)
+    assert member.status_code in (302, 303) and member.headers["location"].startswith("/login?")
+    refused = await client.submit("/checkin/device", {"device": "Entrén"}, form_page="/")
+    assert refused.status_code in (302, 303) and await ApiToken.count() == 0
+
+    await sign_in(client, "checkin@test.se")
+    allowed = await client.get(page)
+    assert allowed.status_code == 200
+    assert tr("sv", "Name this device") in text_of(allowed)
+    assert '<script src="/static/checkin.js" defer></script>' in allowed.text
+    assert tr("sv", "Check-in") in text_of(await client.get("/staff"))
+
+
+async def test_the_event_list_goes_straight_on_to_the_event_of_the_day(client, staff_accounts):
+    await sign_in(client, "checkin@test.se")
+    later = await published_event(title="Klimatdagen")
+    listing = await client.get("/checkin")
+    assert listing.status_code == 200 and f'href="/checkin/{later["slug"]}"' in listing.text
+    today = await published_event(title="Energidagen", days_ahead=0)
+    assert (await client.get("/checkin")).headers["location"] == f"/checkin/{today['slug']}"
+    chosen = await client.get("/checkin?choose=1")
+    assert "Klimatdagen" in chosen.text and "Energidagen" in chosen.text
+    draft = await published_event(title="Utkastdagen", publish=False)
+    assert "Utkastdagen" not in chosen.text
+    assert (await client.get(f"/checkin/{draft['slug']}")).status_code == 404
+
+
+# --- pairing -------------------------------------------------------------------------------------
+
+async def test_pairing_makes_a_token_named_after_the_device_that_checks_in(client, staff_accounts):
+    event, anna = await scanner(client)
+    response = await client.submit("/checkin/device", {"device": "  Entrén,  telefon 1 "},
+                                   form_page=f"/checkin/{event['slug']}")
+    assert response.status_code == 201, response.text
+    assert response.headers["cache-control"] == "no-store"
+    paired = response.json()
+    assert paired["device"] == "Entrén, telefon 1"
+    token = await ApiToken.select(ApiToken.name, ApiToken.staff).first()
+    assert token == {"name": "Skanner: Entrén, telefon 1", "staff": staff_accounts["checkin"]["id"]}
+
+    scan = await client.post("/api/v1/checkins", headers={"Authorization": f"Bearer {paired['token']}"}, json={
+        "code": anna["ticket_code"], "event": event["slug"], "day": first_day(event), "device": paired["device"],
+        "method": "camera"})
+    assert scan.json()["result"] == "ok" and scan.json()["checked_in_by"] == "Karin Incheckare"
+    assert await Attendance.select(Attendance.device, Attendance.method).first() == {
+        "device": "Entrén, telefon 1", "method": "camera"}
+
+    unnamed = await client.submit("/checkin/device", {"device": " "}, form_page=f"/checkin/{event['slug']}")
+    assert unnamed.status_code == 400 and "device" in unnamed.json()["errors"]
+    assert await ApiToken.count() == 1
+
+
+# --- the camera's frames -------------------------------------------------------------------------
+
+async def test_the_decoder_reads_a_ticket_and_a_camera_like_photo_of_it(client, staff_accounts):
+    _, anna = await scanner(client)
+    png = tickets.qr_png(anna["ticket_code"])
+
+    assert (await post_frame(client, png, "image/png")).json() == {"code": anna["ticket_code"]}
+    assert (await post_frame(client, camera_photo(png))).json() == {"code": anna["ticket_code"]}
+
+    empty = io.BytesIO()
+    Image.effect_noise((640, 480), 40).convert("RGB").save(empty, "JPEG")
+    assert (await post_frame(client, empty.getvalue())).json() == {"code": ""}
+    assert await Attendance.count() == 0  # decoding checks nobody in: the page posts the code to the API
+
+
+async def test_the_decoder_refuses_large_uploads_and_what_is_not_a_picture(client, staff_accounts):
+    await scanner(client)
+    too_large = await post_frame(client, b"\xff\xd8" + b"0" * MAX_FRAME_BYTES)
+    assert too_large.status_code == 413
+    assert (await post_frame(client, b"%PDF-1.7 no picture", "application/pdf")).status_code == 400
+    huge = io.BytesIO()  # few bytes, many pixels: refused before it is unpacked
+    Image.new("1", (5000, 4000)).save(huge, "PNG")
+    assert len(huge.getvalue()) < MAX_FRAME_BYTES
+    assert (await post_frame(client, huge.getvalue(), "image/png")).status_code == 400
+    without_csrf = await client.post("/checkin/decode", content=b"x", headers={"Content-Type": "image/jpeg"})
+    assert without_csrf.status_code == 403
+
+
+# --- search, and walk-ins ---------------------------------------------------------------------------
+
+async def test_search_finds_by_name_or_organisation_and_one_tap_checks_in(client, staff_accounts):
+    event, anna = await scanner(client)
+    await registered(event["slug"], form("bertil@example.se", name="Bertil Berg", organisation="timra"), STRANGER)
+
+    by_organisation = text_of(await client.get(f"/checkin/{event['slug']}/search", params={"q": "sundsv"}))
+    assert "Anna Andersson" in by_organisation and "Bertil Berg" not in by_organisation
+    by_name = await client.get(f"/checkin/{event['slug']}/search", params={"q": "berti"})
+    assert "Bertil Berg" in text_of(by_name) and "Anna Andersson" not in text_of(by_name)
+    assert by_name.headers["cache-control"] == "no-store"
+    assert tr("sv", "Type at least two letters.") in text_of(
+        await client.get(f"/checkin/{event['slug']}/search", params={"q": "a"}))
+
+    url = f"/checkin/{event['slug']}/registrations/{anna['uid']}"
+    fields = {"day": first_day(event), "session": "", "device": "Entrén, telefon 1"}
+    first = await client.submit(url, fields, form_page=f"/checkin/{event['slug']}")
+    assert first.status_code == 200, first.text
+    assert (first.json()["result"], first.json()["name"]) == ("ok", "Anna Andersson")
+    assert first.json()["message"] == tr("sv", "Welcome")
+    again = await client.submit(url, fields, form_page=f"/checkin/{event['slug']}")
+    assert again.json()["result"] == "already_checked_in" and again.json()["checkin"] == first.json()["checkin"]
+    assert await Attendance.select(Attendance.method, Attendance.device, Attendance.staff_name) == [
+        {"method": "search", "device": "Entrén, telefon 1", "staff_name": "Karin Incheckare"}]
+    bad_day = await client.submit(url, {**fields, "day": "i morgon"}, form_page=f"/checkin/{event['slug']}")
+    assert bad_day.status_code == 400 and "day" in bad_day.json()["errors"]
+
+
+async def test_a_walk_in_is_registered_and_checked_in_in_one_step(client, staff_accounts):
+    event, _ = await scanner(client)
+    url = f"/checkin/{event['slug']}/walk-in"
+    door = {"day": first_day(event), "session": "", "device": "Entrén"}
+    missing = await client.submit(url, {**door, "name": "", "organisation": "", "organisation_other": "", "email": ""},
+                                  form_page=f"/checkin/{event['slug']}")
+    assert missing.status_code == 400 and "name" in missing.json()["errors"]
+
+    answer = await client.submit(url, {**door, "name": "Gustav Ek", "organisation": "", "organisation_other": "Ek & Co",
+                                       "email": ""}, form_page=f"/checkin/{event['slug']}")
+    assert answer.status_code == 200, answer.text
+    assert (answer.json()["result"], answer.json()["name"], answer.json()["organisation"]) == (
+        "ok", "Gustav Ek", "Ek & Co")
+    walk_in = await Registration.select(Registration.id, Registration.source).where(
+        Registration.name == "Gustav Ek").first()
+    assert walk_in["source"] == "walk_in"
+    assert await Attendance.select(Attendance.registration, Attendance.method) == [
+        {"registration": walk_in["id"], "method": "walk_in"}]
+
