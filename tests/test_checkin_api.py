@@ -14,7 +14,14 @@ from events_app.domain.registrations import Registrant
 from events_app.domain.tables import Attendance, AuditEntry
 from events_app.i18n import localtime
 from tests.account_helpers import tr
-from tests.registration_helpers import decode_qr, deliver, form, parts, published_event, registered
+from tests.registration_helpers import (
+    decode_qr,
+    deliver,
+    form,
+    parts,
+    published_event,
+    registered,
+)
 
 URL = "/api/v1/checkins"
 STRANGER = Registrant(ip="198.51.100.11")

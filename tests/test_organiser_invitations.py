@@ -18,7 +18,12 @@ from events_app.domain.tables import Event, Invitation, OutboxMessage
 from events_app.i18n import STOCKHOLM
 from tests.account_helpers import add_member, database_snapshot, location, text_of, tr
 from tests.conftest import sign_in
-from tests.invitation_helpers import GOOD_AND_BAD, invite, pass_the_deadline, rows_by_email
+from tests.invitation_helpers import (
+    GOOD_AND_BAD,
+    invite,
+    pass_the_deadline,
+    rows_by_email,
+)
 from tests.registration_helpers import (
     SYSTEM,
     deliver,
