@@ -119,6 +119,35 @@ async def test_pairing_makes_a_token_named_after_the_device_that_checks_in(clien
     assert await ApiToken.count() == 1
 
 
+async def test_staff_see_their_paired_devices_and_disconnect_one(client, staff_accounts):
+    event, anna = await scanner(client)
+    paired = (await client.submit("/checkin/device", {"device": "Entrén, telefon 1"},
+                                  form_page=f"/checkin/{event['slug']}")).json()
+    page = await client.get("/checkin?choose=1")
+    assert "Skanner: Entrén, telefon 1" in text_of(page)
+    [token] = await ApiToken.select(ApiToken.uid)
+
+    response = await client.submit(f"/checkin/devices/{token['uid']}/revoke", {}, form_page="/checkin?choose=1")
+
+    assert response.status_code == 303
+    assert "Skanner: Entrén, telefon 1" not in text_of(await client.get("/checkin?choose=1"))
+    scan = await client.post("/api/v1/checkins", headers={"Authorization": f"Bearer {paired['token']}"}, json={
+        "code": anna["ticket_code"], "event": event["slug"], "day": first_day(event)})
+    assert scan.status_code == 401
+    # Another staff member's device is not theirs to disconnect.
+    await client.post("/logout", data={"_csrf_token": client.last_csrf})
+    await sign_in(client, "organiser@test.se")
+    other = (await client.submit("/checkin/device", {"device": "Arrangörens telefon"},
+                                 form_page=f"/checkin/{event['slug']}")).json()
+    await client.post("/logout", data={"_csrf_token": client.last_csrf})
+    await sign_in(client, "checkin@test.se")
+    [theirs] = await ApiToken.select(ApiToken.uid).where(ApiToken.name == "Skanner: Arrangörens telefon")
+    await client.submit(f"/checkin/devices/{theirs['uid']}/revoke", {}, form_page="/checkin?choose=1")
+    still = await client.post("/api/v1/checkins", headers={"Authorization": f"Bearer {other['token']}"}, json={
+        "code": anna["ticket_code"], "event": event["slug"], "day": first_day(event)})
+    assert still.json()["result"] == "ok"
+
+
 # --- the camera's frames -------------------------------------------------------------------------
 
 async def test_the_decoder_reads_a_ticket_and_a_camera_like_photo_of_it(client, staff_accounts):

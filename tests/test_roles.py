@@ -173,6 +173,7 @@ def concrete_url(path: str, world: dict) -> str:
         "/organiser/registrations/": world["registration_uid"],
         "/organiser/questions/": world["question_uid"],
         "/events/": world["open_event_slug"],
+        "/checkin/devices/": world["token_uid"],  # a paired scanner's token
         "/checkin/": world["open_event_slug"],  # the scanner page: a published event
         "/registration/": world["manage_token"],
         "/invitation/": world["invitation_token"],

@@ -62,10 +62,14 @@ async def revoke_token(token_uid: str, staff_id: int, actor: Actor) -> None:
         await audit.record("api_token.revoked", actor, object_type="api_token", object_id=token_uid, summary=row["name"])
 
 
-async def tokens_of(staff_id: int) -> list[dict[str, Any]]:
+async def tokens_of(staff_id: int, *, scope: str | None = None) -> list[dict[str, Any]]:
+    """A staff member's tokens, newest first (with `scope`, only those of that scope)."""
+    where = ApiToken.staff == staff_id
+    if scope is not None:
+        where &= ApiToken.scope == scope
     return await ApiToken.select(ApiToken.uid, ApiToken.name, ApiToken.prefix, ApiToken.created_at,
-                                 ApiToken.last_used_at, ApiToken.revoked_at).where(
-        ApiToken.staff == staff_id).order_by(ApiToken.id, ascending=False)
+                                 ApiToken.last_used_at, ApiToken.revoked_at, ApiToken.expires_at).where(
+        where).order_by(ApiToken.id, ascending=False)
 
 
 # Writing the last use on every request would make each scan at the door a write; once a minute will do.

@@ -17,8 +17,10 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath
+from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
+from events_app import i18n
 from events_app.domain import api_tokens, checkins, events, programme, qr_frames
 from events_app.domain.checkins import Scan, WalkIn
 from events_app.domain.errors import DomainError, NotFound
@@ -96,7 +98,21 @@ class CheckInController(Controller):
         if len(on_today) == 1 and not request.query_params.get("choose"):
             return Redirect(f"/checkin/{on_today[0]['slug']}")
         past = (await _published("past"))[:PAST_EVENTS_SHOWN]
-        return Template("staff/checkin_events.html", context={"current": current, "past": past})
+        now = utcnow()
+        devices = [token for token in await api_tokens.tokens_of(request.state.staff["id"], scope=api_tokens.CHECKIN_SCOPE)
+                   if token["revoked_at"] is None and token["expires_at"] and token["expires_at"] > now]
+        return Template("staff/checkin_events.html", context={"current": current, "past": past, "devices": devices})
+
+    @post("/devices/{uid:str}/revoke", name="checkin_device_revoke")
+    async def revoke_device(self, request: Request, uid: FromPath[str]) -> Redirect:
+        """Stop one of the signed-in staff member's paired scanners (a phone lost or handed on)."""
+        try:
+            await api_tokens.revoke_token(uid, request.state.staff["id"], actor_of(request))
+        except NotFound:
+            flash(request, i18n.gettext("There is no such device."), "error")
+        else:
+            flash(request, i18n.gettext("The device is disconnected: it must be named again to scan."), "success")
+        return Redirect("/checkin?choose=1", status_code=303)
 
     @post("/device", name="checkin_device")
     async def pair_device(self, request: Request) -> Response:
