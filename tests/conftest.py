@@ -161,6 +161,14 @@ async def sign_in(client: Client, email: str, password: str = DEMO_PASSWORD) -> 
 
 
 @pytest.fixture
+async def organiser(client, staff_accounts):
+    """The test client, signed in as the organiser."""
+    response = await sign_in(client, "organiser@test.se")
+    assert response.status_code in (302, 303)
+    return client
+
+
+@pytest.fixture
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

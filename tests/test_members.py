@@ -31,12 +31,6 @@ GOOD_MEMBER = {
 
 
 @pytest.fixture
-async def organiser(client, staff_accounts):
-    await sign_in(client, "organiser@test.se")
-    return client
-
-
-@pytest.fixture
 async def admin(client, staff_accounts):
     await sign_in(client, "admin@test.se")
     return client

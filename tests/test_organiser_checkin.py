@@ -27,13 +27,6 @@ STRANGER = Registrant(ip="198.51.100.10")
 
 
 @pytest.fixture
-async def organiser(client, staff_accounts):
-    response = await sign_in(client, "organiser@test.se")
-    assert response.status_code in (302, 303)
-    return client
-
-
-@pytest.fixture
 async def event():
     return await published_event()
 

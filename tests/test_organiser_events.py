@@ -59,13 +59,6 @@ async def add(slug: str, title: str, day: str, start: str, end: str, room: str =
         title=title, starts_at=local(day, start), ends_at=local(day, end), room=room, **fields), SYSTEM)
 
 
-@pytest.fixture
-async def organiser(client, staff_accounts):
-    response = await sign_in(client, "organiser@test.se")
-    assert response.status_code in (302, 303)
-    return client
-
-
 def field_error(response, field: str) -> str | None:
     match = re.search(rf'<p class="field-error" id="error-{field}">(.*?)</p>', response.text)
     return html.unescape(match.group(1)) if match else None

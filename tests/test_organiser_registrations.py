@@ -24,13 +24,6 @@ from tests.registration_helpers import SYSTEM, form, published_event, queued, re
 BY_HAND = Registrant(source="organiser", actor=SYSTEM)
 
 
-@pytest.fixture
-async def organiser(client, staff_accounts):
-    response = await sign_in(client, "organiser@test.se")
-    assert response.status_code in (302, 303)
-    return client
-
-
 async def register(event: dict, email: str, name: str, **fields) -> dict:
     return await registered(event["slug"], form(email, name=name, **fields), BY_HAND)
 
