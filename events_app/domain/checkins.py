@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from events_app.domain import audit, registrations, tickets
+from events_app.domain import audit, tickets
 from events_app.domain.audit import Actor
 from events_app.domain.errors import DomainError, NotFound
 from events_app.domain.events import get_event
@@ -262,11 +262,15 @@ async def walk_in(event_slug: str, data: WalkIn, scan: Scan, staff: dict[str, An
     actor = Actor(staff.get("name", ""), staff_id=staff.get("id"))
     day, sessions = scan.day or today(), []
     if scan.session:  # at a session's door: that session (and its day), so the check-in that follows admits them
+        session_uid = parse_uid(scan.session)
         session = await ProgrammeSession.select(ProgrammeSession.starts_at).where(
-            ProgrammeSession.uid == parse_uid(scan.session)).first() if parse_uid(scan.session) else None
+            ProgrammeSession.uid == session_uid).first() if session_uid else None
         if session is None:
             raise NotFound(N_("There is no such session."))
         day, sessions = localtime(session["starts_at"]).date(), [scan.session]
+    # Imported here: registrations imports this module (for check-in times).
+    from events_app.domain import registrations
+
     result = await registrations.register(event_slug, registrations.RegistrationInput(
         name=data.name, email=email, organisation=data.organisation, days=[day.isoformat()], sessions=sessions,
         send_mail=bool(given)), registrations.Registrant(source="walk_in", actor=actor))
@@ -288,24 +292,35 @@ async def first_check_ins(registration_ids: list[int]) -> dict[int, datetime]:
     return first
 
 
+async def _expected_on(event_id: int, day: date) -> list[dict[str, Any]]:
+    """Confirmed and registered for the day, by name (with the organisation as shown)."""
+    rows = await Registration.select(
+        Registration.id, Registration.uid, Registration.name, Registration.email, Registration.days,
+        Registration.organisation_text, Registration.organisation.name_sv.as_alias("organisation_sv"),
+        Registration.organisation.name_en.as_alias("organisation_en"),
+    ).where((Registration.event == event_id) & (Registration.status == CONFIRMED)).order_by(
+        Registration.name).output(load_json=True)
+    return [{**row, "organisation": organisation_of(row)} for row in rows if day.isoformat() in row["days"]]
+
+
+async def _check_ins_on(event_id: int, day: date) -> list[dict[str, Any]]:
+    """The day's check-ins, at the entrance or at a session's door. Having any of them is what
+    attending the day means, for the live figure and the no-shows alike."""
+    return await Attendance.select(Attendance.registration, Attendance.session).where(
+        (Attendance.event == event_id) & (Attendance.day == day))
+
+
 async def live_counts(event_slug: str, day: date | None = None) -> dict[str, Any]:
     """Checked in / expected for the day, for each session that day and for each organisation."""
     event = await get_event(event_slug)
     day = day or today()
-    confirmed = await Registration.select(
-        Registration.id, Registration.days, Registration.organisation_text,
-        Registration.organisation.name_sv.as_alias("organisation_sv"),
-        Registration.organisation.name_en.as_alias("organisation_en"),
-    ).where((Registration.event == event["id"]) & (Registration.status == CONFIRMED)).output(load_json=True)
-    expected = [row for row in confirmed if day.isoformat() in row["days"]]
-    attended = await Attendance.select(Attendance.registration, Attendance.session).where(
-        (Attendance.event == event["id"]) & (Attendance.day == day))
-    # Attended the day: checked in at the entrance or at any session's door that day (as `no_shows` counts).
+    expected = await _expected_on(event["id"], day)
+    attended = await _check_ins_on(event["id"], day)
     at_day = {row["registration"] for row in attended}
     by_session = Counter(row["session"] for row in attended if row["session"] is not None)
     organisations: dict[str, dict[str, int]] = {}
     for row in expected:
-        counts = organisations.setdefault(organisation_of(row) or "–", {"expected": 0, "checked_in": 0})
+        counts = organisations.setdefault(row["organisation"] or "–", {"expected": 0, "checked_in": 0})
         counts["expected"] += 1
         counts["checked_in"] += row["id"] in at_day
     sessions = []
@@ -332,21 +347,15 @@ async def no_shows(event_slug: str, day: date) -> list[dict[str, Any]]:
     event = await Event.select(Event.id).where(Event.slug == event_slug).first()
     if event is None:
         raise NotFound(N_("There is no such event."))
-    came = {row["registration"] for row in await Attendance.select(Attendance.registration).where(
-        (Attendance.event == event["id"]) & (Attendance.day == day))}
-    rows = await Registration.select(
-        Registration.id, Registration.uid, Registration.name, Registration.email, Registration.days,
-        Registration.organisation_text, Registration.organisation.name_sv.as_alias("organisation_sv"),
-        Registration.organisation.name_en.as_alias("organisation_en"),
-    ).where((Registration.event == event["id"]) & (Registration.status == CONFIRMED)).order_by(
-        Registration.name).output(load_json=True)
+    came = {row["registration"] for row in await _check_ins_on(event["id"], day)}
     # A walk-in's made-up address (…@walk-in.invalid) is no address to show or to write to.
-    return [{**row, "organisation": organisation_of(row), "email": row["email"] if can_receive_mail(row["email"]) else ""}
-            for row in rows if day.isoformat() in row["days"] and row["id"] not in came]
+    return [{**row, "email": row["email"] if can_receive_mail(row["email"]) else ""}
+            for row in await _expected_on(event["id"], day) if row["id"] not in came]
 
 
 async def search(event_slug: str, query: str, limit: int = 20) -> list[dict[str, Any]]:
     """Registrations whose name or organisation contains `query` (any case), for checking in by hand."""
+    # Imported here: registration_reports imports this module (for check-in times).
     from events_app.domain.registration_reports import fold
 
     wanted = fold(" ".join((query or "").split()))

@@ -204,7 +204,7 @@ def _clean(data: InviteeInput, organisations: dict[str, int]) -> dict[str, Any]:
     return clean
 
 
-async def _invited_addresses(event_id: int) -> set[str]:
+async def invited_addresses(event_id: int) -> set[str]:
     """Addresses already on the list (a revoked invitation does not block inviting the address again)."""
     rows = await Invitation.select(Invitation.email).where((Invitation.event == event_id) & (Invitation.status != REVOKED))
     return {row["email"] for row in rows}
@@ -231,7 +231,7 @@ async def add_invitee(slug: str, data: InviteeInput, actor: Actor) -> dict[str, 
     clean = _clean(data, await _organisations())
     async with atomic():
         await waiting_list.lock_event(event["id"])
-        if clean["email"] in await _invited_addresses(event["id"]):
+        if clean["email"] in await invited_addresses(event["id"]):
             raise ValidationFailed({"email": _ALREADY_INVITED})
         [row] = await _insert(event, [clean], actor)
     return row
@@ -248,7 +248,7 @@ async def invite_members(slug: str, person_uids: list[str], actor: Actor) -> int
     ).order_by(Person.name)
     async with atomic():
         await waiting_list.lock_event(event["id"])
-        invited = await _invited_addresses(event["id"])
+        invited = await invited_addresses(event["id"])
         cleaned = [{"name": m["name"], "email": m["email"], "organisation": m["organisation"], "organisation_text": "",
                     "note": "", "language": normalise_language(m["language"]), "reserved_place": False}
                    for m in members if m["email"] not in invited]
@@ -263,19 +263,19 @@ def _row_input(values: dict[str, str]) -> InviteeInput:
                         reserved_place=(values.get("reserved_place") or "").strip().lower() in _YES)
 
 
-async def check_import(slug: str, filename: str, raw: bytes) -> ImportReport:
+async def check_import(slug: str, raw: bytes) -> ImportReport:
     """Read and check an uploaded list (CSV or XLSX) row by row, writing nothing."""
-    return await _check_rows(await _event(slug), filename, raw)
+    return await _check_rows(await _event(slug), raw)
 
 
-async def _check_rows(event: dict[str, Any], filename: str, raw: bytes) -> ImportReport:
-    table = read_uploaded_table(filename, raw, aliases=IMPORT_ALIASES)
+async def _check_rows(event: dict[str, Any], raw: bytes) -> ImportReport:
+    table = read_uploaded_table(raw, aliases=IMPORT_ALIASES)
     missing = [name for name in ("name", "email") if name not in table.header]
     if missing:
         return ImportReport(rows=[], missing_columns=missing)
     rows = [(line, _row_input(values)) for line, values in table.rows]
     organisations = await _organisations()
-    invited = await _invited_addresses(event["id"])
+    invited = await invited_addresses(event["id"])
     seen: set[str] = set()
     report = ImportReport(rows=[], missing_columns=[])
     for line, data in rows:
@@ -294,7 +294,7 @@ async def _check_rows(event: dict[str, Any], filename: str, raw: bytes) -> Impor
     return report
 
 
-async def import_invitees(slug: str, filename: str, raw: bytes, actor: Actor, *, only_good_rows: bool = False) -> int:
+async def import_invitees(slug: str, raw: bytes, actor: Actor, *, only_good_rows: bool = False) -> int:
     """Add an uploaded list: all its rows, or with `only_good_rows` those without an error.
 
     The rows are checked again under the event's lock; without `only_good_rows`, one bad row
@@ -305,7 +305,7 @@ async def import_invitees(slug: str, filename: str, raw: bytes, actor: Actor, *,
     organisations = await _organisations()
     async with atomic():
         await waiting_list.lock_event(event["id"])
-        report = await _check_rows(event, filename, raw)
+        report = await _check_rows(event, raw)
         if report.missing_columns or not report.rows:
             raise DomainError(N_("The list needs a header row with at least the columns name and email."),
                               field="file", code="import_has_errors")
@@ -402,6 +402,17 @@ def _clean_message(message: str) -> str:
 
 
 _CLAIMED = (Invitation.id, Invitation.uid, Invitation.email, Invitation.name, Invitation.language)
+_AUDIT_ACTIONS = {"invitation": "invitation.sent", "invitation_reminder": "invitation.reminded"}
+
+
+async def _queue_mails(claimed: list[dict[str, Any]], kind: str, message: str, event: dict[str, Any],
+                       actor: Actor) -> None:
+    """Inside the transaction that claimed the invitations: a mail for each, and one audit entry."""
+    for invitation in claimed:
+        await _queue_mail(invitation, kind, message)
+    if claimed:
+        await audit.record(_AUDIT_ACTIONS[kind], actor, object_type="event", object_id=event["uid"],
+                           summary=f"{len(claimed)}")
 
 
 async def send_invitations(slug: str, message: str, actor: Actor) -> int:
@@ -417,11 +428,7 @@ async def send_invitations(slug: str, message: str, actor: Actor) -> int:
         claimed = await Invitation.update({Invitation.mailed_at: utcnow()}).where(
             (Invitation.event == event["id"]) & (Invitation.status == PENDING) & Invitation.mailed_at.is_null()
         ).returning(*_CLAIMED)
-        for invitation in claimed:
-            await _queue_mail(invitation, "invitation", message)
-        if claimed:
-            await audit.record("invitation.sent", actor, object_type="event", object_id=event["uid"],
-                               summary=f"{len(claimed)}")
+        await _queue_mails(claimed, "invitation", message, event, actor)
     return len(claimed)
 
 
@@ -437,11 +444,7 @@ async def send_reminders(slug: str, actor: Actor, *, message: str = "", now: dat
         claimed = await Invitation.update({Invitation.mailed_at: now,
                                            Invitation.reminders_sent: Invitation.reminders_sent + 1}).where(
             _due_for_reminder(event["id"], now)).returning(*_CLAIMED)
-        for invitation in claimed:
-            await _queue_mail(invitation, "invitation_reminder", message)
-        if claimed:
-            await audit.record("invitation.reminded", actor, object_type="event", object_id=event["uid"],
-                               summary=f"{len(claimed)}")
+        await _queue_mails(claimed, "invitation_reminder", message, event, actor)
     return len(claimed)
 
 
@@ -577,11 +580,11 @@ async def invitation_for_registration(token: str, event_id: int) -> dict[str, An
     return invitation
 
 
-async def recheck_under_lock(invitation: dict[str, Any]) -> dict[str, Any]:
+async def recheck_under_lock(invitation: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
     """The invitation as it is now that the event's lock is held (an organiser may have revoked it,
-    reserved a place or moved the deadline since it was first checked)."""
+    reserved a place or moved the deadline since it was first checked); `event` as read under the
+    lock (`waiting_list.lock_and_read_event`)."""
     current = await Invitation.select().where(Invitation.id == invitation["id"]).first()
-    event = await Event.select(*_EVENT_COLUMNS).where(Event.id == invitation["event"]).first()
     _check_usable(current, event, utcnow())
     assert current is not None
     return current

@@ -211,9 +211,9 @@ class ImportPreview:
         return not self.missing_columns and bool(self.rows) and all(not row.errors for row in self.rows)
 
 
-async def preview_import(raw: bytes, filename: str = "members.csv") -> ImportPreview:
+async def preview_import(raw: bytes) -> ImportPreview:
     """Check every row of a members file (CSV or XLSX) without writing anything."""
-    table = read_uploaded_table(filename, raw)
+    table = read_uploaded_table(raw)
     missing = [name for name in ("name", "email", "organisation", "side") if name not in table.header]
     if missing:
         return ImportPreview(rows=[], missing_columns=missing)

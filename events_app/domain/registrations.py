@@ -15,6 +15,7 @@ from typing import Any
 
 from events_app.domain import (
     audit,
+    checkins,
     invitations,
     outbox,
     questions,
@@ -315,7 +316,7 @@ async def register(slug: str, data: RegistrationInput, registrant: Registrant) -
             # closed or given a lower capacity by an organiser in the meantime.
             event.update(await waiting_list.lock_and_read_event(event["id"]))
             if invitation is not None:
-                invitation = await invitations.recheck_under_lock(invitation)
+                invitation = await invitations.recheck_under_lock(invitation, event)
             if not registrant.by_organiser:
                 _check_open(event, invitation)
             confirmed, duplicate_id = await _confirmed_and_duplicate(event["id"], clean["email"])
@@ -500,8 +501,6 @@ async def _with_choices(row: dict[str, Any]) -> dict[str, Any]:
         SessionChoice.session.starts_at)
     row["ticket_code"] = tickets.ticket_code(row["ticket_id"], row["event_uid"])
     row["short_code_display"] = tickets.format_short_code(row["short_code"])
-    from events_app.domain import checkins  # checkins imports this module (walk-ins register)
-
     row["checked_in_at"] = (await checkins.first_check_ins([row["id"]])).get(row["id"])
     return row
 
@@ -534,10 +533,6 @@ async def list_registrations(event_id: int, *, status: str | None = None, offset
         ).where(SessionChoice.registration.is_in(list(choices)) & (SessionChoice.status != CANCELLED)).order_by(
                 SessionChoice.session.starts_at).order_by(SessionChoice.id):
             choices[choice["registration"]].append(choice)
-    from events_app.domain import (
-        checkins,  # checkins imports this module (walk-ins register)
-    )
-
     first = await checkins.first_check_ins(list(choices))
     for row in rows:
         row["choices"] = choices[row["id"]]

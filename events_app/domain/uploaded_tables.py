@@ -32,10 +32,10 @@ def decode_csv(raw: bytes) -> str:
     raise DomainError(N_("The file could not be read as text (CSV)."), field="file")
 
 
-def read_uploaded_table(filename: str, raw: bytes, *, aliases: dict[str, str] | None = None) -> UploadedTable:
+def read_uploaded_table(raw: bytes, *, aliases: dict[str, str] | None = None) -> UploadedTable:
     """The file's rows; `aliases` maps other spellings of a column name (e.g. "e-post") to the one used.
 
-    An XLSX file is recognised by its content (a zip), not its name; anything else is read as CSV
+    An XLSX file is recognised by its content (a zip), not by a name; anything else is read as CSV
     with the delimiter guessed (comma, semicolon or tab). Empty rows are skipped.
     """
     if not raw:

@@ -37,7 +37,8 @@ async def lock_event(event_id: int) -> None:
 async def lock_and_read_event(event_id: int) -> dict:
     """`lock_event`, and the event's state as it is now that nobody else can change it."""
     query = Event.select(Event.status, Event.published_at, Event.capacity, Event.starts_at,
-                         Event.registration_opens_at, Event.registration_closes_at).where(Event.id == event_id)
+                         Event.registration_opens_at, Event.registration_closes_at,
+                         Event.invitation_deadline).where(Event.id == event_id)
     if not is_sqlite():
         query = query.lock_rows()
     return await query.first()

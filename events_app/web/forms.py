@@ -39,15 +39,15 @@ def form_page(template: str, *, values: dict[str, Any] | None = None, error: Dom
     )
 
 
-async def uploaded_file(data: dict[str, Any]) -> tuple[str, bytes]:
-    """The name and content of the list uploaded in a multipart form's `file` field (at most 2 MB)."""
+async def uploaded_file(data: dict[str, Any]) -> bytes:
+    """The content of the list uploaded in a multipart form's `file` field (at most 2 MB)."""
     upload = data.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
         raise DomainError(N_("Choose a CSV or XLSX file."), field="file")
     raw = await upload.read(MAX_FILE_BYTES + 1)
     if len(raw) > MAX_FILE_BYTES:
         raise DomainError(N_("The file is too large (at most 2 MB)."), field="file")
-    return upload.filename, raw
+    return raw
 
 
 def encoded_file(raw: bytes) -> str:

@@ -106,7 +106,7 @@ class MemberImportController(Controller):
                 count = await people.import_members(checked_file(data.get("content")), actor_of(request))
                 flash(request, i18n.ngettext("%(num)s member was imported.", "%(num)s members were imported.", count), "success")
                 return Redirect("/organiser/members")
-            _, raw = await uploaded_file(data)
+            raw = await uploaded_file(data)
             preview = await people.preview_import(raw)
         except DomainError as error:
             return form_page("organiser/member_import.html", preview=None, error=error)

@@ -106,16 +106,13 @@ async def _add_page(event: dict[str, Any], values: dict[str, Any], errors: dict[
 
 async def _members_page(event: dict[str, Any], *, chosen: list[str] | None = None,
                         error: DomainError | None = None) -> Template:
-    _, rows = await invitations.list_invitations(event["slug"])
-    invited = {row["email"] for row in rows if row["status"] != invitations.REVOKED}
     return form_page("organiser/invitation_members.html", error=error, event=event, members=await people.list_members(),
-                     invited=invited, chosen=chosen or [])
+                     invited=await invitations.invited_addresses(event["id"]), chosen=chosen or [])
 
 
-def _import_page(event: dict[str, Any], *, report: invitations.ImportReport | None = None, filename: str = "",
-                 content: str = "", error: DomainError | None = None) -> Template:
-    page = form_page("organiser/invitation_import.html", error=error, event=event, report=report, filename=filename,
-                     content=content)
+def _import_page(event: dict[str, Any], *, report: invitations.ImportReport | None = None, content: str = "",
+                 error: DomainError | None = None) -> Template:
+    page = form_page("organiser/invitation_import.html", error=error, event=event, report=report, content=content)
     if report is not None:
         page.status_code = 400
     return page
@@ -196,17 +193,16 @@ class OrganiserInvitationsController(Controller):
         event = await events.get_event(slug)
         try:
             if data.get("only_good_rows") == "1":
-                filename, raw = str(data.get("filename") or ""), checked_file(data.get("content"))
-                count = await invitations.import_invitees(slug, filename, raw, actor_of(request), only_good_rows=True)
+                count = await invitations.import_invitees(slug, checked_file(data.get("content")), actor_of(request),
+                                                          only_good_rows=True)
             else:
-                filename, raw = await uploaded_file(data)
-                report = await invitations.check_import(slug, filename, raw)
+                raw = await uploaded_file(data)
+                report = await invitations.check_import(slug, raw)
                 if not report.rows and not report.missing_columns:
                     raise DomainError(N_("The file has no rows."), field="file")
                 if report.missing_columns or report.bad_rows:
-                    return _import_page(event, report=report, filename=filename,
-                                        content=encoded_file(raw) if report.good_rows else "")
-                count = await invitations.import_invitees(slug, filename, raw, actor_of(request))
+                    return _import_page(event, report=report, content=encoded_file(raw) if report.good_rows else "")
+                count = await invitations.import_invitees(slug, raw, actor_of(request))
         except NotFound:
             raise
         except DomainError as error:
