@@ -28,7 +28,7 @@ async def published_event(*, capacity: int | None = 100, workshop_capacity: int 
                           audience: str = "public", publish: bool = True, **fields: Any) -> dict[str, Any]:
     """A two-day event with a plenary and two parallel workshops (A and B at 13.00, C at 15.00 day one)."""
     event = await events.create_event(EventInput(
-        title=fields.pop("title", "Hållbarhetsdagarna"), kind="sustainability_day", audience=audience,
+        title=fields.pop("title", "Hållbarhetsdagarna"), kind=fields.pop("kind", "sustainability_day"), audience=audience,
         capacity=capacity, starts_at=_day(days_ahead, "09:00"), ends_at=_day(days_ahead + 1, "16:00"),
         venue_name="Folkets hus", venue_address="Sundsvall", **fields), SYSTEM)
     plan = [

@@ -148,7 +148,7 @@ async def test_at_least_n_occasions_is_between_one_and_the_number_of_occasions(c
         with pytest.raises(ValidationFailed) as failure:
             await events.create_event(data, ACTOR)
         assert refused(failure) == {
-            "completion_min": "Give how many occasions are needed, at most the number of occasions."}
+            "completion_min": "Give how many days or occasions are needed, at most the number the event has."}
 
 
 async def test_the_completion_number_is_dropped_unless_the_rule_needs_it():

@@ -24,6 +24,7 @@ from events_app.domain.tables import (
     EventKind,
     EventStatus,
     EventTheme,
+    HoursCredit,
     ProgrammeSession,
     SessionStatus,
     SessionTheme,
@@ -79,8 +80,13 @@ class EventInput:
     venue_address: str = ""
     venue_map_url: str = ""
     themes: list[str] = field(default_factory=list)  # theme slugs
+    # Which attendance completes the event and earns its certificate (see certificates.py).
     completion_rule: str = CompletionRule.all_occasions.value
     completion_min: int | None = None
+    hours_credit: str = HoursCredit.none.value
+    hours_per_day: float | None = None  # with hours_credit "day"; stored in minutes
+    signatory_name: str = ""
+    signatory_title: str = ""
     # Occasion dates for a training module; other kinds get one day per date from start to end.
     occasion_dates: list[date] = field(default_factory=list)
 
@@ -116,6 +122,16 @@ async def clean_event(data: EventInput) -> dict[str, Any]:
     audience = collect_choice(data.audience, Audience, "audience", N_("Choose who may register."), errors)
     rule = collect_choice(data.completion_rule or CompletionRule.all_occasions.value, CompletionRule,
                           "completion_rule", N_("Choose a completion rule."), errors)
+    hours_credit = collect_choice(data.hours_credit or HoursCredit.none.value, HoursCredit, "hours_credit",
+                                  N_("Choose how hours are counted."), errors)
+    minutes_per_day = None
+    if hours_credit == HoursCredit.per_day.value:
+        if data.hours_per_day is None or not 0 < data.hours_per_day <= 24:
+            errors["hours_per_day"] = N_("Give the hours credited for a day, more than 0 and at most 24.")
+        else:
+            minutes_per_day = round(data.hours_per_day * 60)
+    for field_name in ("signatory_name", "signatory_title"):
+        collect_max_length(getattr(data, field_name), field_name, 200, errors)
     collect_time_span(data.starts_at, data.ends_at, errors, N_("The event must end after it starts."))
     collect_capacity(data.capacity, errors)
     for field_name, max_length in (("venue_name", 200), ("venue_address", 300), ("venue_map_url", 500)):
@@ -135,9 +151,9 @@ async def clean_event(data: EventInput) -> dict[str, Any]:
     if kind == EventKind.training_module.value and not data.occasion_dates and len(days) > 1:
         # A module from March to May meets on a few dates, not every day in between.
         errors["occasion_dates"] = N_("List the dates of the module's occasions.")
-    if kind == EventKind.training_module.value and rule == CompletionRule.at_least.value:
+    if rule == CompletionRule.at_least.value:
         if completion_min is None or not 1 <= completion_min <= max(len(days), 1):
-            errors["completion_min"] = N_("Give how many occasions are needed, at most the number of occasions.")
+            errors["completion_min"] = N_("Give how many days or occasions are needed, at most the number the event has.")
     else:
         completion_min = None
     for occasion in data.occasion_dates:
@@ -151,6 +167,8 @@ async def clean_event(data: EventInput) -> dict[str, Any]:
         "registration_opens_at": opens, "registration_closes_at": closes,
         "venue_name": data.venue_name.strip(), "venue_address": data.venue_address.strip(),
         "venue_map_url": data.venue_map_url.strip(), "completion_rule": rule, "completion_min": completion_min,
+        "hours_credit": hours_credit, "minutes_per_day": minutes_per_day,
+        "signatory_name": " ".join(data.signatory_name.split()), "signatory_title": " ".join(data.signatory_title.split()),
         "theme_ids": [row["id"] for row in themes], "days": days,
     }
 
@@ -284,7 +302,8 @@ async def duplicate_event(slug: str, new_start: date, actor: Actor, title: str =
         copy = Event(
             **{key: source[key] for key in (
                 "kind", "description", "audience", "capacity", "venue_name", "venue_address", "venue_map_url",
-                "completion_rule", "completion_min")},
+                "completion_rule", "completion_min", "hours_credit", "minutes_per_day", "signatory_name",
+                "signatory_title")},
             title=new_title, starts_at=moved(source["starts_at"]), ends_at=moved(source["ends_at"]),
             registration_opens_at=moved(source["registration_opens_at"]),
             registration_closes_at=moved(source["registration_closes_at"]),

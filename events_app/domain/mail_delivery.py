@@ -17,12 +17,12 @@ from typing import Any
 
 import aiosmtplib
 
-from events_app.domain import invitation_mail, outbox, registration_mail, reminders, retention
+from events_app.domain import certificate_mail, invitation_mail, outbox, registration_mail, reminders, retention
 from events_app.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 # Imported for its side effect: it registers the builders of the mails rendered at send time.
-assert registration_mail and invitation_mail
+assert registration_mail and invitation_mail and certificate_mail
 PURGE_EVERY_SECONDS = 3600
 REMINDERS_EVERY_SECONDS = 60
 

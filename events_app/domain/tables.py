@@ -202,10 +202,21 @@ class EventStatus(str, Enum):
 
 
 class CompletionRule(str, Enum):
-    """For training modules: which attendance earns completion."""
+    """Which attendance completes an event and earns its certificate: for a training module, its
+    completion; for other events, a certificate of attendance."""
 
-    all_occasions = "all"
-    at_least = "at_least"
+    none = "none"  # the event gives no certificates
+    any_day = "any"  # checked in on at least one day
+    all_occasions = "all"  # checked in on every day (every occasion of a module)
+    at_least = "at_least"  # checked in on at least `completion_min` of the days or occasions
+
+
+class HoursCredit(str, Enum):
+    """How a certificate counts hours."""
+
+    none = ""
+    per_day = "day"  # `minutes_per_day` for each day attended
+    per_session = "session"  # each session checked in at its door, for its scheduled length
 
 
 class Event(Table):
@@ -229,6 +240,11 @@ class Event(Table):
     cancel_message = Text(default="")
     completion_rule = Varchar(length=20, choices=CompletionRule, default=CompletionRule.all_occasions)
     completion_min = Integer(null=True, default=None)  # N in "at least N of M occasions"
+    hours_credit = Varchar(length=10, choices=HoursCredit, default=HoursCredit.none)
+    minutes_per_day = Integer(null=True, default=None)
+    # Who signs the event's certificates, as printed on them.
+    signatory_name = Varchar(length=200, default="")
+    signatory_title = Varchar(length=200, default="")
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
     published_at = Timestamptz(null=True, default=None)
@@ -470,3 +486,55 @@ class Attendance(Table):
     staff_name = Varchar(length=200, default="")  # kept as it was, for "already checked in by …"
     device = Varchar(length=100, default="")
     method = Varchar(length=20, choices=CheckInMethod, default=CheckInMethod.scanner)
+
+
+class CertificateKind(str, Enum):
+    attendance = "attendance"  # a certificate of attendance (sustainability days, meetings, other)
+    completion = "completion"  # a training module completed
+
+
+class CertificateStatus(str, Enum):
+    valid = "valid"
+    superseded = "superseded"  # replaced by a corrected certificate with a new number
+    revoked = "revoked"
+
+
+class Certificate(Table):
+    """A certificate issued to one registration, frozen as issued: `content` holds everything printed
+    (name, event, days, sessions, hours, signatory), so the PDF can be drawn again identically.
+
+    `number` (HR-2027-0042) is sequential per year and printed for people to quote; the random
+    `verification_code` is what the public verification page looks up, so numbers cannot be
+    enumerated there. `current_key` is the registration's id on its latest certificate (valid or
+    revoked) and NULL once superseded: unique, so one registration never holds two at once.
+    """
+
+    uid = UUID(default=uuid.uuid4, unique=True)
+    number = Varchar(length=20, unique=True)
+    verification_code = Varchar(length=20, unique=True)
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
+    registration = ForeignKey(references=Registration, on_delete=OnDelete.cascade, index=True)
+    person = ForeignKey(references=Person, on_delete=OnDelete.cascade, index=True)
+    kind = Varchar(length=20, choices=CertificateKind, default=CertificateKind.attendance)
+    status = Varchar(length=20, choices=CertificateStatus, default=CertificateStatus.valid, index=True)
+    current_key = Varchar(length=40, null=True, default=None, unique=True)
+    name = Varchar(length=200)
+    language = Varchar(length=5, default="sv")
+    content = JSON(default={})
+    fingerprint = Varchar(length=64, default="")  # SHA-256 of `content`: a changed one means a new certificate
+    minutes = Integer(default=0)
+    issued_at = Timestamptz(default=TimestamptzNow())
+    issued_by = ForeignKey(references=StaffAccount, null=True, on_delete=OnDelete.set_null)
+    superseded_at = Timestamptz(null=True, default=None)
+    replaced_by = Varchar(length=20, default="")  # the number of the certificate that superseded it
+    revoked_at = Timestamptz(null=True, default=None)
+    revoked_reason = Text(default="")
+    revoked_by = ForeignKey(references=StaffAccount, null=True, on_delete=OnDelete.set_null)
+    message = ForeignKey(references=OutboxMessage, null=True, on_delete=OnDelete.set_null)  # the mail it went out in
+
+
+class CertificateCounter(Table):
+    """The last certificate number given out in a year: numbers are taken in blocks by one atomic upsert."""
+
+    year = Integer(unique=True)
+    last_number = Integer(default=0)
