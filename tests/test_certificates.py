@@ -51,7 +51,7 @@ async def test_each_person_who_came_gets_a_certificate_by_mail_and_nobody_else(s
     assert preview.refusal == ""
     assert {a.registration["name"]: a.action for a in preview.assessments} == {
         MARET: "new", LUKASZ: "new", "Nils Frånvarande": "ineligible"}
-    assert [a.reason_text() for a in preview.assessments if not a.earned] == ["Not checked in."]
+    assert [a.reason_text() for a in preview.assessments if not a.earned] == ["Inte incheckad."]
 
     result = await certificates.issue_certificates(event["slug"], SYSTEM)
     assert (result.new, result.replaced, result.mailed) == (2, 0, 2)
@@ -112,7 +112,7 @@ async def test_the_rule_decides_and_says_why_not(rule, minimum, earned):
     judged = {a.registration["email"].split("@")[0]: a for a in preview.assessments}
     assert {key: a.earned for key, a in judged.items()} == earned
     if not earned["one"]:
-        assert judged["one"].reason_text() == "Checked in on 1 of 2 days; 2 are needed."
+        assert judged["one"].reason_text() == "Incheckad 1 av 2 dagar, men 2 krävs."
 
 
 async def test_hours_are_credited_per_day_or_per_session_attended():
@@ -230,7 +230,7 @@ async def test_a_module_certificate_comes_only_once_the_rule_is_met():
     preview = await certificates.preview(module["slug"])
     assert preview.refusal == ""  # a module may certify before its last occasion
     [judged] = preview.assessments
-    assert judged.reason_text() == "Attended 1 of 3 occasions; 2 are needed."
+    assert judged.reason_text() == "Deltagit i 1 av 3 tillfällen, men 2 krävs."
     assert (await certificates.issue_certificates(module["slug"], SYSTEM)).new == 0
 
     await check_in(module, anna, occasions[1])
@@ -238,7 +238,7 @@ async def test_a_module_certificate_comes_only_once_the_rule_is_met():
     row = await Certificate.select().first()
     assert row["kind"] == "completion" and row["minutes"] == 6 * 60
     text = pdf_text(certificate_pdf.render(row))
-    assert "Intyg om genomförd utbildning" in text and "Tillfällen du deltagit i: 2 av 3" in text
+    assert "Intyg om genomförd utbildning" in text and "Deltagit i 2 av 3 tillfällen" in text
 
 
 async def test_two_organisers_issuing_at_once_issue_each_certificate_once():

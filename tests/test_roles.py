@@ -69,6 +69,8 @@ PUBLIC_ROUTES = {
     "/events/{slug:str}/register", "/registration/{token:str}", "/registration/{token:str}/cancel",
     # A personal invitation's page (tests/test_invitation_web.py); the link's token is its key.
     "/invitation/{token:str}", "/invitation/{token:str}/decline",
+    # Checking a certificate (tests/test_verification_web.py): lookups are limited per address.
+    "/v/{code:str}", "/verify",
 }
 # Who each guarded part of the site is for; roles nest (admin > organiser > checkin).
 AUDIENCES = {"/admin": "admin", "/organiser": "organiser", "/staff": "checkin", "/checkin": "checkin",
@@ -80,8 +82,11 @@ PUBLIC_API_WRITES = {"/api/v1/events/{slug:str}/registrations"}  # registering, 
 TOKEN_API_READS = {"/api/v1/events/{slug:str}/registrations"}  # the list of registrations: personal data
 VISITORS = ["anonymous", "person", "checkin", "organiser", "admin"]
 # Guarded GETs that answer 404 to those let in, because the world has nothing for them yet: the
-# no-shows of a day not over (tests/test_organiser_checkin.py downloads them after the day).
-NOT_FOUND_YET = {"/organiser/events/{slug:str}/checkin/no-shows.csv"}
+# no-shows of a day not over (tests/test_organiser_checkin.py downloads them after the day), a
+# certificate's PDF (the world has no certificate; tests/test_organiser_certificates.py downloads one).
+NOT_FOUND_YET = {"/organiser/events/{slug:str}/checkin/no-shows.csv",
+                 "/organiser/events/{slug:str}/certificates/{filename:str}",
+                 "/my/certificates/{filename:str}"}  # a person's own (tests/test_participant_certificates.py)
 
 
 def routes_of(app) -> list[tuple[str, str]]:
@@ -177,9 +182,10 @@ def concrete_url(path: str, world: dict) -> str:
         "/checkin/": world["open_event_slug"],  # the scanner page: a published event
         "/registration/": world["manage_token"],
         "/invitation/": world["invitation_token"],
+        "/my/certificates/": world["registration_uid"] + ".pdf",  # not a certificate's: 404
     }
     for prefix, value in samples.items():
-        parameter = re.match(r"\{(uid|slug|token):str\}", path[len(prefix):]) if path.startswith(prefix) else None
+        parameter = re.match(r"\{(uid|slug|token|filename):str\}", path[len(prefix):]) if path.startswith(prefix) else None
         if parameter:
             return prefix + value + path[len(prefix) + parameter.end():]
     raise AssertionError(f"No sample value for the path parameter of {path}: add one to concrete_url()")

@@ -106,7 +106,6 @@ def _draw(certificate: dict[str, Any]) -> bytes:
         pdf.text_block(signatory["name"], size=11, bold=True, space_after=0)
         if signatory["title"]:
             pdf.text_block(signatory["title"], size=10, space_after=0)
-        pdf.text_block(ISSUER, size=10, colour=MUTED, space_after=0)
 
     # The number, the check and the QR code sit together at the foot of the last page.
     size = 32
@@ -120,8 +119,8 @@ def _draw(certificate: dict[str, Any]) -> bytes:
     pdf.multi_cell(width, 5.5, number_line, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "", 9)
     pdf.set_text_color(*MUTED)
-    check = gettext("Check that this certificate is genuine at %(url)s (verification code %(code)s).",
-                    url=url, code=format_code(certificate["verification_code"]))
-    pdf.multi_cell(width, 4.5, check, new_x="LMARGIN", new_y="NEXT")
+    check = "\n".join([gettext("Check that this certificate is genuine at:"), url,
+                       gettext("Verification code: %(code)s", code=format_code(certificate["verification_code"]))])
+    pdf.multi_cell(width, 4.5, check, align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.link(pdf.w - pdf.r_margin - size, top, size, size, url)
     return pdf.finish()

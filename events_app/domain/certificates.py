@@ -433,7 +433,8 @@ async def get_certificate(certificate_uid: str, *, person_id: int | None = None,
 
 
 def pdf_filename(certificate: dict[str, Any]) -> str:
-    return f"{gettext('certificate')}-{certificate['number']}.pdf"
+    word = gettext("certificate")  # outside the f-string, where the extractor finds it
+    return f"{word}-{certificate['number']}.pdf"
 
 
 # --- Verification ----------------------------------------------------------------------------

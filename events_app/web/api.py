@@ -42,6 +42,7 @@ from events_app.domain.tables import (
     CompletionRule,
     EventKind,
     EventStatus,
+    HoursCredit,
     Role,
     SessionKind,
     SessionStatus,
@@ -85,6 +86,10 @@ class EventCreate(msgspec.Struct, forbid_unknown_fields=True):
     description: str = ""
     completion_rule: CompletionRule = CompletionRule.all_occasions
     completion_min: int | None = None
+    hours_credit: HoursCredit = HoursCredit.none
+    hours_per_day: float | None = None
+    signatory_name: str = ""
+    signatory_title: str = ""
     occasion_dates: list[date] = []
 
 
@@ -190,6 +195,10 @@ class EventOut(msgspec.Struct):
     venue_map_url: str
     completion_rule: CompletionRule
     completion_min: int | None
+    hours_credit: HoursCredit
+    hours_per_day: float | None
+    signatory_name: str
+    signatory_title: str
     cancel_message: str
     published_at: datetime | None
     days: list[DayOut]
@@ -245,6 +254,9 @@ async def event_out(event: dict[str, Any]) -> EventOut:
         registration_closes_at=_local(event["registration_closes_at"]),
         venue_name=event["venue_name"], venue_address=event["venue_address"], venue_map_url=event["venue_map_url"],
         completion_rule=CompletionRule(event["completion_rule"]), completion_min=event["completion_min"],
+        hours_credit=HoursCredit(event["hours_credit"]),
+        hours_per_day=round(event["minutes_per_day"] / 60, 2) if event["minutes_per_day"] is not None else None,
+        signatory_name=event["signatory_name"], signatory_title=event["signatory_title"],
         cancel_message=event["cancel_message"], published_at=_local(event["published_at"]),
         days=[DayOut(date=d["day"], starts_at=localtime(d["starts_at"]), ends_at=localtime(d["ends_at"]))
               for d in event["days"]],
@@ -362,6 +374,8 @@ class EventsApiController(Controller):
             registration_opens_at=data.registration_opens_at, registration_closes_at=data.registration_closes_at,
             venue_name=data.venue_name, venue_address=data.venue_address, venue_map_url=data.venue_map_url,
             themes=list(data.themes), completion_rule=data.completion_rule.value, completion_min=data.completion_min,
+            hours_credit=data.hours_credit.value, hours_per_day=data.hours_per_day,
+            signatory_name=data.signatory_name, signatory_title=data.signatory_title,
             occasion_dates=list(data.occasion_dates),
         ), _actor(request))
         return await event_out(event)

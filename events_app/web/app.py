@@ -29,7 +29,12 @@ from events_app.web.checkin import CheckInController
 from events_app.web.context import RequestContextMiddleware
 from events_app.web.errors import EXCEPTION_HANDLERS
 from events_app.web.invitation import InvitationController
-from events_app.web.organiser import MemberImportController, MembersController
+from events_app.web.organiser import (
+    CompetenceController,
+    MemberImportController,
+    MembersController,
+)
+from events_app.web.organiser_certificates import OrganiserCertificatesController
 from events_app.web.organiser_checkin import OrganiserCheckinController
 from events_app.web.organiser_events import (
     ApiTokensController,
@@ -47,6 +52,7 @@ from events_app.web.public import PublicController
 from events_app.web.public_events import PublicEventsController
 from events_app.web.registration import RegistrationController
 from events_app.web.staff_home import StaffHomeController
+from events_app.web.verification import VerificationController
 
 STATIC_DIR = Path(__file__).parent / "static"
 log = logging.getLogger("events_app")
@@ -87,11 +93,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             PublicController, PublicEventsController, AccountsController, ParticipantController, StaffHomeController,
             RegistrationController, InvitationController,
-            MembersController, MemberImportController, StaffAdminController, AuditController, OutboxController,
+            MembersController, MemberImportController, CompetenceController,
+            StaffAdminController, AuditController, OutboxController,
             OrganiserEventsController, OrganiserSessionsController, ApiTokensController,
             OrganiserRegistrationsController, OrganiserRegistrationActionsController, OrganiserQuestionsController,
-            OrganiserInvitationsController, OrganiserCheckinController,
-            CheckInController,
+            OrganiserInvitationsController, OrganiserCheckinController, OrganiserCertificatesController,
+            CheckInController, VerificationController,
             api_router(),
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],

@@ -11,13 +11,14 @@ import re
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from babel.numbers import format_decimal
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
 from events_app import i18n
-from events_app.domain import api_tokens, events, programme
+from events_app.domain import api_tokens, certificates, events, programme
 from events_app.domain.errors import DomainError, ValidationFailed
 from events_app.domain.events import EventInput
 from events_app.domain.programme import SessionInput, SpeakerInput
@@ -28,13 +29,15 @@ from events_app.web.auth import actor_of, requires_role
 from events_app.web.forms import form_page, read_form
 
 EVENT_TEXT_FIELDS = ["title", "kind", "description", "audience", "capacity", "venue_name", "venue_address",
-                     "venue_map_url", "occasion_dates", "completion_rule", "completion_min"]
+                     "venue_map_url", "occasion_dates", "completion_rule", "completion_min", "hours_credit",
+                     "hours_per_day", "signatory_name", "signatory_title"]
 EVENT_DATETIME_FIELDS = ["starts_at", "ends_at", "registration_opens_at", "registration_closes_at"]
 SESSION_TEXT_FIELDS = ["title", "description", "kind", "date", "start_time", "end_time", "room", "capacity",
                        "requires_signup"]
 SPEAKER_ROWS = 4  # empty rows offered on a new session; an edited one gets one more than it has
 MAX_SPEAKER_ROWS = 50
 _TIME = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?(?::(\d{2}))?$")
+_DECIMAL = re.compile(r"^(\d+(\.\d*)?|\.\d+)$")
 
 
 # --- Reading the form's values ------------------------------------------------------------------
@@ -92,6 +95,24 @@ def parse_int(text: str, field: str, errors: dict[str, DomainError]) -> int | No
         return None
 
 
+def parse_hours(text: str, field: str, errors: dict[str, DomainError]) -> float | None:
+    """Hours as a decimal number: '6,5' (the Swedish way) and '6.5' are both six and a half."""
+    text = "".join((text or "").split()).replace(",", ".")
+    if not text:
+        return None
+    if _DECIMAL.match(text):
+        return float(text)
+    errors.setdefault(field, DomainError(N_("Write the number of hours as a number, for example 6.5."), field=field))
+    return None
+
+
+def hours_text(minutes: int | None) -> str:
+    """Minutes as hours in the reader's language, exact enough to be read back: 390 -> '6,5' in Swedish."""
+    if minutes is None:
+        return ""
+    return format_decimal(minutes / 60, format="0.##", locale=i18n.current_language())
+
+
 def parse_dates(text: str, field: str, errors: dict[str, DomainError]) -> list[date]:
     """Dates separated by new lines, commas or spaces."""
     found = []
@@ -131,6 +152,8 @@ async def event_input(values: dict[str, Any]) -> EventInput:
         venue_map_url=values["venue_map_url"].strip(), themes=values["themes"],
         completion_rule=values["completion_rule"] or "all",
         completion_min=parse_int(values["completion_min"], "completion_min", errors),
+        hours_credit=values["hours_credit"], hours_per_day=parse_hours(values["hours_per_day"], "hours_per_day", errors),
+        signatory_name=values["signatory_name"], signatory_title=values["signatory_title"],
     )
     # Occasion dates belong to training modules; other events have every day from start to end.
     if values["kind"] == EventKind.training_module.value:
@@ -152,6 +175,7 @@ def event_values(event: dict[str, Any]) -> dict[str, Any]:
     for name in EVENT_DATETIME_FIELDS:
         values[f"{name}_date"], values[f"{name}_time"] = local_date_time(event.get(name))
     values["themes"] = [theme["slug"] for theme in event["themes"]]
+    values["hours_per_day"] = hours_text(event.get("minutes_per_day"))
     values["occasion_dates"] = "\n".join(day["day"].isoformat() for day in event["days"]) \
         if event["kind"] == EventKind.training_module.value else ""
     return values
@@ -213,7 +237,8 @@ async def _themes() -> list[dict]:
 # --- Pages -------------------------------------------------------------------------------------
 
 async def event_form(event: dict | None, *, values: dict | None = None, error: DomainError | None = None) -> Template:
-    return form_page("organiser/event_form.html", values=values, error=error, event=event, themes=await _themes())
+    return form_page("organiser/event_form.html", values=values, error=error, event=event, themes=await _themes(),
+                     rule_labels=certificates.RULE_LABELS)
 
 
 async def overview(slug: str, *, form: str = "", values: dict | None = None, error: DomainError | None = None) -> Template:
@@ -225,6 +250,7 @@ async def overview(slug: str, *, form: str = "", values: dict | None = None, err
     return form_page(
         "organiser/event.html", values=values, error=error, event=event, days=programme.by_day_and_track(sessions),
         session_count=len(sessions), description=render_markdown(event["description"]), form=form,
+        rule_labels=certificates.RULE_LABELS, hours_per_day=hours_text(event["minutes_per_day"]),
     )
 
 
@@ -259,7 +285,7 @@ class OrganiserEventsController(Controller):
     @get("/new", name="organiser_event_new")
     async def new_form(self) -> Template:
         return await event_form(None, values={"kind": EventKind.sustainability_day.value, "audience": "public",
-                                              "completion_rule": "all"})
+                                              "completion_rule": "all", "hours_credit": ""})
 
     @post("/new", name="organiser_event_create")
     async def create(self, request: Request) -> Response:

@@ -1,20 +1,65 @@
-"""A signed-in person's own pages ("Mina sidor"). Later issues add tickets and certificates."""
+"""A signed-in person's own pages ("Mina sidor"): registrations, calendar, certificates and the
+competence record. Later issues add more."""
 
 from __future__ import annotations
 
-from litestar import Controller, Request, get, post
+import asyncio
+from datetime import date
+from urllib.parse import quote
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
 from events_app import i18n
-from events_app.domain import calendar, registrations
+from events_app.domain import (
+    calendar,
+    certificate_pdf,
+    certificates,
+    competence,
+    competence_pdf,
+    registrations,
+)
+from events_app.domain.errors import NotFound
 from events_app.domain.transactions import utcnow
+from events_app.i18n import N_, localtime
 from events_app.settings import get_settings
 from events_app.web.auth import actor_of, requires_person
+
+PDF_TYPE = "application/pdf"
 
 
 def feed_url(token: str) -> str:
     return f"{get_settings().base_url}/calendar/{token}/feed.ics"
+
+
+def hours(minutes: int) -> str:
+    """Minutes as hours in the reader's language: 90 -> '1,5' in Swedish."""
+    return certificate_pdf.format_hours(minutes or 0, i18n.current_language())
+
+
+def event_dates(event: dict) -> str:
+    """An event's first to last day in the reader's language: '12–13 maj 2027'."""
+    return certificate_pdf.format_dates(localtime(event["starts_at"]).date(), localtime(event["ends_at"]).date(),
+                                        i18n.current_language())
+
+
+def certificate_dates(certificate: dict) -> str:
+    """The certified event's first to last day, as frozen in the certificate."""
+    event = certificate["content"]["event"]
+    return certificate_pdf.format_dates(date.fromisoformat(event["first_day"]), date.fromisoformat(event["last_day"]),
+                                        i18n.current_language())
+
+
+def pdf_response(content: bytes, filename: str) -> Response:
+    """A personal PDF to download: never kept by a cache."""
+    ascii_name = filename.encode("ascii", "ignore").decode() or "document.pdf"
+    disposition = f'attachment; filename="{ascii_name}"'
+    if ascii_name != filename:
+        disposition += f"; filename*=UTF-8''{quote(filename)}"
+    return Response(content=content, media_type=PDF_TYPE,
+                    headers={"Content-Disposition": disposition, "Cache-Control": "no-store"})
 
 
 class ParticipantController(Controller):
@@ -25,11 +70,15 @@ class ParticipantController(Controller):
     async def my_pages(self, request: Request) -> Template:
         person = request.state.person
         mine = await registrations.registrations_of_person(person["id"])
+        record = await competence.record_of_person(person["id"])
         now = utcnow()
         return Template("participant/my_pages.html", context={
             "person": person, "feed_url": feed_url(await calendar.feed_token(person["id"])),
             "upcoming": [row for row in mine if row["event_ends_at"] >= now],
             "past": [row for row in mine if row["event_ends_at"] < now],
+            "certificates": await certificates.certificates_of_person(person["id"]),
+            "in_progress": record.in_progress, "hours": hours,
+            "certificate_dates": certificate_dates,
         })
 
     @post("/calendar/renew", name="renew_calendar_feed")
@@ -38,3 +87,30 @@ class ParticipantController(Controller):
         flash(request, i18n.gettext("Your calendar has a new address. The old one no longer works: "
                                     "subscribe again with the new one."), "success")
         return Redirect("/my")
+
+    @get("/certificates/{filename:str}", name="my_certificate_pdf")
+    async def download_certificate(self, request: Request, filename: FromPath[str]) -> Response:
+        """A certificate of the signed-in person's (valid ones only), as the PDF they were mailed."""
+        uid, dot, extension = filename.rpartition(".")
+        if not dot or extension != "pdf":
+            raise NotFound(N_("There is no such certificate."))
+        row = await certificates.get_certificate(uid, person_id=request.state.person["id"])
+        if row["status"] != certificates.VALID:
+            raise NotFound(N_("There is no such certificate."))
+        content = await asyncio.to_thread(certificate_pdf.render, row)
+        return pdf_response(content, certificates.pdf_filename(row))
+
+    @get("/competence", name="my_competence")
+    async def competence_page(self, request: Request) -> Template:
+        record = await competence.record_of_person(request.state.person["id"])
+        return Template("participant/competence.html", context={
+            "record": record, "headings": competence.KIND_HEADINGS, "hours": hours, "event_dates": event_dates,
+        })
+
+    @get("/competence.pdf", name="my_competence_pdf")
+    async def competence_record_pdf(self, request: Request) -> Response:
+        record = await competence.record_of_person(request.state.person["id"])
+        language = i18n.current_language()
+        content = await asyncio.to_thread(competence_pdf.render, record, language)
+        name = i18n.gettext("competence-record")  # outside an f-string, where the extractor finds it
+        return pdf_response(content, f"{name}.pdf")
