@@ -6,29 +6,49 @@ few events (this year's Hållbarhetsdagarna with the programme in demo_programme
 module, a council meeting, and last year's Hållbarhetsdagarna, archived) so that a new user opens a
 living site.
 
+Certificates have something to work on: both Hållbarhetsdagarna give a certificate of attendance
+(checked in on any day, six hours a day, signed by the council's chair), and last year's has
+participants checked in on both days, on one, or not at all, so an organiser can issue its
+certificates at once. The training module's first occasion, three weeks ago, was attended by a few
+members (three hours each), so their records and the organisers' members × modules matrix show a
+module in progress.
+
 The demo events are dated relative to the day the demo is loaded, and each is added only when no
-event with its slug exists yet.
+event with its slug exists yet; what belongs to an event (registrations, check-ins) is added with
+it, never on a later run.
 """
 
 from __future__ import annotations
 
 import csv
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
-from events_app.domain import events, invitations, programme, questions, registrations, staff
+from events_app.domain import (
+    checkins,
+    events,
+    invitations,
+    programme,
+    questions,
+    registrations,
+    staff,
+)
 from events_app.domain.audit import Actor
+from events_app.domain.checkins import Scan
 from events_app.domain.errors import DomainError
 from events_app.domain.events import EventInput
 from events_app.domain.people import MemberInput, create_member, list_members
 from events_app.domain.programme import SessionInput, SpeakerInput
 from events_app.domain.tables import (
+    Attendance,
     Audience,
     CompletionRule,
     Event,
     EventKind,
+    HoursCredit,
     Organisation,
     Person,
     StaffAccount,
@@ -39,6 +59,8 @@ from events_app.i18n import STOCKHOLM, localtime
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEMO_PASSWORD = "Klimatdag-i-Sundsvall-27"
+# Who signs the demo's certificates (invented).
+DEMO_SIGNATORY = {"signatory_name": "Eva Sundin", "signatory_title": "Ordförande, Hållbarhetsrådet i Västernorrland"}
 DEMO_STAFF = [
     ("admin@exempel.se", "Maria Berglund", "admin"),
     ("organisator@exempel.se", "Elin Sjöberg", "organiser"),
@@ -199,6 +221,11 @@ def _sustainability_days(today: date, now: datetime) -> _DemoEvent:
         venue_address="Sjögatan 7, 852 34 Sundsvall",
         venue_map_url=_map_url(venue),
         themes=["klimat-energi"],
+        # A certificate of attendance for anyone checked in on a day, six hours a day (copied to last year's).
+        completion_rule=CompletionRule.any_day.value,
+        hours_credit=HoursCredit.per_day.value,
+        hours_per_day=6,
+        **DEMO_SIGNATORY,
     )
     return _DemoEvent(event, sessions)
 
@@ -242,6 +269,9 @@ def _training_module(today: date, now: datetime) -> _DemoEvent:
         themes=["klimat-energi", "miljomal"],
         completion_rule=CompletionRule.at_least.value,
         completion_min=2,
+        hours_credit=HoursCredit.per_day.value,
+        hours_per_day=3,
+        **DEMO_SIGNATORY,
         occasion_dates=occasions,
     )
     return _DemoEvent(event, sessions)
@@ -354,17 +384,72 @@ async def _demo_invitations(slug: str, actor: Actor) -> None:
         name="Oskar Sjöberg", email=_demo_email("Oskar Sjöberg"), organisation="Mittuniversitetet"), actor)
 
 
+# Last year's Hållbarhetsdagarna: who came (members by name, then external guests from DEMO_GUESTS)
+# and on which days: 2 both, 1 the first day only, -1 the second day only, 0 registered but never came.
+DEMO_LAST_YEAR = [
+    ("Anna Lindqvist", 2), ("Per Holm", 2), ("Karin Ödman", 1), ("Máret Čuđetsá", 2), ("Lars Eriksson", 0),
+    ("Sofia Åkesson", 2), ("Łukasz Żółw", -1), ("Helena Norberg", 2), ("Jonas Björk", 1), ("Lena Westin", 2),
+    ("Sara Lindqvist", 2), ("Johan Berg", 0), ("Amina Yusuf", 1), ("Per-Olof Nyström", 2),
+]
+# The training module's first occasion: members registered, and whether they came.
+DEMO_MODULE = [("Anna Lindqvist", True), ("Máret Čuđetsá", True), ("Erik Sandberg", True), ("Eva Nordin", True),
+               ("Olof Hägglund", False), ("Ingrid Vikström", False)]
+
+
+async def _demo_people() -> dict[str, tuple[str, str, str]]:
+    """Every demo person who can register, by name: (email, organisation code or text, title)."""
+    people = {m["name"]: (m["email"], m["organisation_code"], m["title"]) for m in await list_members()}
+    people.update({name: (_demo_email(name), org, title) for name, org, title, _ in DEMO_GUESTS})
+    return people
+
+
+async def _door_staff() -> dict:
+    """The demo's check-in account, as check-ins record who scanned (none if it was removed)."""
+    row = await StaffAccount.select(StaffAccount.id, StaffAccount.name).where(
+        StaffAccount.email == DEMO_STAFF[2][0]).first()
+    return row or {"id": None, "name": DEMO_STAFF[2][1]}
+
+
+async def _demo_attendance(slug: str, attendance: list[tuple[str, list[date]]], actor: Actor, *,
+                           send_mail: bool) -> None:
+    """Register each person by hand (outside the registration window, as organisers may) and check
+    them in on the given days, as the staff at the door did then (the check-in times set to the day)."""
+    people, door = await _demo_people(), await _door_staff()
+    by_hand = registrations.Registrant(source="organiser", actor=actor)
+    for place, (name, days) in enumerate(attendance):
+        if name not in people:  # a member deactivated since
+            continue
+        email, organisation, title = people[name]
+        result = await registrations.register(slug, registrations.RegistrationInput(
+            name=name, email=email, organisation=organisation, title=title, send_mail=send_mail), by_hand)
+        registration = await registrations.get_registration(str(result.registration["uid"]))
+        for day in days:
+            answer = await checkins.check_in(Scan(code=registration["ticket_code"], event=slug, day=day), door)
+            if answer.result != "ok":
+                raise RuntimeError(f"demo check-in of {name} on {day}: {answer.result}")
+            await Attendance.update({Attendance.checked_in_at: _at(day, "08:30") + timedelta(minutes=2 * place)}).where(
+                Attendance.uid == uuid.UUID(answer.attendance))
+
+
 async def _load_demo_events(now: datetime, actor: Actor) -> int:
     today = localtime(now).date()
     added = 0
-    days = _sustainability_days(today, now)
-    for demo in (days, _training_module(today, now), _council_meeting(today, now)):
-        added += await _create_published(demo, actor)
-        if added and demo is days:
-            await _demo_registrations(_demo_slug(days.event.title, days.event.starts_at), actor)
-            await _demo_invitations(_demo_slug(days.event.title, days.event.starts_at), actor)
+    days, module = _sustainability_days(today, now), _training_module(today, now)
+    for demo in (days, module, _council_meeting(today, now)):
+        created = await _create_published(demo, actor)
+        added += created
+        assert demo.event.starts_at is not None
+        slug = _demo_slug(demo.event.title, demo.event.starts_at)
+        if created and demo is days:
+            await _demo_registrations(slug, actor)
+            await _demo_invitations(slug, actor)
+        if created and demo is module:
+            first = demo.event.occasion_dates[0]
+            await _demo_attendance(slug, [(name, [first] if came else []) for name, came in DEMO_MODULE], actor,
+                                   send_mail=True)
     # Last year's Hållbarhetsdagarna, on the same weekdays a year earlier, as an archived event (so
-    # past listings and theme pages have something to show).
+    # past listings and theme pages have something to show): people checked in while it was
+    # published, so its certificates of attendance can be issued at once.
     assert days.event.starts_at is not None
     this_year = localtime(days.event.starts_at).date()
     last_year = this_year - timedelta(weeks=52)
@@ -375,6 +460,10 @@ async def _load_demo_events(now: datetime, actor: Actor) -> int:
             copy = await events.duplicate_event(_demo_slug(days.event.title, days.event.starts_at), last_year, actor,
                                                 title=f"Hållbarhetsdagarna {last_year.year}")
             await events.publish_event(copy["slug"], actor)
+            first, second = [day["day"] for day in copy["days"]][:2]
+            on_days = {2: [first, second], 1: [first], -1: [second], 0: []}
+            await _demo_attendance(copy["slug"], [(name, on_days[came]) for name, came in DEMO_LAST_YEAR], actor,
+                                   send_mail=False)  # no mail about an event a year ago
             await events.archive_event(copy["slug"], actor)
         added += 1
     return added
