@@ -262,3 +262,18 @@ async def test_a_name_in_another_script_keeps_every_letter():
     # Drawing it again gives the same document.
     row = await Certificate.select().first()
     assert certificate_pdf.render(row) == certificate_pdf.render(row)
+
+
+async def test_a_cancelled_registration_keeps_its_certificate_and_is_flagged():
+    from events_app.domain import registrations
+
+    event = await finished_event()
+    anna = await participant(event, "Anna Andersson", "anna@example.se")
+    await check_in(event, anna, days_of(event)[0])
+    await certificates.issue_certificates(event["slug"], SYSTEM)
+    await registrations.cancel_registration(str(anna["uid"]), SYSTEM, by_organiser=True, notify=False)
+    [judged] = (await certificates.preview(event["slug"])).assessments
+    assert judged.action == "no_longer_eligible"
+    assert judged.reason_text() == "Anmälan är avbokad."
+    assert (await certificates.issue_certificates(event["slug"], SYSTEM)).new == 0
+    assert (await Certificate.select(Certificate.status).first())["status"] == "valid"

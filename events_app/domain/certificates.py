@@ -33,6 +33,7 @@ from events_app.domain.tables import (
     CertificateKind,
     CertificateStatus,
     CompletionRule,
+    Event,
     EventKind,
     EventStatus,
     HoursCredit,
@@ -225,7 +226,7 @@ async def _attendance_by_registration(event_id: int, registration_ids: list[int]
                 "starts_at": localtime(session["starts_at"]).isoformat(timespec="minutes"),
                 "minutes": int((session["ends_at"] - session["starts_at"]).total_seconds() // 60)})
     for listed in attended_sessions.values():
-        listed.sort(key=lambda session: session["starts_at"])
+        listed.sort(key=lambda session: (session["starts_at"], session["title"], session["minutes"]))
     return days, attended_sessions
 
 
@@ -236,7 +237,7 @@ async def assess(event: dict[str, Any], *, registration_ids: list[int] | None = 
         Registration.language, Registration.status, Registration.organisation_text,
         Registration.organisation.name_sv.as_alias("organisation_sv"),
         Registration.organisation.name_en.as_alias("organisation_en"),
-    ).where((Registration.event == event["id"]) & (Registration.status != CANCELLED))
+    ).where(Registration.event == event["id"])
     if registration_ids is not None:
         query = query.where(Registration.id.is_in(registration_ids or [0]))
     registrations = await query
@@ -253,11 +254,16 @@ async def assess(event: dict[str, Any], *, registration_ids: list[int] | None = 
     assessments = []
     for registration in registrations:
         days = sorted(days_present.get(registration["id"], set()) & event_days)
-        if registration["status"] != CONFIRMED and not days and registration["id"] not in held:
-            continue  # on the waiting list and never came: not a participant
+        cancelled = registration["status"] == CANCELLED
+        if registration["id"] not in held and (cancelled or (registration["status"] != CONFIRMED and not days)):
+            continue  # cancelled, or on the waiting list and never came: not a participant
         sessions = sessions_present.get(registration["id"], [])
+        if event["hours_credit"] != HoursCredit.per_session.value:
+            sessions = []  # listed (and fingerprinted) only where they are what the hours count
         minutes = _minutes(event, days, sessions)
         earned, reason, params = judge(event, len(days), total)
+        if cancelled:  # holds a certificate from before: the organiser decides whether to revoke it
+            earned, reason, params = False, N_("The registration has been cancelled."), {}
         assessment = Assessment(registration=registration, days=days, total_days=total, sessions=sessions,
                                 minutes=minutes, earned=earned, reason=reason, reason_params=params,
                                 certificate=held.get(registration["id"]))
@@ -305,6 +311,21 @@ async def preview(event_slug: str) -> Preview:
     return Preview(event, await assess(event), issuing_refusal(event))
 
 
+# PostgreSQL takes at most 32,767 parameters in one statement: bulk inserts go in chunks of rows.
+_CHUNK = 500
+
+
+def _chunks(rows: list) -> list[list]:
+    return [rows[start:start + _CHUNK] for start in range(0, len(rows), _CHUNK)]
+
+
+async def _event_id(event_slug: str) -> int:
+    row = await Event.select(Event.id).where(Event.slug == event_slug).first()
+    if row is None:
+        raise NotFound(N_("There is no such event."))
+    return row["id"]
+
+
 @dataclass
 class IssueResult:
     new: int = 0
@@ -318,9 +339,9 @@ async def issue_certificates(event_slug: str, actor: Actor) -> IssueResult:
 
     Runs under the event's lock: of two issues at the same moment, the second finds nothing new.
     """
-    event = await get_event(event_slug)
     async with atomic():
-        await lock_event(event["id"])
+        await lock_event(await _event_id(event_slug))
+        event = await get_event(event_slug)  # read under the lock: the rule and days as they now stand
         refusal = issuing_refusal(event)
         if refusal:
             raise DomainError(refusal, code="not_issuable")
@@ -336,21 +357,24 @@ async def issue_certificates(event_slug: str, actor: Actor) -> IssueResult:
         # The replaced certificates step aside first: `current_key` is unique.
         for assessment, number in zip(todo, numbers, strict=True):
             if assessment.certificate is not None:
-                await Certificate.update({
+                stepped_aside = await Certificate.update({
                     Certificate.status: SUPERSEDED, Certificate.current_key: None, Certificate.superseded_at: now,
                     Certificate.replaced_by: number,
-                }).where(Certificate.id == assessment.certificate["id"])
+                }).where((Certificate.id == assessment.certificate["id"]) & (Certificate.status == VALID)).returning(
+                    Certificate.id)
+                if not stepped_aside:  # revoked a moment ago: roll everything back rather than override it
+                    raise DomainError(N_("A certificate changed while issuing. Please try again."), code="conflict")
         uids = [uuid.uuid4() for _ in todo]
         mailed = [(a, uid) for a, uid in zip(todo, uids, strict=True) if can_receive_mail(a.registration["email"])]
         message_ids: dict[uuid.UUID, int] = {}
-        if mailed:
+        for chunk in _chunks(mailed):
             rows = await OutboxMessage.insert(*[
                 OutboxMessage(kind=MAIL_KIND, to_address=a.registration["email"], to_name=a.registration["name"],
                               language=a.registration["language"], subject="", text_body="", builder=MAIL_KIND,
                               build_args={"certificate": str(uid)})
-                for a, uid in mailed]).returning(OutboxMessage.id)
-            message_ids = {uid: row["id"] for (_, uid), row in zip(mailed, rows, strict=True)}
-        await Certificate.insert(*[
+                for a, uid in chunk]).returning(OutboxMessage.id)
+            message_ids.update({uid: row["id"] for (_, uid), row in zip(chunk, rows, strict=True)})
+        certificates = [
             Certificate(
                 uid=uid, number=number, verification_code=new_verification_code(), event=event["id"],
                 registration=a.registration["id"], person=a.registration["person"], kind=a.content["kind"],
@@ -358,7 +382,9 @@ async def issue_certificates(event_slug: str, actor: Actor) -> IssueResult:
                 language=a.registration["language"], content=a.content, fingerprint=a.fingerprint,
                 minutes=a.minutes, issued_at=now, issued_by=actor.staff_id, message=message_ids.get(uid),
             )
-            for a, uid, number in zip(todo, uids, numbers, strict=True)])
+            for a, uid, number in zip(todo, uids, numbers, strict=True)]
+        for chunk in _chunks(certificates):
+            await Certificate.insert(*chunk)
         result.new = sum(a.action == "new" for a in todo)
         result.replaced = len(todo) - result.new
         result.mailed = len(mailed)
@@ -377,6 +403,7 @@ async def revoke(certificate_uid: str, reason: str, actor: Actor, *, event_slug:
         raise DomainError(N_("Keep the reason under %(max)s characters."), field="reason", max=MAX_REASON)
     uid = parse_uid(certificate_uid)
     async with atomic():
+        await lock_event(await _event_id(event_slug))  # not while the event's certificates are being issued
         row = await Certificate.select(Certificate.id, Certificate.number, Certificate.status).where(
             (Certificate.uid == uid) & (Certificate.event.slug == event_slug)).first() if uid else None
         if row is None:

@@ -13,10 +13,10 @@ from datetime import date, datetime
 from typing import Any
 
 from events_app.domain.certificates import (
+    REVOKED,
     VALID,
     Assessment,
     assess,
-    is_module,
     needed_days,
 )
 from events_app.domain.events import get_event
@@ -27,7 +27,6 @@ from events_app.domain.tables import (
     EventStatus,
     Person,
     Registration,
-    RegistrationStatus,
 )
 from events_app.domain.transactions import utcnow
 from events_app.i18n import N_, gettext, localtime, use_language
@@ -70,7 +69,7 @@ class RecordEntry:
 def _entry(event: dict[str, Any], assessment: Assessment, now: datetime) -> RecordEntry:
     minutes = assessment.minutes
     certificate = assessment.certificate
-    if certificate is not None and certificate["status"] == VALID and "minutes" in certificate:
+    if certificate is not None and certificate["status"] == VALID:
         minutes = certificate["minutes"]  # what was certified stands
     return RecordEntry(
         event={key: event[key] for key in ("slug", "title", "kind", "starts_at", "ends_at", "status")},
@@ -81,9 +80,10 @@ def _entry(event: dict[str, Any], assessment: Assessment, now: datetime) -> Reco
 
 async def _entries_of(person_id: int) -> list[RecordEntry]:
     """The person's events (held, not cancelled) with their attendance judged, newest first."""
+    # Cancelled registrations too: one may still hold a certificate (`assess` skips the others).
     registrations = await Registration.select(Registration.id, Registration.event.slug.as_alias("slug")).where(
-        (Registration.person == person_id) & (Registration.status != RegistrationStatus.cancelled.value)
-        & Registration.event.status.is_in(list(HELD))).order_by(Registration.event.starts_at, ascending=False)
+        (Registration.person == person_id) & Registration.event.status.is_in(list(HELD))).order_by(
+        Registration.event.starts_at, ascending=False)
     now = utcnow()
     entries = []
     for registration in registrations:
@@ -131,7 +131,7 @@ async def record_of_person(person_id: int) -> Record:
 class Cell:
     """A member's standing in one training module."""
 
-    state: str  # "", registered, in_progress, completed, not_completed
+    state: str  # "", registered, in_progress, completed, not_completed, revoked
     attended: int = 0
     total: int = 0
     certificate: str = ""  # the valid certificate's number
@@ -143,6 +143,7 @@ CELL_STATES = {
     "in_progress": N_("In progress"),
     "completed": N_("Completed"),
     "not_completed": N_("Not completed"),
+    "revoked": N_("Certificate revoked"),
 }
 
 
@@ -152,7 +153,9 @@ def _cell(event: dict[str, Any], assessment: Assessment | None, now: datetime) -
     certificate = assessment.certificate or {}
     number = certificate.get("number", "") if certificate.get("status") == VALID else ""
     attended, total = len(assessment.days), assessment.total_days
-    if assessment.earned:
+    if certificate.get("status") == REVOKED:
+        state = "revoked"
+    elif assessment.earned:
         state = "completed"
     elif now >= event["ends_at"]:
         state = "not_completed"
@@ -202,7 +205,6 @@ async def module_matrix(year: int | None = None) -> Matrix:
     now = utcnow()
     by_module: list[dict[int, Assessment]] = []
     for module in modules:
-        assert is_module(module)
         by_module.append({a.registration["person"]: a for a in await assess(module)})
     members = await Person.select(
         Person.id, Person.uid, Person.name, Person.side, Person.active, Person.is_member,

@@ -314,6 +314,7 @@ def _council_meeting(today: date, now: datetime) -> _DemoEvent:
         venue_address="Härnösand",
         venue_map_url=_map_url("Härnösand"),
         themes=["samverkan"],
+        completion_rule=CompletionRule.none.value,  # attendance is recorded; a meeting gives no certificates
     )
     return _DemoEvent(event, sessions)
 
