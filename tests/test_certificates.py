@@ -92,6 +92,7 @@ async def test_the_number_runs_per_year_and_the_code_reads_however_it_is_typed()
     assert normalise_code(typed) == code
     assert (await certificates.verify(typed))["number"] == rows[0]["number"]
     assert await certificates.verify(code, number=rows[1]["number"]) is None  # number and code must match
+    assert (await certificates.verify(code, number=f"hr {year} 1"))["number"] == rows[0]["number"]
     assert await certificates.verify("ABCD-EFGH-JKMN") is None
     assert await certificates.verify("not a code") is None
 

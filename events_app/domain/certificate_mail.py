@@ -38,4 +38,4 @@ async def certificate_issued(args: dict[str, Any]) -> BuiltMail | None:
         "verification_url": verification_url(certificate["verification_code"]),
         "verification_code": format_code(certificate["verification_code"]),
         "my_pages_url": f"{get_settings().base_url}/my",
-    }, attachments=[Attachment(filename, "application/pdf", pdf)])
+    }, attachments=[Attachment(filename, "application/pdf", pdf)], store_attachments=False)

@@ -115,10 +115,9 @@ def _draw(certificate: dict[str, Any]) -> bytes:
     pdf.qr_code(url, x=pdf.w - pdf.r_margin - size, y=top, size=size)
     pdf.set_xy(pdf.l_margin, top + 2)
     width = pdf.w - pdf.l_margin - pdf.r_margin - size - 6
-    pdf.set_font("DejaVu", "B", 11)
+    pdf.style(11, bold=True)
     pdf.multi_cell(width, 5.5, number_line, new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("DejaVu", "", 9)
-    pdf.set_text_color(*MUTED)
+    pdf.style(9, colour=MUTED)
     check = "\n".join([gettext("Check that this certificate is genuine at:"), url,
                        gettext("Verification code: %(code)s", code=format_code(certificate["verification_code"]))])
     pdf.multi_cell(width, 4.5, check, align="L", new_x="LMARGIN", new_y="NEXT")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import secrets
 import uuid
 from dataclasses import dataclass, field
@@ -53,6 +54,7 @@ NUMBER_PREFIX = "HR"
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 12
 _MISREAD = str.maketrans({"O": "0", "I": "1", "L": "1"})
+_NUMBER = re.compile(rf"^{NUMBER_PREFIX}[\s-]*(\d{{4}})[\s-]*(\d{{1,6}})$")
 VALID, SUPERSEDED, REVOKED = (status.value for status in CertificateStatus)
 CANCELLED = RegistrationStatus.cancelled.value
 CONFIRMED = RegistrationStatus.confirmed.value
@@ -103,6 +105,12 @@ async def _take_numbers(year: int, count: int) -> int:
 
 def format_number(year: int, sequence: int) -> str:
     return f"{NUMBER_PREFIX}-{year}-{sequence:04d}"
+
+
+def normalise_number(typed: str) -> str:
+    """'hr 2027 42' -> 'HR-2027-0042'; anything else as typed, in capitals."""
+    match = _NUMBER.match((typed or "").strip().upper())
+    return format_number(int(match[1]), int(match[2])) if match else (typed or "").strip().upper()
 
 
 # --- The rule --------------------------------------------------------------------------------
@@ -477,7 +485,7 @@ async def verify(code: str, number: str = "") -> dict[str, Any] | None:
                                Certificate.content, Certificate.issued_at, Certificate.superseded_at,
                                Certificate.revoked_at).where(Certificate.verification_code == code)
     if number:
-        query = query.where(Certificate.number == number.strip().upper())
+        query = query.where(Certificate.number == normalise_number(number))
     row = await query.output(load_json=True).first()
     if row is None:
         return None

@@ -6,7 +6,7 @@ from __future__ import annotations
 from events_app.domain.certificate_pdf import format_dates, format_hours
 from events_app.domain.certificates import VALID
 from events_app.domain.competence import KIND_HEADINGS, Record
-from events_app.domain.pdf_layout import FAMILY, MUTED, Document
+from events_app.domain.pdf_layout import MUTED, Document
 from events_app.domain.transactions import utcnow
 from events_app.i18n import format_day, gettext, localtime, use_language
 
@@ -24,7 +24,7 @@ def _draw(record: Record, language: str) -> bytes:
              *(entry.event["title"] for _, entries in record.sections for entry in entries)]
     now = utcnow()
     pdf = Document(texts=texts, title=f"{title}: {person['name']}", language=language, created_at=now,
-                   footer_text=f"{title} · {person['name']}")
+                   footer_text=f"{title} · {person['name']}", bold_face=True)
     pdf.add_page()
     pdf.issuer_heading()
     pdf.text_block(title, size=20, bold=True, space_after=2)
@@ -37,7 +37,7 @@ def _draw(record: Record, language: str) -> bytes:
         pdf.text_block(gettext("Nothing attended yet."), size=11)
     for kind, entries in record.sections:
         pdf.text_block(gettext(KIND_HEADINGS[kind]), size=13, bold=True, space_after=2)
-        pdf.set_font(FAMILY, "", 9)
+        pdf.style(9)
         with pdf.table(col_widths=(30, 70, 22, 16, 28), text_align=("LEFT", "LEFT", "LEFT", "RIGHT", "LEFT"),
                        line_height=5, first_row_as_headings=True) as table:
             table.row([gettext("Date"), gettext("Event"), gettext("Days attended"), gettext("Hours"),

@@ -17,7 +17,14 @@ from typing import Any
 
 import aiosmtplib
 
-from events_app.domain import certificate_mail, invitation_mail, outbox, registration_mail, reminders, retention
+from events_app.domain import (
+    certificate_mail,
+    invitation_mail,
+    outbox,
+    registration_mail,
+    reminders,
+    retention,
+)
 from events_app.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -134,7 +141,8 @@ async def deliver_due(worker_id: str, settings: Settings | None = None, batch_si
                         await outbox.mark_attempt_failed(row, worker_id, f"cannot render: {type(error).__name__}")
                         continue
                     try:
-                        message = build_message(row, await outbox.attachments_of(row["id"]), settings)
+                        attachments = row["attachments"] if "attachments" in row else await outbox.attachments_of(row["id"])
+                        message = build_message(row, attachments, settings)
                     except (ValueError, TypeError) as error:  # a malformed stored message never gets better
                         await outbox.mark_attempt_failed(row, worker_id, f"cannot build message: {error}", permanent=True)
                         continue

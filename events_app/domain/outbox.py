@@ -136,6 +136,9 @@ class BuiltMail:
     context: dict[str, Any]
     attachments: list[Attachment] = field(default_factory=list)
     language: str | None = None
+    # False for a large attachment drawn again on every attempt anyway (a certificate's PDF): it goes
+    # straight into the mail instead of through the outbox_attachment table.
+    store_attachments: bool = True
 
 
 # kind -> async function(build_args) -> BuiltMail, or None when the message no longer applies.
@@ -192,6 +195,9 @@ async def render_queued(row: dict[str, Any]) -> dict[str, Any]:
         OutboxMessage.subject: subject[:300], OutboxMessage.text_body: hide_secrets(text),
         OutboxMessage.html_body: hide_secrets(html), OutboxMessage.language: language,
     }).where(OutboxMessage.id == row["id"])
+    rendered = {**row, "subject": subject[:300], "text_body": text, "html_body": html, "language": language}
+    if not built.store_attachments:
+        return {**rendered, "attachments": [vars(a) for a in built.attachments]}
     await OutboxAttachment.delete().where(OutboxAttachment.message == row["id"])
     if built.attachments:
         await OutboxAttachment.insert(*[
@@ -199,7 +205,7 @@ async def render_queued(row: dict[str, Any]) -> dict[str, Any]:
                              content_id=a.content_id)
             for a in built.attachments
         ])
-    return {**row, "subject": subject[:300], "text_body": text, "html_body": html, "language": language}
+    return rendered
 
 
 def new_worker_id() -> str:
@@ -215,22 +221,32 @@ async def claim_batch(worker_id: str, limit: int = 50) -> list[dict[str, Any]]:
     """
     now = utcnow()
     stale = now - STALE_CLAIM
-    skip_locked = "" if is_sqlite() else "FOR UPDATE SKIP LOCKED"
-    sql = f"""
-        UPDATE outbox_message
-        SET status = 'sending', claimed_by = {{}}, claimed_at = {{}}, attempts = attempts + 1
-        WHERE id IN (
-            SELECT id FROM outbox_message
-            WHERE (status = 'pending' AND next_attempt_at <= {{}})
-               OR (status = 'sending' AND claimed_at < {{}})
-            ORDER BY id
-            LIMIT {int(limit)}
-            {skip_locked}
-        )
-        AND ((status = 'pending' AND next_attempt_at <= {{}}) OR (status = 'sending' AND claimed_at < {{}}))
-        RETURNING id
-    """
-    rows = await OutboxMessage.raw(sql, worker_id, now, now, stale, now, stale)
+    due = f"""
+        SELECT id FROM outbox_message
+        WHERE (status = 'pending' AND next_attempt_at <= {{}})
+           OR (status = 'sending' AND claimed_at < {{}})
+        ORDER BY id
+        LIMIT {int(limit)}"""
+    recheck = "((status = 'pending' AND next_attempt_at <= {}) OR (status = 'sending' AND claimed_at < {}))"
+    if is_sqlite():  # one writer at a time: the subquery runs once, under the write lock
+        sql = f"""
+            UPDATE outbox_message
+            SET status = 'sending', claimed_by = {{}}, claimed_at = {{}}, attempts = attempts + 1
+            WHERE id IN ({due}) AND {recheck}
+            RETURNING id"""
+        arguments = (worker_id, now, now, stale, now, stale)
+    else:
+        # The rows are picked in a CTE, which PostgreSQL runs exactly once. As `WHERE id IN (…)`, the
+        # planner may run the locking subquery again for every row it updates, each time taking the
+        # next `limit` rows, so that one sender claimed a whole burst while the others stood idle.
+        sql = f"""
+            WITH due AS ({due} FOR UPDATE SKIP LOCKED)
+            UPDATE outbox_message
+            SET status = 'sending', claimed_by = {{}}, claimed_at = {{}}, attempts = attempts + 1
+            FROM due WHERE outbox_message.id = due.id AND {recheck}
+            RETURNING outbox_message.id AS id"""
+        arguments = (now, stale, worker_id, now, now, stale)
+    rows = await OutboxMessage.raw(sql, *arguments)
     ids = sorted(row["id"] for row in rows)
     if not ids:
         return []

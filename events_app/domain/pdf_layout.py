@@ -2,9 +2,14 @@
 keep every letter of a name, the issuer's heading, running text, a vector QR code.
 
 Fonts are DejaVu Sans, embedded (subset) in every document, so the text is selectable and
-extractable. Loading a font is most of the cost of a small PDF, so a document whose text is all
-Latin (Swedish, Finnish, Sámi, Polish, …) uses a Latin-only cut of the font (see
-events_app/fonts/README.md); anything else (a name in Cyrillic or Greek, say) gets the full font.
+extractable. Loading a font is most of the cost of a small PDF (a certificate is drawn for every
+participant), so:
+- a document whose text is all Latin (Swedish, Finnish, Sámi, Polish, …) uses a Latin-only cut of
+  the font (see events_app/fonts/README.md); anything else (a name in Cyrillic or Greek, say) gets
+  the full font;
+- headings are the regular face drawn with a thin outline (`emphasis`) rather than a second font,
+  which would cost as much again; only documents with tables (whose headings fpdf2 sets in bold)
+  load the bold face.
 """
 
 from __future__ import annotations
@@ -48,11 +53,12 @@ class Document(FPDF):
     font); `footer_text` is printed at the foot of every page."""
 
     def __init__(self, *, texts: Iterable[str], title: str, language: str, created_at: datetime,
-                 footer_text: str = "") -> None:
+                 footer_text: str = "", bold_face: bool = False) -> None:
         super().__init__(format="A4", unit="mm")
         regular, bold = font_files([*texts, title, footer_text, ISSUER, ADMINISTRATOR])
         self.add_font(FAMILY, "", str(regular))
-        self.add_font(FAMILY, "B", str(bold))
+        if bold_face:
+            self.add_font(FAMILY, "B", str(bold))
         self.footer_text = footer_text
         self.set_margins(22, 20, 22)
         self.set_auto_page_break(True, margin=24)
@@ -68,21 +74,29 @@ class Document(FPDF):
         if not self.footer_text:
             return
         self.set_y(-16)
-        self.set_font(FAMILY, "", 8)
-        self.set_text_color(*MUTED)
+        self.style(8, colour=MUTED)
         page = gettext("Page %(page)s of %(pages)s", page=self.page_no(), pages="{nb}")
         self.cell(0, 5, self.footer_text, align="L")
         self.set_x(self.l_margin)
         self.cell(0, 5, page, align="R")
         self.set_text_color(*INK)
 
+    def style(self, size: float, *, bold: bool = False, colour: tuple[int, int, int] = INK) -> None:
+        """The font size and colour of the text that follows, emphasised (bold) or not."""
+        self.set_font(FAMILY, "", size)
+        self.set_text_color(*colour)
+        if bold:  # the letters' outline stroked in their own colour: a bold look from the regular face
+            self.set_draw_color(*colour)
+            self.set_line_width(size * 0.045)
+            self.text_mode = "FILL_STROKE"
+        else:
+            self.text_mode = "FILL"
+
     def issuer_heading(self) -> None:
         """The council's name and who administers it, above a green rule."""
-        self.set_font(FAMILY, "B", 13)
-        self.set_text_color(*ACCENT)
+        self.style(13, bold=True, colour=ACCENT)
         self.cell(0, 7, ISSUER, new_x="LMARGIN", new_y="NEXT")
-        self.set_font(FAMILY, "", 9)
-        self.set_text_color(*MUTED)
+        self.style(9, colour=MUTED)
         self.cell(0, 5, gettext("administered by %(organisation)s", organisation=ADMINISTRATOR),
                   new_x="LMARGIN", new_y="NEXT")
         self.set_draw_color(*ACCENT)
@@ -93,15 +107,16 @@ class Document(FPDF):
 
     def text_block(self, text: str, *, size: float = 11, bold: bool = False, colour: tuple[int, int, int] = INK,
                    align: str = "L", space_after: float = 2) -> None:
-        self.set_font(FAMILY, "B" if bold else "", size)
-        self.set_text_color(*colour)
+        self.style(size, bold=bold, colour=colour)
         self.multi_cell(0, size * 0.5, text, align=align, new_x="LMARGIN", new_y="NEXT")
-        self.set_text_color(*INK)
+        self.style(11)
         self.ln(space_after)
 
     def qr_code(self, data: str, *, x: float, y: float, size: float) -> None:
         """`data` as a QR code drawn with filled squares: sharp at any zoom, and no image to encode."""
-        qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
+        # A fixed mask: weighing all eight, as the standard suggests, costs a third of a certificate's
+        # drawing time, and a code printed this large reads with any of them (the tests read it).
+        qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4, mask_pattern=2)
         qr.add_data(data)
         qr.make(fit=True)
         matrix = qr.get_matrix()
