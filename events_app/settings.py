@@ -48,6 +48,7 @@ class Settings:
     registrations_per_address: int
     registrations_per_ip: int
     invitation_reminder_interval_days: int
+    upload_max_mb: int
 
     @property
     def is_sqlite(self) -> bool:
@@ -118,6 +119,7 @@ class Settings:
             registrations_per_ip=_positive_int(env.get("REGISTRATIONS_PER_IP"), 200, "REGISTRATIONS_PER_IP"),
             invitation_reminder_interval_days=_positive_int(env.get("INVITATION_REMINDER_INTERVAL_DAYS"), 3,
                                                             "INVITATION_REMINDER_INTERVAL_DAYS"),
+            upload_max_mb=_positive_int(env.get("UPLOAD_MAX_MB"), 50, "UPLOAD_MAX_MB"),
         )
 
 

@@ -538,3 +538,87 @@ class CertificateCounter(Table):
 
     year = Integer(unique=True)
     last_number = Integer(default=0)
+
+
+class MaterialVisibility(str, Enum):
+    public = "public"  # anyone
+    registered = "registered"  # anyone with a place at the event (and organisers)
+    attended = "attended"  # those checked in at the event (and organisers)
+
+
+class MaterialKind(str, Enum):
+    file = "file"
+    link = "link"
+
+
+class Material(Table):
+    """Follow-up material of an event or one of its sessions: an uploaded file or a link.
+
+    A file is stored under MEDIA_DIR by a random `storage_key`, never by the uploaded name, and is
+    served through the app with its visibility enforced and `filename` as a safe download name.
+    """
+
+    uid = UUID(default=uuid.uuid4, unique=True)
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
+    session = ForeignKey(references=ProgrammeSession, null=True, on_delete=OnDelete.set_null, index=True)
+    title = Varchar(length=200)
+    kind = Varchar(length=10, choices=MaterialKind, default=MaterialKind.file)
+    url = Varchar(length=500, default="")  # a link's address
+    filename = Varchar(length=200, default="")  # the download name
+    content_type = Varchar(length=100, default="")
+    size = Integer(default=0)
+    storage_key = Varchar(length=100, default="")
+    sha256 = Varchar(length=64, default="")
+    visibility = Varchar(length=20, choices=MaterialVisibility, default=MaterialVisibility.public)
+    position = Integer(default=0)
+    created_at = Timestamptz(default=TimestamptzNow())
+    created_by = ForeignKey(references=StaffAccount, null=True, on_delete=OnDelete.set_null)
+
+
+class MailingAudience(str, Enum):
+    registered = "registered"  # everyone with a place
+    attended = "attended"  # checked in on any day or at any session
+    not_attended = "not_attended"  # had a place, never checked in
+    session = "session"  # those with a place in one session (`Mailing.session`)
+    declined = "declined"  # invitees who declined
+
+
+class MailingStatus(str, Enum):
+    draft = "draft"
+    sending = "sending"  # recipients chosen and mails queued; the outbox is delivering them
+    sent = "sent"
+
+
+class Mailing(Table):
+    """A follow-up mailing of an event, written by an organiser. It is sent once: the draft turns into
+    `sending` with one conditional UPDATE, in the transaction that queues every recipient's mail."""
+
+    uid = UUID(default=uuid.uuid4, unique=True)
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
+    audience = Varchar(length=20, choices=MailingAudience, default=MailingAudience.attended)
+    session = ForeignKey(references=ProgrammeSession, null=True, on_delete=OnDelete.set_null)
+    subject_sv = Varchar(length=300)
+    body_sv = Text()
+    subject_en = Varchar(length=300, default="")
+    body_en = Text(default="")
+    survey_url = Varchar(length=500, default="")
+    status = Varchar(length=20, choices=MailingStatus, default=MailingStatus.draft, index=True)
+    recipients_count = Integer(default=0)
+    created_at = Timestamptz(default=TimestamptzNow())
+    created_by = ForeignKey(references=StaffAccount, null=True, on_delete=OnDelete.set_null)
+    sent_at = Timestamptz(null=True, default=None)
+    sent_by = ForeignKey(references=StaffAccount, null=True, on_delete=OnDelete.set_null)
+
+
+class MailingRecipient(Table):
+    """One recipient of a mailing and the mail queued for them. `scope` ("<mailing id>/<address>") is
+    unique: nobody gets a mailing twice, whatever happens."""
+
+    mailing = ForeignKey(references=Mailing, on_delete=OnDelete.cascade, index=True)
+    scope = Varchar(length=300, unique=True)
+    registration = ForeignKey(references=Registration, null=True, on_delete=OnDelete.set_null)
+    invitation = ForeignKey(references=Invitation, null=True, on_delete=OnDelete.set_null)
+    email = Varchar(length=254)
+    name = Varchar(length=200, default="")
+    language = Varchar(length=5, default="sv")
+    message = ForeignKey(references=OutboxMessage, null=True, on_delete=OnDelete.set_null)
