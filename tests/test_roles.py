@@ -71,6 +71,7 @@ PUBLIC_ROUTES = {
     "/invitation/{token:str}", "/invitation/{token:str}/decline",
     # Checking a certificate (tests/test_verification_web.py): lookups are limited per address.
     "/v/{code:str}", "/verify",
+    "/material/{uid:str}", "/registration/{token:str}/material/{uid:str}",  # tests/test_material_web.py
 }
 # Who each guarded part of the site is for; roles nest (admin > organiser > checkin).
 AUDIENCES = {"/admin": "admin", "/organiser": "organiser", "/staff": "checkin", "/checkin": "checkin",
@@ -86,7 +87,12 @@ VISITORS = ["anonymous", "person", "checkin", "organiser", "admin"]
 # certificate's PDF (the world has no certificate; tests/test_organiser_certificates.py downloads one).
 NOT_FOUND_YET = {"/organiser/events/{slug:str}/checkin/no-shows.csv",
                  "/organiser/events/{slug:str}/certificates/{filename:str}",
-                 "/my/certificates/{filename:str}"}  # a person's own (tests/test_participant_certificates.py)
+                 "/my/certificates/{filename:str}",  # a person's own (tests/test_participant_certificates.py)
+                 # a mailing of the event (tests/test_organiser_mailings.py)
+                 "/organiser/events/{slug:str}/mailings/{uid:str}",
+                 "/organiser/events/{slug:str}/mailings/{uid:str}/edit",
+                 "/organiser/events/{slug:str}/mailings/{uid:str}/preview.html",
+                 "/organiser/events/{slug:str}/mailings/{uid:str}/progress"}
 
 
 def routes_of(app) -> list[tuple[str, str]]:

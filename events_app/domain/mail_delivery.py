@@ -20,6 +20,7 @@ import aiosmtplib
 from events_app.domain import (
     certificate_mail,
     invitation_mail,
+    mailing_mail,
     outbox,
     registration_mail,
     reminders,

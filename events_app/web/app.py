@@ -29,6 +29,7 @@ from events_app.web.checkin import CheckInController
 from events_app.web.context import RequestContextMiddleware
 from events_app.web.errors import EXCEPTION_HANDLERS
 from events_app.web.invitation import InvitationController
+from events_app.web.material import MaterialController
 from events_app.web.organiser import (
     CompetenceController,
     MemberImportController,
@@ -42,11 +43,14 @@ from events_app.web.organiser_events import (
     OrganiserSessionsController,
 )
 from events_app.web.organiser_invitations import OrganiserInvitationsController
+from events_app.web.organiser_mailings import OrganiserMailingsController
+from events_app.web.organiser_materials import OrganiserMaterialsController
 from events_app.web.organiser_registrations import (
     OrganiserQuestionsController,
     OrganiserRegistrationActionsController,
     OrganiserRegistrationsController,
 )
+from events_app.web.organiser_reports import OrganiserReportsController
 from events_app.web.participant import ParticipantController
 from events_app.web.public import PublicController
 from events_app.web.public_events import PublicEventsController
@@ -99,6 +103,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             OrganiserRegistrationsController, OrganiserRegistrationActionsController, OrganiserQuestionsController,
             OrganiserInvitationsController, OrganiserCheckinController, OrganiserCertificatesController,
             CheckInController, VerificationController,
+            OrganiserMailingsController,
+            MaterialController, OrganiserMaterialsController,
+            OrganiserReportsController,
             api_router(),
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],

@@ -13,12 +13,21 @@ from litestar import Controller, Request, Response, get
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
-from events_app.domain import calendar, events, programme, rich_text, staff, themes
+from events_app.domain import (
+    calendar,
+    events,
+    materials,
+    programme,
+    rich_text,
+    staff,
+    themes,
+)
 from events_app.domain.errors import NotFound
 from events_app.domain.events import is_public, slugify
 from events_app.domain.tables import EventKind, Role, Theme
 from events_app.domain.transactions import utcnow
 from events_app.i18n import N_, localtime
+from events_app.web.material import viewer_of
 from events_app.web.registration import registration_call
 
 CALENDAR_TYPE = "text/calendar"  # Litestar adds "; charset=utf-8"
@@ -103,14 +112,18 @@ class PublicEventsController(Controller):
     async def event_page(self, request: Request, slug: FromPath[str]) -> Template:
         event, preview = await visible_event(request, slug)
         days = programme.by_day_and_track(await programme.programme(event["id"]))
+        event_material, session_material = materials.by_session(
+            await materials.visible_for_event(event["id"], viewer_of(request)))
         for day in days:
             for slot in day["slots"]:
                 for session in slot["sessions"]:
                     session["notes"] = change_of(session)
+                    session["material"] = session_material.get(session["id"], [])
                     session["description_html"] = rich_text.render(session["description"])
         event["description_html"] = rich_text.render(event["description"])
         return Template("public/event.html", context={
             "event": event, "preview": preview, "days": days, "ended": event["ends_at"] < utcnow(),
+            "material": event_material,
             "registration": await registration_call(event, request.state.get("person")),
         })
 
@@ -129,10 +142,10 @@ class PublicEventsController(Controller):
                                   f"{event['slug']}-{slugify(session['title'])}.ics")
 
     @get("/themes/{slug:str}", name="theme")
-    async def theme_page(self, slug: FromPath[str]) -> Template:
+    async def theme_page(self, request: Request, slug: FromPath[str]) -> Template:
         theme = await themes.get_theme(slug)
         return Template("public/theme.html", context={
-            "theme": theme,
+            "theme": theme, "material": await materials.theme_archive(theme["id"], viewer_of(request)),
             "upcoming": await events.list_events(public=True, when="upcoming", theme=slug),
             "past": await events.list_events(public=True, when="past", theme=slug),
             "upcoming_sessions": await themes.theme_sessions(theme["id"], when="upcoming"),

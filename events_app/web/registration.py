@@ -23,6 +23,7 @@ from events_app import i18n
 from events_app.domain import (
     events,
     invitations,
+    materials,
     questions,
     registrations,
     tickets,
@@ -31,6 +32,7 @@ from events_app.domain import (
 from events_app.domain.audit import Actor
 from events_app.domain.errors import DomainError, NotFound
 from events_app.domain.invitations import InvitationUnusable
+from events_app.domain.materials import Viewer
 from events_app.domain.registrations import (
     AlreadyRegistered,
     Registrant,
@@ -306,6 +308,7 @@ class RegistrationController(Controller):
             context.update(await form_context(
                 event, values=values if values is not None else registration_values(registration, event_questions),
                 errors=errors or {}))
+        context["material"] = await materials.visible_for_event(event["id"], Viewer(person_id=registration["person"]))
         if registration["status"] == registrations.CONFIRMED:
             context["qr"] = inline_qr(registration["ticket_code"])
         elif registration["status"] == registrations.WAITLISTED:

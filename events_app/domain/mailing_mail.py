@@ -1,0 +1,69 @@
+"""A follow-up mailing's mail to one recipient, rendered when the sender sends it.
+
+The organiser's text (plain text, escaped, its paragraphs kept) in the recipient's language: the
+English version for a recipient whose language is English when the mailing has one, the Swedish
+otherwise. Then the survey link, if any, and a personal link to the material the recipient may
+see: a registration's private page (its `#material` section), or, for an invitee who declined and
+so has no registration, the event's public page. Nothing is sent when the mailing or the
+registration is gone.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from events_app.domain import registration_mail
+from events_app.domain.outbox import BuiltMail, mail_builder
+from events_app.domain.tables import Event, Mailing, MailingRecipient, Registration
+from events_app.domain.validation import parse_uid
+from events_app.settings import get_settings
+
+
+def paragraphs(text: str) -> list[list[str]]:
+    """The text's paragraphs (split at blank lines), each as its lines."""
+    return [[line.rstrip() for line in block.strip("\n").split("\n")]
+            for block in re.split(r"\n[ \t]*\n", (text or "").replace("\r\n", "\n").strip()) if block.strip()]
+
+
+def version(mailing: dict[str, Any], language: str) -> tuple[str, str, str]:
+    """(language, subject, body) the recipient gets."""
+    if language == "en" and mailing.get("subject_en") and mailing.get("body_en"):
+        return "en", mailing["subject_en"], mailing["body_en"]
+    return "sv", mailing["subject_sv"], mailing["body_sv"]
+
+
+def material_url(event: dict[str, Any], registration: dict[str, Any] | None) -> str:
+    if registration is not None:
+        return f"{registration_mail.manage_url(registration)}#material"
+    return f"{get_settings().base_url}/events/{event['slug']}"
+
+
+def build(mailing: dict[str, Any], event: dict[str, Any], name: str, language: str,
+          registration: dict[str, Any] | None) -> BuiltMail:
+    """The mail for one recipient (also what the organisers' preview shows)."""
+    chosen, subject, body = version(mailing, language)
+    return BuiltMail(template="mailing", language=chosen, context={
+        "event": event, "name": name, "mailing_subject": subject, "mailing_body": body, "paragraphs": paragraphs(body),
+        "survey_url": mailing.get("survey_url") or "", "material_url": material_url(event, registration),
+        "personal": registration is not None,
+    })
+
+
+@mail_builder("mailing")
+async def mailing(args: dict[str, Any]) -> BuiltMail | None:
+    recipient = await MailingRecipient.select().where(MailingRecipient.scope == args.get("scope", "")).first()
+    if recipient is None:
+        return None
+    row = await Mailing.select().where(Mailing.id == recipient["mailing"]).first()
+    if row is None:
+        return None
+    registration = None
+    if args.get("registration"):
+        uid = parse_uid(args["registration"])
+        registration = await Registration.select().where(Registration.uid == uid).first() if uid else None
+        if registration is None:
+            return None  # the registration was deleted since: its private page is gone too
+    event = await Event.select(Event.id, Event.slug, Event.title, Event.starts_at, Event.ends_at).where(
+        Event.id == row["event"]).first()
+    return build(row, event, recipient["name"], recipient["language"], registration)
