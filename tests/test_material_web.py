@@ -240,3 +240,16 @@ async def test_links_and_deleting_from_the_page(organiser):
     deleted = await organiser.submit(f"{page(event['slug'])}/{rows[1]['uid']}/delete", {"confirm": "yes"},
                                      form_page=page(event["slug"]))
     assert deleted.status_code == 303 and await Material.count() == 1 and not stored.exists()
+
+
+async def test_the_forms_of_a_page_shown_again_after_a_refused_upload_still_work(organiser):
+    event = await finished_event()
+    refused = await upload(organiser, event["slug"], "page.html", HTML)
+    assert refused.status_code == 400
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', refused.text)
+    assert token and token.group(1), "the page shown again has no CSRF token in its forms"
+    again = await organiser.post(f"{page(event['slug'])}/link", data={
+        "_csrf_token": token.group(1), "title": "Rapporten", "url": "https://www.example.se/rapport",
+        "visibility": "public"})
+    assert again.status_code == 303
+    assert await Material.count() == 1

@@ -380,8 +380,11 @@ async def issue_certificates(event_slug: str, actor: Actor) -> IssueResult:
                 OutboxMessage(kind=MAIL_KIND, to_address=a.registration["email"], to_name=a.registration["name"],
                               language=a.registration["language"], subject="", text_body="", builder=MAIL_KIND,
                               build_args={"certificate": str(uid)})
-                for a, uid in chunk]).returning(OutboxMessage.id)
-            message_ids.update({uid: row["id"] for (_, uid), row in zip(chunk, rows, strict=True)})
+                for a, uid in chunk]).returning(OutboxMessage.id, OutboxMessage.build_args)
+            # Matched by the certificate named in each row: neither engine promises RETURNING's order.
+            for row in rows:
+                args = json.loads(row["build_args"]) if isinstance(row["build_args"], str) else row["build_args"]
+                message_ids[uuid.UUID(args["certificate"])] = row["id"]
         certificates = [
             Certificate(
                 uid=uid, number=number, verification_code=new_verification_code(), event=event["id"],

@@ -335,8 +335,9 @@ async def send(slug: str, uid: str, actor: Actor) -> int:
                 OutboxMessage(kind="mailing", to_address=r.email, to_name=r.name, language=r.language, subject="",
                               text_body="", builder="mailing",
                               build_args={"scope": scope(mailing["id"], r.email), "registration": r.registration_uid})
-                for r in chunk]).returning(OutboxMessage.id)
-            message_ids.update({scope(mailing["id"], r.email): row["id"] for r, row in zip(chunk, rows, strict=True)})
+                for r in chunk]).returning(OutboxMessage.id, OutboxMessage.to_address)
+            # Matched by address (unique in a mailing): neither engine promises RETURNING's order.
+            message_ids.update({scope(mailing["id"], row["to_address"]): row["id"] for row in rows})
         for chunk in _chunks(audience):
             await MailingRecipient.insert(*[
                 MailingRecipient(mailing=mailing["id"], scope=scope(mailing["id"], r.email),

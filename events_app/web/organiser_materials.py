@@ -20,6 +20,7 @@ from litestar.middleware.csrf import CSRF_SECRET_LENGTH, generate_csrf_hash
 from litestar.params import FromPath
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
+from litestar.utils.scope.state import ScopeState
 from multipart import MultipartSegment, ParserError, PushMultipartParser
 
 from events_app import i18n
@@ -189,6 +190,12 @@ class OrganiserMaterialsController(Controller):
           opt={"exclude_from_csrf": True})
     async def upload(self, request: Request, slug: FromPath[str]) -> Response:
         await events.get_event(slug)  # an unknown event: 404 before reading the body
+        # The CSRF middleware skips this route (it would read the whole body first), so it has not set
+        # the request's token: set it as the middleware does for a page, so that a page shown again
+        # after a refusal has forms that can be sent.
+        config = request.app.csrf_config
+        if config is not None and request.cookies.get(config.cookie_name):
+            ScopeState.from_scope(request.scope).csrf_token = request.cookies[config.cookie_name]
         try:
             upload = await read_upload(request, materials.upload_limit_bytes())
         except UploadTooLarge:
