@@ -233,7 +233,7 @@ async def test_the_excel_export_has_a_bold_frozen_header_and_the_answers(organis
 
 
 def registration_reports_xlsx_type() -> str:
-    from events_app.web.organiser_registrations import XLSX_TYPE
+    from events_app.web.downloads import XLSX_TYPE
 
     return XLSX_TYPE
 

@@ -8,10 +8,7 @@ existence of hidden material is never revealed (docs/material.md).
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from typing import Any
-from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get
 from litestar.params import FromPath
@@ -22,8 +19,7 @@ from events_app.domain.errors import NotFound
 from events_app.domain.materials import Viewer
 from events_app.domain.tables import MaterialKind, MaterialVisibility, Role
 from events_app.i18n import N_
-
-_NOT_ASCII_SAFE = re.compile(r"[^A-Za-z0-9._ -]+")
+from events_app.web.downloads import ascii_filename, utf8_filename
 
 
 def viewer_of(request: Request) -> Viewer:
@@ -34,18 +30,9 @@ def viewer_of(request: Request) -> Viewer:
                   organiser=bool(account) and staff.has_role(account["role"], Role.organiser))
 
 
-def ascii_filename(name: str) -> str:
-    """The download name in plain ASCII (letters with accents lose them), for old clients."""
-    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    plain = _NOT_ASCII_SAFE.sub("-", plain).strip(" -.")
-    _stem, dot, extension = name.rpartition(".")
-    if not plain or plain.startswith(".") or "." not in plain:
-        plain = f"material.{extension}" if dot and extension.isalnum() and extension.isascii() else "material"
-    return plain
-
-
 def content_disposition(name: str) -> str:
-    return f"attachment; filename=\"{ascii_filename(name)}\"; filename*=UTF-8''{quote(name, safe='')}"
+    """Both forms of the name, always: an uploaded name is whatever the organiser's file was called."""
+    return f'attachment; filename="{ascii_filename(name, "material")}"; {utf8_filename(name)}'
 
 
 def serve(material: dict[str, Any]) -> Response:

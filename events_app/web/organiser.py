@@ -19,6 +19,7 @@ from events_app.domain.people import MemberInput
 from events_app.domain.tables import Organisation, Role
 from events_app.i18n import localtime
 from events_app.web.auth import actor_of, requires_role
+from events_app.web.downloads import XLSX_TYPE, download
 from events_app.web.forms import (
     checked_file,
     encoded_file,
@@ -26,7 +27,6 @@ from events_app.web.forms import (
     read_form,
     uploaded_file,
 )
-from events_app.web.organiser_registrations import XLSX_TYPE, download
 
 MEMBER_FIELDS = [f.name for f in fields(MemberInput)]
 

@@ -9,7 +9,6 @@ The rule, the judging and the issuing live in the domain (`certificates`); drawi
 from __future__ import annotations
 
 import asyncio
-import re
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -23,12 +22,11 @@ from events_app.domain.errors import DomainError, NotFound
 from events_app.domain.tables import Role
 from events_app.i18n import N_
 from events_app.web.auth import actor_of, requires_role
+from events_app.web.downloads import PDF_TYPE, download
 from events_app.web.forms import read_form
 from events_app.web.organiser_events import hours_text
-from events_app.web.organiser_registrations import DOWNLOAD_HEADERS
 
 ACTIONS = ("new", "changed", "unchanged", "ineligible", "no_longer_eligible", "revoked")
-_UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def page_url(slug: str) -> str:
@@ -76,11 +74,6 @@ def issued_message(result: certificates.IssueResult) -> str:
     return f"{done} {mailed}"
 
 
-def safe_filename(name: str) -> str:
-    """A file name any browser and file system takes as it is: ASCII letters, digits, dot, dash."""
-    return _UNSAFE_FILENAME.sub("-", name).strip("-.") or "certificate.pdf"
-
-
 class OrganiserCertificatesController(Controller):
     """An event's certificates, under the event's own address."""
 
@@ -122,6 +115,4 @@ class OrganiserCertificatesController(Controller):
             raise NotFound(N_("There is no such certificate."))
         row = await certificates.get_certificate(filename.removesuffix(".pdf"), event_slug=slug)
         content = await asyncio.to_thread(certificate_pdf.render, row)
-        return Response(content=content, media_type="application/pdf", headers={
-            **DOWNLOAD_HEADERS,
-            "Content-Disposition": f'attachment; filename="{safe_filename(certificates.pdf_filename(row))}"'})
+        return download(content, certificates.pdf_filename(row), PDF_TYPE)

@@ -22,9 +22,9 @@ from events_app.domain.errors import NotFound
 from events_app.domain.tables import Role
 from events_app.i18n import N_
 from events_app.web.auth import actor_of, requires_role
+from events_app.web.downloads import CSV_TYPE, download
 from events_app.web.forms import read_form
 from events_app.web.organiser_invitations import NO_STORE
-from events_app.web.organiser_registrations import download
 
 
 def view_url(slug: str, day: date) -> str:
@@ -78,7 +78,7 @@ class OrganiserCheckinController(Controller):
         if day >= checkins.today():
             raise NotFound(N_("The list of no-shows is ready once the day is over."))
         return download(await attendance_reports.no_shows_csv(slug, day), f"{slug}-uteblivna-{day.isoformat()}.csv",
-                         "text/csv; charset=utf-8")
+                        CSV_TYPE)
 
     @post("/{slug:str}/checkin/{uid:str}/undo", name="organiser_checkin_undo")
     async def undo(self, request: Request, slug: FromPath[str], uid: FromPath[str]) -> Response:

@@ -24,6 +24,7 @@ from events_app.domain.tables import Event, QuestionKind, Role
 from events_app.i18n import N_
 from events_app.settings import LANGUAGES
 from events_app.web.auth import actor_of, client_ip, requires_role, safe_next
+from events_app.web.downloads import CSV_TYPE, XLSX_TYPE, download
 from events_app.web.forms import form_page, read_form
 from events_app.web.registration import (
     field_messages,
@@ -34,9 +35,6 @@ from events_app.web.registration import (
 )
 
 FILTERS = ("q", "status", "organisation", "session", "question", "answer", "sort", "dir")
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# Personal data: not kept by the browser's or a proxy's cache.
-DOWNLOAD_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 QUESTION_KINDS = [(QuestionKind.text.value, N_("Free text")), (QuestionKind.single.value, N_("Single choice")),
                   (QuestionKind.multiple.value, N_("Multiple choice")), (QuestionKind.yes_no.value, N_("Yes or no"))]
 
@@ -85,11 +83,6 @@ async def _registration_page(request: Request, slug: str) -> Template:
     })
 
 
-def download(content: bytes, filename: str, media_type: str) -> Response:
-    return Response(content=content, media_type=media_type, headers={
-        **DOWNLOAD_HEADERS, "Content-Disposition": f'attachment; filename="{filename}"'})
-
-
 class OrganiserRegistrationsController(Controller):
     """An event's registrations and questions, under the event's own address."""
 
@@ -112,7 +105,7 @@ class OrganiserRegistrationsController(Controller):
     async def csv(self, slug: FromPath[str]) -> Response:
         event = await events.get_event(slug)
         header, rows = await registration_reports.export_rows(event["id"])
-        return download(registration_reports.to_csv(header, rows), f"{slug}-anmalningar.csv", "text/csv; charset=utf-8")
+        return download(registration_reports.to_csv(header, rows), f"{slug}-anmalningar.csv", CSV_TYPE)
 
     @get("/{slug:str}/registrations.xlsx", name="organiser_registrations_xlsx")
     async def xlsx(self, slug: FromPath[str]) -> Response:

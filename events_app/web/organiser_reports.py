@@ -15,9 +15,7 @@ from events_app.domain.charts import Series, horizontal_bar_chart
 from events_app.domain.registration_reports import to_csv, to_xlsx
 from events_app.domain.tables import Role
 from events_app.web.auth import requires_role
-from events_app.web.organiser_registrations import XLSX_TYPE, download
-
-CSV_TYPE = "text/csv; charset=utf-8"
+from events_app.web.downloads import CSV_TYPE, XLSX_TYPE, download
 
 
 def _year(value: str) -> int:

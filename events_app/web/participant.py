@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date
-from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath
@@ -26,8 +25,7 @@ from events_app.domain.transactions import utcnow
 from events_app.i18n import N_, localtime
 from events_app.settings import get_settings
 from events_app.web.auth import actor_of, requires_person
-
-PDF_TYPE = "application/pdf"
+from events_app.web.downloads import PDF_TYPE, download
 
 
 def feed_url(token: str) -> str:
@@ -50,16 +48,6 @@ def certificate_dates(certificate: dict) -> str:
     event = certificate["content"]["event"]
     return certificate_pdf.format_dates(date.fromisoformat(event["first_day"]), date.fromisoformat(event["last_day"]),
                                         i18n.current_language())
-
-
-def pdf_response(content: bytes, filename: str) -> Response:
-    """A personal PDF to download: never kept by a cache."""
-    ascii_name = filename.encode("ascii", "ignore").decode() or "document.pdf"
-    disposition = f'attachment; filename="{ascii_name}"'
-    if ascii_name != filename:
-        disposition += f"; filename*=UTF-8''{quote(filename)}"
-    return Response(content=content, media_type=PDF_TYPE,
-                    headers={"Content-Disposition": disposition, "Cache-Control": "no-store"})
 
 
 class ParticipantController(Controller):
@@ -98,7 +86,7 @@ class ParticipantController(Controller):
         if row["status"] != certificates.VALID:
             raise NotFound(N_("There is no such certificate."))
         content = await asyncio.to_thread(certificate_pdf.render, row)
-        return pdf_response(content, certificates.pdf_filename(row))
+        return download(content, certificates.pdf_filename(row), PDF_TYPE)
 
     @get("/competence", name="my_competence")
     async def competence_page(self, request: Request) -> Template:
@@ -113,4 +101,4 @@ class ParticipantController(Controller):
         language = i18n.current_language()
         content = await asyncio.to_thread(competence_pdf.render, record, language)
         name = i18n.gettext("competence-record")  # outside an f-string, where the extractor finds it
-        return pdf_response(content, f"{name}.pdf")
+        return download(content, f"{name}.pdf", PDF_TYPE)
