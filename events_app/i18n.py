@@ -22,8 +22,10 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as _format_date
 from babel.dates import format_datetime as _format_datetime
+from babel.dates import format_interval
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 
 from events_app.settings import LANGUAGES, TIME_ZONE
 
@@ -135,3 +137,13 @@ def format_day(value: date | None) -> str:
     if isinstance(value, datetime):
         value = localtime(value).date()
     return _format_date(value, "EEEE d MMMM y", locale=current_language())
+
+
+def format_day_range(first: date, last: date) -> str:
+    """'12–13 maj 2027'; one day: '12 maj 2027'."""
+    return format_interval(first, last, "yMMMMd", locale=current_language())
+
+
+def format_hours(minutes: int) -> str:
+    """90 -> '1,5' in Swedish, '1.5' in English."""
+    return format_decimal(minutes / 60, format="#,##0.#", locale=current_language())

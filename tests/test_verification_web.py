@@ -6,9 +6,9 @@ address. Runs on both databases."""
 from __future__ import annotations
 
 from events_app.domain import certificates
-from events_app.domain.certificate_pdf import format_dates
 from events_app.domain.certificates import format_code
 from events_app.domain.tables import Certificate
+from events_app.i18n import format_day_range, use_language
 from events_app.web.verification import LOOKUPS_PER_IP
 from tests.account_helpers import another_client, text_of, tr
 from tests.certificate_helpers import (
@@ -50,7 +50,8 @@ async def test_the_short_address_says_valid_and_shows_only_the_number_name_event
     assert tr("sv", "Valid certificate") in page
     assert MARET in page and event["title"] in page and row["number"] in page
     found = await certificates.verify(row["verification_code"])
-    assert format_dates(found["first_day"], found["last_day"], "sv") in page
+    with use_language("sv"):
+        assert format_day_range(found["first_day"], found["last_day"]) in page
     # Nothing else about the person: no address, organisation or title; not the venue either.
     for private in ("maret@example.se", ORGANISATION, "Miljöstrateg", "Folkets hus"):
         assert private not in page

@@ -7,9 +7,6 @@ import json
 from datetime import date
 from typing import Any
 
-from babel.dates import format_interval
-from babel.numbers import format_decimal
-
 from events_app.domain.certificates import (
     REVOKED,
     SUPERSEDED,
@@ -18,17 +15,15 @@ from events_app.domain.certificates import (
 )
 from events_app.domain.pdf_layout import ACCENT, ISSUER, MUTED, Document
 from events_app.domain.tables import CertificateKind
-from events_app.i18n import format_day, gettext, localtime, ngettext, use_language
-
-
-def format_hours(minutes: int, language: str) -> str:
-    """90 -> '1,5' in Swedish, '1.5' in English."""
-    return format_decimal(minutes / 60, format="#,##0.#", locale=language)
-
-
-def format_dates(first: date, last: date, language: str) -> str:
-    """'12–13 maj 2027'; one day: '12 maj 2027'."""
-    return format_interval(first, last, "yMMMMd", locale=language)
+from events_app.i18n import (
+    format_day,
+    format_day_range,
+    format_hours,
+    gettext,
+    localtime,
+    ngettext,
+    use_language,
+)
 
 
 def _titles(kind: str) -> tuple[str, str, str]:
@@ -68,7 +63,7 @@ def _draw(certificate: dict[str, Any]) -> bytes:
     pdf.text_block(content["name"], size=22, bold=True, align="C", space_after=3)
     pdf.text_block(after_name, size=12, align="C", space_after=3)
     pdf.text_block(event["title"], size=16, bold=True, align="C", space_after=2)
-    where = format_dates(date.fromisoformat(event["first_day"]), date.fromisoformat(event["last_day"]), language)
+    where = format_day_range(date.fromisoformat(event["first_day"]), date.fromisoformat(event["last_day"]))
     if event["venue"]:
         where = f"{where} · {event['venue']}"
     pdf.text_block(where, size=11, colour=MUTED, align="C", space_after=10)
@@ -87,11 +82,11 @@ def _draw(certificate: dict[str, Any]) -> bytes:
         for session in sessions:
             # "1 timme" but "1,5 timmar": only exactly one hour is singular.
             hours = ngettext("%(hours)s hour", "%(hours)s hours", 1 if session["minutes"] == 60 else 2,
-                             hours=format_hours(session["minutes"], language))
+                             hours=format_hours(session["minutes"]))
             lines.append(f"{format_day(date.fromisoformat(session['day']))}: {session['title']} ({hours})")
         pdf.text_block("\n".join(lines), size=10, space_after=4)
     if content["minutes"]:
-        pdf.text_block(gettext("In all %(hours)s hours", hours=format_hours(content["minutes"], language)),
+        pdf.text_block(gettext("In all %(hours)s hours", hours=format_hours(content["minutes"])),
                        size=11, bold=True, space_after=4)
 
     signatory = content["signatory"]

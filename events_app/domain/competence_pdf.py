@@ -3,12 +3,18 @@ meeting and other event attended, with days, hours and certificate numbers."""
 
 from __future__ import annotations
 
-from events_app.domain.certificate_pdf import format_dates, format_hours
 from events_app.domain.certificates import VALID
 from events_app.domain.competence import KIND_HEADINGS, Record
 from events_app.domain.pdf_layout import MUTED, Document
 from events_app.domain.transactions import utcnow
-from events_app.i18n import format_day, gettext, localtime, use_language
+from events_app.i18n import (
+    format_day,
+    format_day_range,
+    format_hours,
+    gettext,
+    localtime,
+    use_language,
+)
 
 
 def render(record: Record, language: str) -> bytes:
@@ -46,11 +52,11 @@ def _draw(record: Record, language: str) -> bytes:
                 first, last = localtime(entry.event["starts_at"]).date(), localtime(entry.event["ends_at"]).date()
                 certificate = entry.certificate or {}
                 number = certificate.get("number", "") if certificate.get("status") == VALID else ""
-                table.row([format_dates(first, last, language), entry.event["title"],
+                table.row([format_day_range(first, last), entry.event["title"],
                            gettext("%(attended)s of %(total)s", attended=len(entry.days), total=entry.total_days),
-                           format_hours(entry.minutes, language) if entry.minutes else "", number])
+                           format_hours(entry.minutes) if entry.minutes else "", number])
         pdf.ln(5)
     if record.minutes:
-        pdf.text_block(gettext("In all %(hours)s hours", hours=format_hours(record.minutes, language)),
+        pdf.text_block(gettext("In all %(hours)s hours", hours=format_hours(record.minutes)),
                        size=11, bold=True)
     return pdf.finish()

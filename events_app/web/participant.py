@@ -34,20 +34,18 @@ def feed_url(token: str) -> str:
 
 def hours(minutes: int) -> str:
     """Minutes as hours in the reader's language: 90 -> '1,5' in Swedish."""
-    return certificate_pdf.format_hours(minutes or 0, i18n.current_language())
+    return i18n.format_hours(minutes or 0)
 
 
 def event_dates(event: dict) -> str:
     """An event's first to last day in the reader's language: '12–13 maj 2027'."""
-    return certificate_pdf.format_dates(localtime(event["starts_at"]).date(), localtime(event["ends_at"]).date(),
-                                        i18n.current_language())
+    return i18n.format_day_range(localtime(event["starts_at"]).date(), localtime(event["ends_at"]).date())
 
 
 def certificate_dates(certificate: dict) -> str:
     """The certified event's first to last day, as frozen in the certificate."""
     event = certificate["content"]["event"]
-    return certificate_pdf.format_dates(date.fromisoformat(event["first_day"]), date.fromisoformat(event["last_day"]),
-                                        i18n.current_language())
+    return i18n.format_day_range(date.fromisoformat(event["first_day"]), date.fromisoformat(event["last_day"]))
 
 
 class ParticipantController(Controller):

@@ -17,7 +17,6 @@ from litestar.response import Template
 
 from events_app import i18n
 from events_app.domain import certificates, rate_limits
-from events_app.domain.certificate_pdf import format_dates
 from events_app.domain.errors import RateLimited
 from events_app.web.auth import client_ip
 
@@ -37,7 +36,7 @@ def _shown(found: dict[str, Any]) -> dict[str, Any]:
         "status": found["status"], "number": found["number"], "name": found["name"],
         "event_title": found["event_title"],
         "one_day": found["first_day"] == found["last_day"],
-        "dates": format_dates(found["first_day"], found["last_day"], i18n.current_language()),
+        "dates": i18n.format_day_range(found["first_day"], found["last_day"]),
         "superseded_at": found["superseded_at"], "revoked_at": found["revoked_at"],
     }
 
