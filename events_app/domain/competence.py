@@ -78,12 +78,16 @@ def _entry(event: dict[str, Any], assessment: Assessment, now: datetime) -> Reco
         certificate=certificate, upcoming=[day["day"] for day in event["days"] if day["ends_at"] > now])
 
 
-async def _entries_of(person_id: int) -> list[RecordEntry]:
-    """The person's events (held, not cancelled) with their attendance judged, newest first."""
+async def _entries_of(person_id: int, kind: str | None = None) -> list[RecordEntry]:
+    """The person's events (held, not cancelled; of one kind if given) with their attendance judged,
+    newest first."""
     # Cancelled registrations too: one may still hold a certificate (`assess` skips the others).
-    registrations = await Registration.select(Registration.id, Registration.event.slug.as_alias("slug")).where(
+    query = Registration.select(Registration.id, Registration.event.slug.as_alias("slug")).where(
         (Registration.person == person_id) & Registration.event.status.is_in(list(HELD))).order_by(
         Registration.event.starts_at, ascending=False)
+    if kind is not None:
+        query = query.where(Registration.event.kind == kind)
+    registrations = await query
     now = utcnow()
     entries = []
     for registration in registrations:
@@ -118,10 +122,19 @@ async def record_of_person(person_id: int) -> Record:
     entries = await _entries_of(person_id)
     attended = [entry for entry in entries if entry.days or entry.certificate is not None]
     sections = [(kind, [entry for entry in attended if entry.event["kind"] == kind]) for kind in KIND_ORDER]
-    in_progress = [entry for entry in entries if entry.event["kind"] == EventKind.training_module.value
-                   and entry.can_still_complete]
     return Record(person=person, sections=[(kind, listed) for kind, listed in sections if listed],
-                  in_progress=in_progress)
+                  in_progress=_in_progress(entries))
+
+
+def _in_progress(entries: list[RecordEntry]) -> list[RecordEntry]:
+    return [entry for entry in entries if entry.event["kind"] == EventKind.training_module.value
+            and entry.can_still_complete]
+
+
+async def modules_in_progress(person_id: int) -> list[RecordEntry]:
+    """The training modules the person has not completed and still can: My pages show what remains,
+    without judging every other event the person ever attended."""
+    return _in_progress(await _entries_of(person_id, EventKind.training_module.value))
 
 
 # --- The organisers' matrix -------------------------------------------------------------------

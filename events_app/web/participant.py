@@ -56,14 +56,13 @@ class ParticipantController(Controller):
     async def my_pages(self, request: Request) -> Template:
         person = request.state.person
         mine = await registrations.registrations_of_person(person["id"])
-        record = await competence.record_of_person(person["id"])
         now = utcnow()
         return Template("participant/my_pages.html", context={
             "person": person, "feed_url": feed_url(await calendar.feed_token(person["id"])),
             "upcoming": [row for row in mine if row["event_ends_at"] >= now],
             "past": [row for row in mine if row["event_ends_at"] < now],
             "certificates": await certificates.certificates_of_person(person["id"]),
-            "in_progress": record.in_progress, "hours": hours,
+            "in_progress": await competence.modules_in_progress(person["id"]), "hours": hours,
             "certificate_dates": certificate_dates,
         })
 
