@@ -20,6 +20,7 @@ from events_app.domain.certificates import (
     needed_days,
 )
 from events_app.domain.events import get_event
+from events_app.domain.people import side_label
 from events_app.domain.registration_reports import to_xlsx
 from events_app.domain.tables import (
     Event,
@@ -232,12 +233,9 @@ async def module_matrix(year: int | None = None) -> Matrix:
                   modules=[{key: module[key] for key in ("slug", "title", "starts_at")} for module in modules])
 
 
-def _side(side: str) -> str:
-    return {"majority": gettext("Majority"), "opposition": gettext("Opposition")}.get(side, "")
-
-
-def _organisation(member: dict[str, Any], language: str) -> str:
-    return (member["organisation_en"] if language == "en" else member["organisation_sv"]) or ""
+def organisation_name(row: dict[str, Any], language: str) -> str:
+    """A member's organisation (`organisation_sv`, `organisation_en` as selected) in `language`."""
+    return (row["organisation_en"] if language == "en" else row["organisation_sv"]) or ""
 
 
 def matrix_table(matrix: Matrix, language: str) -> tuple[list[str], list[list[str]]]:
@@ -245,7 +243,7 @@ def matrix_table(matrix: Matrix, language: str) -> tuple[list[str], list[list[st
     header = [gettext("Name"), gettext("Organisation"), gettext("Side"),
               *[f"{module['title']} ({localtime(module['starts_at']).date().isoformat()})" for module in matrix.modules],
               gettext("Completed")]
-    rows = [[row["member"]["name"], _organisation(row["member"], language), _side(row["member"]["side"]),
+    rows = [[row["member"]["name"], organisation_name(row["member"], language), side_label(row["member"]["side"]),
              *[cell_text(cell) for cell in row["cells"]], str(matrix.completed(row))] for row in matrix.rows]
     return header, rows
 

@@ -4,7 +4,7 @@ meeting and other event attended, with days, hours and certificate numbers."""
 from __future__ import annotations
 
 from events_app.domain.certificates import VALID
-from events_app.domain.competence import KIND_HEADINGS, Record
+from events_app.domain.competence import KIND_HEADINGS, Record, organisation_name
 from events_app.domain.pdf_layout import MUTED, Document
 from events_app.domain.transactions import utcnow
 from events_app.i18n import (
@@ -25,7 +25,7 @@ def render(record: Record, language: str) -> bytes:
 def _draw(record: Record, language: str) -> bytes:
     person = record.person
     title = gettext("Competence record")
-    organisation = (person["organisation_en"] if language == "en" else person["organisation_sv"]) or ""
+    organisation = organisation_name(person, language)
     texts = [person["name"], organisation, person["title"] or "",
              *(entry.event["title"] for _, entries in record.sections for entry in entries)]
     now = utcnow()

@@ -22,6 +22,7 @@ from typing import Any
 
 from events_app import i18n
 from events_app.domain.events import get_event
+from events_app.domain.people import side_label
 from events_app.domain.registration_reports import swedish_key
 from events_app.domain.registrations import CONFIRMED
 from events_app.domain.tables import (
@@ -45,7 +46,6 @@ LISTED_KINDS = (OrganisationKind.municipality.value, OrganisationKind.region.val
 OTHERS = "_others"
 OTHERS_LABEL = N_("Others")
 SIDES = (Side.majority.value, Side.opposition.value)
-SIDE_LABELS = {Side.majority.value: N_("Majority"), Side.opposition.value: N_("Opposition")}
 # The kinds members' attendance rates are reported for, in this order.
 RATE_KINDS = (EventKind.council_meeting.value, EventKind.training_module.value, EventKind.sustainability_day.value)
 KIND_LABELS = {
@@ -220,10 +220,6 @@ def organisation_label(row: dict[str, Any]) -> str:
     if row["key"] == OTHERS:
         return i18n.gettext(OTHERS_LABEL)
     return row["name_sv"] if i18n.current_language() == "sv" else row["name_en"]
-
-
-def side_label(side: str) -> str:
-    return i18n.gettext(SIDE_LABELS.get(side, side))
 
 
 def kind_label(kind: str) -> str:

@@ -18,7 +18,15 @@ from events_app.domain.tables import Organisation, Person, Side
 from events_app.domain.transactions import atomic, utcnow
 from events_app.domain.uploaded_tables import read_uploaded_table
 from events_app.domain.validation import normalise_email, parse_uid, required_text
-from events_app.i18n import N_, normalise_language
+from events_app.i18n import N_, gettext, normalise_language
+
+# A member's side, in words.
+SIDE_LABELS = {Side.majority.value: N_("Majority"), Side.opposition.value: N_("Opposition")}
+
+
+def side_label(side: str) -> str:
+    """'Majority' or 'Opposition' in the reader's language; "" for someone without a side."""
+    return gettext(SIDE_LABELS[side]) if side in SIDE_LABELS else ""
 
 SIGN_IN_LINKS_PER_ADDRESS = 5
 SIGN_IN_LINKS_PER_IP = 60  # generous: participants at a venue share one Wi-Fi
