@@ -39,8 +39,15 @@ def free_port() -> int:
 
 
 def cli(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run([sys.executable, "-m", "events_app.cli", *args], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=300, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "events_app.cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     if result.returncode != 0:
         raise SystemExit(f"events-app {' '.join(args[:2])} failed:\n{result.stdout}{result.stderr}")
     return result.stdout.strip()
@@ -137,20 +144,54 @@ async def running_server(*, workers: int, role: str, extra_env: dict[str, str] |
     try:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": secrets.token_urlsafe(32), "BASE_URL": base,
-               "MAIL_SENDER_SEPARATE": "1", "VAR_DIR": var_dir.name, "PYTHONUNBUFFERED": "1", **(extra_env or {})}
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": secrets.token_urlsafe(32),
+            "BASE_URL": base,
+            "MAIL_SENDER_SEPARATE": "1",
+            "VAR_DIR": var_dir.name,
+            "PYTHONUNBUFFERED": "1",
+            **(extra_env or {}),
+        }
         env.pop("DEV", None)
         cli(env, "migrate")
         cli(env, "seed")
         email = f"bench-{role}@example.se"
-        cli(env, "staff", "create", "--email", email, "--name", f"Bench {role}", "--role", role,
-            "--password", secrets.token_urlsafe(18))
+        cli(
+            env,
+            "staff",
+            "create",
+            "--email",
+            email,
+            "--name",
+            f"Bench {role}",
+            "--role",
+            role,
+            "--password",
+            secrets.token_urlsafe(18),
+        )
         token = cli(env, "token", "create", "--email", email, "--name", "benchmark")
         log = open(Path(var_dir.name) / "server.log", "w")  # noqa: SIM115 - closed with the folder
         process = subprocess.Popen(
-            [sys.executable, "-m", "events_app.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-             "--workers", str(workers)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "events_app.cli",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         await _wait_until_up(base, process)
         yield Server(base=base, token=token, database_url=database_url, process=process, env=env)
     finally:
@@ -170,10 +211,18 @@ async def create_event(server: Server, *, capacity: int | None, token: str | Non
     start = (datetime.now(UTC) + timedelta(days=30)).replace(hour=7, minute=0, second=0, microsecond=0)
     headers = {"Authorization": f"Bearer {token or server.token}"}
     async with httpx.AsyncClient(base_url=server.base, timeout=30) as http:
-        response = await http.post("/api/v1/events", headers=headers, json={
-            "title": f"Hållbarhetsdagarna bench {secrets.token_hex(3)}", "kind": "sustainability_day",
-            "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=8)).isoformat(), "capacity": capacity,
-            "venue_name": "Folkets hus, Sundsvall"})
+        response = await http.post(
+            "/api/v1/events",
+            headers=headers,
+            json={
+                "title": f"Hållbarhetsdagarna bench {secrets.token_hex(3)}",
+                "kind": "sustainability_day",
+                "starts_at": start.isoformat(),
+                "ends_at": (start + timedelta(hours=8)).isoformat(),
+                "capacity": capacity,
+                "venue_name": "Folkets hus, Sundsvall",
+            },
+        )
         response.raise_for_status()
         slug = response.json()["slug"]
         (await http.post(f"/api/v1/events/{slug}/publish", headers=headers)).raise_for_status()

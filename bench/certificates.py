@@ -59,19 +59,94 @@ SIGNATORY = ("Eva Sundin", "Ordförande")
 # Names as the county's staff and their guests write them: Swedish mostly, some Finnish, Sámi,
 # Polish and others; every letter must reach the certificate.
 FIRST_NAMES = [
-    "Anna", "Erik", "Karin", "Lars", "Maria", "Johan", "Eva", "Per", "Kristina", "Anders", "Åsa", "Örjan",
-    "Ingrid", "Björn", "Märta", "Gösta", "Linnéa", "Sven-Åke", "Ebba", "Måns", "Sofia", "Nils", "Elin", "Olof",
-    "Ylva", "Torbjörn", "Agneta", "Mattias", "Päivi", "Jukka", "Máret", "Ánde", "Sunná", "Łukasz", "Małgorzata",
-    "Zofia", "Amira", "Mehmet", "Saga", "Hampus",
+    "Anna",
+    "Erik",
+    "Karin",
+    "Lars",
+    "Maria",
+    "Johan",
+    "Eva",
+    "Per",
+    "Kristina",
+    "Anders",
+    "Åsa",
+    "Örjan",
+    "Ingrid",
+    "Björn",
+    "Märta",
+    "Gösta",
+    "Linnéa",
+    "Sven-Åke",
+    "Ebba",
+    "Måns",
+    "Sofia",
+    "Nils",
+    "Elin",
+    "Olof",
+    "Ylva",
+    "Torbjörn",
+    "Agneta",
+    "Mattias",
+    "Päivi",
+    "Jukka",
+    "Máret",
+    "Ánde",
+    "Sunná",
+    "Łukasz",
+    "Małgorzata",
+    "Zofia",
+    "Amira",
+    "Mehmet",
+    "Saga",
+    "Hampus",
 ]
 LAST_NAMES = [
-    "Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson", "Persson", "Svensson",
-    "Gustafsson", "Lindström", "Öberg", "Åkesson", "Sjödin", "Näslund", "Hägglund", "Ångström", "Bäckström",
-    "Forsgren", "Wikström", "Sundin", "Höglund", "Östlund", "Nordin", "Lundqvist", "Järvinen", "Heikkilä",
-    "Čuđetsá", "Gaup", "Sara", "Żółw", "Wiśniewska", "Kowalczyk", "Al-Hassan", "Yılmaz", "Brännström",
+    "Andersson",
+    "Johansson",
+    "Karlsson",
+    "Nilsson",
+    "Eriksson",
+    "Larsson",
+    "Olsson",
+    "Persson",
+    "Svensson",
+    "Gustafsson",
+    "Lindström",
+    "Öberg",
+    "Åkesson",
+    "Sjödin",
+    "Näslund",
+    "Hägglund",
+    "Ångström",
+    "Bäckström",
+    "Forsgren",
+    "Wikström",
+    "Sundin",
+    "Höglund",
+    "Östlund",
+    "Nordin",
+    "Lundqvist",
+    "Järvinen",
+    "Heikkilä",
+    "Čuđetsá",
+    "Gaup",
+    "Sara",
+    "Żółw",
+    "Wiśniewska",
+    "Kowalczyk",
+    "Al-Hassan",
+    "Yılmaz",
+    "Brännström",
 ]
-ORGANISATIONS = ["sundsvall", "harnosand", "kramfors", "solleftea", "Region Västernorrland", "SCA Skog AB",
-                 "Mittuniversitetet"]
+ORGANISATIONS = [
+    "sundsvall",
+    "harnosand",
+    "kramfors",
+    "solleftea",
+    "Region Västernorrland",
+    "SCA Skog AB",
+    "Mittuniversitetet",
+]
 FIXED_NAMES = ["Máret Čuđetsá", "Łukasz Żółw"]
 
 
@@ -148,9 +223,14 @@ def check_mails(raw: list[bytes]) -> dict:
             without_pdf += 1
         else:
             numbers.append(found)
-    return {"with_pdf": len(numbers), "without_pdf": without_pdf, "distinct_numbers": len(set(numbers)),
-            "distinct_recipients": len(set(recipients)), "pdf_bytes_mean": round(
-                sum(len(pdf) for _, pdf in pdfs.values()) / len(pdfs)) if pdfs else 0, "pdfs": pdfs}
+    return {
+        "with_pdf": len(numbers),
+        "without_pdf": without_pdf,
+        "distinct_numbers": len(set(numbers)),
+        "distinct_recipients": len(set(recipients)),
+        "pdf_bytes_mean": round(sum(len(pdf) for _, pdf in pdfs.values()) / len(pdfs)) if pdfs else 0,
+        "pdfs": pdfs,
+    }
 
 
 def names_in_pdfs(pdfs: dict[str, tuple[str, bytes]], names: list[str]) -> dict[str, bool]:
@@ -259,8 +339,9 @@ def idle_rss_by_process(root: int) -> list[float]:
     found = []
     for pid in process_tree(root):
         try:
-            line = next(line for line in Path(f"/proc/{pid}/status").read_text().splitlines()
-                        if line.startswith("VmRSS:"))
+            line = next(
+                line for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("VmRSS:")
+            )
         except (OSError, StopIteration):
             continue
         found.append(mb(int(line.split()[1])))
@@ -292,13 +373,30 @@ async def fresh_database(database: str, folder: Path) -> AsyncIterator[tuple[str
 
 
 @contextlib.asynccontextmanager
-async def running_server(env: dict[str, str], port: int, workers: int,
-                         log_path: Path) -> AsyncIterator[subprocess.Popen]:
+async def running_server(
+    env: dict[str, str], port: int, workers: int, log_path: Path
+) -> AsyncIterator[subprocess.Popen]:
     """`events-app serve` (the Procfile's command) on `port` until the block ends."""
     log = open(log_path, "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
-        [sys.executable, "-m", "events_app.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--workers", str(workers)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "events_app.cli",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         await _wait_until_up(f"http://127.0.0.1:{port}", process)
         yield process
@@ -323,19 +421,33 @@ async def prepare(count: int, password: str) -> dict:
 
     began = time.perf_counter()
     system = Actor.system("benchmark")
-    organiser = await staff.create_staff(email=ORGANISER_EMAIL, name="Olle Organisatör", role="organiser",
-                                         password=password, actor=system)
+    organiser = await staff.create_staff(
+        email=ORGANISER_EMAIL, name="Olle Organisatör", role="organiser", password=password, actor=system
+    )
     actor = Actor(label=organiser["name"], staff_id=organiser["id"])
     yesterday = (localtime(utcnow()) - timedelta(days=1)).date()
 
     def at(clock: tuple[int, int]) -> datetime:
         return datetime(yesterday.year, yesterday.month, yesterday.day, *clock, tzinfo=STOCKHOLM)
 
-    event = await events.create_event(EventInput(
-        title="Hållbarhetsdagen i Sundsvall", kind="sustainability_day", audience="public", capacity=None,
-        starts_at=at((9, 0)), ends_at=at((16, 0)), venue_name="Folkets hus, Sundsvall",
-        venue_address="Esplanaden 29, Sundsvall", completion_rule="any", hours_credit="day", hours_per_day=6,
-        signatory_name=SIGNATORY[0], signatory_title=SIGNATORY[1]), actor)
+    event = await events.create_event(
+        EventInput(
+            title="Hållbarhetsdagen i Sundsvall",
+            kind="sustainability_day",
+            audience="public",
+            capacity=None,
+            starts_at=at((9, 0)),
+            ends_at=at((16, 0)),
+            venue_name="Folkets hus, Sundsvall",
+            venue_address="Esplanaden 29, Sundsvall",
+            completion_rule="any",
+            hours_credit="day",
+            hours_per_day=6,
+            signatory_name=SIGNATORY[0],
+            signatory_title=SIGNATORY[1],
+        ),
+        actor,
+    )
     event = await events.publish_event(event["slug"], actor)
     day = event["days"][0]["day"]
 
@@ -343,25 +455,49 @@ async def prepare(count: int, password: str) -> dict:
     names = people(count)
     for n, (name, language) in enumerate(names):
         address = f"{events.slugify(name).replace('-', '.')}.{n}@example.se"
-        await registrations.register(event["slug"], RegistrationInput(
-            name=name, email=address, organisation=ORGANISATIONS[n % len(ORGANISATIONS)], language=language,
-            consent=True), by_organiser)
+        await registrations.register(
+            event["slug"],
+            RegistrationInput(
+                name=name,
+                email=address,
+                organisation=ORGANISATIONS[n % len(ORGANISATIONS)],
+                language=language,
+                consent=True,
+            ),
+            by_organiser,
+        )
     registered_seconds = time.perf_counter() - began
 
     # Everyone came: one check-in each, yesterday morning at the door, written in bulk.
     ids = [row["id"] for row in await Registration.select(Registration.id).where(Registration.event == event["id"])]
     door = at((8, 30))
-    rows = [Attendance(scope=f"{rid}/{day.isoformat()}", registration=rid, event=event["id"], day=day,
-                       checked_in_at=door + timedelta(seconds=3 * n), staff_name="Kim på entrén", method="scanner")
-            for n, rid in enumerate(ids)]
+    rows = [
+        Attendance(
+            scope=f"{rid}/{day.isoformat()}",
+            registration=rid,
+            event=event["id"],
+            day=day,
+            checked_in_at=door + timedelta(seconds=3 * n),
+            staff_name="Kim på entrén",
+            method="scanner",
+        )
+        for n, rid in enumerate(ids)
+    ]
     for start in range(0, len(rows), 250):
-        await Attendance.insert(*rows[start:start + 250])
+        await Attendance.insert(*rows[start : start + 250])
     # The registrations' confirmations left long ago: only the certificates' mails are measured.
     await OutboxMessage.update({OutboxMessage.status: OutboxStatus.sent, OutboxMessage.sent_at: utcnow()}).where(
-        OutboxMessage.status == OutboxStatus.pending)
-    return {"slug": event["slug"], "event_id": event["id"], "actor": actor, "registrations": len(ids),
-            "names": [name for name, _ in names], "seconds": time.perf_counter() - began,
-            "registration_seconds": registered_seconds}
+        OutboxMessage.status == OutboxStatus.pending
+    )
+    return {
+        "slug": event["slug"],
+        "event_id": event["id"],
+        "actor": actor,
+        "registrations": len(ids),
+        "names": [name for name, _ in names],
+        "seconds": time.perf_counter() - began,
+        "registration_seconds": registered_seconds,
+    }
 
 
 # --- The organiser, over HTTP --------------------------------------------------------------------
@@ -374,8 +510,9 @@ async def sign_in(http: httpx.AsyncClient, email: str, password: str) -> None:
     token = _CSRF.search(page.text)
     if token is None:
         raise SystemExit(f"no CSRF token on /login ({page.status_code})")
-    response = await http.post("/login", data={"email": email, "password": password, "next": "",
-                                               "_csrf_token": token.group(1)})
+    response = await http.post(
+        "/login", data={"email": email, "password": password, "next": "", "_csrf_token": token.group(1)}
+    )
     if response.status_code not in (302, 303) or "/login" in response.headers.get("location", ""):
         raise SystemExit(f"signing in as {email} failed: {response.status_code}")
 
@@ -400,8 +537,7 @@ async def wait_until_marked_sent(event_id: int, expected: int, timeout: float = 
 
     deadline = time.monotonic() + timeout
     while True:
-        sent = await Certificate.count().where((Certificate.event == event_id)
-                                               & (Certificate.message.status == "sent"))
+        sent = await Certificate.count().where((Certificate.event == event_id) & (Certificate.message.status == "sent"))
         if sent >= expected or time.monotonic() > deadline:
             return sent
         await asyncio.sleep(0.2)
@@ -410,16 +546,27 @@ async def wait_until_marked_sent(event_id: int, expected: int, timeout: float = 
 async def check_database(event_id: int) -> dict:
     from events_app.domain.tables import Certificate, OutboxMessage
 
-    rows = await Certificate.select(Certificate.number, Certificate.status, Certificate.message.status.as_alias(
-        "mail_status"), Certificate.message.claimed_by.as_alias("sender")).where(Certificate.event == event_id)
+    rows = await Certificate.select(
+        Certificate.number,
+        Certificate.status,
+        Certificate.message.status.as_alias("mail_status"),
+        Certificate.message.claimed_by.as_alias("sender"),
+    ).where(Certificate.event == event_id)
     statuses = Counter(row["status"] for row in rows)
     mail_statuses = Counter(row["mail_status"] for row in rows)
     senders = Counter(row["sender"] for row in rows if row["mail_status"] == "sent")
-    outbox = Counter(row["status"] for row in await OutboxMessage.select(OutboxMessage.status).where(
-        OutboxMessage.kind == "certificate"))
-    return {"certificates": len(rows), "valid": statuses.get("valid", 0),
-            "distinct_numbers": len({row["number"] for row in rows}), "mails_sent": mail_statuses.get("sent", 0),
-            "outbox": dict(outbox), "mails_per_sender": sorted(senders.values(), reverse=True)}
+    outbox = Counter(
+        row["status"]
+        for row in await OutboxMessage.select(OutboxMessage.status).where(OutboxMessage.kind == "certificate")
+    )
+    return {
+        "certificates": len(rows),
+        "valid": statuses.get("valid", 0),
+        "distinct_numbers": len({row["number"] for row in rows}),
+        "mails_sent": mail_statuses.get("sent", 0),
+        "outbox": dict(outbox),
+        "mails_per_sender": sorted(senders.values(), reverse=True),
+    }
 
 
 def log_errors(path: Path) -> int:
@@ -441,29 +588,50 @@ async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes (default 2, as the Procfile)")
     parser.add_argument("--certificates", type=int, default=1000, help="participants checked in (default 1000)")
-    parser.add_argument("--database", default="sqlite",
-                        help="sqlite (default: a file in a temporary folder) or postgresql://user@host:port/db "
-                             "(a server where the user may create databases)")
-    parser.add_argument("--issue-in-process", action="store_true",
-                        help="issue with certificates.issue_certificates from this process instead of the "
-                             "organiser's POST .../certificates/issue")
-    parser.add_argument("--mail-poll-seconds", type=float, default=None,
-                        help="the senders' MAIL_POLL_SECONDS (default: the app's own, 2 s)")
+    parser.add_argument(
+        "--database",
+        default="sqlite",
+        help="sqlite (default: a file in a temporary folder) or postgresql://user@host:port/db "
+        "(a server where the user may create databases)",
+    )
+    parser.add_argument(
+        "--issue-in-process",
+        action="store_true",
+        help="issue with certificates.issue_certificates from this process instead of the "
+        "organiser's POST .../certificates/issue",
+    )
+    parser.add_argument(
+        "--mail-poll-seconds",
+        type=float,
+        default=None,
+        help="the senders' MAIL_POLL_SECONDS (default: the app's own, 2 s)",
+    )
     parser.add_argument("--timeout", type=float, default=300, help="give up waiting for the mails after this long")
     args = parser.parse_args()
     count = args.certificates
 
-    with tempfile.TemporaryDirectory(prefix="bench-certificates-") as folder_name, \
-            smtp_sink(count) as (sink, smtp_port):
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-certificates-") as folder_name,
+        smtp_sink(count) as (sink, smtp_port),
+    ):
         folder = Path(folder_name)
         async with fresh_database(args.database, folder) as (database_url, database_kind):
             port = free_port()
             base = f"http://127.0.0.1:{port}"
-            env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": secrets.token_urlsafe(32),
-                   "BASE_URL": base, "VAR_DIR": str(folder / "var"), "PYTHONUNBUFFERED": "1",
-                   "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port), "SMTP_TLS": "none",
-                   "SMTP_USERNAME": "", "SMTP_PASSWORD": "",
-                   "MAIL_FROM": "Hållbarhetsrådet i Västernorrland <intyg@example.se>"}
+            env = {
+                **os.environ,
+                "DATABASE_URL": database_url,
+                "SECRET_KEY": secrets.token_urlsafe(32),
+                "BASE_URL": base,
+                "VAR_DIR": str(folder / "var"),
+                "PYTHONUNBUFFERED": "1",
+                "SMTP_HOST": "127.0.0.1",
+                "SMTP_PORT": str(smtp_port),
+                "SMTP_TLS": "none",
+                "SMTP_USERNAME": "",
+                "SMTP_PASSWORD": "",
+                "MAIL_FROM": "Hållbarhetsrådet i Västernorrland <intyg@example.se>",
+            }
             env.pop("DEV", None)
             env.pop("MAIL_SENDER_SEPARATE", None)  # the web workers' own senders deliver the mail
             if args.mail_poll_seconds is not None:
@@ -483,13 +651,18 @@ async def main() -> int:
             try:
                 password = secrets.token_urlsafe(18)
                 prepared = await prepare(count, password)
-                print(f"prepared in {prepared['seconds']:.1f} s: {prepared['registrations']} registrations "
-                      f"({prepared['registration_seconds']:.1f} s), all checked in", file=sys.stderr)
+                print(
+                    f"prepared in {prepared['seconds']:.1f} s: {prepared['registrations']} registrations "
+                    f"({prepared['registration_seconds']:.1f} s), all checked in",
+                    file=sys.stderr,
+                )
                 if prepared["registrations"] != count:
                     raise SystemExit(f"{prepared['registrations']} registrations, expected {count}")
 
-                async with running_server(env, port, args.workers, folder / "server.log") as server, \
-                        httpx.AsyncClient(base_url=base, timeout=120) as http:
+                async with (
+                    running_server(env, port, args.workers, folder / "server.log") as server,
+                    httpx.AsyncClient(base_url=base, timeout=120) as http,
+                ):
                     if not args.issue_in_process:
                         await sign_in(http, ORGANISER_EMAIL, password)
                         token = await csrf_token(http, prepared["slug"])
@@ -506,13 +679,19 @@ async def main() -> int:
                             issued = await certificates.issue_certificates(prepared["slug"], prepared["actor"])
                             issue_status = f"in process: {issued.new} new, {issued.mailed} mailed"
                         else:
-                            response = await http.post(f"/organiser/events/{prepared['slug']}/certificates/issue",
-                                                       data={"_csrf_token": token})
+                            response = await http.post(
+                                f"/organiser/events/{prepared['slug']}/certificates/issue", data={"_csrf_token": token}
+                            )
                             issue_status = f"HTTP {response.status_code} -> {response.headers.get('location', '')}"
                             if response.status_code not in (302, 303):
-                                raise SystemExit(f"the issue request answered {response.status_code}"
-                                                 + (" (no such route: try --issue-in-process)"
-                                                    if response.status_code in (404, 405) else ""))
+                                raise SystemExit(
+                                    f"the issue request answered {response.status_code}"
+                                    + (
+                                        " (no such route: try --issue-in-process)"
+                                        if response.status_code in (404, 405)
+                                        else ""
+                                    )
+                                )
                         issue_seconds = time.perf_counter() - began
                         deadline = time.monotonic() + args.timeout
                         last_report = time.monotonic()
@@ -522,8 +701,9 @@ async def main() -> int:
                                 raise SystemExit(f"the server exited with {server.returncode}")
                             if time.monotonic() - last_report > 5:
                                 last_report = time.monotonic()
-                                print(f"  … {sink.count} mails after {time.perf_counter() - began:.0f} s",
-                                      file=sys.stderr)
+                                print(
+                                    f"  … {sink.count} mails after {time.perf_counter() - began:.0f} s", file=sys.stderr
+                                )
                     server_cpu = tree_cpu_seconds(server.pid) - cpu_before
                     own_cpu = time.process_time() - own_before
                     end_pss, end_rss = tree_pss_mb(server.pid), mb(tree_rss_kb(server.pid)[0])
@@ -579,13 +759,16 @@ async def main() -> int:
     if found["distinct_numbers"] != found["certificates"]:
         problems.append(f"{found['distinct_numbers']} distinct numbers for {found['certificates']} certificates")
     if found["mails_sent"] != count:
-        problems.append(f"{found['mails_sent']} certificate mails marked sent (outbox {found['outbox']}), "
-                        f"expected {count}")
+        problems.append(
+            f"{found['mails_sent']} certificate mails marked sent (outbox {found['outbox']}), expected {count}"
+        )
     if received != count:
         problems.append(f"{received} mails received within {args.timeout:.0f} s, expected {count}")
     if mails["with_pdf"] != received or mails["distinct_numbers"] != received:
-        problems.append(f"{mails['with_pdf']} of {received} mails with a certificate's PDF, "
-                        f"{mails['distinct_numbers']} distinct numbers")
+        problems.append(
+            f"{mails['with_pdf']} of {received} mails with a certificate's PDF, "
+            f"{mails['distinct_numbers']} distinct numbers"
+        )
     if mails["distinct_recipients"] != received:
         problems.append(f"{mails['distinct_recipients']} distinct recipients for {received} mails")
     if server_errors:
@@ -594,29 +777,44 @@ async def main() -> int:
         problems.append(f"names not read back from their PDFs: {[n for n, ok in readable.items() if not ok]}")
 
     # The target is for 1,000 certificates, all delivered and right.
-    result["target_met"] = (count >= 1000 and not problems and seconds < TARGET_SECONDS
-                            and memory.peak_total_kb / 1024 < TARGET_RSS_MB)
-    print(f"certificates: {count} participants, {args.workers} workers, {os.cpu_count()} CPUs, {database_kind}, "
-          f"issued {'in this process' if args.issue_in_process else 'over HTTP'}")
+    result["target_met"] = (
+        count >= 1000 and not problems and seconds < TARGET_SECONDS and memory.peak_total_kb / 1024 < TARGET_RSS_MB
+    )
+    print(
+        f"certificates: {count} participants, {args.workers} workers, {os.cpu_count()} CPUs, {database_kind}, "
+        f"issued {'in this process' if args.issue_in_process else 'over HTTP'}"
+    )
     print(f"  issue request  {result['issue_request_ms']} ms ({issue_status})")
-    print(f"  all mailed     {result['seconds']} s from the request to the last mail at the SMTP sink: "
-          f"{result['per_second']} certificates/s; first mail after {result['first_mail_s']} s")
+    print(
+        f"  all mailed     {result['seconds']} s from the request to the last mail at the SMTP sink: "
+        f"{result['per_second']} certificates/s; first mail after {result['first_mail_s']} s"
+    )
     print(f"  senders        mails per worker's sender: {found['mails_per_sender']}")
-    print(f"  cpu            the server used {result['server_cpu_seconds']} CPU-seconds meanwhile "
-          f"({result['server_cpu_cores']} of {os.cpu_count()} cores); this process (SMTP sink) "
-          f"{result['bench_cpu_seconds']} s; everything else on the machine {result['other_cpu_seconds']} s"
-          + (" (PostgreSQL's included)" if database_kind == "postgresql" else ""))
-    print(f"  memory         server RSS over {processes} processes ({idle_each} MB each): "
-          f"{result['idle_rss_mb']} MB before, "
-          f"{result['peak_rss_mb']} MB at peak (largest process {result['peak_rss_largest_process_mb']} MB; "
-          f"{memory.samples} samples); PSS {idle_pss} MB before, {end_pss} MB at the end (RSS {end_rss} MB)")
-    print(f"  database       {found['valid']} valid certificates, {found['distinct_numbers']} distinct numbers, "
-          f"outbox {found['outbox']}")
-    print(f"  mails          {received} received, {mails['with_pdf']} with the PDF "
-          f"(mean {result['pdf_kb_mean']} kB), {mails['distinct_numbers']} distinct numbers"
-          + (f"; names read back from the PDFs: {readable}" if readable else ""))
-    print(f"  target         1,000 certificates under {TARGET_SECONDS} s and {TARGET_RSS_MB} MB: "
-          + ("met" if result["target_met"] else "NOT met"))
+    print(
+        f"  cpu            the server used {result['server_cpu_seconds']} CPU-seconds meanwhile "
+        f"({result['server_cpu_cores']} of {os.cpu_count()} cores); this process (SMTP sink) "
+        f"{result['bench_cpu_seconds']} s; everything else on the machine {result['other_cpu_seconds']} s"
+        + (" (PostgreSQL's included)" if database_kind == "postgresql" else "")
+    )
+    print(
+        f"  memory         server RSS over {processes} processes ({idle_each} MB each): "
+        f"{result['idle_rss_mb']} MB before, "
+        f"{result['peak_rss_mb']} MB at peak (largest process {result['peak_rss_largest_process_mb']} MB; "
+        f"{memory.samples} samples); PSS {idle_pss} MB before, {end_pss} MB at the end (RSS {end_rss} MB)"
+    )
+    print(
+        f"  database       {found['valid']} valid certificates, {found['distinct_numbers']} distinct numbers, "
+        f"outbox {found['outbox']}"
+    )
+    print(
+        f"  mails          {received} received, {mails['with_pdf']} with the PDF "
+        f"(mean {result['pdf_kb_mean']} kB), {mails['distinct_numbers']} distinct numbers"
+        + (f"; names read back from the PDFs: {readable}" if readable else "")
+    )
+    print(
+        f"  target         1,000 certificates under {TARGET_SECONDS} s and {TARGET_RSS_MB} MB: "
+        + ("met" if result["target_met"] else "NOT met")
+    )
     print("  checks         " + ("all right" if not problems else "FAILED: " + "; ".join(problems)))
     print(json.dumps(result))
     return 1 if problems else 0

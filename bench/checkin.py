@@ -43,8 +43,12 @@ def ensure_wrk() -> str:
     if found:
         return found
     print("wrk is missing: installing it with apt-get", file=sys.stderr)
-    subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=True, stdout=subprocess.DEVNULL,
-                   env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+    subprocess.run(
+        ["apt-get", "install", "-y", "-q", "wrk"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+    )
     return shutil.which("wrk") or sys.exit("wrk could not be installed")
 
 
@@ -58,30 +62,81 @@ async def add_tickets(server, slug: str, count: int) -> tuple[str, list[str]]:
     connection = await asyncpg.connect(server.database_url)
     try:
         event = await connection.fetchrow("SELECT id, uid, starts_at FROM event WHERE slug = $1", slug)
-        day = (await connection.fetchval("SELECT day FROM event_day WHERE event = $1 ORDER BY day LIMIT 1", event["id"]))
+        day = await connection.fetchval("SELECT day FROM event_day WHERE event = $1 ORDER BY day LIMIT 1", event["id"])
         now = datetime.now(event["starts_at"].tzinfo)
         run = secrets.token_hex(3)
         people = [(uuid.uuid4(), f"Deltagare {n}", f"incheckning{n}.{run}@example.se", now, now) for n in range(count)]
-        await connection.copy_records_to_table("person", records=people,
-                                               columns=["uid", "name", "email", "created_at", "updated_at"])
+        await connection.copy_records_to_table(
+            "person", records=people, columns=["uid", "name", "email", "created_at", "updated_at"]
+        )
         ids = dict(await connection.fetch("SELECT email, id FROM person WHERE email LIKE $1", f"%.{run}@example.se"))
         rows, codes = [], []
         for _, name, email, _, _ in people:
             ticket_id = tickets.new_ticket_id()
-            rows.append((uuid.uuid4(), event["id"], ids[email], "confirmed", name, email, json.dumps([day.isoformat()]),
-                         ticket_id, tickets.new_short_code(), secrets.token_urlsafe(32), "api", now, now, now))
+            rows.append(
+                (
+                    uuid.uuid4(),
+                    event["id"],
+                    ids[email],
+                    "confirmed",
+                    name,
+                    email,
+                    json.dumps([day.isoformat()]),
+                    ticket_id,
+                    tickets.new_short_code(),
+                    secrets.token_urlsafe(32),
+                    "api",
+                    now,
+                    now,
+                    now,
+                )
+            )
             codes.append(tickets.ticket_code(ticket_id, event["uid"]))
-        await connection.copy_records_to_table("registration", records=rows, columns=[
-            "uid", "event", "person", "status", "name", "email", "days", "ticket_id", "short_code", "manage_token",
-            "source", "created_at", "updated_at", "confirmed_at"])
+        await connection.copy_records_to_table(
+            "registration",
+            records=rows,
+            columns=[
+                "uid",
+                "event",
+                "person",
+                "status",
+                "name",
+                "email",
+                "days",
+                "ticket_id",
+                "short_code",
+                "manage_token",
+                "source",
+                "created_at",
+                "updated_at",
+                "confirmed_at",
+            ],
+        )
         return day.isoformat(), codes
     finally:
         await connection.close()
 
 
 def run_wrk(wrk: str, server, slug: str, day: str, codes_file: Path, mode: str, connections: int, seconds: int) -> dict:
-    command = [wrk, f"-t{THREADS}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s",
-               "-s", str(LUA), server.base, "--", str(codes_file), slug, day, str(THREADS), mode, server.token]
+    command = [
+        wrk,
+        f"-t{THREADS}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--latency",
+        "--timeout",
+        "10s",
+        "-s",
+        str(LUA),
+        server.base,
+        "--",
+        str(codes_file),
+        slug,
+        day,
+        str(THREADS),
+        mode,
+        server.token,
+    ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=False)
     line = next((line for line in result.stdout.splitlines() if line.startswith("WRK ")), None)
     if result.returncode != 0 or line is None:
@@ -114,10 +169,13 @@ async def check_database(url: str, slug: str) -> dict[str, int]:
     try:
         event_id = await connection.fetchval("SELECT id FROM event WHERE slug = $1", slug)
         checked_in = await connection.fetchval(
-            "SELECT count(DISTINCT registration) FROM attendance WHERE event = $1", event_id)
+            "SELECT count(DISTINCT registration) FROM attendance WHERE event = $1", event_id
+        )
         doubles = await connection.fetchval(
             "SELECT count(*) FROM (SELECT registration, day FROM attendance WHERE event = $1 AND session IS NULL "
-            "GROUP BY registration, day HAVING count(*) > 1) AS twice", event_id)
+            "GROUP BY registration, day HAVING count(*) > 1) AS twice",
+            event_id,
+        )
         rows = await connection.fetchval("SELECT count(*) FROM attendance WHERE event = $1", event_id)
         return {"checked_in": checked_in, "double_checkins": doubles, "attendance_rows": rows}
     finally:
@@ -137,24 +195,42 @@ async def main() -> int:
     async with running_server(workers=args.workers, role="checkin") as server:
         async with httpx.AsyncClient(base_url=server.base, timeout=30) as http:
             organiser = secrets.token_urlsafe(18)
-            cli(server.env, "staff", "create", "--email", "bench-organiser@example.se", "--name", "Bench organiser",
-                "--role", "organiser", "--password", organiser)
-            organiser_token = cli(server.env, "token", "create", "--email", "bench-organiser@example.se", "--name", "bench")
+            cli(
+                server.env,
+                "staff",
+                "create",
+                "--email",
+                "bench-organiser@example.se",
+                "--name",
+                "Bench organiser",
+                "--role",
+                "organiser",
+                "--password",
+                organiser,
+            )
+            organiser_token = cli(
+                server.env, "token", "create", "--email", "bench-organiser@example.se", "--name", "bench"
+            )
             slug = await create_event(server, capacity=None, token=organiser_token)
             day, codes = await add_tickets(server, slug, args.tickets)
             # Warm every worker up (imports, templates, a database connection) with scans of one ticket.
             warm = {"code": codes[0], "event": slug, "day": day, "device": "warm-up", "method": "api"}
-            await asyncio.gather(*[http.post("/api/v1/checkins", json=warm,
-                                             headers={"Authorization": f"Bearer {server.token}"})
-                                   for _ in range(args.workers * 8)])
+            await asyncio.gather(
+                *[
+                    http.post("/api/v1/checkins", json=warm, headers={"Authorization": f"Bearer {server.token}"})
+                    for _ in range(args.workers * 8)
+                ]
+            )
         with tempfile.TemporaryDirectory(prefix="bench-checkin-") as folder:
             codes_file = Path(folder) / "codes.txt"
             codes_file.write_text("\n".join(codes[1:]) + "\n")  # the warmed-up ticket is not a first scan
             idle_rss = server.rss_mb()
-            first, first_rss = await while_sampling(server, run_wrk, wrk, server, slug, day, codes_file, "first",
-                                                    args.connections, args.seconds)
-            repeat, repeat_rss = await while_sampling(server, run_wrk, wrk, server, slug, day, codes_file, "repeat",
-                                                      args.connections, args.repeat_seconds)
+            first, first_rss = await while_sampling(
+                server, run_wrk, wrk, server, slug, day, codes_file, "first", args.connections, args.seconds
+            )
+            repeat, repeat_rss = await while_sampling(
+                server, run_wrk, wrk, server, slug, day, codes_file, "repeat", args.connections, args.repeat_seconds
+            )
         found = await check_database(server.database_url, slug)
 
     first_scans = args.tickets - 1
@@ -183,7 +259,9 @@ async def main() -> int:
     if first["ok"] != first_scans:
         problems.append(f"{first['ok']} first scans answered ok, expected {first_scans}")
     if found["checked_in"] != args.tickets or found["attendance_rows"] != args.tickets:
-        problems.append(f"{found['checked_in']} tickets checked in ({found['attendance_rows']} rows), expected {args.tickets}")
+        problems.append(
+            f"{found['checked_in']} tickets checked in ({found['attendance_rows']} rows), expected {args.tickets}"
+        )
     if found["double_checkins"]:
         problems.append(f"{found['double_checkins']} tickets checked in twice")
     if repeat["ok"] or repeat["other"]:
@@ -191,12 +269,18 @@ async def main() -> int:
     if result["errors"]:
         problems.append(f"{result['errors']} failed requests")
 
-    print(f"check-in: {args.tickets} tickets, {args.connections} connections (wrk, {THREADS} threads), "
-          f"{args.workers} workers, {os.cpu_count()} CPUs")
-    print(f"  first scans   {result['first_scans']} in {result['first_seconds']} s: {result['first_scans_per_s']}/s, "
-          f"p50 {result['first_p50_ms']} ms, p99 {result['first_p99_ms']} ms, max {result['first_max_ms']} ms")
-    print(f"  repeat scans  {result['repeat_scans']} in {args.repeat_seconds} s: {result['repeat_scans_per_s']}/s, "
-          f"p50 {result['repeat_p50_ms']} ms, p99 {result['repeat_p99_ms']} ms")
+    print(
+        f"check-in: {args.tickets} tickets, {args.connections} connections (wrk, {THREADS} threads), "
+        f"{args.workers} workers, {os.cpu_count()} CPUs"
+    )
+    print(
+        f"  first scans   {result['first_scans']} in {result['first_seconds']} s: {result['first_scans_per_s']}/s, "
+        f"p50 {result['first_p50_ms']} ms, p99 {result['first_p99_ms']} ms, max {result['first_max_ms']} ms"
+    )
+    print(
+        f"  repeat scans  {result['repeat_scans']} in {args.repeat_seconds} s: {result['repeat_scans_per_s']}/s, "
+        f"p50 {result['repeat_p50_ms']} ms, p99 {result['repeat_p99_ms']} ms"
+    )
     print(f"  database      {found['checked_in']} tickets checked in, {found['double_checkins']} twice")
     print(f"  memory        server RSS over all processes: {idle_rss} MB before, {result['rss_mb']} MB at peak")
     print("  checks        " + ("all right" if not problems else "FAILED: " + "; ".join(problems)))

@@ -36,8 +36,9 @@ async def warm_up(base: str, slug: str, workers: int) -> None:
         await asyncio.gather(*[http.get(f"/api/v1/events/{slug}") for _ in range(workers * 16)])
 
 
-async def rush(base: str, slug: str, requests: int, clients: int, server_pid: int,
-               distinct_ips: bool) -> tuple[float, list[float], Counter, Counter, float | None]:
+async def rush(
+    base: str, slug: str, requests: int, clients: int, server_pid: int, distinct_ips: bool
+) -> tuple[float, list[float], Counter, Counter, float | None]:
     latencies: list[float] = []
     statuses: Counter = Counter()
     outcomes: Counter = Counter()
@@ -54,8 +55,12 @@ async def rush(base: str, slug: str, requests: int, clients: int, server_pid: in
                 n = queue.get_nowait()
             except asyncio.QueueEmpty:
                 return
-            body = {"name": f"Deltagare {n}", "email": f"rush{n}.{run_id}@example.se", "organisation": "sundsvall",
-                    "consent": True}
+            body = {
+                "name": f"Deltagare {n}",
+                "email": f"rush{n}.{run_id}@example.se",
+                "organisation": "sundsvall",
+                "consent": True,
+            }
             began = time.perf_counter()
             try:
                 response = await http.post(f"/api/v1/events/{slug}/registrations", json=body, headers=headers)
@@ -89,15 +94,24 @@ async def check_database(url: str, slug: str) -> dict[str, int]:
     connection = await asyncpg.connect(url)
     try:
         event_id = await connection.fetchval("SELECT id FROM event WHERE slug = $1", slug)
-        counts = dict(await connection.fetch(
-            "SELECT status, count(*) FROM registration WHERE event = $1 GROUP BY status", event_id))
+        counts = dict(
+            await connection.fetch(
+                "SELECT status, count(*) FROM registration WHERE event = $1 GROUP BY status", event_id
+            )
+        )
         mails = await connection.fetchval("SELECT count(*) FROM outbox_message WHERE kind = 'registration_received'")
         # Each registration exactly once: as many distinct registrations named as rows, all of them real.
         distinct = await connection.fetchval(
             "SELECT count(DISTINCT r.id) FROM outbox_message m JOIN registration r "
-            "ON r.uid::text = (m.build_args::jsonb ->> 'registration') WHERE m.kind = 'registration_received'")
-        return {"confirmed": counts.get("confirmed", 0), "waitlisted": counts.get("waitlisted", 0),
-                "mails_queued": mails, "mails_distinct": distinct, "registrations": sum(counts.values())}
+            "ON r.uid::text = (m.build_args::jsonb ->> 'registration') WHERE m.kind = 'registration_received'"
+        )
+        return {
+            "confirmed": counts.get("confirmed", 0),
+            "waitlisted": counts.get("waitlisted", 0),
+            "mails_queued": mails,
+            "mails_distinct": distinct,
+            "registrations": sum(counts.values()),
+        }
     finally:
         await connection.close()
 
@@ -108,8 +122,11 @@ async def main() -> int:
     parser.add_argument("--requests", type=int, default=1000, help="registration attempts (default 1000)")
     parser.add_argument("--clients", type=int, default=100, help="concurrent clients and connections (default 100)")
     parser.add_argument("--capacity", type=int, default=300, help="the event's places (default 300)")
-    parser.add_argument("--distinct-ips", action="store_true",
-                        help="give each client its own IP via X-Forwarded-For (uvicorn trusts it from 127.0.0.1)")
+    parser.add_argument(
+        "--distinct-ips",
+        action="store_true",
+        help="give each client its own IP via X-Forwarded-For (uvicorn trusts it from 127.0.0.1)",
+    )
     args = parser.parse_args()
 
     extra_env = {"REGISTRATIONS_PER_IP": str(max(args.requests * 10, 200))}
@@ -118,7 +135,8 @@ async def main() -> int:
         await warm_up(server.base, slug, args.workers)
         idle_rss = server.rss_mb()
         seconds, latencies, statuses, outcomes, peak_rss = await rush(
-            server.base, slug, args.requests, args.clients, server.process.pid, args.distinct_ips)
+            server.base, slug, args.requests, args.clients, server.process.pid, args.distinct_ips
+        )
         found = await check_database(server.database_url, slug)
 
     errors = sum(count for status, count in statuses.items() if status != 201)
@@ -149,21 +167,29 @@ async def main() -> int:
     if found["waitlisted"] != args.requests - expected_confirmed:
         problems.append(f"waitlisted {found['waitlisted']}, expected {args.requests - expected_confirmed}")
     if found["mails_queued"] != args.requests or found["mails_distinct"] != args.requests:
-        problems.append(f"{found['mails_queued']} confirmation mails for {found['mails_distinct']} registrations, "
-                        f"expected {args.requests} for {args.requests}")
+        problems.append(
+            f"{found['mails_queued']} confirmation mails for {found['mails_distinct']} registrations, "
+            f"expected {args.requests} for {args.requests}"
+        )
     if (outcomes["confirmed"], outcomes["waitlisted"]) != (found["confirmed"], found["waitlisted"]):
         problems.append(f"the responses said {dict(outcomes)}, the database {found}")
     if errors:
         problems.append(f"{errors} requests did not get 201")
 
-    print(f"registration rush: {args.requests} attempts from {args.clients} clients, {args.workers} workers, "
-          f"{os.cpu_count()} CPUs, capacity {args.capacity}")
+    print(
+        f"registration rush: {args.requests} attempts from {args.clients} clients, {args.workers} workers, "
+        f"{os.cpu_count()} CPUs, capacity {args.capacity}"
+    )
     print(f"  time        {seconds:.2f} s, {result['requests_per_s']} requests/s")
-    print(f"  latency     p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, max {result['max_ms']} ms, "
-          f"mean {result['mean_ms']} ms")
+    print(
+        f"  latency     p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, max {result['max_ms']} ms, "
+        f"mean {result['mean_ms']} ms"
+    )
     print(f"  responses   {dict(sorted(statuses.items(), key=str))}; {dict(outcomes)}")
-    print(f"  database    {found['confirmed']} confirmed, {found['waitlisted']} waitlisted, "
-          f"{found['mails_queued']} confirmation mails queued")
+    print(
+        f"  database    {found['confirmed']} confirmed, {found['waitlisted']} waitlisted, "
+        f"{found['mails_queued']} confirmation mails queued"
+    )
     print(f"  memory      server RSS over all processes: {idle_rss} MB before, {peak_rss} MB at peak")
     print("  checks      " + ("all counts right" if not problems else "FAILED: " + "; ".join(problems)))
     print(json.dumps(result))

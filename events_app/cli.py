@@ -51,8 +51,10 @@ def cmd_demo(args: argparse.Namespace) -> None:
 
     # The demo accounts' password is printed in the README: never on a production site by accident.
     if not get_settings().dev and not getattr(args, "yes", False):
-        raise SystemExit("events-app: the demo creates accounts with a published password; "
-                         "run it with DEV=1, or pass --yes if you really mean it")
+        raise SystemExit(
+            "events-app: the demo creates accounts with a published password; "
+            "run it with DEV=1, or pass --yes if you really mean it"
+        )
     asyncio.run(migrate())
     added = asyncio.run(_demo())
     print("demo data loaded: " + ", ".join(f"{count} {name}" for name, count in added.items()))
@@ -79,8 +81,15 @@ def cmd_staff_create(args: argparse.Namespace) -> None:
         if getpass.getpass("Password again: ") != password:
             raise SystemExit("error: the two passwords differ")
     try:
-        asyncio.run(staff.create_staff(email=args.email, name=args.name, role=args.role, password=password,
-                                       actor=Actor.system(f"command line ({getpass.getuser()})")))
+        asyncio.run(
+            staff.create_staff(
+                email=args.email,
+                name=args.name,
+                role=args.role,
+                password=password,
+                actor=Actor.system(f"command line ({getpass.getuser()})"),
+            )
+        )
     except DomainError as error:
         raise SystemExit(f"error: {error.translated()}") from None
     print(f"created {args.role} account {args.email}")
@@ -134,8 +143,14 @@ def _serve(host: str, port: int, workers: int) -> None:
 
     get_settings()  # a missing setting stops here with one line, before any worker starts
 
-    uvicorn.run("events_app.asgi:app", host=host, port=port, workers=workers, proxy_headers=True,
-                forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"))
+    uvicorn.run(
+        "events_app.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+    )
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
@@ -169,15 +184,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_serve)
 
     sub.add_parser("migrate", help="apply the database migrations").set_defaults(func=cmd_migrate)
-    sub.add_parser("seed", help="apply migrations and load the organisations and themes (idempotent)").set_defaults(func=cmd_seed)
+    sub.add_parser("seed", help="apply migrations and load the organisations and themes (idempotent)").set_defaults(
+        func=cmd_seed
+    )
     p = sub.add_parser("demo", help="apply migrations and load seed plus demo data (idempotent; DEV=1 or --yes)")
     p.add_argument("--yes", action="store_true", help="load the demo accounts even outside development mode")
     p.set_defaults(func=cmd_demo)
     sub.add_parser("worker", help="run the mail sender until stopped").set_defaults(func=cmd_worker)
-    sub.add_parser("purge", help="delete expired rate-limit data, dead mailed links and old delivered mail "
-                                 "(the mail sender also does this hourly)").set_defaults(func=cmd_purge)
+    sub.add_parser(
+        "purge",
+        help="delete expired rate-limit data, dead mailed links and old delivered mail "
+        "(the mail sender also does this hourly)",
+    ).set_defaults(func=cmd_purge)
 
-    staff = sub.add_parser("staff", help="manage staff accounts").add_subparsers(dest="staff_command", required=True, metavar="ACTION")
+    staff = sub.add_parser("staff", help="manage staff accounts").add_subparsers(
+        dest="staff_command", required=True, metavar="ACTION"
+    )
     p = staff.add_parser("create", help="create a staff account")
     p.add_argument("--email", required=True)
     p.add_argument("--name", required=True)
@@ -185,7 +207,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--password", help="the password; asked for when not given (at least 12 characters)")
     p.set_defaults(func=cmd_staff_create)
 
-    token = sub.add_parser("token", help="manage API tokens").add_subparsers(dest="token_command", required=True, metavar="ACTION")
+    token = sub.add_parser("token", help="manage API tokens").add_subparsers(
+        dest="token_command", required=True, metavar="ACTION"
+    )
     p = token.add_parser("create", help="make an API token for an active staff account and print it (shown once)")
     p.add_argument("--email", required=True, help="the staff account's email address")
     p.add_argument("--name", default="command line", help="what the token is for, e.g. the program using it")

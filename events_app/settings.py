@@ -115,10 +115,13 @@ class Settings:
             mail_poll_seconds=float(env.get("MAIL_POLL_SECONDS") or 2.0),
             outbox_retention_days=_positive_int(env.get("OUTBOX_RETENTION_DAYS"), 90, "OUTBOX_RETENTION_DAYS"),
             reminder_days=_positive_int(env.get("REMINDER_DAYS"), 2, "REMINDER_DAYS", minimum=0),
-            registrations_per_address=_positive_int(env.get("REGISTRATIONS_PER_ADDRESS"), 5, "REGISTRATIONS_PER_ADDRESS"),
+            registrations_per_address=_positive_int(
+                env.get("REGISTRATIONS_PER_ADDRESS"), 5, "REGISTRATIONS_PER_ADDRESS"
+            ),
             registrations_per_ip=_positive_int(env.get("REGISTRATIONS_PER_IP"), 200, "REGISTRATIONS_PER_IP"),
-            invitation_reminder_interval_days=_positive_int(env.get("INVITATION_REMINDER_INTERVAL_DAYS"), 3,
-                                                            "INVITATION_REMINDER_INTERVAL_DAYS"),
+            invitation_reminder_interval_days=_positive_int(
+                env.get("INVITATION_REMINDER_INTERVAL_DAYS"), 3, "INVITATION_REMINDER_INTERVAL_DAYS"
+            ),
             upload_max_mb=_positive_int(env.get("UPLOAD_MAX_MB"), 50, "UPLOAD_MAX_MB"),
         )
 

@@ -39,13 +39,31 @@ async def finished_module(*, occasions: int = 3, completion_min: int | None = 2,
 
     last = fields.pop("last_days_ahead", -1)
     dates = [(localtime(_day(last - 7 * n, "13:00"))).date() for n in reversed(range(occasions))]
-    return await events.publish_event((await events.create_event(EventInput(
-        title=fields.pop("title", "Klimatanpassning i planeringen"), kind="training_module", audience="public",
-        capacity=40, starts_at=_day(last - 7 * (occasions - 1), "13:00"), ends_at=_day(last, "16:00"),
-        venue_name="Länsstyrelsen", occasion_dates=dates,
-        completion_rule="at_least" if completion_min else "all", completion_min=completion_min,
-        hours_credit="day", hours_per_day=3, signatory_name="Eva Sundin", signatory_title="Ordförande",
-        **fields), SYSTEM))["slug"], SYSTEM)
+    return await events.publish_event(
+        (
+            await events.create_event(
+                EventInput(
+                    title=fields.pop("title", "Klimatanpassning i planeringen"),
+                    kind="training_module",
+                    audience="public",
+                    capacity=40,
+                    starts_at=_day(last - 7 * (occasions - 1), "13:00"),
+                    ends_at=_day(last, "16:00"),
+                    venue_name="Länsstyrelsen",
+                    occasion_dates=dates,
+                    completion_rule="at_least" if completion_min else "all",
+                    completion_min=completion_min,
+                    hours_credit="day",
+                    hours_per_day=3,
+                    signatory_name="Eva Sundin",
+                    signatory_title="Ordförande",
+                    **fields,
+                ),
+                SYSTEM,
+            )
+        )["slug"],
+        SYSTEM,
+    )
 
 
 async def participant(event: dict[str, Any], name: str, email: str, **fields: Any) -> dict[str, Any]:
@@ -54,8 +72,9 @@ async def participant(event: dict[str, Any], name: str, email: str, **fields: An
 
 async def check_in(event: dict[str, Any], registration: dict[str, Any], *days, session: str = "") -> None:
     for day in days:
-        answer = await checkins.check_in(Scan(code=registration["ticket_code"], event=event["slug"], day=day,
-                                              session=session), DOOR)
+        answer = await checkins.check_in(
+            Scan(code=registration["ticket_code"], event=event["slug"], day=day, session=session), DOOR
+        )
         assert answer.result == "ok", answer
 
 
@@ -81,4 +100,3 @@ def pdf_qr_codes(pdf: bytes) -> list[str]:
         found += [result.text for result in zxingcpp.read_barcodes(image)]
     document.close()
     return found
-

@@ -9,6 +9,7 @@ engine (and PostgreSQL's pool).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import functools
 import os
@@ -29,11 +30,11 @@ os.environ["MAIL_SENDER_SEPARATE"] = "1"  # tests deliver mail explicitly
 for name in ("SMTP_HOST", "SMTP_PORT", "SMTP_USERNAME", "SMTP_PASSWORD", "SMTP_TLS", "DEFAULT_LANGUAGE", "MEDIA_DIR"):
     os.environ.pop(name, None)
 
-import httpx  # noqa: E402
-import pytest  # noqa: E402
-from asgi_lifespan import LifespanManager  # noqa: E402
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
 
-from events_app.settings import get_settings  # noqa: E402
+from events_app.settings import get_settings
 
 IS_POSTGRES = get_settings().database_url.startswith("postgres")
 
@@ -186,7 +187,7 @@ def smtp_server(free_port):
         def __init__(self) -> None:
             self.messages: list = []
 
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        async def handle_DATA(self, server, session, envelope):
             message = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
             self.messages.append(message)
             return "250 Message accepted for delivery"
@@ -199,7 +200,5 @@ def smtp_server(free_port):
         get_settings(), smtp_host="127.0.0.1", smtp_port=free_port, smtp_tls="none"
     )
     yield controller
-    try:
+    with contextlib.suppress(Exception):  # already stopped by the test
         controller.stop()
-    except Exception:  # noqa: BLE001 - a test may have stopped it already
-        pass

@@ -24,8 +24,12 @@ GOOD_AND_BAD = (
 
 async def invite(slug: str, *emails: str, **fields: Any) -> list[dict]:
     """Put each address on the event's list, named after it ("Gäst karin")."""
-    return [await invitations.add_invitee(slug, InviteeInput(name=f"Gäst {email.split('@')[0]}", email=email, **fields),
-                                          SYSTEM) for email in emails]
+    return [
+        await invitations.add_invitee(
+            slug, InviteeInput(name=f"Gäst {email.split('@')[0]}", email=email, **fields), SYSTEM
+        )
+        for email in emails
+    ]
 
 
 async def rows_by_email(slug: str) -> dict[str, dict]:

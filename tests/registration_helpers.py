@@ -24,13 +24,30 @@ def _day(offset_days: int, clock: str) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=STOCKHOLM)
 
 
-async def published_event(*, capacity: int | None = 100, workshop_capacity: int | None = 2, days_ahead: int = 20,
-                          audience: str = "public", publish: bool = True, **fields: Any) -> dict[str, Any]:
+async def published_event(
+    *,
+    capacity: int | None = 100,
+    workshop_capacity: int | None = 2,
+    days_ahead: int = 20,
+    audience: str = "public",
+    publish: bool = True,
+    **fields: Any,
+) -> dict[str, Any]:
     """A two-day event with a plenary and two parallel workshops (A and B at 13.00, C at 15.00 day one)."""
-    event = await events.create_event(EventInput(
-        title=fields.pop("title", "Hållbarhetsdagarna"), kind=fields.pop("kind", "sustainability_day"), audience=audience,
-        capacity=capacity, starts_at=_day(days_ahead, "09:00"), ends_at=_day(days_ahead + 1, "16:00"),
-        venue_name="Folkets hus", venue_address="Sundsvall", **fields), SYSTEM)
+    event = await events.create_event(
+        EventInput(
+            title=fields.pop("title", "Hållbarhetsdagarna"),
+            kind=fields.pop("kind", "sustainability_day"),
+            audience=audience,
+            capacity=capacity,
+            starts_at=_day(days_ahead, "09:00"),
+            ends_at=_day(days_ahead + 1, "16:00"),
+            venue_name="Folkets hus",
+            venue_address="Sundsvall",
+            **fields,
+        ),
+        SYSTEM,
+    )
     plan = [
         ("Öppning", "09:00", "10:00", "Stora salen", False, None),
         ("Workshop A: Klimat", "13:00", "14:30", "Sal 1", True, workshop_capacity),
@@ -39,9 +56,19 @@ async def published_event(*, capacity: int | None = 100, workshop_capacity: int 
     ]
     sessions = {}
     for title, start, end, room, signup, cap in plan:
-        added = await programme.add_session(event["slug"], SessionInput(
-            title=title, kind="workshop" if signup else "plenary", starts_at=_day(days_ahead, start),
-            ends_at=_day(days_ahead, end), room=room, requires_signup=signup, capacity=cap), SYSTEM)
+        added = await programme.add_session(
+            event["slug"],
+            SessionInput(
+                title=title,
+                kind="workshop" if signup else "plenary",
+                starts_at=_day(days_ahead, start),
+                ends_at=_day(days_ahead, end),
+                room=room,
+                requires_signup=signup,
+                capacity=cap,
+            ),
+            SYSTEM,
+        )
         sessions[title.split(":")[0]] = added
     if publish:
         event = await events.publish_event(event["slug"], SYSTEM)
@@ -95,8 +122,6 @@ def parts(message: EmailMessage) -> dict[str, Any]:
         elif part.get_filename():
             found["attachments"][part.get_filename()] = part.get_payload(decode=True)
     return found
-
-
 
 
 async def registered(slug: str, data, registrant) -> dict[str, Any]:

@@ -74,13 +74,16 @@ async def test_staff_sign_in_goes_to_the_back_office_and_is_audited(client, staf
     assert len(entries) == 1
     assert entries[0]["actor_staff"] == staff_accounts["organiser"]["id"]
     assert entries[0]["ip"] == "127.0.0.1"
-    account = await StaffAccount.select(StaffAccount.last_login_at).where(StaffAccount.email == "organiser@test.se").first()
+    account = (
+        await StaffAccount.select(StaffAccount.last_login_at).where(StaffAccount.email == "organiser@test.se").first()
+    )
     assert account["last_login_at"] is not None
 
 
 async def test_sign_in_does_not_follow_next_to_another_host(client, staff_accounts):
-    response = await client.submit("/login", {"email": "admin@test.se", "password": DEMO_PASSWORD,
-                                              "next": "//evil.example/steal"})
+    response = await client.submit(
+        "/login", {"email": "admin@test.se", "password": DEMO_PASSWORD, "next": "//evil.example/steal"}
+    )
     assert location(response) == "/staff"
 
 
@@ -164,7 +167,9 @@ async def test_password_reset_end_to_end(app, client, staff_accounts):
 
         weak = await client.submit(link, {"password": "short", "password_again": "short"})
         assert weak.status_code == 400
-        assert field_error(weak, "password") == tr("sv", "The password must be at least %(min)s characters long.", min=12)
+        assert field_error(weak, "password") == tr(
+            "sv", "The password must be at least %(min)s characters long.", min=12
+        )
         assert 'id="field-password" name="password" type="password"' in weak.text
         assert re.search(r'id="field-password"[^>]*aria-invalid="true"', weak.text)
 
@@ -181,7 +186,9 @@ async def test_password_reset_end_to_end(app, client, staff_accounts):
     assert (await sign_in(client, "admin@test.se", DEMO_PASSWORD)).status_code == 400
     assert location(await sign_in(client, "admin@test.se", NEW_PASSWORD)) == "/staff"
 
-    again = await client.submit(link, {"password": "Another-Strong-Passw0rd", "password_again": "Another-Strong-Passw0rd"})
+    again = await client.submit(
+        link, {"password": "Another-Strong-Passw0rd", "password_again": "Another-Strong-Passw0rd"}
+    )
     assert again.status_code == 400
     assert tr("sv", LINK_EXPIRED) in text_of(again)
     await client.submit("/logout", {}, form_page="/")
@@ -373,8 +380,9 @@ async def test_an_unknown_language_falls_back_to_swedish(client):
     assert '<html lang="sv">' in (await client.get("/")).text
 
 
-@pytest.mark.parametrize("target", ["//evil.example", "//evil.example/path", "https://evil.example/",
-                                    "/\\evil.example", "evil.example"])
+@pytest.mark.parametrize(
+    "target", ["//evil.example", "//evil.example/path", "https://evil.example/", "/\\evil.example", "evil.example"]
+)
 async def test_the_language_switch_does_not_redirect_to_another_host(client, target):
     response = await client.submit("/language", {"language": "en", "next": target}, form_page="/")
     assert location(response) == "/"
@@ -431,8 +439,11 @@ async def test_a_member_sent_to_sign_in_comes_back_to_the_page_they_wanted(clien
     await add_member(email=MEMBER_EMAIL)
     asked = await client.get("/my")
     assert location(asked) == "/login/link?next=/my"
-    await client.submit("/login/link", {"email": MEMBER_EMAIL, "next": "/events?when=past"},
-                        form_page="/login/link?next=/events%3Fwhen%3Dpast")
+    await client.submit(
+        "/login/link",
+        {"email": MEMBER_EMAIL, "next": "/events?when=past"},
+        form_page="/login/link?next=/events%3Fwhen%3Dpast",
+    )
     link = await link_in_latest_mail(MEMBER_EMAIL)
     await client.get(link)
     used = await client.post(link, data={"_csrf_token": client.last_csrf})

@@ -79,6 +79,7 @@ def field_errors(response) -> dict[str, str]:
 
 # --- events ---------------------------------------------------------------------------------------
 
+
 async def test_creating_an_event_gives_a_draft_with_its_slug_days_and_themes(client, staff_accounts, as_organiser):
     response = await client.post("/api/v1/events", json=EVENT, headers=as_organiser)
 
@@ -115,8 +116,9 @@ async def test_a_draft_is_hidden_from_the_public_but_shown_to_an_organisers_toke
     assert hidden.json()["code"] == "not_found"
     # Check-in staff do not see drafts either.
     assert (await client.get(f"/api/v1/events/{slug}", headers=bearer(tokens["checkin"]))).status_code == 404
-    assert slug not in [e["slug"] for e in (await client.get(
-        "/api/v1/events", headers=bearer(tokens["checkin"]))).json()["events"]]
+    assert slug not in [
+        e["slug"] for e in (await client.get("/api/v1/events", headers=bearer(tokens["checkin"]))).json()["events"]
+    ]
 
     for role in ("organiser", "admin"):
         shown = await client.get(f"/api/v1/events/{slug}", headers=bearer(tokens[role]))
@@ -140,8 +142,9 @@ async def test_publish_then_cancel(client, as_organiser):
     again = await client.post(f"/api/v1/events/{slug}/publish", headers=as_organiser)
     assert again.status_code == 200 and again.json()["published_at"] == published.json()["published_at"]
 
-    cancelled = await client.post(f"/api/v1/events/{slug}/cancel", json={"message": "Flyttas till hösten."},
-                                  headers=as_organiser)
+    cancelled = await client.post(
+        f"/api/v1/events/{slug}/cancel", json={"message": "Flyttas till hösten."}, headers=as_organiser
+    )
     assert cancelled.status_code == 200, cancelled.text
     assert cancelled.json()["status"] == "cancelled"
     assert cancelled.json()["cancel_message"] == "Flyttas till hösten."
@@ -168,11 +171,26 @@ async def test_cancel_without_a_body(client, as_organiser):
 
 async def test_listing_filters(client, as_organiser):
     await create_event(client, as_organiser)
-    await create_event(client, as_organiser, title="Rådsmöte mars", kind="council_meeting", themes=["samverkan"],
-                       starts_at="2027-03-10T13:00:00+01:00", ends_at="2027-03-10T16:00:00+01:00",
-                       registration_opens_at=None, registration_closes_at=None)
-    await create_event(client, as_organiser, title="Hållbarhetsdagarna 2020", starts_at="2020-05-12T09:00:00+02:00",
-                       ends_at="2020-05-13T16:00:00+02:00", registration_opens_at=None, registration_closes_at=None)
+    await create_event(
+        client,
+        as_organiser,
+        title="Rådsmöte mars",
+        kind="council_meeting",
+        themes=["samverkan"],
+        starts_at="2027-03-10T13:00:00+01:00",
+        ends_at="2027-03-10T16:00:00+01:00",
+        registration_opens_at=None,
+        registration_closes_at=None,
+    )
+    await create_event(
+        client,
+        as_organiser,
+        title="Hållbarhetsdagarna 2020",
+        starts_at="2020-05-12T09:00:00+02:00",
+        ends_at="2020-05-13T16:00:00+02:00",
+        registration_opens_at=None,
+        registration_closes_at=None,
+    )
     for slug in ("hallbarhetsdagarna-2027", "radsmote-mars-2027", "hallbarhetsdagarna-2020"):
         assert (await client.post(f"/api/v1/events/{slug}/publish", headers=as_organiser)).status_code == 200
 
@@ -202,28 +220,60 @@ async def test_themes(client):
 
 # --- the programme --------------------------------------------------------------------------------
 
+
 async def test_sessions_with_parallel_tracks_come_back_in_programme_order(client, as_organiser):
     slug = (await create_event(client, as_organiser))["slug"]
     day1, day2 = "2027-05-11T", "2027-05-12T"
     # Added out of order: day 2 first, the parallel tracks before the opening plenary.
     bodies = [
         session_body("Avslutning", f"{day2}15:00:00+02:00", f"{day2}16:00:00+02:00", "Aulan"),
-        session_body("Spår A dag 2: Laddinfrastruktur", f"{day2}10:00:00+02:00", f"{day2}11:30:00+02:00", "Sal A",
-                     kind="workshop"),
-        session_body("Spår B dag 2: Cirkulär upphandling", f"{day2}10:00:00+02:00", f"{day2}11:30:00+02:00",
-                     "Sal B", kind="workshop"),
-        session_body("Spår C dag 2: Digital omställning", f"{day2}10:00:00+02:00", f"{day2}11:30:00+02:00", "Sal C",
-                     kind="workshop", themes=["digitalisering"]),
-        session_body("Spår A: Energieffektivisering", f"{day1}10:30:00+02:00", f"{day1}12:00:00+02:00", "Sal A",
-                     kind="workshop", capacity=40, requires_signup=True, themes=["klimat-energi"],
-                     speakers=[{"name": "Maria Nilsson", "title": "Energistrateg",
-                                "organisation": "Region Västernorrland"}, {"name": "Per Ek"}]),
-        session_body("Spår B: Kollektivtrafik", f"{day1}10:30:00+02:00", f"{day1}12:00:00+02:00", "Sal B",
-                     kind="workshop"),
-        session_body("Spår C: Landsbygdens möjligheter", f"{day1}10:30:00+02:00", f"{day1}12:00:00+02:00", "Sal C",
-                     kind="workshop"),
-        session_body("Öppning", f"{day1}09:00:00+02:00", f"{day1}10:00:00+02:00", "Aulan",
-                     description="Välkomna!"),
+        session_body(
+            "Spår A dag 2: Laddinfrastruktur",
+            f"{day2}10:00:00+02:00",
+            f"{day2}11:30:00+02:00",
+            "Sal A",
+            kind="workshop",
+        ),
+        session_body(
+            "Spår B dag 2: Cirkulär upphandling",
+            f"{day2}10:00:00+02:00",
+            f"{day2}11:30:00+02:00",
+            "Sal B",
+            kind="workshop",
+        ),
+        session_body(
+            "Spår C dag 2: Digital omställning",
+            f"{day2}10:00:00+02:00",
+            f"{day2}11:30:00+02:00",
+            "Sal C",
+            kind="workshop",
+            themes=["digitalisering"],
+        ),
+        session_body(
+            "Spår A: Energieffektivisering",
+            f"{day1}10:30:00+02:00",
+            f"{day1}12:00:00+02:00",
+            "Sal A",
+            kind="workshop",
+            capacity=40,
+            requires_signup=True,
+            themes=["klimat-energi"],
+            speakers=[
+                {"name": "Maria Nilsson", "title": "Energistrateg", "organisation": "Region Västernorrland"},
+                {"name": "Per Ek"},
+            ],
+        ),
+        session_body(
+            "Spår B: Kollektivtrafik", f"{day1}10:30:00+02:00", f"{day1}12:00:00+02:00", "Sal B", kind="workshop"
+        ),
+        session_body(
+            "Spår C: Landsbygdens möjligheter",
+            f"{day1}10:30:00+02:00",
+            f"{day1}12:00:00+02:00",
+            "Sal C",
+            kind="workshop",
+        ),
+        session_body("Öppning", f"{day1}09:00:00+02:00", f"{day1}10:00:00+02:00", "Aulan", description="Välkomna!"),
         session_body("Lunch", f"{day1}12:00:00+02:00", f"{day1}13:00:00+02:00", kind="meal"),
     ]
     ids = {}
@@ -234,8 +284,12 @@ async def test_sessions_with_parallel_tracks_come_back_in_programme_order(client
         assert created["title"] == body["title"] and created["status"] == "scheduled"
         ids[body["title"]] = created["id"]
     assert len(set(ids.values())) == len(bodies)
-    assert all(uid == str(row["uid"]) for uid, row in zip(
-        ids.values(), await ProgrammeSession.select(ProgrammeSession.uid).order_by(ProgrammeSession.id), strict=True))
+    assert all(
+        uid == str(row["uid"])
+        for uid, row in zip(
+            ids.values(), await ProgrammeSession.select(ProgrammeSession.uid).order_by(ProgrammeSession.id), strict=True
+        )
+    )
 
     response = await client.get(f"/api/v1/events/{slug}", headers=as_organiser)
 
@@ -243,20 +297,33 @@ async def test_sessions_with_parallel_tracks_come_back_in_programme_order(client
     sessions = response.json()["sessions"]
     assert [s["title"] for s in sessions] == [
         "Öppning",
-        "Spår A: Energieffektivisering", "Spår B: Kollektivtrafik", "Spår C: Landsbygdens möjligheter",
+        "Spår A: Energieffektivisering",
+        "Spår B: Kollektivtrafik",
+        "Spår C: Landsbygdens möjligheter",
         "Lunch",
-        "Spår A dag 2: Laddinfrastruktur", "Spår B dag 2: Cirkulär upphandling", "Spår C dag 2: Digital omställning",
+        "Spår A dag 2: Laddinfrastruktur",
+        "Spår B dag 2: Cirkulär upphandling",
+        "Spår C dag 2: Digital omställning",
         "Avslutning",
     ]
     assert [s["id"] for s in sessions] == [ids[s["title"]] for s in sessions]
     track_a = sessions[1]
     assert track_a == {
-        "id": ids["Spår A: Energieffektivisering"], "title": "Spår A: Energieffektivisering", "description": "",
-        "kind": "workshop", "starts_at": "2027-05-11T10:30:00+02:00", "ends_at": "2027-05-11T12:00:00+02:00",
-        "room": "Sal A", "capacity": 40, "requires_signup": True, "status": "scheduled",
+        "id": ids["Spår A: Energieffektivisering"],
+        "title": "Spår A: Energieffektivisering",
+        "description": "",
+        "kind": "workshop",
+        "starts_at": "2027-05-11T10:30:00+02:00",
+        "ends_at": "2027-05-11T12:00:00+02:00",
+        "room": "Sal A",
+        "capacity": 40,
+        "requires_signup": True,
+        "status": "scheduled",
         "themes": [{"slug": "klimat-energi", "name_sv": "Klimat och energi", "name_en": "Climate and energy"}],
-        "speakers": [{"name": "Maria Nilsson", "title": "Energistrateg", "organisation": "Region Västernorrland"},
-                     {"name": "Per Ek", "title": "", "organisation": ""}],
+        "speakers": [
+            {"name": "Maria Nilsson", "title": "Energistrateg", "organisation": "Region Västernorrland"},
+            {"name": "Per Ek", "title": "", "organisation": ""},
+        ],
         "change": None,
     }
     assert sessions[0]["kind"] == "plenary" and sessions[0]["description"] == "Välkomna!"
@@ -278,7 +345,8 @@ async def test_a_double_booked_room_is_refused_on_the_room_field(client, as_orga
     assert response.status_code == 422, response.text
     assert response.json()["code"] == "validation_error"
     assert field_errors(response) == {
-        "room": tr("sv", "%(room)s is already booked then, for “%(title)s”.", room="sal a", title="Workshop om vätgas")}
+        "room": tr("sv", "%(room)s is already booked then, for “%(title)s”.", room="sal a", title="Workshop om vätgas")
+    }
     assert await snapshot() == before
     # The same clash given in UTC.
     in_utc = session_body("Workshop om biogas", "2027-05-11T08:59:00Z", "2027-05-11T09:30:00Z", "Sal A")
@@ -309,10 +377,13 @@ async def test_a_session_for_an_unknown_event_is_404(client, as_organiser):
     assert await ProgrammeSession.count() == 0
 
 
-@pytest.mark.parametrize(("path", "message"), [
-    ("/api/v1/events/no-such-event", "There is no such event."),
-    ("/api/v1/no/such/route", "The page you are looking for does not exist or has moved."),
-])
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("/api/v1/events/no-such-event", "There is no such event."),
+        ("/api/v1/no/such/route", "The page you are looking for does not exist or has moved."),
+    ],
+)
 async def test_unknown_things_are_a_json_404(client, path, message):
     response = await client.get(path)
     assert response.status_code == 404
@@ -351,12 +422,14 @@ BAD_EVENTS = [
 
 
 @pytest.mark.parametrize(("what", "body", "status", "fields"), BAD_EVENTS, ids=[case[0] for case in BAD_EVENTS])
-async def test_a_bad_event_is_refused_with_a_json_error_and_nothing_written(client, as_organiser, what, body, status,
-                                                                           fields):
+async def test_a_bad_event_is_refused_with_a_json_error_and_nothing_written(
+    client, as_organiser, what, body, status, fields
+):
     before = await snapshot()
     if isinstance(body, bytes):
-        response = await client.post("/api/v1/events", content=body,
-                                     headers={**as_organiser, "Content-Type": "application/json"})
+        response = await client.post(
+            "/api/v1/events", content=body, headers={**as_organiser, "Content-Type": "application/json"}
+        )
     else:
         response = await client.post("/api/v1/events", json=body, headers=as_organiser)
 
@@ -372,8 +445,9 @@ async def test_a_bad_event_is_refused_with_a_json_error_and_nothing_written(clie
 
 async def test_field_messages_say_what_is_wrong(client, as_organiser):
     naive = await client.post("/api/v1/events", json={**EVENT, "starts_at": NAIVE}, headers=as_organiser)
-    assert field_errors(naive) == {"starts_at": tr(
-        "sv", "Give the time with its offset from UTC, for example 2027-05-11T09:00:00+02:00.")}
+    assert field_errors(naive) == {
+        "starts_at": tr("sv", "Give the time with its offset from UTC, for example 2027-05-11T09:00:00+02:00.")
+    }
     missing = await client.post("/api/v1/events", json={"title": "Rådsmöte"}, headers=as_organiser)
     assert field_errors(missing) == {"kind": tr("sv", "This field is required.")}
     unknown = await client.post("/api/v1/events", json={**EVENT, "colour": "green"}, headers=as_organiser)
@@ -411,8 +485,14 @@ async def test_bad_sessions_are_refused_and_nothing_is_written(client, as_organi
 async def test_messages_follow_accept_language(client, as_organiser):
     message = "Please correct the marked fields."
     body = {**EVENT, "ends_at": EVENT["starts_at"]}
-    for header, language in [(None, "sv"), ("en", "en"), ("en-GB,en;q=0.9,sv;q=0.8", "en"), ("sv-SE", "sv"),
-                             ("de, en;q=0.5", "en"), ("de, fr", "sv")]:
+    for header, language in [
+        (None, "sv"),
+        ("en", "en"),
+        ("en-GB,en;q=0.9,sv;q=0.8", "en"),
+        ("sv-SE", "sv"),
+        ("de, en;q=0.5", "en"),
+        ("de, fr", "sv"),
+    ]:
         headers = {**as_organiser, **({"Accept-Language": header} if header else {})}
         response = await client.post("/api/v1/events", json=body, headers=headers)
         assert response.json()["message"] == tr(language, message), header
@@ -426,8 +506,10 @@ WRITES = [
     ("/api/v1/events", EVENT),
     ("/api/v1/events/{slug}/publish", None),
     ("/api/v1/events/{slug}/cancel", {"message": "Inställt."}),
-    ("/api/v1/events/{slug}/sessions",
-     session_body("Öppning", "2027-05-11T09:00:00+02:00", "2027-05-11T10:00:00+02:00")),
+    (
+        "/api/v1/events/{slug}/sessions",
+        session_body("Öppning", "2027-05-11T09:00:00+02:00", "2027-05-11T10:00:00+02:00"),
+    ),
 ]
 
 
@@ -503,18 +585,29 @@ async def test_reads_need_no_token(client):
 
 # --- the schema -----------------------------------------------------------------------------------
 
+
 async def test_the_openapi_schema_documents_the_api_only(client):
     response = await client.get("/api/v1/schema/openapi.json")
 
     assert response.status_code == 200
     schema = json.loads(response.content)
-    assert schema["info"] == {"title": "Hållbarhetsrådet events API", "version": "1",
-                              "description": schema["info"]["description"]}
+    assert schema["info"] == {
+        "title": "Hållbarhetsrådet events API",
+        "version": "1",
+        "description": schema["info"]["description"],
+    }
     assert set(schema["paths"]) == {
-        "/api/v1/events", "/api/v1/events/{slug}", "/api/v1/events/{slug}/publish",
-        "/api/v1/events/{slug}/cancel", "/api/v1/events/{slug}/sessions", "/api/v1/themes",
-        "/api/v1/events/{slug}/registrations", "/api/v1/registrations/{uid}/cancel", "/api/v1/ticket-key",
-        "/api/v1/checkins", "/api/v1/checkins/{uid}/undo",
+        "/api/v1/events",
+        "/api/v1/events/{slug}",
+        "/api/v1/events/{slug}/publish",
+        "/api/v1/events/{slug}/cancel",
+        "/api/v1/events/{slug}/sessions",
+        "/api/v1/themes",
+        "/api/v1/events/{slug}/registrations",
+        "/api/v1/registrations/{uid}/cancel",
+        "/api/v1/ticket-key",
+        "/api/v1/checkins",
+        "/api/v1/checkins/{uid}/undo",
     }
     assert set(schema["paths"]["/api/v1/events"]) == {"get", "post"}
     assert schema["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
@@ -531,6 +624,7 @@ async def test_the_openapi_schema_documents_the_api_only(client):
 
 
 # --- the command line -----------------------------------------------------------------------------
+
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "events_app.cli", *args], capture_output=True, text=True, timeout=120)

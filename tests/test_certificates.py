@@ -50,7 +50,10 @@ async def test_each_person_who_came_gets_a_certificate_by_mail_and_nobody_else(s
     preview = await certificates.preview(event["slug"])
     assert preview.refusal == ""
     assert {a.registration["name"]: a.action for a in preview.assessments} == {
-        MARET: "new", LUKASZ: "new", "Nils Frånvarande": "ineligible"}
+        MARET: "new",
+        LUKASZ: "new",
+        "Nils Frånvarande": "ineligible",
+    }
     assert [a.reason_text() for a in preview.assessments if not a.earned] == ["Inte incheckad."]
 
     result = await certificates.issue_certificates(event["slug"], SYSTEM)
@@ -59,8 +62,10 @@ async def test_each_person_who_came_gets_a_certificate_by_mail_and_nobody_else(s
 
     mails = certificate_mails(smtp_server)
     assert set(mails) == {"maret@example.se", "lukasz@example.se"}
-    for address, name, words in (("maret@example.se", MARET, ["Intyg om deltagande", "har deltagit i"]),
-                                 ("lukasz@example.se", LUKASZ, ["Certificate of attendance", "has taken part in"])):
+    for address, name, words in (
+        ("maret@example.se", MARET, ["Intyg om deltagande", "har deltagit i"]),
+        ("lukasz@example.se", LUKASZ, ["Certificate of attendance", "has taken part in"]),
+    ):
         filename, pdf = mails[address]
         text = pdf_text(pdf)
         row = await Certificate.select().where(Certificate.name == name).first()
@@ -97,12 +102,15 @@ async def test_the_number_runs_per_year_and_the_code_reads_however_it_is_typed()
     assert await certificates.verify("not a code") is None
 
 
-@pytest.mark.parametrize(("rule", "minimum", "earned"), [
-    ("any", None, {"one": True, "both": True}),
-    ("all", None, {"one": False, "both": True}),
-    ("at_least", 2, {"one": False, "both": True}),
-    ("at_least", 1, {"one": True, "both": True}),
-])
+@pytest.mark.parametrize(
+    ("rule", "minimum", "earned"),
+    [
+        ("any", None, {"one": True, "both": True}),
+        ("all", None, {"one": False, "both": True}),
+        ("at_least", 2, {"one": False, "both": True}),
+        ("at_least", 1, {"one": True, "both": True}),
+    ],
+)
 async def test_the_rule_decides_and_says_why_not(rule, minimum, earned):
     event = await finished_event(completion_rule=rule, completion_min=minimum)
     one = await participant(event, "En Dag", "one@example.se")
@@ -152,7 +160,10 @@ async def test_issuing_again_issues_only_what_is_new_or_changed_and_supersedes_t
     await check_in(event, cilla, days_of(event)[0])
     preview = await certificates.preview(event["slug"])
     assert {a.registration["name"]: a.action for a in preview.assessments} == {
-        "Anna Andersson": "changed", "Bo Berg": "unchanged", "Cilla Ceder": "new"}
+        "Anna Andersson": "changed",
+        "Bo Berg": "unchanged",
+        "Cilla Ceder": "new",
+    }
     await deliver(smtp_server.settings)
     smtp_server.collector.messages.clear()
     result = await certificates.issue_certificates(event["slug"], SYSTEM)
@@ -166,7 +177,9 @@ async def test_issuing_again_issues_only_what_is_new_or_changed_and_supersedes_t
     assert (old["status"], old["replaced_by"], new["status"]) == ("superseded", new["number"], "valid")
     assert (await certificates.verify(old["verification_code"]))["status"] == "superseded"
     assert "SUPERSEDED" not in pdf_text(certificate_pdf.render(new))
-    assert (await Certificate.select().where(Certificate.name == "Bo Berg").first())["number"] == first["Bo Berg"]["number"]
+    assert (await Certificate.select().where(Certificate.name == "Bo Berg").first())["number"] == first["Bo Berg"][
+        "number"
+    ]
 
     # Nothing more to do: a third issue changes nothing and mails nobody.
     outbox_before = await OutboxMessage.count()

@@ -29,8 +29,10 @@ STRANGER = Registrant(ip="198.51.100.11")
 
 @pytest.fixture
 async def tokens(staff_accounts) -> dict[str, str]:
-    return {role: await api_tokens.create_token(staff_accounts[role]["id"], f"test {role}", Actor.system("test"))
-            for role in ("checkin", "organiser")}
+    return {
+        role: await api_tokens.create_token(staff_accounts[role]["id"], f"test {role}", Actor.system("test"))
+        for role in ("checkin", "organiser")
+    }
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -47,8 +49,9 @@ async def test_the_qr_code_of_the_mail_checks_in_and_a_repeat_answers_the_first(
     await deliver(smtp_server.settings)
     code = decode_qr(parts(smtp_server.collector.messages[0])["inline"]["ticket-qr"])
 
-    first = await client.post(URL, json=scan(event, code, device="dörr 1", method="camera"),
-                              headers=bearer(tokens["checkin"]))
+    first = await client.post(
+        URL, json=scan(event, code, device="dörr 1", method="camera"), headers=bearer(tokens["checkin"])
+    )
     again = await client.post(URL, json=scan(event, code, device="dörr 2"), headers=bearer(tokens["organiser"]))
 
     assert first.status_code == 200, first.text
@@ -58,16 +61,24 @@ async def test_the_qr_code_of_the_mail_checks_in_and_a_repeat_answers_the_first(
     body = again.json()
     assert body["result"] == "already_checked_in"
     assert (body["checked_in_at"], body["device"], body["checkin"]) == (
-        first.json()["checked_in_at"], "dörr 1", first.json()["checkin"])
+        first.json()["checked_in_at"],
+        "dörr 1",
+        first.json()["checkin"],
+    )
     assert await Attendance.count() == 1
 
 
 async def test_two_devices_posting_the_same_ticket_at_once_make_one_check_in(client, tokens):
     event = await published_event()
     anna = await registered(event["slug"], form("anna@example.se"), STRANGER)
-    responses = await asyncio.gather(*[
-        client.post(URL, json=scan(event, anna["ticket_code"], device=f"enhet {n}"), headers=bearer(tokens["checkin"]))
-        for n in range(8)])
+    responses = await asyncio.gather(
+        *[
+            client.post(
+                URL, json=scan(event, anna["ticket_code"], device=f"enhet {n}"), headers=bearer(tokens["checkin"])
+            )
+            for n in range(8)
+        ]
+    )
     results = sorted(response.json()["result"] for response in responses)
     assert results == ["already_checked_in"] * 7 + ["ok"]
     assert await Attendance.count() == 1
@@ -76,17 +87,26 @@ async def test_two_devices_posting_the_same_ticket_at_once_make_one_check_in(cli
 async def test_the_short_code_and_the_refusals_through_the_api(client, tokens):
     event = await published_event()
     anna = await registered(event["slug"], form("anna@example.se"), STRANGER)
-    typed = await client.post(URL, json=scan(event, anna["short_code_display"].lower()), headers=bearer(tokens["checkin"]))
+    typed = await client.post(
+        URL, json=scan(event, anna["short_code_display"].lower()), headers=bearer(tokens["checkin"])
+    )
     assert typed.json()["result"] == "ok"
-    forged = await client.post(URL, json=scan(event, anna["ticket_code"][:-3] + "xyz"), headers=bearer(tokens["checkin"]))
+    forged = await client.post(
+        URL, json=scan(event, anna["ticket_code"][:-3] + "xyz"), headers=bearer(tokens["checkin"])
+    )
     assert forged.json() == {"result": "unknown", "message": tr("sv", "Unknown ticket")}
-    wrong_day = await client.post(URL, json={**scan(event, anna["ticket_code"]), "day": "2020-01-01"},
-                                  headers=bearer(tokens["checkin"]))
+    wrong_day = await client.post(
+        URL, json={**scan(event, anna["ticket_code"]), "day": "2020-01-01"}, headers=bearer(tokens["checkin"])
+    )
     assert wrong_day.json()["result"] == "wrong_day" and wrong_day.json()["name"] == "Anna Andersson"
-    assert (await client.post(URL, json={**scan(event, anna["ticket_code"]), "event": "nej"},
-                              headers=bearer(tokens["checkin"]))).status_code == 404
-    assert (await client.post(URL, json={**scan(event, anna["ticket_code"]), "extra": 1},
-                              headers=bearer(tokens["checkin"]))).status_code == 400
+    assert (
+        await client.post(
+            URL, json={**scan(event, anna["ticket_code"]), "event": "nej"}, headers=bearer(tokens["checkin"])
+        )
+    ).status_code == 404
+    assert (
+        await client.post(URL, json={**scan(event, anna["ticket_code"]), "extra": 1}, headers=bearer(tokens["checkin"]))
+    ).status_code == 400
     assert await Attendance.count() == 1
 
 
@@ -96,15 +116,20 @@ async def test_a_token_is_needed_and_the_session_cookie_is_not_enough(client, to
     assert (await client.post(URL, json=scan(event, anna["ticket_code"]))).status_code == 401
     assert (await client.post(URL, json=scan(event, anna["ticket_code"]), headers=bearer("made-up"))).status_code == 401
     await api_tokens.revoke_token(*(await _token_uid_and_staff(tokens["checkin"])), Actor.system("test"))
-    assert (await client.post(URL, json=scan(event, anna["ticket_code"]),
-                              headers=bearer(tokens["checkin"]))).status_code == 401
+    assert (
+        await client.post(URL, json=scan(event, anna["ticket_code"]), headers=bearer(tokens["checkin"]))
+    ).status_code == 401
     assert await Attendance.count() == 0
 
 
 async def _token_uid_and_staff(token: str) -> tuple[str, int]:
     from events_app.domain.tables import ApiToken
 
-    row = await ApiToken.select(ApiToken.uid, ApiToken.staff).where(ApiToken.token_hash == api_tokens._hash(token)).first()
+    row = (
+        await ApiToken.select(ApiToken.uid, ApiToken.staff)
+        .where(ApiToken.token_hash == api_tokens._hash(token))
+        .first()
+    )
     return str(row["uid"]), row["staff"]
 
 
@@ -129,10 +154,19 @@ async def test_a_scanners_token_only_checks_in_and_expires(client, staff_account
     event = await published_event()
     anna = await registered(event["slug"], form("anna@example.se"), STRANGER)
     organiser = staff_accounts["organiser"]["id"]
-    scanner = await api_tokens.create_token(organiser, "Skanner: entrén", Actor.system("test"),
-                                            scope=api_tokens.CHECKIN_SCOPE, expires_at=utcnow() + timedelta(hours=24))
-    assert (await client.post(URL, json=scan(event, anna["ticket_code"]), headers=bearer(scanner))).json()["result"] == "ok"
+    scanner = await api_tokens.create_token(
+        organiser,
+        "Skanner: entrén",
+        Actor.system("test"),
+        scope=api_tokens.CHECKIN_SCOPE,
+        expires_at=utcnow() + timedelta(hours=24),
+    )
+    assert (await client.post(URL, json=scan(event, anna["ticket_code"]), headers=bearer(scanner))).json()[
+        "result"
+    ] == "ok"
     # An organiser paired the scanner, but its token cannot do an organiser's API work.
-    assert (await client.get(f"/api/v1/events/{event['slug']}/registrations", headers=bearer(scanner))).status_code == 403
+    assert (
+        await client.get(f"/api/v1/events/{event['slug']}/registrations", headers=bearer(scanner))
+    ).status_code == 403
     await ApiToken.update({ApiToken.expires_at: utcnow() - timedelta(seconds=1)}).where(ApiToken.scope == "checkin")
     assert (await client.post(URL, json=scan(event, anna["ticket_code"]), headers=bearer(scanner))).status_code == 401

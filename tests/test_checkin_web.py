@@ -35,8 +35,9 @@ async def scanner(client, role: str = "checkin") -> tuple[dict, dict]:
 
 
 async def post_frame(client, picture: bytes, content_type: str = "image/jpeg"):
-    return await client.post("/checkin/decode", content=picture,
-                             headers={"Content-Type": content_type, "X-CSRFToken": client.last_csrf})
+    return await client.post(
+        "/checkin/decode", content=picture, headers={"Content-Type": content_type, "X-CSRFToken": client.last_csrf}
+    )
 
 
 def camera_photo(png: bytes, seed: int = 6) -> bytes:
@@ -45,11 +46,17 @@ def camera_photo(png: bytes, seed: int = 6) -> bytes:
     rng = random.Random(seed)
     qr = Image.open(io.BytesIO(png)).convert("L").resize((320, 320), Image.NEAREST)
     tilted = qr.point(lambda v: 70 + v * 120 // 255).convert("RGBA").rotate(15, expand=True, resample=Image.BICUBIC)
-    photo = Image.merge("RGB", [Image.effect_noise((800, 600), 60).point(lambda v, s=shift: min(255, v + s))
-                                for shift in (10, 0, -10)])
+    photo = Image.merge(
+        "RGB", [Image.effect_noise((800, 600), 60).point(lambda v, s=shift: min(255, v + s)) for shift in (10, 0, -10)]
+    )
     photo.paste(tilted, (rng.randint(120, 200), rng.randint(60, 120)), tilted)
-    photo = photo.transform(photo.size, Image.PERSPECTIVE, (1.05, 0.12, -40, 0.04, 0.98, -10, 0.00012, 0.00008),
-                            resample=Image.BICUBIC, fillcolor=(90, 90, 90))
+    photo = photo.transform(
+        photo.size,
+        Image.PERSPECTIVE,
+        (1.05, 0.12, -40, 0.04, 0.98, -10, 0.00012, 0.00008),
+        resample=Image.BICUBIC,
+        fillcolor=(90, 90, 90),
+    )
     grain = Image.effect_noise(photo.size, 50).convert("RGB")
     photo = Image.blend(photo, grain, 0.2).filter(ImageFilter.GaussianBlur(0.8))
     out = io.BytesIO()
@@ -58,6 +65,7 @@ def camera_photo(png: bytes, seed: int = 6) -> bytes:
 
 
 # --- who may open it ---------------------------------------------------------------------------
+
 
 async def test_only_staff_open_the_scanner_page(client, staff_accounts):
     event = await published_event()
@@ -96,10 +104,12 @@ async def test_the_event_list_goes_straight_on_to_the_event_of_the_day(client, s
 
 # --- pairing -------------------------------------------------------------------------------------
 
+
 async def test_pairing_makes_a_token_named_after_the_device_that_checks_in(client, staff_accounts):
     event, anna = await scanner(client)
-    response = await client.submit("/checkin/device", {"device": "  Entrén,  telefon 1 "},
-                                   form_page=f"/checkin/{event['slug']}")
+    response = await client.submit(
+        "/checkin/device", {"device": "  Entrén,  telefon 1 "}, form_page=f"/checkin/{event['slug']}"
+    )
     assert response.status_code == 201, response.text
     assert response.headers["cache-control"] == "no-store"
     paired = response.json()
@@ -107,12 +117,22 @@ async def test_pairing_makes_a_token_named_after_the_device_that_checks_in(clien
     token = await ApiToken.select(ApiToken.name, ApiToken.staff).first()
     assert token == {"name": "Skanner: Entrén, telefon 1", "staff": staff_accounts["checkin"]["id"]}
 
-    scan = await client.post("/api/v1/checkins", headers={"Authorization": f"Bearer {paired['token']}"}, json={
-        "code": anna["ticket_code"], "event": event["slug"], "day": first_day(event), "device": paired["device"],
-        "method": "camera"})
+    scan = await client.post(
+        "/api/v1/checkins",
+        headers={"Authorization": f"Bearer {paired['token']}"},
+        json={
+            "code": anna["ticket_code"],
+            "event": event["slug"],
+            "day": first_day(event),
+            "device": paired["device"],
+            "method": "camera",
+        },
+    )
     assert scan.json()["result"] == "ok" and scan.json()["checked_in_by"] == "Karin Incheckare"
     assert await Attendance.select(Attendance.device, Attendance.method).first() == {
-        "device": "Entrén, telefon 1", "method": "camera"}
+        "device": "Entrén, telefon 1",
+        "method": "camera",
+    }
 
     unnamed = await client.submit("/checkin/device", {"device": " "}, form_page=f"/checkin/{event['slug']}")
     assert unnamed.status_code == 400 and "device" in unnamed.json()["errors"]
@@ -121,8 +141,9 @@ async def test_pairing_makes_a_token_named_after_the_device_that_checks_in(clien
 
 async def test_staff_see_their_paired_devices_and_disconnect_one(client, staff_accounts):
     event, anna = await scanner(client)
-    paired = (await client.submit("/checkin/device", {"device": "Entrén, telefon 1"},
-                                  form_page=f"/checkin/{event['slug']}")).json()
+    paired = (
+        await client.submit("/checkin/device", {"device": "Entrén, telefon 1"}, form_page=f"/checkin/{event['slug']}")
+    ).json()
     page = await client.get("/checkin?choose=1")
     assert "Skanner: Entrén, telefon 1" in text_of(page)
     [token] = await ApiToken.select(ApiToken.uid)
@@ -131,24 +152,32 @@ async def test_staff_see_their_paired_devices_and_disconnect_one(client, staff_a
 
     assert response.status_code == 303
     assert "Skanner: Entrén, telefon 1" not in text_of(await client.get("/checkin?choose=1"))
-    scan = await client.post("/api/v1/checkins", headers={"Authorization": f"Bearer {paired['token']}"}, json={
-        "code": anna["ticket_code"], "event": event["slug"], "day": first_day(event)})
+    scan = await client.post(
+        "/api/v1/checkins",
+        headers={"Authorization": f"Bearer {paired['token']}"},
+        json={"code": anna["ticket_code"], "event": event["slug"], "day": first_day(event)},
+    )
     assert scan.status_code == 401
     # Another staff member's device is not theirs to disconnect.
     await client.post("/logout", data={"_csrf_token": client.last_csrf})
     await sign_in(client, "organiser@test.se")
-    other = (await client.submit("/checkin/device", {"device": "Arrangörens telefon"},
-                                 form_page=f"/checkin/{event['slug']}")).json()
+    other = (
+        await client.submit("/checkin/device", {"device": "Arrangörens telefon"}, form_page=f"/checkin/{event['slug']}")
+    ).json()
     await client.post("/logout", data={"_csrf_token": client.last_csrf})
     await sign_in(client, "checkin@test.se")
     [theirs] = await ApiToken.select(ApiToken.uid).where(ApiToken.name == "Skanner: Arrangörens telefon")
     await client.submit(f"/checkin/devices/{theirs['uid']}/revoke", {}, form_page="/checkin?choose=1")
-    still = await client.post("/api/v1/checkins", headers={"Authorization": f"Bearer {other['token']}"}, json={
-        "code": anna["ticket_code"], "event": event["slug"], "day": first_day(event)})
+    still = await client.post(
+        "/api/v1/checkins",
+        headers={"Authorization": f"Bearer {other['token']}"},
+        json={"code": anna["ticket_code"], "event": event["slug"], "day": first_day(event)},
+    )
     assert still.json()["result"] == "ok"
 
 
 # --- the camera's frames -------------------------------------------------------------------------
+
 
 async def test_the_decoder_reads_a_ticket_and_a_camera_like_photo_of_it(client, staff_accounts):
     _, anna = await scanner(client)
@@ -178,6 +207,7 @@ async def test_the_decoder_refuses_large_uploads_and_what_is_not_a_picture(clien
 
 # --- search, and walk-ins ---------------------------------------------------------------------------
 
+
 async def test_search_finds_by_name_or_organisation_and_one_tap_checks_in(client, staff_accounts):
     event, anna = await scanner(client)
     await registered(event["slug"], form("bertil@example.se", name="Bertil Berg", organisation="timra"), STRANGER)
@@ -188,7 +218,8 @@ async def test_search_finds_by_name_or_organisation_and_one_tap_checks_in(client
     assert "Bertil Berg" in text_of(by_name) and "Anna Andersson" not in text_of(by_name)
     assert by_name.headers["cache-control"] == "no-store"
     assert tr("sv", "Type at least two letters.") in text_of(
-        await client.get(f"/checkin/{event['slug']}/search", params={"q": "a"}))
+        await client.get(f"/checkin/{event['slug']}/search", params={"q": "a"})
+    )
 
     url = f"/checkin/{event['slug']}/registrations/{anna['uid']}"
     fields = {"day": first_day(event), "session": "", "device": "Entrén, telefon 1"}
@@ -199,7 +230,8 @@ async def test_search_finds_by_name_or_organisation_and_one_tap_checks_in(client
     again = await client.submit(url, fields, form_page=f"/checkin/{event['slug']}")
     assert again.json()["result"] == "already_checked_in" and again.json()["checkin"] == first.json()["checkin"]
     assert await Attendance.select(Attendance.method, Attendance.device, Attendance.staff_name) == [
-        {"method": "search", "device": "Entrén, telefon 1", "staff_name": "Karin Incheckare"}]
+        {"method": "search", "device": "Entrén, telefon 1", "staff_name": "Karin Incheckare"}
+    ]
     bad_day = await client.submit(url, {**fields, "day": "i morgon"}, form_page=f"/checkin/{event['slug']}")
     assert bad_day.status_code == 400 and "day" in bad_day.json()["errors"]
 
@@ -208,18 +240,28 @@ async def test_a_walk_in_is_registered_and_checked_in_in_one_step(client, staff_
     event, _ = await scanner(client)
     url = f"/checkin/{event['slug']}/walk-in"
     door = {"day": first_day(event), "session": "", "device": "Entrén"}
-    missing = await client.submit(url, {**door, "name": "", "organisation": "", "organisation_other": "", "email": ""},
-                                  form_page=f"/checkin/{event['slug']}")
+    missing = await client.submit(
+        url,
+        {**door, "name": "", "organisation": "", "organisation_other": "", "email": ""},
+        form_page=f"/checkin/{event['slug']}",
+    )
     assert missing.status_code == 400 and "name" in missing.json()["errors"]
 
-    answer = await client.submit(url, {**door, "name": "Gustav Ek", "organisation": "", "organisation_other": "Ek & Co",
-                                       "email": ""}, form_page=f"/checkin/{event['slug']}")
+    answer = await client.submit(
+        url,
+        {**door, "name": "Gustav Ek", "organisation": "", "organisation_other": "Ek & Co", "email": ""},
+        form_page=f"/checkin/{event['slug']}",
+    )
     assert answer.status_code == 200, answer.text
     assert (answer.json()["result"], answer.json()["name"], answer.json()["organisation"]) == (
-        "ok", "Gustav Ek", "Ek & Co")
-    walk_in = await Registration.select(Registration.id, Registration.source).where(
-        Registration.name == "Gustav Ek").first()
+        "ok",
+        "Gustav Ek",
+        "Ek & Co",
+    )
+    walk_in = (
+        await Registration.select(Registration.id, Registration.source).where(Registration.name == "Gustav Ek").first()
+    )
     assert walk_in["source"] == "walk_in"
     assert await Attendance.select(Attendance.registration, Attendance.method) == [
-        {"registration": walk_in["id"], "method": "walk_in"}]
-
+        {"registration": walk_in["id"], "method": "walk_in"}
+    ]

@@ -41,13 +41,18 @@ async def test_the_qr_code_from_the_confirmation_mail_checks_in(smtp_server):
     [mail] = smtp_server.collector.messages
     code = decode_qr(parts(mail)["inline"]["ticket-qr"])
 
-    answer = await checkins.check_in(Scan(code=code, event=event["slug"], day=first_day(event), device="telefon 1",
-                                          method="camera"), STAFF)
+    answer = await checkins.check_in(
+        Scan(code=code, event=event["slug"], day=first_day(event), device="telefon 1", method="camera"), STAFF
+    )
 
     assert (answer.result, answer.name, answer.organisation) == ("ok", "Anna Andersson", "Sundsvalls kommun")
     [row] = await Attendance.select()
     assert (row["day"], row["method"], row["device"], row["staff_name"]) == (
-        first_day(event), "camera", "telefon 1", "Kim på entrén")
+        first_day(event),
+        "camera",
+        "telefon 1",
+        "Kim på entrén",
+    )
 
 
 async def test_the_short_code_checks_in_however_it_is_typed():
@@ -63,14 +68,18 @@ async def test_a_second_scan_says_when_and_by_whom_and_writes_nothing():
     anna = await registered(event["slug"], form("anna@example.se"), STRANGER)
     scan = Scan(code=anna["ticket_code"], event=event["slug"], day=first_day(event), device="telefon 1")
     first = await checkins.check_in(scan, STAFF)
-    again = await checkins.check_in(Scan(code=anna["ticket_code"], event=event["slug"], day=first_day(event),
-                                         device="skanner 2"), {"id": None, "name": "Robin"})
+    again = await checkins.check_in(
+        Scan(code=anna["ticket_code"], event=event["slug"], day=first_day(event), device="skanner 2"),
+        {"id": None, "name": "Robin"},
+    )
     assert again.result == "already_checked_in"
     assert (again.checked_in_at, again.by, again.device) == (first.checked_in_at, "Kim på entrén", "telefon 1")
     assert await Attendance.count() == 1
     # The second day is a day of its own.
     day_two = first_day(event) + timedelta(days=1)
-    assert (await checkins.check_in(Scan(code=anna["ticket_code"], event=event["slug"], day=day_two), STAFF)).result == "ok"
+    assert (
+        await checkins.check_in(Scan(code=anna["ticket_code"], event=event["slug"], day=day_two), STAFF)
+    ).result == "ok"
 
 
 async def test_every_refusal_has_its_own_answer_and_writes_nothing():
@@ -92,10 +101,14 @@ async def test_every_refusal_has_its_own_answer_and_writes_nothing():
         (Scan(code=elsewhere["ticket_code"], event=event["slug"], day=first_day(event)), "wrong_event"),
         (Scan(code=code, event=event["slug"], session=str(workshop["uid"])), "not_in_session"),
         (Scan(code=code[:-6], event=event["slug"], day=first_day(event)), "unknown"),  # truncated
-        (Scan(code=code[:-2] + ("AA" if code[-2:] != "AA" else "BB"), event=event["slug"], day=first_day(event)),
-         "unknown"),  # forged signature
-        (Scan(code=tickets.ticket_code("0" * 32, event["uid"]), event=event["slug"], day=first_day(event)),
-         "unknown"),  # genuine format, no such ticket
+        (
+            Scan(code=code[:-2] + ("AA" if code[-2:] != "AA" else "BB"), event=event["slug"], day=first_day(event)),
+            "unknown",
+        ),  # forged signature
+        (
+            Scan(code=tickets.ticket_code("0" * 32, event["uid"]), event=event["slug"], day=first_day(event)),
+            "unknown",
+        ),  # genuine format, no such ticket
         (Scan(code="ABCD-EFGH", event=event["slug"], day=first_day(event)), "unknown"),
         (Scan(code="", event=event["slug"], day=first_day(event)), "unknown"),
     ]
@@ -118,15 +131,20 @@ async def test_a_session_door_admits_those_signed_up_and_everyone_at_an_open_ses
     assert (await checkins.check_in(door, STAFF)).result == "ok"
     assert (await checkins.check_in(door, STAFF)).result == "already_checked_in"
     plenary = str(event["sessions"]["Öppning"]["uid"])
-    assert (await checkins.check_in(Scan(code=bo["ticket_code"], event=event["slug"], session=plenary), STAFF)).result == "ok"
+    assert (
+        await checkins.check_in(Scan(code=bo["ticket_code"], event=event["slug"], session=plenary), STAFF)
+    ).result == "ok"
     assert await Attendance.count() == 2
 
 
 async def test_two_devices_scanning_the_same_tickets_at_once_check_each_in_once():
     event = await published_event()
     people = [await registered(event["slug"], form(f"p{n}@example.se"), STRANGER) for n in range(10)]
-    scans = [Scan(code=p["ticket_code"], event=event["slug"], day=first_day(event), device=f"enhet {d}")
-             for p in people for d in range(5)]
+    scans = [
+        Scan(code=p["ticket_code"], event=event["slug"], day=first_day(event), device=f"enhet {d}")
+        for p in people
+        for d in range(5)
+    ]
     answers = await asyncio.gather(*[checkins.check_in(scan, STAFF) for scan in scans])
     assert sorted(a.result for a in answers).count("ok") == 10
     assert await Attendance.count() == 10
@@ -181,8 +199,10 @@ async def test_the_live_counts_and_the_no_shows():
     counts = await checkins.live_counts(event["slug"], day)
 
     assert (counts["checked_in"], counts["expected"]) == (1, 2)
-    assert counts["organisations"] == {"Energibolaget AB": {"expected": 1, "checked_in": 0},
-                                       "Sundsvalls kommun": {"expected": 1, "checked_in": 1}}
+    assert counts["organisations"] == {
+        "Energibolaget AB": {"expected": 1, "checked_in": 0},
+        "Sundsvalls kommun": {"expected": 1, "checked_in": 1},
+    }
     sessions = {s["title"]: (s["checked_in"], s["expected"]) for s in counts["sessions"]}
     assert sessions["Workshop A: Klimat"] == (1, 1) and sessions["Öppning"] == (0, 2)
     assert [row["email"] for row in await checkins.no_shows(event["slug"], day)] == ["bo@example.se"]
@@ -194,8 +214,9 @@ async def test_search_finds_by_name_or_organisation_and_checks_in_by_hand():
     await registered(event["slug"], form("bo@example.se", name="Bo Ek", organisation="Energibolaget AB"), STRANGER)
     assert [r["name"] for r in await checkins.search(event["slug"], "åsa")] == ["Åsa Öberg"]
     [bo] = await checkins.search(event["slug"], "energi")
-    answer = await checkins.check_in_registration(str(bo["uid"]), Scan(code="", event=event["slug"], day=first_day(event),
-                                                                       method="search"), STAFF)
+    answer = await checkins.check_in_registration(
+        str(bo["uid"]), Scan(code="", event=event["slug"], day=first_day(event), method="search"), STAFF
+    )
     assert answer.result == "ok"
     assert (await Attendance.select(Attendance.method).first())["method"] == "search"
 

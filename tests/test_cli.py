@@ -19,8 +19,9 @@ from events_app.domain.tables import (
 
 
 def run_cli(*args: str, input: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "events_app.cli", *args], capture_output=True, text=True,
-                          input=input, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "events_app.cli", *args], capture_output=True, text=True, input=input, timeout=120
+    )
 
 
 def test_help_lists_the_subcommands():
@@ -31,8 +32,15 @@ def test_help_lists_the_subcommands():
 
 
 async def demo_counts() -> tuple[int, ...]:
-    return (await Organisation.count(), await Theme.count(), await StaffAccount.count(), await Person.count(),
-            await Event.count(), await ProgrammeSession.count(), await Registration.count())
+    return (
+        await Organisation.count(),
+        await Theme.count(),
+        await StaffAccount.count(),
+        await Person.count(),
+        await Event.count(),
+        await ProgrammeSession.count(),
+        await Registration.count(),
+    )
 
 
 async def test_demo_is_idempotent():
@@ -46,8 +54,12 @@ async def test_demo_is_idempotent():
     # and 14 people for last year's days (checked in, for certificates) make 40 registrations.
     assert counts == (10, 7, 3, 20, 4, 35, 40)
     kinds = sorted((row["kind"], row["status"]) for row in await Event.select(Event.kind, Event.status))
-    assert kinds == [("council_meeting", "published"), ("sustainability_day", "archived"),
-                     ("sustainability_day", "published"), ("training_module", "published")]
+    assert kinds == [
+        ("council_meeting", "published"),
+        ("sustainability_day", "archived"),
+        ("sustainability_day", "published"),
+        ("training_module", "published"),
+    ]
     second = run_cli("demo")
     assert second.returncode == 0, second.stderr
     assert "0 organisations, 0 themes, 0 staff, 0 members, 0 events" in second.stdout
@@ -56,13 +68,25 @@ async def test_demo_is_idempotent():
 
 async def test_demo_organiser_can_sign_in_with_the_readme_password(client):
     assert run_cli("demo").returncode == 0
-    response = await client.submit("/login", {"email": "organisator@exempel.se", "password": "Klimatdag-i-Sundsvall-27"})
+    response = await client.submit(
+        "/login", {"email": "organisator@exempel.se", "password": "Klimatdag-i-Sundsvall-27"}
+    )
     assert response.headers["location"] == "/staff"
 
 
 async def test_staff_create_with_password():
-    result = run_cli("staff", "create", "--email", "Ny.Person@Example.se", "--name", "Ny Person", "--role", "checkin",
-                     "--password", "fyra-ord-som-ingen-gissar")
+    result = run_cli(
+        "staff",
+        "create",
+        "--email",
+        "Ny.Person@Example.se",
+        "--name",
+        "Ny Person",
+        "--role",
+        "checkin",
+        "--password",
+        "fyra-ord-som-ingen-gissar",
+    )
     assert result.returncode == 0, result.stderr
     account = await StaffAccount.select().where(StaffAccount.email == "ny.person@example.se").first()
     assert account["role"] == "checkin"
@@ -71,7 +95,9 @@ async def test_staff_create_with_password():
 
 
 async def test_staff_create_refuses_a_weak_password():
-    result = run_cli("staff", "create", "--email", "a@example.se", "--name", "A", "--role", "admin", "--password", "kort")
+    result = run_cli(
+        "staff", "create", "--email", "a@example.se", "--name", "A", "--role", "admin", "--password", "kort"
+    )
     assert result.returncode != 0
     assert "12" in result.stderr  # the message names the minimum length
     assert not await StaffAccount.exists().where(StaffAccount.email == "a@example.se")
@@ -87,8 +113,9 @@ async def test_demo_refuses_outside_development_mode():
     import os
 
     env = {key: value for key, value in os.environ.items() if key != "DEV"}
-    result = subprocess.run([sys.executable, "-m", "events_app.cli", "demo"], env=env, capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "events_app.cli", "demo"], env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode != 0
     assert "--yes" in result.stderr
     assert await StaffAccount.count() == 0

@@ -32,8 +32,12 @@ async def test_a_members_record_lists_what_they_attended_with_hours_and_certific
     meeting = await finished_event(title="Rådsmöte", kind="council_meeting", completion_rule="none")
     module = await finished_module(title="Klimatanpassning", occasions=3, completion_min=2, last_days_ahead=8)
     skipped = await finished_event(title="Evenemang hon missade")
-    for event, attended in ((days, days_of(days)), (meeting, days_of(meeting)[:1]), (module, days_of(module)[:1]),
-                            (skipped, [])):
+    for event, attended in (
+        (days, days_of(days)),
+        (meeting, days_of(meeting)[:1]),
+        (module, days_of(module)[:1]),
+        (skipped, []),
+    ):
         registration = await participant(event, MARET, "maret@example.se")
         if attended:
             await check_in(event, registration, *attended)
@@ -41,8 +45,11 @@ async def test_a_members_record_lists_what_they_attended_with_hours_and_certific
 
     record = await competence.record_of_person(maret["id"])
     by_kind = {kind: [entry.event["title"] for entry in entries] for kind, entries in record.sections}
-    assert by_kind == {"training_module": ["Klimatanpassning"], "sustainability_day": ["Hållbarhetsdagarna"],
-                       "council_meeting": ["Rådsmöte"]}
+    assert by_kind == {
+        "training_module": ["Klimatanpassning"],
+        "sustainability_day": ["Hållbarhetsdagarna"],
+        "council_meeting": ["Rådsmöte"],
+    }
     [days_entry] = dict(record.sections)["sustainability_day"]
     assert days_entry.minutes == 12 * 60 and days_entry.certificate["status"] == "valid"
     # The module: one occasion of three attended, two needed, two still ahead.
@@ -72,8 +79,7 @@ async def test_the_matrix_shows_each_member_and_module_and_exports_to_xlsx():
     with use_language("en"):
         cells = {row["member"]["name"]: competence.cell_text(row["cells"][0]) for row in matrix.rows}
     number = (await certificates.list_certificates(module["slug"]))[0]["number"]
-    assert cells == {"Anna Andersson": f"Completed ({number})", "Bo Berg": "Not completed: 1 of 2",
-                     "Cilla Ceder": ""}
+    assert cells == {"Anna Andersson": f"Completed ({number})", "Bo Berg": "Not completed: 1 of 2", "Cilla Ceder": ""}
 
     sheet = load_workbook(io.BytesIO(competence.matrix_xlsx(matrix, "en"))).active
     rows = [[cell.value for cell in row] for row in sheet.iter_rows()]

@@ -73,16 +73,19 @@ async def test_an_unknown_object_is_the_same_friendly_404(client, staff_accounts
     assert tr("sv", "Page not found") in text_of(response)
 
 
-@pytest.mark.parametrize(("method", "url"), [
-    ("GET", "/organiser/members/not-a-uuid"),
-    ("POST", "/organiser/members/not-a-uuid"),
-    ("POST", "/organiser/members/not-a-uuid/active"),
-    ("GET", "/admin/staff/not-a-uuid"),
-    ("POST", "/admin/staff/not-a-uuid"),
-    ("GET", "/admin/outbox/not-a-uuid"),
-    ("GET", "/admin/outbox/not-a-uuid/html"),
-    ("POST", "/admin/outbox/not-a-uuid/retry"),
-])
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("GET", "/organiser/members/not-a-uuid"),
+        ("POST", "/organiser/members/not-a-uuid"),
+        ("POST", "/organiser/members/not-a-uuid/active"),
+        ("GET", "/admin/staff/not-a-uuid"),
+        ("POST", "/admin/staff/not-a-uuid"),
+        ("GET", "/admin/outbox/not-a-uuid"),
+        ("GET", "/admin/outbox/not-a-uuid/html"),
+        ("POST", "/admin/outbox/not-a-uuid/retry"),
+    ],
+)
 async def test_a_malformed_id_in_the_url_is_404_not_a_server_error(client, staff_accounts, method, url):
     """PostgreSQL refuses to compare a UUID column with 'not-a-uuid'; that must not become a 500."""
     await sign_in(client, "admin@test.se")

@@ -38,10 +38,15 @@ def utc(*args: int) -> datetime:
 def two_days(**fields) -> EventInput:
     """Hållbarhetsdagarna, Thursday and Friday 20-21 May 2027, 09.00-16.00."""
     values = {
-        "title": "Hållbarhetsdagarna 2027", "kind": EventKind.sustainability_day.value,
-        "starts_at": at("2027-05-20", "09:00"), "ends_at": at("2027-05-21", "16:00"),
-        "registration_opens_at": at("2027-04-01", "09:00"), "registration_closes_at": at("2027-05-18", "12:00"),
-        "venue_name": "Kulturmagasinet", "venue_address": "Sjögatan 7, Sundsvall", "themes": ["klimat-energi"],
+        "title": "Hållbarhetsdagarna 2027",
+        "kind": EventKind.sustainability_day.value,
+        "starts_at": at("2027-05-20", "09:00"),
+        "ends_at": at("2027-05-21", "16:00"),
+        "registration_opens_at": at("2027-04-01", "09:00"),
+        "registration_closes_at": at("2027-05-18", "12:00"),
+        "venue_name": "Kulturmagasinet",
+        "venue_address": "Sjögatan 7, Sundsvall",
+        "themes": ["klimat-energi"],
         **fields,
     }
     return EventInput(**values)
@@ -50,10 +55,15 @@ def two_days(**fields) -> EventInput:
 def module(**fields) -> EventInput:
     """A training module with three occasions, 13.00-16.00."""
     values = {
-        "title": "Klimatanpassning i kommunal planering", "kind": EventKind.training_module.value,
-        "audience": "members", "starts_at": at("2027-02-02", "13:00"), "ends_at": at("2027-04-13", "16:00"),
+        "title": "Klimatanpassning i kommunal planering",
+        "kind": EventKind.training_module.value,
+        "audience": "members",
+        "starts_at": at("2027-02-02", "13:00"),
+        "ends_at": at("2027-04-13", "16:00"),
         "occasion_dates": [date(2027, 2, 2), date(2027, 3, 9), date(2027, 4, 13)],
-        "completion_rule": "at_least", "completion_min": 2, **fields,
+        "completion_rule": "at_least",
+        "completion_min": 2,
+        **fields,
     }
     return EventInput(**values)
 
@@ -86,9 +96,16 @@ async def test_slugs_are_ascii_with_the_year_and_unique():
     sami = await events.create_event(two_days(title="Åarjelsaemien gïele: bæjjese, Đuoddar & Ŋøøle"), ACTOR)
     assert sami["slug"] == "aarjelsaemien-giele-baejjese-duoddar-noole-2027"
     # The year is Stockholm's: 23.30 UTC on New Year's Eve is already 2028 here.
-    new_year = await events.create_event(two_days(
-        title="Nyårsvaka", starts_at=utc(2027, 12, 31, 23, 30), ends_at=utc(2028, 1, 1, 2, 0),
-        registration_opens_at=None, registration_closes_at=None), ACTOR)
+    new_year = await events.create_event(
+        two_days(
+            title="Nyårsvaka",
+            starts_at=utc(2027, 12, 31, 23, 30),
+            ends_at=utc(2028, 1, 1, 2, 0),
+            registration_opens_at=None,
+            registration_closes_at=None,
+        ),
+        ACTOR,
+    )
     assert new_year["slug"] == "nyarsvaka-2028"
 
 
@@ -103,8 +120,9 @@ async def test_a_two_day_event_has_two_days_with_the_daily_times():
 
 
 async def test_a_training_module_has_its_occasions_as_days():
-    event = await events.create_event(module(
-        occasion_dates=[date(2027, 4, 13), date(2027, 2, 2), date(2027, 3, 9), date(2027, 2, 2)]), ACTOR)
+    event = await events.create_event(
+        module(occasion_dates=[date(2027, 4, 13), date(2027, 2, 2), date(2027, 3, 9), date(2027, 2, 2)]), ACTOR
+    )
     assert [(d["day"], d["starts_at"], d["ends_at"]) for d in event["days"]] == [
         (date(2027, 2, 2), at("2027-02-02", "13:00"), at("2027-02-02", "16:00")),
         (date(2027, 3, 9), at("2027-03-09", "13:00"), at("2027-03-09", "16:00")),  # CET: summer time starts 28 March
@@ -114,18 +132,27 @@ async def test_a_training_module_has_its_occasions_as_days():
     assert (event["completion_rule"], event["completion_min"]) == ("at_least", 2)
 
 
-@pytest.mark.parametrize(("fields", "field", "message"), [
-    ({"title": "  "}, "title", "Give the event a title."),
-    ({"ends_at": at("2027-05-20", "08:00")}, "ends_at", "The event must end after it starts."),
-    ({"starts_at": None}, "starts_at", "Give the start date and time."),
-    ({"themes": ["klimat-energi", "finns-inte"]}, "themes", "One of the themes does not exist."),
-    ({"registration_closes_at": at("2027-05-21", "16:30")}, "registration_closes_at",
-     "Registration must close before the event ends."),
-    ({"registration_closes_at": at("2027-03-31", "09:00")}, "registration_closes_at",
-     "Registration must close after it opens."),
-    ({"venue_map_url": "javascript:alert(1)"}, "venue_map_url", "The map link must start with https://."),
-    ({"kind": "fest"}, "kind", "Choose what kind of event this is."),
-])
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"title": "  "}, "title", "Give the event a title."),
+        ({"ends_at": at("2027-05-20", "08:00")}, "ends_at", "The event must end after it starts."),
+        ({"starts_at": None}, "starts_at", "Give the start date and time."),
+        ({"themes": ["klimat-energi", "finns-inte"]}, "themes", "One of the themes does not exist."),
+        (
+            {"registration_closes_at": at("2027-05-21", "16:30")},
+            "registration_closes_at",
+            "Registration must close before the event ends.",
+        ),
+        (
+            {"registration_closes_at": at("2027-03-31", "09:00")},
+            "registration_closes_at",
+            "Registration must close after it opens.",
+        ),
+        ({"venue_map_url": "javascript:alert(1)"}, "venue_map_url", "The map link must start with https://."),
+        ({"kind": "fest"}, "kind", "Choose what kind of event this is."),
+    ],
+)
 async def test_an_invalid_event_is_refused_on_the_right_field(fields, field, message):
     with pytest.raises(ValidationFailed) as failure:
         await events.create_event(two_days(**fields), ACTOR)
@@ -148,7 +175,8 @@ async def test_at_least_n_occasions_is_between_one_and_the_number_of_occasions(c
         with pytest.raises(ValidationFailed) as failure:
             await events.create_event(data, ACTOR)
         assert refused(failure) == {
-            "completion_min": "Give how many days or occasions are needed, at most the number the event has."}
+            "completion_min": "Give how many days or occasions are needed, at most the number the event has."
+        }
 
 
 async def test_the_completion_number_is_dropped_unless_the_rule_needs_it():
@@ -179,12 +207,15 @@ async def test_publish_cancel_and_archive():
     assert (await events.get_public_event(slug))["status"] == "archived"
 
 
-@pytest.mark.parametrize(("steps", "refused_step"), [
-    ([], "archive"),  # a draft cannot be archived
-    (["publish", "archive"], "publish"),  # an archived event cannot be published again
-    (["publish", "archive"], "cancel"),
-    (["cancel"], "publish"),  # a cancelled event stays cancelled
-])
+@pytest.mark.parametrize(
+    ("steps", "refused_step"),
+    [
+        ([], "archive"),  # a draft cannot be archived
+        (["publish", "archive"], "publish"),  # an archived event cannot be published again
+        (["publish", "archive"], "cancel"),
+        (["cancel"], "publish"),  # a cancelled event stays cancelled
+    ],
+)
 async def test_an_invalid_status_change_is_refused(steps, refused_step):
     actions = {"publish": events.publish_event, "cancel": events.cancel_event, "archive": events.archive_event}
     slug = (await events.create_event(two_days(), ACTOR))["slug"]
@@ -202,8 +233,9 @@ async def test_an_event_cannot_shrink_away_from_its_sessions():
     event = await events.create_event(two_days(), ACTOR)
     await programme.add_session(event["slug"], session("Avslutning", "2027-05-21", "12:00", "13:00"), ACTOR)
     with pytest.raises(ValidationFailed) as failure:
-        await events.update_event(event["slug"], two_days(ends_at=at("2027-05-20", "16:00"),
-                                                           registration_closes_at=None), ACTOR)
+        await events.update_event(
+            event["slug"], two_days(ends_at=at("2027-05-20", "16:00"), registration_closes_at=None), ACTOR
+        )
     assert set(refused(failure)) == {"starts_at"}
     assert len((await events.get_event(event["slug"]))["days"]) == 2
 
@@ -227,11 +259,14 @@ async def test_a_session_must_end_after_it_starts(draft):
     assert refused(failure) == {"ends_at": "The session must end after it starts."}
 
 
-@pytest.mark.parametrize(("starts_at", "ends_at"), [
-    (at("2027-05-19", "10:00"), at("2027-05-19", "11:00")),  # the day before
-    (at("2027-05-22", "10:00"), at("2027-05-22", "11:00")),  # the day after
-    (at("2027-05-20", "22:00"), at("2027-05-21", "01:00")),  # over midnight, although both days are the event's
-])
+@pytest.mark.parametrize(
+    ("starts_at", "ends_at"),
+    [
+        (at("2027-05-19", "10:00"), at("2027-05-19", "11:00")),  # the day before
+        (at("2027-05-22", "10:00"), at("2027-05-22", "11:00")),  # the day after
+        (at("2027-05-20", "22:00"), at("2027-05-21", "01:00")),  # over midnight, although both days are the event's
+    ],
+)
 async def test_a_session_must_be_within_one_of_the_events_days(draft, starts_at, ends_at):
     data = SessionInput(title="Kvällsprogram", starts_at=starts_at, ends_at=ends_at)
     with pytest.raises(ValidationFailed) as failure:
@@ -257,9 +292,13 @@ async def test_a_module_session_must_be_on_an_occasion():
 
 
 async def test_a_room_cannot_be_double_booked(draft):
-    first = await programme.add_session(draft["slug"], session("Solenergi", "2027-05-20", "11:00", "12:30", "Sal A"), ACTOR)
+    first = await programme.add_session(
+        draft["slug"], session("Solenergi", "2027-05-20", "11:00", "12:30", "Sal A"), ACTOR
+    )
     with pytest.raises(ValidationFailed) as failure:  # the same room, however it is typed
-        await programme.add_session(draft["slug"], session("Biogas", "2027-05-20", "12:00", "13:00", "  sal   a "), ACTOR)
+        await programme.add_session(
+            draft["slug"], session("Biogas", "2027-05-20", "12:00", "13:00", "  sal   a "), ACTOR
+        )
     error = failure.value.errors["room"]
     assert (set(failure.value.errors), error.field) == ({"room"}, "room")
     assert error.message == "%(room)s is already booked then, for “%(title)s”."
@@ -268,10 +307,13 @@ async def test_a_room_cannot_be_double_booked(draft):
     # Back to back in one room, at the same time in another room, and the session itself may change.
     await programme.add_session(draft["slug"], session("Lunch", "2027-05-20", "12:30", "13:30", "Sal A"), ACTOR)
     await programme.add_session(draft["slug"], session("Transporter", "2027-05-20", "11:00", "12:30", "Sal B"), ACTOR)
-    await programme.update_session(str(first["uid"]), session("Solenergi", "2027-05-20", "10:30", "12:30", "Sal A"), ACTOR)
+    await programme.update_session(
+        str(first["uid"]), session("Solenergi", "2027-05-20", "10:30", "12:30", "Sal A"), ACTOR
+    )
     with pytest.raises(ValidationFailed):
-        await programme.update_session(str(first["uid"]), session("Solenergi", "2027-05-20", "10:30", "12:45", "Sal A"),
-                                       ACTOR)
+        await programme.update_session(
+            str(first["uid"]), session("Solenergi", "2027-05-20", "10:30", "12:45", "Sal A"), ACTOR
+        )
 
     # A cancelled session frees its room.
     await programme.cancel_session(str(first["uid"]), ACTOR)
@@ -279,35 +321,46 @@ async def test_a_room_cannot_be_double_booked(draft):
 
 
 async def test_a_speaker_needs_a_name(draft):
-    data = session("Välkommen", "2027-05-20", "09:00", "09:30",
-                   speakers=[SpeakerInput(title="Ordförande"), SpeakerInput()])
+    data = session(
+        "Välkommen", "2027-05-20", "09:00", "09:30", speakers=[SpeakerInput(title="Ordförande"), SpeakerInput()]
+    )
     with pytest.raises(ValidationFailed) as failure:
         await programme.add_session(draft["slug"], data, ACTOR)
     assert refused(failure) == {"speakers": "Every speaker needs a name."}
-    data.speakers = [SpeakerInput(name="Anna Lindqvist", title="Ordförande", organisation="Härnösands kommun"),
-                     SpeakerInput()]  # an empty row of the form is ignored
+    data.speakers = [
+        SpeakerInput(name="Anna Lindqvist", title="Ordförande", organisation="Härnösands kommun"),
+        SpeakerInput(),
+    ]  # an empty row of the form is ignored
     added = await programme.add_session(draft["slug"], data, ACTOR)
     assert [(s["name"], s["title"], s["organisation"]) for s in added["speakers"]] == [
-        ("Anna Lindqvist", "Ordförande", "Härnösands kommun")]
+        ("Anna Lindqvist", "Ordförande", "Härnösands kommun")
+    ]
 
 
 async def test_no_change_record_while_the_event_is_a_draft(draft):
-    added = await programme.add_session(draft["slug"], session("Solenergi", "2027-05-20", "11:00", "12:30", "Sal A"), ACTOR)
-    moved = await programme.update_session(str(added["uid"]),
-                                           session("Solenergi", "2027-05-20", "13:00", "14:30", "Sal B"), ACTOR)
+    added = await programme.add_session(
+        draft["slug"], session("Solenergi", "2027-05-20", "11:00", "12:30", "Sal A"), ACTOR
+    )
+    moved = await programme.update_session(
+        str(added["uid"]), session("Solenergi", "2027-05-20", "13:00", "14:30", "Sal B"), ACTOR
+    )
     assert (moved["change"], moved["changed_at"]) == ({}, None)
     cancelled = await programme.cancel_session(str(added["uid"]), ACTOR)
     assert (cancelled["status"], cancelled["change"]) == ("cancelled", {})
 
 
 async def test_changes_after_publication_keep_the_first_before_values(draft):
-    added = await programme.add_session(draft["slug"], session("Solenergi", "2027-05-20", "11:00", "12:30", "Sal A",
-                                                               description="Om solceller."), ACTOR)
+    added = await programme.add_session(
+        draft["slug"], session("Solenergi", "2027-05-20", "11:00", "12:30", "Sal A", description="Om solceller."), ACTOR
+    )
     uid = str(added["uid"])
     await events.publish_event(draft["slug"], ACTOR)
 
-    unwatched = await programme.update_session(uid, session("Solenergi", "2027-05-20", "11:00", "12:30", "Sal A",
-                                                            description="Om solceller på kommunala tak."), ACTOR)
+    unwatched = await programme.update_session(
+        uid,
+        session("Solenergi", "2027-05-20", "11:00", "12:30", "Sal A", description="Om solceller på kommunala tak."),
+        ACTOR,
+    )
     assert (unwatched["change"], unwatched["changed_at"]) == ({}, None)  # the description is not a public change
 
     once = await programme.update_session(uid, session("Solenergi", "2027-05-20", "13:00", "14:30", "Sal A"), ACTOR)
@@ -322,7 +375,9 @@ async def test_changes_after_publication_keep_the_first_before_values(draft):
 
 
 async def test_cancelling_a_published_session_records_it(published):
-    added = await programme.add_session(published["slug"], session("Studiebesök", "2027-05-20", "15:00", "16:30"), ACTOR)
+    added = await programme.add_session(
+        published["slug"], session("Studiebesök", "2027-05-20", "15:00", "16:30"), ACTOR
+    )
     cancelled = await programme.cancel_session(str(added["uid"]), ACTOR)
     assert cancelled["status"] == "cancelled"
     assert cancelled["change"] == {"fields": ["status"], "before": {"status": "scheduled"}}
@@ -346,9 +401,15 @@ async def test_sessions_are_deleted_only_from_drafts(draft):
 
 
 async def test_moving_a_session_changes_the_order_of_parallel_sessions(draft):
-    first = await programme.add_session(draft["slug"], session("Välkommen", "2027-05-20", "09:00", "09:30", "Plenum"), ACTOR)
-    a, b, c = [await programme.add_session(draft["slug"], session(f"Verkstad {room}", "2027-05-20", "11:00", "12:30", room),
-                                           ACTOR) for room in ("Sal A", "Sal B", "Sal C")]
+    first = await programme.add_session(
+        draft["slug"], session("Välkommen", "2027-05-20", "09:00", "09:30", "Plenum"), ACTOR
+    )
+    a, b, c = [
+        await programme.add_session(
+            draft["slug"], session(f"Verkstad {room}", "2027-05-20", "11:00", "12:30", room), ACTOR
+        )
+        for room in ("Sal A", "Sal B", "Sal C")
+    ]
     await programme.move_session(str(c["uid"]), -1, ACTOR)
     assert await titles(draft) == ["Välkommen", "Verkstad Sal A", "Verkstad Sal C", "Verkstad Sal B"]
     await programme.move_session(str(a["uid"]), +1, ACTOR)
@@ -374,7 +435,9 @@ async def test_by_day_and_track_puts_parallel_sessions_in_one_slot(draft):
     assert days[0]["tracks"] == ["Plenum", "Sal B", "Sal A"]
     assert days[1]["tracks"] == ["Plenum", "Online", "Sal A"]
     assert [[s["title"] for s in slot["sessions"]] for slot in days[0]["slots"]] == [
-        ["Välkommen"], ["Verkstad B", "Verkstad A", "Promenad"]]
+        ["Välkommen"],
+        ["Verkstad B", "Verkstad A", "Promenad"],
+    ]
     assert [slot["starts_at"] for slot in days[1]["slots"]] == [at("2027-05-21", "09:00"), at("2027-05-21", "10:15")]
     assert [s["title"] for s in days[1]["slots"][1]["sessions"]] == ["Webbinarium", "Verkstad A2"]
 
@@ -383,14 +446,32 @@ async def test_by_day_and_track_puts_parallel_sessions_in_one_slot(draft):
 
 
 async def test_duplicating_across_daylight_saving_keeps_the_local_times():
-    source = await events.create_event(two_days(
-        starts_at=at("2027-03-20", "09:00"), ends_at=at("2027-03-21", "16:00"),
-        registration_opens_at=at("2027-02-01", "09:00"), registration_closes_at=at("2027-03-18", "12:00"),
-        themes=["klimat-energi", "transport"]), ACTOR)
-    await programme.add_session(source["slug"], session(
-        "Verkstad: Fossilfria transporter", "2027-03-21", "10:15", "11:45", "Sal B", kind="workshop", capacity=40,
-        requires_signup=True, themes=["transport"],
-        speakers=[SpeakerInput(name="Trafikplanerare", organisation="Region Västernorrland")]), ACTOR)
+    source = await events.create_event(
+        two_days(
+            starts_at=at("2027-03-20", "09:00"),
+            ends_at=at("2027-03-21", "16:00"),
+            registration_opens_at=at("2027-02-01", "09:00"),
+            registration_closes_at=at("2027-03-18", "12:00"),
+            themes=["klimat-energi", "transport"],
+        ),
+        ACTOR,
+    )
+    await programme.add_session(
+        source["slug"],
+        session(
+            "Verkstad: Fossilfria transporter",
+            "2027-03-21",
+            "10:15",
+            "11:45",
+            "Sal B",
+            kind="workshop",
+            capacity=40,
+            requires_signup=True,
+            themes=["transport"],
+            speakers=[SpeakerInput(name="Trafikplanerare", organisation="Region Västernorrland")],
+        ),
+        ACTOR,
+    )
     await events.publish_event(source["slug"], ACTOR)
 
     copy = await events.duplicate_event(source["slug"], date(2027, 3, 27), ACTOR)
@@ -402,16 +483,25 @@ async def test_duplicating_across_daylight_saving_keeps_the_local_times():
         (date(2027, 3, 28), utc(2027, 3, 28, 7, 0), utc(2027, 3, 28, 14, 0)),
     ]
     assert (copy["registration_opens_at"], copy["registration_closes_at"]) == (
-        at("2027-02-08", "09:00"), at("2027-03-25", "12:00"))
+        at("2027-02-08", "09:00"),
+        at("2027-03-25", "12:00"),
+    )
     assert [t["slug"] for t in copy["themes"]] == ["klimat-energi", "transport"]
     assert copy["capacity"] == source["capacity"] and copy["venue_name"] == "Kulturmagasinet"
 
     [copied] = await programme.programme(copy["id"])
     assert (copied["starts_at"], copied["ends_at"]) == (utc(2027, 3, 28, 8, 15), utc(2027, 3, 28, 9, 45))
     assert (copied["title"], copied["room"], copied["kind"], copied["capacity"], copied["requires_signup"]) == (
-        "Verkstad: Fossilfria transporter", "Sal B", "workshop", 40, True)
+        "Verkstad: Fossilfria transporter",
+        "Sal B",
+        "workshop",
+        40,
+        True,
+    )
     assert [t["slug"] for t in copied["themes"]] == ["transport"]
-    assert [(s["name"], s["organisation"]) for s in copied["speakers"]] == [("Trafikplanerare", "Region Västernorrland")]
+    assert [(s["name"], s["organisation"]) for s in copied["speakers"]] == [
+        ("Trafikplanerare", "Region Västernorrland")
+    ]
     assert await titles(source) == ["Verkstad: Fossilfria transporter"]  # the source keeps its session
 
 
@@ -428,16 +518,24 @@ async def test_duplicating_to_another_year_renames_the_event():
 
 
 async def test_the_event_calendar_has_one_entry_per_day_in_utc():
-    event = await events.create_event(two_days(
-        starts_at=at("2027-03-27", "09:00"), ends_at=at("2027-03-28", "16:00"),
-        registration_opens_at=None, registration_closes_at=None), ACTOR)
+    event = await events.create_event(
+        two_days(
+            starts_at=at("2027-03-27", "09:00"),
+            ends_at=at("2027-03-28", "16:00"),
+            registration_opens_at=None,
+            registration_closes_at=None,
+        ),
+        ACTOR,
+    )
     event = await events.publish_event(event["slug"], ACTOR)
     ics = calendar.event_calendar(event)
     assert b"DTSTART:20270327T080000Z" in ics and b"DTEND:20270327T150000Z" in ics
     assert b"DTSTART:20270328T070000Z" in ics and b"DTEND:20270328T140000Z" in ics
     entries = Calendar.from_ical(ics).walk("VEVENT")
     assert [(e.decoded("dtstart"), e.decoded("dtend")) for e in entries] == [
-        (utc(2027, 3, 27, 8, 0), utc(2027, 3, 27, 15, 0)), (utc(2027, 3, 28, 7, 0), utc(2027, 3, 28, 14, 0))]
+        (utc(2027, 3, 27, 8, 0), utc(2027, 3, 27, 15, 0)),
+        (utc(2027, 3, 28, 7, 0), utc(2027, 3, 28, 14, 0)),
+    ]
     assert [str(e["status"]) for e in entries] == ["CONFIRMED", "CONFIRMED"]
     assert len({str(e["uid"]) for e in entries}) == 2
     assert str(entries[0]["summary"]) == "Hållbarhetsdagarna 2027"
@@ -448,9 +546,12 @@ async def test_the_event_calendar_has_one_entry_per_day_in_utc():
 
 
 def test_markdown_is_rendered_without_raw_html():
-    html = str(rich_text.render(
-        "Välkommen!\n\n<script>alert('hej')</script>\n\n- solenergi\n- *biogas*\n\n"
-        "[Programmet](https://exempel.se/program) och [inte detta](javascript:alert(1))"))
+    html = str(
+        rich_text.render(
+            "Välkommen!\n\n<script>alert('hej')</script>\n\n- solenergi\n- *biogas*\n\n"
+            "[Programmet](https://exempel.se/program) och [inte detta](javascript:alert(1))"
+        )
+    )
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert "<ul>\n<li>solenergi</li>\n<li><em>biogas</em></li>\n</ul>" in html
     assert '<a href="https://exempel.se/program">Programmet</a>' in html
@@ -475,7 +576,11 @@ async def test_the_demo_hallbarhetsdagarna_has_the_programme_of_the_csv():
     [row] = await Event.select(Event.slug).where((Event.kind == "sustainability_day") & (Event.status == "published"))
     event = await events.get_event(row["slug"])
     assert event["slug"] == "hallbarhetsdagarna-2027"
-    assert (event["audience"], event["capacity"], [t["slug"] for t in event["themes"]]) == ("public", 250, ["klimat-energi"])
+    assert (event["audience"], event["capacity"], [t["slug"] for t in event["themes"]]) == (
+        "public",
+        250,
+        ["klimat-energi"],
+    )
     assert event["venue_map_url"].startswith("https://www.openstreetmap.org/")
     # Thursday and Friday four to five weeks ahead; registration open until two days before.
     assert [d["day"] for d in event["days"]] == [date(2027, 3, 11), date(2027, 3, 12)]
@@ -492,19 +597,28 @@ async def test_the_demo_hallbarhetsdagarna_has_the_programme_of_the_csv():
         local_start, local_end = localtime(s["starts_at"]), localtime(s["ends_at"])
         assert (local_start.date() - first_day).days + 1 == int(row["day"])
         assert (local_start.strftime("%H:%M"), local_end.strftime("%H:%M")) == (row["start"], row["end"])
-        assert (s["room"], s["kind"], s["requires_signup"]) == (row["track"], row["kind"], row["requires_signup"] == "true")
+        assert (s["room"], s["kind"], s["requires_signup"]) == (
+            row["track"],
+            row["kind"],
+            row["requires_signup"] == "true",
+        )
         assert s["capacity"] == (int(row["capacity"]) if row["capacity"] else None)
         assert [t["slug"] for t in s["themes"]] == ([row["theme"]] if row["theme"] else [])
         assert [(p["name"], p["organisation"]) for p in s["speakers"]] == (
-            [(row["speaker"], row["speaker_organisation"])] if row["speaker"] else [])
+            [(row["speaker"], row["speaker_organisation"])] if row["speaker"] else []
+        )
 
 
 async def test_the_demo_has_a_module_a_council_meeting_and_last_years_days():
     now = at("2027-02-10", "14:00")
     await load_demo(now=now)
     rows = {row["kind"] + "/" + row["status"]: row for row in await Event.select(Event.slug, Event.kind, Event.status)}
-    assert set(rows) == {"sustainability_day/published", "sustainability_day/archived", "training_module/published",
-                         "council_meeting/published"}
+    assert set(rows) == {
+        "sustainability_day/published",
+        "sustainability_day/archived",
+        "training_module/published",
+        "council_meeting/published",
+    }
 
     training = await events.get_event(rows["training_module/published"]["slug"])
     assert training["title"] == "Klimatanpassning i kommunal planering"
@@ -529,22 +643,36 @@ async def test_the_demo_has_a_module_a_council_meeting_and_last_years_days():
 async def test_text_longer_than_its_column_and_huge_capacities_are_refused_on_the_field():
     """PostgreSQL would refuse these with a server error; the rules say so next to the field first."""
     with pytest.raises(ValidationFailed) as failure:
-        await events.create_event(two_days(venue_name="S" * 201, venue_address="G" * 301, capacity=3_000_000_000), ACTOR)
+        await events.create_event(
+            two_days(venue_name="S" * 201, venue_address="G" * 301, capacity=3_000_000_000), ACTOR
+        )
     assert set(failure.value.errors) >= {"venue_name", "venue_address", "capacity"}
     assert await Event.count() == 0
     event = await events.create_event(two_days(), ACTOR)
     with pytest.raises(ValidationFailed) as failure:
-        await programme.add_session(event["slug"], SessionInput(
-            title="Verkstad", starts_at=at("2027-05-20", "11:00"), ends_at=at("2027-05-20", "12:00"),
-            room="R" * 101, speakers=[SpeakerInput(name="N" * 201)]), ACTOR)
+        await programme.add_session(
+            event["slug"],
+            SessionInput(
+                title="Verkstad",
+                starts_at=at("2027-05-20", "11:00"),
+                ends_at=at("2027-05-20", "12:00"),
+                room="R" * 101,
+                speakers=[SpeakerInput(name="N" * 201)],
+            ),
+            ACTOR,
+        )
     assert set(failure.value.errors) == {"room", "speakers"}
     assert await ProgrammeSession.count() == 0
 
 
 async def test_a_training_module_over_several_weeks_needs_its_occasion_dates():
-    spring = two_days(kind=EventKind.training_module.value, title="Klimatanpassning",
-                      starts_at=at("2027-03-02", "13:00"), ends_at=at("2027-04-13", "16:00"),
-                      registration_closes_at=None)
+    spring = two_days(
+        kind=EventKind.training_module.value,
+        title="Klimatanpassning",
+        starts_at=at("2027-03-02", "13:00"),
+        ends_at=at("2027-04-13", "16:00"),
+        registration_closes_at=None,
+    )
     with pytest.raises(ValidationFailed) as failure:
         await events.create_event(spring, ACTOR)
     assert set(failure.value.errors) == {"occasion_dates"}

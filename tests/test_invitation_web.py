@@ -53,8 +53,13 @@ async def test_the_page_shows_the_event_the_note_and_the_deadline_and_records_th
 
     assert response.status_code == 200
     page = text_of(response)
-    for text in (tr("sv", "Invitation: %(title)s", title="Hållbarhetsdagarna"), tr("sv", "Hello %(name)s,", name="Karin Berg"),
-                 NOTE, "Folkets hus", tr("sv", "Not answered yet")):
+    for text in (
+        tr("sv", "Invitation: %(title)s", title="Hållbarhetsdagarna"),
+        tr("sv", "Hello %(name)s,", name="Karin Berg"),
+        NOTE,
+        "Folkets hus",
+        tr("sv", "Not answered yet"),
+    ):
         assert text in page, text
     assert "<strong>klimat</strong>" in response.text  # the description as the event page renders it
     with i18n.use_language("sv"):
@@ -80,7 +85,9 @@ async def test_opening_the_link_or_the_form_never_answers(client, smtp_server):
 
     for _ in range(2):
         assert (await client.get(link)).status_code == 200
-        assert (await client.get(f"/events/{event['slug']}/register?invitation={link.rsplit('/', 1)[1]}")).status_code == 200
+        assert (
+            await client.get(f"/events/{event['slug']}/register?invitation={link.rsplit('/', 1)[1]}")
+        ).status_code == 200
 
     assert await database_snapshot() == before
     assert (await invitation_row())["status"] == "pending"
@@ -125,13 +132,17 @@ async def test_a_decline_without_the_forms_token_or_with_a_too_long_reason_chang
     assert await database_snapshot() == before
 
 
-async def test_declining_an_accepted_invitation_cancels_the_registration_and_promotes_the_first_in_line(client, smtp_server):
+async def test_declining_an_accepted_invitation_cancels_the_registration_and_promotes_the_first_in_line(
+    client, smtp_server
+):
     event = await published_event(audience="invitation", capacity=1)
     await invited(event)
     await invited(event, "olle@example.se", "Olle Ek")
     links = await mailed(smtp_server, event)
     token = links["karin@energibolaget.se"].rsplit("/", 1)[1]
-    karin = await registrations.register(event["slug"], form("karin@energibolaget.se", invitation_token=token), STRANGER)
+    karin = await registrations.register(
+        event["slug"], form("karin@energibolaget.se", invitation_token=token), STRANGER
+    )
     olle_token = links["olle@example.se"].rsplit("/", 1)[1]
     await registrations.register(event["slug"], form("olle@example.se", invitation_token=olle_token), STRANGER)
 
@@ -144,7 +155,9 @@ async def test_declining_an_accepted_invitation_cancels_the_registration_and_pro
     response = await client.submit(links["karin@energibolaget.se"] + "/decline", {"reason": ""})
 
     assert response.status_code == 303
-    statuses = {row["email"]: row["status"] for row in await Registration.select(Registration.email, Registration.status)}
+    statuses = {
+        row["email"]: row["status"] for row in await Registration.select(Registration.email, Registration.status)
+    }
     assert statuses == {"karin@energibolaget.se": "cancelled", "olle@example.se": "confirmed"}
     assert await queued("registration_promoted", "olle@example.se")
     assert await queued("registration_cancelled", "karin@energibolaget.se")
@@ -178,8 +191,11 @@ async def test_revoked_expired_unknown_and_cancelled_links_say_why_and_change_no
         page = await client.get(link)
         assert page.status_code == status, who
         assert tr("sv", message) in text_of(page), who
-        assert tr("sv", "If you still want to take part, or think this is a mistake, contact the organiser who sent "
-                        "you the invitation.") in text_of(page)
+        assert tr(
+            "sv",
+            "If you still want to take part, or think this is a mistake, contact the organiser who sent "
+            "you the invitation.",
+        ) in text_of(page)
         assert tr("sv", "Accept and register") not in text_of(page)
         assert_private(page)
         declined = await client.post(link + "/decline", data={"reason": "nej", "_csrf_token": client.last_csrf})
@@ -206,7 +222,9 @@ async def test_the_form_is_filled_in_from_the_invitation_even_before_registratio
     public_form = text_of(await client.get(f"/events/{event['slug']}/register"))
     assert 'name="consent"' not in public_form  # the public cannot register yet
 
-    response = await client.get(f"/events/{event['slug']}/register?invitation={links['karin@energibolaget.se'].rsplit('/', 1)[1]}")
+    response = await client.get(
+        f"/events/{event['slug']}/register?invitation={links['karin@energibolaget.se'].rsplit('/', 1)[1]}"
+    )
 
     assert response.status_code == 200
     assert_private(response)
@@ -222,7 +240,9 @@ async def test_the_form_is_filled_in_from_the_invitation_even_before_registratio
     assert '<option value="sundsvall" selected>' in page
     assert '<option value="en" selected>' in page
 
-    other = text_of(await client.get(f"/events/{event['slug']}/register?invitation={links['olle@example.se'].rsplit('/', 1)[1]}"))
+    other = text_of(
+        await client.get(f"/events/{event['slug']}/register?invitation={links['olle@example.se'].rsplit('/', 1)[1]}")
+    )
     assert re.search(r'name="organisation_other" type="text" value="Energibolaget AB"', other)
     assert '<option value="sv" selected>' in other
 
@@ -235,14 +255,24 @@ async def test_registering_with_the_invitation_under_another_address_is_refused_
     await client.get(form_path)
     before = await database_snapshot()
 
-    response = await client.post(f"/events/{event['slug']}/register", data={
-        "name": "Karin Berg", "email": "someone.else@example.se", "consent": "1", "invitation_token": token,
-        "_csrf_token": client.last_csrf})
+    response = await client.post(
+        f"/events/{event['slug']}/register",
+        data={
+            "name": "Karin Berg",
+            "email": "someone.else@example.se",
+            "consent": "1",
+            "invitation_token": token,
+            "_csrf_token": client.last_csrf,
+        },
+    )
 
     assert response.status_code == 400
     message = tr("sv", "This invitation is for %(email)s: register with that address.", email="karin@energibolaget.se")
     assert f'<p class="field-error" id="error-email">{message}</p>' in text_of(response)
-    assert 'value="karin@energibolaget.se" readonly aria-describedby="hint-email error-email" aria-invalid="true"' in response.text
+    assert (
+        'value="karin@energibolaget.se" readonly aria-describedby="hint-email error-email" aria-invalid="true"'
+        in response.text
+    )
     assert await database_snapshot() == before
 
 
@@ -252,16 +282,32 @@ async def test_accepting_a_reserved_place_confirms_the_registration_on_a_full_ev
     karin = await invited(event, language="en")
     await invitations.set_reserved_place(event["slug"], str(karin["uid"]), True, SYSTEM)
     links = await mailed(smtp_server, event)
-    await registrations.register(event["slug"], form("forst@example.se", invitation_token=links["forst@example.se"].rsplit("/", 1)[1]),
-                                 STRANGER)  # the event is full now
+    await registrations.register(
+        event["slug"], form("forst@example.se", invitation_token=links["forst@example.se"].rsplit("/", 1)[1]), STRANGER
+    )  # the event is full now
     token = links["karin@energibolaget.se"].rsplit("/", 1)[1]
 
     page = text_of(await client.get(f"/events/{event['slug']}/register?invitation={token}"))
-    assert tr("sv", "The event is full. If you register, you will be put on the waiting list and get a place, "
-                    "and a mail, as soon as one is free.") not in page
-    response = await client.post(f"/events/{event['slug']}/register", data={
-        "name": "Karin Berg", "email": "karin@energibolaget.se", "organisation_other": "Energibolaget AB",
-        "language": "en", "consent": "1", "invitation_token": token, "_csrf_token": client.last_csrf})
+    assert (
+        tr(
+            "sv",
+            "The event is full. If you register, you will be put on the waiting list and get a place, "
+            "and a mail, as soon as one is free.",
+        )
+        not in page
+    )
+    response = await client.post(
+        f"/events/{event['slug']}/register",
+        data={
+            "name": "Karin Berg",
+            "email": "karin@energibolaget.se",
+            "organisation_other": "Energibolaget AB",
+            "language": "en",
+            "consent": "1",
+            "invitation_token": token,
+            "_csrf_token": client.last_csrf,
+        },
+    )
 
     confirmation = await client.get(location(response))
     assert tr("sv", "Thank you! Your registration is confirmed.") in text_of(confirmation)
@@ -273,14 +319,19 @@ async def test_accepting_a_reserved_place_confirms_the_registration_on_a_full_ev
 
 
 async def test_the_pages_are_private_and_load_nothing_from_elsewhere(client, smtp_server):
-    event = await published_event(audience="invitation",
-                                  description="![spårning](https://tracker.example/pixel.png) [Karta](https://karta.example/)")
+    event = await published_event(
+        audience="invitation",
+        description="![spårning](https://tracker.example/pixel.png) [Karta](https://karta.example/)",
+    )
     await invited(event)
     link = (await mailed(smtp_server, event))["karin@energibolaget.se"]
     token = link.rsplit("/", 1)[1]
 
-    for response in (await client.get(link), await client.get(f"/events/{event['slug']}/register?invitation={token}"),
-                     await client.submit(link + "/decline", {"reason": ""}, form_page=link)):
+    for response in (
+        await client.get(link),
+        await client.get(f"/events/{event['slug']}/register?invitation={token}"),
+        await client.submit(link + "/decline", {"reason": ""}, form_page=link),
+    ):
         assert_private(response)
         loaded = re.findall(r'<(?:img|script|link|iframe)\b[^>]*?(?:src|href)="([^"]*)"', response.text)
         assert all(url.startswith("/") for url in loaded), loaded

@@ -59,8 +59,11 @@ async def event():
     Dan was only on the waiting list for nothing: cancelled."""
     event = await finished_event()
     anna = await participant(event, "Anna Andersson", "anna@example.se")
-    bo = await registered(event["slug"], form("bo@example.se", name="Bo Berg", language="en",
-                                               sessions=[str(event["sessions"]["Workshop A"]["uid"])]), BY_HAND)
+    bo = await registered(
+        event["slug"],
+        form("bo@example.se", name="Bo Berg", language="en", sessions=[str(event["sessions"]["Workshop A"]["uid"])]),
+        BY_HAND,
+    )
     await participant(event, "Cilla Ceder", "cilla@example.se")
     await check_in(event, anna, days_of(event)[0])
     await check_in(event, bo, days_of(event)[1])
@@ -69,10 +72,16 @@ async def event():
 
 
 async def test_a_mailing_to_those_who_attended_reaches_exactly_them_with_a_working_personal_link(
-        event, smtp_server, client):
+    event, smtp_server, client
+):
     await earlier_mail_delivered(smtp_server)
-    mailing = await new_mailing(event, "attended", survey_url="https://enkat.example.se/q?id=1",
-                                subject_en="Thank you", body_en="Hello!\n\nHere is the material.")
+    mailing = await new_mailing(
+        event,
+        "attended",
+        survey_url="https://enkat.example.se/q?id=1",
+        subject_en="Thank you",
+        body_en="Hello!\n\nHere is the material.",
+    )
     assert await mailings.send(event["slug"], str(mailing["uid"]), SYSTEM) == 2
     await deliver(smtp_server.settings)
 
@@ -95,7 +104,9 @@ async def test_a_mailing_to_those_who_attended_reaches_exactly_them_with_a_worki
     progress = await mailings.progress(mailing)
     assert (progress["sent"], progress["total"], mailing["status"]) == (2, 2, "sent")
     assert {r["email"]: r["state"] for r in await mailings.recipients(mailing)} == {
-        "anna@example.se": "sent", "bo@example.se": "sent"}
+        "anna@example.se": "sent",
+        "bo@example.se": "sent",
+    }
     assert await AuditEntry.count().where(AuditEntry.action == "mailing.sent") == 1
 
 
@@ -115,10 +126,15 @@ async def test_a_second_send_sends_nothing(event, smtp_server):
 
 async def test_two_sends_at_once_queue_each_recipient_once(event):
     mailing = await new_mailing(event, "registered")
-    results = await asyncio.gather(*[mailings.send(event["slug"], str(mailing["uid"]), SYSTEM) for _ in range(4)],
-                                   return_exceptions=True)
+    results = await asyncio.gather(
+        *[mailings.send(event["slug"], str(mailing["uid"]), SYSTEM) for _ in range(4)], return_exceptions=True
+    )
     assert sorted(str(r) if isinstance(r, int) else r.code for r in results) == [
-        "3", "already_sent", "already_sent", "already_sent"]
+        "3",
+        "already_sent",
+        "already_sent",
+        "already_sent",
+    ]
     assert await OutboxMessage.count().where(OutboxMessage.kind == "mailing") == 3
     assert await MailingRecipient.count() == 3
 
@@ -178,9 +194,18 @@ async def test_the_preview_shows_one_recipient_in_their_language(event):
 
 async def test_a_draft_is_checked_field_by_field(event):
     with pytest.raises(ValidationFailed) as failure:
-        await mailings.create_draft(event["slug"], MailingInput(
-            subject_sv="", body_sv=" ", subject_en="Only a subject", audience="session", session="nonsense",
-            survey_url="javascript:alert(1)"), SYSTEM)
+        await mailings.create_draft(
+            event["slug"],
+            MailingInput(
+                subject_sv="",
+                body_sv=" ",
+                subject_en="Only a subject",
+                audience="session",
+                session="nonsense",
+                survey_url="javascript:alert(1)",
+            ),
+            SYSTEM,
+        )
     assert set(failure.value.errors) == {"subject_sv", "body_sv", "body_en", "session", "survey_url"}
     with pytest.raises(ValidationFailed) as failure:
         await mailings.create_draft(event["slug"], draft("everyone", body_en="Text only"), SYSTEM)

@@ -31,8 +31,17 @@ def page(slug: str) -> str:
     return f"/organiser/events/{slug}/material"
 
 
-async def upload(client, slug: str, name: str, content: bytes, *, title: str = "Bilder", visibility: str = "public",
-                 session: str = "", csrf: bool = True):
+async def upload(
+    client,
+    slug: str,
+    name: str,
+    content: bytes,
+    *,
+    title: str = "Bilder",
+    visibility: str = "public",
+    session: str = "",
+    csrf: bool = True,
+):
     await client.get(page(slug))
     data = {"_csrf_token": client.last_csrf} if csrf else {}
     data.update({"title": title, "visibility": visibility, "session": session})
@@ -56,28 +65,38 @@ async def test_each_type_is_served_only_to_the_audience_its_visibility_allows(ap
     rut, alf = await audience(app, event)
     uploaded: dict[tuple[str, str], dict] = {}
     files = sample_files()
-    for index, (kind, (name, content, content_type)) in enumerate(files.items()):
+    for index, (kind, (name, content, _content_type)) in enumerate(files.items()):
         visibility = ("public", "registered", "attended")[index % 3]
-        response = await upload(organiser, event["slug"], name, content, title=f"{kind} material",
-                                visibility=visibility)
+        response = await upload(
+            organiser, event["slug"], name, content, title=f"{kind} material", visibility=visibility
+        )
         assert response.status_code == 303, text_of(response)
-        uploaded[(kind, visibility)] = (await Material.select().where(Material.title == f"{kind} material").first())
+        uploaded[(kind, visibility)] = await Material.select().where(Material.title == f"{kind} material").first()
     for visibility in ("public", "registered", "attended"):  # every visibility with every type, too
         for kind in files:
             if (kind, visibility) not in uploaded:
                 name, content, _ = files[kind]
-                response = await upload(organiser, event["slug"], name, content, title=f"{kind} {visibility}",
-                                        visibility=visibility)
+                response = await upload(
+                    organiser, event["slug"], name, content, title=f"{kind} {visibility}", visibility=visibility
+                )
                 assert response.status_code == 303, text_of(response)
-                uploaded[(kind, visibility)] = await Material.select().where(
-                    Material.title == f"{kind} {visibility}").first()
+                uploaded[(kind, visibility)] = (
+                    await Material.select().where(Material.title == f"{kind} {visibility}").first()
+                )
 
-    async with another_client(app, port=50010) as anonymous, another_client(app, port=50011) as registered, \
-            another_client(app, port=50012) as attended:
+    async with (
+        another_client(app, port=50010) as anonymous,
+        another_client(app, port=50011) as registered,
+        another_client(app, port=50012) as attended,
+    ):
         await sign_in_member(registered, "rut@example.se")
         await sign_in_member(attended, "alf@example.se")
-        allowed = {"anonymous": {"public"}, "registered": {"public", "registered"},
-                   "attended": {"public", "registered", "attended"}, "organiser": {"public", "registered", "attended"}}
+        allowed = {
+            "anonymous": {"public"},
+            "registered": {"public", "registered"},
+            "attended": {"public", "registered", "attended"},
+            "organiser": {"public", "registered", "attended"},
+        }
         viewers = {"anonymous": anonymous, "registered": registered, "attended": attended, "organiser": organiser}
         for (kind, visibility), row in uploaded.items():
             name, content, content_type = files[kind]
@@ -111,11 +130,19 @@ async def test_the_pages_list_only_what_the_viewer_may_see(app, organiser, clien
     workshop = str(event["sessions"]["Workshop A"]["uid"])
     rows = {}
     for visibility in ("public", "registered", "attended"):
-        rows[visibility] = await materials.add_link(event["slug"], MaterialInput(
-            title=f"Länk {visibility}", url=f"https://example.se/{visibility}", visibility=visibility,
-            session=workshop), SYSTEM)
-    await materials.add_file_content(event["slug"], MaterialInput(title="Programmet som PDF"), pdf_file(),
-                                     "Program.pdf", SYSTEM)
+        rows[visibility] = await materials.add_link(
+            event["slug"],
+            MaterialInput(
+                title=f"Länk {visibility}",
+                url=f"https://example.se/{visibility}",
+                visibility=visibility,
+                session=workshop,
+            ),
+            SYSTEM,
+        )
+    await materials.add_file_content(
+        event["slug"], MaterialInput(title="Programmet som PDF"), pdf_file(), "Program.pdf", SYSTEM
+    )
     async with another_client(app, port=50020) as anonymous:
         event_page = text_of(await anonymous.get(f"/events/{event['slug']}"))
         assert "Länk public" in event_page and "Programmet som PDF" in event_page
@@ -137,8 +164,9 @@ async def test_a_cancelled_sessions_material_stays_reachable(app, organiser):
     event = await finished_event()
     rut, _ = await audience(app, event)
     session = event["sessions"]["Workshop A"]
-    response = await upload(organiser, event["slug"], "Bilder.pdf", pdf_file(), visibility="registered",
-                            session=str(session["uid"]))
+    response = await upload(
+        organiser, event["slug"], "Bilder.pdf", pdf_file(), visibility="registered", session=str(session["uid"])
+    )
     assert response.status_code == 303
     row = await Material.select().first()
     await programme.cancel_session(str(session["uid"]), SYSTEM)
@@ -151,15 +179,25 @@ async def test_a_cancelled_sessions_material_stays_reachable(app, organiser):
 
 # --- Refusals: a clear message and nothing on disk -------------------------------------------------
 
-@pytest.mark.parametrize("name, content, message", [
-    ("program.pdf", ELF, "The file is a program, not a document: it was refused."),
-    ("program.pdf", MZ, "The file is a program, not a document: it was refused."),
-    ("setup.exe", MZ, "Files of this type are not accepted. Accepted: %(types)s."),
-    ("page.html", HTML, "Files of this type are not accepted. Accepted: %(types)s."),
-    ("drawing.svg", SVG, "Files of this type are not accepted. Accepted: %(types)s."),
-    ("../../secret.pdf", None, ("The file name “%(name)s” is not allowed: rename the file with letters, digits, "
-                                "spaces, dashes and one dot before the extension, and upload it again.")),
-])
+
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("program.pdf", ELF, "The file is a program, not a document: it was refused."),
+        ("program.pdf", MZ, "The file is a program, not a document: it was refused."),
+        ("setup.exe", MZ, "Files of this type are not accepted. Accepted: %(types)s."),
+        ("page.html", HTML, "Files of this type are not accepted. Accepted: %(types)s."),
+        ("drawing.svg", SVG, "Files of this type are not accepted. Accepted: %(types)s."),
+        (
+            "../../secret.pdf",
+            None,
+            (
+                "The file name “%(name)s” is not allowed: rename the file with letters, digits, "
+                "spaces, dashes and one dot before the extension, and upload it again."
+            ),
+        ),
+    ],
+)
 async def test_refused_uploads_say_why_and_leave_nothing(organiser, name, content, message):
     event = await finished_event()
     before = files_on_disk()
@@ -191,8 +229,11 @@ async def test_uploads_and_links_need_the_csrf_token(organiser):
     response = await upload(organiser, event["slug"], "a.pdf", pdf_file(), csrf=False)
     assert response.status_code == 403
     await organiser.get(page(event["slug"]))
-    forged = await organiser.post(f"{page(event['slug'])}/upload", data={"_csrf_token": "x" * 80, "title": "A"},
-                                  files={"file": ("a.pdf", pdf_file(), "application/pdf")})
+    forged = await organiser.post(
+        f"{page(event['slug'])}/upload",
+        data={"_csrf_token": "x" * 80, "title": "A"},
+        files={"file": ("a.pdf", pdf_file(), "application/pdf")},
+    )
     assert forged.status_code == 403
     link = await organiser.post(f"{page(event['slug'])}/link", data={"title": "A", "url": "https://a.se"})
     assert link.status_code == 403
@@ -208,25 +249,33 @@ async def test_organiser_routes_are_guarded(app, client, staff_accounts):
         await sign_in(checkin, "checkin@test.se")
         assert (await checkin.get(page(event["slug"]))).status_code == 403
         await checkin.get("/staff")
-        denied = await checkin.post(f"{page(event['slug'])}/{row['uid']}/delete",
-                                    data={"confirm": "yes", "_csrf_token": checkin.last_csrf})
+        denied = await checkin.post(
+            f"{page(event['slug'])}/{row['uid']}/delete", data={"confirm": "yes", "_csrf_token": checkin.last_csrf}
+        )
         assert denied.status_code == 403
-        denied = await checkin.post(f"{page(event['slug'])}/upload", data={"_csrf_token": checkin.last_csrf},
-                                    files={"file": ("a.pdf", pdf_file(), "application/pdf")})
+        denied = await checkin.post(
+            f"{page(event['slug'])}/upload",
+            data={"_csrf_token": checkin.last_csrf},
+            files={"file": ("a.pdf", pdf_file(), "application/pdf")},
+        )
         assert denied.status_code == 403
     assert await Material.count() == 1
 
 
 async def test_links_and_deleting_from_the_page(organiser):
     event = await finished_event()
-    response = await organiser.submit(f"{page(event['slug'])}/link", {
-        "title": "Rapporten", "url": "javascript:alert(1)", "visibility": "public", "session": ""},
-        form_page=page(event["slug"]))
+    response = await organiser.submit(
+        f"{page(event['slug'])}/link",
+        {"title": "Rapporten", "url": "javascript:alert(1)", "visibility": "public", "session": ""},
+        form_page=page(event["slug"]),
+    )
     assert response.status_code == 400
     assert tr("sv", "Give a full web address starting with https:// or http://.") in text_of(response)
-    response = await organiser.submit(f"{page(event['slug'])}/link", {
-        "title": "Rapporten", "url": "https://example.se/rapport", "visibility": "attended", "session": ""},
-        form_page=page(event["slug"]))
+    response = await organiser.submit(
+        f"{page(event['slug'])}/link",
+        {"title": "Rapporten", "url": "https://example.se/rapport", "visibility": "attended", "session": ""},
+        form_page=page(event["slug"]),
+    )
     assert response.status_code == 303
     assert await upload(organiser, event["slug"], "Bild.png", sample_files()["png"][1])
     listing = text_of(await organiser.get(page(event["slug"])))
@@ -234,11 +283,13 @@ async def test_links_and_deleting_from_the_page(organiser):
     assert tr("sv", "Those who attended") in listing
     rows = await Material.select().order_by(Material.id)
     stored = materials.stored_path(rows[1]["storage_key"])
-    unconfirmed = await organiser.submit(f"{page(event['slug'])}/{rows[1]['uid']}/delete", {},
-                                         form_page=page(event["slug"]))
+    unconfirmed = await organiser.submit(
+        f"{page(event['slug'])}/{rows[1]['uid']}/delete", {}, form_page=page(event["slug"])
+    )
     assert unconfirmed.status_code == 303 and await Material.count() == 2
-    deleted = await organiser.submit(f"{page(event['slug'])}/{rows[1]['uid']}/delete", {"confirm": "yes"},
-                                     form_page=page(event["slug"]))
+    deleted = await organiser.submit(
+        f"{page(event['slug'])}/{rows[1]['uid']}/delete", {"confirm": "yes"}, form_page=page(event["slug"])
+    )
     assert deleted.status_code == 303 and await Material.count() == 1 and not stored.exists()
 
 
@@ -248,8 +299,14 @@ async def test_the_forms_of_a_page_shown_again_after_a_refused_upload_still_work
     assert refused.status_code == 400
     token = re.search(r'name="_csrf_token" value="([^"]+)"', refused.text)
     assert token and token.group(1), "the page shown again has no CSRF token in its forms"
-    again = await organiser.post(f"{page(event['slug'])}/link", data={
-        "_csrf_token": token.group(1), "title": "Rapporten", "url": "https://www.example.se/rapport",
-        "visibility": "public"})
+    again = await organiser.post(
+        f"{page(event['slug'])}/link",
+        data={
+            "_csrf_token": token.group(1),
+            "title": "Rapporten",
+            "url": "https://www.example.se/rapport",
+            "visibility": "public",
+        },
+    )
     assert again.status_code == 303
     assert await Material.count() == 1

@@ -24,17 +24,24 @@ ANONYMOUS = Viewer()
 
 # --- Real files of every accepted type ----------------------------------------------------------
 
-_CONTENT_TYPES = ('<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
-                  'content-types"><Default Extension="xml" ContentType="application/xml"/>{overrides}</Types>')
+_CONTENT_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+    'content-types"><Default Extension="xml" ContentType="application/xml"/>{overrides}</Types>'
+)
 
 
 def office_file(folder: str, main: str, content_type: str) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", _CONTENT_TYPES.format(
-            overrides=f'<Override PartName="/{folder}{main}" ContentType="{content_type}"/>'))
-        archive.writestr("_rels/.rels", '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/'
-                                        'package/2006/relationships"/>')
+        archive.writestr(
+            "[Content_Types].xml",
+            _CONTENT_TYPES.format(overrides=f'<Override PartName="/{folder}{main}" ContentType="{content_type}"/>'),
+        )
+        archive.writestr(
+            "_rels/.rels",
+            '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+            'package/2006/relationships"/>',
+        )
         archive.writestr(f"{folder}{main}", "<root/>")
     return buffer.getvalue()
 
@@ -71,12 +78,24 @@ def sample_files() -> dict[str, tuple[str, bytes, str]]:
     """{type: (file name, content, the content type it is served as)}."""
     return {
         "pdf": ("Klimat och energi.pdf", pdf_file(), "application/pdf"),
-        "docx": ("Protokoll.docx", office_file("word/", "document.xml", "application/vnd.openxmlformats-officedocument."
-                                               "wordprocessingml.document.main+xml"),
-                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-        "pptx": ("Bilder från dagen.pptx", office_file("ppt/", "presentation.xml", "application/vnd.openxmlformats-"
-                                                       "officedocument.presentationml.presentation.main+xml"),
-                 "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+        "docx": (
+            "Protokoll.docx",
+            office_file(
+                "word/",
+                "document.xml",
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+            ),
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ),
+        "pptx": (
+            "Bilder från dagen.pptx",
+            office_file(
+                "ppt/",
+                "presentation.xml",
+                "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml",
+            ),
+            "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        ),
         "xlsx": ("Siffror.xlsx", xlsx_file(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         "png": ("Karta.png", image_file("PNG"), "image/png"),
         "jpeg": ("Foto.jpg", image_file("JPEG"), "image/jpeg"),
@@ -94,9 +113,13 @@ SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
 def macro_docm() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", _CONTENT_TYPES.format(
-            overrides='<Override PartName="/word/document.xml" ContentType="application/vnd.ms-word.document.'
-                      'macroEnabled.main+xml"/>'))
+        archive.writestr(
+            "[Content_Types].xml",
+            _CONTENT_TYPES.format(
+                overrides='<Override PartName="/word/document.xml" ContentType="application/vnd.ms-word.document.'
+                'macroEnabled.main+xml"/>'
+            ),
+        )
         archive.writestr("word/document.xml", "<root/>")
         archive.writestr("word/vbaProject.bin", b"\x00" * 10)
     return buffer.getvalue()
@@ -114,12 +137,14 @@ def small_limit(monkeypatch, mb: int = 1) -> None:
 
 # --- Files ----------------------------------------------------------------------------------------
 
+
 async def test_every_accepted_type_is_stored_by_a_random_key_with_its_hash():
     event = await published_event()
     before = files_on_disk()
     for kind, (name, content, content_type) in sample_files().items():
-        row = await materials.add_file_content(event["slug"], MaterialInput(title=f"Material {kind}"), content, name,
-                                               SYSTEM)
+        row = await materials.add_file_content(
+            event["slug"], MaterialInput(title=f"Material {kind}"), content, name, SYSTEM
+        )
         assert row["content_type"] == content_type, kind
         assert row["filename"] == name and row["size"] == len(content)
         assert row["sha256"] == hashlib.sha256(content).hexdigest()
@@ -131,31 +156,34 @@ async def test_every_accepted_type_is_stored_by_a_random_key_with_its_hash():
     assert not list((get_settings().media_dir / "material" / "incoming").iterdir())  # no temporary file left
 
 
-@pytest.mark.parametrize("name, content, code", [
-    ("program.pdf", ELF, "executable"),
-    ("program.pdf", MZ, "executable"),
-    ("setup.exe", MZ, "wrong_type"),
-    ("page.html", HTML, "wrong_type"),
-    ("page.pdf", HTML, "wrong_type"),
-    ("drawing.svg", SVG, "wrong_type"),
-    ("drawing.png", SVG, "wrong_type"),
-    ("script.pdf", b"#!/bin/sh\nrm -rf /\n", "executable"),
-    ("empty.pdf", b"", "empty"),
-    ("macros.docm", macro_docm, "wrong_type"),
-    ("macros.docx", macro_docm, "macros"),
-    ("map.pdf", lambda: image_file("PNG"), "mismatch"),
-    ("slides.pptx", lambda: office_file("word/", "document.xml", "x"), "mismatch"),
-    ("notes.docx", b"PK\x03\x04 not really a zip" + b"\x00" * 50, "wrong_type"),
-    ("../../etc/passwd.pdf", b"%PDF-1.4\n", "bad_name"),
-    ("folder/report.pdf", b"%PDF-1.4\n", "bad_name"),
-    ("C:\\Users\\report.pdf", b"%PDF-1.4\n", "bad_name"),
-    (".hidden.pdf", b"%PDF-1.4\n", "bad_name"),
-    ("report\x00.pdf", b"%PDF-1.4\n", "bad_name"),
-    ("report\n.pdf", b"%PDF-1.4\n", "bad_name"),
-    ("\u202efdp.exe", b"%PDF-1.4\n", "bad_name"),
-    ("a" * 200 + ".pdf", b"%PDF-1.4\n", "bad_name"),
-    ("", b"%PDF-1.4\n", "no_file"),
-])
+@pytest.mark.parametrize(
+    "name, content, code",
+    [
+        ("program.pdf", ELF, "executable"),
+        ("program.pdf", MZ, "executable"),
+        ("setup.exe", MZ, "wrong_type"),
+        ("page.html", HTML, "wrong_type"),
+        ("page.pdf", HTML, "wrong_type"),
+        ("drawing.svg", SVG, "wrong_type"),
+        ("drawing.png", SVG, "wrong_type"),
+        ("script.pdf", b"#!/bin/sh\nrm -rf /\n", "executable"),
+        ("empty.pdf", b"", "empty"),
+        ("macros.docm", macro_docm, "wrong_type"),
+        ("macros.docx", macro_docm, "macros"),
+        ("map.pdf", lambda: image_file("PNG"), "mismatch"),
+        ("slides.pptx", lambda: office_file("word/", "document.xml", "x"), "mismatch"),
+        ("notes.docx", b"PK\x03\x04 not really a zip" + b"\x00" * 50, "wrong_type"),
+        ("../../etc/passwd.pdf", b"%PDF-1.4\n", "bad_name"),
+        ("folder/report.pdf", b"%PDF-1.4\n", "bad_name"),
+        ("C:\\Users\\report.pdf", b"%PDF-1.4\n", "bad_name"),
+        (".hidden.pdf", b"%PDF-1.4\n", "bad_name"),
+        ("report\x00.pdf", b"%PDF-1.4\n", "bad_name"),
+        ("report\n.pdf", b"%PDF-1.4\n", "bad_name"),
+        ("\u202efdp.exe", b"%PDF-1.4\n", "bad_name"),
+        ("a" * 200 + ".pdf", b"%PDF-1.4\n", "bad_name"),
+        ("", b"%PDF-1.4\n", "no_file"),
+    ],
+)
 async def test_refused_files_leave_nothing_on_disk_and_no_row(name, content, code):
     event = await published_event()
     content = content() if callable(content) else content
@@ -184,9 +212,13 @@ async def test_a_bad_form_refuses_before_the_file_is_kept():
     event = await published_event()
     before = files_on_disk()
     with pytest.raises(ValidationFailed) as refused:
-        await materials.add_file_content(event["slug"], MaterialInput(title="", visibility="secret",
-                                                                      session="not-a-session"),
-                                         pdf_file(), "a.pdf", SYSTEM)
+        await materials.add_file_content(
+            event["slug"],
+            MaterialInput(title="", visibility="secret", session="not-a-session"),
+            pdf_file(),
+            "a.pdf",
+            SYSTEM,
+        )
     assert set(refused.value.errors) == {"title", "visibility", "session"}
     assert files_on_disk() == before and await Material.count() == 0
 
@@ -215,6 +247,7 @@ async def test_deleting_removes_the_file_and_the_row():
 
 # --- Links and order -------------------------------------------------------------------------------
 
+
 async def test_links_need_a_web_address():
     event = await published_event()
     for url in ("javascript:alert(1)", "ftp://example.se/x", "https://", "example.se", "https://exa mple.se"):
@@ -222,9 +255,13 @@ async def test_links_need_a_web_address():
             await materials.add_link(event["slug"], MaterialInput(title="Länk", url=url), SYSTEM)
         assert "url" in refused.value.errors, url
     session = event["sessions"]["Workshop A"]
-    row = await materials.add_link(event["slug"], MaterialInput(title="Rapporten", url="https://example.se/rapport",
-                                                                visibility="registered", session=str(session["uid"])),
-                                   SYSTEM)
+    row = await materials.add_link(
+        event["slug"],
+        MaterialInput(
+            title="Rapporten", url="https://example.se/rapport", visibility="registered", session=str(session["uid"])
+        ),
+        SYSTEM,
+    )
     assert row["kind"] == "link" and row["session_title"] == session["title"] and row["visibility"] == "registered"
 
 
@@ -232,7 +269,9 @@ async def test_material_lists_the_events_own_first_then_by_session_and_moves():
     event = await published_event()
     workshop = str(event["sessions"]["Workshop A"]["uid"])
     opening = str(event["sessions"]["Öppning"]["uid"])
-    first = await materials.add_link(event["slug"], MaterialInput(title="W", url="https://a.se", session=workshop), SYSTEM)
+    first = await materials.add_link(
+        event["slug"], MaterialInput(title="W", url="https://a.se", session=workshop), SYSTEM
+    )
     await materials.add_link(event["slug"], MaterialInput(title="O", url="https://b.se", session=opening), SYSTEM)
     await materials.add_link(event["slug"], MaterialInput(title="E1", url="https://c.se"), SYSTEM)
     await materials.add_link(event["slug"], MaterialInput(title="E2", url="https://d.se"), SYSTEM)
@@ -247,15 +286,21 @@ async def test_material_lists_the_events_own_first_then_by_session_and_moves():
 
 # --- Who may see what ------------------------------------------------------------------------------
 
+
 async def _person_id(email: str) -> int:
     return (await Person.select(Person.id).where(Person.email == email).first())["id"]
 
 
 async def test_the_visibility_rule():
     event = await finished_event()
-    rows = {visibility: await materials.add_link(event["slug"], MaterialInput(
-        title=visibility, url=f"https://example.se/{visibility}", visibility=visibility), SYSTEM)
-        for visibility in ("public", "registered", "attended")}
+    rows = {
+        visibility: await materials.add_link(
+            event["slug"],
+            MaterialInput(title=visibility, url=f"https://example.se/{visibility}", visibility=visibility),
+            SYSTEM,
+        )
+        for visibility in ("public", "registered", "attended")
+    }
     registered = await participant(event, "Rut Registrerad", "rut@example.se")
     attended = await participant(event, "Alf Närvarande", "alf@example.se")
     await check_in(event, attended, days_of(event)[0])
@@ -285,9 +330,11 @@ async def test_the_visibility_rule():
 async def test_a_cancelled_sessions_material_keeps_its_audience():
     event = await finished_event()
     session = event["sessions"]["Workshop A"]
-    row = await materials.add_link(event["slug"], MaterialInput(title="Bilder", url="https://example.se/b",
-                                                                visibility="registered", session=str(session["uid"])),
-                                   SYSTEM)
+    row = await materials.add_link(
+        event["slug"],
+        MaterialInput(title="Bilder", url="https://example.se/b", visibility="registered", session=str(session["uid"])),
+        SYSTEM,
+    )
     await participant(event, "Rut Registrerad", "rut@example.se")
     await programme.cancel_session(str(session["uid"]), SYSTEM)
     row = await materials.get_material(str(row["uid"]))
@@ -312,10 +359,13 @@ async def test_the_theme_archive_is_newest_first_and_filtered():
     untagged = await published_event(title="Annat")
     await materials.add_link(old["slug"], MaterialInput(title="Gammalt", url="https://a.se"), SYSTEM)
     await materials.add_link(new["slug"], MaterialInput(title="Nytt", url="https://b.se"), SYSTEM)
-    await materials.add_link(new["slug"], MaterialInput(title="Hemligt", url="https://c.se", visibility="attended"),
-                             SYSTEM)
+    await materials.add_link(
+        new["slug"], MaterialInput(title="Hemligt", url="https://c.se", visibility="attended"), SYSTEM
+    )
     await materials.add_link(untagged["slug"], MaterialInput(title="Utanför", url="https://d.se"), SYSTEM)
     assert [row["title"] for row in await materials.theme_archive(theme["id"], ANONYMOUS)] == ["Nytt", "Gammalt"]
     assert [row["title"] for row in await materials.theme_archive(theme["id"], ORGANISER)] == [
-        "Nytt", "Hemligt", "Gammalt"]
-
+        "Nytt",
+        "Hemligt",
+        "Gammalt",
+    ]

@@ -25,8 +25,13 @@ from tests.account_helpers import (
 from tests.conftest import DEMO_PASSWORD, sign_in
 
 GOOD_MEMBER = {
-    "name": "Örjan Åström", "email": "orjan.astrom@ornskoldsvik.se", "organisation": "ornskoldsvik",
-    "side": "opposition", "title": "Kommunalråd", "term_start": "2023-01-01", "term_end": "2026-12-31",
+    "name": "Örjan Åström",
+    "email": "orjan.astrom@ornskoldsvik.se",
+    "organisation": "ornskoldsvik",
+    "side": "opposition",
+    "title": "Kommunalråd",
+    "term_start": "2023-01-01",
+    "term_end": "2026-12-31",
 }
 
 
@@ -77,17 +82,29 @@ async def test_organiser_adds_a_member(organiser):
     assert tr("sv", "The member %(name)s was added.", name="Örjan Åström") in text_of(listing)
 
 
-@pytest.mark.parametrize(("changes", "field", "message"), [
-    ({"name": "   "}, "name", "This field is required."),
-    ({"email": "orjan.astrom@"}, "email", "Enter a valid email address, like name@example.se."),
-    ({"email": ""}, "email", "Enter an email address."),
-    ({"organisation": ""}, "organisation", "Choose the member's municipality or organisation."),
-    ({"organisation": "stockholm"}, "organisation", "Choose the member's municipality or organisation."),
-    ({"side": ""}, "side", "Choose majority or opposition."),
-    ({"term_start": "2026-01-01", "term_end": "2025-12-31"}, "term_end", "The term cannot end before it starts."),
-    ({"term_start": "1 januari 2026"}, "term_start", "Enter a date as YYYY-MM-DD."),
-], ids=["empty name", "bad email", "no email", "no organisation", "unknown organisation", "no side",
-        "term ends before it starts", "bad date"])
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"name": "   "}, "name", "This field is required."),
+        ({"email": "orjan.astrom@"}, "email", "Enter a valid email address, like name@example.se."),
+        ({"email": ""}, "email", "Enter an email address."),
+        ({"organisation": ""}, "organisation", "Choose the member's municipality or organisation."),
+        ({"organisation": "stockholm"}, "organisation", "Choose the member's municipality or organisation."),
+        ({"side": ""}, "side", "Choose majority or opposition."),
+        ({"term_start": "2026-01-01", "term_end": "2025-12-31"}, "term_end", "The term cannot end before it starts."),
+        ({"term_start": "1 januari 2026"}, "term_start", "Enter a date as YYYY-MM-DD."),
+    ],
+    ids=[
+        "empty name",
+        "bad email",
+        "no email",
+        "no organisation",
+        "unknown organisation",
+        "no side",
+        "term ends before it starts",
+        "bad date",
+    ],
+)
 async def test_bad_member_input_is_shown_next_to_the_field_and_saves_nothing(organiser, changes, field, message):
     before = await database_snapshot()
 
@@ -101,8 +118,9 @@ async def test_bad_member_input_is_shown_next_to_the_field_and_saves_nothing(org
 
 
 async def test_all_field_errors_are_shown_at_once(organiser):
-    response = await organiser.submit("/organiser/members/new", {"name": "", "email": "x", "organisation": "",
-                                                                  "side": ""})
+    response = await organiser.submit(
+        "/organiser/members/new", {"name": "", "email": "x", "organisation": "", "side": ""}
+    )
     assert response.status_code == 400
     for field in ("name", "email", "organisation", "side"):
         assert field_error(response, field), field
@@ -112,7 +130,9 @@ async def test_all_field_errors_are_shown_at_once(organiser):
 async def test_a_duplicate_member_email_is_refused(organiser):
     await add_member(email="orjan.astrom@ornskoldsvik.se")
 
-    response = await organiser.submit("/organiser/members/new", {**GOOD_MEMBER, "email": "Orjan.Astrom@Ornskoldsvik.se"})
+    response = await organiser.submit(
+        "/organiser/members/new", {**GOOD_MEMBER, "email": "Orjan.Astrom@Ornskoldsvik.se"}
+    )
 
     assert response.status_code == 400
     assert_field_marked(response, "email", "There is already a member with that email address.")
@@ -126,8 +146,10 @@ async def test_organiser_edits_a_member(organiser):
     assert 'value="orjan.astrom@ornskoldsvik.se"' in form.text
     assert re.search(r'<option value="ornskoldsvik" selected>', form.text)
 
-    response = await organiser.submit(f"/organiser/members/{uid}", {**GOOD_MEMBER, "name": "Örjan Åström-Berg",
-                                                                     "organisation": "region", "side": "majority"})
+    response = await organiser.submit(
+        f"/organiser/members/{uid}",
+        {**GOOD_MEMBER, "name": "Örjan Åström-Berg", "organisation": "region", "side": "majority"},
+    )
 
     assert location(response) == "/organiser/members"
     [member] = await members()
@@ -141,7 +163,9 @@ async def test_an_edit_cannot_take_someone_elses_email(organiser):
     uid = await add_member(name="Örjan Åström", email="orjan.astrom@ornskoldsvik.se")
     before = await database_snapshot()
 
-    response = await organiser.submit(f"/organiser/members/{uid}", {**GOOD_MEMBER, "email": "anna.lindqvist@harnosand.se"})
+    response = await organiser.submit(
+        f"/organiser/members/{uid}", {**GOOD_MEMBER, "email": "anna.lindqvist@harnosand.se"}
+    )
 
     assert response.status_code == 400
     assert_field_marked(response, "email", "Someone else already has that email address.")
@@ -161,8 +185,9 @@ async def test_a_deactivated_member_is_signed_out_and_cannot_sign_in_again(app, 
         unused_link = await link_in_latest_mail("asa.oberg@sundsvall.se")
         mails_before = len(await outbox())
 
-        response = await organiser.submit(f"/organiser/members/{uid}/active", {"active": "0"},
-                                          form_page=f"/organiser/members/{uid}")
+        response = await organiser.submit(
+            f"/organiser/members/{uid}/active", {"active": "0"}, form_page=f"/organiser/members/{uid}"
+        )
 
         assert location(response) == "/organiser/members"
         assert "member.deactivated" in await audit_actions()
@@ -209,15 +234,22 @@ def hidden_content(response) -> str:
 async def confirm(client, preview) -> object:
     # A browser sends a textarea's line breaks as CRLF.
     content = hidden_content(preview).replace("\r\n", "\n").replace("\n", "\r\n")
-    parts = [("confirm", (None, b"1")), ("content", (None, content.encode())),
-             ("_csrf_token", (None, client.last_csrf.encode()))]
+    parts = [
+        ("confirm", (None, b"1")),
+        ("content", (None, content.encode())),
+        ("_csrf_token", (None, client.last_csrf.encode())),
+    ]
     return await client.post("/organiser/members-import", files=parts)
 
 
 def error_rows(response) -> dict[int, str]:
     table = response.text.split("<tbody>", 1)[1]
-    return {int(line): html.unescape(problem)
-            for line, problem in re.findall(r"<tr><td>(\d+)</td>.*?<td><ul class=\"plain\">(.*?)</ul></td></tr>", table, re.S)}
+    return {
+        int(line): html.unescape(problem)
+        for line, problem in re.findall(
+            r"<tr><td>(\d+)</td>.*?<td><ul class=\"plain\">(.*?)</ul></td></tr>", table, re.S
+        )
+    }
 
 
 GOOD_CSV = (
@@ -232,7 +264,9 @@ async def test_import_previews_then_imports_every_row(organiser):
     preview = await upload(organiser, GOOD_CSV.encode())
 
     assert preview.status_code == 200
-    assert ntr("sv", "The file has %(num)s row and no errors.", "The file has %(num)s rows and no errors.", 3) in text_of(preview)
+    assert ntr(
+        "sv", "The file has %(num)s row and no errors.", "The file has %(num)s rows and no errors.", 3
+    ) in text_of(preview)
     for name in ("Anna Lindqvist", "Per Holm", "Lena Westin"):
         assert name in preview.text
     assert await members() == []  # the preview writes nothing
@@ -282,9 +316,16 @@ async def test_import_with_bad_rows_names_them_and_imports_nothing(organiser):
 async def test_a_bad_file_posted_back_as_confirmed_imports_nothing(organiser):
     """The second step checks the content again: a crafted confirm cannot skip the checks."""
     await organiser.get("/organiser/members-import")
-    bad = "name,email,organisation,side\nAnna Lindqvist,anna.lindqvist@harnosand.se,harnosand,majority\nX,bad,nowhere,none\n"
-    parts = [("confirm", (None, b"1")), ("content", (None, base64.b64encode(bad.encode()))),
-             ("_csrf_token", (None, organiser.last_csrf.encode()))]
+    bad = (
+        "name,email,organisation,side\n"
+        "Anna Lindqvist,anna.lindqvist@harnosand.se,harnosand,majority\n"
+        "X,bad,nowhere,none\n"
+    )
+    parts = [
+        ("confirm", (None, b"1")),
+        ("content", (None, base64.b64encode(bad.encode()))),
+        ("_csrf_token", (None, organiser.last_csrf.encode())),
+    ]
 
     response = await organiser.post("/organiser/members-import", files=parts)
 
@@ -308,7 +349,8 @@ async def test_import_of_a_swedish_excel_file(organiser):
     """Excel in Swedish saves CSV with semicolons, in Windows-1252, with CRLF line ends."""
     content = (
         "Name;Email;Organisation;Side;Title;Term_start;Term_end\r\n"
-        "Örjan Åström;orjan.astrom@ornskoldsvik.se;ornskoldsvik;opposition;Kommunstyrelsens ordförande;2023-01-01;2026-12-31\r\n"
+        "Örjan Åström;orjan.astrom@ornskoldsvik.se;ornskoldsvik;opposition;"
+        "Kommunstyrelsens ordförande;2023-01-01;2026-12-31\r\n"
         "Märta Älvdal;marta.alvdal@ange.se;Ange;majority;Ledamot, miljönämnden;;\r\n"
     ).encode("cp1252")
 
@@ -353,8 +395,10 @@ async def test_import_without_a_file_asks_for_one(organiser):
 
 
 async def test_admin_creates_a_staff_account(admin, app):
-    response = await admin.submit("/admin/staff/new", {"email": "Ny.Person@test.se", "name": "Nils Nyberg",
-                                                       "role": "checkin", "password": "Lappland-i-snon-2040"})
+    response = await admin.submit(
+        "/admin/staff/new",
+        {"email": "Ny.Person@test.se", "name": "Nils Nyberg", "role": "checkin", "password": "Lappland-i-snon-2040"},
+    )
     assert location(response) == "/admin/staff"
     account = await StaffAccount.select().where(StaffAccount.email == "ny.person@test.se").first()
     assert account["role"] == "checkin"
@@ -363,16 +407,21 @@ async def test_admin_creates_a_staff_account(admin, app):
         assert location(await sign_in(newcomer, "ny.person@test.se", "Lappland-i-snon-2040")) == "/staff"
 
 
-@pytest.mark.parametrize(("password", "message", "params"), [
-    ("short", "The password must be at least %(min)s characters long.", {"min": 12}),
-    ("password1234", "That password is too common or too simple. Choose another.", {}),
-    ("nilsnyberg-2040-x", "The password must not contain your name or email address.", {}),
-])
+@pytest.mark.parametrize(
+    ("password", "message", "params"),
+    [
+        ("short", "The password must be at least %(min)s characters long.", {"min": 12}),
+        ("password1234", "That password is too common or too simple. Choose another.", {}),
+        ("nilsnyberg-2040-x", "The password must not contain your name or email address.", {}),
+    ],
+)
 async def test_a_weak_password_for_a_new_account_is_refused(admin, password, message, params):
     before = await database_snapshot()
 
-    response = await admin.submit("/admin/staff/new", {"email": "nils.nyberg@test.se", "name": "Nils Nyberg",
-                                                       "role": "organiser", "password": password})
+    response = await admin.submit(
+        "/admin/staff/new",
+        {"email": "nils.nyberg@test.se", "name": "Nils Nyberg", "role": "organiser", "password": password},
+    )
 
     assert response.status_code == 400
     assert field_error(response, "password") == tr("sv", message, **params)
@@ -382,8 +431,10 @@ async def test_a_weak_password_for_a_new_account_is_refused(admin, password, mes
 
 
 async def test_a_second_account_with_the_same_email_is_refused(admin):
-    response = await admin.submit("/admin/staff/new", {"email": "Organiser@test.se", "name": "Olle Igen",
-                                                       "role": "organiser", "password": "Lappland-i-snon-2040"})
+    response = await admin.submit(
+        "/admin/staff/new",
+        {"email": "Organiser@test.se", "name": "Olle Igen", "role": "organiser", "password": "Lappland-i-snon-2040"},
+    )
     assert response.status_code == 400
     assert field_error(response, "email") == tr("sv", "There is already a staff account with that email address.")
     assert await StaffAccount.count() == 3
@@ -391,8 +442,9 @@ async def test_a_second_account_with_the_same_email_is_refused(admin):
 
 async def test_a_role_change_is_audited_and_shown_in_the_audit_log(admin, staff_accounts):
     uid = staff_accounts["checkin"]["uid"]
-    response = await admin.submit(f"/admin/staff/{uid}", {"name": "Karin Incheckare", "role": "organiser",
-                                                          "active": "1"})
+    response = await admin.submit(
+        f"/admin/staff/{uid}", {"name": "Karin Incheckare", "role": "organiser", "active": "1"}
+    )
     assert location(response) == "/admin/staff"
 
     account = await StaffAccount.select().where(StaffAccount.uid == uid).first()
@@ -415,10 +467,14 @@ async def test_a_role_change_is_audited_and_shown_in_the_audit_log(admin, staff_
     assert "<code>staff.signed_in</code>" not in only.text
 
 
-@pytest.mark.parametrize("form", [
-    {"name": "Ada Admin", "role": "organiser", "active": "1"},
-    {"name": "Ada Admin", "role": "admin"},  # "active" unticked
-], ids=["own role", "deactivate self"])
+@pytest.mark.parametrize(
+    "form",
+    [
+        {"name": "Ada Admin", "role": "organiser", "active": "1"},
+        {"name": "Ada Admin", "role": "admin"},  # "active" unticked
+    ],
+    ids=["own role", "deactivate self"],
+)
 async def test_an_admin_cannot_demote_or_deactivate_themselves(admin, staff_accounts, form):
     uid = staff_accounts["admin"]["uid"]
     before = await database_snapshot()

@@ -35,9 +35,13 @@ def table(page: str, caption_id: str) -> list[list[str]]:
     """The text of each body row's cells in the table whose caption has `caption_id`."""
     found = re.search(rf'<caption id="{caption_id}">.*?<tbody>(.*?)</tbody>', page, flags=re.DOTALL)
     assert found, f"no table {caption_id}"
-    return [[" ".join(re.sub(r"<[^>]+>", " ", cell).split())
-             for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, flags=re.DOTALL)]
-            for row in re.findall(r"<tr[^>]*>(.*?)</tr>", found.group(1), flags=re.DOTALL)]
+    return [
+        [
+            " ".join(re.sub(r"<[^>]+>", " ", cell).split())
+            for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, flags=re.DOTALL)
+        ]
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", found.group(1), flags=re.DOTALL)
+    ]
 
 
 @pytest.fixture
@@ -91,8 +95,12 @@ async def test_an_unknown_event_or_certificate_is_not_found(organiser, event):
     [first, _] = await issued(event)
     other = await finished_event(title="Ett annat möte")
     assert (await organiser.get("/organiser/events/no-such-event/certificates")).status_code == 404
-    for target in (url(event, "/0b7e7a52-7c43-4ad4-9d36-0d3c1f0e0a11.pdf"), url(event, "/not-a-uid.pdf"),
-                   url(event, f"/{first['uid']}"), url(other, f"/{first['uid']}.pdf")):
+    for target in (
+        url(event, "/0b7e7a52-7c43-4ad4-9d36-0d3c1f0e0a11.pdf"),
+        url(event, "/not-a-uid.pdf"),
+        url(event, f"/{first['uid']}"),
+        url(other, f"/{first['uid']}.pdf"),
+    ):
         assert (await organiser.get(target)).status_code == 404, target
 
 
@@ -140,7 +148,9 @@ async def test_issuing_creates_the_certificates_and_queues_their_mail_once(organ
     assert location(response) == url(event)
     rows = await Certificate.select().order_by(Certificate.name)
     assert [(row["name"], row["status"], row["minutes"]) for row in rows] == [
-        ("Bo Ek", "valid", 390), (MARET, "valid", 780)]
+        ("Bo Ek", "valid", 390),
+        (MARET, "valid", 780),
+    ]
     mails = await OutboxMessage.select().where(OutboxMessage.kind == "certificate")
     assert sorted(mail["to_address"] for mail in mails) == ["bo@example.se", "maret@example.se"]
     assert await AuditEntry.count().where(AuditEntry.action == "certificates.issue") == 1
@@ -159,7 +169,8 @@ async def test_issuing_creates_the_certificates_and_queues_their_mail_once(organ
     assert await Certificate.count() == 2
     assert await OutboxMessage.count().where(OutboxMessage.kind == "certificate") == 2
     assert tr("sv", "No certificates were issued: everyone who has earned one already has it.") in text_of(
-        await organiser.get(url(event)))
+        await organiser.get(url(event))
+    )
 
 
 async def test_a_changed_certificate_is_shown_as_replacing_the_old_number(organiser, event):
@@ -168,12 +179,21 @@ async def test_a_changed_certificate_is_shown_as_replacing_the_old_number(organi
 
     will = table(text_of(await organiser.get(url(event))), "to-issue-caption")
 
-    assert will[0][0] == "Bo Ek" and tr("sv", "Replaces %(number)s, which has changed.", number=bo["number"]) in will[0][4]
+    assert (
+        will[0][0] == "Bo Ek" and tr("sv", "Replaces %(number)s, which has changed.", number=bo["number"]) in will[0][4]
+    )
     response = await organiser.submit(url(event, "/issue"), {})
     page = text_of(await organiser.get(location(response)))
     with i18n.use_language("sv"):
-        assert i18n.ngettext("%(num)s certificate issued (%(replaced)s replaced).",
-                             "%(num)s certificates issued (%(replaced)s replaced).", 2, replaced=2) in page
+        assert (
+            i18n.ngettext(
+                "%(num)s certificate issued (%(replaced)s replaced).",
+                "%(num)s certificates issued (%(replaced)s replaced).",
+                2,
+                replaced=2,
+            )
+            in page
+        )
     old = await Certificate.select().where(Certificate.id == bo["id"]).first()
     assert old["status"] == "superseded"
     assert tr("sv", "Superseded by %(number)s", number=old["replaced_by"]) in page
@@ -223,7 +243,7 @@ async def test_the_pdf_is_downloaded_with_the_persons_name(organiser, event):
     assert response.headers["content-type"] == "application/pdf"
     assert response.headers["cache-control"] == "no-store"
     disposition = response.headers["content-disposition"]
-    assert disposition.startswith("attachment; filename=\"") and disposition.endswith(f"{maret['number']}.pdf\"")
+    assert disposition.startswith('attachment; filename="') and disposition.endswith(f'{maret["number"]}.pdf"')
     assert re.fullmatch(r'attachment; filename="[A-Za-z0-9._-]+"', disposition)
     assert MARET in pdf_text(response.content)
     link = url(event, f"/{maret['uid']}.pdf")
@@ -235,17 +255,36 @@ async def test_the_pdf_is_downloaded_with_the_persons_name(organiser, event):
 
 async def test_the_event_form_saves_the_certificate_settings(organiser):
     form_page = await organiser.get("/organiser/events/new")
-    for name in ("completion_rule", "completion_min", "hours_credit", "hours_per_day", "signatory_name",
-                 "signatory_title"):
+    for name in (
+        "completion_rule",
+        "completion_min",
+        "hours_credit",
+        "hours_per_day",
+        "signatory_name",
+        "signatory_title",
+    ):
         assert f'<label for="field-{name}"' in form_page.text, name
-    form = {**GOOD_EVENT, "completion_rule": "at_least", "completion_min": "2", "hours_credit": "day",
-            "hours_per_day": "6,5", "signatory_name": "Eva Sundin", "signatory_title": "Ordförande"}
+    form = {
+        **GOOD_EVENT,
+        "completion_rule": "at_least",
+        "completion_min": "2",
+        "hours_credit": "day",
+        "hours_per_day": "6,5",
+        "signatory_name": "Eva Sundin",
+        "signatory_title": "Ordförande",
+    }
 
     response = await organiser.submit("/organiser/events/new", form)
 
     event = await events.get_event(location(response).rsplit("/", 1)[1])
-    assert (event["completion_rule"], event["completion_min"], event["hours_credit"], event["minutes_per_day"],
-            event["signatory_name"], event["signatory_title"]) == ("at_least", 2, "day", 390, "Eva Sundin", "Ordförande")
+    assert (
+        event["completion_rule"],
+        event["completion_min"],
+        event["hours_credit"],
+        event["minutes_per_day"],
+        event["signatory_name"],
+        event["signatory_title"],
+    ) == ("at_least", 2, "day", 390, "Eva Sundin", "Ordförande")
     overview = text_of(await organiser.get(f"/organiser/events/{event['slug']}"))
     assert tr("sv", "Checked in on at least %(num)s of the days.", num=2) in overview
     assert tr("sv", "Hours: %(hours)s for each day attended.", hours="6,5") in overview
@@ -253,8 +292,9 @@ async def test_the_event_form_saves_the_certificate_settings(organiser):
     assert 'name="hours_per_day" type="text" value="6,5"' in edit.text
     assert '<option value="at_least" selected>' in edit.text and '<option value="day" selected>' in edit.text
 
-    saved = await organiser.submit(f"/organiser/events/{event['slug']}/edit",
-                                   {**form, "hours_per_day": "7.25", "completion_rule": "none"})
+    saved = await organiser.submit(
+        f"/organiser/events/{event['slug']}/edit", {**form, "hours_per_day": "7.25", "completion_rule": "none"}
+    )
     assert location(saved) == f"/organiser/events/{event['slug']}"
     event = await events.get_event(event["slug"])
     assert (event["completion_rule"], event["completion_min"], event["minutes_per_day"]) == ("none", None, 435)
@@ -287,15 +327,39 @@ async def test_the_api_takes_and_shows_the_certificate_settings(client, staff_ac
     from tests.test_api import EVENT, bearer, token_for
 
     headers = bearer(await token_for(staff_accounts, "organiser"))
-    response = await client.post("/api/v1/events", headers=headers, json={
-        **EVENT, "completion_rule": "at_least", "completion_min": 1, "hours_credit": "day", "hours_per_day": 6.5,
-        "signatory_name": "Eva Sundin", "signatory_title": "Ordförande"})
+    response = await client.post(
+        "/api/v1/events",
+        headers=headers,
+        json={
+            **EVENT,
+            "completion_rule": "at_least",
+            "completion_min": 1,
+            "hours_credit": "day",
+            "hours_per_day": 6.5,
+            "signatory_name": "Eva Sundin",
+            "signatory_title": "Ordförande",
+        },
+    )
     assert response.status_code == 201, response.text
     body = response.json()
-    assert {key: body[key] for key in ("completion_rule", "completion_min", "hours_credit", "hours_per_day",
-                                       "signatory_name", "signatory_title")} == {
-        "completion_rule": "at_least", "completion_min": 1, "hours_credit": "day", "hours_per_day": 6.5,
-        "signatory_name": "Eva Sundin", "signatory_title": "Ordförande"}
+    assert {
+        key: body[key]
+        for key in (
+            "completion_rule",
+            "completion_min",
+            "hours_credit",
+            "hours_per_day",
+            "signatory_name",
+            "signatory_title",
+        )
+    } == {
+        "completion_rule": "at_least",
+        "completion_min": 1,
+        "hours_credit": "day",
+        "hours_per_day": 6.5,
+        "signatory_name": "Eva Sundin",
+        "signatory_title": "Ordförande",
+    }
     assert (await events.get_event(body["slug"]))["minutes_per_day"] == 390
     plain = (await client.post("/api/v1/events", headers=headers, json={**EVENT, "title": "Utan intyg"})).json()
     assert (plain["hours_credit"], plain["hours_per_day"], plain["signatory_name"]) == ("", None, "")

@@ -40,8 +40,9 @@ def url(event: dict, path: str = "", day=None) -> str:
 
 
 async def check_in(event: dict, registration: dict, day=None, **fields) -> checkins.Answer:
-    answer = await checkins.check_in(Scan(code=registration["ticket_code"], event=event["slug"],
-                                          day=day or first_day(event), **fields), STAFF)
+    answer = await checkins.check_in(
+        Scan(code=registration["ticket_code"], event=event["slug"], day=day or first_day(event), **fields), STAFF
+    )
     assert answer.result == "ok", answer
     return answer
 
@@ -50,14 +51,23 @@ def table(page: str, caption_id: str) -> list[list[str]]:
     """The text of each body row's cells in the table whose caption has `caption_id`."""
     found = re.search(rf'<caption id="{caption_id}">.*?<tbody>(.*?)</tbody>', page, flags=re.DOTALL)
     assert found, f"no table {caption_id}"
-    return [[" ".join(re.sub(r"<[^>]+>", " ", cell).split())
-             for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, flags=re.DOTALL)]
-            for row in re.findall(r"<tr[^>]*>(.*?)</tr>", found.group(1), flags=re.DOTALL)]
+    return [
+        [
+            " ".join(re.sub(r"<[^>]+>", " ", cell).split())
+            for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, flags=re.DOTALL)
+        ]
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", found.group(1), flags=re.DOTALL)
+    ]
 
 
 def figure(checked_in: int, expected: int, percent: int) -> str:
-    return tr("sv", "%(checked_in)s of %(expected)s expected are checked in (%(percent)s %%).",
-              checked_in=checked_in, expected=expected, percent=percent)
+    return tr(
+        "sv",
+        "%(checked_in)s of %(expected)s expected are checked in (%(percent)s %%).",
+        checked_in=checked_in,
+        expected=expected,
+        percent=percent,
+    )
 
 
 @pytest.fixture
@@ -67,10 +77,10 @@ async def three(event):
     day_two = (first_day(event) + timedelta(days=1)).isoformat()
     return {
         "anna": await registered(event["slug"], form("anna@example.se", sessions=[workshop]), STRANGER),
-        "bo": await registered(event["slug"], form("bo@example.se", name="Bo Ek", organisation="Energibolaget AB"),
-                               STRANGER),
-        "cilla": await registered(event["slug"], form("cilla@example.se", name="Cilla Berg", days=[day_two]),
-                                  STRANGER),
+        "bo": await registered(
+            event["slug"], form("bo@example.se", name="Bo Ek", organisation="Energibolaget AB"), STRANGER
+        ),
+        "cilla": await registered(event["slug"], form("cilla@example.se", name="Cilla Berg", days=[day_two]), STRANGER),
     }
 
 
@@ -110,8 +120,12 @@ async def test_an_unknown_event_or_day_is_not_found(organiser, event):
 
 async def test_the_counts_shown_are_those_of_the_check_ins_made(organiser, event, three):
     await check_in(event, three["anna"], device="telefon 1", method="camera")
-    await checkins.check_in(Scan(code=three["anna"]["ticket_code"], event=event["slug"],
-                                 session=str(event["sessions"]["Workshop A"]["uid"])), STAFF)
+    await checkins.check_in(
+        Scan(
+            code=three["anna"]["ticket_code"], event=event["slug"], session=str(event["sessions"]["Workshop A"]["uid"])
+        ),
+        STAFF,
+    )
 
     response = await organiser.get(url(event))  # the event is not on today: its first day
 
@@ -119,20 +133,39 @@ async def test_the_counts_shown_are_those_of_the_check_ins_made(organiser, event
     assert response.status_code == 200
     assert figure(1, 2, 50) in page  # Cilla comes on day two only
     assert 'aria-live="polite"' in page and 'aria-current="page"' in page
-    assert table(page, "checkin-organisations-caption") == [["Energibolaget AB", "0", "1"],
-                                                            ["Sundsvalls kommun", "1", "1"]]
+    assert table(page, "checkin-organisations-caption") == [
+        ["Energibolaget AB", "0", "1"],
+        ["Sundsvalls kommun", "1", "1"],
+    ]
     sessions = {row[0]: row[2:] for row in table(page, "checkin-sessions-caption")}
     assert sessions["Öppning"] == ["0", "2"] and sessions["Workshop A: Klimat"] == ["1", "1"]
     assert sessions["Workshop B: Energi"] == ["0", "0"]
     latest = table(page, "latest-caption")
     assert [row[:2] + row[3:7] for row in latest] == [
-        ["Anna Andersson", "Sundsvalls kommun", "Workshop A: Klimat", tr("sv", "Scanner or typed code"), STAFF["name"], ""],
-        ["Anna Andersson", "Sundsvalls kommun", tr("sv", "The whole day"), tr("sv", "Camera"), STAFF["name"], "telefon 1"]]
+        [
+            "Anna Andersson",
+            "Sundsvalls kommun",
+            "Workshop A: Klimat",
+            tr("sv", "Scanner or typed code"),
+            STAFF["name"],
+            "",
+        ],
+        [
+            "Anna Andersson",
+            "Sundsvalls kommun",
+            tr("sv", "The whole day"),
+            tr("sv", "Camera"),
+            STAFF["name"],
+            "telefon 1",
+        ],
+    ]
     assert re.fullmatch(r"\d\d\.\d\d", latest[0][2])  # Stockholm time, the Swedish way
     with i18n.use_language("sv"):
         tomorrow = i18n.format_day(first_day(event) + timedelta(days=1))
-    assert tr("sv", "The list of those who did not come is ready once the day is over, from %(day)s.",
-              day=tomorrow) in page
+    assert (
+        tr("sv", "The list of those who did not come is ready once the day is over, from %(day)s.", day=tomorrow)
+        in page
+    )
 
     day_two = text_of(await organiser.get(url(event, day=first_day(event) + timedelta(days=1))))
     assert figure(0, 3, 0) in day_two
@@ -174,7 +207,8 @@ async def test_a_mistaken_check_in_is_undone_and_the_audit_log_keeps_it(organise
     unconfirmed = await organiser.submit(undo, {}, form_page=page)
     assert await Attendance.count() == 1
     assert tr("sv", "Nothing was undone: use the button that confirms it.") in text_of(
-        await organiser.get(location(unconfirmed)))
+        await organiser.get(location(unconfirmed))
+    )
 
     response = await organiser.submit(undo, {"confirm": "yes"}, form_page=page)
 
@@ -189,7 +223,8 @@ async def test_a_mistaken_check_in_is_undone_and_the_audit_log_keeps_it(organise
     # Undone already (on another screen): said so, nothing breaks.
     again = await organiser.submit(undo, {"confirm": "yes"}, form_page=page)
     assert tr("sv", "There is no such check-in: it may have been undone already.") in text_of(
-        await organiser.get(location(again)))
+        await organiser.get(location(again))
+    )
 
 
 async def test_an_undo_without_the_csrf_token_is_refused(organiser, event, three):
@@ -206,8 +241,9 @@ async def test_an_undo_without_the_csrf_token_is_refused(organiser, event, three
 
 async def test_after_the_day_the_no_shows_are_listed_and_downloaded(organiser, event, three, monkeypatch):
     day = first_day(event)
-    formula = await registered(event["slug"], form("dan@example.se", name="=HYPERLINK(\"http://x.se\")",
-                                                   organisation="+46 Energi AB"), STRANGER)
+    formula = await registered(
+        event["slug"], form("dan@example.se", name='=HYPERLINK("http://x.se")', organisation="+46 Energi AB"), STRANGER
+    )
     gone = await registered(event["slug"], form("eva@example.se", name="Eva Ek"), STRANGER)
     await registrations.cancel_registration(str(gone["uid"]), SYSTEM)
     await check_in(event, three["anna"])
@@ -220,8 +256,10 @@ async def test_after_the_day_the_no_shows_are_listed_and_downloaded(organiser, e
 
     pretend_today_is(monkeypatch, day + timedelta(days=2))
     page = text_of(await organiser.get(url(event, day=day)))
-    assert sorted(table(page, "no-shows-caption")) == [['=HYPERLINK("http://x.se")', "+46 Energi AB", "dan@example.se"],
-                                                       ["Bo Ek", "Energibolaget AB", "bo@example.se"]]
+    assert sorted(table(page, "no-shows-caption")) == [
+        ['=HYPERLINK("http://x.se")', "+46 Energi AB", "dan@example.se"],
+        ["Bo Ek", "Energibolaget AB", "bo@example.se"],
+    ]
     assert f'href="{url(event, "/no-shows.csv", day)}"' in page
     response = await organiser.get(url(event, "/no-shows.csv", day))
 
@@ -236,5 +274,6 @@ async def test_after_the_day_the_no_shows_are_listed_and_downloaded(organiser, e
     assert sorted(row[2] for row in rows[1:]) == ["bo@example.se", "dan@example.se"]
     # Day two: Cilla did not come; everyone else did.
     day_two = await organiser.get(url(event, "/no-shows.csv", day + timedelta(days=1)))
-    assert [row[2] for row in list(csv.reader(io.StringIO(day_two.content.decode("utf-8-sig")), delimiter=";"))[1:]] == [
-        "anna@example.se", "cilla@example.se"]
+    assert [
+        row[2] for row in list(csv.reader(io.StringIO(day_two.content.decode("utf-8-sig")), delimiter=";"))[1:]
+    ] == ["anna@example.se", "cilla@example.se"]

@@ -77,11 +77,15 @@ async def test_the_page_shows_each_members_modules_with_the_certificate_number(o
     assert f'href="/organiser/competence.xlsx?year={year}"' in page
     # An accessible table: a caption, the module as a column header with its date, members as row headers.
     assert "<caption" in page
-    header = re.search(r'<th scope="col"><a href="/organiser/events/' + module["slug"] + r'">(.*?)</th>', page, re.DOTALL)
+    header = re.search(
+        r'<th scope="col"><a href="/organiser/events/' + module["slug"] + r'">(.*?)</th>', page, re.DOTALL
+    )
     assert header and "Cirkulär ekonomi" in header.group(1)
     assert localtime(module["starts_at"]).date().isoformat() in header.group(1)
-    rows = {_text(re.search(r'<th scope="row">(.*?)</th>', row, re.DOTALL).group(1)): _text(row)
-            for row in re.findall(r"<tr>\s*<th scope=\"row\">.*?</tr>", page, re.DOTALL)}
+    rows = {
+        _text(re.search(r'<th scope="row">(.*?)</th>', row, re.DOTALL).group(1)): _text(row)
+        for row in re.findall(r"<tr>\s*<th scope=\"row\">.*?</tr>", page, re.DOTALL)
+    }
     assert set(rows) == {MARET, "Bo Berg", "Cilla Ceder"}
     # In words (Swedish by default): organisation, side, the state with the certificate's number, the count.
     completed = tr("sv", "Completed")
@@ -109,8 +113,9 @@ async def test_the_export_is_an_xlsx_with_the_members_row(organiser):
 
     module, number = await _module_with_one_completion()
     year = localtime(module["starts_at"]).year
-    await organiser.submit("/language", {"language": "en", "next": "/organiser/competence"},
-                           form_page="/organiser/competence")
+    await organiser.submit(
+        "/language", {"language": "en", "next": "/organiser/competence"}, form_page="/organiser/competence"
+    )
 
     response = await organiser.get(f"/organiser/competence.xlsx?year={year}")
     assert response.status_code == 200

@@ -21,16 +21,26 @@ from tests.conftest import sign_in
 SYSTEM = Actor.system("test")
 
 GOOD_EVENT = {
-    "title": "Hållbarhetsdagarna 2027", "kind": "sustainability_day",
+    "title": "Hållbarhetsdagarna 2027",
+    "kind": "sustainability_day",
     "description": "Två dagar om **klimat**, energi och transporter.\n\n- Plenum\n- Verkstäder",
-    "audience": "public", "capacity": "200",
-    "starts_at_date": "2027-03-25", "starts_at_time": "09:00",
-    "ends_at_date": "2027-03-26", "ends_at_time": "16:00",
-    "registration_opens_at_date": "2027-01-10", "registration_opens_at_time": "08:00",
-    "registration_closes_at_date": "2027-03-18", "registration_closes_at_time": "23:59",
-    "venue_name": "Sundsvalls Folkets Hus", "venue_address": "Esplanaden 10, Sundsvall",
-    "venue_map_url": "https://www.openstreetmap.org/", "themes": ["klimat-energi", "transport"],
-    "occasion_dates": "", "completion_rule": "all", "completion_min": "",
+    "audience": "public",
+    "capacity": "200",
+    "starts_at_date": "2027-03-25",
+    "starts_at_time": "09:00",
+    "ends_at_date": "2027-03-26",
+    "ends_at_time": "16:00",
+    "registration_opens_at_date": "2027-01-10",
+    "registration_opens_at_time": "08:00",
+    "registration_closes_at_date": "2027-03-18",
+    "registration_closes_at_time": "23:59",
+    "venue_name": "Sundsvalls Folkets Hus",
+    "venue_address": "Esplanaden 10, Sundsvall",
+    "venue_map_url": "https://www.openstreetmap.org/",
+    "themes": ["klimat-energi", "transport"],
+    "occasion_dates": "",
+    "completion_rule": "all",
+    "completion_min": "",
 }
 
 
@@ -38,25 +48,49 @@ def local(day: str, clock: str) -> datetime:
     return datetime.combine(date.fromisoformat(day), time.fromisoformat(clock), STOCKHOLM)
 
 
-def session_form(title: str = "Länets klimatplan", day: str = "2027-03-25", start: str = "09:30", end: str = "10:30",
-                 room: str = "Plenum", **fields) -> dict:
-    form = {"title": title, "description": "", "kind": "plenary", "date": day, "start_time": start, "end_time": end,
-            "room": room, "capacity": "", "themes": [],
-            **{f"speaker_{part}_{n}": "" for n in range(4) for part in ("name", "title", "organisation")}}
+def session_form(
+    title: str = "Länets klimatplan",
+    day: str = "2027-03-25",
+    start: str = "09:30",
+    end: str = "10:30",
+    room: str = "Plenum",
+    **fields,
+) -> dict:
+    form = {
+        "title": title,
+        "description": "",
+        "kind": "plenary",
+        "date": day,
+        "start_time": start,
+        "end_time": end,
+        "room": room,
+        "capacity": "",
+        "themes": [],
+        **{f"speaker_{part}_{n}": "" for n in range(4) for part in ("name", "title", "organisation")},
+    }
     form.update(fields)
     return form
 
 
 async def make_event(title: str = "Hållbarhetsdagarna 2027", **fields) -> dict:
-    data = dict(title=title, kind="sustainability_day", starts_at=local("2027-03-25", "09:00"),
-                ends_at=local("2027-03-26", "16:00"), venue_name="Folkets Hus", themes=["klimat-energi"])
+    data = dict(
+        title=title,
+        kind="sustainability_day",
+        starts_at=local("2027-03-25", "09:00"),
+        ends_at=local("2027-03-26", "16:00"),
+        venue_name="Folkets Hus",
+        themes=["klimat-energi"],
+    )
     data.update(fields)
     return await events.create_event(EventInput(**data), SYSTEM)
 
 
 async def add(slug: str, title: str, day: str, start: str, end: str, room: str = "Plenum", **fields) -> dict:
-    return await programme.add_session(slug, SessionInput(
-        title=title, starts_at=local(day, start), ends_at=local(day, end), room=room, **fields), SYSTEM)
+    return await programme.add_session(
+        slug,
+        SessionInput(title=title, starts_at=local(day, start), ends_at=local(day, end), room=room, **fields),
+        SYSTEM,
+    )
 
 
 def field_error(response, field: str) -> str | None:
@@ -86,12 +120,26 @@ async def session_titles(event_id: int) -> list[str]:
 
 # --- The event form ------------------------------------------------------------------------------
 
+
 async def test_an_organiser_creates_an_event_through_the_form(organiser):
     form_page = await organiser.get("/organiser/events/new")
     assert form_page.status_code == 200
-    for name in ("title", "kind", "description", "audience", "capacity", "starts_at", "ends_at",
-                 "registration_opens_at", "registration_closes_at", "venue_name", "themes", "occasion_dates",
-                 "completion_rule", "completion_min"):
+    for name in (
+        "title",
+        "kind",
+        "description",
+        "audience",
+        "capacity",
+        "starts_at",
+        "ends_at",
+        "registration_opens_at",
+        "registration_closes_at",
+        "venue_name",
+        "themes",
+        "occasion_dates",
+        "completion_rule",
+        "completion_min",
+    ):
         assert f'id="field-{name}"' in form_page.text, name
         assert f'for="field-{name}"' in form_page.text or f'id="field-{name}" name="themes"' in form_page.text, name
     assert form_page.text.count("<legend>") >= 6  # the date+time pairs, venue, themes, the module's fields
@@ -118,12 +166,22 @@ async def test_an_organiser_creates_an_event_through_the_form(organiser):
 
 
 async def test_a_training_module_gets_its_occasions_and_completion_rule(organiser):
-    form = {**GOOD_EVENT, "title": "Utbildning i klimatanpassning", "kind": "training_module",
-            "starts_at_date": "2027-02-04", "starts_at_time": "13:00", "ends_at_date": "2027-03-04",
-            "ends_at_time": "16:00", "registration_opens_at_date": "", "registration_opens_at_time": "",
-            "registration_closes_at_date": "", "registration_closes_at_time": "",
-            "occasion_dates": "2027-02-04\n2027-02-18\r\n2027-03-04", "completion_rule": "at_least",
-            "completion_min": "2"}
+    form = {
+        **GOOD_EVENT,
+        "title": "Utbildning i klimatanpassning",
+        "kind": "training_module",
+        "starts_at_date": "2027-02-04",
+        "starts_at_time": "13:00",
+        "ends_at_date": "2027-03-04",
+        "ends_at_time": "16:00",
+        "registration_opens_at_date": "",
+        "registration_opens_at_time": "",
+        "registration_closes_at_date": "",
+        "registration_closes_at_time": "",
+        "occasion_dates": "2027-02-04\n2027-02-18\r\n2027-03-04",
+        "completion_rule": "at_least",
+        "completion_min": "2",
+    }
     response = await organiser.submit("/organiser/events/new", form)
     event = await events.get_event(location(response).rsplit("/", 1)[1])
     assert [d["day"] for d in event["days"]] == [date(2027, 2, 4), date(2027, 2, 18), date(2027, 3, 4)]
@@ -133,17 +191,23 @@ async def test_a_training_module_gets_its_occasions_and_completion_rule(organise
     assert "2027-02-04\n2027-02-18\n2027-03-04</textarea>" in edit.text
 
 
-@pytest.mark.parametrize(("changes", "field", "message"), [
-    ({"ends_at_date": "2027-03-25", "ends_at_time": "08:00"}, "ends_at", "The event must end after it starts."),
-    ({"title": "  "}, "title", "Give the event a title."),
-    ({"starts_at_date": "25/3 2027"}, "starts_at", "Write the date as YYYY-MM-DD, for example 2027-05-11."),
-    ({"starts_at_time": "nio"}, "starts_at", "Write the time as HH:MM, for example 09:30."),
-    ({"ends_at_time": ""}, "ends_at", "Give both a date and a time."),
-    ({"capacity": "tvåhundra"}, "capacity", "Write a whole number, for example 120."),
-    ({"registration_closes_at_date": "2027-04-01"}, "registration_closes_at",
-     "Registration must close before the event ends."),
-    ({"venue_map_url": "javascript:alert(1)"}, "venue_map_url", "The map link must start with https://."),
-])
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"ends_at_date": "2027-03-25", "ends_at_time": "08:00"}, "ends_at", "The event must end after it starts."),
+        ({"title": "  "}, "title", "Give the event a title."),
+        ({"starts_at_date": "25/3 2027"}, "starts_at", "Write the date as YYYY-MM-DD, for example 2027-05-11."),
+        ({"starts_at_time": "nio"}, "starts_at", "Write the time as HH:MM, for example 09:30."),
+        ({"ends_at_time": ""}, "ends_at", "Give both a date and a time."),
+        ({"capacity": "tvåhundra"}, "capacity", "Write a whole number, for example 120."),
+        (
+            {"registration_closes_at_date": "2027-04-01"},
+            "registration_closes_at",
+            "Registration must close before the event ends.",
+        ),
+        ({"venue_map_url": "javascript:alert(1)"}, "venue_map_url", "The map link must start with https://."),
+    ],
+)
 async def test_bad_event_input_is_marked_next_to_its_field_and_nothing_is_saved(organiser, changes, field, message):
     before = await count(Event)
 
@@ -171,23 +235,35 @@ async def test_an_organiser_edits_an_event(organiser):
     assert 'value="2027-03-25"' in form.text and 'value="09:00"' in form.text and 'value="16:00"' in form.text
     assert re.search(r'value="klimat-energi"\s*checked', form.text)
 
-    values = {**GOOD_EVENT, "title": "Hållbarhetsdagarna 2027 i Sundsvall", "venue_name": "Tonhallen",
-              "themes": ["landsbygd"], "capacity": "1 500"}
+    values = {
+        **GOOD_EVENT,
+        "title": "Hållbarhetsdagarna 2027 i Sundsvall",
+        "venue_name": "Tonhallen",
+        "themes": ["landsbygd"],
+        "capacity": "1 500",
+    }
     response = await organiser.submit(f"/organiser/events/{event['slug']}/edit", values)
 
     assert location(response) == f"/organiser/events/{event['slug']}"  # the address stays
     changed = await events.get_event(event["slug"])
-    assert (changed["title"], changed["venue_name"], changed["capacity"]) == ("Hållbarhetsdagarna 2027 i Sundsvall", "Tonhallen", 1500)
+    assert (changed["title"], changed["venue_name"], changed["capacity"]) == (
+        "Hållbarhetsdagarna 2027 i Sundsvall",
+        "Tonhallen",
+        1500,
+    )
     assert [t["slug"] for t in changed["themes"]] == ["landsbygd"]
 
     # Shortening the event to one day would leave the last session outside it: refused, by the start.
     shorter = {**values, "ends_at_date": "2027-03-25"}
     refused = await organiser.submit(f"/organiser/events/{event['slug']}/edit", shorter)
-    assert_field_marked(refused, "starts_at", tr("sv", "Some sessions would fall outside the event's days. Move them first."))
+    assert_field_marked(
+        refused, "starts_at", tr("sv", "Some sessions would fall outside the event's days. Move them first.")
+    )
     assert len((await events.get_event(event["slug"]))["days"]) == 2
 
 
 # --- The programme ------------------------------------------------------------------------------
+
 
 async def test_an_organiser_adds_sessions_with_speakers_and_themes(organiser):
     event = await make_event()
@@ -197,26 +273,45 @@ async def test_an_organiser_adds_sessions_with_speakers_and_themes(organiser):
     assert '<option value="2027-03-25" selected>' in form_page.text  # the first day, to start with
     assert '<option value="2027-03-26">' in form_page.text
 
-    first = await organiser.submit(url, session_form(
-        themes=["klimat-energi"], speaker_name_0="Maja Lind", speaker_organisation_0="Länsstyrelsen",
-        speaker_name_2="Per Holm", speaker_title_2="Energistrateg"))
-    second = await organiser.submit(url, session_form(
-        "Verkstad: solenergi", day="2027-03-26", start="10:00", end="11:30", room="Sal A", kind="workshop",
-        capacity="40", requires_signup="1"))
+    first = await organiser.submit(
+        url,
+        session_form(
+            themes=["klimat-energi"],
+            speaker_name_0="Maja Lind",
+            speaker_organisation_0="Länsstyrelsen",
+            speaker_name_2="Per Holm",
+            speaker_title_2="Energistrateg",
+        ),
+    )
+    second = await organiser.submit(
+        url,
+        session_form(
+            "Verkstad: solenergi",
+            day="2027-03-26",
+            start="10:00",
+            end="11:30",
+            room="Sal A",
+            kind="workshop",
+            capacity="40",
+            requires_signup="1",
+        ),
+    )
 
     assert location(first).startswith(f"/organiser/events/{event['slug']}#session-")
     assert location(second).startswith(f"/organiser/events/{event['slug']}#session-")
     sessions = await programme.programme(event["id"])
     assert [s["title"] for s in sessions] == ["Länets klimatplan", "Verkstad: solenergi"]
     assert [(s["name"], s["organisation"], s["title"]) for s in sessions[0]["speakers"]] == [
-        ("Maja Lind", "Länsstyrelsen", ""), ("Per Holm", "", "Energistrateg")]  # the empty rows are left out
+        ("Maja Lind", "Länsstyrelsen", ""),
+        ("Per Holm", "", "Energistrateg"),
+    ]  # the empty rows are left out
     assert [t["slug"] for t in sessions[0]["themes"]] == ["klimat-energi"]
     assert localtime(sessions[1]["starts_at"]).strftime("%Y-%m-%d %H:%M") == "2027-03-26 10:00"
     assert (sessions[1]["kind"], sessions[1]["capacity"], sessions[1]["requires_signup"]) == ("workshop", 40, True)
 
     overview = await organiser.get(f"/organiser/events/{event['slug']}")
     text = text_of(overview)
-    text = text[text.index('id="programme"'):]  # after the flash message, which names the last session added
+    text = text[text.index('id="programme"') :]  # after the flash message, which names the last session added
     assert "Länets klimatplan" in text and "Verkstad: solenergi" in text and "Maja Lind" in text
     assert text.index("Länets klimatplan") < text.index("Verkstad: solenergi")
 
@@ -226,11 +321,16 @@ async def test_a_room_double_booking_is_refused_next_to_the_room(organiser):
     await add(event["slug"], "Verkstad: solenergi", "2027-03-25", "11:00", "12:30", room="Sal A")
     before = await count(ProgrammeSession)
 
-    response = await organiser.submit(f"/organiser/events/{event['slug']}/sessions/new",
-                                      session_form("Verkstad: vindkraft", start="12:00", end="13:00", room="sal a"))
+    response = await organiser.submit(
+        f"/organiser/events/{event['slug']}/sessions/new",
+        session_form("Verkstad: vindkraft", start="12:00", end="13:00", room="sal a"),
+    )
 
-    assert_field_marked(response, "room", tr("sv", "%(room)s is already booked then, for “%(title)s”.",
-                                             room="sal a", title="Verkstad: solenergi"))
+    assert_field_marked(
+        response,
+        "room",
+        tr("sv", "%(room)s is already booked then, for “%(title)s”.", room="sal a", title="Verkstad: solenergi"),
+    )
     assert await count(ProgrammeSession) == before
     assert 'value="Verkstad: vindkraft"' in response.text  # what was typed stays
 
@@ -255,17 +355,32 @@ async def test_a_session_outside_the_event_days_is_refused_next_to_the_day(organ
 
 async def test_an_organiser_edits_a_session(organiser):
     event = await make_event()
-    session = await add(event["slug"], "Länets klimatplan", "2027-03-25", "09:30", "10:30",
-                        speakers=[SpeakerInput(name="Maja Lind", organisation="Länsstyrelsen")])
+    session = await add(
+        event["slug"],
+        "Länets klimatplan",
+        "2027-03-25",
+        "09:30",
+        "10:30",
+        speakers=[SpeakerInput(name="Maja Lind", organisation="Länsstyrelsen")],
+    )
     url = f"/organiser/sessions/{session['uid']}/edit"
     form = await organiser.get(url)
     assert form.status_code == 200
     assert 'value="09:30"' in form.text and 'value="Maja Lind"' in form.text
     assert re.search(r'<option value="2027-03-25" selected>', form.text)
 
-    response = await organiser.submit(url, session_form("Länets klimat- och energiplan", day="2027-03-26",
-                                                        start="13:00", end="14:00", room="Sal B",
-                                                        speaker_name_0="Maja Lind", speaker_name_1="Ola Berg"))
+    response = await organiser.submit(
+        url,
+        session_form(
+            "Länets klimat- och energiplan",
+            day="2027-03-26",
+            start="13:00",
+            end="14:00",
+            room="Sal B",
+            speaker_name_0="Maja Lind",
+            speaker_name_1="Ola Berg",
+        ),
+    )
 
     assert location(response) == f"/organiser/events/{event['slug']}#session-{session['uid']}"
     changed = await programme.get_session(session["uid"])
@@ -293,7 +408,7 @@ async def test_move_up_and_down_orders_parallel_sessions(organiser):
     await organiser.submit(f"/organiser/sessions/{a['uid']}/move", {"direction": "down"}, form_page=overview_url)
     assert await session_titles(event["id"]) == ["Verkstad C", "Verkstad A", "Verkstad B"]
     page = text_of(await organiser.get(overview_url))
-    page = page[page.index('id="programme"'):]
+    page = page[page.index('id="programme"') :]
     assert page.index("Verkstad C") < page.index("Verkstad A") < page.index("Verkstad B")
 
     # Moving the first one up changes nothing.
@@ -313,19 +428,22 @@ async def test_a_session_is_deleted_only_from_a_draft(organiser):
 
     await events.publish_event(event["slug"], SYSTEM)
     page = await organiser.get(overview_url)
-    assert f'/organiser/sessions/{keep["uid"]}/delete' not in page.text  # no button once published
+    assert f"/organiser/sessions/{keep['uid']}/delete" not in page.text  # no button once published
     refused = await organiser.submit(f"/organiser/sessions/{keep['uid']}/delete", {}, form_page=overview_url)
     assert location(refused) == overview_url
-    assert tr("sv", "A published session cannot be deleted; cancel it instead.") in text_of(await organiser.get(overview_url))
+    assert tr("sv", "A published session cannot be deleted; cancel it instead.") in text_of(
+        await organiser.get(overview_url)
+    )
     assert await session_titles(event["id"]) == ["Välkommen"]
 
     cancelled = await organiser.submit(f"/organiser/sessions/{keep['uid']}/cancel", {}, form_page=overview_url)
     assert location(cancelled) == f"{overview_url}#session-{keep['uid']}"
     assert (await programme.get_session(keep["uid"]))["status"] == "cancelled"
-    assert f'/organiser/sessions/{keep["uid"]}/cancel' not in (await organiser.get(overview_url)).text
+    assert f"/organiser/sessions/{keep['uid']}/cancel" not in (await organiser.get(overview_url)).text
 
 
 # --- Status changes and duplicates --------------------------------------------------------------
+
 
 async def test_publish_cancel_with_a_message_and_archive(organiser):
     event = await make_event()
@@ -361,10 +479,19 @@ async def test_publish_cancel_with_a_message_and_archive(organiser):
 async def test_duplicating_to_next_year_keeps_the_programme_shape(organiser):
     # In 2027 the days are in winter time; the copy's days in 2028 are in summer time.
     event = await make_event()
-    await add(event["slug"], "Välkommen", "2027-03-25", "09:00", "09:30",
-              speakers=[SpeakerInput(name="Rådets ordförande")])
-    await add(event["slug"], "Verkstad: solenergi", "2027-03-25", "11:00", "12:30", room="Sal A",
-              capacity=40, requires_signup=True)
+    await add(
+        event["slug"], "Välkommen", "2027-03-25", "09:00", "09:30", speakers=[SpeakerInput(name="Rådets ordförande")]
+    )
+    await add(
+        event["slug"],
+        "Verkstad: solenergi",
+        "2027-03-25",
+        "11:00",
+        "12:30",
+        room="Sal A",
+        capacity=40,
+        requires_signup=True,
+    )
     await add(event["slug"], "Avslutning", "2027-03-26", "15:00", "16:00")
     url = f"/organiser/events/{event['slug']}"
     page = await organiser.get(url)
@@ -380,9 +507,18 @@ async def test_duplicating_to_next_year_keeps_the_programme_shape(organiser):
     assert len(copied) == len(original) == 3
 
     def shape(sessions, first_day):
-        return [((localtime(s["starts_at"]).date() - first_day).days, localtime(s["starts_at"]).time(),
-                 localtime(s["ends_at"]).time(), s["title"], s["room"], s["capacity"], s["requires_signup"])
-                for s in sessions]
+        return [
+            (
+                (localtime(s["starts_at"]).date() - first_day).days,
+                localtime(s["starts_at"]).time(),
+                localtime(s["ends_at"]).time(),
+                s["title"],
+                s["room"],
+                s["capacity"],
+                s["requires_signup"],
+            )
+            for s in sessions
+        ]
 
     assert shape(copied, date(2028, 4, 6)) == shape(original, date(2027, 3, 25))
     assert localtime(copied[0]["starts_at"]).utcoffset() != localtime(original[0]["starts_at"]).utcoffset()
@@ -390,8 +526,9 @@ async def test_duplicating_to_next_year_keeps_the_programme_shape(organiser):
     copy_page = text_of(await organiser.get(location(response)))
     assert tr("sv", "This is the copy, a draft. Check it, then publish it.") in copy_page
 
-    named = await organiser.submit(f"{url}/duplicate", {"new_start": "2029-03-22", "new_title": "Klimatdagarna 2029"},
-                                   form_page=url)
+    named = await organiser.submit(
+        f"{url}/duplicate", {"new_start": "2029-03-22", "new_title": "Klimatdagarna 2029"}, form_page=url
+    )
     assert location(named) == "/organiser/events/klimatdagarna-2029"
 
 
@@ -399,14 +536,17 @@ async def test_duplicating_needs_a_readable_date(organiser):
     event = await make_event()
     url = f"/organiser/events/{event['slug']}"
     before = await count(Event)
-    for value, message in (("", "Give the copy's first date."),
-                           ("nästa år", "Write the date as YYYY-MM-DD, for example 2027-05-11.")):
+    for value, message in (
+        ("", "Give the copy's first date."),
+        ("nästa år", "Write the date as YYYY-MM-DD, for example 2027-05-11."),
+    ):
         response = await organiser.submit(f"{url}/duplicate", {"new_start": value, "new_title": ""}, form_page=url)
         assert_field_marked(response, "new_start", tr("sv", message))
     assert await count(Event) == before
 
 
 # --- API tokens ---------------------------------------------------------------------------------
+
 
 async def test_an_api_token_is_shown_once_and_can_be_revoked(organiser, staff_accounts):
     empty = await organiser.submit("/organiser/api-tokens", {"name": " "})
@@ -426,7 +566,9 @@ async def test_an_api_token_is_shown_once_and_can_be_revoked(organiser, staff_ac
     assert secret[:10] in listing.text and secret not in listing.text  # only the beginning, never the secret
     token = await ApiToken.select(ApiToken.uid).first()
 
-    revoked = await organiser.submit(f"/organiser/api-tokens/{token['uid']}/revoke", {}, form_page="/organiser/api-tokens")
+    revoked = await organiser.submit(
+        f"/organiser/api-tokens/{token['uid']}/revoke", {}, form_page="/organiser/api-tokens"
+    )
 
     assert location(revoked) == "/organiser/api-tokens"
     assert await api_tokens.staff_for_token(secret) is None
@@ -438,7 +580,9 @@ async def test_one_cannot_revoke_someone_elses_token(client, staff_accounts):
     secret = await api_tokens.create_token(staff_accounts["admin"]["id"], "Adminskript", SYSTEM)
     token = await ApiToken.select(ApiToken.uid).first()
     await sign_in(client, "organiser@test.se")
-    response = await client.submit(f"/organiser/api-tokens/{token['uid']}/revoke", {}, form_page="/organiser/api-tokens")
+    response = await client.submit(
+        f"/organiser/api-tokens/{token['uid']}/revoke", {}, form_page="/organiser/api-tokens"
+    )
     assert response.status_code == 404
     assert await api_tokens.staff_for_token(secret) is not None
     assert "Adminskript" not in text_of(await client.get("/organiser/api-tokens"))
@@ -446,21 +590,32 @@ async def test_one_cannot_revoke_someone_elses_token(client, staff_accounts):
 
 # --- Who may ------------------------------------------------------------------------------------
 
+
 async def test_check_in_staff_may_not_manage_events_or_tokens(client, staff_accounts):
     event = await make_event()
     session = await add(event["slug"], "Välkommen", "2027-03-25", "09:00", "09:30")
     await sign_in(client, "checkin@test.se")
     home = await client.get("/staff")
     assert "/organiser/events" not in home.text and "/organiser/api-tokens" not in home.text
-    for url in ("/organiser/events", "/organiser/events/new", f"/organiser/events/{event['slug']}",
-                f"/organiser/events/{event['slug']}/edit", f"/organiser/events/{event['slug']}/sessions/new",
-                f"/organiser/sessions/{session['uid']}/edit", "/organiser/api-tokens"):
+    for url in (
+        "/organiser/events",
+        "/organiser/events/new",
+        f"/organiser/events/{event['slug']}",
+        f"/organiser/events/{event['slug']}/edit",
+        f"/organiser/events/{event['slug']}/sessions/new",
+        f"/organiser/sessions/{session['uid']}/edit",
+        "/organiser/api-tokens",
+    ):
         response = await client.get(url)
         assert response.status_code == 403, url
         assert tr("sv", "You do not have access to this page.") in text_of(response)
     before = await database_snapshot()
-    for url, form in (("/organiser/events/new", GOOD_EVENT), (f"/organiser/events/{event['slug']}/publish", {}),
-                      (f"/organiser/sessions/{session['uid']}/delete", {}), ("/organiser/api-tokens", {"name": "x"})):
+    for url, form in (
+        ("/organiser/events/new", GOOD_EVENT),
+        (f"/organiser/events/{event['slug']}/publish", {}),
+        (f"/organiser/sessions/{session['uid']}/delete", {}),
+        ("/organiser/api-tokens", {"name": "x"}),
+    ):
         response = await client.submit(url, form, form_page="/staff")
         assert response.status_code == 403, url
     assert await database_snapshot() == before

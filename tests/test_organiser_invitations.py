@@ -60,8 +60,10 @@ def table_row(page: str, name: str) -> list[str]:
     """The text of each cell in the list's row for `name`: name, email, organisation, state, reserved
     place, last mailed, reminders sent, reason for declining, registration (the actions left out)."""
     for row in re.findall(r'<tr id="invitation-.*?</tr>', page, flags=re.DOTALL):
-        cells = [" ".join(re.sub(r"<[^>]+>", " ", cell).split())
-                 for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, flags=re.DOTALL)]
+        cells = [
+            " ".join(re.sub(r"<[^>]+>", " ", cell).split())
+            for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, flags=re.DOTALL)
+        ]
         if cells[0] == name:
             return cells[:9]
     raise AssertionError(f"no row for {name}")
@@ -99,8 +101,19 @@ def hidden(page: str, name: str) -> str:
 async def test_check_in_staff_and_the_public_are_refused_everywhere(client, staff_accounts, event):
     [karin] = await invite(event["slug"], "karin@example.se")
     pages = [url(event, path) for path in ("", "/progress", "/new", "/members", "/import")]
-    posts = [url(event, path) for path in ("/new", "/members", "/import", "/send", "/remind", "/deadline",
-                                           f"/{karin['uid']}/revoke", f"/{karin['uid']}/reserved")]
+    posts = [
+        url(event, path)
+        for path in (
+            "/new",
+            "/members",
+            "/import",
+            "/send",
+            "/remind",
+            "/deadline",
+            f"/{karin['uid']}/revoke",
+            f"/{karin['uid']}/reserved",
+        )
+    ]
     data = {"name": "X", "email": "x@example.se", "members": "x", "message": "", "confirm": "yes", "reserved": "1"}
     before = await database_snapshot()
     for target in pages:
@@ -139,34 +152,56 @@ async def test_an_unknown_event_or_invitation_is_not_found(organiser, event):
 
 async def test_adding_a_person_shows_errors_next_to_the_fields_in_swedish_and_writes_nothing(organiser, event):
     before = await database_snapshot()
-    response = await organiser.submit(url(event, "/new"), {"name": "Karin Berg", "email": "karin@", "note": "Hej",
-                                                           "language": "en"})
+    response = await organiser.submit(
+        url(event, "/new"), {"name": "Karin Berg", "email": "karin@", "note": "Hej", "language": "en"}
+    )
     assert response.status_code == 400
     message = tr("sv", "Enter a valid email address, like name@example.se.")
     assert re.search(rf'<p class="field-error" id="error-email">{re.escape(message)}</p>', text_of(response))
-    assert re.search(r'<input id="field-email"[^>]*aria-describedby="hint-email error-email"[^>]*aria-invalid="true"',
-                     response.text)
+    assert re.search(
+        r'<input id="field-email"[^>]*aria-describedby="hint-email error-email"[^>]*aria-invalid="true"', response.text
+    )
     assert 'value="Karin Berg"' in response.text  # what was typed is kept
     assert await database_snapshot() == before
 
 
 async def test_an_organiser_adds_a_person_and_sees_the_organisation_in_the_chosen_language(organiser, event):
-    response = await organiser.submit(url(event, "/new"), {
-        "name": "Karin Berg", "email": "Karin@Example.se", "organisation": "sundsvall", "organisation_other": "",
-        "note": "Vi hoppas du vill tala.", "language": "en", "reserved_place": "1"})
+    response = await organiser.submit(
+        url(event, "/new"),
+        {
+            "name": "Karin Berg",
+            "email": "Karin@Example.se",
+            "organisation": "sundsvall",
+            "organisation_other": "",
+            "note": "Vi hoppas du vill tala.",
+            "language": "en",
+            "reserved_place": "1",
+        },
+    )
     page = await followed(organiser, response)
     assert tr("sv", "%(name)s was added to the invite list.", name="Karin Berg") in page
     assert table_row(page, "Karin Berg")[:5] == [
-        "Karin Berg", "karin@example.se", "Sundsvalls kommun", tr("sv", "Not sent"), tr("sv", "Yes")]
+        "Karin Berg",
+        "karin@example.se",
+        "Sundsvalls kommun",
+        tr("sv", "Not sent"),
+        tr("sv", "Yes"),
+    ]
     row = (await rows_by_email(event["slug"]))["karin@example.se"]
     assert (row["language"], row["reserved_place"], row["note"]) == ("en", True, "Vi hoppas du vill tala.")
     # Free text for an organisation outside the county; the list in English names the county's in English.
-    await organiser.submit(url(event, "/new"), {"name": "Per Ek", "email": "per@energi.se",
-                                                "organisation_other": "Energibolaget AB"})
+    await organiser.submit(
+        url(event, "/new"), {"name": "Per Ek", "email": "per@energi.se", "organisation_other": "Energibolaget AB"}
+    )
     await organiser.submit("/language", {"language": "en", "next": url(event)}, form_page=url(event))
     page = text_of(await organiser.get(url(event)))
-    assert table_row(page, "Karin Berg")[:5] == ["Karin Berg", "karin@example.se", "Sundsvall Municipality",
-                                                 "Not sent", "Yes"]
+    assert table_row(page, "Karin Berg")[:5] == [
+        "Karin Berg",
+        "karin@example.se",
+        "Sundsvall Municipality",
+        "Not sent",
+        "Yes",
+    ]
     assert table_row(page, "Per Ek")[2] == "Energibolaget AB"
     # The same address twice is refused next to the field.
     again = await organiser.submit(url(event, "/new"), {"name": "Karin", "email": "KARIN@example.se"})
@@ -183,8 +218,9 @@ async def test_members_are_chosen_from_the_active_council_members(organiser, eve
     assert nothing.status_code == 400 and tr("sv", "Choose at least one member.") in text_of(nothing)
 
     response = await organiser.submit(url(event, "/members"), {"members": str(anna)})
-    assert nsv("%(num)s member was added to the invite list.", "%(num)s members were added to the invite list.",
-               1) in await followed(organiser, response)
+    assert nsv(
+        "%(num)s member was added to the invite list.", "%(num)s members were added to the invite list.", 1
+    ) in await followed(organiser, response)
     assert set(await rows_by_email(event["slug"])) == {"anna.lindqvist@example.se"}
     # Anna is on the list now: her box cannot be ticked again; Per's can.
     page = await organiser.get(url(event, "/members"))
@@ -199,8 +235,10 @@ async def test_an_import_with_bad_rows_shows_them_and_imports_only_the_good_rows
 
     assert report.status_code == 400
     page = text_of(report)
-    bad_rows = {int(line): " ".join(re.sub(r"<[^>]+>", " ", cells).split()) for line, cells in
-                re.findall(r'<tr>\s*<th scope="row">(\d+)</th>(.*?)</tr>', report.text, flags=re.DOTALL)}
+    bad_rows = {
+        int(line): " ".join(re.sub(r"<[^>]+>", " ", cells).split())
+        for line, cells in re.findall(r'<tr>\s*<th scope="row">(\d+)</th>(.*?)</tr>', report.text, flags=re.DOTALL)
+    }
     assert set(bad_rows) == {3, 4, 6}
     assert tr("sv", "This field is required.") in bad_rows[3] and "utan.namn@example.se" in bad_rows[3]
     assert tr("sv", "Enter a valid email address, like name@example.se.") in bad_rows[4] and "Per Ek" in bad_rows[4]
@@ -209,22 +247,26 @@ async def test_an_import_with_bad_rows_shows_them_and_imports_only_the_good_rows
     assert await Invitation.count() == 0
 
     await organiser.get(url(event, "/import"))
-    response = await organiser.post(url(event, "/import"), files=[
-        ("only_good_rows", (None, b"1")), ("content", (None, hidden(report.text, "content").encode())),
-        ("_csrf_token", (None, organiser.last_csrf.encode()))])
+    response = await organiser.post(
+        url(event, "/import"),
+        files=[
+            ("only_good_rows", (None, b"1")),
+            ("content", (None, hidden(report.text, "content").encode())),
+            ("_csrf_token", (None, organiser.last_csrf.encode())),
+        ],
+    )
     assert location(response) == url(event)
-    assert nsv("%(num)s invitee was added.", "%(num)s invitees were added.", 2) in await followed(
-        organiser, response)
+    assert nsv("%(num)s invitee was added.", "%(num)s invitees were added.", 2) in await followed(organiser, response)
     rows = await rows_by_email(event["slug"])
     assert set(rows) == {"karin@energibolaget.se", "lina@forskning.se"}
     assert rows["karin@energibolaget.se"]["note"] == "Vi hoppas du vill tala om vätgas."
 
 
 async def test_a_good_list_is_imported_at_once_and_a_list_without_the_columns_not_at_all(organiser, event):
-    response = await upload(organiser, event, "name,email,språk\nKarin Berg,karin@example.se,en\nPer Ek,per@example.se,\n"
-                            .encode())
-    assert nsv("%(num)s invitee was added.", "%(num)s invitees were added.", 2) in await followed(
-        organiser, response)
+    response = await upload(
+        organiser, event, "name,email,språk\nKarin Berg,karin@example.se,en\nPer Ek,per@example.se,\n".encode()
+    )
+    assert nsv("%(num)s invitee was added.", "%(num)s invitees were added.", 2) in await followed(organiser, response)
     assert (await rows_by_email(event["slug"]))["karin@example.se"]["language"] == "en"
 
     before = await database_snapshot()
@@ -241,8 +283,9 @@ async def test_a_good_list_is_imported_at_once_and_a_list_without_the_columns_no
 # --- Sending, progress, answers -------------------------------------------------------------------
 
 
-async def test_sending_mails_each_not_yet_sent_invitee_their_own_link_and_the_progress_follows(organiser, event,
-                                                                                                smtp_server):
+async def test_sending_mails_each_not_yet_sent_invitee_their_own_link_and_the_progress_follows(
+    organiser, event, smtp_server
+):
     people = ["karin@example.se", "per@example.se", "lina@example.se"]
     await invite(event["slug"], *people)
     page = text_of(await organiser.get(url(event)))
@@ -251,7 +294,8 @@ async def test_sending_mails_each_not_yet_sent_invitee_their_own_link_and_the_pr
     response = await organiser.submit(url(event, "/send"), {"message": "Välkommen till årets dagar!"})
     assert location(response) == url(event)
     assert nsv("%(num)s invitation is being sent.", "%(num)s invitations are being sent.", 3) in await followed(
-        organiser, response)
+        organiser, response
+    )
     assert sorted(mail["to_address"] for mail in await queued("invitation")) == sorted(people)
     progress = await organiser.get(url(event, "/progress"))
     assert progress.headers["cache-control"] == "no-store"
@@ -276,12 +320,19 @@ async def test_a_draft_builds_its_list_but_sends_nothing(organiser):
     draft = await published_event(audience="invitation", publish=False)
     await invite(draft["slug"], "karin@example.se")
     page = text_of(await organiser.get(url(draft)))
-    assert tr("sv", "The event is not published yet. You can build the invite list now; the invitations can be sent "
-                    "once the event is published.") in page
+    assert (
+        tr(
+            "sv",
+            "The event is not published yet. You can build the invite list now; the invitations can be sent "
+            "once the event is published.",
+        )
+        in page
+    )
     refused = await organiser.submit(url(draft, "/send"), {"message": ""})
     assert refused.status_code == 400
     assert tr("sv", "Publish the event before sending invitations: its page must be visible to the invitees.") in (
-        text_of(refused))
+        text_of(refused)
+    )
     assert await OutboxMessage.count() == 0
 
 
@@ -302,16 +353,20 @@ async def test_revoking_and_reserving_work_except_revoking_an_accepted_invitatio
     await invite(event["slug"], "karin@example.se", "per@example.se")
     await invitations.send_invitations(event["slug"], "", SYSTEM)
     links = await mailed_links(smtp_server)
-    await registrations.register(event["slug"], form("karin@example.se", invitation_token=links["karin@example.se"]),
-                                 Registrant(ip="198.51.100.9"))
+    await registrations.register(
+        event["slug"],
+        form("karin@example.se", invitation_token=links["karin@example.se"]),
+        Registrant(ip="198.51.100.9"),
+    )
     rows = await rows_by_email(event["slug"])
     karin, per = str(rows["karin@example.se"]["uid"]), str(rows["per@example.se"]["uid"])
     page = await organiser.get(url(event))
     assert url(event, f"/{per}/revoke") in page.text and url(event, f"/{karin}/revoke") not in page.text
 
     # Reserving and releasing a place; back to the list as it was filtered.
-    response = await organiser.submit(url(event, f"/{per}/reserved"), {"reserved": "1", "state": "sent"},
-                                      form_page=url(event))
+    response = await organiser.submit(
+        url(event, f"/{per}/reserved"), {"reserved": "1", "state": "sent"}, form_page=url(event)
+    )
     assert location(response) == url(event, "?state=sent")
     assert (await rows_by_email(event["slug"]))["per@example.se"]["reserved_place"] is True
     await organiser.submit(url(event, f"/{per}/reserved"), {"reserved": "0"}, form_page=url(event))
@@ -322,7 +377,8 @@ async def test_revoking_and_reserving_work_except_revoking_an_accepted_invitatio
     assert tr("sv", "Nothing was withdrawn: use the button that confirms it.") in await followed(organiser, unconfirmed)
     refused = await organiser.submit(url(event, f"/{karin}/revoke"), {"confirm": "yes"}, form_page=url(event))
     assert tr("sv", "This invitation has been accepted: cancel the registration instead.") in await followed(
-        organiser, refused)
+        organiser, refused
+    )
     revoked = await organiser.submit(url(event, f"/{per}/revoke"), {"confirm": "yes"}, form_page=url(event))
     page = await followed(organiser, revoked)
     assert tr("sv", "The invitation was withdrawn: its links no longer work.") in page
@@ -334,13 +390,15 @@ async def test_revoking_and_reserving_work_except_revoking_an_accepted_invitatio
 
 
 async def test_reminders_go_only_to_those_who_have_not_answered_and_not_twice_within_the_interval(
-        organiser, event, smtp_server, settings):
+    organiser, event, smtp_server, settings
+):
     people = ["ja@example.se", "nej@example.se", "tyst@example.se"]
     await invite(event["slug"], *people)
     await invitations.send_invitations(event["slug"], "", SYSTEM)
     links = await mailed_links(smtp_server)
-    await registrations.register(event["slug"], form("ja@example.se", invitation_token=links["ja@example.se"]),
-                                 Registrant(ip="198.51.100.9"))
+    await registrations.register(
+        event["slug"], form("ja@example.se", invitation_token=links["ja@example.se"]), Registrant(ip="198.51.100.9")
+    )
     await invitations.decline(links["nej@example.se"], "")
     await deliver(smtp_server.settings)  # the registration's confirmation
     smtp_server.collector.messages.clear()
@@ -349,10 +407,15 @@ async def test_reminders_go_only_to_those_who_have_not_answered_and_not_twice_wi
     # The invitations went out longer ago than the interval.
     days = settings.invitation_reminder_interval_days
     await Invitation.update({Invitation.mailed_at: Invitation.mailed_at - timedelta(days=days, minutes=1)}).where(
-        Invitation.id > 0)
+        Invitation.id > 0
+    )
 
-    label = nsv("Remind %(num)s invitee not mailed in %(days)s days",
-                "Remind %(num)s invitees not mailed in %(days)s days", 1, days=days)
+    label = nsv(
+        "Remind %(num)s invitee not mailed in %(days)s days",
+        "Remind %(num)s invitees not mailed in %(days)s days",
+        1,
+        days=days,
+    )
     assert label in text_of(await organiser.get(url(event)))
     response = await organiser.submit(url(event, "/remind"), {"reminder_message": "Hör av dig!"})
     assert location(response) == url(event)
@@ -363,34 +426,42 @@ async def test_reminders_go_only_to_those_who_have_not_answered_and_not_twice_wi
 
     again = await organiser.submit(url(event, "/remind"), {"reminder_message": ""}, form_page=url(event))
     assert again.status_code == 400
-    assert tr("sv", "Nobody is due a reminder: reminders go to those who have not answered, at most once every "
-                    "%(days)s days.", days=days) in text_of(again)
+    assert tr(
+        "sv",
+        "Nobody is due a reminder: reminders go to those who have not answered, at most once every %(days)s days.",
+        days=days,
+    ) in text_of(again)
     assert await OutboxMessage.count().where(OutboxMessage.kind == "invitation_reminder") == 1
 
 
 async def test_the_deadline_is_set_in_swedish_time_cleared_and_checked(organiser, event):
     await invite(event["slug"], "karin@example.se")
     day = (event["starts_at"] - timedelta(days=5)).astimezone(STOCKHOLM).date()
-    response = await organiser.submit(url(event, "/deadline"), {"deadline_date": day.isoformat(),
-                                                                "deadline_time": "12.00"})
+    response = await organiser.submit(
+        url(event, "/deadline"), {"deadline_date": day.isoformat(), "deadline_time": "12.00"}
+    )
     assert location(response) == url(event)
-    saved = (await Event.select(Event.invitation_deadline).where(Event.id == event["id"]).first())["invitation_deadline"]
+    saved = (await Event.select(Event.invitation_deadline).where(Event.id == event["id"]).first())[
+        "invitation_deadline"
+    ]
     assert saved == datetime(day.year, day.month, day.day, 12, 0, tzinfo=STOCKHOLM)
     page = await organiser.get(url(event))
     assert re.search(r'name="deadline_time" type="time" value="12:00"', page.text)
 
     bad = await organiser.submit(url(event, "/deadline"), {"deadline_date": day.isoformat(), "deadline_time": ""})
     assert bad.status_code == 400
-    assert re.search(rf'<p class="field-error" id="error-deadline">{tr("sv", "Give both a date and a time.")}</p>',
-                     text_of(bad))
+    assert re.search(
+        rf'<p class="field-error" id="error-deadline">{tr("sv", "Give both a date and a time.")}</p>', text_of(bad)
+    )
     # A deadline in the past or after the start is refused next to the field.
     yesterday = (datetime.now(STOCKHOLM) - timedelta(days=1)).date().isoformat()
     past = await organiser.submit(url(event, "/deadline"), {"deadline_date": yesterday, "deadline_time": "08:00"})
     assert past.status_code == 400
     assert tr("sv", "The deadline must be in the future. To withdraw invitations, revoke them.") in text_of(past)
     late = (event["starts_at"] + timedelta(hours=1)).astimezone(STOCKHOLM)
-    after_start = await organiser.submit(url(event, "/deadline"), {"deadline_date": late.date().isoformat(),
-                                                                   "deadline_time": late.strftime("%H:%M")})
+    after_start = await organiser.submit(
+        url(event, "/deadline"), {"deadline_date": late.date().isoformat(), "deadline_time": late.strftime("%H:%M")}
+    )
     assert tr("sv", "The deadline must be before the event starts.") in text_of(after_start)
     # A deadline that has passed: sending is refused in words, and nothing is queued.
     await pass_the_deadline(event)
@@ -401,4 +472,5 @@ async def test_the_deadline_is_set_in_swedish_time_cleared_and_checked(organiser
     cleared = await organiser.submit(url(event, "/deadline"), {"deadline_date": "", "deadline_time": ""})
     assert location(cleared) == url(event)
     assert (await Event.select(Event.invitation_deadline).where(Event.id == event["id"]).first())[
-        "invitation_deadline"] is None
+        "invitation_deadline"
+    ] is None

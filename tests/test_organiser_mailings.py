@@ -15,8 +15,15 @@ from tests.certificate_helpers import check_in, days_of, finished_event, partici
 from tests.conftest import sign_in
 from tests.registration_helpers import SYSTEM, deliver
 
-GOOD = {"audience": "attended", "subject_sv": "Tack för i dag", "body_sv": "Hej!\n\nHär är materialet.",
-        "subject_en": "", "body_en": "", "session": "", "survey_url": "https://enkat.example.se/1"}
+GOOD = {
+    "audience": "attended",
+    "subject_sv": "Tack för i dag",
+    "body_sv": "Hej!\n\nHär är materialet.",
+    "subject_en": "",
+    "body_en": "",
+    "session": "",
+    "survey_url": "https://enkat.example.se/1",
+}
 
 
 def url(event: dict, path: str = "") -> str:
@@ -44,7 +51,9 @@ async def test_write_preview_send_once_and_follow_the_progress(organiser, event,
     assert created.status_code == 303
     mailing_path = urlsplit(location(created)).path
     preview = await organiser.get(mailing_path)
-    assert ntr("sv", "This mailing will go to %(num)s person.", "This mailing will go to %(num)s people.", 1) in text_of(preview)
+    assert ntr(
+        "sv", "This mailing will go to %(num)s person.", "This mailing will go to %(num)s people.", 1
+    ) in text_of(preview)
     assert "Anna Andersson" in preview.text and "Cilla" not in preview.text
     frame = await organiser.get(mailing_path + "/preview.html")
     assert frame.status_code == 200 and "Här är materialet." in frame.text
@@ -80,8 +89,9 @@ async def test_an_empty_audience_has_no_send_button_and_is_refused(organiser, ev
 
 
 async def test_check_in_staff_and_the_public_are_refused(client, staff_accounts, event):
-    mailing = await mailings.create_draft(event["slug"], mailings.MailingInput(
-        subject_sv="Tack", body_sv="Hej", audience="attended"), SYSTEM)
+    mailing = await mailings.create_draft(
+        event["slug"], mailings.MailingInput(subject_sv="Tack", body_sv="Hej", audience="attended"), SYSTEM
+    )
     path = url(event, f"/{mailing['uid']}")
     pages = [url(event), url(event, "/new"), path, path + "/edit", path + "/progress", path + "/preview.html"]
     forms = [url(event, "/new"), path + "/send", path + "/edit", path + "/delete"]
@@ -99,8 +109,9 @@ async def test_check_in_staff_and_the_public_are_refused(client, staff_accounts,
 
 
 async def test_posts_without_the_csrf_token_are_refused(organiser, event):
-    mailing = await mailings.create_draft(event["slug"], mailings.MailingInput(
-        subject_sv="Tack", body_sv="Hej", audience="attended"), SYSTEM)
+    mailing = await mailings.create_draft(
+        event["slug"], mailings.MailingInput(subject_sv="Tack", body_sv="Hej", audience="attended"), SYSTEM
+    )
     response = await organiser.post(url(event, f"/{mailing['uid']}/send"), data={})
     assert response.status_code == 403
     assert (await Mailing.select(Mailing.status).first())["status"] == "draft"

@@ -19,9 +19,14 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 def _routes() -> list[str]:
-    return ["/organiser/reports", "/organiser/reports.csv", "/organiser/reports.xlsx",
-            "/organiser/events/{slug}/report", "/organiser/events/{slug}/report.csv",
-            "/organiser/events/{slug}/report.xlsx"]
+    return [
+        "/organiser/reports",
+        "/organiser/reports.csv",
+        "/organiser/reports.xlsx",
+        "/organiser/events/{slug}/report",
+        "/organiser/events/{slug}/report.csv",
+        "/organiser/events/{slug}/report.xlsx",
+    ]
 
 
 @pytest.mark.parametrize("route", _routes())
@@ -85,7 +90,9 @@ async def test_the_year_page_lists_the_events_and_the_members_rates(organiser):
     rates = _rows(page, "rates-caption")
     assert len(rates) == 3
     assert len(_svgs(page)) == 3
-    assert f'href="/organiser/reports.csv?year={year}"' in page and f'href="/organiser/reports.xlsx?year={year}"' in page
+    assert (
+        f'href="/organiser/reports.csv?year={year}"' in page and f'href="/organiser/reports.xlsx?year={year}"' in page
+    )
     empty = await organiser.get("/organiser/reports?year=2001")
     assert empty.status_code == 200 and "Hållbarhetsdagarna" not in empty.text
 

@@ -60,8 +60,9 @@ class Mailbox:
     `tempfail_first` answers 451 to the first DATA it receives (after the content did arrive).
     """
 
-    def __init__(self, *, refuse: tuple[str, ...] = (), accept_only: int | None = None,
-                 tempfail_first: bool = False) -> None:
+    def __init__(
+        self, *, refuse: tuple[str, ...] = (), accept_only: int | None = None, tempfail_first: bool = False
+    ) -> None:
         self.messages: list[EmailMessage] = []
         self.peers: list[tuple] = []
         self.data_attempts: list[str] = []  # the Message-ID of every DATA, accepted or not
@@ -69,7 +70,7 @@ class Mailbox:
         self.accept_only = accept_only
         self.tempfail_first = tempfail_first
 
-    async def handle_MAIL(self, server, session, envelope, address, mail_options):  # noqa: N802
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
         if self.accept_only is not None and len(self.messages) >= self.accept_only:
             server.transport.close()
             return "421 4.3.2 Service shutting down"
@@ -77,13 +78,13 @@ class Mailbox:
         envelope.mail_options.extend(mail_options)
         return "250 OK"
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
             return "550 5.1.1 no such user"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+    async def handle_DATA(self, server, session, envelope):
         message = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
         self.data_attempts.append(message["Message-ID"])
         if self.tempfail_first and len(self.data_attempts) == 1:
@@ -140,8 +141,13 @@ async def make_due() -> None:
 
 async def enqueue_many(count: int, prefix: str = "deltagare") -> list[int]:
     return [
-        await outbox.enqueue(to_address=f"{prefix}{n}@example.se", to_name=f"Deltagare {n} Östlund", language="sv",
-                             template="test_message", context={"name": f"Deltagare {n} Östlund"})
+        await outbox.enqueue(
+            to_address=f"{prefix}{n}@example.se",
+            to_name=f"Deltagare {n} Östlund",
+            language="sv",
+            template="test_message",
+            context={"name": f"Deltagare {n} Östlund"},
+        )
         for n in range(count)
     ]
 
@@ -167,12 +173,27 @@ def by_recipient(messages: list[EmailMessage]) -> dict[str, EmailMessage]:
 
 
 async def test_delivers_multipart_mail_in_the_recipients_language(smtp_server, settings, event_template):
-    asa = await outbox.enqueue(to_address="asa.oberg@example.se", to_name="Åsa Öberg", language="sv",
-                               template="test_message", context={"name": "Åsa Öberg"})
-    lukasz = await outbox.enqueue(to_address="lukasz@example.pl", to_name="Łukasz Żółw", language="en",
-                                  template="test_message", context={"name": "Łukasz Żółw"})
-    maret = await outbox.enqueue(to_address="maret@example.no", to_name="Máret Čuđetsá", language="sv",
-                                 template=event_template, context={"name": "Máret Čuđetsá", "logo_cid": LOGO_CID})
+    asa = await outbox.enqueue(
+        to_address="asa.oberg@example.se",
+        to_name="Åsa Öberg",
+        language="sv",
+        template="test_message",
+        context={"name": "Åsa Öberg"},
+    )
+    lukasz = await outbox.enqueue(
+        to_address="lukasz@example.pl",
+        to_name="Łukasz Żółw",
+        language="en",
+        template="test_message",
+        context={"name": "Łukasz Żółw"},
+    )
+    maret = await outbox.enqueue(
+        to_address="maret@example.no",
+        to_name="Máret Čuđetsá",
+        language="sv",
+        template=event_template,
+        context={"name": "Máret Čuđetsá", "logo_cid": LOGO_CID},
+    )
 
     delivered = await mail_delivery.deliver_due(outbox.new_worker_id(), settings=smtp_server.settings)
 
@@ -224,8 +245,13 @@ async def test_delivers_multipart_mail_in_the_recipients_language(smtp_server, s
 async def test_plain_text_part_and_subject_are_not_html_escaped(smtp_server, event_template):
     """The subject and text part are plain text: a name with & or ' must not arrive as &amp; or &#39;."""
     name = "Anna-Karin D'Ahlström & Co <Sundsvall>"
-    await outbox.enqueue(to_address="anna@example.se", to_name=name, language="sv",
-                         template=event_template, context={"name": name, "logo_cid": LOGO_CID})
+    await outbox.enqueue(
+        to_address="anna@example.se",
+        to_name=name,
+        language="sv",
+        template=event_template,
+        context={"name": name, "logo_cid": LOGO_CID},
+    )
 
     assert await mail_delivery.deliver_due("w1", settings=smtp_server.settings) == 1
 
@@ -243,7 +269,10 @@ async def test_plain_text_part_and_subject_are_not_html_escaped(smtp_server, eve
 
 async def test_attachment_and_inline_image_arrive(smtp_server, event_template):
     await outbox.enqueue(
-        to_address="asa.oberg@example.se", to_name="Åsa Öberg", language="sv", template=event_template,
+        to_address="asa.oberg@example.se",
+        to_name="Åsa Öberg",
+        language="sv",
+        template=event_template,
         context={"name": "Åsa Öberg", "logo_cid": LOGO_CID},
         attachments=[
             Attachment(filename="Program – Hållbarhetsdagarna.pdf", content_type="application/pdf", content=PDF),
@@ -377,9 +406,9 @@ async def test_concurrent_senders_deliver_each_message_exactly_once(smtp_server)
     stored = await rows(ids)
     assert {(row["status"], row["attempts"]) for row in stored} == {(OutboxStatus.sent, 1)}
     assert set(arrived) == {row["message_id"] for row in stored}
-    assert Counter(
-        message["To"].addresses[0].addr_spec for message in smtp_server.collector.messages
-    ) == Counter({f"deltagare{n}@example.se": 1 for n in range(40)})
+    assert Counter(message["To"].addresses[0].addr_spec for message in smtp_server.collector.messages) == Counter(
+        {f"deltagare{n}@example.se": 1 for n in range(40)}
+    )
 
 
 async def test_claim_batch_hands_each_row_to_one_sender():
@@ -400,12 +429,23 @@ async def test_claim_batch_hands_each_row_to_one_sender():
 
 async def test_a_refused_recipient_fails_at_once_and_the_batch_goes_on(mailbox_server):
     handler, smtp = mailbox_server(refuse=("nobody@example.se",))
-    first = await outbox.enqueue(to_address="asa.oberg@example.se", to_name="Åsa Öberg", language="sv",
-                                 template="test_message", context={"name": "Åsa Öberg"})
-    refused = await outbox.enqueue(to_address="nobody@example.se", language="sv",
-                                   template="test_message", context={"name": "Ingen"})
-    last = await outbox.enqueue(to_address="maret@example.no", to_name="Máret Čuđetsá", language="sv",
-                                template="test_message", context={"name": "Máret Čuđetsá"})
+    first = await outbox.enqueue(
+        to_address="asa.oberg@example.se",
+        to_name="Åsa Öberg",
+        language="sv",
+        template="test_message",
+        context={"name": "Åsa Öberg"},
+    )
+    refused = await outbox.enqueue(
+        to_address="nobody@example.se", language="sv", template="test_message", context={"name": "Ingen"}
+    )
+    last = await outbox.enqueue(
+        to_address="maret@example.no",
+        to_name="Máret Čuđetsá",
+        language="sv",
+        template="test_message",
+        context={"name": "Máret Čuđetsá"},
+    )
 
     assert await mail_delivery.deliver_due("w1", settings=smtp) == 2
 
@@ -437,7 +477,9 @@ async def test_enqueue_is_rolled_back_with_its_transaction():
     with pytest.raises(Boom):
         async with atomic():
             await outbox.enqueue(
-                to_address="asa.oberg@example.se", language="sv", template="test_message",
+                to_address="asa.oberg@example.se",
+                language="sv",
+                template="test_message",
                 context={"name": "Åsa Öberg"},
                 attachments=[Attachment(filename="a.pdf", content_type="application/pdf", content=PDF)],
             )
@@ -448,8 +490,9 @@ async def test_enqueue_is_rolled_back_with_its_transaction():
     assert await OutboxAttachment.count() == 0
 
     async with atomic():
-        await outbox.enqueue(to_address="asa.oberg@example.se", language="sv", template="test_message",
-                             context={"name": "Åsa Öberg"})
+        await outbox.enqueue(
+            to_address="asa.oberg@example.se", language="sv", template="test_message", context={"name": "Åsa Öberg"}
+        )
     assert await OutboxMessage.count() == 1
 
 
@@ -459,11 +502,21 @@ async def test_enqueue_is_rolled_back_with_its_transaction():
 async def test_without_smtp_settings_mail_is_written_as_eml_files(settings, tmp_path, event_template):
     dev = dataclasses.replace(settings, smtp_host="", var_dir=tmp_path / "var")
     ids = [
-        await outbox.enqueue(to_address="asa.oberg@example.se", to_name="Åsa Öberg", language="sv",
-                             template="test_message", context={"name": "Åsa Öberg"}),
-        await outbox.enqueue(to_address="maret@example.no", to_name="Máret Čuđetsá", language="sv",
-                             template=event_template, context={"name": "Máret Čuđetsá", "logo_cid": LOGO_CID},
-                             attachments=[Attachment("logo.png", "image/png", PNG, content_id=LOGO_CID)]),
+        await outbox.enqueue(
+            to_address="asa.oberg@example.se",
+            to_name="Åsa Öberg",
+            language="sv",
+            template="test_message",
+            context={"name": "Åsa Öberg"},
+        ),
+        await outbox.enqueue(
+            to_address="maret@example.no",
+            to_name="Máret Čuđetsá",
+            language="sv",
+            template=event_template,
+            context={"name": "Máret Čuđetsá", "logo_cid": LOGO_CID},
+            attachments=[Attachment("logo.png", "image/png", PNG, content_id=LOGO_CID)],
+        ),
     ]
 
     assert await mail_delivery.deliver_due("dev", settings=dev) == 2
@@ -473,8 +526,9 @@ async def test_without_smtp_settings_mail_is_written_as_eml_files(settings, tmp_
     assert sorted(path.name for path in files) == sorted(f"{row['uid']}.eml" for row in stored)
     for row in stored:
         assert row["status"] == OutboxStatus.sent
-        message = message_from_bytes((tmp_path / "var" / "mail" / f"{row['uid']}.eml").read_bytes(),
-                                     policy=policy.default)
+        message = message_from_bytes(
+            (tmp_path / "var" / "mail" / f"{row['uid']}.eml").read_bytes(), policy=policy.default
+        )
         assert message["Subject"] == row["subject"]
         assert message["Message-ID"] == row["message_id"]
         assert message["To"].addresses[0].addr_spec == row["to_address"]
@@ -490,8 +544,12 @@ async def test_a_stale_claim_is_taken_over_by_another_sender(smtp_server):
     now = utcnow()
     for row_id, claimed_at in ((stale, now - timedelta(minutes=16)), (fresh, now - timedelta(minutes=1))):
         await OutboxMessage.update(
-            {OutboxMessage.status: OutboxStatus.sending, OutboxMessage.claimed_by: "dead-worker",
-             OutboxMessage.claimed_at: claimed_at, OutboxMessage.attempts: 1}
+            {
+                OutboxMessage.status: OutboxStatus.sending,
+                OutboxMessage.claimed_by: "dead-worker",
+                OutboxMessage.claimed_at: claimed_at,
+                OutboxMessage.attempts: 1,
+            }
         ).where(OutboxMessage.id == row_id)
 
     assert await mail_delivery.deliver_due("w2", settings=smtp_server.settings) == 1
@@ -537,8 +595,10 @@ async def test_secret_links_are_hidden_from_admins_and_wiped_once_sent(smtp_serv
     from events_app.domain.people import MemberInput, create_member
     from tests.conftest import sign_in
 
-    await create_member(MemberInput(name="Åsa Öberg", email="asa@sundsvall.se", organisation="sundsvall",
-                                    side="majority"), Actor.system("test"))
+    await create_member(
+        MemberInput(name="Åsa Öberg", email="asa@sundsvall.se", organisation="sundsvall", side="majority"),
+        Actor.system("test"),
+    )
     await people.request_sign_in_link("asa@sundsvall.se", ip="10.1.1.1", language="sv")
     row = await OutboxMessage.select().where(OutboxMessage.to_address == "asa@sundsvall.se").first()
     token = re.search(r"/login/link/([A-Za-z0-9_-]+)", row["text_body"]).group(1)

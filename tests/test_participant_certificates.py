@@ -66,8 +66,12 @@ async def test_only_my_own_certificates_download(app, client):
 
     await sign_in_member(client, "maret@example.se")
     assert (await client.get(f"/my/certificates/{mine['uid']}.pdf")).status_code == 200
-    for path in (f"/my/certificates/{theirs['uid']}.pdf", "/my/certificates/not-a-uid.pdf",
-                 f"/my/certificates/{mine['uid']}.txt", f"/my/certificates/{mine['uid']}"):
+    for path in (
+        f"/my/certificates/{theirs['uid']}.pdf",
+        "/my/certificates/not-a-uid.pdf",
+        f"/my/certificates/{mine['uid']}.txt",
+        f"/my/certificates/{mine['uid']}",
+    ):
         response = await client.get(path)
         assert response.status_code == 404, path
         assert LUKASZ not in text_of(response)
@@ -91,10 +95,15 @@ async def test_a_module_in_progress_says_how_far_i_have_come_and_what_is_left(cl
     page = text_of(await client.get("/my"))
     assert tr("sv", "Training modules in progress") in page and "Klimatanpassning" in page
     with use_language("sv"):
-        attended = ngettext("You have attended %(attended)s of %(num)s occasion;",
-                            "You have attended %(attended)s of %(num)s occasions;", 3, attended=1)
-        needed = ngettext("%(num)s more is needed for the certificate.",
-                          "%(num)s more are needed for the certificate.", 1)
+        attended = ngettext(
+            "You have attended %(attended)s of %(num)s occasion;",
+            "You have attended %(attended)s of %(num)s occasions;",
+            3,
+            attended=1,
+        )
+        needed = ngettext(
+            "%(num)s more is needed for the certificate.", "%(num)s more are needed for the certificate.", 1
+        )
         remaining = [format_day(day) for day in days_of(module)[1:]]
     assert attended in page and needed in page
     assert tr("sv", "Remaining occasions:") in page
@@ -107,8 +116,12 @@ async def test_the_competence_record_lists_what_i_attended_and_downloads_as_pdf(
     meeting = await finished_event(title="Rådsmöte", kind="council_meeting", completion_rule="none")
     module = await finished_module(title="Klimatanpassning", occasions=3, completion_min=2, last_days_ahead=8)
     skipped = await finished_event(title="Evenemang hon missade")
-    for event, attended in ((days, days_of(days)), (meeting, days_of(meeting)[:1]), (module, days_of(module)[:1]),
-                            (skipped, [])):
+    for event, attended in (
+        (days, days_of(days)),
+        (meeting, days_of(meeting)[:1]),
+        (module, days_of(module)[:1]),
+        (skipped, []),
+    ):
         registration = await participant(event, MARET, "maret@example.se")
         if attended:
             await check_in(event, registration, *attended)
@@ -146,4 +159,3 @@ async def test_the_competence_record_lists_what_i_attended_and_downloads_as_pdf(
 async def test_the_competence_pages_need_a_signed_in_person(client):
     for path in ("/my/competence", "/my/competence.pdf"):
         assert location(await client.get(path)).startswith("/login/link?next=")
-

@@ -56,10 +56,21 @@ async def test_an_events_report_counts_the_check_ins():
     report = await reports.event_report(event["slug"])
     b = report.breakdown
     assert _numbers(b.total) == (4, 3, 1)
-    # Every listed organisation in order: seven municipalities, the region, the county board, the federation; then others.
+    # Every listed organisation in order: seven municipalities, the region, the county board, the federation;
+    # then others.
     assert [row["key"] for row in b.organisations] == [
-        "harnosand", "kramfors", "solleftea", "sundsvall", "timra", "ange", "ornskoldsvik",
-        "region", "lansstyrelsen", "kommunforbundet", reports.OTHERS]
+        "harnosand",
+        "kramfors",
+        "solleftea",
+        "sundsvall",
+        "timra",
+        "ange",
+        "ornskoldsvik",
+        "region",
+        "lansstyrelsen",
+        "kommunforbundet",
+        reports.OTHERS,
+    ]
     assert _numbers(_org(b, "sundsvall")) == (1, 1, 0)  # Fia's cancelled registration does not count
     assert _numbers(_org(b, "harnosand")) == (1, 0, 1)
     assert _numbers(_org(b, "region")) == (1, 1, 0)
@@ -76,8 +87,9 @@ async def test_the_year_report_and_the_members_rates_across_two_council_meetings
     second = await finished_event(title="Rådsmöte 2", kind="council_meeting")
     for meeting, people in ((first, ("asa", "bo")), (second, ("asa",))):
         for key in people:
-            registration = await participant(meeting, key.title(), f"{key}@example.se",
-                                             organisation="sundsvall" if key == "asa" else "harnosand")
+            registration = await participant(
+                meeting, key.title(), f"{key}@example.se", organisation="sundsvall" if key == "asa" else "harnosand"
+            )
             await check_in(meeting, registration, days_of(meeting)[0])
     # Not held: a draft and an event ahead.
     await published_event(title="Utkast", kind="council_meeting", publish=False, days_ahead=-8)
@@ -91,7 +103,9 @@ async def test_the_year_report_and_the_members_rates_across_two_council_meetings
     assert _numbers(report.breakdown.total) == (7, 6, 1)
     assert _numbers(_org(report.breakdown, "sundsvall")) == (3, 3, 0)
     assert {row["key"]: _numbers(row) for row in report.breakdown.sides} == {
-        "majority": (3, 3, 0), "opposition": (2, 1, 1)}
+        "majority": (3, 3, 0),
+        "opposition": (2, 1, 1),
+    }
 
     kinds = {kind["kind"]: kind for kind in report.kinds}
     assert kinds["council_meeting"]["held"] == 2 and kinds["council_meeting"]["members"] == 3
@@ -120,9 +134,12 @@ async def test_export_rows_carry_the_same_numbers():
 
 def test_the_chart_is_accessible_svg_with_the_numbers():
     svg = horizontal_bar_chart(
-        title="Anmälda & närvarande <test>", description="Samma siffror som i tabellen", chart_id="t",
+        title="Anmälda & närvarande <test>",
+        description="Samma siffror som i tabellen",
+        chart_id="t",
         categories=["Sundsvalls kommun", "Övriga"],
-        series=[Series("Anmälda", [12, 3]), Series("Närvarande", [9, None])])
+        series=[Series("Anmälda", [12, 3]), Series("Närvarande", [9, None])],
+    )
     root = ET.fromstring(svg)
     assert root.tag == SVG + "svg" and root.get("role") == "img"
     assert root.get("width") == "100%" and root.get("viewBox").startswith("0 0 ")

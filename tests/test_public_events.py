@@ -36,10 +36,17 @@ def in_days(n: int) -> date:
     return date.today() + timedelta(days=n)
 
 
-async def make_event(title: str, first: date, last: date | None = None, *, start: int = 9, end: int = 16,
-                     publish: bool = True, **fields) -> dict:
-    data = EventInput(title=title, starts_at=at(first, start), ends_at=at(last or first, end),
-                      venue_name="Folkets hus", venue_address="Storgatan 1, Sundsvall", **fields)
+async def make_event(
+    title: str, first: date, last: date | None = None, *, start: int = 9, end: int = 16, publish: bool = True, **fields
+) -> dict:
+    data = EventInput(
+        title=title,
+        starts_at=at(first, start),
+        ends_at=at(last or first, end),
+        venue_name="Folkets hus",
+        venue_address="Storgatan 1, Sundsvall",
+        **fields,
+    )
     event = await events.create_event(data, ACTOR)
     if publish:
         event = await events.publish_event(event["slug"], ACTOR)
@@ -48,7 +55,8 @@ async def make_event(title: str, first: date, last: date | None = None, *, start
 
 async def add_session(event: dict, title: str, starts_at: datetime, ends_at: datetime, **fields) -> dict:
     return await programme.add_session(
-        event["slug"], SessionInput(title=title, starts_at=starts_at, ends_at=ends_at, **fields), ACTOR)
+        event["slug"], SessionInput(title=title, starts_at=starts_at, ends_at=ends_at, **fields), ACTOR
+    )
 
 
 def session_titles(response) -> list[str]:
@@ -69,6 +77,7 @@ def vevents(content: bytes) -> list:
 
 # --- the programme ------------------------------------------------------------------------------
 
+
 async def test_a_two_day_programme_with_parallel_tracks_is_in_day_time_and_position_order(client):
     first, second = in_days(40), in_days(41)
     event = await make_event("Hållbarhetsdagarna", first, second, kind="sustainability_day")
@@ -81,15 +90,28 @@ async def test_a_two_day_programme_with_parallel_tracks_is_in_day_time_and_posit
     await add_session(event, "Workshop Transport", at(first, 13), at(first, 14), room="Sal B", kind="workshop")
     await add_session(event, "Workshop Bredband", at(first, 13), at(first, 14), room="Sal A", kind="workshop")
     await add_session(event, "Workshop Landsbygd", at(first, 13), at(first, 14), room="Sal C", kind="workshop")
-    await add_session(event, "Välkommen", at(first, 9, 30), at(first, 10, 30), room="Stora salen",
-                      speakers=[SpeakerInput(name="Anna Ek", title="Regionråd", organisation="Region Västernorrland")])
+    await add_session(
+        event,
+        "Välkommen",
+        at(first, 9, 30),
+        at(first, 10, 30),
+        room="Stora salen",
+        speakers=[SpeakerInput(name="Anna Ek", title="Regionråd", organisation="Region Västernorrland")],
+    )
 
     response = await client.get(f"/events/{event['slug']}")
 
     assert response.status_code == 200
     assert session_titles(response) == [
-        "Välkommen", "Lunch", "Workshop Transport", "Workshop Bredband", "Workshop Landsbygd",
-        "Spår: Skog", "Spår: Energi", "Spår: Vatten", "Avslutning",
+        "Välkommen",
+        "Lunch",
+        "Workshop Transport",
+        "Workshop Bredband",
+        "Workshop Landsbygd",
+        "Spår: Skog",
+        "Spår: Energi",
+        "Spår: Vatten",
+        "Avslutning",
     ]
     page = text_of(response)
     # One h2 per day, in order, and one h3 per session.
@@ -112,11 +134,24 @@ async def test_a_two_day_programme_with_parallel_tracks_is_in_day_time_and_posit
 
 async def test_the_event_page_shows_the_facts_and_links_to_themes_and_calendar(client):
     day = in_days(30)
-    event = await make_event("Klimatdagen", day, kind="sustainability_day", audience="members",
-                             themes=["klimat-energi"],
-                             venue_map_url="https://kartor.example.se/folkets-hus")
-    session = await add_session(event, "Solceller på taken", at(day, 10), at(day, 11), room="Sal A",
-                                requires_signup=True, capacity=25, themes=["transport"])
+    event = await make_event(
+        "Klimatdagen",
+        day,
+        kind="sustainability_day",
+        audience="members",
+        themes=["klimat-energi"],
+        venue_map_url="https://kartor.example.se/folkets-hus",
+    )
+    session = await add_session(
+        event,
+        "Solceller på taken",
+        at(day, 10),
+        at(day, 11),
+        room="Sal A",
+        requires_signup=True,
+        capacity=25,
+        themes=["transport"],
+    )
 
     response = await client.get(f"/events/{event['slug']}")
 
@@ -137,12 +172,16 @@ async def test_the_event_page_shows_the_facts_and_links_to_themes_and_calendar(c
 
 # --- drafts -------------------------------------------------------------------------------------
 
+
 async def test_a_draft_does_not_exist_for_the_public(client, staff_accounts):
     day = in_days(20)
     draft = await make_event("Utkast till rådsmöte", day, kind="council_meeting", publish=False)
     session = await add_session(draft, "Dagordning", at(day, 10), at(day, 11))
-    urls = [f"/events/{draft['slug']}", f"/events/{draft['slug']}/calendar.ics",
-            f"/events/{draft['slug']}/sessions/{session['uid']}/calendar.ics"]
+    urls = [
+        f"/events/{draft['slug']}",
+        f"/events/{draft['slug']}/calendar.ics",
+        f"/events/{draft['slug']}/sessions/{session['uid']}/calendar.ics",
+    ]
 
     for url in urls:
         assert (await client.get(url)).status_code == 404, url
@@ -184,6 +223,7 @@ async def test_unknown_events_and_sessions_answer_404(client):
 
 
 # --- listings -------------------------------------------------------------------------------------
+
 
 async def test_the_listing_filters_by_theme_and_kind(client):
     climate = await make_event("Klimatdag", in_days(10), kind="sustainability_day", themes=["klimat-energi"])
@@ -234,15 +274,18 @@ async def test_upcoming_and_past_are_listed_apart(client):
 
 # --- theme pages -----------------------------------------------------------------------------------
 
+
 async def test_a_theme_page_gathers_events_and_sessions(client):
     upcoming = await make_event("Energidagen", in_days(15), themes=["klimat-energi"])
     past = await make_event("Energidagen i fjol", in_days(-350), themes=["klimat-energi"])
     other = await make_event("Transportdagen", in_days(16), themes=["transport"])
-    tagged = await add_session(other, "Elbilar och laddning", at(in_days(16), 10), at(in_days(16), 11),
-                               themes=["klimat-energi"])
+    tagged = await add_session(
+        other, "Elbilar och laddning", at(in_days(16), 10), at(in_days(16), 11), themes=["klimat-energi"]
+    )
     await add_session(other, "Kollektivtrafik", at(in_days(16), 11), at(in_days(16), 12), themes=["transport"])
-    old = await add_session(past, "Vindkraft förr", at(in_days(-350), 10), at(in_days(-350), 11),
-                            themes=["klimat-energi"])
+    old = await add_session(
+        past, "Vindkraft förr", at(in_days(-350), 10), at(in_days(-350), 11), themes=["klimat-energi"]
+    )
     draft = await make_event("Hemligt utkast", in_days(17), publish=False, themes=["klimat-energi"])
     await add_session(draft, "Hemlig punkt", at(in_days(17), 10), at(in_days(17), 11), themes=["klimat-energi"])
 
@@ -264,10 +307,13 @@ async def test_a_theme_page_gathers_events_and_sessions(client):
 
 # --- descriptions, changes ----------------------------------------------------------------------
 
+
 async def test_descriptions_are_markdown_and_html_typed_in_is_escaped(client):
     day = in_days(25)
-    description = ("Välkommen till **Sundsvall**.\n\n- Klimat\n- Energi\n\n[Läs programmet](https://example.se/program)"
-                   "\n\n<script>alert('x')</script>\n\n[klick](javascript:alert(1))")
+    description = (
+        "Välkommen till **Sundsvall**.\n\n- Klimat\n- Energi\n\n[Läs programmet](https://example.se/program)"
+        "\n\n<script>alert('x')</script>\n\n[klick](javascript:alert(1))"
+    )
     event = await make_event("Markdowndagen", day, description=description)
     await add_session(event, "Pass", at(day, 10), at(day, 11), description="*Ta med* <b>dator</b>")
 
@@ -290,11 +336,17 @@ async def test_a_moved_session_shows_the_change_and_a_cancelled_one_stays_visibl
     renamed = await add_session(event, "Gammalt namn", at(day, 14), at(day, 15), room="Sal A")
     untouched = await add_session(event, "Orört pass", at(day, 15), at(day, 16))
 
-    await programme.update_session(str(moved["uid"]), SessionInput(
-        title="Flyttat pass", starts_at=at(day, 13), ends_at=at(day, 14), room="Sal C"), ACTOR)
+    await programme.update_session(
+        str(moved["uid"]),
+        SessionInput(title="Flyttat pass", starts_at=at(day, 13), ends_at=at(day, 14), room="Sal C"),
+        ACTOR,
+    )
     await programme.cancel_session(str(cancelled["uid"]), ACTOR)
-    await programme.update_session(str(renamed["uid"]), SessionInput(
-        title="Nytt namn", starts_at=at(day, 14), ends_at=at(day, 15), room="Sal A"), ACTOR)
+    await programme.update_session(
+        str(renamed["uid"]),
+        SessionInput(title="Nytt namn", starts_at=at(day, 14), ends_at=at(day, 15), room="Sal A"),
+        ACTOR,
+    )
 
     response = await client.get(f"/events/{event['slug']}")
 
@@ -327,8 +379,9 @@ async def test_changes_before_publication_are_not_news(client):
     day = in_days(30)
     event = await make_event("Utkastdagen", day, publish=False)
     session = await add_session(event, "Pass", at(day, 9, 30), at(day, 10, 30))
-    await programme.update_session(str(session["uid"]), SessionInput(
-        title="Pass", starts_at=at(day, 13), ends_at=at(day, 14)), ACTOR)
+    await programme.update_session(
+        str(session["uid"]), SessionInput(title="Pass", starts_at=at(day, 13), ends_at=at(day, 14)), ACTOR
+    )
     await events.publish_event(event["slug"], ACTOR)
 
     assert tr("sv", "Changed:") not in text_of(await client.get(f"/events/{event['slug']}"))
@@ -348,11 +401,13 @@ async def test_a_cancelled_event_says_so_with_its_message(client):
 
 # --- calendar files ----------------------------------------------------------------------------
 
+
 async def test_the_event_calendar_has_the_right_instants_across_the_daylight_saving_change(client):
     # Sweden moves its clocks forward in the night to Sunday 28 March 2027.
     event = await make_event("Vårdagjämningsdagarna", date(2027, 3, 27), date(2027, 3, 28))
-    session = await add_session(event, "Söndagspasset", at(date(2027, 3, 28), 10), at(date(2027, 3, 28), 11),
-                                room="Sal A")
+    session = await add_session(
+        event, "Söndagspasset", at(date(2027, 3, 28), 10), at(date(2027, 3, 28), 11), room="Sal A"
+    )
 
     response = await client.get(f"/events/{event['slug']}/calendar.ics")
 
@@ -371,8 +426,10 @@ async def test_the_event_calendar_has_the_right_instants_across_the_daylight_sav
     assert single.headers["content-type"] == "text/calendar; charset=utf-8"
     assert single.headers["content-disposition"].startswith(f'attachment; filename="{event["slug"]}-')
     [entry] = vevents(single.content)
-    assert (entry["DTSTART"].dt, entry["DTEND"].dt) == (datetime(2027, 3, 28, 8, 0, tzinfo=UTC),
-                                                        datetime(2027, 3, 28, 9, 0, tzinfo=UTC))
+    assert (entry["DTSTART"].dt, entry["DTEND"].dt) == (
+        datetime(2027, 3, 28, 8, 0, tzinfo=UTC),
+        datetime(2027, 3, 28, 9, 0, tzinfo=UTC),
+    )
     assert "Söndagspasset" in str(entry["SUMMARY"])
     assert str(entry["LOCATION"]).startswith("Sal A, Folkets hus")
 
@@ -383,6 +440,7 @@ async def test_the_event_calendar_has_the_right_instants_across_the_daylight_sav
 
 
 # --- the personal calendar feed -----------------------------------------------------------------
+
 
 def feed_path(page) -> str:
     match = re.search(r'value="http://testserver(/calendar/[A-Za-z0-9_-]+/feed\.ics)"', page.text)
@@ -436,9 +494,10 @@ async def test_a_feed_for_someone_who_is_not_a_member_has_no_council_meetings(cl
 
 # --- printing -----------------------------------------------------------------------------------
 
+
 def test_the_programme_prints_cleanly():
     css = (Path(__file__).resolve().parent.parent / "events_app/web/static/site.css").read_text()
-    print_rules = css[css.index("@media print"):]
+    print_rules = css[css.index("@media print") :]
     assert re.search(r"\.site-header nav[^{]*\bform\b[^{]*\{\s*display: none", print_rules)
     assert re.search(r"\.session-calendar[^{]*\{\s*display: none", print_rules)
     assert re.search(r"\.programme-day \+ \.programme-day \{[^}]*break-before: page", print_rules)
@@ -451,8 +510,10 @@ async def test_concurrent_first_visits_share_one_feed_token():
     from events_app.domain.audit import Actor
     from events_app.domain.people import MemberInput, create_member, get_person
 
-    uid = await create_member(MemberInput(name="Åsa Öberg", email="asa.feed@example.se", organisation="sundsvall",
-                                          side="majority"), Actor.system("test"))
+    uid = await create_member(
+        MemberInput(name="Åsa Öberg", email="asa.feed@example.se", organisation="sundsvall", side="majority"),
+        Actor.system("test"),
+    )
     person = await get_person(uid)
     tokens = await asyncio.gather(*[calendar_service.feed_token(person["id"]) for _ in range(8)])
     assert len(set(tokens)) == 1

@@ -17,8 +17,10 @@ HOUR = timedelta(hours=1)
 @pytest.fixture
 def clock(monkeypatch):
     """Set the time the rate limits see: `clock(datetime)`."""
+
     def set_time(moment: datetime) -> None:
         monkeypatch.setattr(rate_limits, "utcnow", lambda: moment)
+
     return set_time
 
 

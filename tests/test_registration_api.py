@@ -49,8 +49,10 @@ def bearer(token: str) -> dict[str, str]:
 
 @pytest.fixture
 async def tokens(staff_accounts) -> dict[str, str]:
-    return {role: await api_tokens.create_token(staff_accounts[role]["id"], f"test {role}", Actor.system("test"))
-            for role in ("organiser", "checkin")}
+    return {
+        role: await api_tokens.create_token(staff_accounts[role]["id"], f"test {role}", Actor.system("test"))
+        for role in ("organiser", "checkin")
+    }
 
 
 async def without_rate_limits() -> dict:
@@ -62,6 +64,7 @@ async def without_rate_limits() -> dict:
 
 # --- registering ----------------------------------------------------------------------------------
 
+
 async def test_registering_gives_a_place_then_a_place_in_the_queue(client):
     event = await published_event(capacity=1)
     a = str(event["sessions"]["Workshop A"]["uid"])
@@ -70,8 +73,12 @@ async def test_registering_gives_a_place_then_a_place_in_the_queue(client):
     second = await client.post(url(event), json=body("bo@example.se", sessions=[a]))
 
     assert first.status_code == 201, first.text
-    assert first.json() == {"id": first.json()["id"], "event": event["slug"], "status": "confirmed",
-                            "sessions": [{"id": a, "title": "Workshop A: Klimat", "status": "confirmed"}]}
+    assert first.json() == {
+        "id": first.json()["id"],
+        "event": event["slug"],
+        "status": "confirmed",
+        "sessions": [{"id": a, "title": "Workshop A: Klimat", "status": "confirmed"}],
+    }
     assert second.status_code == 201, second.text
     assert second.json()["status"] == "waitlisted"
     assert second.json()["sessions"] == [{"id": a, "title": "Workshop A: Klimat", "status": "waitlisted"}]
@@ -102,15 +109,18 @@ async def test_days_are_iso_dates_of_the_event(client):
     assert refused.status_code == 422 and "days" in field_errors(refused)
 
 
-@pytest.mark.parametrize("what, changes, fields", [
-    ("a bad address", {"email": "anna-at-example"}, {"email"}),
-    ("no consent", {"consent": False}, {"consent"}),
-    ("an unknown session", {"sessions": ["0b7e7a52-7c43-4ad4-9d36-0d3c1f0e0a11"]}, {"sessions"}),
-    ("a session that is not an id", {"sessions": ["workshop-a"]}, {"sessions"}),
-    ("two sessions at once", {"sessions": ["A", "B"]}, {"sessions"}),
-    ("an unknown dietary code", {"dietary": ["paleo"]}, {"dietary"}),
-    ("several faults at once", {"name": " ", "consent": False}, {"name", "consent"}),
-])
+@pytest.mark.parametrize(
+    "what, changes, fields",
+    [
+        ("a bad address", {"email": "anna-at-example"}, {"email"}),
+        ("no consent", {"consent": False}, {"consent"}),
+        ("an unknown session", {"sessions": ["0b7e7a52-7c43-4ad4-9d36-0d3c1f0e0a11"]}, {"sessions"}),
+        ("a session that is not an id", {"sessions": ["workshop-a"]}, {"sessions"}),
+        ("two sessions at once", {"sessions": ["A", "B"]}, {"sessions"}),
+        ("an unknown dietary code", {"dietary": ["paleo"]}, {"dietary"}),
+        ("several faults at once", {"name": " ", "consent": False}, {"name", "consent"}),
+    ],
+)
 async def test_a_registration_that_breaks_a_rule_is_422_with_its_fields(client, what, changes, fields):
     event = await published_event()
     sessions = changes.get("sessions", [])
@@ -127,8 +137,9 @@ async def test_a_registration_that_breaks_a_rule_is_422_with_its_fields(client, 
 
 async def test_a_missing_answer_to_a_required_question_is_named_by_its_key(client):
     event = await published_event()
-    question = await questions.add_question(event["id"], QuestionInput(label="Kommun du representerar",
-                                                                       required=True), SYSTEM)
+    question = await questions.add_question(
+        event["id"], QuestionInput(label="Kommun du representerar", required=True), SYSTEM
+    )
     refused = await client.post(url(event), json=body(), headers={"Accept-Language": "en"})
     assert refused.status_code == 422, refused.text
     assert set(field_errors(refused)) == {f"answers.{question['key']}"}
@@ -136,17 +147,21 @@ async def test_a_missing_answer_to_a_required_question_is_named_by_its_key(clien
     accepted = await client.post(url(event), json=body(answers={question["key"]: "Sundsvall"}))
     assert accepted.status_code == 201, accepted.text
     assert (await Registration.select(Registration.answers).output(load_json=True).first())["answers"] == {
-        question["key"]: "Sundsvall"}
+        question["key"]: "Sundsvall"
+    }
 
 
-@pytest.mark.parametrize("content, field", [
-    (json.dumps({**body(), "ticket": "mine"}), "ticket"),
-    (json.dumps({**body(), "consent": "yes"}), "consent"),
-    (json.dumps({"email": "anna@example.se", "consent": True}), "name"),
-    (json.dumps({**body(), "days": ["11 maj"]}), None),
-    ('{"name": "Anna", "email": ', None),
-    ("name=Anna", None),
-])
+@pytest.mark.parametrize(
+    "content, field",
+    [
+        (json.dumps({**body(), "ticket": "mine"}), "ticket"),
+        (json.dumps({**body(), "consent": "yes"}), "consent"),
+        (json.dumps({"email": "anna@example.se", "consent": True}), "name"),
+        (json.dumps({**body(), "days": ["11 maj"]}), None),
+        ('{"name": "Anna", "email": ', None),
+        ("name=Anna", None),
+    ],
+)
 async def test_a_body_that_cannot_be_read_is_400_and_changes_nothing(client, content, field):
     event = await published_event()
     before = await database_snapshot()
@@ -243,6 +258,7 @@ async def test_a_token_that_is_sent_must_be_valid(client):
 
 # --- sixty at once, through HTTP ------------------------------------------------------------------
 
+
 async def test_sixty_simultaneous_requests_never_exceed_the_capacity(app):
     event = await published_event(capacity=20)
 
@@ -264,6 +280,7 @@ async def test_sixty_simultaneous_requests_never_exceed_the_capacity(app):
 
 
 # --- the organisers' list -------------------------------------------------------------------------
+
 
 async def test_the_list_is_paginated_with_statuses_and_check_in(client, tokens):
     event = await published_event(capacity=2)
@@ -294,7 +311,9 @@ async def test_the_list_is_paginated_with_statuses_and_check_in(client, tokens):
     assert second["registrations"][0]["status"] == "waitlisted" and second["next"] is None
     assert second["registrations"][0]["sessions"][0]["status"] == "waitlisted"
 
-    waiting = (await client.get(url(event), params={"status": "waitlisted"}, headers=bearer(tokens["organiser"]))).json()
+    waiting = (
+        await client.get(url(event), params={"status": "waitlisted"}, headers=bearer(tokens["organiser"]))
+    ).json()
     assert waiting["total"] == 1 and [r["email"] for r in waiting["registrations"]] == ["cecilia@example.se"]
 
 
@@ -302,8 +321,11 @@ async def test_a_checked_in_registration_says_so(client, tokens):
     event = await published_event()
     await client.post(url(event), json=body())
     [anna] = await Registration.select(Registration.uid)
-    answer = await checkins.check_in_registration(str(anna["uid"]), checkins.Scan(
-        code="", event=event["slug"], day=localtime(event["starts_at"]).date(), method="search"), {"name": "Kim"})
+    answer = await checkins.check_in_registration(
+        str(anna["uid"]),
+        checkins.Scan(code="", event=event["slug"], day=localtime(event["starts_at"]).date(), method="search"),
+        {"name": "Kim"},
+    )
     [row] = (await client.get(url(event), headers=bearer(tokens["organiser"]))).json()["registrations"]
     assert row["checked_in"] is True
     assert datetime.fromisoformat(row["checked_in_at"].replace("Z", "+00:00")) == answer.checked_in_at
@@ -322,6 +344,7 @@ async def test_the_list_needs_an_organisers_token(client, tokens):
 
 
 # --- cancelling -----------------------------------------------------------------------------------
+
 
 async def test_cancelling_promotes_the_first_in_line_once(client, tokens, staff_accounts):
     event = await published_event(capacity=1)
@@ -358,6 +381,7 @@ async def test_cancelling_needs_an_organisers_token_and_a_real_registration(clie
 
 # --- the ticket key -------------------------------------------------------------------------------
 
+
 async def test_the_ticket_key_verifies_a_ticket_offline(client):
     event = await published_event()
     registration = await registered(event["slug"], form(), STRANGER)
@@ -380,4 +404,11 @@ async def test_the_schema_documents_registering(client):
     assert schema["paths"]["/api/v1/events/{slug}/registrations"]["post"]["security"] == [{}]
     assert schema["paths"]["/api/v1/events/{slug}/registrations"]["get"]["security"] == [{"bearerAuth": []}]
     assert set(schema["paths"]["/api/v1/events/{slug}/registrations"]["post"]["responses"]) >= {
-        "201", "400", "403", "404", "409", "422", "429"}
+        "201",
+        "400",
+        "403",
+        "404",
+        "409",
+        "422",
+        "429",
+    }

@@ -34,8 +34,14 @@ MANAGE_LINK = re.compile(r"^/registration/([A-Za-z0-9_-]{43})\?new=1$")
 
 
 def answers(**fields) -> dict:
-    return {"name": "Anna Andersson", "email": "anna@example.se", "organisation": "sundsvall", "title": "Miljöstrateg",
-            "consent": "1", **fields}
+    return {
+        "name": "Anna Andersson",
+        "email": "anna@example.se",
+        "organisation": "sundsvall",
+        "title": "Miljöstrateg",
+        "consent": "1",
+        **fields,
+    }
 
 
 def uid(event: dict, key: str) -> str:
@@ -57,8 +63,10 @@ async def registered(client, event: dict, **fields) -> str:
 
 async def written() -> dict:
     """What a registration writes (the rate-limit counter aside, which counts refused attempts too)."""
-    return {table.__name__: await table.select().order_by(table._meta.primary_key)
-            for table in (Person, Registration, SessionChoice, OutboxMessage)}
+    return {
+        table.__name__: await table.select().order_by(table._meta.primary_key)
+        for table in (Person, Registration, SessionChoice, OutboxMessage)
+    }
 
 
 async def statuses() -> dict[str, str]:
@@ -89,8 +97,10 @@ async def test_register_through_the_form_then_the_waiting_list_when_full(app, cl
         second = await registered(other, event, name="Bo Berg", email="bo@example.se")
         page = text_of(await other.get(second + "?new=1"))
     assert tr("sv", "Thank you! The event is full, so you are on the waiting list.") in page
-    assert tr("sv", "You are number %(num)d in line for a place. We mail you your ticket as soon as you get one.",
-              num=1) in page
+    assert (
+        tr("sv", "You are number %(num)d in line for a place. We mail you your ticket as soon as you get one.", num=1)
+        in page
+    )
     assert "<svg" not in page  # no ticket while waiting
     assert await statuses() == {"anna@example.se": "confirmed", "bo@example.se": "waitlisted"}
 
@@ -99,17 +109,31 @@ async def test_a_full_event_says_so_before_registering(client):
     event = await published_event(capacity=1)
     await registered(client, event)
     page = text_of(await client.get(f"/events/{event['slug']}/register"))
-    assert tr("sv", "The event is full. If you register, you will be put on the waiting list and get a place, "
-                    "and a mail, as soon as one is free.") in page
+    assert (
+        tr(
+            "sv",
+            "The event is full. If you register, you will be put on the waiting list and get a place, "
+            "and a mail, as soon as one is free.",
+        )
+        in page
+    )
 
 
 async def test_choosing_a_workshop(client):
     event = await published_event()
     form = text_of(await client.get(f"/events/{event['slug']}/register"))
-    assert "Workshop A: Klimat" in form and ntr("sv", "%(num)d place left", "%(num)d places left", 2) % {"num": 2} in form
-    assert tr("sv", "Choose the sessions you want to attend. Sessions at the same time cannot both be chosen. When a "
-                    "session is full you can join its waiting list instead: you get a place, and a mail, as soon as "
-                    "one is free.") in form
+    assert (
+        "Workshop A: Klimat" in form and ntr("sv", "%(num)d place left", "%(num)d places left", 2) % {"num": 2} in form
+    )
+    assert (
+        tr(
+            "sv",
+            "Choose the sessions you want to attend. Sessions at the same time cannot both be chosen. When a "
+            "session is full you can join its waiting list instead: you get a place, and a mail, as soon as "
+            "one is free.",
+        )
+        in form
+    )
 
     link = await registered(client, event, sessions=[uid(event, "Workshop A"), uid(event, "Workshop C")])
 
@@ -126,8 +150,12 @@ async def test_sessions_at_the_same_time_are_refused_next_to_the_field_and_nothi
     response = await register(client, event, sessions=[uid(event, "Workshop A"), uid(event, "Workshop B")])
 
     assert response.status_code == 400
-    message = tr("sv", "“%(first)s” and “%(second)s” are at the same time: choose one of them.",
-                 first="Workshop A: Klimat", second="Workshop B: Energi")
+    message = tr(
+        "sv",
+        "“%(first)s” and “%(second)s” are at the same time: choose one of them.",
+        first="Workshop A: Klimat",
+        second="Workshop B: Energi",
+    )
     page = text_of(response)
     assert f'<p class="field-error" id="error-sessions">{message}</p>' in page
     assert f'<a href="#field-sessions">{message}</a>' in page  # the error summary links to the field
@@ -146,8 +174,9 @@ async def test_a_full_workshop_is_refused_but_its_waiting_list_can_be_joined(app
         before = await written()
         refused = await register(other, event, email="bo@example.se", sessions=[uid(event, "Workshop A")])
         assert refused.status_code == 400
-        assert tr("sv", "“%(title)s” is full. Choose another session, or join its waiting list.",
-                  title="Workshop A: Klimat") in text_of(refused)
+        assert tr(
+            "sv", "“%(title)s” is full. Choose another session, or join its waiting list.", title="Workshop A: Klimat"
+        ) in text_of(refused)
         assert await written() == before
 
         link = await registered(other, event, email="bo@example.se", waitlist_sessions=[uid(event, "Workshop A")])
@@ -163,19 +192,30 @@ async def test_registering_twice_mails_the_link_again_instead(app, client):
         response = await register(other, event, name="Anna A.")
 
     assert response.status_code == 400
-    assert tr("sv", "You are already registered for this event. We have mailed you the link to your registration "
-                    "again.") in text_of(response)
+    assert tr(
+        "sv", "You are already registered for this event. We have mailed you the link to your registration again."
+    ) in text_of(response)
     assert await Registration.count() == 1
     assert len(await queued("registration_link", "anna@example.se")) == 1
 
 
 async def _required_question(event: dict) -> dict:
-    return await questions.add_question(event["id"], QuestionInput(label="Vilken kommun representerar du?",
-                                                                   kind="text", required=True), SYSTEM)
+    return await questions.add_question(
+        event["id"], QuestionInput(label="Vilken kommun representerar du?", kind="text", required=True), SYSTEM
+    )
 
 
-@pytest.mark.parametrize("case", ["invalid email", "missing required answer", "oversized field", "before the window",
-                                  "after the window", "no consent"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "invalid email",
+        "missing required answer",
+        "oversized field",
+        "before the window",
+        "after the window",
+        "no consent",
+    ],
+)
 async def test_bad_input_is_refused_with_the_message_and_nothing_is_written(client, case):
     event = await published_event()
     fields: dict = {}
@@ -193,7 +233,10 @@ async def test_bad_input_is_refused_with_the_message_and_nothing_is_written(clie
         await Event.update({Event.registration_closes_at: utcnow() - timedelta(hours=1)}).where(Event.id == event["id"])
         message = tr("sv", "Registration has closed.")
     else:
-        fields, message = {"consent": ""}, tr("sv", "You must agree to the processing of your personal data to register.")
+        fields, message = (
+            {"consent": ""},
+            tr("sv", "You must agree to the processing of your personal data to register."),
+        )
     await client.get(f"/events/{event['slug']}/register")
     before = await written()
 
@@ -212,8 +255,9 @@ async def test_the_window_is_shown_on_the_form_and_the_event_page(client):
         page = text_of(await client.get(path))
         assert tr("sv", "Registration opens %(when)s.", when="").rstrip(".") in page
         assert f'action="/events/{event["slug"]}/register"' not in page
-    await Event.update({Event.registration_opens_at: None,
-                        Event.registration_closes_at: utcnow() - timedelta(hours=1)}).where(Event.id == event["id"])
+    await Event.update(
+        {Event.registration_opens_at: None, Event.registration_closes_at: utcnow() - timedelta(hours=1)}
+    ).where(Event.id == event["id"])
     assert tr("sv", "Registration has closed.") in text_of(await client.get(f"/events/{event['slug']}"))
 
 
@@ -249,12 +293,21 @@ async def test_members_only_refuses_a_stranger_and_takes_a_signed_in_member(clie
     await sign_in_member(client, "asa.oberg@sundsvall.se")
     form = await client.get(f"/events/{event['slug']}/register")
     assert 'value="Åsa Öberg"' in form.text and 'value="Kommunalråd"' in form.text
-    assert re.search(r'<input id="field-email" type="email" name="email" value="asa.oberg@sundsvall.se" readonly', form.text)
+    assert re.search(
+        r'<input id="field-email" type="email" name="email" value="asa.oberg@sundsvall.se" readonly', form.text
+    )
     assert '<option value="sundsvall" selected>' in form.text
 
-    response = await client.post(f"/events/{event['slug']}/register", data={
-        "name": "Åsa Öberg", "organisation": "sundsvall", "consent": "1", "email": "someone.else@example.se",
-        "_csrf_token": client.last_csrf})
+    response = await client.post(
+        f"/events/{event['slug']}/register",
+        data={
+            "name": "Åsa Öberg",
+            "organisation": "sundsvall",
+            "consent": "1",
+            "email": "someone.else@example.se",
+            "_csrf_token": client.last_csrf,
+        },
+    )
     assert response.status_code == 303, text_of(response)[:2000]
     row = await Registration.select(Registration.email, Registration.person.email.as_alias("person_email")).first()
     assert row == {"email": "asa.oberg@sundsvall.se", "person_email": "asa.oberg@sundsvall.se"}
@@ -268,10 +321,16 @@ async def test_an_invitation_only_event_needs_the_invitation(client):
     message = tr("sv", "This invitation link is not valid. Check that you copied the whole link.")
     form = await client.get(f"/events/{event['slug']}/register?invitation=not-a-real-token")
     assert form.status_code == 404
-    assert message in text_of(form) and 'name="invitation_token"' not in form.text and "<form method=\"post\" action=\"/events/" not in form.text
+    assert (
+        message in text_of(form)
+        and 'name="invitation_token"' not in form.text
+        and '<form method="post" action="/events/' not in form.text
+    )
     before = await written()
-    refused = await client.post(f"/events/{event['slug']}/register", data={
-        **answers(), "invitation_token": "not-a-real-token", "_csrf_token": client.last_csrf})
+    refused = await client.post(
+        f"/events/{event['slug']}/register",
+        data={**answers(), "invitation_token": "not-a-real-token", "_csrf_token": client.last_csrf},
+    )
     assert refused.status_code == 404
     assert message in text_of(refused)
     assert await written() == before
@@ -320,16 +379,21 @@ async def test_changing_details_and_the_workshop_choice(client):
     row = await Registration.select(Registration.title).first()
     assert row["title"] == "Hållbarhetschef"
     choices = await SessionChoice.select(SessionChoice.session.title.as_alias("title"), SessionChoice.status).order_by(
-        SessionChoice.id)
-    assert choices == [{"title": "Workshop A: Klimat", "status": "cancelled"},  # kept, for the record
-                       {"title": "Workshop B: Energi", "status": "confirmed"}]
+        SessionChoice.id
+    )
+    assert choices == [
+        {"title": "Workshop A: Klimat", "status": "cancelled"},  # kept, for the record
+        {"title": "Workshop B: Energi", "status": "confirmed"},
+    ]
 
 
 async def test_a_change_that_breaks_a_rule_is_shown_next_to_the_field(client):
     event = await published_event()
     link = await registered(client, event)
     before = await written()
-    response = await client.submit(link, {**answers(), "sessions": [uid(event, "Workshop A"), uid(event, "Workshop B")]})
+    response = await client.submit(
+        link, {**answers(), "sessions": [uid(event, "Workshop A"), uid(event, "Workshop B")]}
+    )
     assert response.status_code == 400
     assert 'id="error-sessions"' in response.text
     assert response.headers["cache-control"] == "no-store"
@@ -356,8 +420,11 @@ async def test_cancelling_gives_the_place_to_the_first_in_line(app, client):
     page = text_of(await client.get(link))
     assert tr("sv", "This registration is cancelled.") in page
     assert tr("sv", "Change your registration") not in page
-    assert await statuses() == {"anna@example.se": "cancelled", "bo@example.se": "confirmed",
-                                "cia@example.se": "waitlisted"}
+    assert await statuses() == {
+        "anna@example.se": "cancelled",
+        "bo@example.se": "confirmed",
+        "cia@example.se": "waitlisted",
+    }
     assert await queued("registration_promoted", "bo@example.se")
 
 
@@ -369,8 +436,9 @@ async def test_a_guest_signs_in_with_a_link_and_sees_their_registrations(client)
     past = await published_event(title="Förra årets dagar", days_ahead=20)
     await registered(client, event, sessions=[uid(event, "Workshop A")])
     await registered(client, past)
-    await Event.update({Event.starts_at: utcnow() - timedelta(days=40), Event.ends_at: utcnow() - timedelta(days=39)}
-                       ).where(Event.id == past["id"])
+    await Event.update(
+        {Event.starts_at: utcnow() - timedelta(days=40), Event.ends_at: utcnow() - timedelta(days=39)}
+    ).where(Event.id == past["id"])
 
     response = await sign_in_member(client, "anna@example.se")  # a guest, not a member
 
@@ -378,6 +446,8 @@ async def test_a_guest_signs_in_with_a_link_and_sees_their_registrations(client)
     page = text_of(await client.get("/my"))
     assert tr("sv", "Your registrations") in page and tr("sv", "Past events") in page
     assert page.index("Hållbarhetsdagarna") < page.index("Förra årets dagar")  # the coming event first
-    code = (await Registration.select(Registration.short_code).where(Registration.event == event["id"]).first())["short_code"]
+    code = (await Registration.select(Registration.short_code).where(Registration.event == event["id"]).first())[
+        "short_code"
+    ]
     assert f"{code[:4]}-{code[4:]}" in page
     assert "Workshop A: Klimat" in page

@@ -50,8 +50,9 @@ async def test_ticket_codes_are_random_not_derived_from_ids():
 
 async def test_the_confirmation_reaches_a_real_smtp_server_with_a_qr_code_and_a_calendar_file(smtp_server):
     event = await published_event()
-    registration = await registered(event["slug"], form(sessions=[
-        str(event["sessions"]["Workshop A"]["uid"])]), STRANGER)
+    registration = await registered(
+        event["slug"], form(sessions=[str(event["sessions"]["Workshop A"]["uid"])]), STRANGER
+    )
     assert await deliver(smtp_server.settings) == 1
     [message] = smtp_server.collector.messages
     assert message["To"].addresses[0].addr_spec == "anna@example.se"
@@ -68,15 +69,18 @@ async def test_the_confirmation_reaches_a_real_smtp_server_with_a_qr_code_and_a_
 
 async def test_a_full_event_puts_people_on_the_waiting_list_and_a_cancellation_promotes_the_first(smtp_server):
     event = await published_event(capacity=2)
-    regs = [await registered(event["slug"], form(f"p{n}@example.se", name=f"Person {n}"), STRANGER)
-            for n in range(4)]
+    regs = [await registered(event["slug"], form(f"p{n}@example.se", name=f"Person {n}"), STRANGER) for n in range(4)]
     assert [r["status"] for r in regs] == ["confirmed", "confirmed", "waitlisted", "waitlisted"]
     await deliver(smtp_server.settings)
     smtp_server.collector.messages.clear()
     await registrations.cancel_registration(str(regs[0]["uid"]), SYSTEM)
     statuses = {r["email"]: r["status"] for r in await Registration.select(Registration.email, Registration.status)}
-    assert statuses == {"p0@example.se": "cancelled", "p1@example.se": "confirmed", "p2@example.se": "confirmed",
-                        "p3@example.se": "waitlisted"}
+    assert statuses == {
+        "p0@example.se": "cancelled",
+        "p1@example.se": "confirmed",
+        "p2@example.se": "confirmed",
+        "p3@example.se": "waitlisted",
+    }
     await deliver(smtp_server.settings)
     by_recipient = {m["To"].addresses[0].addr_spec: m for m in smtp_server.collector.messages}
     assert set(by_recipient) == {"p0@example.se", "p2@example.se"}
@@ -89,8 +93,10 @@ async def test_a_raised_capacity_promotes_the_waiting_list():
     event = await published_event(capacity=1)
     for n in range(3):
         await registrations.register(event["slug"], form(f"p{n}@example.se"), STRANGER)
-    data = events.EventInput(**{k: event[k] for k in ("title", "kind", "audience", "starts_at", "ends_at",
-                                                      "venue_name", "venue_address")}, capacity=2)
+    data = events.EventInput(
+        **{k: event[k] for k in ("title", "kind", "audience", "starts_at", "ends_at", "venue_name", "venue_address")},
+        capacity=2,
+    )
     await events.update_event(event["slug"], data, SYSTEM)
     assert await Registration.count().where(Registration.status == "confirmed") == 2
     assert len(await queued("registration_promoted")) == 1
@@ -124,15 +130,17 @@ async def test_conflicting_and_full_sessions_are_refused_and_nothing_is_written(
     with pytest.raises(ValidationFailed) as failure:
         await registrations.register(event["slug"], form(sessions=[a, b]), STRANGER)
     assert "sessions" in failure.value.errors
-    assert await database_snapshot() == {**before, "rate_limit_counter": (await database_snapshot())["rate_limit_counter"]}
+    assert await database_snapshot() == {
+        **before,
+        "rate_limit_counter": (await database_snapshot())["rate_limit_counter"],
+    }
     await registrations.register(event["slug"], form("first@example.se", sessions=[a]), STRANGER)
     with pytest.raises(ValidationFailed) as failure:
         await registrations.register(event["slug"], form("second@example.se", sessions=[a]), STRANGER)
     assert "full" in failure.value.errors["sessions"].message
     assert await Registration.count().where(Registration.email == "second@example.se") == 0
     # The queue of a full session can be joined on purpose.
-    queued_reg = await registered(event["slug"], form("second@example.se", waitlist_sessions=[a]),
-                                               STRANGER)
+    queued_reg = await registered(event["slug"], form("second@example.se", waitlist_sessions=[a]), STRANGER)
     assert [c["status"] for c in queued_reg["choices"]] == ["waitlisted"]
 
 
@@ -147,16 +155,19 @@ async def test_dropping_a_session_gives_the_place_to_the_first_in_its_queue():
     assert len(await queued("session_place", "waiter@example.se")) == 1
 
 
-@pytest.mark.parametrize("fields, field", [
-    ({"email": "not-an-address"}, "email"),
-    ({"name": ""}, "name"),
-    ({"name": "x" * 201}, "name"),
-    ({"accessibility": "x" * 1001}, "accessibility"),
-    ({"consent": False}, "consent"),
-    ({"dietary": ["chocolate"]}, "dietary"),
-    ({"days": []}, "days"),
-    ({"days": ["1999-01-01"]}, "days"),
-])
+@pytest.mark.parametrize(
+    "fields, field",
+    [
+        ({"email": "not-an-address"}, "email"),
+        ({"name": ""}, "name"),
+        ({"name": "x" * 201}, "name"),
+        ({"accessibility": "x" * 1001}, "accessibility"),
+        ({"consent": False}, "consent"),
+        ({"dietary": ["chocolate"]}, "dietary"),
+        ({"days": []}, "days"),
+        ({"days": ["1999-01-01"]}, "days"),
+    ],
+)
 async def test_bad_input_is_refused_next_to_the_field(fields, field):
     event = await published_event()
     with pytest.raises(ValidationFailed) as failure:
@@ -197,9 +208,19 @@ async def test_a_moved_session_mails_each_person_registered_to_it_once(smtp_serv
     await registrations.register(event["slug"], form("other@example.se"), STRANGER)
     await deliver(smtp_server.settings)
     smtp_server.collector.messages.clear()
-    await programme.update_session(str(a["uid"]), SessionInput(
-        title=a["title"], kind=a["kind"], starts_at=a["starts_at"], ends_at=a["ends_at"], room="Sal 3",
-        capacity=a["capacity"], requires_signup=True), SYSTEM)
+    await programme.update_session(
+        str(a["uid"]),
+        SessionInput(
+            title=a["title"],
+            kind=a["kind"],
+            starts_at=a["starts_at"],
+            ends_at=a["ends_at"],
+            room="Sal 3",
+            capacity=a["capacity"],
+            requires_signup=True,
+        ),
+        SYSTEM,
+    )
     await deliver(smtp_server.settings)
     recipients = sorted(m["To"].addresses[0].addr_spec for m in smtp_server.collector.messages)
     assert recipients == ["p0@example.se", "p1@example.se", "p2@example.se"]
@@ -223,8 +244,9 @@ async def test_reminders_are_queued_exactly_once_even_when_run_concurrently():
         await registrations.register(event["slug"], form(f"p{n}@example.se"), STRANGER)
     assert await reminders.queue_due_reminders() == 0  # ten days ahead: not yet
     two_days_before = event["starts_at"] - timedelta(days=2) + timedelta(minutes=1)
-    counts = await asyncio.gather(*[reminders.queue_due_reminders(two_days_before) for _ in range(6)],
-                                  return_exceptions=True)
+    counts = await asyncio.gather(
+        *[reminders.queue_due_reminders(two_days_before) for _ in range(6)], return_exceptions=True
+    )
     assert sum(c for c in counts if isinstance(c, int)) == 5, counts
     assert len(await queued("event_reminder")) == 5
     assert await reminders.queue_due_reminders(two_days_before + timedelta(hours=1)) == 0
@@ -241,9 +263,12 @@ async def test_a_registration_within_the_reminder_period_gets_no_separate_remind
 
 async def test_sixty_simultaneous_registrations_never_exceed_the_capacity():
     event = await published_event(capacity=20)
-    results = await asyncio.gather(*[
-        registrations.register(event["slug"], form(f"rush{n}@example.se"), Registrant(ip=f"10.0.0.{n}"))
-        for n in range(60)])
+    results = await asyncio.gather(
+        *[
+            registrations.register(event["slug"], form(f"rush{n}@example.se"), Registrant(ip=f"10.0.0.{n}"))
+            for n in range(60)
+        ]
+    )
     assert sorted(r.registration["status"] for r in results) == ["confirmed"] * 20 + ["waitlisted"] * 40
     assert await Registration.count().where(Registration.status == "confirmed") == 20
     assert await Registration.count().where(Registration.status == "waitlisted") == 40
@@ -256,8 +281,9 @@ async def test_simultaneous_choices_never_exceed_a_session_capacity():
 
     async def attempt(n: int):
         try:
-            return await registrations.register(event["slug"], form(f"rush{n}@example.se", sessions=[a]),
-                                                Registrant(ip=f"10.0.1.{n}"))
+            return await registrations.register(
+                event["slug"], form(f"rush{n}@example.se", sessions=[a]), Registrant(ip=f"10.0.1.{n}")
+            )
         except ValidationFailed as failure:
             return failure
 
@@ -276,7 +302,10 @@ async def test_the_personal_calendar_feed_carries_confirmed_registrations_and_th
     waiting = await registered(event["slug"], form("waiting@example.se"), STRANGER)
     feed = Calendar.from_ical(await calendar.person_feed(await calendar.feed_token(mine["person"])))
     assert sorted(str(c["summary"]) for c in feed.walk("VEVENT")) == [
-        "Hållbarhetsdagarna", "Hållbarhetsdagarna", "Workshop A: Klimat – Hållbarhetsdagarna"]
+        "Hållbarhetsdagarna",
+        "Hållbarhetsdagarna",
+        "Workshop A: Klimat – Hållbarhetsdagarna",
+    ]
     waiting_feed = Calendar.from_ical(await calendar.person_feed(await calendar.feed_token(waiting["person"])))
     assert waiting_feed.walk("VEVENT") == []
 
@@ -298,15 +327,24 @@ async def test_two_simultaneous_cancellations_of_an_event_mail_each_person_once(
         await registrations.register(event["slug"], form(f"p{n}@example.se"), STRANGER)
     await asyncio.gather(*[events.cancel_event(event["slug"], SYSTEM, "Stormen") for _ in range(2)])
     assert sorted(m["to_address"] for m in await queued("event_cancelled")) == [
-        "p0@example.se", "p1@example.se", "p2@example.se"]
+        "p0@example.se",
+        "p1@example.se",
+        "p2@example.se",
+    ]
 
 
 async def test_two_simultaneous_identical_session_edits_mail_each_person_once():
     event = await published_event(workshop_capacity=None)
     a = event["sessions"]["Workshop A"]
     await registrations.register(event["slug"], form(sessions=[str(a["uid"])]), STRANGER)
-    edit = SessionInput(title=a["title"], kind=a["kind"], starts_at=a["starts_at"], ends_at=a["ends_at"], room="Sal 9",
-                        requires_signup=True)
+    edit = SessionInput(
+        title=a["title"],
+        kind=a["kind"],
+        starts_at=a["starts_at"],
+        ends_at=a["ends_at"],
+        room="Sal 9",
+        requires_signup=True,
+    )
     await asyncio.gather(*[programme.update_session(str(a["uid"]), edit, SYSTEM) for _ in range(2)])
     assert len(await queued("session_changed")) == 1
 
@@ -334,10 +372,12 @@ async def test_a_retry_after_an_smtp_outage_does_not_send_a_confirmation_cancell
     assert pending["status"] == "pending" and pending["attempts"] == 1
     await registrations.cancel_registration(str(registration["uid"]), SYSTEM)
     await OutboxMessage.update({OutboxMessage.next_attempt_at: pending["created_at"]}).where(
-        OutboxMessage.id == pending["id"])
+        OutboxMessage.id == pending["id"]
+    )
     await deliver(smtp_server.settings)
     assert [m["Subject"] for m in smtp_server.collector.messages] == [
-        tr("sv", "Registration cancelled: %(title)s", title="Hållbarhetsdagarna")]
+        tr("sv", "Registration cancelled: %(title)s", title="Hållbarhetsdagarna")
+    ]
 
 
 async def test_an_organiser_cannot_move_someone_into_a_clash_or_a_cancelled_session():
@@ -350,5 +390,7 @@ async def test_an_organiser_cannot_move_someone_into_a_clash_or_a_cancelled_sess
     await programme.cancel_session(b, SYSTEM)
     with pytest.raises(DomainError):
         await registrations.move_choice(str(registration["uid"]), a, b, SYSTEM)
-    assert [(ch["title"], ch["status"]) for ch in (await registrations.get_registration(str(registration["uid"])))[
-        "choices"]] == [("Workshop A: Klimat", "confirmed"), ("Workshop C: Transporter", "confirmed")]
+    assert [
+        (ch["title"], ch["status"])
+        for ch in (await registrations.get_registration(str(registration["uid"])))["choices"]
+    ] == [("Workshop A: Klimat", "confirmed"), ("Workshop C: Transporter", "confirmed")]

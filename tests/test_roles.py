@@ -58,24 +58,39 @@ from tests.conftest import DEMO_PASSWORD, sign_in
 
 # Routes anyone may use, signed in or not.
 PUBLIC_ROUTES = {
-    "/", "/privacy", "/healthz", "/language",
-    "/login", "/logout", "/login/link", "/login/link/{token:str}",
-    "/password/forgot", "/password/reset/{token:str}",
+    "/",
+    "/privacy",
+    "/healthz",
+    "/language",
+    "/login",
+    "/logout",
+    "/login/link",
+    "/login/link/{token:str}",
+    "/password/forgot",
+    "/password/reset/{token:str}",
     "/static/{file_path:path}",
     # Events: drafts answer 404 here (tests/test_public_events.py); the feed's token is its key.
-    "/events", "/events/{slug:str}", "/events/{slug:str}/calendar.ics",
-    "/events/{slug:str}/sessions/{uid:str}/calendar.ics", "/themes/{slug:str}", "/calendar/{token:str}/feed.ics",
+    "/events",
+    "/events/{slug:str}",
+    "/events/{slug:str}/calendar.ics",
+    "/events/{slug:str}/sessions/{uid:str}/calendar.ics",
+    "/themes/{slug:str}",
+    "/calendar/{token:str}/feed.ics",
     # Registering (tests/test_registration_web.py); the private link's token is its key.
-    "/events/{slug:str}/register", "/registration/{token:str}", "/registration/{token:str}/cancel",
+    "/events/{slug:str}/register",
+    "/registration/{token:str}",
+    "/registration/{token:str}/cancel",
     # A personal invitation's page (tests/test_invitation_web.py); the link's token is its key.
-    "/invitation/{token:str}", "/invitation/{token:str}/decline",
+    "/invitation/{token:str}",
+    "/invitation/{token:str}/decline",
     # Checking a certificate (tests/test_verification_web.py): lookups are limited per address.
-    "/v/{code:str}", "/verify",
-    "/material/{uid:str}", "/registration/{token:str}/material/{uid:str}",  # tests/test_material_web.py
+    "/v/{code:str}",
+    "/verify",
+    "/material/{uid:str}",
+    "/registration/{token:str}/material/{uid:str}",  # tests/test_material_web.py
 }
 # Who each guarded part of the site is for; roles nest (admin > organiser > checkin).
-AUDIENCES = {"/admin": "admin", "/organiser": "organiser", "/staff": "checkin", "/checkin": "checkin",
-             "/my": "person"}
+AUDIENCES = {"/admin": "admin", "/organiser": "organiser", "/staff": "checkin", "/checkin": "checkin", "/my": "person"}
 RANK = {"checkin": 1, "organiser": 2, "admin": 3}
 API_PREFIX = "/api/"
 # The API's exceptions to "reads are public, writes need a token" (tests/test_registration_api.py).
@@ -85,14 +100,16 @@ VISITORS = ["anonymous", "person", "checkin", "organiser", "admin"]
 # Guarded GETs that answer 404 to those let in, because the world has nothing for them yet: the
 # no-shows of a day not over (tests/test_organiser_checkin.py downloads them after the day), a
 # certificate's PDF (the world has no certificate; tests/test_organiser_certificates.py downloads one).
-NOT_FOUND_YET = {"/organiser/events/{slug:str}/checkin/no-shows.csv",
-                 "/organiser/events/{slug:str}/certificates/{filename:str}",
-                 "/my/certificates/{filename:str}",  # a person's own (tests/test_participant_certificates.py)
-                 # a mailing of the event (tests/test_organiser_mailings.py)
-                 "/organiser/events/{slug:str}/mailings/{uid:str}",
-                 "/organiser/events/{slug:str}/mailings/{uid:str}/edit",
-                 "/organiser/events/{slug:str}/mailings/{uid:str}/preview.html",
-                 "/organiser/events/{slug:str}/mailings/{uid:str}/progress"}
+NOT_FOUND_YET = {
+    "/organiser/events/{slug:str}/checkin/no-shows.csv",
+    "/organiser/events/{slug:str}/certificates/{filename:str}",
+    "/my/certificates/{filename:str}",  # a person's own (tests/test_participant_certificates.py)
+    # a mailing of the event (tests/test_organiser_mailings.py)
+    "/organiser/events/{slug:str}/mailings/{uid:str}",
+    "/organiser/events/{slug:str}/mailings/{uid:str}/edit",
+    "/organiser/events/{slug:str}/mailings/{uid:str}/preview.html",
+    "/organiser/events/{slug:str}/mailings/{uid:str}/progress",
+}
 
 
 def routes_of(app) -> list[tuple[str, str]]:
@@ -111,8 +128,11 @@ def audience_of(path: str) -> str | None:
     return None
 
 
-GUARDED = [(method, path) for method, path in routes_of(create_app())
-           if path not in PUBLIC_ROUTES and not path.startswith(API_PREFIX)]
+GUARDED = [
+    (method, path)
+    for method, path in routes_of(create_app())
+    if path not in PUBLIC_ROUTES and not path.startswith(API_PREFIX)
+]
 API_ROUTES = [(method, path) for method, path in routes_of(create_app()) if path.startswith(API_PREFIX)]
 
 
@@ -128,31 +148,53 @@ def expected_outcome(visitor: str, audience: str) -> str:
 async def world(staff_accounts):
     """One object of each kind a guarded URL can name, so every URL points at something real."""
     member_uid = await add_member()
-    message_id = await outbox.enqueue(to_address="someone@test.se", language="sv", template="test_message",
-                                      context={"name": "Someone"})
+    message_id = await outbox.enqueue(
+        to_address="someone@test.se", language="sv", template="test_message", context={"name": "Someone"}
+    )
     await OutboxMessage.update({OutboxMessage.status: OutboxStatus.failed}).where(OutboxMessage.id == message_id)
     message = await OutboxMessage.select(OutboxMessage.uid).where(OutboxMessage.id == message_id).first()
-    event = await events.create_event(EventInput(
-        title="Hållbarhetsdagarna 2027", starts_at=datetime(2027, 3, 25, 9, tzinfo=STOCKHOLM),
-        ends_at=datetime(2027, 3, 26, 16, tzinfo=STOCKHOLM)), Actor.system("test"))
-    session = await programme.add_session(event["slug"], SessionInput(
-        title="Välkommen", starts_at=datetime(2027, 3, 25, 9, tzinfo=STOCKHOLM),
-        ends_at=datetime(2027, 3, 25, 10, tzinfo=STOCKHOLM)), Actor.system("test"))
+    event = await events.create_event(
+        EventInput(
+            title="Hållbarhetsdagarna 2027",
+            starts_at=datetime(2027, 3, 25, 9, tzinfo=STOCKHOLM),
+            ends_at=datetime(2027, 3, 26, 16, tzinfo=STOCKHOLM),
+        ),
+        Actor.system("test"),
+    )
+    session = await programme.add_session(
+        event["slug"],
+        SessionInput(
+            title="Välkommen",
+            starts_at=datetime(2027, 3, 25, 9, tzinfo=STOCKHOLM),
+            ends_at=datetime(2027, 3, 25, 10, tzinfo=STOCKHOLM),
+        ),
+        Actor.system("test"),
+    )
     await api_tokens.create_token(staff_accounts["organiser"]["id"], "Webbplatsen", Actor.system("test"))
     token = await ApiToken.select(ApiToken.uid).first()
-    open_event = await events.create_event(EventInput(
-        title="Klimatdagen", starts_at=utcnow() + timedelta(days=30), ends_at=utcnow() + timedelta(days=30, hours=6)),
-        Actor.system("test"))
+    open_event = await events.create_event(
+        EventInput(
+            title="Klimatdagen", starts_at=utcnow() + timedelta(days=30), ends_at=utcnow() + timedelta(days=30, hours=6)
+        ),
+        Actor.system("test"),
+    )
     await events.publish_event(open_event["slug"], Actor.system("test"))
-    registered = await registrations.register(open_event["slug"], RegistrationInput(
-        name="Gun Gäst", email="gun@example.se", consent=True), Registrant())
-    question = await questions.add_question(open_event["id"], QuestionInput(label="Lunch?", kind="yes_no"),
-                                            Actor.system("test"))
-    await invitations.add_invitee(open_event["slug"], InviteeInput(name="Ida Inbjuden", email="ida@example.se"),
-                                  Actor.system("test"))
+    registered = await registrations.register(
+        open_event["slug"], RegistrationInput(name="Gun Gäst", email="gun@example.se", consent=True), Registrant()
+    )
+    question = await questions.add_question(
+        open_event["id"], QuestionInput(label="Lunch?", kind="yes_no"), Actor.system("test")
+    )
+    await invitations.add_invitee(
+        open_event["slug"], InviteeInput(name="Ida Inbjuden", email="ida@example.se"), Actor.system("test")
+    )
     await invitations.send_invitations(open_event["slug"], "", Actor.system("test"))
-    mail = await OutboxMessage.select(OutboxMessage.build_args).where(OutboxMessage.kind == "invitation").output(
-        load_json=True).first()
+    mail = (
+        await OutboxMessage.select(OutboxMessage.build_args)
+        .where(OutboxMessage.kind == "invitation")
+        .output(load_json=True)
+        .first()
+    )
     return {
         "open_event_slug": open_event["slug"],
         "invitation_token": invitations.link_secret(mail["build_args"]["link"]),
@@ -191,9 +233,11 @@ def concrete_url(path: str, world: dict) -> str:
         "/my/certificates/": world["registration_uid"] + ".pdf",  # not a certificate's: 404
     }
     for prefix, value in samples.items():
-        parameter = re.match(r"\{(uid|slug|token|filename):str\}", path[len(prefix):]) if path.startswith(prefix) else None
+        parameter = (
+            re.match(r"\{(uid|slug|token|filename):str\}", path[len(prefix) :]) if path.startswith(prefix) else None
+        )
         if parameter:
-            return prefix + value + path[len(prefix) + parameter.end():]
+            return prefix + value + path[len(prefix) + parameter.end() :]
     raise AssertionError(f"No sample value for the path parameter of {path}: add one to concrete_url()")
 
 
@@ -235,8 +279,11 @@ def problem_with(response: httpx.Response, outcome: str, url: str) -> str | None
 def test_every_route_is_public_or_has_an_audience():
     routes = routes_of(create_app())
     assert {path for _, path in routes} >= PUBLIC_ROUTES - {"/static/{file_path:path}"}
-    unclassified = [f"{method} {path}" for method, path in routes
-                    if path not in PUBLIC_ROUTES and audience_of(path) is None and not path.startswith(API_PREFIX)]
+    unclassified = [
+        f"{method} {path}"
+        for method, path in routes
+        if path not in PUBLIC_ROUTES and audience_of(path) is None and not path.startswith(API_PREFIX)
+    ]
     assert not unclassified, f"Routes that are neither public nor under a known audience: {unclassified}"
     unexpected_methods = [f"{method} {path}" for method, path in routes if method not in ("GET", "POST")]
     assert not unexpected_methods, f"The role matrix only checks GET and POST: {unexpected_methods}"
@@ -309,18 +356,32 @@ async def test_redirect_to_sign_in_keeps_the_query_string(client, world):
     assert target.path == "/login"
     assert parse_qs(target.query)["next"] == ["/organiser/members?q=%C3%96berg&inactive=true"]
     # ... and signing in from there comes back to the same page.
-    signed_in = await client.submit("/login", {"email": "organiser@test.se", "password": DEMO_PASSWORD,
-                                               "next": parse_qs(target.query)["next"][0]})
+    signed_in = await client.submit(
+        "/login", {"email": "organiser@test.se", "password": DEMO_PASSWORD, "next": parse_qs(target.query)["next"][0]}
+    )
     assert signed_in.headers["location"] == "/organiser/members?q=%C3%96berg&inactive=true"
 
 
-@pytest.mark.parametrize("path", ["/", "/privacy", "/healthz", "/login", "/login/link", "/password/forgot",
-                                  "/static/site.css", "/events", "/themes/klimat-energi"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/privacy",
+        "/healthz",
+        "/login",
+        "/login/link",
+        "/password/forgot",
+        "/static/site.css",
+        "/events",
+        "/themes/klimat-energi",
+    ],
+)
 async def test_public_pages_are_open_to_everyone(client, path):
     assert (await client.get(path)).status_code == 200
 
 
 # --- the JSON API -------------------------------------------------------------------------------
+
 
 def api_url(path: str, slug: str) -> str:
     samples = {"{slug:str}": slug, "{path:str}": "no-such-file", "{uid:str}": "0b7e7a52-7c43-4ad4-9d36-0d3c1f0e0a11"}
@@ -341,8 +402,9 @@ async def test_api_reads_are_public_and_writes_need_a_token(client, world, visit
     from events_app.domain.transactions import utcnow
 
     start = utcnow() + timedelta(days=30)
-    event = await events.create_event(EventInput(title="Rådsmöte", starts_at=start, ends_at=start + timedelta(hours=3)),
-                                      Actor.system("test"))
+    event = await events.create_event(
+        EventInput(title="Rådsmöte", starts_at=start, ends_at=start + timedelta(hours=3)), Actor.system("test")
+    )
     await events.publish_event(event["slug"], Actor.system("test"))
     await become(client, visitor, world)
     assert {method for method, _ in API_ROUTES} == {"GET", "POST"}
@@ -381,22 +443,31 @@ MEMBER_CSV = "name,email,organisation,side\nNils Ödman,nils.odman@harnosand.se,
 async def csrf_sample(path: str, world: dict) -> tuple[str, dict, dict | None]:
     """A URL and a form that would do something real if the token were not checked."""
     url = concrete_url(path, world) if not path.endswith("{token:str}") or path.startswith("/registration/") else path
-    member_form = {"name": "Åsa Öberg-Lind", "email": "asa.lind@sundsvall.se", "organisation": "kramfors",
-                   "side": "opposition", "title": "", "term_start": "", "term_end": ""}
+    member_form = {
+        "name": "Åsa Öberg-Lind",
+        "email": "asa.lind@sundsvall.se",
+        "organisation": "kramfors",
+        "side": "opposition",
+        "title": "",
+        "term_start": "",
+        "term_end": "",
+    }
     forms: dict[str, dict] = {
         "/language": {"language": "en", "next": "/"},
         "/login": {"email": "organiser@test.se", "password": DEMO_PASSWORD},
         "/login/link": {"email": world["member_email"]},
         "/password/forgot": {"email": "admin@test.se"},
         "/password/reset/{token:str}": {"password": NEW_PASSWORD, "password_again": NEW_PASSWORD},
-        "/staff/password": {"current_password": DEMO_PASSWORD, "password": NEW_PASSWORD,
-                            "password_again": NEW_PASSWORD},
+        "/staff/password": {
+            "current_password": DEMO_PASSWORD,
+            "password": NEW_PASSWORD,
+            "password_again": NEW_PASSWORD,
+        },
         "/organiser/members/new": member_form,
         "/organiser/members/{uid:str}": member_form,
         "/organiser/members/{uid:str}/active": {"active": "0"},
         "/organiser/members-import": {"confirm": "1", "content": MEMBER_CSV},
-        "/admin/staff/new": {"email": "new@test.se", "name": "Ny Person", "role": "admin",
-                             "password": NEW_PASSWORD},
+        "/admin/staff/new": {"email": "new@test.se", "name": "Ny Person", "role": "admin", "password": NEW_PASSWORD},
         "/admin/staff/{uid:str}": {"name": "Karin Incheckare", "role": "admin", "active": "1"},
         "/events/{slug:str}/register": {"name": "Anna Andersson", "email": "anna@example.se", "consent": "1"},
         "/registration/{token:str}": {"name": "Gun Gäst-Berg"},

@@ -19,14 +19,25 @@ def test_sqlite_is_the_default_database(tmp_path):
 
 def test_every_documented_setting_is_read(tmp_path):
     env = {
-        "DATABASE_URL": "postgresql://u@db/events", "SECRET_KEY": "k" * 32, "BASE_URL": "https://events.example.se/",
-        "SMTP_HOST": "smtp.example.se", "SMTP_PORT": "2525", "SMTP_USERNAME": "user", "SMTP_PASSWORD": "pw",
-        "SMTP_TLS": "starttls", "MAIL_FROM": "Rådet <rad@example.se>", "DEFAULT_LANGUAGE": "en",
+        "DATABASE_URL": "postgresql://u@db/events",
+        "SECRET_KEY": "k" * 32,
+        "BASE_URL": "https://events.example.se/",
+        "SMTP_HOST": "smtp.example.se",
+        "SMTP_PORT": "2525",
+        "SMTP_USERNAME": "user",
+        "SMTP_PASSWORD": "pw",
+        "SMTP_TLS": "starttls",
+        "MAIL_FROM": "Rådet <rad@example.se>",
+        "DEFAULT_LANGUAGE": "en",
         "MEDIA_DIR": str(tmp_path / "media"),
     }
     settings = Settings.from_env(env)
     assert (settings.database_url, settings.base_url, settings.smtp_host, settings.smtp_port) == (
-        "postgresql://u@db/events", "https://events.example.se", "smtp.example.se", 2525)
+        "postgresql://u@db/events",
+        "https://events.example.se",
+        "smtp.example.se",
+        2525,
+    )
     assert (settings.smtp_username, settings.smtp_password, settings.smtp_tls) == ("user", "pw", "starttls")
     assert settings.mail_from == "Rådet <rad@example.se>"
     assert settings.default_language == "en"
@@ -34,13 +45,16 @@ def test_every_documented_setting_is_read(tmp_path):
     assert settings.secure_cookies and not settings.dev and not settings.is_sqlite
 
 
-@pytest.mark.parametrize(("env", "message"), [
-    ({"BASE_URL": "https://x.se"}, "SECRET_KEY is not set"),
-    ({"SECRET_KEY": "k" * 32}, "BASE_URL is not set"),
-    ({"SECRET_KEY": "k" * 32, "BASE_URL": "https://x.se", "SMTP_TLS": "ssl"}, "SMTP_TLS must be one of"),
-    ({"SECRET_KEY": "k" * 32, "BASE_URL": "https://x.se", "DATABASE_URL": "mysql://x"}, "DATABASE_URL must start"),
-    ({"SECRET_KEY": "short", "BASE_URL": "https://x.se"}, "at least 16 characters"),
-])
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"BASE_URL": "https://x.se"}, "SECRET_KEY is not set"),
+        ({"SECRET_KEY": "k" * 32}, "BASE_URL is not set"),
+        ({"SECRET_KEY": "k" * 32, "BASE_URL": "https://x.se", "SMTP_TLS": "ssl"}, "SMTP_TLS must be one of"),
+        ({"SECRET_KEY": "k" * 32, "BASE_URL": "https://x.se", "DATABASE_URL": "mysql://x"}, "DATABASE_URL must start"),
+        ({"SECRET_KEY": "short", "BASE_URL": "https://x.se"}, "at least 16 characters"),
+    ],
+)
 def test_bad_settings_stop_with_one_clear_line(env, message):
     with pytest.raises(SettingsError, match=message):
         Settings.from_env(env)
@@ -54,8 +68,13 @@ def test_development_mode_makes_a_key_shared_by_all_workers(tmp_path):
 
 def test_server_refuses_to_start_without_secret_key(tmp_path):
     env = {key: value for key, value in os.environ.items() if key not in {"DEV", "SECRET_KEY"}}
-    result = subprocess.run([sys.executable, "-m", "events_app.cli", "serve", "--port", "1"], env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "events_app.cli", "serve", "--port", "1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode != 0
     last_line = result.stderr.strip().splitlines()[-1]
     assert last_line == "events-app: SECRET_KEY is not set (set it, or DEV=1 for development)"

@@ -113,8 +113,9 @@ async def test_the_form_finds_a_certificate_by_its_number_and_code_together(clie
     assert tr("sv", "Enter the certificate number.") in page and tr("sv", "Enter the verification code.") in page
     assert 'aria-invalid="true"' in missing.text
 
-    found = await client.get("/verify", params={"number": f" {row['number'].lower()} ",
-                                                "code": format_code(row["verification_code"])})
+    found = await client.get(
+        "/verify", params={"number": f" {row['number'].lower()} ", "code": format_code(row["verification_code"])}
+    )
     assert found.status_code == 200
     page = text_of(found)
     assert tr("sv", "Valid certificate") in page and MARET in page and event["title"] in page

@@ -28,8 +28,9 @@ def _hash(token: str) -> str:
 CHECKIN_SCOPE = "checkin"
 
 
-async def create_token(staff_id: int, name: str, actor: Actor, *, scope: str = "",
-                       expires_at: datetime | None = None) -> str:
+async def create_token(
+    staff_id: int, name: str, actor: Actor, *, scope: str = "", expires_at: datetime | None = None
+) -> str:
     """Make a token and return the secret (shown to its owner once). A `scope` of CHECKIN_SCOPE
     limits it to checking in (a scanner's token)."""
     name = " ".join((name or "").split())[:100]
@@ -37,16 +38,20 @@ async def create_token(staff_id: int, name: str, actor: Actor, *, scope: str = "
         raise DomainError(N_("Give the token a name, such as the program that will use it."), field="name")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     async with atomic():
-        row = ApiToken(staff=staff_id, name=name, token_hash=_hash(token), prefix=token[:10], scope=scope,
-                       expires_at=expires_at)
+        row = ApiToken(
+            staff=staff_id, name=name, token_hash=_hash(token), prefix=token[:10], scope=scope, expires_at=expires_at
+        )
         await row.save()
         await audit.record("api_token.created", actor, object_type="api_token", object_id=row.uid, summary=name)
     return token
 
 
 async def create_token_for_email(email: str, name: str = "command line") -> str:
-    account = await StaffAccount.select(StaffAccount.id, StaffAccount.active).where(
-        StaffAccount.email == email.strip().lower()).first()
+    account = (
+        await StaffAccount.select(StaffAccount.id, StaffAccount.active)
+        .where(StaffAccount.email == email.strip().lower())
+        .first()
+    )
     if account is None or not account["active"]:
         raise DomainError(N_("There is no active staff account with that email address."), field="email")
     return await create_token(account["id"], name, Actor.system("command line"))
@@ -59,7 +64,9 @@ async def revoke_token(token_uid: str, staff_id: int, actor: Actor) -> None:
         raise NotFound()
     async with atomic():
         await ApiToken.update({ApiToken.revoked_at: utcnow()}).where(ApiToken.id == row["id"])
-        await audit.record("api_token.revoked", actor, object_type="api_token", object_id=token_uid, summary=row["name"])
+        await audit.record(
+            "api_token.revoked", actor, object_type="api_token", object_id=token_uid, summary=row["name"]
+        )
 
 
 async def tokens_of(staff_id: int, *, scope: str | None = None) -> list[dict[str, Any]]:
@@ -67,9 +74,19 @@ async def tokens_of(staff_id: int, *, scope: str | None = None) -> list[dict[str
     where = ApiToken.staff == staff_id
     if scope is not None:
         where &= ApiToken.scope == scope
-    return await ApiToken.select(ApiToken.uid, ApiToken.name, ApiToken.prefix, ApiToken.created_at,
-                                 ApiToken.last_used_at, ApiToken.revoked_at, ApiToken.expires_at).where(
-        where).order_by(ApiToken.id, ascending=False)
+    return (
+        await ApiToken.select(
+            ApiToken.uid,
+            ApiToken.name,
+            ApiToken.prefix,
+            ApiToken.created_at,
+            ApiToken.last_used_at,
+            ApiToken.revoked_at,
+            ApiToken.expires_at,
+        )
+        .where(where)
+        .order_by(ApiToken.id, ascending=False)
+    )
 
 
 # Writing the last use on every request would make each scan at the door a write; once a minute will do.
@@ -85,7 +102,9 @@ async def staff_for_token(token: str) -> dict[str, Any] | None:
         "SELECT t.id AS token_id, t.last_used_at, t.scope, s.id, s.uid, s.name, s.email, s.role, s.language "
         "FROM api_token t JOIN staff_account s ON s.id = t.staff "
         "WHERE t.token_hash = {} AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > {}) AND s.active",
-        _hash(token), now)
+        _hash(token),
+        now,
+    )
     if not rows:
         return None
     account = rows[0]

@@ -27,14 +27,24 @@ LATEST = 25
 async def latest_check_ins(event_id: int, day: date, limit: int = LATEST) -> list[dict[str, Any]]:
     """The day's latest check-ins (at the day or at a session's door that day), newest first."""
     registration = Attendance.registration
-    rows = await Attendance.select(
-        Attendance.uid, Attendance.checked_in_at, Attendance.staff_name, Attendance.device, Attendance.method,
-        Attendance.session.title.as_alias("session_title"), registration.name.as_alias("name"),
-        registration.organisation_text.as_alias("organisation_text"),
-        registration.organisation.name_sv.as_alias("organisation_sv"),
-        registration.organisation.name_en.as_alias("organisation_en"),
-    ).where((Attendance.event == event_id) & (Attendance.day == day)).order_by(
-        Attendance.checked_in_at, ascending=False).order_by(Attendance.id, ascending=False).limit(limit)
+    rows = (
+        await Attendance.select(
+            Attendance.uid,
+            Attendance.checked_in_at,
+            Attendance.staff_name,
+            Attendance.device,
+            Attendance.method,
+            Attendance.session.title.as_alias("session_title"),
+            registration.name.as_alias("name"),
+            registration.organisation_text.as_alias("organisation_text"),
+            registration.organisation.name_sv.as_alias("organisation_sv"),
+            registration.organisation.name_en.as_alias("organisation_en"),
+        )
+        .where((Attendance.event == event_id) & (Attendance.day == day))
+        .order_by(Attendance.checked_in_at, ascending=False)
+        .order_by(Attendance.id, ascending=False)
+        .limit(limit)
+    )
     return [{**row, "organisation": checkins.organisation_of(row)} for row in rows]
 
 

@@ -42,8 +42,18 @@ def _calendar(name: str) -> Calendar:
     return calendar
 
 
-def _vevent(uid: str, summary: str, starts_at: datetime, ends_at: datetime, *, location: str, url: str,
-            description: str = "", cancelled: bool = False, updated: datetime | None = None) -> VEvent:
+def _vevent(
+    uid: str,
+    summary: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    *,
+    location: str,
+    url: str,
+    description: str = "",
+    cancelled: bool = False,
+    updated: datetime | None = None,
+) -> VEvent:
     vevent = VEvent()
     vevent.add("uid", f"{uid}@hallbarhetsradet")
     vevent.add("summary", summary)
@@ -72,17 +82,30 @@ def event_vevents(event: dict[str, Any]) -> list[VEvent]:
     cancelled = event["status"] == EventStatus.cancelled.value
     days = event["days"] or [{"day": None, "starts_at": event["starts_at"], "ends_at": event["ends_at"]}]
     return [
-        _vevent(f"{event['uid']}-{day['day'] or 'event'}", event["title"], day["starts_at"], day["ends_at"],
-                location=_location(event), url=_event_url(event), description=event["description"],
-                cancelled=cancelled, updated=event["updated_at"])
+        _vevent(
+            f"{event['uid']}-{day['day'] or 'event'}",
+            event["title"],
+            day["starts_at"],
+            day["ends_at"],
+            location=_location(event),
+            url=_event_url(event),
+            description=event["description"],
+            cancelled=cancelled,
+            updated=event["updated_at"],
+        )
         for day in days
     ]
 
 
 def session_vevent(event: dict[str, Any], session: dict[str, Any]) -> VEvent:
     return _vevent(
-        str(session["uid"]), f"{session['title']} – {event['title']}", session["starts_at"], session["ends_at"],
-        location=_location(event, session["room"]), url=_event_url(event), description=session["description"],
+        str(session["uid"]),
+        f"{session['title']} – {event['title']}",
+        session["starts_at"],
+        session["ends_at"],
+        location=_location(event, session["room"]),
+        url=_event_url(event),
+        description=session["description"],
         cancelled=session["status"] == SessionStatus.cancelled.value or event["status"] == EventStatus.cancelled.value,
         updated=session["changed_at"] or event["updated_at"],
     )
@@ -147,15 +170,20 @@ async def person_feed(token: str) -> bytes | None:
     person_id = await person_for_feed(token)
     if person_id is None:
         return None
-    person = await Person.select(Person.name, Person.is_member, Person.active, Person.language).where(
-        Person.id == person_id).first()
+    person = (
+        await Person.select(Person.name, Person.is_member, Person.active, Person.language)
+        .where(Person.id == person_id)
+        .first()
+    )
     if person is None or not person["active"]:
         return None
     entries: list[VEvent] = []
     seen: set[str] = set()
-    registered = await Registration.select(Registration.id, Registration.event.slug.as_alias("slug")).where(
-        (Registration.person == person_id) & (Registration.status == RegistrationStatus.confirmed)
-    ).order_by(Registration.event.starts_at)
+    registered = (
+        await Registration.select(Registration.id, Registration.event.slug.as_alias("slug"))
+        .where((Registration.person == person_id) & (Registration.status == RegistrationStatus.confirmed))
+        .order_by(Registration.event.starts_at)
+    )
     for registration in registered:
         event = await events.get_event(registration["slug"])
         if not events.is_public(event):
@@ -163,7 +191,8 @@ async def person_feed(token: str) -> bytes | None:
         seen.add(event["slug"])
         entries.extend(event_vevents(event))
         choices = await SessionChoice.select(SessionChoice.session.uid.as_alias("uid")).where(
-            (SessionChoice.registration == registration["id"]) & (SessionChoice.status == RegistrationStatus.confirmed))
+            (SessionChoice.registration == registration["id"]) & (SessionChoice.status == RegistrationStatus.confirmed)
+        )
         for choice in choices:
             entries.append(session_vevent(event, await programme.get_session(str(choice["uid"]))))
     if person["is_member"]:

@@ -27,15 +27,24 @@ from events_app.settings import get_settings
 @mail_builder("certificate")
 async def certificate_issued(args: dict[str, Any]) -> BuiltMail | None:
     uid = parse_uid(args["certificate"])
-    certificate = await Certificate.select().where(Certificate.uid == uid).output(load_json=True).first() if uid else None
+    certificate = (
+        await Certificate.select().where(Certificate.uid == uid).output(load_json=True).first() if uid else None
+    )
     if certificate is None or certificate["status"] != VALID:
         return None
     pdf = await asyncio.to_thread(certificate_pdf.render, certificate)
     with use_language(certificate["language"]):
         filename = pdf_filename(certificate)
-    return BuiltMail(template="certificate_issued", language=certificate["language"], context={
-        "certificate": certificate, "content": certificate["content"],
-        "verification_url": verification_url(certificate["verification_code"]),
-        "verification_code": format_code(certificate["verification_code"]),
-        "my_pages_url": f"{get_settings().base_url}/my",
-    }, attachments=[Attachment(filename, "application/pdf", pdf)], store_attachments=False)
+    return BuiltMail(
+        template="certificate_issued",
+        language=certificate["language"],
+        context={
+            "certificate": certificate,
+            "content": certificate["content"],
+            "verification_url": verification_url(certificate["verification_code"]),
+            "verification_code": format_code(certificate["verification_code"]),
+            "my_pages_url": f"{get_settings().base_url}/my",
+        },
+        attachments=[Attachment(filename, "application/pdf", pdf)],
+        store_attachments=False,
+    )

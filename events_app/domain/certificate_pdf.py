@@ -29,8 +29,11 @@ from events_app.i18n import (
 def _titles(kind: str) -> tuple[str, str, str]:
     """(the heading, the line before the name, the line after it)."""
     if kind == CertificateKind.completion.value:
-        return (gettext("Certificate of completion"), gettext("This is to certify that"),
-                gettext("has completed the training module"))
+        return (
+            gettext("Certificate of completion"),
+            gettext("This is to certify that"),
+            gettext("has completed the training module"),
+        )
     return gettext("Certificate of attendance"), gettext("This is to certify that"), gettext("has taken part in")
 
 
@@ -49,15 +52,32 @@ def _draw(certificate: dict[str, Any]) -> bytes:
     number_line = gettext("Certificate number %(number)s", number=certificate["number"])
     url = verification_url(certificate["verification_code"])
     sessions = content.get("sessions") or []
-    texts = [content["name"], event["title"], event["venue"], content["signatory"]["name"],
-             content["signatory"]["title"], *(session["title"] for session in sessions)]
-    pdf = Document(texts=texts, title=f"{heading}: {content['name']}, {event['title']}", language=language,
-                   created_at=certificate["issued_at"], footer_text=f"{ISSUER} · {number_line}")
+    texts = [
+        content["name"],
+        event["title"],
+        event["venue"],
+        content["signatory"]["name"],
+        content["signatory"]["title"],
+        *(session["title"] for session in sessions),
+    ]
+    pdf = Document(
+        texts=texts,
+        title=f"{heading}: {content['name']}, {event['title']}",
+        language=language,
+        created_at=certificate["issued_at"],
+        footer_text=f"{ISSUER} · {number_line}",
+    )
     pdf.add_page()
     pdf.issuer_heading()
     if certificate["status"] in (REVOKED, SUPERSEDED):
-        pdf.text_block(gettext("REVOKED") if certificate["status"] == REVOKED else gettext("SUPERSEDED"),
-                       size=14, bold=True, colour=(176, 0, 32), align="C", space_after=4)
+        pdf.text_block(
+            gettext("REVOKED") if certificate["status"] == REVOKED else gettext("SUPERSEDED"),
+            size=14,
+            bold=True,
+            colour=(176, 0, 32),
+            align="C",
+            space_after=4,
+        )
     pdf.text_block(heading, size=24, bold=True, colour=ACCENT, align="C", space_after=8)
     pdf.text_block(before_name, size=12, align="C", space_after=3)
     pdf.text_block(content["name"], size=22, bold=True, align="C", space_after=3)
@@ -70,8 +90,9 @@ def _draw(certificate: dict[str, Any]) -> bytes:
 
     days = [date.fromisoformat(day) for day in content["days"]]
     if certificate["kind"] == CertificateKind.completion.value:
-        label = gettext("Occasions attended: %(attended)s of %(total)s", attended=len(days),
-                        total=content["total_days"])
+        label = gettext(
+            "Occasions attended: %(attended)s of %(total)s", attended=len(days), total=content["total_days"]
+        )
     else:
         label = ngettext("Day attended", "Days attended", len(days))
     pdf.text_block(label, size=11, bold=True, space_after=1)
@@ -81,13 +102,18 @@ def _draw(certificate: dict[str, Any]) -> bytes:
         lines = []
         for session in sessions:
             # "1 timme" but "1,5 timmar": only exactly one hour is singular.
-            hours = ngettext("%(hours)s hour", "%(hours)s hours", 1 if session["minutes"] == 60 else 2,
-                             hours=format_hours(session["minutes"]))
+            hours = ngettext(
+                "%(hours)s hour",
+                "%(hours)s hours",
+                1 if session["minutes"] == 60 else 2,
+                hours=format_hours(session["minutes"]),
+            )
             lines.append(f"{format_day(date.fromisoformat(session['day']))}: {session['title']} ({hours})")
         pdf.text_block("\n".join(lines), size=10, space_after=4)
     if content["minutes"]:
-        pdf.text_block(gettext("In all %(hours)s hours", hours=format_hours(content["minutes"])),
-                       size=11, bold=True, space_after=4)
+        pdf.text_block(
+            gettext("In all %(hours)s hours", hours=format_hours(content["minutes"])), size=11, bold=True, space_after=4
+        )
 
     signatory = content["signatory"]
     pdf.ln(6)
@@ -113,8 +139,13 @@ def _draw(certificate: dict[str, Any]) -> bytes:
     pdf.style(11, bold=True)
     pdf.multi_cell(width, 5.5, number_line, new_x="LMARGIN", new_y="NEXT")
     pdf.style(9, colour=MUTED)
-    check = "\n".join([gettext("Check that this certificate is genuine at:"), url,
-                       gettext("Verification code: %(code)s", code=format_code(certificate["verification_code"]))])
+    check = "\n".join(
+        [
+            gettext("Check that this certificate is genuine at:"),
+            url,
+            gettext("Verification code: %(code)s", code=format_code(certificate["verification_code"])),
+        ]
+    )
     pdf.multi_cell(width, 4.5, check, align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.link(pdf.w - pdf.r_margin - size, top, size, size, url)
     return pdf.finish()

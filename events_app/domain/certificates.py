@@ -80,7 +80,7 @@ def new_verification_code() -> str:
 
 def format_code(code: str) -> str:
     """'K7QXM2PA9TRD' -> 'K7QX-M2PA-9TRD', as printed."""
-    return "-".join(code[n:n + 4] for n in range(0, len(code), 4))
+    return "-".join(code[n : n + 4] for n in range(0, len(code), 4))
 
 
 def normalise_code(typed: str) -> str:
@@ -99,7 +99,10 @@ async def _take_numbers(year: int, count: int) -> int:
     rows = await CertificateCounter.raw(
         "INSERT INTO certificate_counter (year, last_number) VALUES ({}, {}) ON CONFLICT (year) "
         "DO UPDATE SET last_number = certificate_counter.last_number + {} RETURNING last_number",
-        year, count, count)
+        year,
+        count,
+        count,
+    )
     return rows[0]["last_number"] - count + 1
 
 
@@ -142,10 +145,16 @@ def judge(event: dict[str, Any], attended: int, total: int) -> tuple[bool, str, 
     if attended == 0:
         return False, N_("Not checked in."), {}
     if is_module(event):
-        return False, N_("Attended %(attended)s of %(total)s occasions; %(needed)s are needed."), {
-            "attended": attended, "total": total, "needed": needed}
-    return False, N_("Checked in on %(attended)s of %(total)s days; %(needed)s are needed."), {
-        "attended": attended, "total": total, "needed": needed}
+        return (
+            False,
+            N_("Attended %(attended)s of %(total)s occasions; %(needed)s are needed."),
+            {"attended": attended, "total": total, "needed": needed},
+        )
+    return (
+        False,
+        N_("Checked in on %(attended)s of %(total)s days; %(needed)s are needed."),
+        {"attended": attended, "total": total, "needed": needed},
+    )
 
 
 def _minutes(event: dict[str, Any], days: list[date], sessions: list[dict[str, Any]]) -> int:
@@ -190,15 +199,26 @@ class Assessment:
         return gettext(self.reason, **self.reason_params) if self.reason else ""
 
 
-def _content(event: dict[str, Any], registration: dict[str, Any], days: list[date], total: int,
-             sessions: list[dict[str, Any]], minutes: int) -> dict[str, Any]:
+def _content(
+    event: dict[str, Any],
+    registration: dict[str, Any],
+    days: list[date],
+    total: int,
+    sessions: list[dict[str, Any]],
+    minutes: int,
+) -> dict[str, Any]:
     """Everything a certificate states, as plain JSON: what is frozen at issue and printed."""
     event_days = [day["day"] for day in event["days"]] or [localtime(event["starts_at"]).date()]
     return {
         "kind": (CertificateKind.completion if is_module(event) else CertificateKind.attendance).value,
         "name": registration["name"],
-        "event": {"title": event["title"], "kind": event["kind"], "first_day": min(event_days).isoformat(),
-                  "last_day": max(event_days).isoformat(), "venue": event["venue_name"]},
+        "event": {
+            "title": event["title"],
+            "kind": event["kind"],
+            "first_day": min(event_days).isoformat(),
+            "last_day": max(event_days).isoformat(),
+            "venue": event["venue_name"],
+        },
         "days": [day.isoformat() for day in days],
         "total_days": total,
         "sessions": sessions,
@@ -211,28 +231,38 @@ def _fingerprint(content: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-async def _attendance_by_registration(event_id: int, registration_ids: list[int] | None = None,
-                                      ) -> tuple[dict[int, set[date]], dict[int, list[dict]]]:
+async def _attendance_by_registration(
+    event_id: int,
+    registration_ids: list[int] | None = None,
+) -> tuple[dict[int, set[date]], dict[int, list[dict]]]:
     """Each registration's days present, and the sessions it was checked in at the door of."""
     query = Attendance.select(Attendance.registration, Attendance.day, Attendance.session).where(
-        Attendance.event == event_id)
+        Attendance.event == event_id
+    )
     if registration_ids is not None:
         query = query.where(Attendance.registration.is_in(registration_ids or [0]))
     rows = await query
     session_ids = {row["session"] for row in rows if row["session"]}
-    sessions = {row["id"]: row for row in await ProgrammeSession.select(
-        ProgrammeSession.id, ProgrammeSession.title, ProgrammeSession.starts_at, ProgrammeSession.ends_at).where(
-        ProgrammeSession.id.is_in(list(session_ids) or [0]))}
+    sessions = {
+        row["id"]: row
+        for row in await ProgrammeSession.select(
+            ProgrammeSession.id, ProgrammeSession.title, ProgrammeSession.starts_at, ProgrammeSession.ends_at
+        ).where(ProgrammeSession.id.is_in(list(session_ids) or [0]))
+    }
     days: dict[int, set[date]] = {}
     attended_sessions: dict[int, list[dict]] = {}
     for row in rows:
         days.setdefault(row["registration"], set()).add(row["day"])
         if row["session"] in sessions:
             session = sessions[row["session"]]
-            attended_sessions.setdefault(row["registration"], []).append({
-                "title": session["title"], "day": localtime(session["starts_at"]).date().isoformat(),
-                "starts_at": localtime(session["starts_at"]).isoformat(timespec="minutes"),
-                "minutes": int((session["ends_at"] - session["starts_at"]).total_seconds() // 60)})
+            attended_sessions.setdefault(row["registration"], []).append(
+                {
+                    "title": session["title"],
+                    "day": localtime(session["starts_at"]).date().isoformat(),
+                    "starts_at": localtime(session["starts_at"]).isoformat(timespec="minutes"),
+                    "minutes": int((session["ends_at"] - session["starts_at"]).total_seconds() // 60),
+                }
+            )
     for listed in attended_sessions.values():
         listed.sort(key=lambda session: (session["starts_at"], session["title"], session["minutes"]))
     return days, attended_sessions
@@ -241,8 +271,14 @@ async def _attendance_by_registration(event_id: int, registration_ids: list[int]
 async def assess(event: dict[str, Any], *, registration_ids: list[int] | None = None) -> list[Assessment]:
     """Every registration with a place or a check-in, judged (by name); `registration_ids` narrows it."""
     query = Registration.select(
-        Registration.id, Registration.uid, Registration.person, Registration.name, Registration.email,
-        Registration.language, Registration.status, Registration.organisation_text,
+        Registration.id,
+        Registration.uid,
+        Registration.person,
+        Registration.name,
+        Registration.email,
+        Registration.language,
+        Registration.status,
+        Registration.organisation_text,
         Registration.organisation.name_sv.as_alias("organisation_sv"),
         Registration.organisation.name_en.as_alias("organisation_en"),
     ).where(Registration.event == event["id"])
@@ -251,9 +287,16 @@ async def assess(event: dict[str, Any], *, registration_ids: list[int] | None = 
     registrations = await query
     days_present, sessions_present = await _attendance_by_registration(event["id"], registration_ids)
     held_query = Certificate.select(
-        Certificate.id, Certificate.uid, Certificate.number, Certificate.status, Certificate.fingerprint,
-        Certificate.registration, Certificate.issued_at, Certificate.revoked_reason, Certificate.minutes).where(
-        (Certificate.event == event["id"]) & Certificate.current_key.is_not_null())
+        Certificate.id,
+        Certificate.uid,
+        Certificate.number,
+        Certificate.status,
+        Certificate.fingerprint,
+        Certificate.registration,
+        Certificate.issued_at,
+        Certificate.revoked_reason,
+        Certificate.minutes,
+    ).where((Certificate.event == event["id"]) & Certificate.current_key.is_not_null())
     if registration_ids is not None:
         held_query = held_query.where(Certificate.registration.is_in(registration_ids or [0]))
     held = {row["registration"]: row for row in await held_query}
@@ -272,9 +315,17 @@ async def assess(event: dict[str, Any], *, registration_ids: list[int] | None = 
         earned, reason, params = judge(event, len(days), total)
         if cancelled:  # holds a certificate from before: the organiser decides whether to revoke it
             earned, reason, params = False, N_("The registration has been cancelled."), {}
-        assessment = Assessment(registration=registration, days=days, total_days=total, sessions=sessions,
-                                minutes=minutes, earned=earned, reason=reason, reason_params=params,
-                                certificate=held.get(registration["id"]))
+        assessment = Assessment(
+            registration=registration,
+            days=days,
+            total_days=total,
+            sessions=sessions,
+            minutes=minutes,
+            earned=earned,
+            reason=reason,
+            reason_params=params,
+            certificate=held.get(registration["id"]),
+        )
         if earned:
             assessment.content = _content(event, registration, days, total, sessions, minutes)
             assessment.fingerprint = _fingerprint(assessment.content)
@@ -324,7 +375,7 @@ _CHUNK = 500
 
 
 def _chunks(rows: list) -> list[list]:
-    return [rows[start:start + _CHUNK] for start in range(0, len(rows), _CHUNK)]
+    return [rows[start : start + _CHUNK] for start in range(0, len(rows), _CHUNK)]
 
 
 async def _event_id(event_slug: str) -> int:
@@ -365,43 +416,78 @@ async def issue_certificates(event_slug: str, actor: Actor) -> IssueResult:
         # The replaced certificates step aside first: `current_key` is unique.
         for assessment, number in zip(todo, numbers, strict=True):
             if assessment.certificate is not None:
-                stepped_aside = await Certificate.update({
-                    Certificate.status: SUPERSEDED, Certificate.current_key: None, Certificate.superseded_at: now,
-                    Certificate.replaced_by: number,
-                }).where((Certificate.id == assessment.certificate["id"]) & (Certificate.status == VALID)).returning(
-                    Certificate.id)
+                stepped_aside = (
+                    await Certificate.update(
+                        {
+                            Certificate.status: SUPERSEDED,
+                            Certificate.current_key: None,
+                            Certificate.superseded_at: now,
+                            Certificate.replaced_by: number,
+                        }
+                    )
+                    .where((Certificate.id == assessment.certificate["id"]) & (Certificate.status == VALID))
+                    .returning(Certificate.id)
+                )
                 if not stepped_aside:  # revoked a moment ago: roll everything back rather than override it
                     raise DomainError(N_("A certificate changed while issuing. Please try again."), code="conflict")
         uids = [uuid.uuid4() for _ in todo]
         mailed = [(a, uid) for a, uid in zip(todo, uids, strict=True) if can_receive_mail(a.registration["email"])]
         message_ids: dict[uuid.UUID, int] = {}
         for chunk in _chunks(mailed):
-            rows = await OutboxMessage.insert(*[
-                OutboxMessage(kind=MAIL_KIND, to_address=a.registration["email"], to_name=a.registration["name"],
-                              language=a.registration["language"], subject="", text_body="", builder=MAIL_KIND,
-                              build_args={"certificate": str(uid)})
-                for a, uid in chunk]).returning(OutboxMessage.id, OutboxMessage.build_args)
+            rows = await OutboxMessage.insert(
+                *[
+                    OutboxMessage(
+                        kind=MAIL_KIND,
+                        to_address=a.registration["email"],
+                        to_name=a.registration["name"],
+                        language=a.registration["language"],
+                        subject="",
+                        text_body="",
+                        builder=MAIL_KIND,
+                        build_args={"certificate": str(uid)},
+                    )
+                    for a, uid in chunk
+                ]
+            ).returning(OutboxMessage.id, OutboxMessage.build_args)
             # Matched by the certificate named in each row: neither engine promises RETURNING's order.
             for row in rows:
                 args = json.loads(row["build_args"]) if isinstance(row["build_args"], str) else row["build_args"]
                 message_ids[uuid.UUID(args["certificate"])] = row["id"]
         certificates = [
             Certificate(
-                uid=uid, number=number, verification_code=new_verification_code(), event=event["id"],
-                registration=a.registration["id"], person=a.registration["person"], kind=a.content["kind"],
-                status=VALID, current_key=str(a.registration["id"]), name=a.registration["name"],
-                language=a.registration["language"], content=a.content, fingerprint=a.fingerprint,
-                minutes=a.minutes, issued_at=now, issued_by=actor.staff_id, message=message_ids.get(uid),
+                uid=uid,
+                number=number,
+                verification_code=new_verification_code(),
+                event=event["id"],
+                registration=a.registration["id"],
+                person=a.registration["person"],
+                kind=a.content["kind"],
+                status=VALID,
+                current_key=str(a.registration["id"]),
+                name=a.registration["name"],
+                language=a.registration["language"],
+                content=a.content,
+                fingerprint=a.fingerprint,
+                minutes=a.minutes,
+                issued_at=now,
+                issued_by=actor.staff_id,
+                message=message_ids.get(uid),
             )
-            for a, uid, number in zip(todo, uids, numbers, strict=True)]
+            for a, uid, number in zip(todo, uids, numbers, strict=True)
+        ]
         for chunk in _chunks(certificates):
             await Certificate.insert(*chunk)
         result.new = sum(a.action == "new" for a in todo)
         result.replaced = len(todo) - result.new
         result.mailed = len(mailed)
-        await audit.record("certificates.issue", actor, object_type="event", object_id=event["slug"],
-                           summary=f"{len(todo)} certificates ({numbers[0]}–{numbers[-1]})",
-                           details={"new": result.new, "replaced": result.replaced})
+        await audit.record(
+            "certificates.issue",
+            actor,
+            object_type="event",
+            object_id=event["slug"],
+            summary=f"{len(todo)} certificates ({numbers[0]}–{numbers[-1]})",
+            details={"new": result.new, "replaced": result.replaced},
+        )
     return result
 
 
@@ -415,48 +501,85 @@ async def revoke(certificate_uid: str, reason: str, actor: Actor, *, event_slug:
     uid = parse_uid(certificate_uid)
     async with atomic():
         await lock_event(await _event_id(event_slug))  # not while the event's certificates are being issued
-        row = await Certificate.select(Certificate.id, Certificate.number, Certificate.status).where(
-            (Certificate.uid == uid) & (Certificate.event.slug == event_slug)).first() if uid else None
+        row = (
+            await Certificate.select(Certificate.id, Certificate.number, Certificate.status)
+            .where((Certificate.uid == uid) & (Certificate.event.slug == event_slug))
+            .first()
+            if uid
+            else None
+        )
         if row is None:
             raise NotFound(N_("There is no such certificate."))
         if row["status"] != VALID:
             raise DomainError(N_("Only a valid certificate can be revoked."), code="not_valid")
-        await Certificate.update({
-            Certificate.status: REVOKED, Certificate.revoked_at: utcnow(), Certificate.revoked_reason: reason,
-            Certificate.revoked_by: actor.staff_id,
-        }).where((Certificate.id == row["id"]) & (Certificate.status == VALID))
-        await audit.record("certificates.revoke", actor, object_type="certificate", object_id=row["number"],
-                           summary=reason)
+        await Certificate.update(
+            {
+                Certificate.status: REVOKED,
+                Certificate.revoked_at: utcnow(),
+                Certificate.revoked_reason: reason,
+                Certificate.revoked_by: actor.staff_id,
+            }
+        ).where((Certificate.id == row["id"]) & (Certificate.status == VALID))
+        await audit.record(
+            "certificates.revoke", actor, object_type="certificate", object_id=row["number"], summary=reason
+        )
     return row
 
 
 # --- Reading ---------------------------------------------------------------------------------
 
-_LISTED = (Certificate.uid, Certificate.number, Certificate.verification_code, Certificate.kind, Certificate.status,
-           Certificate.name, Certificate.minutes, Certificate.issued_at, Certificate.superseded_at,
-           Certificate.replaced_by, Certificate.revoked_at, Certificate.revoked_reason, Certificate.language,
-           Certificate.content)
+_LISTED = (
+    Certificate.uid,
+    Certificate.number,
+    Certificate.verification_code,
+    Certificate.kind,
+    Certificate.status,
+    Certificate.name,
+    Certificate.minutes,
+    Certificate.issued_at,
+    Certificate.superseded_at,
+    Certificate.replaced_by,
+    Certificate.revoked_at,
+    Certificate.revoked_reason,
+    Certificate.language,
+    Certificate.content,
+)
 
 
 async def list_certificates(event_slug: str) -> list[dict[str, Any]]:
     """Every certificate of the event, newest number first, with its mail's delivery state."""
-    return await Certificate.select(
-        *_LISTED, Certificate.registration.uid.as_alias("registration_uid"),
-        Certificate.message.status.as_alias("mail_status"), Certificate.message.sent_at.as_alias("mail_sent_at"),
-    ).where(Certificate.event.slug == event_slug).order_by(Certificate.id, ascending=False).output(load_json=True)
+    return (
+        await Certificate.select(
+            *_LISTED,
+            Certificate.registration.uid.as_alias("registration_uid"),
+            Certificate.message.status.as_alias("mail_status"),
+            Certificate.message.sent_at.as_alias("mail_sent_at"),
+        )
+        .where(Certificate.event.slug == event_slug)
+        .order_by(Certificate.id, ascending=False)
+        .output(load_json=True)
+    )
 
 
 async def certificates_of_person(person_id: int) -> list[dict[str, Any]]:
     """A person's certificates that stand (valid or revoked), newest event first."""
-    return await Certificate.select(
-        *_LISTED, Certificate.event.slug.as_alias("event_slug"), Certificate.event.title.as_alias("event_title"),
-        Certificate.event.starts_at.as_alias("event_starts_at"), Certificate.event.kind.as_alias("event_kind"),
-    ).where((Certificate.person == person_id) & Certificate.current_key.is_not_null()).order_by(
-        Certificate.event.starts_at, ascending=False).output(load_json=True)
+    return (
+        await Certificate.select(
+            *_LISTED,
+            Certificate.event.slug.as_alias("event_slug"),
+            Certificate.event.title.as_alias("event_title"),
+            Certificate.event.starts_at.as_alias("event_starts_at"),
+            Certificate.event.kind.as_alias("event_kind"),
+        )
+        .where((Certificate.person == person_id) & Certificate.current_key.is_not_null())
+        .order_by(Certificate.event.starts_at, ascending=False)
+        .output(load_json=True)
+    )
 
 
-async def get_certificate(certificate_uid: str, *, person_id: int | None = None,
-                          event_slug: str | None = None) -> dict[str, Any]:
+async def get_certificate(
+    certificate_uid: str, *, person_id: int | None = None, event_slug: str | None = None
+) -> dict[str, Any]:
     """One certificate, when it belongs to the person (or the event) asked for."""
     uid = parse_uid(certificate_uid)
     query = Certificate.select(*_LISTED, Certificate.event.slug.as_alias("event_slug")).where(Certificate.uid == uid)
@@ -484,14 +607,25 @@ async def verify(code: str, number: str = "") -> dict[str, Any] | None:
     code = normalise_code(code)
     if not code:
         return None
-    query = Certificate.select(Certificate.number, Certificate.status, Certificate.kind, Certificate.name,
-                               Certificate.content, Certificate.issued_at, Certificate.superseded_at,
-                               Certificate.revoked_at).where(Certificate.verification_code == code)
+    query = Certificate.select(
+        Certificate.number,
+        Certificate.status,
+        Certificate.kind,
+        Certificate.name,
+        Certificate.content,
+        Certificate.issued_at,
+        Certificate.superseded_at,
+        Certificate.revoked_at,
+    ).where(Certificate.verification_code == code)
     if number:
         query = query.where(Certificate.number == normalise_number(number))
     row = await query.output(load_json=True).first()
     if row is None:
         return None
     event = row.pop("content")["event"]
-    return {**row, "event_title": event["title"], "first_day": date.fromisoformat(event["first_day"]),
-            "last_day": date.fromisoformat(event["last_day"])}
+    return {
+        **row,
+        "event_title": event["title"],
+        "first_day": date.fromisoformat(event["first_day"]),
+        "last_day": date.fromisoformat(event["last_day"]),
+    }

@@ -133,8 +133,12 @@ async def _read_ticket(column: str, value: Any, scan: Scan, day: date) -> dict[s
         if session_uid is None:
             raise NotFound(N_("There is no such session."))
         # The session's scope ("<registration>/s<session>") needs the session's id, found by this statement.
-        sql = _TICKET.format(column=column, session_columns=_SESSION_COLUMNS, session_joins=_SESSION_JOINS,
-                             scope_suffix="'/s' || CAST(s.id AS TEXT)")
+        sql = _TICKET.format(
+            column=column,
+            session_columns=_SESSION_COLUMNS,
+            session_joins=_SESSION_JOINS,
+            scope_suffix="'/s' || CAST(s.id AS TEXT)",
+        )
         rows = await Attendance.raw(sql, value, session_uid, scan.event)
     else:
         sql = _TICKET.format(column=column, session_columns="", session_joins="", scope_suffix="{}")
@@ -145,12 +149,14 @@ async def _read_ticket(column: str, value: Any, scan: Scan, day: date) -> dict[s
 def organisation_of(row: dict[str, Any]) -> str:
     """The organisation as shown: a seed organisation by its name in the language used, else the text given."""
     return (row.get("organisation_en") if current_language() == "en" else row.get("organisation_sv")) or (
-        row.get("organisation_text") or "")
+        row.get("organisation_text") or ""
+    )
 
 
 def _known(result: str, row: dict[str, Any], **fields: Any) -> Answer:
-    return Answer(result=result, registration=str(row["uid"]), name=row["name"], organisation=organisation_of(row),
-                  **fields)
+    return Answer(
+        result=result, registration=str(row["uid"]), name=row["name"], organisation=organisation_of(row), **fields
+    )
 
 
 def _timestamp(value: Any) -> datetime | None:
@@ -200,21 +206,54 @@ async def _check_in(lookup: tuple[str, Any], scan: Scan, staff: dict[str, Any], 
     attendance_uid = uuid.uuid4()
     written = await Attendance.raw(
         "INSERT INTO attendance (uid, scope, registration, event, day, session, checked_in_at, staff, staff_name, "
-        "device, method) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) ON CONFLICT (scope) DO NOTHING RETURNING id",
-        attendance_uid, _scope(row["id"], day, session_id), row["id"], row["event_id"], day, session_id, now,
-        staff.get("id"), staff.get("name", "")[:200], scan.device[:100], scan.method)
+        "device, method) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) "
+        "ON CONFLICT (scope) DO NOTHING RETURNING id",
+        attendance_uid,
+        _scope(row["id"], day, session_id),
+        row["id"],
+        row["event_id"],
+        day,
+        session_id,
+        now,
+        staff.get("id"),
+        staff.get("name", "")[:200],
+        scan.device[:100],
+        scan.method,
+    )
     if not written:  # another device was a moment quicker
-        first = await Attendance.select(Attendance.uid.as_alias("attendance_uid"), Attendance.checked_in_at,
-                                        Attendance.staff_name, Attendance.device, Attendance.method).where(
-            Attendance.scope == _scope(row["id"], day, session_id)).first()
+        first = (
+            await Attendance.select(
+                Attendance.uid.as_alias("attendance_uid"),
+                Attendance.checked_in_at,
+                Attendance.staff_name,
+                Attendance.device,
+                Attendance.method,
+            )
+            .where(Attendance.scope == _scope(row["id"], day, session_id))
+            .first()
+        )
         return _already(row, first)
-    return _known("ok", row, checked_in_at=now, by=staff.get("name", ""), device=scan.device, method=scan.method,
-                  attendance=str(attendance_uid))
+    return _known(
+        "ok",
+        row,
+        checked_in_at=now,
+        by=staff.get("name", ""),
+        device=scan.device,
+        method=scan.method,
+        attendance=str(attendance_uid),
+    )
 
 
 def _already(row: dict[str, Any], first: dict[str, Any]) -> Answer:
-    return _known("already_checked_in", row, checked_in_at=_timestamp(first["checked_in_at"]), by=first["staff_name"],
-                  device=first["device"], method=first["method"], attendance=str(first["attendance_uid"]))
+    return _known(
+        "already_checked_in",
+        row,
+        checked_in_at=_timestamp(first["checked_in_at"]),
+        by=first["staff_name"],
+        device=first["device"],
+        method=first["method"],
+        attendance=str(first["attendance_uid"]),
+    )
 
 
 async def undo(attendance_uid: str, actor: Actor, *, event_slug: str | None = None) -> None:
@@ -225,19 +264,42 @@ async def undo(attendance_uid: str, actor: Actor, *, event_slug: str | None = No
         where = Attendance.uid == uid
         if event_slug is not None:
             where &= Attendance.event.slug == event_slug
-        row = await Attendance.select(
-            Attendance.id, Attendance.uid, Attendance.day, Attendance.checked_in_at, Attendance.staff_name,
-            Attendance.device, Attendance.method, Attendance.registration.uid.as_alias("registration_uid"),
-            Attendance.registration.name.as_alias("name"), Attendance.session.uid.as_alias("session_uid"),
-        ).where(where).first() if uid else None
+        row = (
+            await Attendance.select(
+                Attendance.id,
+                Attendance.uid,
+                Attendance.day,
+                Attendance.checked_in_at,
+                Attendance.staff_name,
+                Attendance.device,
+                Attendance.method,
+                Attendance.registration.uid.as_alias("registration_uid"),
+                Attendance.registration.name.as_alias("name"),
+                Attendance.session.uid.as_alias("session_uid"),
+            )
+            .where(where)
+            .first()
+            if uid
+            else None
+        )
         if row is None:
             raise NotFound(N_("There is no such check-in."))
         await Attendance.delete().where(Attendance.id == row["id"])
-        await audit.record("checkin.undone", actor, object_type="registration", object_id=row["registration_uid"],
-                           summary=row["name"], details={
-                               "day": row["day"].isoformat(), "session": str(row["session_uid"] or ""),
-                               "checked_in_at": row["checked_in_at"].isoformat(), "by": row["staff_name"],
-                               "device": row["device"], "method": row["method"]})
+        await audit.record(
+            "checkin.undone",
+            actor,
+            object_type="registration",
+            object_id=row["registration_uid"],
+            summary=row["name"],
+            details={
+                "day": row["day"].isoformat(),
+                "session": str(row["session_uid"] or ""),
+                "checked_in_at": row["checked_in_at"].isoformat(),
+                "by": row["staff_name"],
+                "device": row["device"],
+                "method": row["method"],
+            },
+        )
 
 
 @dataclass
@@ -253,9 +315,15 @@ async def walk_in(event_slug: str, data: WalkIn, scan: Scan, staff: dict[str, An
     given = (data.email or "").strip().lower()
     if given:  # already registered (perhaps without knowing it): check that registration in instead
         event = await Event.select(Event.id).where(Event.slug == event_slug).first()
-        existing = await Registration.select(Registration.uid).where(
-            (Registration.event == (event or {}).get("id", 0)) & (Registration.email == given)
-            & (Registration.status != CANCELLED)).first()
+        existing = (
+            await Registration.select(Registration.uid)
+            .where(
+                (Registration.event == (event or {}).get("id", 0))
+                & (Registration.email == given)
+                & (Registration.status != CANCELLED)
+            )
+            .first()
+        )
         if existing is not None:
             return await check_in_registration(str(existing["uid"]), scan, staff)
     email = given or f"ingen-epost-{secrets.token_hex(8)}@{NO_ADDRESS_DOMAIN}"
@@ -263,17 +331,29 @@ async def walk_in(event_slug: str, data: WalkIn, scan: Scan, staff: dict[str, An
     day, sessions = scan.day or today(), []
     if scan.session:  # at a session's door: that session (and its day), so the check-in that follows admits them
         session_uid = parse_uid(scan.session)
-        session = await ProgrammeSession.select(ProgrammeSession.starts_at).where(
-            ProgrammeSession.uid == session_uid).first() if session_uid else None
+        session = (
+            await ProgrammeSession.select(ProgrammeSession.starts_at).where(ProgrammeSession.uid == session_uid).first()
+            if session_uid
+            else None
+        )
         if session is None:
             raise NotFound(N_("There is no such session."))
         day, sessions = localtime(session["starts_at"]).date(), [scan.session]
     # Imported here: registrations imports this module (for check-in times).
     from events_app.domain import registrations
 
-    result = await registrations.register(event_slug, registrations.RegistrationInput(
-        name=data.name, email=email, organisation=data.organisation, days=[day.isoformat()], sessions=sessions,
-        send_mail=bool(given)), registrations.Registrant(source="walk_in", actor=actor))
+    result = await registrations.register(
+        event_slug,
+        registrations.RegistrationInput(
+            name=data.name,
+            email=email,
+            organisation=data.organisation,
+            days=[day.isoformat()],
+            sessions=sessions,
+            send_mail=bool(given),
+        ),
+        registrations.Registrant(source="walk_in", actor=actor),
+    )
     return await check_in_registration(str(result.registration["uid"]), scan, staff)
 
 
@@ -284,8 +364,11 @@ async def first_check_ins(registration_ids: list[int]) -> dict[int, datetime]:
     """Each registration's first check-in (any day or session), for lists and exports."""
     if not registration_ids:
         return {}
-    rows = await Attendance.select(Attendance.registration, Attendance.checked_in_at).where(
-        Attendance.registration.is_in(registration_ids)).order_by(Attendance.checked_in_at)
+    rows = (
+        await Attendance.select(Attendance.registration, Attendance.checked_in_at)
+        .where(Attendance.registration.is_in(registration_ids))
+        .order_by(Attendance.checked_in_at)
+    )
     first: dict[int, datetime] = {}
     for row in rows:
         first.setdefault(row["registration"], row["checked_in_at"])
@@ -294,12 +377,21 @@ async def first_check_ins(registration_ids: list[int]) -> dict[int, datetime]:
 
 async def _expected_on(event_id: int, day: date) -> list[dict[str, Any]]:
     """Confirmed and registered for the day, by name (with the organisation as shown)."""
-    rows = await Registration.select(
-        Registration.id, Registration.uid, Registration.name, Registration.email, Registration.days,
-        Registration.organisation_text, Registration.organisation.name_sv.as_alias("organisation_sv"),
-        Registration.organisation.name_en.as_alias("organisation_en"),
-    ).where((Registration.event == event_id) & (Registration.status == CONFIRMED)).order_by(
-        Registration.name).output(load_json=True)
+    rows = (
+        await Registration.select(
+            Registration.id,
+            Registration.uid,
+            Registration.name,
+            Registration.email,
+            Registration.days,
+            Registration.organisation_text,
+            Registration.organisation.name_sv.as_alias("organisation_sv"),
+            Registration.organisation.name_en.as_alias("organisation_en"),
+        )
+        .where((Registration.event == event_id) & (Registration.status == CONFIRMED))
+        .order_by(Registration.name)
+        .output(load_json=True)
+    )
     return [{**row, "organisation": organisation_of(row)} for row in rows if day.isoformat() in row["days"]]
 
 
@@ -307,7 +399,8 @@ async def _check_ins_on(event_id: int, day: date) -> list[dict[str, Any]]:
     """The day's check-ins, at the entrance or at a session's door. Having any of them is what
     attending the day means, for the live figure and the no-shows alike."""
     return await Attendance.select(Attendance.registration, Attendance.session).where(
-        (Attendance.event == event_id) & (Attendance.day == day))
+        (Attendance.event == event_id) & (Attendance.day == day)
+    )
 
 
 async def live_counts(event_slug: str, day: date | None = None) -> dict[str, Any]:
@@ -324,22 +417,36 @@ async def live_counts(event_slug: str, day: date | None = None) -> dict[str, Any
         counts["expected"] += 1
         counts["checked_in"] += row["id"] in at_day
     sessions = []
-    for session in await ProgrammeSession.select(
-            ProgrammeSession.id, ProgrammeSession.uid, ProgrammeSession.title, ProgrammeSession.starts_at,
-            ProgrammeSession.requires_signup).where(
-            (ProgrammeSession.event == event["id"]) & (ProgrammeSession.status == "scheduled")).order_by(
-            ProgrammeSession.starts_at):
+    for session in (
+        await ProgrammeSession.select(
+            ProgrammeSession.id,
+            ProgrammeSession.uid,
+            ProgrammeSession.title,
+            ProgrammeSession.starts_at,
+            ProgrammeSession.requires_signup,
+        )
+        .where((ProgrammeSession.event == event["id"]) & (ProgrammeSession.status == "scheduled"))
+        .order_by(ProgrammeSession.starts_at)
+    ):
         if localtime(session["starts_at"]).date() != day:
             continue
         if session["requires_signup"]:
-            wanted = await SessionChoice.count().where((SessionChoice.session == session["id"])
-                                                       & (SessionChoice.status == CONFIRMED)
-                                                       & (SessionChoice.registration.status == CONFIRMED))
+            wanted = await SessionChoice.count().where(
+                (SessionChoice.session == session["id"])
+                & (SessionChoice.status == CONFIRMED)
+                & (SessionChoice.registration.status == CONFIRMED)
+            )
         else:
             wanted = len(expected)
         sessions.append({**session, "expected": wanted, "checked_in": by_session.get(session["id"], 0)})
-    return {"event": event, "day": day, "expected": len(expected), "checked_in": len(at_day & {r["id"] for r in expected}),
-            "sessions": sessions, "organisations": dict(sorted(organisations.items()))}
+    return {
+        "event": event,
+        "day": day,
+        "expected": len(expected),
+        "checked_in": len(at_day & {r["id"] for r in expected}),
+        "sessions": sessions,
+        "organisations": dict(sorted(organisations.items())),
+    }
 
 
 async def no_shows(event_slug: str, day: date) -> list[dict[str, Any]]:
@@ -349,8 +456,11 @@ async def no_shows(event_slug: str, day: date) -> list[dict[str, Any]]:
         raise NotFound(N_("There is no such event."))
     came = {row["registration"] for row in await _check_ins_on(event["id"], day)}
     # A walk-in's made-up address (…@walk-in.invalid) is no address to show or to write to.
-    return [{**row, "email": row["email"] if can_receive_mail(row["email"]) else ""}
-            for row in await _expected_on(event["id"], day) if row["id"] not in came]
+    return [
+        {**row, "email": row["email"] if can_receive_mail(row["email"]) else ""}
+        for row in await _expected_on(event["id"], day)
+        if row["id"] not in came
+    ]
 
 
 async def search(event_slug: str, query: str, limit: int = 20) -> list[dict[str, Any]]:
@@ -364,11 +474,18 @@ async def search(event_slug: str, query: str, limit: int = 20) -> list[dict[str,
     event = await Event.select(Event.id).where((Event.slug == event_slug) & (Event.status == "published")).first()
     if event is None:
         raise NotFound(N_("There is no such event."))
-    rows = await Registration.select(
-        Registration.uid, Registration.name, Registration.status, Registration.organisation_text,
-        Registration.organisation.name_sv.as_alias("organisation_sv"),
-        Registration.organisation.name_en.as_alias("organisation_en"),
-    ).where((Registration.event == event["id"]) & (Registration.status != CANCELLED)).order_by(Registration.name)
+    rows = (
+        await Registration.select(
+            Registration.uid,
+            Registration.name,
+            Registration.status,
+            Registration.organisation_text,
+            Registration.organisation.name_sv.as_alias("organisation_sv"),
+            Registration.organisation.name_en.as_alias("organisation_en"),
+        )
+        .where((Registration.event == event["id"]) & (Registration.status != CANCELLED))
+        .order_by(Registration.name)
+    )
     found = []
     for row in rows:
         organisation = organisation_of(row)

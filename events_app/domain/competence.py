@@ -33,8 +33,12 @@ from events_app.domain.transactions import utcnow
 from events_app.i18n import N_, gettext, localtime, use_language
 
 # The record's sections, in this order.
-KIND_ORDER = [EventKind.training_module.value, EventKind.sustainability_day.value, EventKind.council_meeting.value,
-              EventKind.other.value]
+KIND_ORDER = [
+    EventKind.training_module.value,
+    EventKind.sustainability_day.value,
+    EventKind.council_meeting.value,
+    EventKind.other.value,
+]
 KIND_HEADINGS = {
     EventKind.training_module.value: N_("Training modules"),
     EventKind.sustainability_day.value: N_("Sustainability days"),
@@ -74,18 +78,25 @@ def _entry(event: dict[str, Any], assessment: Assessment, now: datetime) -> Reco
         minutes = certificate["minutes"]  # what was certified stands
     return RecordEntry(
         event={key: event[key] for key in ("slug", "title", "kind", "starts_at", "ends_at", "status")},
-        days=assessment.days, total_days=assessment.total_days,
-        needed=needed_days(event, assessment.total_days), minutes=minutes, completed=assessment.earned,
-        certificate=certificate, upcoming=[day["day"] for day in event["days"] if day["ends_at"] > now])
+        days=assessment.days,
+        total_days=assessment.total_days,
+        needed=needed_days(event, assessment.total_days),
+        minutes=minutes,
+        completed=assessment.earned,
+        certificate=certificate,
+        upcoming=[day["day"] for day in event["days"] if day["ends_at"] > now],
+    )
 
 
 async def _entries_of(person_id: int, kind: str | None = None) -> list[RecordEntry]:
     """The person's events (held, not cancelled; of one kind if given) with their attendance judged,
     newest first."""
     # Cancelled registrations too: one may still hold a certificate (`assess` skips the others).
-    query = Registration.select(Registration.id, Registration.event.slug.as_alias("slug")).where(
-        (Registration.person == person_id) & Registration.event.status.is_in(list(HELD))).order_by(
-        Registration.event.starts_at, ascending=False)
+    query = (
+        Registration.select(Registration.id, Registration.event.slug.as_alias("slug"))
+        .where((Registration.person == person_id) & Registration.event.status.is_in(list(HELD)))
+        .order_by(Registration.event.starts_at, ascending=False)
+    )
     if kind is not None:
         query = query.where(Registration.event.kind == kind)
     registrations = await query
@@ -110,26 +121,47 @@ class Record:
 
     @property
     def certificates(self) -> int:
-        return sum(1 for _, entries in self.sections for entry in entries
-                   if entry.certificate is not None and entry.certificate["status"] == VALID)
+        return sum(
+            1
+            for _, entries in self.sections
+            for entry in entries
+            if entry.certificate is not None and entry.certificate["status"] == VALID
+        )
 
 
 async def record_of_person(person_id: int) -> Record:
     """Everything the person attended, by kind, and the training modules they are still working on."""
-    person = await Person.select(
-        Person.id, Person.uid, Person.name, Person.email, Person.is_member, Person.side, Person.title,
-        Person.organisation.name_sv.as_alias("organisation_sv"), Person.organisation.name_en.as_alias("organisation_en"),
-    ).where(Person.id == person_id).first()
+    person = (
+        await Person.select(
+            Person.id,
+            Person.uid,
+            Person.name,
+            Person.email,
+            Person.is_member,
+            Person.side,
+            Person.title,
+            Person.organisation.name_sv.as_alias("organisation_sv"),
+            Person.organisation.name_en.as_alias("organisation_en"),
+        )
+        .where(Person.id == person_id)
+        .first()
+    )
     entries = await _entries_of(person_id)
     attended = [entry for entry in entries if entry.days or entry.certificate is not None]
     sections = [(kind, [entry for entry in attended if entry.event["kind"] == kind]) for kind in KIND_ORDER]
-    return Record(person=person, sections=[(kind, listed) for kind, listed in sections if listed],
-                  in_progress=_in_progress(entries))
+    return Record(
+        person=person,
+        sections=[(kind, listed) for kind, listed in sections if listed],
+        in_progress=_in_progress(entries),
+    )
 
 
 def _in_progress(entries: list[RecordEntry]) -> list[RecordEntry]:
-    return [entry for entry in entries if entry.event["kind"] == EventKind.training_module.value
-            and entry.can_still_complete]
+    return [
+        entry
+        for entry in entries
+        if entry.event["kind"] == EventKind.training_module.value and entry.can_still_complete
+    ]
 
 
 async def modules_in_progress(person_id: int) -> list[RecordEntry]:
@@ -203,7 +235,8 @@ class Matrix:
 
 async def module_years() -> list[int]:
     rows = await Event.select(Event.starts_at).where(
-        (Event.kind == EventKind.training_module.value) & Event.status.is_in(list(HELD)))
+        (Event.kind == EventKind.training_module.value) & Event.status.is_in(list(HELD))
+    )
     return sorted({localtime(row["starts_at"]).year for row in rows}, reverse=True)
 
 
@@ -211,8 +244,11 @@ async def module_matrix(year: int | None = None) -> Matrix:
     """Council members (active ones, and former ones who took a module) × the training modules of the
     year (all years when None), with each member's municipality and side."""
     years = await module_years()
-    query = Event.select(Event.slug).where(
-        (Event.kind == EventKind.training_module.value) & Event.status.is_in(list(HELD))).order_by(Event.starts_at)
+    query = (
+        Event.select(Event.slug)
+        .where((Event.kind == EventKind.training_module.value) & Event.status.is_in(list(HELD)))
+        .order_by(Event.starts_at)
+    )
     modules = [await get_event(row["slug"]) for row in await query]
     if year is not None:
         modules = [module for module in modules if localtime(module["starts_at"]).year == year]
@@ -220,17 +256,34 @@ async def module_matrix(year: int | None = None) -> Matrix:
     by_module: list[dict[int, Assessment]] = []
     for module in modules:
         by_module.append({a.registration["person"]: a for a in await assess(module)})
-    members = await Person.select(
-        Person.id, Person.uid, Person.name, Person.side, Person.active, Person.is_member,
-        Person.organisation.name_sv.as_alias("organisation_sv"), Person.organisation.name_en.as_alias("organisation_en"),
-    ).where(Person.is_member == True).order_by(Person.organisation.id).order_by(Person.name)
+    members = (
+        await Person.select(
+            Person.id,
+            Person.uid,
+            Person.name,
+            Person.side,
+            Person.active,
+            Person.is_member,
+            Person.organisation.name_sv.as_alias("organisation_sv"),
+            Person.organisation.name_en.as_alias("organisation_en"),
+        )
+        .where(Person.is_member == True)
+        .order_by(Person.organisation.id)
+        .order_by(Person.name)
+    )
     rows = []
     for member in members:
-        cells = [_cell(module, judged.get(member["id"]), now) for module, judged in zip(modules, by_module, strict=True)]
+        cells = [
+            _cell(module, judged.get(member["id"]), now) for module, judged in zip(modules, by_module, strict=True)
+        ]
         if member["active"] or any(cell.state for cell in cells):
             rows.append({"member": member, "cells": cells})
-    return Matrix(year=year, years=years, rows=rows,
-                  modules=[{key: module[key] for key in ("slug", "title", "starts_at")} for module in modules])
+    return Matrix(
+        year=year,
+        years=years,
+        rows=rows,
+        modules=[{key: module[key] for key in ("slug", "title", "starts_at")} for module in modules],
+    )
 
 
 def organisation_name(row: dict[str, Any], language: str) -> str:
@@ -240,11 +293,23 @@ def organisation_name(row: dict[str, Any], language: str) -> str:
 
 def matrix_table(matrix: Matrix, language: str) -> tuple[list[str], list[list[str]]]:
     """The matrix as a header and rows of text, for the XLSX export."""
-    header = [gettext("Name"), gettext("Organisation"), gettext("Side"),
-              *[f"{module['title']} ({localtime(module['starts_at']).date().isoformat()})" for module in matrix.modules],
-              gettext("Completed")]
-    rows = [[row["member"]["name"], organisation_name(row["member"], language), side_label(row["member"]["side"]),
-             *[cell_text(cell) for cell in row["cells"]], str(matrix.completed(row))] for row in matrix.rows]
+    header = [
+        gettext("Name"),
+        gettext("Organisation"),
+        gettext("Side"),
+        *[f"{module['title']} ({localtime(module['starts_at']).date().isoformat()})" for module in matrix.modules],
+        gettext("Completed"),
+    ]
+    rows = [
+        [
+            row["member"]["name"],
+            organisation_name(row["member"], language),
+            side_label(row["member"]["side"]),
+            *[cell_text(cell) for cell in row["cells"]],
+            str(matrix.completed(row)),
+        ]
+        for row in matrix.rows
+    ]
     return header, rows
 
 

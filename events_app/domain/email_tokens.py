@@ -30,8 +30,9 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def issue(purpose: Purpose, *, person_id: int | None = None, staff_id: int | None = None,
-                next_path: str = "") -> str:
+async def issue(
+    purpose: Purpose, *, person_id: int | None = None, staff_id: int | None = None, next_path: str = ""
+) -> str:
     token = secrets.token_urlsafe(32)
     await EmailToken.insert(
         EmailToken(

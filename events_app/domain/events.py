@@ -60,7 +60,9 @@ def is_public(event: dict[str, Any]) -> bool:
 
 def public_condition(event_table=Event):
     """The same rule as `is_public`, as a query condition (also usable through a foreign key)."""
-    return event_table.status.is_in([status.value for status in PUBLIC_STATUSES]) & event_table.published_at.is_not_null()
+    return (
+        event_table.status.is_in([status.value for status in PUBLIC_STATUSES]) & event_table.published_at.is_not_null()
+    )
 
 
 @dataclass
@@ -93,8 +95,23 @@ class EventInput:
 
 # Letters that Unicode does not decompose into a base letter and a mark, so NFKD alone would drop them:
 # Southern Sami (the Sami language of Västernorrland) writes æ and ø, Northern Sami đ, ŋ and ŧ.
-_UNDECOMPOSABLE = str.maketrans({"æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ŋ": "n", "Ŋ": "N",
-                                 "ŧ": "t", "Ŧ": "T", "ł": "l", "Ł": "L", "ß": "ss"})
+_UNDECOMPOSABLE = str.maketrans(
+    {
+        "æ": "ae",
+        "Æ": "AE",
+        "ø": "o",
+        "Ø": "O",
+        "đ": "d",
+        "Đ": "D",
+        "ŋ": "n",
+        "Ŋ": "N",
+        "ŧ": "t",
+        "Ŧ": "T",
+        "ł": "l",
+        "Ł": "L",
+        "ß": "ss",
+    }
+)
 
 
 def slugify(text: str) -> str:
@@ -120,10 +137,20 @@ async def clean_event(data: EventInput) -> dict[str, Any]:
     title = collect_title(data.title, errors, N_("Give the event a title."))
     kind = collect_choice(data.kind, EventKind, "kind", N_("Choose what kind of event this is."), errors)
     audience = collect_choice(data.audience, Audience, "audience", N_("Choose who may register."), errors)
-    rule = collect_choice(data.completion_rule or CompletionRule.all_occasions.value, CompletionRule,
-                          "completion_rule", N_("Choose a completion rule."), errors)
-    hours_credit = collect_choice(data.hours_credit or HoursCredit.none.value, HoursCredit, "hours_credit",
-                                  N_("Choose how hours are counted."), errors)
+    rule = collect_choice(
+        data.completion_rule or CompletionRule.all_occasions.value,
+        CompletionRule,
+        "completion_rule",
+        N_("Choose a completion rule."),
+        errors,
+    )
+    hours_credit = collect_choice(
+        data.hours_credit or HoursCredit.none.value,
+        HoursCredit,
+        "hours_credit",
+        N_("Choose how hours are counted."),
+        errors,
+    )
     minutes_per_day = None
     if hours_credit == HoursCredit.per_day.value:
         if data.hours_per_day is None or not 0 < data.hours_per_day <= 24:
@@ -153,23 +180,41 @@ async def clean_event(data: EventInput) -> dict[str, Any]:
         errors["occasion_dates"] = N_("List the dates of the module's occasions.")
     if rule == CompletionRule.at_least.value:
         if completion_min is None or not 1 <= completion_min <= max(len(days), 1):
-            errors["completion_min"] = N_("Give how many days or occasions are needed, at most the number the event has.")
+            errors["completion_min"] = N_(
+                "Give how many days or occasions are needed, at most the number the event has."
+            )
     else:
         completion_min = None
     for occasion in data.occasion_dates:
-        if data.starts_at and data.ends_at and not localtime(data.starts_at).date() <= occasion <= localtime(data.ends_at).date():
+        if (
+            data.starts_at
+            and data.ends_at
+            and not localtime(data.starts_at).date() <= occasion <= localtime(data.ends_at).date()
+        ):
             errors["occasion_dates"] = N_("Every occasion must be between the start and the end of the module.")
     if errors:
         raise ValidationFailed(errors)
     return {
-        "title": title, "kind": kind, "description": (data.description or "").strip(), "audience": audience,
-        "capacity": data.capacity, "starts_at": data.starts_at, "ends_at": data.ends_at,
-        "registration_opens_at": opens, "registration_closes_at": closes,
-        "venue_name": data.venue_name.strip(), "venue_address": data.venue_address.strip(),
-        "venue_map_url": data.venue_map_url.strip(), "completion_rule": rule, "completion_min": completion_min,
-        "hours_credit": hours_credit, "minutes_per_day": minutes_per_day,
-        "signatory_name": " ".join(data.signatory_name.split()), "signatory_title": " ".join(data.signatory_title.split()),
-        "theme_ids": [row["id"] for row in themes], "days": days,
+        "title": title,
+        "kind": kind,
+        "description": (data.description or "").strip(),
+        "audience": audience,
+        "capacity": data.capacity,
+        "starts_at": data.starts_at,
+        "ends_at": data.ends_at,
+        "registration_opens_at": opens,
+        "registration_closes_at": closes,
+        "venue_name": data.venue_name.strip(),
+        "venue_address": data.venue_address.strip(),
+        "venue_map_url": data.venue_map_url.strip(),
+        "completion_rule": rule,
+        "completion_min": completion_min,
+        "hours_credit": hours_credit,
+        "minutes_per_day": minutes_per_day,
+        "signatory_name": " ".join(data.signatory_name.split()),
+        "signatory_title": " ".join(data.signatory_title.split()),
+        "theme_ids": [row["id"] for row in themes],
+        "days": days,
     }
 
 
@@ -190,8 +235,7 @@ def _days(data: EventInput) -> list[tuple[date, datetime, datetime]]:
     if end_time <= start_time:  # an event over midnight: each day ends at midnight
         end_time = time(23, 59)
     return [
-        (day, datetime.combine(day, start_time, STOCKHOLM), datetime.combine(day, end_time, STOCKHOLM))
-        for day in dates
+        (day, datetime.combine(day, start_time, STOCKHOLM), datetime.combine(day, end_time, STOCKHOLM)) for day in dates
     ]
 
 
@@ -200,7 +244,9 @@ async def _write_relations(event_id: int, clean: dict[str, Any]) -> None:
     if clean["theme_ids"]:
         await EventTheme.insert(*[EventTheme(event=event_id, theme=theme_id) for theme_id in clean["theme_ids"]])
     await EventDay.delete().where(EventDay.event == event_id)
-    await EventDay.insert(*[EventDay(event=event_id, day=day, starts_at=start, ends_at=end) for day, start, end in clean["days"]])
+    await EventDay.insert(
+        *[EventDay(event=event_id, day=day, starts_at=start, ends_at=end) for day, start, end in clean["days"]]
+    )
 
 
 def _columns(clean: dict[str, Any]) -> dict[str, Any]:
@@ -224,8 +270,12 @@ async def update_event(slug: str, data: EventInput, actor: Actor) -> dict[str, A
         await waiting_list.lock_event(event["id"])
         outside = await _sessions_outside_days(event["id"], [day for day, _, _ in clean["days"]])
         if outside:
-            raise ValidationFailed({"starts_at": N_("Some sessions would fall outside the event's days. Move them first.")})
-        if clean["capacity"] is not None and clean["capacity"] < await waiting_list.confirmed_registrations(event["id"]):
+            raise ValidationFailed(
+                {"starts_at": N_("Some sessions would fall outside the event's days. Move them first.")}
+            )
+        if clean["capacity"] is not None and clean["capacity"] < await waiting_list.confirmed_registrations(
+            event["id"]
+        ):
             raise ValidationFailed({"capacity": N_("The capacity cannot be lower than the places already confirmed.")})
         await Event.update({**_columns(clean), Event.updated_at: utcnow()}).where(Event.id == event["id"])
         await _write_relations(event["id"], clean)
@@ -240,8 +290,13 @@ async def _sessions_outside_days(event_id: int, days: list[date]) -> list[dict]:
     return [s for s in sessions if localtime(s["starts_at"]).date() not in days]
 
 
-async def _change_status(slug: str, new: EventStatus, allowed_from: tuple[EventStatus, ...], actor: Actor,
-                         extra: dict[Any, Any] | None = None) -> bool:
+async def _change_status(
+    slug: str,
+    new: EventStatus,
+    allowed_from: tuple[EventStatus, ...],
+    actor: Actor,
+    extra: dict[Any, Any] | None = None,
+) -> bool:
     """Inside the caller's transaction, with the event locked: change the status; False when it
     already was `new` (repeating the action changes nothing)."""
     event = await get_event(slug)
@@ -256,8 +311,13 @@ async def _change_status(slug: str, new: EventStatus, allowed_from: tuple[EventS
     return True
 
 
-async def _set_status(slug: str, new: EventStatus, allowed_from: tuple[EventStatus, ...], actor: Actor,
-                      extra: dict[Any, Any] | None = None) -> dict[str, Any]:
+async def _set_status(
+    slug: str,
+    new: EventStatus,
+    allowed_from: tuple[EventStatus, ...],
+    actor: Actor,
+    extra: dict[Any, Any] | None = None,
+) -> dict[str, Any]:
     async with atomic():
         await _change_status(slug, new, allowed_from, actor, extra)
     return await get_event(slug)
@@ -270,8 +330,13 @@ async def publish_event(slug: str, actor: Actor) -> dict[str, Any]:
 async def cancel_event(slug: str, actor: Actor, message: str = "") -> dict[str, Any]:
     """Cancel; the message is shown on the event page and mailed to everyone registered or waiting."""
     async with atomic():
-        if await _change_status(slug, EventStatus.cancelled, (EventStatus.draft, EventStatus.published), actor,
-                                {Event.cancel_message: message.strip()}):
+        if await _change_status(
+            slug,
+            EventStatus.cancelled,
+            (EventStatus.draft, EventStatus.published),
+            actor,
+            {Event.cancel_message: message.strip()},
+        ):
             await notices.notify_event_cancelled((await get_event(slug))["id"])
     return await get_event(slug)
 
@@ -300,11 +365,27 @@ async def duplicate_event(slug: str, new_start: date, actor: Actor, title: str =
     new_title = title.strip() or source["title"].replace(old_year, year)
     async with atomic():
         copy = Event(
-            **{key: source[key] for key in (
-                "kind", "description", "audience", "capacity", "venue_name", "venue_address", "venue_map_url",
-                "completion_rule", "completion_min", "hours_credit", "minutes_per_day", "signatory_name",
-                "signatory_title")},
-            title=new_title, starts_at=moved(source["starts_at"]), ends_at=moved(source["ends_at"]),
+            **{
+                key: source[key]
+                for key in (
+                    "kind",
+                    "description",
+                    "audience",
+                    "capacity",
+                    "venue_name",
+                    "venue_address",
+                    "venue_map_url",
+                    "completion_rule",
+                    "completion_min",
+                    "hours_credit",
+                    "minutes_per_day",
+                    "signatory_name",
+                    "signatory_title",
+                )
+            },
+            title=new_title,
+            starts_at=moved(source["starts_at"]),
+            ends_at=moved(source["ends_at"]),
             registration_opens_at=moved(source["registration_opens_at"]),
             registration_closes_at=moved(source["registration_closes_at"]),
             slug=await _unique_slug(new_title, moved(source["starts_at"])),
@@ -314,16 +395,38 @@ async def duplicate_event(slug: str, new_start: date, actor: Actor, title: str =
             await EventTheme.insert(*[EventTheme(event=copy.id, theme=t["id"]) for t in source["themes"]])
         days = await EventDay.select().where(EventDay.event == source["id"]).order_by(EventDay.day)
         if days:
-            await EventDay.insert(*[EventDay(event=copy.id, day=d["day"] + shift, starts_at=moved(d["starts_at"]),
-                                             ends_at=moved(d["ends_at"])) for d in days])
+            await EventDay.insert(
+                *[
+                    EventDay(
+                        event=copy.id,
+                        day=d["day"] + shift,
+                        starts_at=moved(d["starts_at"]),
+                        ends_at=moved(d["ends_at"]),
+                    )
+                    for d in days
+                ]
+            )
         # Cancelled sessions stay behind: the copy is next year's plan, not this year's history.
         for session in await ProgrammeSession.select().where(
             (ProgrammeSession.event == source["id"]) & (ProgrammeSession.status == SessionStatus.scheduled)
         ):
             new_session = ProgrammeSession(
-                event=copy.id, **{key: session[key] for key in (
-                    "title", "description", "kind", "room", "capacity", "requires_signup", "position", "status")},
-                starts_at=moved(session["starts_at"]), ends_at=moved(session["ends_at"]),
+                event=copy.id,
+                **{
+                    key: session[key]
+                    for key in (
+                        "title",
+                        "description",
+                        "kind",
+                        "room",
+                        "capacity",
+                        "requires_signup",
+                        "position",
+                        "status",
+                    )
+                },
+                starts_at=moved(session["starts_at"]),
+                ends_at=moved(session["ends_at"]),
             )
             await new_session.save()
             themes = await SessionTheme.select(SessionTheme.theme).where(SessionTheme.session == session["id"])
@@ -331,10 +434,25 @@ async def duplicate_event(slug: str, new_start: date, actor: Actor, title: str =
                 await SessionTheme.insert(*[SessionTheme(session=new_session.id, theme=t["theme"]) for t in themes])
             speakers = await Speaker.select().where(Speaker.session == session["id"])
             if speakers:
-                await Speaker.insert(*[Speaker(session=new_session.id, name=s["name"], title=s["title"],
-                                               organisation=s["organisation"], position=s["position"]) for s in speakers])
-        await audit.record("event.duplicated", actor, object_type="event", object_id=copy.slug,
-                           summary=f"{source['slug']} -> {copy.slug}")
+                await Speaker.insert(
+                    *[
+                        Speaker(
+                            session=new_session.id,
+                            name=s["name"],
+                            title=s["title"],
+                            organisation=s["organisation"],
+                            position=s["position"],
+                        )
+                        for s in speakers
+                    ]
+                )
+        await audit.record(
+            "event.duplicated",
+            actor,
+            object_type="event",
+            object_id=copy.slug,
+            summary=f"{source['slug']} -> {copy.slug}",
+        )
     return await get_event(copy.slug)
 
 
@@ -344,9 +462,11 @@ async def get_event(slug: str) -> dict[str, Any]:
     if event is None:
         raise NotFound(N_("There is no such event."))
     event["days"] = await EventDay.select().where(EventDay.event == event["id"]).order_by(EventDay.day)
-    event["themes"] = await Theme.select(Theme.id, Theme.slug, Theme.name_sv, Theme.name_en).where(
-        Theme.id.is_in(await _theme_ids(event["id"]) or [0])
-    ).order_by(Theme.id)
+    event["themes"] = (
+        await Theme.select(Theme.id, Theme.slug, Theme.name_sv, Theme.name_en)
+        .where(Theme.id.is_in(await _theme_ids(event["id"]) or [0]))
+        .order_by(Theme.id)
+    )
     return event
 
 
@@ -363,13 +483,29 @@ async def get_public_event(slug: str) -> dict[str, Any]:
 
 
 async def list_events(
-    *, public: bool = True, when: str = "upcoming", theme: str = "", kind: str = "", now: datetime | None = None,
+    *,
+    public: bool = True,
+    when: str = "upcoming",
+    theme: str = "",
+    kind: str = "",
+    now: datetime | None = None,
 ) -> list[dict[str, Any]]:
     """Events for a listing: upcoming (not yet ended) or past, optionally by theme slug and kind."""
     now = now or utcnow()
     select = Event.select(
-        Event.id, Event.uid, Event.slug, Event.title, Event.kind, Event.audience, Event.status, Event.starts_at,
-        Event.ends_at, Event.venue_name, Event.capacity, Event.registration_opens_at, Event.registration_closes_at,
+        Event.id,
+        Event.uid,
+        Event.slug,
+        Event.title,
+        Event.kind,
+        Event.audience,
+        Event.status,
+        Event.starts_at,
+        Event.ends_at,
+        Event.venue_name,
+        Event.capacity,
+        Event.registration_opens_at,
+        Event.registration_closes_at,
     )
     if public:
         select = select.where(public_condition())
@@ -383,8 +519,12 @@ async def list_events(
         select = select.where(Event.kind == kind)
     if theme:
         theme_row = await Theme.select(Theme.id).where(Theme.slug == theme).first()
-        event_ids = [r["event"] for r in await EventTheme.select(EventTheme.event).where(
-            EventTheme.theme == (theme_row["id"] if theme_row else 0))]
+        event_ids = [
+            r["event"]
+            for r in await EventTheme.select(EventTheme.event).where(
+                EventTheme.theme == (theme_row["id"] if theme_row else 0)
+            )
+        ]
         select = select.where(Event.id.is_in(event_ids or [0]))
     events = await select
     await _attach_themes(events)
@@ -394,9 +534,11 @@ async def list_events(
 async def _attach_themes(events: list[dict[str, Any]]) -> None:
     if not events:
         return
-    links = await EventTheme.select(EventTheme.event, EventTheme.theme.slug.as_alias("slug"),
-                                    EventTheme.theme.name_sv.as_alias("name_sv"),
-                                    EventTheme.theme.name_en.as_alias("name_en")).where(
-        EventTheme.event.is_in([event["id"] for event in events]))
+    links = await EventTheme.select(
+        EventTheme.event,
+        EventTheme.theme.slug.as_alias("slug"),
+        EventTheme.theme.name_sv.as_alias("name_sv"),
+        EventTheme.theme.name_en.as_alias("name_en"),
+    ).where(EventTheme.event.is_in([event["id"] for event in events]))
     for event in events:
         event["themes"] = [link for link in links if link["event"] == event["id"]]

@@ -31,10 +31,18 @@ async def _build(template: str, args: dict[str, Any]) -> BuiltMail | None:
     if event["status"] != EventStatus.published.value or utcnow() >= invitations.deadline(event):
         return None  # a cancelled event is not invited to, and an expired link is of no use
     sessions = [s for s in await programme(event["id"]) if s["status"] == "scheduled"]
-    return BuiltMail(template=template, language=invitation["language"], context={
-        "invitation": invitation, "event": event, "sessions": sessions, "message": args.get("message", ""),
-        "deadline": invitations.deadline(event), "invitation_url": invitation_url(invitations.link_secret(args["link"])),
-    })
+    return BuiltMail(
+        template=template,
+        language=invitation["language"],
+        context={
+            "invitation": invitation,
+            "event": event,
+            "sessions": sessions,
+            "message": args.get("message", ""),
+            "deadline": invitations.deadline(event),
+            "invitation_url": invitation_url(invitations.link_secret(args["link"])),
+        },
+    )
 
 
 @mail_builder("invitation")

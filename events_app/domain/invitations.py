@@ -59,10 +59,21 @@ STATES = {
 }
 # Column names an organiser's spreadsheet may use, in Swedish or English.
 IMPORT_ALIASES = {
-    "namn": "name", "e-post": "email", "epost": "email", "e-postadress": "email", "e-mail": "email", "mail": "email",
-    "organization": "organisation", "organisation/företag": "organisation", "företag": "organisation",
-    "meddelande": "note", "personligt meddelande": "note", "anteckning": "note", "språk": "language",
-    "reserverad plats": "reserved_place", "reserved place": "reserved_place",
+    "namn": "name",
+    "e-post": "email",
+    "epost": "email",
+    "e-postadress": "email",
+    "e-mail": "email",
+    "mail": "email",
+    "organization": "organisation",
+    "organisation/företag": "organisation",
+    "företag": "organisation",
+    "meddelande": "note",
+    "personligt meddelande": "note",
+    "anteckning": "note",
+    "språk": "language",
+    "reserverad plats": "reserved_place",
+    "reserved place": "reserved_place",
 }
 MAX_NOTE = 2000
 MAX_MESSAGE = 5000
@@ -141,9 +152,21 @@ def state(invitation: dict[str, Any], event: dict[str, Any], now: datetime | Non
     return "sent"
 
 
-_EVENT_COLUMNS = (Event.id, Event.uid, Event.slug, Event.title, Event.status, Event.audience, Event.capacity,
-                  Event.starts_at, Event.ends_at, Event.registration_closes_at, Event.invitation_deadline,
-                  Event.venue_name, Event.venue_address)
+_EVENT_COLUMNS = (
+    Event.id,
+    Event.uid,
+    Event.slug,
+    Event.title,
+    Event.status,
+    Event.audience,
+    Event.capacity,
+    Event.starts_at,
+    Event.ends_at,
+    Event.registration_closes_at,
+    Event.invitation_deadline,
+    Event.venue_name,
+    Event.venue_address,
+)
 
 
 async def _event(slug: str) -> dict[str, Any]:
@@ -155,14 +178,18 @@ async def _event(slug: str) -> dict[str, Any]:
 
 def _check_can_invite(event: dict[str, Any]) -> None:
     if event["status"] in (EventStatus.cancelled.value, EventStatus.archived.value):
-        raise DomainError(N_("This event is cancelled or archived: nobody can be invited to it."), code="invalid_status")
+        raise DomainError(
+            N_("This event is cancelled or archived: nobody can be invited to it."), code="invalid_status"
+        )
 
 
 def _check_can_mail(event: dict[str, Any], now: datetime) -> None:
     _check_can_invite(event)
     if event["status"] != EventStatus.published.value:
-        raise DomainError(N_("Publish the event before sending invitations: its page must be visible to the invitees."),
-                          code="invalid_status")
+        raise DomainError(
+            N_("Publish the event before sending invitations: its page must be visible to the invitees."),
+            code="invalid_status",
+        )
     if now >= deadline(event):
         raise DomainError(N_("The deadline for answering has passed: move it before sending."), code="deadline_passed")
 
@@ -173,7 +200,9 @@ def _check_can_mail(event: dict[str, Any], now: datetime) -> None:
 async def _organisations() -> dict[str, int]:
     """Every way an organisation may be written (code, Swedish and English name), folded -> id."""
     names: dict[str, int] = {}
-    for row in await Organisation.select(Organisation.id, Organisation.code, Organisation.name_sv, Organisation.name_en):
+    for row in await Organisation.select(
+        Organisation.id, Organisation.code, Organisation.name_sv, Organisation.name_en
+    ):
         for name in (row["code"], row["name_sv"], row["name_en"]):
             names[name.casefold()] = row["id"]
     return names
@@ -183,8 +212,10 @@ def _clean(data: InviteeInput, organisations: dict[str, int]) -> dict[str, Any]:
     """Check one invitee; raises ValidationFailed with every field's error at once."""
     errors: dict[str, DomainError | str] = {}
     clean: dict[str, Any] = {}
-    for name, check in (("name", lambda: required_text(data.name, field="name")),
-                        ("email", lambda: normalise_email(data.email))):
+    for name, check in (
+        ("name", lambda: required_text(data.name, field="name")),
+        ("email", lambda: normalise_email(data.email)),
+    ):
         try:
             clean[name] = check()
         except DomainError as error:
@@ -206,21 +237,29 @@ def _clean(data: InviteeInput, organisations: dict[str, int]) -> dict[str, Any]:
 
 async def invited_addresses(event_id: int) -> set[str]:
     """Addresses already on the list (a revoked invitation does not block inviting the address again)."""
-    rows = await Invitation.select(Invitation.email).where((Invitation.event == event_id) & (Invitation.status != REVOKED))
+    rows = await Invitation.select(Invitation.email).where(
+        (Invitation.event == event_id) & (Invitation.status != REVOKED)
+    )
     return {row["email"] for row in rows}
 
 
 _ALREADY_INVITED = N_("This address is already invited to the event.")
 
 
-async def _insert(event: dict[str, Any], cleaned: list[dict[str, Any]], actor: Actor, *,
-                  person_ids: dict[str, int] | None = None) -> list[dict[str, Any]]:
+async def _insert(
+    event: dict[str, Any], cleaned: list[dict[str, Any]], actor: Actor, *, person_ids: dict[str, int] | None = None
+) -> list[dict[str, Any]]:
     """Inside a transaction holding the event's lock (so two organisers cannot add one address twice)."""
     rows = [Invitation(event=event["id"], person=(person_ids or {}).get(clean["email"]), **clean) for clean in cleaned]
     if rows:
         await Invitation.insert(*rows)
-        await audit.record("invitation.added", actor, object_type="event", object_id=event["uid"],
-                           summary=", ".join(clean["email"] for clean in cleaned)[:500])
+        await audit.record(
+            "invitation.added",
+            actor,
+            object_type="event",
+            object_id=event["uid"],
+            summary=", ".join(clean["email"] for clean in cleaned)[:500],
+        )
     return [row.to_dict() for row in rows]
 
 
@@ -242,25 +281,44 @@ async def invite_members(slug: str, person_uids: list[str], actor: Actor) -> int
     event = await _event(slug)
     _check_can_invite(event)
     uids = [uid for uid in (parse_uid(value) for value in person_uids) if uid]
-    members = await Person.select(Person.id, Person.name, Person.email, Person.organisation, Person.language).where(
-        Person.uid.is_in(uids or [parse_uid("00000000-0000-0000-0000-000000000000")])
-        & (Person.is_member == True) & (Person.active == True)  # noqa: E712
-    ).order_by(Person.name)
+    members = (
+        await Person.select(Person.id, Person.name, Person.email, Person.organisation, Person.language)
+        .where(
+            Person.uid.is_in(uids or [parse_uid("00000000-0000-0000-0000-000000000000")])
+            & (Person.is_member == True)
+            & (Person.active == True)
+        )
+        .order_by(Person.name)
+    )
     async with atomic():
         await waiting_list.lock_event(event["id"])
         invited = await invited_addresses(event["id"])
-        cleaned = [{"name": m["name"], "email": m["email"], "organisation": m["organisation"], "organisation_text": "",
-                    "note": "", "language": normalise_language(m["language"]), "reserved_place": False}
-                   for m in members if m["email"] not in invited]
+        cleaned = [
+            {
+                "name": m["name"],
+                "email": m["email"],
+                "organisation": m["organisation"],
+                "organisation_text": "",
+                "note": "",
+                "language": normalise_language(m["language"]),
+                "reserved_place": False,
+            }
+            for m in members
+            if m["email"] not in invited
+        ]
         await _insert(event, cleaned, actor, person_ids={m["email"]: m["id"] for m in members})
     return len(cleaned)
 
 
 def _row_input(values: dict[str, str]) -> InviteeInput:
-    return InviteeInput(name=values.get("name", ""), email=values.get("email", ""),
-                        organisation=values.get("organisation", ""), note=values.get("note", ""),
-                        language=(values.get("language") or "sv").strip().lower()[:2],
-                        reserved_place=(values.get("reserved_place") or "").strip().lower() in _YES)
+    return InviteeInput(
+        name=values.get("name", ""),
+        email=values.get("email", ""),
+        organisation=values.get("organisation", ""),
+        note=values.get("note", ""),
+        language=(values.get("language") or "sv").strip().lower()[:2],
+        reserved_place=(values.get("reserved_place") or "").strip().lower() in _YES,
+    )
 
 
 async def check_import(slug: str, raw: bytes) -> ImportReport:
@@ -307,11 +365,15 @@ async def import_invitees(slug: str, raw: bytes, actor: Actor, *, only_good_rows
         await waiting_list.lock_event(event["id"])
         report = await _check_rows(event, raw)
         if report.missing_columns or not report.rows:
-            raise DomainError(N_("The list needs a header row with at least the columns name and email."),
-                              field="file", code="import_has_errors")
+            raise DomainError(
+                N_("The list needs a header row with at least the columns name and email."),
+                field="file",
+                code="import_has_errors",
+            )
         if report.bad_rows and not only_good_rows:
-            raise DomainError(N_("The list has rows with errors; nothing was imported."), field="file",
-                              code="import_has_errors")
+            raise DomainError(
+                N_("The list has rows with errors; nothing was imported."), field="file", code="import_has_errors"
+            )
         cleaned = [_clean(row.data, organisations) for row in report.good_rows]
         await _insert(event, cleaned, actor)
     return len(cleaned)
@@ -320,8 +382,11 @@ async def import_invitees(slug: str, raw: bytes, actor: Actor, *, only_good_rows
 async def _locked_invitation(slug: str, uid: str) -> tuple[dict[str, Any], dict[str, Any]]:
     event = await _event(slug)
     await waiting_list.lock_event(event["id"])
-    invitation = await Invitation.select().where(
-        (Invitation.uid == parse_uid(uid)) & (Invitation.event == event["id"])).first() if parse_uid(uid) else None
+    invitation = (
+        await Invitation.select().where((Invitation.uid == parse_uid(uid)) & (Invitation.event == event["id"])).first()
+        if parse_uid(uid)
+        else None
+    )
     if invitation is None:
         raise NotFound(N_("There is no such invitation."))
     return invitation, event
@@ -339,11 +404,23 @@ async def set_reserved_place(slug: str, uid: str, reserved: bool, actor: Actor) 
         if invitation["status"] == REVOKED:
             raise DomainError(N_("This invitation has been revoked."), code="invalid_status")
         await Invitation.update({Invitation.reserved_place: reserved}).where(Invitation.id == invitation["id"])
-        await audit.record("invitation.reserved" if reserved else "invitation.unreserved", actor,
-                           object_type="invitation", object_id=invitation["uid"], summary=invitation["email"])
-        waiting = await Registration.select(Registration.uid).where(
-            (Registration.invitation == invitation["id"]) & (Registration.status == RegistrationStatus.waitlisted.value)
-        ).first() if reserved else None
+        await audit.record(
+            "invitation.reserved" if reserved else "invitation.unreserved",
+            actor,
+            object_type="invitation",
+            object_id=invitation["uid"],
+            summary=invitation["email"],
+        )
+        waiting = (
+            await Registration.select(Registration.uid)
+            .where(
+                (Registration.invitation == invitation["id"])
+                & (Registration.status == RegistrationStatus.waitlisted.value)
+            )
+            .first()
+            if reserved
+            else None
+        )
         if waiting is not None:
             from events_app.domain import (
                 registrations,  # registrations imports this module
@@ -359,12 +436,19 @@ async def revoke(slug: str, uid: str, actor: Actor) -> None:
         if invitation["status"] == REVOKED:
             return
         if invitation["status"] == ACCEPTED:
-            raise DomainError(N_("This invitation has been accepted: cancel the registration instead."),
-                              code="invalid_status")
+            raise DomainError(
+                N_("This invitation has been accepted: cancel the registration instead."), code="invalid_status"
+            )
         await Invitation.update({Invitation.status: REVOKED, Invitation.revoked_at: utcnow()}).where(
-            Invitation.id == invitation["id"])
-        await audit.record("invitation.revoked", actor, object_type="invitation", object_id=invitation["uid"],
-                           summary=invitation["email"])
+            Invitation.id == invitation["id"]
+        )
+        await audit.record(
+            "invitation.revoked",
+            actor,
+            object_type="invitation",
+            object_id=invitation["uid"],
+            summary=invitation["email"],
+        )
 
 
 async def set_deadline(slug: str, new_deadline: datetime | None, actor: Actor) -> None:
@@ -373,11 +457,18 @@ async def set_deadline(slug: str, new_deadline: datetime | None, actor: Actor) -
     if new_deadline is not None and new_deadline > event["starts_at"]:
         raise ValidationFailed({"deadline": N_("The deadline must be before the event starts.")})
     if new_deadline is not None and new_deadline <= utcnow():
-        raise ValidationFailed({"deadline": N_("The deadline must be in the future. To withdraw invitations, revoke them.")})
+        raise ValidationFailed(
+            {"deadline": N_("The deadline must be in the future. To withdraw invitations, revoke them.")}
+        )
     async with atomic():
         await Event.update({Event.invitation_deadline: new_deadline}).where(Event.id == event["id"])
-        await audit.record("invitation.deadline_set", actor, object_type="event", object_id=event["uid"],
-                           summary=new_deadline.isoformat() if new_deadline else "")
+        await audit.record(
+            "invitation.deadline_set",
+            actor,
+            object_type="event",
+            object_id=event["uid"],
+            summary=new_deadline.isoformat() if new_deadline else "",
+        )
 
 
 # --- Sending ----------------------------------------------------------------------------------
@@ -388,16 +479,21 @@ async def _queue_mail(invitation: dict[str, Any], kind: str, message: str) -> No
     nonce = secrets.token_urlsafe(16)
     await InvitationLink.insert(InvitationLink(invitation=invitation["id"], token_hash=token_hash(link_secret(nonce))))
     message_id = await outbox.enqueue_later(
-        to_address=invitation["email"], to_name=invitation["name"], language=invitation["language"], kind=kind,
-        build_args={"invitation": str(invitation["uid"]), "link": nonce, "message": message})
+        to_address=invitation["email"],
+        to_name=invitation["name"],
+        language=invitation["language"],
+        kind=kind,
+        build_args={"invitation": str(invitation["uid"]), "link": nonce, "message": message},
+    )
     await Invitation.update({Invitation.last_message: message_id}).where(Invitation.id == invitation["id"])
 
 
 def _clean_message(message: str) -> str:
     message = (message or "").strip()
     if len(message) > MAX_MESSAGE:
-        raise ValidationFailed({"message": DomainError(N_("At most %(max)s characters."), field="message",
-                                                       max=MAX_MESSAGE)})
+        raise ValidationFailed(
+            {"message": DomainError(N_("At most %(max)s characters."), field="message", max=MAX_MESSAGE)}
+        )
     return message
 
 
@@ -405,14 +501,16 @@ _CLAIMED = (Invitation.id, Invitation.uid, Invitation.email, Invitation.name, In
 _AUDIT_ACTIONS = {"invitation": "invitation.sent", "invitation_reminder": "invitation.reminded"}
 
 
-async def _queue_mails(claimed: list[dict[str, Any]], kind: str, message: str, event: dict[str, Any],
-                       actor: Actor) -> None:
+async def _queue_mails(
+    claimed: list[dict[str, Any]], kind: str, message: str, event: dict[str, Any], actor: Actor
+) -> None:
     """Inside the transaction that claimed the invitations: a mail for each, and one audit entry."""
     for invitation in claimed:
         await _queue_mail(invitation, kind, message)
     if claimed:
-        await audit.record(_AUDIT_ACTIONS[kind], actor, object_type="event", object_id=event["uid"],
-                           summary=f"{len(claimed)}")
+        await audit.record(
+            _AUDIT_ACTIONS[kind], actor, object_type="event", object_id=event["uid"], summary=f"{len(claimed)}"
+        )
 
 
 async def send_invitations(slug: str, message: str, actor: Actor) -> int:
@@ -425,9 +523,11 @@ async def send_invitations(slug: str, message: str, actor: Actor) -> int:
     _check_can_mail(event, utcnow())
     message = _clean_message(message)
     async with atomic():
-        claimed = await Invitation.update({Invitation.mailed_at: utcnow()}).where(
-            (Invitation.event == event["id"]) & (Invitation.status == PENDING) & Invitation.mailed_at.is_null()
-        ).returning(*_CLAIMED)
+        claimed = (
+            await Invitation.update({Invitation.mailed_at: utcnow()})
+            .where((Invitation.event == event["id"]) & (Invitation.status == PENDING) & Invitation.mailed_at.is_null())
+            .returning(*_CLAIMED)
+        )
         await _queue_mails(claimed, "invitation", message, event, actor)
     return len(claimed)
 
@@ -441,9 +541,13 @@ async def send_reminders(slug: str, actor: Actor, *, message: str = "", now: dat
     _check_can_mail(event, now)
     message = _clean_message(message)
     async with atomic():
-        claimed = await Invitation.update({Invitation.mailed_at: now,
-                                           Invitation.reminders_sent: Invitation.reminders_sent + 1}).where(
-            _due_for_reminder(event["id"], now)).returning(*_CLAIMED)
+        claimed = (
+            await Invitation.update(
+                {Invitation.mailed_at: now, Invitation.reminders_sent: Invitation.reminders_sent + 1}
+            )
+            .where(_due_for_reminder(event["id"], now))
+            .returning(*_CLAIMED)
+        )
         await _queue_mails(claimed, "invitation_reminder", message, event, actor)
     return len(claimed)
 
@@ -452,10 +556,17 @@ def _due_for_reminder(event_id: int, now: datetime):
     """Not answered, mailed before but not within the interval, and not registered some other way
     (through the public form, or before being invited)."""
     interval = timedelta(days=get_settings().invitation_reminder_interval_days)
-    return ((Invitation.event == event_id) & (Invitation.status == PENDING) & Invitation.mailed_at.is_not_null()
-            & (Invitation.mailed_at <= now - interval)
-            & WhereRaw("email NOT IN (SELECT email FROM registration WHERE event = {} AND status <> {})",
-                       event_id, RegistrationStatus.cancelled.value))
+    return (
+        (Invitation.event == event_id)
+        & (Invitation.status == PENDING)
+        & Invitation.mailed_at.is_not_null()
+        & (Invitation.mailed_at <= now - interval)
+        & WhereRaw(
+            "email NOT IN (SELECT email FROM registration WHERE event = {} AND status <> {})",
+            event_id,
+            RegistrationStatus.cancelled.value,
+        )
+    )
 
 
 # --- The organisers' overview -----------------------------------------------------------------
@@ -465,15 +576,20 @@ async def list_invitations(slug: str) -> tuple[dict[str, Any], list[dict[str, An
     """The event and its invitations (in the order added), each with its `state` and the status of
     the registration it led to."""
     event = await _event(slug)
-    rows = await Invitation.select(
-        *Invitation.all_columns(), Invitation.last_message.status.as_alias("mail_status"),
-        Invitation.last_message.last_error.as_alias("mail_error"),
-        Invitation.organisation.name_sv.as_alias("organisation_sv"),
-        Invitation.organisation.name_en.as_alias("organisation_en"),
-    ).where(Invitation.event == event["id"]).order_by(Invitation.id)
-    live = await Registration.select(Registration.invitation, Registration.email, Registration.status,
-                                     Registration.uid).where(
-        (Registration.event == event["id"]) & (Registration.status != RegistrationStatus.cancelled.value))
+    rows = (
+        await Invitation.select(
+            *Invitation.all_columns(),
+            Invitation.last_message.status.as_alias("mail_status"),
+            Invitation.last_message.last_error.as_alias("mail_error"),
+            Invitation.organisation.name_sv.as_alias("organisation_sv"),
+            Invitation.organisation.name_en.as_alias("organisation_en"),
+        )
+        .where(Invitation.event == event["id"])
+        .order_by(Invitation.id)
+    )
+    live = await Registration.select(
+        Registration.invitation, Registration.email, Registration.status, Registration.uid
+    ).where((Registration.event == event["id"]) & (Registration.status != RegistrationStatus.cancelled.value))
     by_invitation = {row["invitation"]: row for row in live if row["invitation"]}
     by_address = {row["email"]: row for row in live}
     now = utcnow()
@@ -518,8 +634,11 @@ async def reminder_due_count(event: dict[str, Any], now: datetime | None = None)
 async def _by_token(token: str) -> dict[str, Any] | None:
     if not token or len(token) > 100:
         return None
-    link = await InvitationLink.select(InvitationLink.invitation).where(
-        InvitationLink.token_hash == token_hash(token)).first()
+    link = (
+        await InvitationLink.select(InvitationLink.invitation)
+        .where(InvitationLink.token_hash == token_hash(token))
+        .first()
+    )
     if link is None:
         return None
     return await Invitation.select().where(Invitation.id == link["invitation"]).first()
@@ -527,15 +646,17 @@ async def _by_token(token: str) -> dict[str, Any] | None:
 
 def _check_usable(invitation: dict[str, Any] | None, event: dict[str, Any] | None, now: datetime) -> None:
     if invitation is None or event is None:
-        raise InvitationUnusable(N_("This invitation link is not valid. Check that you copied the whole link."),
-                                 code="invitation_unknown")
+        raise InvitationUnusable(
+            N_("This invitation link is not valid. Check that you copied the whole link."), code="invitation_unknown"
+        )
     if invitation["status"] == REVOKED:
         raise InvitationUnusable(N_("This invitation has been withdrawn by the organiser."), code="invitation_revoked")
     if event["status"] in (EventStatus.cancelled.value, EventStatus.archived.value):
         raise InvitationUnusable(N_("This event has been cancelled."), code="invitation_event_cancelled")
     if event["status"] != EventStatus.published.value:
-        raise InvitationUnusable(N_("This invitation link is not valid. Check that you copied the whole link."),
-                                 code="invitation_unknown")
+        raise InvitationUnusable(
+            N_("This invitation link is not valid. Check that you copied the whole link."), code="invitation_unknown"
+        )
     if now >= deadline(event):
         raise InvitationUnusable(N_("The time to answer this invitation has passed."), code="invitation_expired")
 
@@ -546,13 +667,17 @@ async def open_invitation(token: str) -> dict[str, Any]:
     The first opening is recorded. Raises InvitationUnusable for an unknown, revoked or expired link.
     """
     invitation = await _by_token(token)
-    event = await Event.select(*_EVENT_COLUMNS, Event.description).where(
-        Event.id == invitation["event"]).first() if invitation else None
+    event = (
+        await Event.select(*_EVENT_COLUMNS, Event.description).where(Event.id == invitation["event"]).first()
+        if invitation
+        else None
+    )
     _check_usable(invitation, event, utcnow())
     assert invitation is not None and event is not None
     if invitation["opened_at"] is None:
         await Invitation.update({Invitation.opened_at: utcnow()}).where(
-            (Invitation.id == invitation["id"]) & Invitation.opened_at.is_null())
+            (Invitation.id == invitation["id"]) & Invitation.opened_at.is_null()
+        )
     invitation["event"] = event
     invitation["deadline"] = deadline(event)
     invitation["registration"] = await _live_registration(invitation["id"])
@@ -560,10 +685,13 @@ async def open_invitation(token: str) -> dict[str, Any]:
 
 
 async def _live_registration(invitation_id: int) -> dict[str, Any] | None:
-    return await Registration.select(Registration.uid, Registration.status, Registration.manage_token,
-                                     Registration.reserved_place).where(
-        (Registration.invitation == invitation_id) & (Registration.status != RegistrationStatus.cancelled.value)
-    ).first()
+    return (
+        await Registration.select(
+            Registration.uid, Registration.status, Registration.manage_token, Registration.reserved_place
+        )
+        .where((Registration.invitation == invitation_id) & (Registration.status != RegistrationStatus.cancelled.value))
+        .first()
+    )
 
 
 async def invitation_for_registration(token: str, event_id: int) -> dict[str, Any]:
@@ -592,9 +720,14 @@ async def recheck_under_lock(invitation: dict[str, Any], event: dict[str, Any]) 
 
 async def mark_accepted(invitation: dict[str, Any], person_id: int) -> None:
     """Inside the registration's transaction, after `recheck_under_lock`."""
-    await Invitation.update({Invitation.status: ACCEPTED, Invitation.answered_at: utcnow(),
-                             Invitation.decline_reason: "", Invitation.person: person_id}).where(
-        (Invitation.id == invitation["id"]) & (Invitation.status != REVOKED))
+    await Invitation.update(
+        {
+            Invitation.status: ACCEPTED,
+            Invitation.answered_at: utcnow(),
+            Invitation.decline_reason: "",
+            Invitation.person: person_id,
+        }
+    ).where((Invitation.id == invitation["id"]) & (Invitation.status != REVOKED))
 
 
 async def decline(token: str, reason: str) -> dict[str, Any]:
@@ -613,8 +746,10 @@ async def decline(token: str, reason: str) -> dict[str, Any]:
         actor = Actor(invitation["name"] or invitation["email"], person_id=invitation["person"])
         if invitation["registration"] is not None:
             await registrations.cancel_registration(str(invitation["registration"]["uid"]), actor)
-        await Invitation.update({Invitation.status: DECLINED, Invitation.answered_at: utcnow(),
-                                 Invitation.decline_reason: reason}).where(Invitation.id == invitation["id"])
-        await audit.record("invitation.declined", actor, object_type="invitation", object_id=invitation["uid"],
-                           summary=reason[:200])
+        await Invitation.update(
+            {Invitation.status: DECLINED, Invitation.answered_at: utcnow(), Invitation.decline_reason: reason}
+        ).where(Invitation.id == invitation["id"])
+        await audit.record(
+            "invitation.declined", actor, object_type="invitation", object_id=invitation["uid"], summary=reason[:200]
+        )
     return await open_invitation(token)

@@ -8,6 +8,7 @@ a background task of the web app by default and as `events-app worker` in the Pr
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from email.message import EmailMessage
@@ -20,7 +21,6 @@ import aiosmtplib
 from events_app.domain import (
     certificate_mail,
     invitation_mail,
-    mailing_mail,
     outbox,
     registration_mail,
     reminders,
@@ -53,8 +53,11 @@ def build_message(row: dict[str, Any], attachments: list[dict[str, Any]], settin
             if attachment["content_id"]:
                 maintype, subtype = attachment["content_type"].split("/", 1)
                 html_part.add_related(
-                    bytes(attachment["content"]), maintype=maintype, subtype=subtype,
-                    cid=f"<{attachment['content_id']}>", filename=attachment["filename"],
+                    bytes(attachment["content"]),
+                    maintype=maintype,
+                    subtype=subtype,
+                    cid=f"<{attachment['content_id']}>",
+                    filename=attachment["filename"],
                     disposition="inline",  # with a filename alone it would be marked as an attachment
                 )
     for attachment in attachments:
@@ -94,7 +97,7 @@ class SMTPDelivery:
             hostname=settings.smtp_host,
             port=settings.smtp_port,
             use_tls=settings.smtp_tls == "tls",
-            start_tls=True if settings.smtp_tls == "starttls" else False,
+            start_tls=settings.smtp_tls == "starttls",
             username=settings.smtp_username or None,
             password=settings.smtp_password or None,
             timeout=30,
@@ -137,15 +140,19 @@ async def deliver_due(worker_id: str, settings: Settings | None = None, batch_si
                     except outbox.NothingToSend:
                         await outbox.mark_attempt_failed(row, worker_id, "no longer applies; not sent", permanent=True)
                         continue
-                    except Exception as error:  # noqa: BLE001 - a builder's database hiccup: try again later
+                    except Exception as error:
                         log.exception("rendering queued mail %s failed", row["uid"])
                         await outbox.mark_attempt_failed(row, worker_id, f"cannot render: {type(error).__name__}")
                         continue
                     try:
-                        attachments = row["attachments"] if "attachments" in row else await outbox.attachments_of(row["id"])
+                        attachments = (
+                            row["attachments"] if "attachments" in row else await outbox.attachments_of(row["id"])
+                        )
                         message = build_message(row, attachments, settings)
                     except (ValueError, TypeError) as error:  # a malformed stored message never gets better
-                        await outbox.mark_attempt_failed(row, worker_id, f"cannot build message: {error}", permanent=True)
+                        await outbox.mark_attempt_failed(
+                            row, worker_id, f"cannot build message: {error}", permanent=True
+                        )
                         continue
                     try:
                         await delivery.send(message, row)
@@ -183,9 +190,7 @@ async def run_sender(stop: asyncio.Event, settings: Settings | None = None) -> N
             if time.monotonic() - last_purge > PURGE_EVERY_SECONDS:
                 last_purge = time.monotonic()
                 log.info("purged expired data: %s", await retention.purge_expired(settings))
-        except Exception:  # noqa: BLE001 - the loop must survive a database hiccup
+        except Exception:
             log.exception("mail sender round failed")
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=settings.mail_poll_seconds)
-        except TimeoutError:
-            pass

@@ -22,8 +22,11 @@ from events_app.settings import get_settings
 
 def paragraphs(text: str) -> list[list[str]]:
     """The text's paragraphs (split at blank lines), each as its lines."""
-    return [[line.rstrip() for line in block.strip("\n").split("\n")]
-            for block in re.split(r"\n[ \t]*\n", (text or "").replace("\r\n", "\n").strip()) if block.strip()]
+    return [
+        [line.rstrip() for line in block.strip("\n").split("\n")]
+        for block in re.split(r"\n[ \t]*\n", (text or "").replace("\r\n", "\n").strip())
+        if block.strip()
+    ]
 
 
 def version(mailing: dict[str, Any], language: str) -> tuple[str, str, str]:
@@ -39,15 +42,25 @@ def material_url(event: dict[str, Any], registration: dict[str, Any] | None) -> 
     return f"{get_settings().base_url}/events/{event['slug']}"
 
 
-def build(mailing: dict[str, Any], event: dict[str, Any], name: str, language: str,
-          registration: dict[str, Any] | None) -> BuiltMail:
+def build(
+    mailing: dict[str, Any], event: dict[str, Any], name: str, language: str, registration: dict[str, Any] | None
+) -> BuiltMail:
     """The mail for one recipient (also what the organisers' preview shows)."""
     chosen, subject, body = version(mailing, language)
-    return BuiltMail(template="mailing", language=chosen, context={
-        "event": event, "name": name, "mailing_subject": subject, "mailing_body": body, "paragraphs": paragraphs(body),
-        "survey_url": mailing.get("survey_url") or "", "material_url": material_url(event, registration),
-        "personal": registration is not None,
-    })
+    return BuiltMail(
+        template="mailing",
+        language=chosen,
+        context={
+            "event": event,
+            "name": name,
+            "mailing_subject": subject,
+            "mailing_body": body,
+            "paragraphs": paragraphs(body),
+            "survey_url": mailing.get("survey_url") or "",
+            "material_url": material_url(event, registration),
+            "personal": registration is not None,
+        },
+    )
 
 
 @mail_builder("mailing")
@@ -64,6 +77,9 @@ async def mailing(args: dict[str, Any]) -> BuiltMail | None:
         registration = await Registration.select().where(Registration.uid == uid).first() if uid else None
         if registration is None:
             return None  # the registration was deleted since: its private page is gone too
-    event = await Event.select(Event.id, Event.slug, Event.title, Event.starts_at, Event.ends_at).where(
-        Event.id == row["event"]).first()
+    event = (
+        await Event.select(Event.id, Event.slug, Event.title, Event.starts_at, Event.ends_at)
+        .where(Event.id == row["event"])
+        .first()
+    )
     return build(row, event, recipient["name"], recipient["language"], registration)

@@ -88,8 +88,11 @@ class Recipient:
 
 
 async def _event(slug: str) -> dict[str, Any]:
-    event = await Event.select(Event.id, Event.uid, Event.slug, Event.title, Event.status, Event.starts_at,
-                               Event.ends_at).where(Event.slug == slug).first()
+    event = (
+        await Event.select(Event.id, Event.uid, Event.slug, Event.title, Event.status, Event.starts_at, Event.ends_at)
+        .where(Event.slug == slug)
+        .first()
+    )
     if event is None:
         raise NotFound(N_("There is no such event."))
     return event
@@ -97,20 +100,36 @@ async def _event(slug: str) -> dict[str, Any]:
 
 async def sessions_of(event_id: int) -> list[dict[str, Any]]:
     """The event's sessions, for the audience's session select (cancelled ones included)."""
-    return await ProgrammeSession.select(
-        ProgrammeSession.id, ProgrammeSession.uid, ProgrammeSession.title, ProgrammeSession.starts_at,
-        ProgrammeSession.status, ProgrammeSession.requires_signup,
-    ).where(ProgrammeSession.event == event_id).order_by(ProgrammeSession.starts_at).order_by(ProgrammeSession.position)
+    return (
+        await ProgrammeSession.select(
+            ProgrammeSession.id,
+            ProgrammeSession.uid,
+            ProgrammeSession.title,
+            ProgrammeSession.starts_at,
+            ProgrammeSession.status,
+            ProgrammeSession.requires_signup,
+        )
+        .where(ProgrammeSession.event == event_id)
+        .order_by(ProgrammeSession.starts_at)
+        .order_by(ProgrammeSession.position)
+    )
 
 
 async def get_mailing(slug: str, uid: str) -> dict[str, Any]:
     """One mailing of the event, with the event (`event`) and its session's uid and title."""
     event = await _event(slug)
     parsed = parse_uid(uid)
-    mailing = await Mailing.select(
-        *Mailing.all_columns(), Mailing.session.uid.as_alias("session_uid"),
-        Mailing.session.title.as_alias("session_title"),
-    ).where((Mailing.uid == parsed) & (Mailing.event == event["id"])).first() if parsed else None
+    mailing = (
+        await Mailing.select(
+            *Mailing.all_columns(),
+            Mailing.session.uid.as_alias("session_uid"),
+            Mailing.session.title.as_alias("session_title"),
+        )
+        .where((Mailing.uid == parsed) & (Mailing.event == event["id"]))
+        .first()
+        if parsed
+        else None
+    )
     if mailing is None:
         raise NotFound(N_("There is no such mailing."))
     mailing["event"] = event
@@ -120,9 +139,14 @@ async def get_mailing(slug: str, uid: str) -> dict[str, Any]:
 async def list_mailings(slug: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The event and its mailings, newest first, each with its `progress`."""
     event = await _event(slug)
-    rows = await Mailing.select(
-        *Mailing.all_columns(), Mailing.session.title.as_alias("session_title"),
-    ).where(Mailing.event == event["id"]).order_by(Mailing.id, ascending=False)
+    rows = (
+        await Mailing.select(
+            *Mailing.all_columns(),
+            Mailing.session.title.as_alias("session_title"),
+        )
+        .where(Mailing.event == event["id"])
+        .order_by(Mailing.id, ascending=False)
+    )
     for row in rows:
         row["progress"] = await progress(row)
     return event, rows
@@ -167,8 +191,13 @@ async def _clean(event: dict[str, Any], data: MailingInput) -> dict[str, Any]:
         errors["audience"] = N_("Choose who gets the mailing.")
     elif data.audience == MailingAudience.session.value:
         uid = parse_uid(data.session)
-        session = await ProgrammeSession.select(ProgrammeSession.id).where(
-            (ProgrammeSession.uid == uid) & (ProgrammeSession.event == event["id"])).first() if uid else None
+        session = (
+            await ProgrammeSession.select(ProgrammeSession.id)
+            .where((ProgrammeSession.uid == uid) & (ProgrammeSession.event == event["id"]))
+            .first()
+            if uid
+            else None
+        )
         if session is None:
             errors["session"] = N_("Choose the session whose participants get the mailing.")
         else:
@@ -184,8 +213,9 @@ async def create_draft(slug: str, data: MailingInput, actor: Actor) -> dict[str,
     async with atomic():
         row = Mailing(event=event["id"], created_by=actor.staff_id, **clean)
         await row.save()
-        await audit.record("mailing.created", actor, object_type="event", object_id=event["slug"],
-                           summary=clean["subject_sv"][:200])
+        await audit.record(
+            "mailing.created", actor, object_type="event", object_id=event["slug"], summary=clean["subject_sv"][:200]
+        )
     return row.to_dict()
 
 
@@ -194,36 +224,67 @@ async def update_draft(slug: str, uid: str, data: MailingInput, actor: Actor) ->
     mailing = await get_mailing(slug, uid)
     clean = await _clean(mailing["event"], data)
     async with atomic():
-        changed = await Mailing.update({getattr(Mailing, name): value for name, value in clean.items()}).where(
-            (Mailing.id == mailing["id"]) & (Mailing.status == DRAFT)).returning(Mailing.id)
+        changed = (
+            await Mailing.update({getattr(Mailing, name): value for name, value in clean.items()})
+            .where((Mailing.id == mailing["id"]) & (Mailing.status == DRAFT))
+            .returning(Mailing.id)
+        )
         if not changed:
-            raise DomainError(N_("This mailing has already been sent: it can no longer be changed."),
-                              code="already_sent")
-        await audit.record("mailing.changed", actor, object_type="event", object_id=mailing["event"]["slug"],
-                           summary=clean["subject_sv"][:200])
+            raise DomainError(
+                N_("This mailing has already been sent: it can no longer be changed."), code="already_sent"
+            )
+        await audit.record(
+            "mailing.changed",
+            actor,
+            object_type="event",
+            object_id=mailing["event"]["slug"],
+            summary=clean["subject_sv"][:200],
+        )
 
 
 async def delete_draft(slug: str, uid: str, actor: Actor) -> None:
     mailing = await get_mailing(slug, uid)
     async with atomic():
-        deleted = await Mailing.delete().where((Mailing.id == mailing["id"]) & (Mailing.status == DRAFT)).returning(
-            Mailing.id)
+        deleted = (
+            await Mailing.delete()
+            .where((Mailing.id == mailing["id"]) & (Mailing.status == DRAFT))
+            .returning(Mailing.id)
+        )
         if not deleted:
-            raise DomainError(N_("This mailing has already been sent: it can no longer be deleted."),
-                              code="already_sent")
-        await audit.record("mailing.deleted", actor, object_type="event", object_id=mailing["event"]["slug"],
-                           summary=mailing["subject_sv"][:200])
+            raise DomainError(
+                N_("This mailing has already been sent: it can no longer be deleted."), code="already_sent"
+            )
+        await audit.record(
+            "mailing.deleted",
+            actor,
+            object_type="event",
+            object_id=mailing["event"]["slug"],
+            summary=mailing["subject_sv"][:200],
+        )
 
 
 # --- The audience -------------------------------------------------------------------------------
 
-_REGISTRATION_COLUMNS = (Registration.id, Registration.uid, Registration.email, Registration.name,
-                         Registration.language)
+_REGISTRATION_COLUMNS = (
+    Registration.id,
+    Registration.uid,
+    Registration.email,
+    Registration.name,
+    Registration.language,
+)
 
 
 def _from_registrations(rows: list[dict[str, Any]]) -> list[Recipient]:
-    return [Recipient(email=row["email"], name=row["name"], language=normalise_language(row["language"]),
-                      registration_id=row["id"], registration_uid=str(row["uid"])) for row in rows]
+    return [
+        Recipient(
+            email=row["email"],
+            name=row["name"],
+            language=normalise_language(row["language"]),
+            registration_id=row["id"],
+            registration_uid=str(row["uid"]),
+        )
+        for row in rows
+    ]
 
 
 async def _attended_ids(event_id: int) -> set[int]:
@@ -244,25 +305,43 @@ async def audience_of(mailing: dict[str, Any]) -> list[Recipient]:
         attended = await _attended_ids(event_id)
         if audience == "attended":
             rows = await Registration.select(*_REGISTRATION_COLUMNS).where(
-                Registration.id.is_in(sorted(attended) or [0]))
+                Registration.id.is_in(sorted(attended) or [0])
+            )
         else:
-            rows = [row for row in await Registration.select(*_REGISTRATION_COLUMNS).where(confirmed)
-                    if row["id"] not in attended]
+            rows = [
+                row
+                for row in await Registration.select(*_REGISTRATION_COLUMNS).where(confirmed)
+                if row["id"] not in attended
+            ]
         recipients = _from_registrations(rows)
     elif audience == "session":
         session_id = mailing["session"]
         chosen = await SessionChoice.select(SessionChoice.registration).where(
-            (SessionChoice.session == session_id) & (SessionChoice.status == CONFIRMED))
+            (SessionChoice.session == session_id) & (SessionChoice.status == CONFIRMED)
+        )
         at_door = await Attendance.select(Attendance.registration).where(Attendance.session == session_id)
         ids = {row["registration"] for row in chosen} | {row["registration"] for row in at_door}
-        rows = await Registration.select(*_REGISTRATION_COLUMNS).where(
-            Registration.id.is_in(sorted(ids) or [0]) & (Registration.status == CONFIRMED)) if session_id else []
+        rows = (
+            await Registration.select(*_REGISTRATION_COLUMNS).where(
+                Registration.id.is_in(sorted(ids) or [0]) & (Registration.status == CONFIRMED)
+            )
+            if session_id
+            else []
+        )
         recipients = _from_registrations(rows)
     elif audience == "declined":
         rows = await Invitation.select(Invitation.id, Invitation.email, Invitation.name, Invitation.language).where(
-            (Invitation.event == event_id) & (Invitation.status == InvitationStatus.declined.value))
-        recipients = [Recipient(email=row["email"], name=row["name"], language=normalise_language(row["language"]),
-                                invitation_id=row["id"]) for row in rows]
+            (Invitation.event == event_id) & (Invitation.status == InvitationStatus.declined.value)
+        )
+        recipients = [
+            Recipient(
+                email=row["email"],
+                name=row["name"],
+                language=normalise_language(row["language"]),
+                invitation_id=row["id"],
+            )
+            for row in rows
+        ]
     else:
         recipients = []
     seen: set[str] = set()
@@ -290,14 +369,20 @@ async def preview(slug: str, uid: str, address: str = "") -> dict[str, Any]:
 
     mailing = await get_mailing(slug, uid)
     audience = await audience_of(mailing)
-    chosen = next((r for r in audience if r.email == (address or "").strip().lower()), audience[0] if audience else None)
+    chosen = next(
+        (r for r in audience if r.email == (address or "").strip().lower()), audience[0] if audience else None
+    )
     result: dict[str, Any] = {"mailing": mailing, "audience": audience, "recipient": chosen}
     if chosen is not None:
-        registration = await Registration.select().where(Registration.id == chosen.registration_id).first() \
-            if chosen.registration_id else None
+        registration = (
+            await Registration.select().where(Registration.id == chosen.registration_id).first()
+            if chosen.registration_id
+            else None
+        )
         built = mailing_mail.build(mailing, mailing["event"], chosen.name, chosen.language, registration)
-        result["subject"], result["text"], result["html"] = outbox.render(built.template, built.context,
-                                                                          built.language or "sv")
+        result["subject"], result["text"], result["html"] = outbox.render(
+            built.template, built.context, built.language or "sv"
+        )
         result["language"] = built.language
     return result
 
@@ -306,7 +391,7 @@ async def preview(slug: str, uid: str, address: str = "") -> dict[str, Any]:
 
 
 def _chunks(rows: list) -> list[list]:
-    return [rows[start:start + _CHUNK] for start in range(0, len(rows), _CHUNK)]
+    return [rows[start : start + _CHUNK] for start in range(0, len(rows), _CHUNK)]
 
 
 async def send(slug: str, uid: str, actor: Actor) -> int:
@@ -318,37 +403,65 @@ async def send(slug: str, uid: str, actor: Actor) -> int:
     mailing = await get_mailing(slug, uid)
     event = mailing["event"]
     async with atomic():
-        claimed = await Mailing.update({Mailing.status: SENDING, Mailing.sent_at: utcnow(),
-                                        Mailing.sent_by: actor.staff_id}).where(
-            (Mailing.id == mailing["id"]) & (Mailing.status == DRAFT)).returning(Mailing.id)
+        claimed = (
+            await Mailing.update({Mailing.status: SENDING, Mailing.sent_at: utcnow(), Mailing.sent_by: actor.staff_id})
+            .where((Mailing.id == mailing["id"]) & (Mailing.status == DRAFT))
+            .returning(Mailing.id)
+        )
         if not claimed:
             raise DomainError(N_("This mailing has already been sent. Nothing more was sent."), code="already_sent")
         current = await Mailing.select().where(Mailing.id == mailing["id"]).first()  # as it stands under the claim
         current["event"] = event
         audience = await audience_of(current)
         if not audience:  # rolls the claim back: the mailing stays a draft
-            raise DomainError(N_("Nobody is in this mailing's audience, so it cannot be sent. Choose another "
-                                 "audience."), code="empty_audience")
+            raise DomainError(
+                N_("Nobody is in this mailing's audience, so it cannot be sent. Choose another audience."),
+                code="empty_audience",
+            )
         message_ids: dict[str, int] = {}
         for chunk in _chunks(audience):
-            rows = await OutboxMessage.insert(*[
-                OutboxMessage(kind="mailing", to_address=r.email, to_name=r.name, language=r.language, subject="",
-                              text_body="", builder="mailing",
-                              build_args={"scope": scope(mailing["id"], r.email), "registration": r.registration_uid})
-                for r in chunk]).returning(OutboxMessage.id, OutboxMessage.to_address)
+            rows = await OutboxMessage.insert(
+                *[
+                    OutboxMessage(
+                        kind="mailing",
+                        to_address=r.email,
+                        to_name=r.name,
+                        language=r.language,
+                        subject="",
+                        text_body="",
+                        builder="mailing",
+                        build_args={"scope": scope(mailing["id"], r.email), "registration": r.registration_uid},
+                    )
+                    for r in chunk
+                ]
+            ).returning(OutboxMessage.id, OutboxMessage.to_address)
             # Matched by address (unique in a mailing): neither engine promises RETURNING's order.
             message_ids.update({scope(mailing["id"], row["to_address"]): row["id"] for row in rows})
         for chunk in _chunks(audience):
-            await MailingRecipient.insert(*[
-                MailingRecipient(mailing=mailing["id"], scope=scope(mailing["id"], r.email),
-                                 registration=r.registration_id, invitation=r.invitation_id, email=r.email,
-                                 name=r.name, language=r.language, message=message_ids[scope(mailing["id"], r.email)])
-                for r in chunk])
+            await MailingRecipient.insert(
+                *[
+                    MailingRecipient(
+                        mailing=mailing["id"],
+                        scope=scope(mailing["id"], r.email),
+                        registration=r.registration_id,
+                        invitation=r.invitation_id,
+                        email=r.email,
+                        name=r.name,
+                        language=r.language,
+                        message=message_ids[scope(mailing["id"], r.email)],
+                    )
+                    for r in chunk
+                ]
+            )
         await Mailing.update({Mailing.recipients_count: len(audience)}).where(Mailing.id == mailing["id"])
-        await audit.record("mailing.sent", actor, object_type="event", object_id=event["slug"],
-                           summary=f"{current['subject_sv'][:200]} ({len(audience)})",
-                           details={"mailing": str(mailing["uid"]), "audience": current["audience"],
-                                    "recipients": len(audience)})
+        await audit.record(
+            "mailing.sent",
+            actor,
+            object_type="event",
+            object_id=event["slug"],
+            summary=f"{current['subject_sv'][:200]} ({len(audience)})",
+            details={"mailing": str(mailing["uid"]), "audience": current["audience"], "recipients": len(audience)},
+        )
     return len(audience)
 
 
@@ -365,12 +478,19 @@ def delivery_state(status: str | None, last_error: str = "") -> str:
 
 async def recipients(mailing: dict[str, Any]) -> list[dict[str, Any]]:
     """The mailing's recipients in name order, each with its mail's `state` (one of DELIVERY_STATES)."""
-    rows = await MailingRecipient.select(
-        MailingRecipient.email, MailingRecipient.name, MailingRecipient.language,
-        MailingRecipient.message.status.as_alias("mail_status"),
-        MailingRecipient.message.last_error.as_alias("mail_error"),
-        MailingRecipient.message.sent_at.as_alias("mail_sent_at"),
-    ).where(MailingRecipient.mailing == mailing["id"]).order_by(MailingRecipient.name).order_by(MailingRecipient.id)
+    rows = (
+        await MailingRecipient.select(
+            MailingRecipient.email,
+            MailingRecipient.name,
+            MailingRecipient.language,
+            MailingRecipient.message.status.as_alias("mail_status"),
+            MailingRecipient.message.last_error.as_alias("mail_error"),
+            MailingRecipient.message.sent_at.as_alias("mail_sent_at"),
+        )
+        .where(MailingRecipient.mailing == mailing["id"])
+        .order_by(MailingRecipient.name)
+        .order_by(MailingRecipient.id)
+    )
     for row in rows:
         row["state"] = delivery_state(row["mail_status"], row["mail_error"])
     return rows

@@ -68,9 +68,12 @@ class FileType:
 
 FILE_TYPES = {
     "pdf": FileType("PDF", "application/pdf", (".pdf",)),
-    "docx": FileType("Word (DOCX)", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", (".docx",)),
-    "pptx": FileType("PowerPoint (PPTX)",
-                     "application/vnd.openxmlformats-officedocument.presentationml.presentation", (".pptx",)),
+    "docx": FileType(
+        "Word (DOCX)", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", (".docx",)
+    ),
+    "pptx": FileType(
+        "PowerPoint (PPTX)", "application/vnd.openxmlformats-officedocument.presentationml.presentation", (".pptx",)
+    ),
     "xlsx": FileType("Excel (XLSX)", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (".xlsx",)),
     "png": FileType("PNG", "image/png", (".png",)),
     "jpeg": FileType("JPEG", "image/jpeg", (".jpg", ".jpeg")),
@@ -113,11 +116,13 @@ def stored_path(storage_key: str) -> Path:
 
 
 def too_large_error() -> DomainError:
-    return DomainError(N_("The file is too large: at most %(mb)s MB."), field="file", code="too_large",
-                       mb=get_settings().upload_max_mb)
+    return DomainError(
+        N_("The file is too large: at most %(mb)s MB."), field="file", code="too_large", mb=get_settings().upload_max_mb
+    )
 
 
 # --- Checking names and content -------------------------------------------------------------------
+
 
 def check_filename(name: str) -> str:
     """The uploaded name if it is safe to keep as the download name; refused (not cleaned) otherwise.
@@ -128,14 +133,28 @@ def check_filename(name: str) -> str:
     name = unicodedata.normalize("NFC", name or "").strip()
     if not name:
         raise DomainError(N_("Choose a file."), field="file", code="no_file")
-    if (any(char in name for char in '/\\:*?"<>|') or ".." in name or name.startswith(".")
-            or any(unicodedata.category(char) in {"Cc", "Cf", "Zl", "Zp"} for char in name)):
-        raise DomainError(N_("The file name “%(name)s” is not allowed: rename the file with letters, digits, "
-                             "spaces, dashes and one dot before the extension, and upload it again."),
-                          field="file", code="bad_name", name=_printable(name)[:80])
+    if (
+        any(char in name for char in '/\\:*?"<>|')
+        or ".." in name
+        or name.startswith(".")
+        or any(unicodedata.category(char) in {"Cc", "Cf", "Zl", "Zp"} for char in name)
+    ):
+        raise DomainError(
+            N_(
+                "The file name “%(name)s” is not allowed: rename the file with letters, digits, "
+                "spaces, dashes and one dot before the extension, and upload it again."
+            ),
+            field="file",
+            code="bad_name",
+            name=_printable(name)[:80],
+        )
     if len(name) > MAX_FILENAME:
-        raise DomainError(N_("The file name is too long: at most %(max)s characters."), field="file",
-                          code="bad_name", max=MAX_FILENAME)
+        raise DomainError(
+            N_("The file name is too long: at most %(max)s characters."),
+            field="file",
+            code="bad_name",
+            max=MAX_FILENAME,
+        )
     return name
 
 
@@ -164,16 +183,23 @@ def detect_type(path: Path) -> str:
     if head.startswith(b"PK\x03\x04"):
         return _office_type(path)
     if head.startswith((b"MZ", b"\x7fELF", b"\xcf\xfa\xed\xfe", b"\xce\xfa\xed\xfe", b"\xca\xfe\xba\xbe", b"#!")):
-        raise DomainError(N_("The file is a program, not a document: it was refused."), field="file",
-                          code="executable")
-    raise DomainError(N_("The file’s content is not one of the accepted types (%(types)s)."), field="file",
-                      code="wrong_type", types=ACCEPTED_TEXT)
+        raise DomainError(N_("The file is a program, not a document: it was refused."), field="file", code="executable")
+    raise DomainError(
+        N_("The file’s content is not one of the accepted types (%(types)s)."),
+        field="file",
+        code="wrong_type",
+        types=ACCEPTED_TEXT,
+    )
 
 
 def _office_type(path: Path) -> str:
     """DOCX, PPTX or XLSX: a ZIP with [Content_Types].xml and the main folder; never macro-enabled."""
-    refused = DomainError(N_("The file’s content is not one of the accepted types (%(types)s)."), field="file",
-                          code="wrong_type", types=ACCEPTED_TEXT)
+    refused = DomainError(
+        N_("The file’s content is not one of the accepted types (%(types)s)."),
+        field="file",
+        code="wrong_type",
+        types=ACCEPTED_TEXT,
+    )
     try:
         with zipfile.ZipFile(path) as archive:
             names = archive.namelist()
@@ -184,8 +210,11 @@ def _office_type(path: Path) -> str:
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, RuntimeError, ValueError, EOFError):
         raise refused from None
     if "macroenabled" in content_types or any(name.lower().endswith("vbaproject.bin") for name in names):
-        raise DomainError(N_("Files with macros are not accepted: save it without macros (DOCX, PPTX or XLSX)."),
-                          field="file", code="macros")
+        raise DomainError(
+            N_("Files with macros are not accepted: save it without macros (DOCX, PPTX or XLSX)."),
+            field="file",
+            code="macros",
+        )
     found = [kind for kind, folder in _OOXML_FOLDERS.items() if any(name.startswith(folder) for name in names)]
     if len(found) != 1:
         raise refused
@@ -201,13 +230,23 @@ def _check_and_hash(path: Path, filename: str, limit: int) -> tuple[str, int, st
         raise DomainError(N_("The file is empty."), field="file", code="empty")
     extension = extension_of(filename)
     if extension not in ACCEPTED_EXTENSIONS:
-        raise DomainError(N_("Files of this type are not accepted. Accepted: %(types)s."), field="file",
-                          code="wrong_type", types=ACCEPTED_TEXT)
+        raise DomainError(
+            N_("Files of this type are not accepted. Accepted: %(types)s."),
+            field="file",
+            code="wrong_type",
+            types=ACCEPTED_TEXT,
+        )
     kind = detect_type(path)
     if extension not in FILE_TYPES[kind].extensions:
-        raise DomainError(N_("The file’s name ends in %(extension)s but its content is %(kind)s: rename it or "
-                             "choose the right file."), field="file", code="mismatch", extension=extension,
-                          kind=FILE_TYPES[kind].name)
+        raise DomainError(
+            N_(
+                "The file’s name ends in %(extension)s but its content is %(kind)s: rename it or choose the right file."
+            ),
+            field="file",
+            code="mismatch",
+            extension=extension,
+            kind=FILE_TYPES[kind].name,
+        )
     digest = hashlib.sha256()
     with open(path, "rb") as file:
         while chunk := file.read(_CHUNK):
@@ -216,6 +255,7 @@ def _check_and_hash(path: Path, filename: str, limit: int) -> tuple[str, int, st
 
 
 # --- Adding, listing, deleting ---------------------------------------------------------------------
+
 
 @dataclass
 class MaterialInput:
@@ -236,9 +276,13 @@ async def _clean(event: dict[str, Any], data: MaterialInput, *, link: bool) -> d
         errors["visibility"] = N_("Choose who may see the material.")
     session_id = None
     if data.session:
-        row = await ProgrammeSession.select(ProgrammeSession.id).where(
-            (ProgrammeSession.uid == _uuid_or_none(data.session)) & (ProgrammeSession.event == event["id"])).first() \
-            if _uuid_or_none(data.session) else None
+        row = (
+            await ProgrammeSession.select(ProgrammeSession.id)
+            .where((ProgrammeSession.uid == _uuid_or_none(data.session)) & (ProgrammeSession.event == event["id"]))
+            .first()
+            if _uuid_or_none(data.session)
+            else None
+        )
         if row is None:
             errors["session"] = N_("Choose one of the event’s sessions.")
         else:
@@ -274,8 +318,12 @@ def _uuid_or_none(value: str) -> str | None:
 
 
 async def _next_position(event_id: int) -> int:
-    rows = await Material.select(Material.position).where(Material.event == event_id).order_by(
-        Material.position, ascending=False).limit(1)
+    rows = (
+        await Material.select(Material.position)
+        .where(Material.event == event_id)
+        .order_by(Material.position, ascending=False)
+        .limit(1)
+    )
     return (rows[0]["position"] + 1) if rows else 1
 
 
@@ -283,12 +331,24 @@ async def add_link(event_slug: str, data: MaterialInput, actor: Actor) -> dict[s
     event = await get_event(event_slug)
     clean = await _clean(event, data, link=True)
     async with atomic():
-        row = Material(event=event["id"], session=clean["session"], title=clean["title"], kind=MaterialKind.link,
-                       url=clean["url"], visibility=clean["visibility"], position=await _next_position(event["id"]),
-                       created_by=actor.staff_id)
+        row = Material(
+            event=event["id"],
+            session=clean["session"],
+            title=clean["title"],
+            kind=MaterialKind.link,
+            url=clean["url"],
+            visibility=clean["visibility"],
+            position=await _next_position(event["id"]),
+            created_by=actor.staff_id,
+        )
         await row.save()
-        await audit.record("material.added", actor, object_type="material", object_id=row.uid,
-                           summary=f"{event['slug']}: {clean['title']} ({clean['url']})")
+        await audit.record(
+            "material.added",
+            actor,
+            object_type="material",
+            object_id=row.uid,
+            summary=f"{event['slug']}: {clean['title']} ({clean['url']})",
+        )
     return await get_material(str(row.uid))
 
 
@@ -309,13 +369,28 @@ async def add_file(event_slug: str, data: MaterialInput, upload: Path, filename:
         final = stored_path(storage_key)
         await asyncio.to_thread(os.replace, upload, final)
         async with atomic():
-            row = Material(event=event["id"], session=clean["session"], title=clean["title"], kind=MaterialKind.file,
-                           filename=safe_name, content_type=FILE_TYPES[kind].content_type, size=size,
-                           storage_key=storage_key, sha256=sha256, visibility=clean["visibility"],
-                           position=await _next_position(event["id"]), created_by=actor.staff_id)
+            row = Material(
+                event=event["id"],
+                session=clean["session"],
+                title=clean["title"],
+                kind=MaterialKind.file,
+                filename=safe_name,
+                content_type=FILE_TYPES[kind].content_type,
+                size=size,
+                storage_key=storage_key,
+                sha256=sha256,
+                visibility=clean["visibility"],
+                position=await _next_position(event["id"]),
+                created_by=actor.staff_id,
+            )
             await row.save()
-            await audit.record("material.added", actor, object_type="material", object_id=row.uid,
-                               summary=f"{event['slug']}: {clean['title']} ({safe_name}, {size} bytes)")
+            await audit.record(
+                "material.added",
+                actor,
+                object_type="material",
+                object_id=row.uid,
+                summary=f"{event['slug']}: {clean['title']} ({safe_name}, {size} bytes)",
+            )
         final = None  # in place and recorded: keep it
         return await get_material(str(row.uid))
     finally:
@@ -324,8 +399,9 @@ async def add_file(event_slug: str, data: MaterialInput, upload: Path, filename:
             _remove(final)
 
 
-async def add_file_content(event_slug: str, data: MaterialInput, content: bytes, filename: str,
-                           actor: Actor) -> dict[str, Any]:
+async def add_file_content(
+    event_slug: str, data: MaterialInput, content: bytes, filename: str, actor: Actor
+) -> dict[str, Any]:
     """`add_file` for content already in memory (tests, seed data)."""
     if len(content) > upload_limit_bytes():
         raise too_large_error()
@@ -342,13 +418,29 @@ def _remove(path: Path) -> None:
 
 
 _COLUMNS = (
-    Material.id, Material.uid, Material.event, Material.session, Material.title, Material.kind, Material.url,
-    Material.filename, Material.content_type, Material.size, Material.storage_key, Material.sha256,
-    Material.visibility, Material.position, Material.created_at,
-    Material.session.uid.as_alias("session_uid"), Material.session.title.as_alias("session_title"),
-    Material.session.status.as_alias("session_status"), Material.session.starts_at.as_alias("session_starts_at"),
-    Material.event.slug.as_alias("event_slug"), Material.event.title.as_alias("event_title"),
-    Material.event.starts_at.as_alias("event_starts_at"), Material.event.status.as_alias("event_status"),
+    Material.id,
+    Material.uid,
+    Material.event,
+    Material.session,
+    Material.title,
+    Material.kind,
+    Material.url,
+    Material.filename,
+    Material.content_type,
+    Material.size,
+    Material.storage_key,
+    Material.sha256,
+    Material.visibility,
+    Material.position,
+    Material.created_at,
+    Material.session.uid.as_alias("session_uid"),
+    Material.session.title.as_alias("session_title"),
+    Material.session.status.as_alias("session_status"),
+    Material.session.starts_at.as_alias("session_starts_at"),
+    Material.event.slug.as_alias("event_slug"),
+    Material.event.title.as_alias("event_title"),
+    Material.event.starts_at.as_alias("event_starts_at"),
+    Material.event.status.as_alias("event_status"),
     Material.event.published_at.as_alias("event_published_at"),
 )
 
@@ -364,8 +456,12 @@ async def get_material(uid: str) -> dict[str, Any]:
 async def list_for_event(event_id: int) -> list[dict[str, Any]]:
     """All of an event's material (organisers): the event's own first, then by session, in order."""
     rows = await Material.select(*_COLUMNS).where(Material.event == event_id).order_by(Material.position)
-    return sorted(rows, key=lambda row: (0, row["position"]) if row["session"] is None
-                  else (1, row["session_starts_at"], row["position"]))
+    return sorted(
+        rows,
+        key=lambda row: (
+            (0, row["position"]) if row["session"] is None else (1, row["session_starts_at"], row["position"])
+        ),
+    )
 
 
 async def delete_material(event_slug: str, uid: str, actor: Actor) -> dict[str, Any]:
@@ -376,8 +472,9 @@ async def delete_material(event_slug: str, uid: str, actor: Actor) -> dict[str, 
         if row["event"] != event["id"]:
             raise NotFound(N_("There is no such material."))
         await Material.delete().where(Material.id == row["id"])
-        await audit.record("material.deleted", actor, object_type="material", object_id=uid,
-                           summary=f"{event['slug']}: {row['title']}")
+        await audit.record(
+            "material.deleted", actor, object_type="material", object_id=uid, summary=f"{event['slug']}: {row['title']}"
+        )
     if row["kind"] == MaterialKind.file.value and row["storage_key"]:
         _remove(stored_path(row["storage_key"]))
     return row
@@ -387,8 +484,12 @@ async def move_material(event_slug: str, uid: str, direction: int, actor: Actor)
     """Swap with the neighbour before (direction -1) or after (+1) among the event's material."""
     event = await get_event(event_slug)
     async with atomic():
-        rows = await Material.select(Material.id, Material.uid, Material.position).where(
-            Material.event == event["id"]).order_by(Material.position).order_by(Material.id)
+        rows = (
+            await Material.select(Material.id, Material.uid, Material.position)
+            .where(Material.event == event["id"])
+            .order_by(Material.position)
+            .order_by(Material.id)
+        )
         index = next((i for i, row in enumerate(rows) if str(row["uid"]) == uid), None)
         if index is None:
             raise NotFound(N_("There is no such material."))
@@ -404,6 +505,7 @@ async def move_material(event_slug: str, uid: str, direction: int, actor: Actor)
 
 
 # --- Who may see what ------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Viewer:
@@ -426,11 +528,19 @@ class Access:
     async def of(cls, viewer: Viewer) -> Access:
         access = cls(organiser=viewer.organiser)
         if viewer.person_id is not None and not viewer.organiser:
-            access.registered = {row["event"] for row in await Registration.select(Registration.event).where(
-                (Registration.person == viewer.person_id)
-                & (Registration.status == RegistrationStatus.confirmed.value))}
-            access.attended = {row["event"] for row in await Attendance.select(Attendance.event).where(
-                Attendance.registration.person == viewer.person_id)}
+            access.registered = {
+                row["event"]
+                for row in await Registration.select(Registration.event).where(
+                    (Registration.person == viewer.person_id)
+                    & (Registration.status == RegistrationStatus.confirmed.value)
+                )
+            }
+            access.attended = {
+                row["event"]
+                for row in await Attendance.select(Attendance.event).where(
+                    Attendance.registration.person == viewer.person_id
+                )
+            }
         return access
 
     def may_see(self, material: dict[str, Any]) -> bool:
@@ -475,8 +585,9 @@ async def theme_archive(theme_id: int, viewer: Viewer) -> list[dict[str, Any]]:
     """Material of the events with the theme and of the sessions tagged with it, across the years,
     newest event first: what the viewer may see of it."""
     event_ids = [row["event"] for row in await EventTheme.select(EventTheme.event).where(EventTheme.theme == theme_id)]
-    session_ids = [row["session"] for row in await SessionTheme.select(SessionTheme.session).where(
-        SessionTheme.theme == theme_id)]
+    session_ids = [
+        row["session"] for row in await SessionTheme.select(SessionTheme.session).where(SessionTheme.theme == theme_id)
+    ]
     if not event_ids and not session_ids:
         return []
     rows = await Material.select(*_COLUMNS).where(
@@ -492,4 +603,3 @@ async def theme_archive(theme_id: int, viewer: Viewer) -> list[dict[str, Any]]:
 
 def visibility_label(visibility: str) -> str:
     return VISIBILITY_LABELS.get(visibility, visibility)
-

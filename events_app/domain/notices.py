@@ -19,8 +19,12 @@ async def registrations_of_session(session: dict[str, Any]) -> list[dict[str, An
     to the event; cancelled registrations and choices left out."""
     columns = (Registration.id, Registration.uid, Registration.email, Registration.name, Registration.language)
     if session["requires_signup"]:
-        ids = [row["registration"] for row in await SessionChoice.select(SessionChoice.registration).where(
-            (SessionChoice.session == session["id"]) & (SessionChoice.status != CANCELLED))]
+        ids = [
+            row["registration"]
+            for row in await SessionChoice.select(SessionChoice.registration).where(
+                (SessionChoice.session == session["id"]) & (SessionChoice.status != CANCELLED)
+            )
+        ]
         query = Registration.select(*columns).where(Registration.id.is_in(ids or [0]))
     else:
         query = Registration.select(*columns).where(Registration.event == session["event"])
@@ -34,19 +38,32 @@ async def notify_session_changed(session: dict[str, Any], change: dict[str, Any]
     """
     people = await registrations_of_session(session)
     for row in people:
-        await outbox.enqueue_later(to_address=row["email"], to_name=row["name"], language=row["language"],
-                                   kind="session_changed",
-                                   build_args={"registration": str(row["uid"]), "session": str(session["uid"]),
-                                               "fields": change["fields"], "before": change["before"]})
+        await outbox.enqueue_later(
+            to_address=row["email"],
+            to_name=row["name"],
+            language=row["language"],
+            kind="session_changed",
+            build_args={
+                "registration": str(row["uid"]),
+                "session": str(session["uid"]),
+                "fields": change["fields"],
+                "before": change["before"],
+            },
+        )
     return len(people)
 
 
 async def notify_event_cancelled(event_id: int) -> int:
     """Queue one mail to each person registered (or waiting) for a cancelled event."""
-    rows = await Registration.select(Registration.uid, Registration.email, Registration.name, Registration.language).where(
-        (Registration.event == event_id) & (Registration.status != CANCELLED))
+    rows = await Registration.select(
+        Registration.uid, Registration.email, Registration.name, Registration.language
+    ).where((Registration.event == event_id) & (Registration.status != CANCELLED))
     for row in rows:
-        await outbox.enqueue_later(to_address=row["email"], to_name=row["name"], language=row["language"],
-                                   kind="event_cancelled", build_args={"registration": str(row["uid"])})
+        await outbox.enqueue_later(
+            to_address=row["email"],
+            to_name=row["name"],
+            language=row["language"],
+            kind="event_cancelled",
+            build_args={"registration": str(row["uid"])},
+        )
     return len(rows)
-

@@ -40,6 +40,8 @@ def can_receive_mail(address: str) -> bool:
 
 def hide_secrets(text: str) -> str:
     return _SECRET_LINK.sub(r"\1…", text)
+
+
 # A claim older than this is taken to belong to a sender that died mid-batch.
 STALE_CLAIM = timedelta(minutes=15)
 
@@ -155,8 +157,9 @@ def mail_builder(kind: str):
     return register
 
 
-async def enqueue_later(*, to_address: str, to_name: str = "", language: str, kind: str,
-                        build_args: dict[str, Any]) -> int:
+async def enqueue_later(
+    *, to_address: str, to_name: str = "", language: str, kind: str, build_args: dict[str, Any]
+) -> int:
     """Queue a mail rendered at send time by the builder registered for `kind`.
 
     For the mails of busy moments (a registration rush): the request writes one small row in its
@@ -164,8 +167,16 @@ async def enqueue_later(*, to_address: str, to_name: str = "", language: str, ki
     """
     if not can_receive_mail(to_address):
         return 0
-    row = OutboxMessage(kind=kind, to_address=to_address, to_name=to_name, language=normalise_language(language),
-                        subject="", text_body="", builder=kind, build_args=build_args)
+    row = OutboxMessage(
+        kind=kind,
+        to_address=to_address,
+        to_name=to_name,
+        language=normalise_language(language),
+        subject="",
+        text_body="",
+        builder=kind,
+        build_args=build_args,
+    )
     await row.save()
     return row.id
 
@@ -191,20 +202,31 @@ async def render_queued(row: dict[str, Any]) -> dict[str, Any]:
     subject, text, html = render(built.template, built.context, language)
     # What is stored is for the admin's pages; the mail is sent from the values returned. A builder
     # renders its links again on every attempt, so the stored copy never needs them whole.
-    await OutboxMessage.update({
-        OutboxMessage.subject: subject[:300], OutboxMessage.text_body: hide_secrets(text),
-        OutboxMessage.html_body: hide_secrets(html), OutboxMessage.language: language,
-    }).where(OutboxMessage.id == row["id"])
+    await OutboxMessage.update(
+        {
+            OutboxMessage.subject: subject[:300],
+            OutboxMessage.text_body: hide_secrets(text),
+            OutboxMessage.html_body: hide_secrets(html),
+            OutboxMessage.language: language,
+        }
+    ).where(OutboxMessage.id == row["id"])
     rendered = {**row, "subject": subject[:300], "text_body": text, "html_body": html, "language": language}
     if not built.store_attachments:
         return {**rendered, "attachments": [vars(a) for a in built.attachments]}
     await OutboxAttachment.delete().where(OutboxAttachment.message == row["id"])
     if built.attachments:
-        await OutboxAttachment.insert(*[
-            OutboxAttachment(message=row["id"], filename=a.filename, content_type=a.content_type, content=a.content,
-                             content_id=a.content_id)
-            for a in built.attachments
-        ])
+        await OutboxAttachment.insert(
+            *[
+                OutboxAttachment(
+                    message=row["id"],
+                    filename=a.filename,
+                    content_type=a.content_type,
+                    content=a.content,
+                    content_id=a.content_id,
+                )
+                for a in built.attachments
+            ]
+        )
     return rendered
 
 
@@ -250,9 +272,12 @@ async def claim_batch(worker_id: str, limit: int = 50) -> list[dict[str, Any]]:
     ids = sorted(row["id"] for row in rows)
     if not ids:
         return []
-    return await OutboxMessage.select().where(
-        OutboxMessage.id.is_in(ids) & (OutboxMessage.claimed_by == worker_id)
-    ).order_by(OutboxMessage.id).output(load_json=True)
+    return (
+        await OutboxMessage.select()
+        .where(OutboxMessage.id.is_in(ids) & (OutboxMessage.claimed_by == worker_id))
+        .order_by(OutboxMessage.id)
+        .output(load_json=True)
+    )
 
 
 async def attachments_of(message_id: int) -> list[dict[str, Any]]:
@@ -268,8 +293,11 @@ async def still_claimed(message_id: int, worker_id: str) -> bool:
 
 
 async def mark_sent(message_id: int, worker_id: str, smtp_message_id: str) -> None:
-    bodies = await OutboxMessage.select(OutboxMessage.text_body, OutboxMessage.html_body).where(
-        OutboxMessage.id == message_id).first()
+    bodies = (
+        await OutboxMessage.select(OutboxMessage.text_body, OutboxMessage.html_body)
+        .where(OutboxMessage.id == message_id)
+        .first()
+    )
     await OutboxMessage.update(
         {
             OutboxMessage.status: OutboxStatus.sent,
@@ -312,17 +340,21 @@ async def retry_now(message_uid: str) -> None:
 
 
 async def list_messages(*, status: str = "", limit: int = 200) -> list[dict[str, Any]]:
-    select = OutboxMessage.select(
-        OutboxMessage.uid,
-        OutboxMessage.created_at,
-        OutboxMessage.kind,
-        OutboxMessage.to_address,
-        OutboxMessage.subject,
-        OutboxMessage.status,
-        OutboxMessage.attempts,
-        OutboxMessage.sent_at,
-        OutboxMessage.last_error,
-    ).order_by(OutboxMessage.id, ascending=False).limit(limit)
+    select = (
+        OutboxMessage.select(
+            OutboxMessage.uid,
+            OutboxMessage.created_at,
+            OutboxMessage.kind,
+            OutboxMessage.to_address,
+            OutboxMessage.subject,
+            OutboxMessage.status,
+            OutboxMessage.attempts,
+            OutboxMessage.sent_at,
+            OutboxMessage.last_error,
+        )
+        .order_by(OutboxMessage.id, ascending=False)
+        .limit(limit)
+    )
     if status:
         select = select.where(OutboxMessage.status == status)
     return await select
@@ -340,5 +372,3 @@ async def get_message(message_uid: str) -> dict[str, Any] | None:
         message["text_body"] = hide_secrets(message["text_body"])
         message["html_body"] = hide_secrets(message["html_body"])
     return message
-
-

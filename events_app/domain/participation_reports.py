@@ -41,8 +41,12 @@ from events_app.i18n import N_
 
 HELD = (EventStatus.published.value, EventStatus.archived.value)
 # Listed one by one, in this order (each kind's organisations alphabetically); all else is "others".
-LISTED_KINDS = (OrganisationKind.municipality.value, OrganisationKind.region.value,
-                OrganisationKind.county_board.value, OrganisationKind.federation.value)
+LISTED_KINDS = (
+    OrganisationKind.municipality.value,
+    OrganisationKind.region.value,
+    OrganisationKind.county_board.value,
+    OrganisationKind.federation.value,
+)
 OTHERS = "_others"
 OTHERS_LABEL = N_("Others")
 SIDES = (Side.majority.value, Side.opposition.value)
@@ -102,8 +106,9 @@ class EventReport:
 
 
 async def _organisation_rows() -> list[dict[str, Any]]:
-    organisations = await Organisation.select(Organisation.id, Organisation.code, Organisation.name_sv,
-                                              Organisation.name_en, Organisation.kind)
+    organisations = await Organisation.select(
+        Organisation.id, Organisation.code, Organisation.name_sv, Organisation.name_en, Organisation.kind
+    )
     listed = [org for org in organisations if org["kind"] in LISTED_KINDS]
     listed.sort(key=lambda org: (LISTED_KINDS.index(org["kind"]), swedish_key(org["name_sv"])))
     return listed
@@ -114,12 +119,19 @@ async def _registrations(event_ids: list[int]) -> list[dict[str, Any]]:
     "attended"; two queries for any number of events."""
     if not event_ids:
         return []
-    checked_in = {row["registration"] for row in await Attendance.select(Attendance.registration).where(
-        Attendance.event.is_in(event_ids)).distinct()}
+    checked_in = {
+        row["registration"]
+        for row in await Attendance.select(Attendance.registration).where(Attendance.event.is_in(event_ids)).distinct()
+    }
     rows = await Registration.select(
-        Registration.id, Registration.event, Registration.status, Registration.person,
-        Registration.organisation, Registration.organisation_text,
-        Registration.person.is_member.as_alias("is_member"), Registration.person.side.as_alias("side"),
+        Registration.id,
+        Registration.event,
+        Registration.status,
+        Registration.person,
+        Registration.organisation,
+        Registration.organisation_text,
+        Registration.person.is_member.as_alias("is_member"),
+        Registration.person.side.as_alias("side"),
     ).where(Registration.event.is_in(event_ids))
     counted = []
     for row in rows:
@@ -131,8 +143,16 @@ async def _registrations(event_ids: list[int]) -> list[dict[str, Any]]:
 
 def _breakdown(rows: list[dict[str, Any]], organisations: list[dict[str, Any]]) -> Breakdown:
     result = Breakdown()
-    by_id = {org["id"]: {"key": org["code"], "kind": org["kind"], "name_sv": org["name_sv"],
-                         "name_en": org["name_en"], **_blank()} for org in organisations}
+    by_id = {
+        org["id"]: {
+            "key": org["code"],
+            "kind": org["kind"],
+            "name_sv": org["name_sv"],
+            "name_en": org["name_en"],
+            **_blank(),
+        }
+        for org in organisations
+    }
     others = {"key": OTHERS, "kind": OrganisationKind.other.value, "name_sv": "", "name_en": "", **_blank()}
     sides = {side: {"key": side, **_blank()} for side in SIDES}
     for row in rows:
@@ -157,9 +177,12 @@ async def report_years() -> list[int]:
 
 async def held_events(year: int) -> list[dict[str, Any]]:
     """The year's published or archived events that have started, in order of start."""
-    rows = await Event.select(Event.id, Event.slug, Event.title, Event.kind, Event.status, Event.starts_at,
-                              Event.ends_at).where(
-        Event.status.is_in(list(HELD)) & (Event.starts_at <= utcnow())).order_by(Event.starts_at).order_by(Event.id)
+    rows = (
+        await Event.select(Event.id, Event.slug, Event.title, Event.kind, Event.status, Event.starts_at, Event.ends_at)
+        .where(Event.status.is_in(list(HELD)) & (Event.starts_at <= utcnow()))
+        .order_by(Event.starts_at)
+        .order_by(Event.id)
+    )
     return [row for row in rows if i18n.localtime(row["starts_at"]).year == year]
 
 
@@ -189,7 +212,11 @@ async def year_report(year: int) -> YearReport:
         if row["attended"]:
             attended_by_person.setdefault(row["person"], set()).add(row["event"])
     people = await Person.select(
-        Person.id, Person.uid, Person.name, Person.side, Person.active,
+        Person.id,
+        Person.uid,
+        Person.name,
+        Person.side,
+        Person.active,
         Person.organisation.name_sv.as_alias("organisation_sv"),
         Person.organisation.name_en.as_alias("organisation_en"),
     ).where(Person.is_member == True)
@@ -200,16 +227,36 @@ async def year_report(year: int) -> YearReport:
     for kind in RATE_KINDS:
         total_attended = sum(len(attended_by_person.get(p["id"], set()) & set(held[kind])) for p in people)
         possible = len(held[kind]) * len(people)
-        kinds.append({"kind": kind, "held": len(held[kind]), "members": len(people), "attended": total_attended,
-                      "possible": possible, "rate": rate(total_attended, possible)})
+        kinds.append(
+            {
+                "kind": kind,
+                "held": len(held[kind]),
+                "members": len(people),
+                "attended": total_attended,
+                "possible": possible,
+                "rate": rate(total_attended, possible),
+            }
+        )
     members = []
     for person in people:
         mine = attended_by_person.get(person["id"], set())
-        rates = {kind: {"attended": len(mine & set(held[kind])), "held": len(held[kind]),
-                        "rate": rate(len(mine & set(held[kind])), len(held[kind]))} for kind in RATE_KINDS}
+        rates = {
+            kind: {
+                "attended": len(mine & set(held[kind])),
+                "held": len(held[kind]),
+                "rate": rate(len(mine & set(held[kind])), len(held[kind])),
+            }
+            for kind in RATE_KINDS
+        }
         members.append({**person, "rates": rates})
-    return YearReport(year=year, years=await report_years(), events=events,
-                      breakdown=_breakdown(rows, organisations), kinds=kinds, members=members)
+    return YearReport(
+        year=year,
+        years=await report_years(),
+        events=events,
+        breakdown=_breakdown(rows, organisations),
+        kinds=kinds,
+        members=members,
+    )
 
 
 # --- Labels and exports -----------------------------------------------------------------------------
@@ -232,21 +279,58 @@ def rate_text(value: int | None) -> str:
 
 def _header() -> list[str]:
     gettext = i18n.gettext
-    return [gettext(label) for label in (N_("Section"), N_("Name"), N_("Registered"), N_("Attended"), N_("No-show"),
-                                         N_("Held"), N_("Attendance rate"))]
+    return [
+        gettext(label)
+        for label in (
+            N_("Section"),
+            N_("Name"),
+            N_("Registered"),
+            N_("Attended"),
+            N_("No-show"),
+            N_("Held"),
+            N_("Attendance rate"),
+        )
+    ]
 
 
 def _breakdown_rows(breakdown: Breakdown) -> list[list[str]]:
     gettext = i18n.gettext
     total = breakdown.total
-    rows = [[gettext(N_("All")), gettext(N_("Everyone")), str(total["registered"]), str(total["attended"]),
-             str(total["no_show"]), "", ""]]
+    rows = [
+        [
+            gettext(N_("All")),
+            gettext(N_("Everyone")),
+            str(total["registered"]),
+            str(total["attended"]),
+            str(total["no_show"]),
+            "",
+            "",
+        ]
+    ]
     for org in breakdown.organisations:
-        rows.append([gettext(N_("By organisation")), organisation_label(org), str(org["registered"]),
-                     str(org["attended"]), str(org["no_show"]), "", ""])
+        rows.append(
+            [
+                gettext(N_("By organisation")),
+                organisation_label(org),
+                str(org["registered"]),
+                str(org["attended"]),
+                str(org["no_show"]),
+                "",
+                "",
+            ]
+        )
     for side in breakdown.sides:
-        rows.append([gettext(N_("Council members by side")), side_label(side["key"]), str(side["registered"]),
-                     str(side["attended"]), str(side["no_show"]), "", ""])
+        rows.append(
+            [
+                gettext(N_("Council members by side")),
+                side_label(side["key"]),
+                str(side["registered"]),
+                str(side["attended"]),
+                str(side["no_show"]),
+                "",
+                "",
+            ]
+        )
     return rows
 
 
@@ -260,15 +344,42 @@ def year_export_rows(report: YearReport) -> tuple[list[str], list[list[str]]]:
     rows = []
     for event in report.events:
         day = i18n.localtime(event["starts_at"]).date().isoformat()
-        rows.append([gettext(N_("Event")), f"{event['title']} ({day})", str(event["registered"]),
-                     str(event["attended"]), str(event["no_show"]), "", ""])
+        rows.append(
+            [
+                gettext(N_("Event")),
+                f"{event['title']} ({day})",
+                str(event["registered"]),
+                str(event["attended"]),
+                str(event["no_show"]),
+                "",
+                "",
+            ]
+        )
     rows += _breakdown_rows(report.breakdown)
     for kind in report.kinds:
-        rows.append([gettext(N_("Members' attendance")), kind_label(kind["kind"]), "", str(kind["attended"]), "",
-                     str(kind["held"]), rate_text(kind["rate"])])
+        rows.append(
+            [
+                gettext(N_("Members' attendance")),
+                kind_label(kind["kind"]),
+                "",
+                str(kind["attended"]),
+                "",
+                str(kind["held"]),
+                rate_text(kind["rate"]),
+            ]
+        )
     for member in report.members:
         for kind in RATE_KINDS:
             cell = member["rates"][kind]
-            rows.append([f"{gettext(N_('Member'))}: {kind_label(kind)}", member["name"], "", str(cell["attended"]), "",
-                         str(cell["held"]), rate_text(cell["rate"])])
+            rows.append(
+                [
+                    f"{gettext(N_('Member'))}: {kind_label(kind)}",
+                    member["name"],
+                    "",
+                    str(cell["attended"]),
+                    "",
+                    str(cell["held"]),
+                    rate_text(cell["rate"]),
+                ]
+            )
     return _header(), rows

@@ -52,8 +52,16 @@ class Document(FPDF):
     """An A4 page in the house style. `texts` is every string the document will print (to pick the
     font); `footer_text` is printed at the foot of every page."""
 
-    def __init__(self, *, texts: Iterable[str], title: str, language: str, created_at: datetime,
-                 footer_text: str = "", bold_face: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        texts: Iterable[str],
+        title: str,
+        language: str,
+        created_at: datetime,
+        footer_text: str = "",
+        bold_face: bool = False,
+    ) -> None:
         super().__init__(format="A4", unit="mm")
         regular, bold = font_files([*texts, title, footer_text, ISSUER, ADMINISTRATOR])
         self.add_font(FAMILY, "", str(regular))
@@ -97,16 +105,25 @@ class Document(FPDF):
         self.style(13, bold=True, colour=ACCENT)
         self.cell(0, 7, ISSUER, new_x="LMARGIN", new_y="NEXT")
         self.style(9, colour=MUTED)
-        self.cell(0, 5, gettext("administered by %(organisation)s", organisation=ADMINISTRATOR),
-                  new_x="LMARGIN", new_y="NEXT")
+        self.cell(
+            0, 5, gettext("administered by %(organisation)s", organisation=ADMINISTRATOR), new_x="LMARGIN", new_y="NEXT"
+        )
         self.set_draw_color(*ACCENT)
         self.set_line_width(0.6)
         self.line(self.l_margin, self.get_y() + 3, self.w - self.r_margin, self.get_y() + 3)
         self.set_text_color(*INK)
         self.ln(10)
 
-    def text_block(self, text: str, *, size: float = 11, bold: bool = False, colour: tuple[int, int, int] = INK,
-                   align: str = "L", space_after: float = 2) -> None:
+    def text_block(
+        self,
+        text: str,
+        *,
+        size: float = 11,
+        bold: bool = False,
+        colour: tuple[int, int, int] = INK,
+        align: str = "L",
+        space_after: float = 2,
+    ) -> None:
         self.style(size, bold=bold, colour=colour)
         self.multi_cell(0, size * 0.5, text, align=align, new_x="LMARGIN", new_y="NEXT")
         self.style(11)

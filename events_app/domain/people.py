@@ -28,6 +28,7 @@ def side_label(side: str) -> str:
     """'Majority' or 'Opposition' in the reader's language; "" for someone without a side."""
     return gettext(SIDE_LABELS[side]) if side in SIDE_LABELS else ""
 
+
 SIGN_IN_LINKS_PER_ADDRESS = 5
 SIGN_IN_LINKS_PER_IP = 60  # generous: participants at a venue share one Wi-Fi
 SIGN_IN_LINK_WINDOW = timedelta(minutes=15)
@@ -99,8 +100,13 @@ async def clean_member(data: MemberInput, organisations: dict[str, dict[str, Any
     if errors:
         raise ValidationFailed(errors)
     return CleanMember(
-        name=values["name"], email=values["email"], organisation_id=organisation["id"], side=data.side,
-        title=values["title"], term_start=values["term_start"], term_end=values["term_end"],
+        name=values["name"],
+        email=values["email"],
+        organisation_id=organisation["id"],
+        side=data.side,
+        title=values["title"],
+        term_start=values["term_start"],
+        term_end=values["term_end"],
     )
 
 
@@ -138,14 +144,16 @@ async def _save_member(member: CleanMember, actor: Actor, *, uid: str | None = N
         await Person.update({**_member_columns(member), Person.updated_at: utcnow()}).where(Person.uid == uid)
         person_uid = uid
         action = "member.updated"
-    await audit.record(action, actor, object_type="person", object_id=person_uid, summary=f"{member.name} <{member.email}>")
+    await audit.record(
+        action, actor, object_type="person", object_id=person_uid, summary=f"{member.name} <{member.email}>"
+    )
     return person_uid
 
 
 async def create_member(data: MemberInput, actor: Actor) -> str:
     member = await clean_member(data, await organisations_by_code())
     async with atomic():
-        if await Person.exists().where((Person.email == member.email) & (Person.is_member == True)):  # noqa: E712
+        if await Person.exists().where((Person.email == member.email) & (Person.is_member == True)):
             raise ValidationFailed({"email": N_("There is already a member with that email address.")})
         return await _save_member(member, actor)
 
@@ -163,30 +171,52 @@ async def set_member_active(uid: str, active: bool, actor: Actor) -> None:
         await Person.update(
             {Person.active: active, Person.session_epoch: Person.session_epoch + 1, Person.updated_at: utcnow()}
         ).where(Person.id == person["id"])
-        await audit.record("member.activated" if active else "member.deactivated", actor,
-                           object_type="person", object_id=uid, summary=person["name"])
+        await audit.record(
+            "member.activated" if active else "member.deactivated",
+            actor,
+            object_type="person",
+            object_id=uid,
+            summary=person["name"],
+        )
 
 
 async def get_person(uid: str) -> dict[str, Any]:
     person_uid = parse_uid(uid)
     person = None
     if person_uid is not None:  # not a UUID at all: no such person
-        person = await Person.select(*Person.all_columns(), Person.organisation.code.as_alias("organisation_code")).where(
-            Person.uid == person_uid
-        ).first()
+        person = (
+            await Person.select(*Person.all_columns(), Person.organisation.code.as_alias("organisation_code"))
+            .where(Person.uid == person_uid)
+            .first()
+        )
     if person is None:
         raise NotFound()
     return person
 
 
-async def list_members(*, query: str = "", organisation: str = "", include_inactive: bool = False) -> list[dict[str, Any]]:
-    select = Person.select(
-        Person.uid, Person.name, Person.email, Person.title, Person.side, Person.active, Person.term_start,
-        Person.term_end, Person.organisation.code.as_alias("organisation_code"),
-        Person.organisation.name_sv.as_alias("organisation_sv"), Person.organisation.name_en.as_alias("organisation_en"),
-    ).where(Person.is_member == True).order_by(Person.organisation.id).order_by(Person.name)  # noqa: E712
+async def list_members(
+    *, query: str = "", organisation: str = "", include_inactive: bool = False
+) -> list[dict[str, Any]]:
+    select = (
+        Person.select(
+            Person.uid,
+            Person.name,
+            Person.email,
+            Person.title,
+            Person.side,
+            Person.active,
+            Person.term_start,
+            Person.term_end,
+            Person.organisation.code.as_alias("organisation_code"),
+            Person.organisation.name_sv.as_alias("organisation_sv"),
+            Person.organisation.name_en.as_alias("organisation_en"),
+        )
+        .where(Person.is_member == True)
+        .order_by(Person.organisation.id)
+        .order_by(Person.name)
+    )
     if not include_inactive:
-        select = select.where(Person.active == True)  # noqa: E712
+        select = select.where(Person.active == True)
     if organisation:
         select = select.where(Person.organisation.code == organisation)
     members = await select
@@ -284,14 +314,17 @@ async def count_sign_in_link_request(email: str, *, ip: str) -> None:
 
 async def mail_sign_in_link(email: str, *, language: str, next_path: str = "") -> None:
     """`next_path` is where the link leads once used (the web layer checks it is a path on this site)."""
-    person = await Person.select().where((Person.email == _address(email)) & (Person.active == True)).first()  # noqa: E712
+    person = await Person.select().where((Person.email == _address(email)) & (Person.active == True)).first()
     if person is None:
         return
     async with atomic():
         token = await email_tokens.issue(Purpose.person_sign_in, person_id=person["id"], next_path=next_path)
         await outbox.enqueue(
-            to_address=person["email"], to_name=person["name"], language=person["language"] or language,
-            template="sign_in_link", context={"name": person["name"], "token": token},
+            to_address=person["email"],
+            to_name=person["name"],
+            language=person["language"] or language,
+            template="sign_in_link",
+            context={"name": person["name"], "token": token},
         )
 
 
@@ -313,20 +346,39 @@ async def sign_in_with_link(token: str, *, ip: str) -> dict[str, Any]:
         used = await email_tokens.consume(Purpose.person_sign_in, token)
         person = None
         if used is not None:
-            person = await Person.select().where((Person.id == used["person"]) & (Person.active == True)).first()  # noqa: E712
+            person = await Person.select().where((Person.id == used["person"]) & (Person.active == True)).first()
         if person is None:
-            raise DomainError(N_("This link has expired or has already been used. Ask for a new one."), code="link_expired")
-        await audit.record("person.signed_in", Actor(person["name"], person_id=person["id"], ip=ip),
-                           object_type="person", object_id=person["uid"])
+            raise DomainError(
+                N_("This link has expired or has already been used. Ask for a new one."), code="link_expired"
+            )
+        await audit.record(
+            "person.signed_in",
+            Actor(person["name"], person_id=person["id"], ip=ip),
+            object_type="person",
+            object_id=person["uid"],
+        )
     return {**person, "next_path": used["next_path"]}
 
 
 async def get_active(person_id: int, epoch: int) -> dict[str, Any] | None:
-    return await Person.select(
-        Person.id, Person.uid, Person.name, Person.email, Person.is_member, Person.side, Person.title, Person.language,
-        Person.organisation.name_sv.as_alias("organisation_sv"), Person.organisation.name_en.as_alias("organisation_en"),
-        Person.term_start, Person.term_end,
-    ).where((Person.id == person_id) & (Person.session_epoch == epoch) & (Person.active == True)).first()  # noqa: E712
+    return (
+        await Person.select(
+            Person.id,
+            Person.uid,
+            Person.name,
+            Person.email,
+            Person.is_member,
+            Person.side,
+            Person.title,
+            Person.language,
+            Person.organisation.name_sv.as_alias("organisation_sv"),
+            Person.organisation.name_en.as_alias("organisation_en"),
+            Person.term_start,
+            Person.term_end,
+        )
+        .where((Person.id == person_id) & (Person.session_epoch == epoch) & (Person.active == True))
+        .first()
+    )
 
 
 async def set_language(person_id: int, language: str) -> None:

@@ -72,16 +72,21 @@ async def _clean_session(event: dict[str, Any], data: SessionInput, *, session_i
         if start_day not in event_days or (end_day is not None and end_day != start_day):
             errors["starts_at"] = N_("The session must take place on one of the event's days.")
     collect_capacity(data.capacity, errors)
-    if "capacity" not in errors and data.capacity is not None and session_id is not None:
-        if data.capacity < await waiting_list.confirmed_places(session_id):
-            errors["capacity"] = N_("The capacity cannot be lower than the places already confirmed.")
+    if (
+        "capacity" not in errors
+        and data.capacity is not None
+        and session_id is not None
+        and data.capacity < await waiting_list.confirmed_places(session_id)
+    ):
+        errors["capacity"] = N_("The capacity cannot be lower than the places already confirmed.")
     room = " ".join((data.room or "").split())
     collect_max_length(room, "room", 100, errors)
     if "room" not in errors and room and data.starts_at and data.ends_at and not {"starts_at", "ends_at"} & set(errors):
         clash = await _room_clash(event["id"], room, data.starts_at, data.ends_at, session_id)
         if clash:
-            errors["room"] = DomainError(N_("%(room)s is already booked then, for “%(title)s”."), field="room",
-                                         room=room, title=clash["title"])
+            errors["room"] = DomainError(
+                N_("%(room)s is already booked then, for “%(title)s”."), field="room", room=room, title=clash["title"]
+            )
     themes = await Theme.select(Theme.id).where(Theme.slug.is_in(data.themes or [""]))
     if len(themes) != len(set(data.themes)):
         errors["themes"] = N_("One of the themes does not exist.")
@@ -94,9 +99,16 @@ async def _clean_session(event: dict[str, Any], data: SessionInput, *, session_i
     if errors:
         raise ValidationFailed(errors)
     return {
-        "title": title, "description": (data.description or "").strip(), "kind": kind, "starts_at": data.starts_at,
-        "ends_at": data.ends_at, "room": room, "capacity": data.capacity, "requires_signup": bool(data.requires_signup),
-        "theme_ids": [row["id"] for row in themes], "speakers": speakers,
+        "title": title,
+        "description": (data.description or "").strip(),
+        "kind": kind,
+        "starts_at": data.starts_at,
+        "ends_at": data.ends_at,
+        "room": room,
+        "capacity": data.capacity,
+        "requires_signup": bool(data.requires_signup),
+        "theme_ids": [row["id"] for row in themes],
+        "speakers": speakers,
     }
 
 
@@ -121,11 +133,18 @@ async def _write_relations(session_id: int, clean: dict[str, Any]) -> None:
         await SessionTheme.insert(*[SessionTheme(session=session_id, theme=t) for t in clean["theme_ids"]])
     await Speaker.delete().where(Speaker.session == session_id)
     if clean["speakers"]:
-        await Speaker.insert(*[
-            Speaker(session=session_id, name=s.name.strip(), title=s.title.strip(), organisation=s.organisation.strip(),
-                    position=n)
-            for n, s in enumerate(clean["speakers"])
-        ])
+        await Speaker.insert(
+            *[
+                Speaker(
+                    session=session_id,
+                    name=s.name.strip(),
+                    title=s.title.strip(),
+                    organisation=s.organisation.strip(),
+                    position=n,
+                )
+                for n, s in enumerate(clean["speakers"])
+            ]
+        )
 
 
 def _columns(clean: dict[str, Any]) -> dict[str, Any]:
@@ -136,13 +155,22 @@ async def add_session(event_slug: str, data: SessionInput, actor: Actor) -> dict
     async with atomic():
         event = await get_event(event_slug)
         clean = await _clean_session(event, data)
-        last = await ProgrammeSession.select(ProgrammeSession.position).where(
-            ProgrammeSession.event == event["id"]).order_by(ProgrammeSession.position, ascending=False).first()
+        last = (
+            await ProgrammeSession.select(ProgrammeSession.position)
+            .where(ProgrammeSession.event == event["id"])
+            .order_by(ProgrammeSession.position, ascending=False)
+            .first()
+        )
         session = ProgrammeSession(event=event["id"], **_columns(clean), position=(last["position"] + 1) if last else 0)
         await session.save()
         await _write_relations(session.id, clean)
-        await audit.record("session.created", actor, object_type="session", object_id=session.uid,
-                           summary=f"{event_slug}: {clean['title']}")
+        await audit.record(
+            "session.created",
+            actor,
+            object_type="session",
+            object_id=session.uid,
+            summary=f"{event_slug}: {clean['title']}",
+        )
     return await get_session(str(session.uid))
 
 
@@ -182,9 +210,12 @@ async def update_session(session_uid: str, data: SessionInput, actor: Actor) -> 
             if this_edit:
                 await notices.notify_session_changed(session, this_edit)
         await ProgrammeSession.update({getattr(ProgrammeSession, k): v for k, v in changes.items()}).where(
-            ProgrammeSession.id == session["id"])
+            ProgrammeSession.id == session["id"]
+        )
         await _write_relations(session["id"], clean)
-        await audit.record("session.updated", actor, object_type="session", object_id=session_uid, summary=clean["title"])
+        await audit.record(
+            "session.updated", actor, object_type="session", object_id=session_uid, summary=clean["title"]
+        )
         await waiting_list.fill_session(session["id"], actor)  # a raised capacity lets the first in line in
     return await get_session(session_uid)
 
@@ -197,13 +228,16 @@ async def cancel_session(session_uid: str, actor: Actor) -> dict[str, Any]:
         event = await get_event(session["event_slug"])
         changes: dict[Any, Any] = {ProgrammeSession.status: SessionStatus.cancelled}
         if event["status"] == EventStatus.published.value:
-            changes[ProgrammeSession.change] = _change_record(session, {"status": SessionStatus.cancelled.value},
-                                                              session["change"])
+            changes[ProgrammeSession.change] = _change_record(
+                session, {"status": SessionStatus.cancelled.value}, session["change"]
+            )
             changes[ProgrammeSession.changed_at] = utcnow()
             this_edit = _change_record(session, {"status": SessionStatus.cancelled.value}, {})
             await notices.notify_session_changed(session, this_edit)
         await ProgrammeSession.update(changes).where(ProgrammeSession.id == session["id"])
-        await audit.record("session.cancelled", actor, object_type="session", object_id=session_uid, summary=session["title"])
+        await audit.record(
+            "session.cancelled", actor, object_type="session", object_id=session_uid, summary=session["title"]
+        )
     return await get_session(session_uid)
 
 
@@ -215,7 +249,9 @@ async def delete_session(session_uid: str, actor: Actor) -> None:
         if event["status"] != EventStatus.draft.value:
             raise DomainError(N_("A published session cannot be deleted; cancel it instead."), code="invalid_status")
         await ProgrammeSession.delete().where(ProgrammeSession.id == session["id"])
-        await audit.record("session.deleted", actor, object_type="session", object_id=session_uid, summary=session["title"])
+        await audit.record(
+            "session.deleted", actor, object_type="session", object_id=session_uid, summary=session["title"]
+        )
 
 
 async def move_session(session_uid: str, direction: int, actor: Actor) -> None:
@@ -226,9 +262,12 @@ async def move_session(session_uid: str, direction: int, actor: Actor) -> None:
     """
     async with atomic():
         session = await get_session(session_uid)
-        siblings = await ProgrammeSession.select(ProgrammeSession.id, ProgrammeSession.position).where(
-            (ProgrammeSession.event == session["event"]) & (ProgrammeSession.starts_at == session["starts_at"])
-        ).order_by(ProgrammeSession.position).order_by(ProgrammeSession.id)
+        siblings = (
+            await ProgrammeSession.select(ProgrammeSession.id, ProgrammeSession.position)
+            .where((ProgrammeSession.event == session["event"]) & (ProgrammeSession.starts_at == session["starts_at"]))
+            .order_by(ProgrammeSession.position)
+            .order_by(ProgrammeSession.id)
+        )
         ids = [row["id"] for row in siblings]
         index = ids.index(session["id"])
         other = index + (1 if direction > 0 else -1)
@@ -236,17 +275,27 @@ async def move_session(session_uid: str, direction: int, actor: Actor) -> None:
             return
         ids[index], ids[other] = ids[other], ids[index]
         for position, session_id in enumerate(ids):
-            await ProgrammeSession.update({ProgrammeSession.position: position}).where(ProgrammeSession.id == session_id)
-        await audit.record("session.moved", actor, object_type="session", object_id=session_uid, summary=session["title"])
+            await ProgrammeSession.update({ProgrammeSession.position: position}).where(
+                ProgrammeSession.id == session_id
+            )
+        await audit.record(
+            "session.moved", actor, object_type="session", object_id=session_uid, summary=session["title"]
+        )
 
 
 async def get_session(session_uid: str) -> dict[str, Any]:
     uid = parse_uid(session_uid)
     session = None
     if uid is not None:
-        session = await ProgrammeSession.select(
-            *ProgrammeSession.all_columns(), ProgrammeSession.event.slug.as_alias("event_slug"),
-        ).where(ProgrammeSession.uid == uid).output(load_json=True).first()
+        session = (
+            await ProgrammeSession.select(
+                *ProgrammeSession.all_columns(),
+                ProgrammeSession.event.slug.as_alias("event_slug"),
+            )
+            .where(ProgrammeSession.uid == uid)
+            .output(load_json=True)
+            .first()
+        )
     if session is None:
         raise NotFound(N_("There is no such session."))
     await _attach_details([session])
@@ -255,8 +304,14 @@ async def get_session(session_uid: str) -> dict[str, Any]:
 
 async def programme(event_id: int) -> list[dict[str, Any]]:
     """The event's sessions in programme order (time, then the organiser's order), with speakers and themes."""
-    sessions = await ProgrammeSession.select().where(ProgrammeSession.event == event_id).order_by(
-        ProgrammeSession.starts_at).order_by(ProgrammeSession.position).order_by(ProgrammeSession.id).output(load_json=True)
+    sessions = (
+        await ProgrammeSession.select()
+        .where(ProgrammeSession.event == event_id)
+        .order_by(ProgrammeSession.starts_at)
+        .order_by(ProgrammeSession.position)
+        .order_by(ProgrammeSession.id)
+        .output(load_json=True)
+    )
     await _attach_details(sessions)
     return sessions
 
@@ -266,9 +321,12 @@ async def _attach_details(sessions: list[dict[str, Any]]) -> None:
         return
     ids = [s["id"] for s in sessions]
     speakers = await Speaker.select().where(Speaker.session.is_in(ids)).order_by(Speaker.position)
-    themes = await SessionTheme.select(SessionTheme.session, SessionTheme.theme.slug.as_alias("slug"),
-                                       SessionTheme.theme.name_sv.as_alias("name_sv"),
-                                       SessionTheme.theme.name_en.as_alias("name_en")).where(SessionTheme.session.is_in(ids))
+    themes = await SessionTheme.select(
+        SessionTheme.session,
+        SessionTheme.theme.slug.as_alias("slug"),
+        SessionTheme.theme.name_sv.as_alias("name_sv"),
+        SessionTheme.theme.name_en.as_alias("name_en"),
+    ).where(SessionTheme.session.is_in(ids))
     for session in sessions:
         session["speakers"] = [s for s in speakers if s["session"] == session["id"]]
         session["themes"] = [t for t in themes if t["session"] == session["id"]]

@@ -33,8 +33,13 @@ class QuestionInput:
 
 
 async def questions_of(event_id: int) -> list[dict[str, Any]]:
-    return await Question.select().where(Question.event == event_id).order_by(Question.position).order_by(
-        Question.id).output(load_json=True)
+    return (
+        await Question.select()
+        .where(Question.event == event_id)
+        .order_by(Question.position)
+        .order_by(Question.id)
+        .output(load_json=True)
+    )
 
 
 def _clean(data: QuestionInput) -> dict[str, Any]:
@@ -64,8 +69,14 @@ def _clean(data: QuestionInput) -> dict[str, Any]:
     key = slugify(data.key or label).replace("-", "_")[:50]
     if errors:
         raise ValidationFailed(errors)
-    return {"label": label, "help_text": help_text, "kind": data.kind, "options": options,
-            "required": bool(data.required), "key": key}
+    return {
+        "label": label,
+        "help_text": help_text,
+        "kind": data.kind,
+        "options": options,
+        "required": bool(data.required),
+        "key": key,
+    }
 
 
 async def _unique_key(event_id: int, key: str, question_id: int | None = None) -> str:
@@ -83,11 +94,17 @@ async def add_question(event_id: int, data: QuestionInput, actor: Actor) -> dict
     clean = _clean(data)
     async with atomic():
         clean["key"] = await _unique_key(event_id, clean["key"])
-        last = await Question.select(Question.position).where(Question.event == event_id).order_by(
-            Question.position, ascending=False).first()
+        last = (
+            await Question.select(Question.position)
+            .where(Question.event == event_id)
+            .order_by(Question.position, ascending=False)
+            .first()
+        )
         question = Question(event=event_id, position=(last["position"] + 1) if last else 0, **clean)
         await question.save()
-        await audit.record("question.created", actor, object_type="question", object_id=question.uid, summary=clean["label"])
+        await audit.record(
+            "question.created", actor, object_type="question", object_id=question.uid, summary=clean["label"]
+        )
     return await get_question(str(question.uid))
 
 
@@ -98,7 +115,9 @@ async def update_question(question_uid: str, data: QuestionInput, actor: Actor) 
         question = await get_question(question_uid)
         clean.pop("key")
         await Question.update({getattr(Question, k): v for k, v in clean.items()}).where(Question.id == question["id"])
-        await audit.record("question.updated", actor, object_type="question", object_id=question_uid, summary=clean["label"])
+        await audit.record(
+            "question.updated", actor, object_type="question", object_id=question_uid, summary=clean["label"]
+        )
     return await get_question(question_uid)
 
 
@@ -107,7 +126,9 @@ async def delete_question(question_uid: str, actor: Actor) -> None:
     async with atomic():
         question = await get_question(question_uid)
         await Question.delete().where(Question.id == question["id"])
-        await audit.record("question.deleted", actor, object_type="question", object_id=question_uid, summary=question["label"])
+        await audit.record(
+            "question.deleted", actor, object_type="question", object_id=question_uid, summary=question["label"]
+        )
 
 
 async def get_question(question_uid: str) -> dict[str, Any]:
@@ -141,8 +162,13 @@ def clean_answers(questions: list[dict[str, Any]], answers: dict[str, Any], erro
             if text:
                 clean[question["key"]] = text
         elif kind == QuestionKind.yes_no.value:
-            answer = {"yes": True, "ja": True, "true": True, "no": False, "nej": False, "false": False}.get(
-                str(value).strip().lower()) if not isinstance(value, bool) else value
+            answer = (
+                {"yes": True, "ja": True, "true": True, "no": False, "nej": False, "false": False}.get(
+                    str(value).strip().lower()
+                )
+                if not isinstance(value, bool)
+                else value
+            )
             if value not in (None, "") and answer is None:
                 errors[name] = N_("Answer yes or no.")
             if answer is not None:

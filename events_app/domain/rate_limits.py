@@ -49,14 +49,18 @@ async def count_attempt(limits: dict[str, int], *, window: timedelta) -> list[st
     length, number, start, previous_share = _windows(window, utcnow())
     buckets = sorted(limits)  # the same order everywhere: concurrent upserts lock rows without deadlock
     keys = [_key(bucket, length, number) for bucket in buckets]
-    previous = {row["key"]: row["hits"] for row in await RateLimitCounter.select(
-        RateLimitCounter.key, RateLimitCounter.hits).where(
-        RateLimitCounter.key.is_in([_key(bucket, length, number - 1) for bucket in buckets]))}
+    previous = {
+        row["key"]: row["hits"]
+        for row in await RateLimitCounter.select(RateLimitCounter.key, RateLimitCounter.hits).where(
+            RateLimitCounter.key.is_in([_key(bucket, length, number - 1) for bucket in buckets])
+        )
+    }
     rows = await RateLimitCounter.raw(
         "INSERT INTO rate_limit_counter (key, hits, window_start) VALUES "
         + ", ".join("({}, 1, {})" for _ in keys)
         + " ON CONFLICT (key) DO UPDATE SET hits = rate_limit_counter.hits + 1 RETURNING key, hits",
-        *[value for key in keys for value in (key, start)])
+        *[value for key in keys for value in (key, start)],
+    )
     current = {row["key"]: row["hits"] for row in rows}
     for bucket, key in zip(buckets, keys, strict=True):
         estimate = current[key] + previous.get(_key(bucket, length, number - 1), 0) * previous_share
@@ -69,4 +73,7 @@ async def forget_attempt(keys: list[str]) -> None:
     """Take back an attempt that should not count (a successful sign-in)."""
     await RateLimitCounter.raw(
         "UPDATE rate_limit_counter SET hits = hits - 1 WHERE hits > 0 AND key IN ("
-        + ", ".join("{}" for _ in keys or [""]) + ")", *(keys or [""]))
+        + ", ".join("{}" for _ in keys or [""])
+        + ")",
+        *(keys or [""]),
+    )

@@ -57,8 +57,9 @@ def _ticket_attachments(registration: dict[str, Any], event: dict[str, Any]) -> 
     ]
 
 
-def _mail(template: str, registration: dict[str, Any], event: dict[str, Any], *, ticket: bool = False,
-          **extra: Any) -> BuiltMail:
+def _mail(
+    template: str, registration: dict[str, Any], event: dict[str, Any], *, ticket: bool = False, **extra: Any
+) -> BuiltMail:
     return BuiltMail(
         template=template,
         context={"registration": registration, "event": event, "manage_url": manage_url(registration), **extra},
@@ -123,8 +124,12 @@ async def session_place(args: dict[str, Any]) -> BuiltMail | None:
         return None
     registration, event = loaded
     choice = next((c for c in registration["choices"] if str(c["session_uid"]) == args["session"]), None)
-    if (registration["status"] != CONFIRMED or choice is None or choice["status"] != CONFIRMED
-            or event["status"] != PUBLISHED):
+    if (
+        registration["status"] != CONFIRMED
+        or choice is None
+        or choice["status"] != CONFIRMED
+        or event["status"] != PUBLISHED
+    ):
         return None
     return _mail("session_place", registration, event, session=await get_session(args["session"]))
 
@@ -138,9 +143,13 @@ async def session_changed(args: dict[str, Any]) -> BuiltMail | None:
     session = await get_session(args["session"])
     with use_language(registration["language"]):
         changes = [
-            {"label": gettext(_FIELD_LABELS[name]), "before": _shown(name, args["before"].get(name)),
-             "after": _shown(name, session[name])}
-            for name in args["fields"] if name in _FIELD_LABELS
+            {
+                "label": gettext(_FIELD_LABELS[name]),
+                "before": _shown(name, args["before"].get(name)),
+                "after": _shown(name, session[name]),
+            }
+            for name in args["fields"]
+            if name in _FIELD_LABELS
         ]
     return _mail("session_changed", registration, event, session=session, changes=changes)
 

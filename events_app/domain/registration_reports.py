@@ -66,10 +66,23 @@ def swedish_key(text: str | None) -> str:
 
 def _select():
     return Registration.select(
-        Registration.id, Registration.uid, Registration.status, Registration.name, Registration.email,
-        Registration.organisation_text, Registration.title, Registration.dietary, Registration.dietary_other,
-        Registration.accessibility, Registration.answers, Registration.days, Registration.language,
-        Registration.source, Registration.created_at, Registration.confirmed_at, Registration.cancelled_at,
+        Registration.id,
+        Registration.uid,
+        Registration.status,
+        Registration.name,
+        Registration.email,
+        Registration.organisation_text,
+        Registration.title,
+        Registration.dietary,
+        Registration.dietary_other,
+        Registration.accessibility,
+        Registration.answers,
+        Registration.days,
+        Registration.language,
+        Registration.source,
+        Registration.created_at,
+        Registration.confirmed_at,
+        Registration.cancelled_at,
         Registration.short_code,
         Registration.organisation.code.as_alias("organisation_code"),
         Registration.organisation.name_sv.as_alias("organisation_sv"),
@@ -84,11 +97,18 @@ async def _with_choices(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each row's live session choices under "choices", in time order (one query for all rows)."""
     by_id: dict[int, list[dict[str, Any]]] = {row["id"]: [] for row in rows}
     if by_id:
-        for choice in await SessionChoice.select(
-            SessionChoice.registration, SessionChoice.status, SessionChoice.session.uid.as_alias("session_uid"),
-            SessionChoice.session.title.as_alias("title"), SessionChoice.session.starts_at.as_alias("starts_at"),
-        ).where(SessionChoice.registration.is_in(list(by_id)) & (SessionChoice.status != CANCELLED)).order_by(
-                SessionChoice.session.starts_at).order_by(SessionChoice.id):
+        for choice in (
+            await SessionChoice.select(
+                SessionChoice.registration,
+                SessionChoice.status,
+                SessionChoice.session.uid.as_alias("session_uid"),
+                SessionChoice.session.title.as_alias("title"),
+                SessionChoice.session.starts_at.as_alias("starts_at"),
+            )
+            .where(SessionChoice.registration.is_in(list(by_id)) & (SessionChoice.status != CANCELLED))
+            .order_by(SessionChoice.session.starts_at)
+            .order_by(SessionChoice.id)
+        ):
             by_id[choice["registration"]].append(choice)
     first = await checkins.first_check_ins(list(by_id))
     for row in rows:
@@ -106,15 +126,25 @@ def answer_matches(answer: Any, wanted: str) -> bool:
         return True  # the question was answered at all
     if isinstance(answer, bool):
         return {"yes": True, "ja": True, "true": True, "no": False, "nej": False, "false": False}.get(
-            wanted.strip().lower()) is answer
+            wanted.strip().lower()
+        ) is answer
     if isinstance(answer, list):
         return any(fold(str(item)) == fold(wanted) for item in answer)
     return fold(wanted) in fold(str(answer))
 
 
-async def list_registrations(event_id: int, *, query: str = "", status: str = "", organisation: str = "",
-                             session: str = "", answer_key: str = "", answer_value: str = "",
-                             sort: str = "created", descending: bool = False) -> list[dict[str, Any]]:
+async def list_registrations(
+    event_id: int,
+    *,
+    query: str = "",
+    status: str = "",
+    organisation: str = "",
+    session: str = "",
+    answer_key: str = "",
+    answer_value: str = "",
+    sort: str = "created",
+    descending: bool = False,
+) -> list[dict[str, Any]]:
     """The event's registrations, filtered and sorted, each with its organisation's name, its live
     session choices, whether it is checked in, and its answers.
 
@@ -131,23 +161,50 @@ async def list_registrations(event_id: int, *, query: str = "", status: str = ""
         select = select.where(Registration.organisation.code == organisation)
     rows = await select.order_by(Registration.id)
     if session:
-        chosen = {row["registration"] for row in await SessionChoice.select(SessionChoice.registration).where(
-            (SessionChoice.session.uid == parse_uid(session)) & (SessionChoice.status != CANCELLED)
-            & (SessionChoice.session.event == event_id))} if parse_uid(session) else set()
+        chosen = (
+            {
+                row["registration"]
+                for row in await SessionChoice.select(SessionChoice.registration).where(
+                    (SessionChoice.session.uid == parse_uid(session))
+                    & (SessionChoice.status != CANCELLED)
+                    & (SessionChoice.session.event == event_id)
+                )
+            }
+            if parse_uid(session)
+            else set()
+        )
         rows = [row for row in rows if row["id"] in chosen]
     if answer_key:
         rows = [row for row in rows if answer_matches((row["answers"] or {}).get(answer_key), answer_value.strip())]
     if query.strip():
         needle = fold(query.strip())
-        rows = [row for row in rows if any(needle in fold(row[name]) for name in (
-            "name", "email", "organisation_text", "organisation_sv", "organisation_en", "title", "short_code"))]
+        rows = [
+            row
+            for row in rows
+            if any(
+                needle in fold(row[name])
+                for name in (
+                    "name",
+                    "email",
+                    "organisation_text",
+                    "organisation_sv",
+                    "organisation_en",
+                    "title",
+                    "short_code",
+                )
+            )
+        ]
     if sort not in SORTS:
         sort = "created"
     keys = {
         "created": lambda row: row["id"],
         "name": lambda row: (swedish_key(row["name"]), row["id"]),
-        "organisation": lambda row: (row["organisation_name"] == "", swedish_key(row["organisation_sv"] or row["organisation_text"]),
-                                     swedish_key(row["name"]), row["id"]),
+        "organisation": lambda row: (
+            row["organisation_name"] == "",
+            swedish_key(row["organisation_sv"] or row["organisation_text"]),
+            swedish_key(row["name"]),
+            row["id"],
+        ),
         "status": lambda row: (STATUSES.index(row["status"]) if row["status"] in STATUSES else 9, row["id"]),
     }
     for row in rows:
@@ -191,8 +248,9 @@ async def counts(event_id: int) -> dict[str, Any]:
         status[row["status"]] = status.get(row["status"], 0) + 1
     status["live"] = status[CONFIRMED] + status[WAITLISTED]
 
-    organisations = await Organisation.select(Organisation.code, Organisation.name_sv, Organisation.name_en,
-                                              Organisation.kind)
+    organisations = await Organisation.select(
+        Organisation.code, Organisation.name_sv, Organisation.name_en, Organisation.kind
+    )
     council = [org for org in organisations if org["kind"] in COUNCIL_KINDS]
     # The municipalities alphabetically, then the region.
     council.sort(key=lambda org: (COUNCIL_KINDS.index(org["kind"]), swedish_key(org["name_sv"])))
@@ -207,13 +265,17 @@ async def counts(event_id: int) -> dict[str, Any]:
             _add(by_code[row["organisation_code"]], row)
         elif row["organisation_code"]:
             _add(other, row)
-            detail = other["details"].setdefault(row["organisation_code"], {
-                "name_sv": row["organisation_sv"], "name_en": row["organisation_en"], **_blank()})
+            detail = other["details"].setdefault(
+                row["organisation_code"],
+                {"name_sv": row["organisation_sv"], "name_en": row["organisation_en"], **_blank()},
+            )
             _add(detail, row)
         elif row["organisation_text"]:
             _add(external, row)
-            detail = external["details"].setdefault(fold(" ".join(row["organisation_text"].split())), {
-                "name_sv": row["organisation_text"], "name_en": row["organisation_text"], **_blank()})
+            detail = external["details"].setdefault(
+                fold(" ".join(row["organisation_text"].split())),
+                {"name_sv": row["organisation_text"], "name_en": row["organisation_text"], **_blank()},
+            )
             _add(detail, row)
         else:
             _add(none, row)
@@ -223,12 +285,29 @@ async def counts(event_id: int) -> dict[str, Any]:
     sessions = []
     for session in await signup_sessions(event_id):
         waitlisted = await SessionChoice.count().where(
-            (SessionChoice.session == session["id"]) & (SessionChoice.status == WAITLISTED))
-        sessions.append({"uid": session["uid"], "title": session["title"], "starts_at": session["starts_at"],
-                         "ends_at": session["ends_at"], "room": session["room"], "status": session["status"],
-                         "capacity": session["capacity"], "confirmed": session["confirmed"], "waitlisted": waitlisted})
-    return {"status": status, "organisations": list(by_code.values()), "other": other, "external": external,
-            "none": none, "sessions": sessions}
+            (SessionChoice.session == session["id"]) & (SessionChoice.status == WAITLISTED)
+        )
+        sessions.append(
+            {
+                "uid": session["uid"],
+                "title": session["title"],
+                "starts_at": session["starts_at"],
+                "ends_at": session["ends_at"],
+                "room": session["room"],
+                "status": session["status"],
+                "capacity": session["capacity"],
+                "confirmed": session["confirmed"],
+                "waitlisted": waitlisted,
+            }
+        )
+    return {
+        "status": status,
+        "organisations": list(by_code.values()),
+        "other": other,
+        "external": external,
+        "none": none,
+        "sessions": sessions,
+    }
 
 
 # --- Catering ---------------------------------------------------------------------------------
@@ -242,24 +321,39 @@ async def catering(event_id: int) -> list[dict[str, Any]]:
     A registration without days (none recorded) attends every day.
     """
     days = await EventDay.select(EventDay.day).where(EventDay.event == event_id).order_by(EventDay.day)
-    rows = await Registration.select(
-        Registration.name, Registration.dietary, Registration.dietary_other, Registration.accessibility,
-        Registration.days,
-    ).where((Registration.event == event_id) & (Registration.status == CONFIRMED)).order_by(
-        Registration.name).output(load_json=True)
+    rows = (
+        await Registration.select(
+            Registration.name,
+            Registration.dietary,
+            Registration.dietary_other,
+            Registration.accessibility,
+            Registration.days,
+        )
+        .where((Registration.event == event_id) & (Registration.status == CONFIRMED))
+        .order_by(Registration.name)
+        .output(load_json=True)
+    )
     rows.sort(key=lambda row: swedish_key(row["name"]))
     summary = []
     for event_day in days:
         day: date = event_day["day"]
         attending = [row for row in rows if not row["days"] or day.isoformat() in row["days"]]
         needs = Counter(code for row in attending for code in row["dietary"] or [])
-        summary.append({
-            "day": day,
-            "count": len(attending),
-            "dietary": [{"code": code, "label": label, "count": needs.get(code, 0)} for code, label in DIETARY_NEEDS.items()],
-            "dietary_other": [{"name": row["name"], "text": row["dietary_other"]} for row in attending if row["dietary_other"]],
-            "accessibility": [{"name": row["name"], "text": row["accessibility"]} for row in attending if row["accessibility"]],
-        })
+        summary.append(
+            {
+                "day": day,
+                "count": len(attending),
+                "dietary": [
+                    {"code": code, "label": label, "count": needs.get(code, 0)} for code, label in DIETARY_NEEDS.items()
+                ],
+                "dietary_other": [
+                    {"name": row["name"], "text": row["dietary_other"]} for row in attending if row["dietary_other"]
+                ],
+                "accessibility": [
+                    {"name": row["name"], "text": row["accessibility"]} for row in attending if row["accessibility"]
+                ],
+            }
+        )
     return summary
 
 
@@ -285,32 +379,62 @@ async def export_rows(event_id: int) -> tuple[list[str], list[list[str]]]:
     arrival. Questions are columns named by their key; answers under keys of deleted questions get
     columns of their own after them, so nothing given is lost."""
     rows = await list_registrations(event_id)
-    keys = [q["key"] for q in await Question.select(Question.key).where(Question.event == event_id).order_by(
-        Question.position).order_by(Question.id)]
+    keys = [
+        q["key"]
+        for q in await Question.select(Question.key)
+        .where(Question.event == event_id)
+        .order_by(Question.position)
+        .order_by(Question.id)
+    ]
     for row in rows:
         for key in sorted(row["answers"] or {}):
             if key not in keys:
                 keys.append(key)
     gettext = i18n.gettext
-    header = [gettext(label) for label in (
-        N_("Name"), N_("Email address"), N_("Organisation"), N_("Title or role"), N_("Status"),
-        N_("Registered at"), N_("Days"), N_("Sessions"), N_("Dietary needs"), N_("Other dietary needs or allergies"),
-        N_("Accessibility needs"))] + keys + [gettext(N_("Checked in"))]
+    header = (
+        [
+            gettext(label)
+            for label in (
+                N_("Name"),
+                N_("Email address"),
+                N_("Organisation"),
+                N_("Title or role"),
+                N_("Status"),
+                N_("Registered at"),
+                N_("Days"),
+                N_("Sessions"),
+                N_("Dietary needs"),
+                N_("Other dietary needs or allergies"),
+                N_("Accessibility needs"),
+            )
+        ]
+        + keys
+        + [gettext(N_("Checked in"))]
+    )
     name_key = "organisation_sv" if i18n.current_language() == "sv" else "organisation_en"
     waiting = gettext(N_("waiting list"))
     table = []
     for row in rows:
-        sessions = "; ".join(choice["title"] + (f" ({waiting})" if choice["status"] == WAITLISTED else "")
-                             for choice in row["choices"])
-        table.append([
-            row["name"], row["email"], row[name_key] or row["organisation_text"] or "", row["title"],
-            gettext(STATUS_LABELS.get(row["status"], row["status"])), _stockholm(row["created_at"]),
-            ", ".join(row["days"] or []), sessions,
-            ", ".join(gettext(DIETARY_NEEDS[code]) for code in row["dietary"] or [] if code in DIETARY_NEEDS),
-            row["dietary_other"], row["accessibility"],
-            *[_answer_text((row["answers"] or {}).get(key)) for key in keys],
-            _stockholm(row["checked_in_at"]),
-        ])
+        sessions = "; ".join(
+            choice["title"] + (f" ({waiting})" if choice["status"] == WAITLISTED else "") for choice in row["choices"]
+        )
+        table.append(
+            [
+                row["name"],
+                row["email"],
+                row[name_key] or row["organisation_text"] or "",
+                row["title"],
+                gettext(STATUS_LABELS.get(row["status"], row["status"])),
+                _stockholm(row["created_at"]),
+                ", ".join(row["days"] or []),
+                sessions,
+                ", ".join(gettext(DIETARY_NEEDS[code]) for code in row["dietary"] or [] if code in DIETARY_NEEDS),
+                row["dietary_other"],
+                row["accessibility"],
+                *[_answer_text((row["answers"] or {}).get(key)) for key in keys],
+                _stockholm(row["checked_in_at"]),
+            ]
+        )
     return header, table
 
 
@@ -372,7 +496,11 @@ def question_answer_options(question: dict[str, Any]) -> list[str]:
 
 
 async def signup_session_options(event_id: int) -> list[dict[str, Any]]:
-    return await ProgrammeSession.select(ProgrammeSession.uid, ProgrammeSession.title, ProgrammeSession.starts_at,
-                                         ProgrammeSession.status).where(
-        (ProgrammeSession.event == event_id) & (ProgrammeSession.requires_signup == True)).order_by(  # noqa: E712
-        ProgrammeSession.starts_at).order_by(ProgrammeSession.position)
+    return (
+        await ProgrammeSession.select(
+            ProgrammeSession.uid, ProgrammeSession.title, ProgrammeSession.starts_at, ProgrammeSession.status
+        )
+        .where((ProgrammeSession.event == event_id) & (ProgrammeSession.requires_signup == True))
+        .order_by(ProgrammeSession.starts_at)
+        .order_by(ProgrammeSession.position)
+    )

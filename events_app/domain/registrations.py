@@ -105,8 +105,11 @@ class AlreadyRegistered(DomainError):
     """The address already has a live registration for the event; its link was mailed again."""
 
     def __init__(self) -> None:
-        super().__init__(N_("You are already registered for this event. We have mailed you the link to your "
-                            "registration again."), field="email", code="already_registered")
+        super().__init__(
+            N_("You are already registered for this event. We have mailed you the link to your registration again."),
+            field="email",
+            code="already_registered",
+        )
 
 
 # --- Who may register, and when ---------------------------------------------------------------
@@ -130,8 +133,9 @@ _STATE_MESSAGES = {
 }
 
 
-async def _check_audience(event: dict[str, Any], data: RegistrationInput, registrant: Registrant,
-                          person: dict[str, Any] | None) -> dict[str, Any] | None:
+async def _check_audience(
+    event: dict[str, Any], data: RegistrationInput, registrant: Registrant, person: dict[str, Any] | None
+) -> dict[str, Any] | None:
     """Raise when this registrant may not register; returns the invitation used, if any.
 
     A valid personal invitation admits its invitee whatever the audience, and only them: the
@@ -143,16 +147,23 @@ async def _check_audience(event: dict[str, Any], data: RegistrationInput, regist
     if token:
         invitation = await invitations.invitation_for_registration(token, event["id"])
         if _address(data.email) != invitation["email"]:
-            raise ValidationFailed({"email": DomainError(
-                N_("This invitation is for %(email)s: register with that address."), field="email",
-                email=invitation["email"])})
+            raise ValidationFailed(
+                {
+                    "email": DomainError(
+                        N_("This invitation is for %(email)s: register with that address."),
+                        field="email",
+                        email=invitation["email"],
+                    )
+                }
+            )
         return invitation
     if event["audience"] == Audience.members.value and not (person and person["is_member"]):
-        raise DomainError(N_("Only council members can register for this event. Sign in first."),
-                          code="members_only")
+        raise DomainError(N_("Only council members can register for this event. Sign in first."), code="members_only")
     if event["audience"] == Audience.invitation.value:
-        raise DomainError(N_("This event is by invitation only. Use the link in your personal invitation."),
-                          code="invitation_required")
+        raise DomainError(
+            N_("This event is by invitation only. Use the link in your personal invitation."),
+            code="invitation_required",
+        )
     return None
 
 
@@ -161,12 +172,22 @@ async def _check_audience(event: dict[str, Any], data: RegistrationInput, regist
 
 async def signup_sessions(event_id: int) -> list[dict[str, Any]]:
     """The sessions one chooses when registering, with their confirmed places."""
-    sessions = await ProgrammeSession.select(
-        ProgrammeSession.id, ProgrammeSession.uid, ProgrammeSession.title, ProgrammeSession.starts_at,
-        ProgrammeSession.ends_at, ProgrammeSession.room, ProgrammeSession.capacity, ProgrammeSession.status,
-        ProgrammeSession.kind,
-    ).where((ProgrammeSession.event == event_id) & (ProgrammeSession.requires_signup == True)).order_by(  # noqa: E712
-        ProgrammeSession.starts_at).order_by(ProgrammeSession.position)
+    sessions = (
+        await ProgrammeSession.select(
+            ProgrammeSession.id,
+            ProgrammeSession.uid,
+            ProgrammeSession.title,
+            ProgrammeSession.starts_at,
+            ProgrammeSession.ends_at,
+            ProgrammeSession.room,
+            ProgrammeSession.capacity,
+            ProgrammeSession.status,
+            ProgrammeSession.kind,
+        )
+        .where((ProgrammeSession.event == event_id) & (ProgrammeSession.requires_signup == True))
+        .order_by(ProgrammeSession.starts_at)
+        .order_by(ProgrammeSession.position)
+    )
     for session in sessions:
         session["confirmed"] = await waiting_list.confirmed_places(session["id"])
         session["full"] = session["capacity"] is not None and session["confirmed"] >= session["capacity"]
@@ -178,7 +199,8 @@ async def _sessions_now(session_ids: list[int]) -> dict[int, dict[str, Any]]:
     if not session_ids:
         return {}
     rows = await ProgrammeSession.select(ProgrammeSession.id, ProgrammeSession.capacity, ProgrammeSession.status).where(
-        ProgrammeSession.id.is_in(session_ids))
+        ProgrammeSession.id.is_in(session_ids)
+    )
     for row in rows:
         row["confirmed"] = await waiting_list.confirmed_places(row["id"])
     return {row["id"]: row for row in rows}
@@ -204,8 +226,9 @@ def _max(value: str, name: str, limit: int, errors: dict) -> str:
     return value
 
 
-async def _clean(event: dict[str, Any], data: RegistrationInput, *, for_update: bool = False,
-                 require_consent: bool = True) -> dict[str, Any]:
+async def _clean(
+    event: dict[str, Any], data: RegistrationInput, *, for_update: bool = False, require_consent: bool = True
+) -> dict[str, Any]:
     """Check every field and collect all the errors at once; return the values to store."""
     errors: dict[str, DomainError | str] = {}
     clean: dict[str, Any] = {}
@@ -262,11 +285,14 @@ async def _clean_sessions(event: dict[str, Any], data: RegistrationInput, errors
                 target.append(session)
     everything = chosen + queued
     for n, first in enumerate(everything):
-        for second in everything[n + 1:]:
+        for second in everything[n + 1 :]:
             if _overlap(first, second):
                 errors["sessions"] = DomainError(
                     N_("“%(first)s” and “%(second)s” are at the same time: choose one of them."),
-                    field="sessions", first=first["title"], second=second["title"])
+                    field="sessions",
+                    first=first["title"],
+                    second=second["title"],
+                )
     return chosen, queued
 
 
@@ -276,10 +302,13 @@ async def _clean_sessions(event: dict[str, Any], data: RegistrationInput, errors
 async def count_attempt(email: str, ip: str) -> None:
     """The rate limits shared by the form and the API (raises RateLimited)."""
     settings = get_settings()
-    await rate_limits.count_attempt({
-        f"registration:addr:{rate_limits.address_key(email)}": settings.registrations_per_address,
-        f"registration:ip:{ip}": settings.registrations_per_ip,
-    }, window=RATE_WINDOW)
+    await rate_limits.count_attempt(
+        {
+            f"registration:addr:{rate_limits.address_key(email)}": settings.registrations_per_address,
+            f"registration:ip:{ip}": settings.registrations_per_ip,
+        },
+        window=RATE_WINDOW,
+    )
 
 
 async def register(slug: str, data: RegistrationInput, registrant: Registrant) -> RegistrationResult:
@@ -291,7 +320,7 @@ async def register(slug: str, data: RegistrationInput, registrant: Registrant) -
     event = await _event_for_registration(slug)
     person = None
     if registrant.person_id is not None:
-        person = await Person.select().where((Person.id == registrant.person_id) & (Person.active == True)).first()  # noqa: E712
+        person = await Person.select().where((Person.id == registrant.person_id) & (Person.active == True)).first()
     if person is not None and not registrant.by_organiser and not data.invitation_token:
         data.email = person["email"]  # a signed-in person registers themselves (an invitation names its invitee)
     invitation = await _check_audience(event, data, registrant, person)
@@ -307,11 +336,21 @@ async def register(slug: str, data: RegistrationInput, registrant: Registrant) -
             # Everything that does not depend on the places comes before the event's lock: the locked
             # part, which every registration for the event waits for in turn, stays three statements.
             person_id = await _person_for(clean, person)
-            await audit.record("registration.created", actor, object_type="registration", object_id=uid,
-                               summary=f"{event['slug']}: {clean['name']}")
+            await audit.record(
+                "registration.created",
+                actor,
+                object_type="registration",
+                object_id=uid,
+                summary=f"{event['slug']}: {clean['name']}",
+            )
             if data.send_mail:
-                await outbox.enqueue_later(to_address=clean["email"], to_name=clean["name"], language=clean["language"],
-                                           kind="registration_received", build_args={"registration": str(uid)})
+                await outbox.enqueue_later(
+                    to_address=clean["email"],
+                    to_name=clean["name"],
+                    language=clean["language"],
+                    kind="registration_received",
+                    build_args={"registration": str(uid)},
+                )
             # What was checked above is read again under the lock: the event may have been cancelled,
             # closed or given a lower capacity by an organiser in the meantime.
             event.update(await waiting_list.lock_and_read_event(event["id"]))
@@ -324,16 +363,24 @@ async def register(slug: str, data: RegistrationInput, registrant: Registrant) -
                 raise _Duplicate(duplicate_id)  # rolls back the person's row, the audit entry and the mail
             reserved = bool(invitation and invitation["reserved_place"])
             # Staff at the door decide to let a walk-in in, full or not.
-            has_place = (reserved or registrant.source == "walk_in" or event["capacity"] is None
-                         or confirmed < event["capacity"])
+            has_place = (
+                reserved or registrant.source == "walk_in" or event["capacity"] is None or confirmed < event["capacity"]
+            )
             registration = await _insert(uid, event, clean, person_id, has_place, invitation, registrant)
     except _Duplicate as found:
         async with atomic():
-            duplicate = await Registration.select(Registration.uid, Registration.email, Registration.name).where(
-                Registration.id == found.registration_id).first()
-            await outbox.enqueue_later(to_address=duplicate["email"], to_name=duplicate["name"],
-                                       language=clean["language"], kind="registration_link",
-                                       build_args={"registration": str(duplicate["uid"])})
+            duplicate = (
+                await Registration.select(Registration.uid, Registration.email, Registration.name)
+                .where(Registration.id == found.registration_id)
+                .first()
+            )
+            await outbox.enqueue_later(
+                to_address=duplicate["email"],
+                to_name=duplicate["name"],
+                language=clean["language"],
+                kind="registration_link",
+                build_args={"registration": str(duplicate["uid"])},
+            )
         raise AlreadyRegistered() from None
     return RegistrationResult(registration=registration)
 
@@ -345,10 +392,24 @@ class _Duplicate(Exception):
 
 async def _event_for_registration(slug: str) -> dict[str, Any]:
     """The event's columns registration needs and its days: two small queries on the busiest path."""
-    event = await Event.select(
-        Event.id, Event.uid, Event.slug, Event.title, Event.status, Event.published_at, Event.audience,
-        Event.capacity, Event.starts_at, Event.ends_at, Event.registration_opens_at, Event.registration_closes_at,
-    ).where(Event.slug == slug).first()
+    event = (
+        await Event.select(
+            Event.id,
+            Event.uid,
+            Event.slug,
+            Event.title,
+            Event.status,
+            Event.published_at,
+            Event.audience,
+            Event.capacity,
+            Event.starts_at,
+            Event.ends_at,
+            Event.registration_opens_at,
+            Event.registration_closes_at,
+        )
+        .where(Event.slug == slug)
+        .first()
+    )
     if event is None:
         raise NotFound(N_("There is no such event."))
     event["days"] = await EventDay.select(EventDay.day).where(EventDay.event == event["id"]).order_by(EventDay.day)
@@ -381,9 +442,19 @@ async def _person_for(clean: dict[str, Any], person: dict[str, Any] | None) -> i
     if person is not None and person["email"] == clean["email"]:
         return person["id"]
     # One statement whether or not the address is known; the no-op update makes RETURNING give the id.
-    [row] = await Person.insert(Person(name=clean["name"], email=clean["email"], organisation=clean["organisation"],
-                                       title=clean["title"], language=clean["language"])).on_conflict(
-        target=Person.email, action="DO UPDATE", values=[Person.email]).returning(Person.id)
+    [row] = (
+        await Person.insert(
+            Person(
+                name=clean["name"],
+                email=clean["email"],
+                organisation=clean["organisation"],
+                title=clean["title"],
+                language=clean["language"],
+            )
+        )
+        .on_conflict(target=Person.email, action="DO UPDATE", values=[Person.email])
+        .returning(Person.id)
+    )
     return row["id"]
 
 
@@ -391,25 +462,58 @@ async def _confirmed_and_duplicate(event_id: int, email: str) -> tuple[int, int 
     """Under the event's lock, in one round trip: the confirmed public places (as `waiting_list.
     confirmed_registrations` counts them) and the id of a live registration with this address, if any."""
     [row] = await Registration.raw(
-        "SELECT (SELECT COUNT(*) FROM registration WHERE event = {} AND status = {} AND NOT reserved_place) AS confirmed, "
+        "SELECT (SELECT COUNT(*) FROM registration WHERE event = {} AND status = {} AND NOT reserved_place) "
+        "AS confirmed, "
         "(SELECT id FROM registration WHERE event = {} AND email = {} AND status <> {} LIMIT 1) AS duplicate",
-        event_id, CONFIRMED, event_id, email, CANCELLED)
+        event_id,
+        CONFIRMED,
+        event_id,
+        email,
+        CANCELLED,
+    )
     return int(row["confirmed"]), row["duplicate"]
 
 
-async def _insert(uid: uuid.UUID, event: dict[str, Any], clean: dict[str, Any], person_id: int, confirmed: bool,
-                  invitation: dict[str, Any] | None, registrant: Registrant) -> dict[str, Any]:
+async def _insert(
+    uid: uuid.UUID,
+    event: dict[str, Any],
+    clean: dict[str, Any],
+    person_id: int,
+    confirmed: bool,
+    invitation: dict[str, Any] | None,
+    registrant: Registrant,
+) -> dict[str, Any]:
     """Inside the locked transaction: take a place (`confirmed`: the event has one) or a place in the
     queue, and the chosen sessions."""
     now = utcnow()
     registration = Registration(
-        uid=uid, event=event["id"], person=person_id, status=CONFIRMED if confirmed else WAITLISTED,
-        **{key: clean[key] for key in ("name", "email", "organisation", "organisation_text", "title", "dietary",
-                                       "dietary_other", "accessibility", "answers", "days", "language")},
-        ticket_id=tickets.new_ticket_id(), short_code=tickets.new_short_code(),
-        manage_token=secrets.token_urlsafe(32), invitation=invitation["id"] if invitation else None,
+        uid=uid,
+        event=event["id"],
+        person=person_id,
+        status=CONFIRMED if confirmed else WAITLISTED,
+        **{
+            key: clean[key]
+            for key in (
+                "name",
+                "email",
+                "organisation",
+                "organisation_text",
+                "title",
+                "dietary",
+                "dietary_other",
+                "accessibility",
+                "answers",
+                "days",
+                "language",
+            )
+        },
+        ticket_id=tickets.new_ticket_id(),
+        short_code=tickets.new_short_code(),
+        manage_token=secrets.token_urlsafe(32),
+        invitation=invitation["id"] if invitation else None,
         reserved_place=bool(invitation and invitation["reserved_place"]),
-        source=registrant.source, consent_at=None if registrant.by_organiser else now,
+        source=registrant.source,
+        consent_at=None if registrant.by_organiser else now,
         confirmed_at=now if confirmed else None,
         reminder_queued_at=reminders.already_reminded(event["starts_at"], now) if confirmed else None,
     )
@@ -417,9 +521,17 @@ async def _insert(uid: uuid.UUID, event: dict[str, Any], clean: dict[str, Any], 
     choices = await _add_choices(registration.id, confirmed, clean["sessions"], clean["waitlist_sessions"])
     if invitation is not None:
         await invitations.mark_accepted(invitation, person_id)
-    return {"id": registration.id, "uid": registration.uid, "status": registration.status, "event_slug": event["slug"],
-            "name": clean["name"], "email": clean["email"], "person": person_id,
-            "manage_token": registration.manage_token, "choices": choices}
+    return {
+        "id": registration.id,
+        "uid": registration.uid,
+        "status": registration.status,
+        "event_slug": event["slug"],
+        "name": clean["name"],
+        "email": clean["email"],
+        "person": person_id,
+        "manage_token": registration.manage_token,
+        "choices": choices,
+    }
 
 
 async def _add_choices(registration_id: int, confirmed: bool, chosen: list[dict], queued: list[dict]) -> list[dict]:
@@ -443,14 +555,22 @@ async def _add_choices(registration_id: int, confirmed: bool, chosen: list[dict]
             status = CONFIRMED
         rows.append(SessionChoice(registration=registration_id, session=session["id"], status=status))
     if full:
-        raise ValidationFailed({"sessions": DomainError(
-            N_("“%(title)s” is full. Choose another session, or join its waiting list."), field="sessions",
-            title=full[0]["title"])})
+        raise ValidationFailed(
+            {
+                "sessions": DomainError(
+                    N_("“%(title)s” is full. Choose another session, or join its waiting list."),
+                    field="sessions",
+                    title=full[0]["title"],
+                )
+            }
+        )
     rows += [SessionChoice(registration=registration_id, session=s["id"], status=WAITLISTED) for s in queued]
     if rows:
         await SessionChoice.insert(*rows)
     titles = {s["id"]: (s["uid"], s["title"]) for s in chosen + queued}
-    return [{"session_uid": titles[row.session][0], "title": titles[row.session][1], "status": row.status} for row in rows]
+    return [
+        {"session_uid": titles[row.session][0], "title": titles[row.session][1], "status": row.status} for row in rows
+    ]
 
 
 # --- Reading ----------------------------------------------------------------------------------
@@ -481,9 +601,12 @@ async def by_ticket_id(ticket_id: str) -> dict[str, Any] | None:
 
 def _select():
     return Registration.select(
-        *Registration.all_columns(), Registration.event.slug.as_alias("event_slug"),
-        Registration.event.title.as_alias("event_title"), Registration.event.uid.as_alias("event_uid"),
-        Registration.event.starts_at.as_alias("event_starts_at"), Registration.event.ends_at.as_alias("event_ends_at"),
+        *Registration.all_columns(),
+        Registration.event.slug.as_alias("event_slug"),
+        Registration.event.title.as_alias("event_title"),
+        Registration.event.uid.as_alias("event_uid"),
+        Registration.event.starts_at.as_alias("event_starts_at"),
+        Registration.event.ends_at.as_alias("event_ends_at"),
         Registration.event.status.as_alias("event_status"),
         Registration.organisation.code.as_alias("organisation_code"),
         Registration.organisation.name_sv.as_alias("organisation_sv"),
@@ -492,13 +615,21 @@ def _select():
 
 
 async def _with_choices(row: dict[str, Any]) -> dict[str, Any]:
-    row["choices"] = await SessionChoice.select(
-        SessionChoice.id, SessionChoice.status, SessionChoice.session.as_alias("session_id"),
-        SessionChoice.session.uid.as_alias("session_uid"), SessionChoice.session.title.as_alias("title"),
-        SessionChoice.session.starts_at.as_alias("starts_at"), SessionChoice.session.ends_at.as_alias("ends_at"), SessionChoice.session.room.as_alias("room"),
-        SessionChoice.session.status.as_alias("session_status"),
-    ).where((SessionChoice.registration == row["id"]) & (SessionChoice.status != CANCELLED)).order_by(
-        SessionChoice.session.starts_at)
+    row["choices"] = (
+        await SessionChoice.select(
+            SessionChoice.id,
+            SessionChoice.status,
+            SessionChoice.session.as_alias("session_id"),
+            SessionChoice.session.uid.as_alias("session_uid"),
+            SessionChoice.session.title.as_alias("title"),
+            SessionChoice.session.starts_at.as_alias("starts_at"),
+            SessionChoice.session.ends_at.as_alias("ends_at"),
+            SessionChoice.session.room.as_alias("room"),
+            SessionChoice.session.status.as_alias("session_status"),
+        )
+        .where((SessionChoice.registration == row["id"]) & (SessionChoice.status != CANCELLED))
+        .order_by(SessionChoice.session.starts_at)
+    )
     row["ticket_code"] = tickets.ticket_code(row["ticket_id"], row["event_uid"])
     row["short_code_display"] = tickets.format_short_code(row["short_code"])
     row["checked_in_at"] = (await checkins.first_check_ins([row["id"]])).get(row["id"])
@@ -514,8 +645,9 @@ async def registrations_of_person(person_id: int) -> list[dict[str, Any]]:
     return [await _with_choices(row) for row in upcoming + past]
 
 
-async def list_registrations(event_id: int, *, status: str | None = None, offset: int = 0,
-                             limit: int = 50) -> tuple[int, list[dict[str, Any]]]:
+async def list_registrations(
+    event_id: int, *, status: str | None = None, offset: int = 0, limit: int = 50
+) -> tuple[int, list[dict[str, Any]]]:
     """One page of an event's registrations in order of arrival, and how many there are in all.
 
     Each row has its live session choices under "choices" (two queries per page, not one per row).
@@ -527,11 +659,17 @@ async def list_registrations(event_id: int, *, status: str | None = None, offset
     rows = await _select().where(where).order_by(Registration.id).offset(offset).limit(limit)
     choices: dict[int, list[dict[str, Any]]] = {row["id"]: [] for row in rows}
     if rows:
-        for choice in await SessionChoice.select(
-            SessionChoice.registration, SessionChoice.status, SessionChoice.session.uid.as_alias("session_uid"),
-            SessionChoice.session.title.as_alias("title"),
-        ).where(SessionChoice.registration.is_in(list(choices)) & (SessionChoice.status != CANCELLED)).order_by(
-                SessionChoice.session.starts_at).order_by(SessionChoice.id):
+        for choice in (
+            await SessionChoice.select(
+                SessionChoice.registration,
+                SessionChoice.status,
+                SessionChoice.session.uid.as_alias("session_uid"),
+                SessionChoice.session.title.as_alias("title"),
+            )
+            .where(SessionChoice.registration.is_in(list(choices)) & (SessionChoice.status != CANCELLED))
+            .order_by(SessionChoice.session.starts_at)
+            .order_by(SessionChoice.id)
+        ):
             choices[choice["registration"]].append(choice)
     first = await checkins.first_check_ins(list(choices))
     for row in rows:
@@ -542,8 +680,11 @@ async def list_registrations(event_id: int, *, status: str | None = None, offset
 
 def can_change(registration: dict[str, Any], now: datetime | None = None) -> bool:
     """A participant may change or cancel until the event starts (organisers at any time)."""
-    return (registration["status"] != CANCELLED and registration["event_status"] == EventStatus.published.value
-            and (now or utcnow()) < registration["event_starts_at"])
+    return (
+        registration["status"] != CANCELLED
+        and registration["event_status"] == EventStatus.published.value
+        and (now or utcnow()) < registration["event_starts_at"]
+    )
 
 
 def _check_can_change(registration: dict[str, Any], by_organiser: bool) -> None:
@@ -564,7 +705,9 @@ async def _locked(uid: str) -> dict[str, Any]:
     return await get_registration(uid)
 
 
-async def update_registration(uid: str, data: RegistrationInput, actor: Actor, *, by_organiser: bool = False) -> dict[str, Any]:
+async def update_registration(
+    uid: str, data: RegistrationInput, actor: Actor, *, by_organiser: bool = False
+) -> dict[str, Any]:
     """Change answers, details and session choices. The email address stays (it is the identity).
 
     Dropped choices free their places (the next in line is promoted); a new choice needs a free place.
@@ -576,29 +719,46 @@ async def update_registration(uid: str, data: RegistrationInput, actor: Actor, *
     async with atomic():
         current = await _locked(uid)
         _check_can_change(current, by_organiser)
-        await Registration.update({
-            **{getattr(Registration, key): clean[key] for key in (
-                "name", "organisation", "organisation_text", "title", "dietary", "dietary_other", "accessibility",
-                "answers", "days")},
-            Registration.updated_at: utcnow(),
-        }).where(Registration.id == current["id"])
+        await Registration.update(
+            {
+                **{
+                    getattr(Registration, key): clean[key]
+                    for key in (
+                        "name",
+                        "organisation",
+                        "organisation_text",
+                        "title",
+                        "dietary",
+                        "dietary_other",
+                        "accessibility",
+                        "answers",
+                        "days",
+                    )
+                },
+                Registration.updated_at: utcnow(),
+            }
+        ).where(Registration.id == current["id"])
         wanted = {str(s["uid"]): s for s in clean["sessions"] + clean["waitlist_sessions"]}
         had = {str(c["session_uid"]): c for c in current["choices"]}
         dropped = [c for key, c in had.items() if key not in wanted]
         if dropped:  # kept, cancelled, like the choices of a cancelled registration
             await SessionChoice.update({SessionChoice.status: CANCELLED}).where(
-                SessionChoice.id.is_in([c["id"] for c in dropped]))
+                SessionChoice.id.is_in([c["id"] for c in dropped])
+            )
         added_chosen = [s for s in clean["sessions"] if str(s["uid"]) not in had]
         added_queued = [s for s in clean["waitlist_sessions"] if str(s["uid"]) not in had]
         await _add_choices(current["id"], current["status"] == CONFIRMED, added_chosen, added_queued)
         for choice in dropped:
             await waiting_list.fill_session(choice["session_id"], actor)
-        await audit.record("registration.updated", actor, object_type="registration", object_id=uid,
-                           summary=clean["name"])
+        await audit.record(
+            "registration.updated", actor, object_type="registration", object_id=uid, summary=clean["name"]
+        )
     return await get_registration(uid)
 
 
-async def cancel_registration(uid: str, actor: Actor, *, by_organiser: bool = False, notify: bool = True) -> dict[str, Any]:
+async def cancel_registration(
+    uid: str, actor: Actor, *, by_organiser: bool = False, notify: bool = True
+) -> dict[str, Any]:
     """Cancel; the freed places go to the first in line at once. Cancelling twice changes nothing."""
     async with atomic():
         current = await _locked(uid)
@@ -606,15 +766,25 @@ async def cancel_registration(uid: str, actor: Actor, *, by_organiser: bool = Fa
             return current
         _check_can_change(current, by_organiser)
         now = utcnow()
-        await Registration.update({Registration.status: CANCELLED, Registration.cancelled_at: now,
-                                   Registration.updated_at: now}).where(Registration.id == current["id"])
+        await Registration.update(
+            {Registration.status: CANCELLED, Registration.cancelled_at: now, Registration.updated_at: now}
+        ).where(Registration.id == current["id"])
         await SessionChoice.update({SessionChoice.status: CANCELLED}).where(SessionChoice.registration == current["id"])
-        await audit.record("registration.cancelled", actor, object_type="registration", object_id=uid,
-                           summary=f"{current['event_slug']}: {current['name']}")
+        await audit.record(
+            "registration.cancelled",
+            actor,
+            object_type="registration",
+            object_id=uid,
+            summary=f"{current['event_slug']}: {current['name']}",
+        )
         if notify:
-            await outbox.enqueue_later(to_address=current["email"], to_name=current["name"],
-                                       language=current["language"], kind="registration_cancelled",
-                                       build_args={"registration": uid})
+            await outbox.enqueue_later(
+                to_address=current["email"],
+                to_name=current["name"],
+                language=current["language"],
+                kind="registration_cancelled",
+                build_args={"registration": uid},
+            )
         await waiting_list.fill_event(current["event"], actor)
     return await get_registration(uid)
 
@@ -627,14 +797,29 @@ async def promote_by_hand(uid: str, actor: Actor, *, reserved_place: bool = Fals
         if current["status"] != WAITLISTED:
             raise DomainError(N_("Only someone on the waiting list can be promoted."), code="invalid_status")
         now = utcnow()
-        await Registration.update({Registration.status: CONFIRMED, Registration.confirmed_at: now,
-                                   Registration.updated_at: now, Registration.reserved_place: reserved_place,
-                                   Registration.reminder_queued_at: reminders.already_reminded(current["event_starts_at"], now)}
-                                  ).where(Registration.id == current["id"])
-        await audit.record("registration.promoted_to_reserved_place" if reserved_place else "registration.promoted_by_hand",
-                           actor, object_type="registration", object_id=uid, summary=current["name"])
-        await outbox.enqueue_later(to_address=current["email"], to_name=current["name"], language=current["language"],
-                                   kind="registration_promoted", build_args={"registration": uid})
+        await Registration.update(
+            {
+                Registration.status: CONFIRMED,
+                Registration.confirmed_at: now,
+                Registration.updated_at: now,
+                Registration.reserved_place: reserved_place,
+                Registration.reminder_queued_at: reminders.already_reminded(current["event_starts_at"], now),
+            }
+        ).where(Registration.id == current["id"])
+        await audit.record(
+            "registration.promoted_to_reserved_place" if reserved_place else "registration.promoted_by_hand",
+            actor,
+            object_type="registration",
+            object_id=uid,
+            summary=current["name"],
+        )
+        await outbox.enqueue_later(
+            to_address=current["email"],
+            to_name=current["name"],
+            language=current["language"],
+            kind="registration_promoted",
+            build_args={"registration": uid},
+        )
         for choice in current["choices"]:
             await waiting_list.fill_session(choice["session_id"], actor, already_told={current["id"]})
     return await get_registration(uid)
@@ -646,21 +831,43 @@ async def move_choice(uid: str, from_session: str, to_session: str, actor: Actor
     async with atomic():
         current = await _locked(uid)
         source = next((c for c in current["choices"] if str(c["session_uid"]) == from_session), None)
-        target = await ProgrammeSession.select().where(
-            (ProgrammeSession.uid == parse_uid(to_session)) & (ProgrammeSession.event == current["event"])
-            & (ProgrammeSession.requires_signup == True)).first() if parse_uid(to_session) else None  # noqa: E712
+        target = (
+            await ProgrammeSession.select()
+            .where(
+                (ProgrammeSession.uid == parse_uid(to_session))
+                & (ProgrammeSession.event == current["event"])
+                & (ProgrammeSession.requires_signup == True)
+            )
+            .first()
+            if parse_uid(to_session)
+            else None
+        )
         if source is None or target is None or target["status"] != SessionStatus.scheduled.value:
             raise DomainError(N_("Choose a session of this event to move to."), field="to_session")
         if any(str(c["session_uid"]) == str(target["uid"]) for c in current["choices"]):
             raise DomainError(N_("The person has already chosen that session."), field="to_session")
         clash = next((c for c in current["choices"] if c["id"] != source["id"] and _overlap(c, target)), None)
         if clash is not None:
-            raise DomainError(N_("“%(first)s” and “%(second)s” are at the same time: choose one of them."),
-                              field="to_session", first=clash["title"], second=target["title"])
+            raise DomainError(
+                N_("“%(first)s” and “%(second)s” are at the same time: choose one of them."),
+                field="to_session",
+                first=clash["title"],
+                second=target["title"],
+            )
         await SessionChoice.update({SessionChoice.status: CANCELLED}).where(SessionChoice.id == source["id"])
-        await SessionChoice.insert(SessionChoice(registration=current["id"], session=target["id"],
-                                                 status=CONFIRMED if current["status"] == CONFIRMED else WAITLISTED))
+        await SessionChoice.insert(
+            SessionChoice(
+                registration=current["id"],
+                session=target["id"],
+                status=CONFIRMED if current["status"] == CONFIRMED else WAITLISTED,
+            )
+        )
         await waiting_list.fill_session(source["session_id"], actor)
-        await audit.record("registration.moved", actor, object_type="registration", object_id=uid,
-                           summary=f"{source['title']} -> {target['title']}")
+        await audit.record(
+            "registration.moved",
+            actor,
+            object_type="registration",
+            object_id=uid,
+            summary=f"{source['title']} -> {target['title']}",
+        )
     return await get_registration(uid)

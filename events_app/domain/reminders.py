@@ -35,7 +35,10 @@ async def queue_due_reminders(now: datetime | None = None) -> int:
         return 0
     now = now or utcnow()
     due_events = await Event.select(Event.id).where(
-        (Event.status == EventStatus.published) & (Event.starts_at > now) & (Event.starts_at <= now + timedelta(days=days)))
+        (Event.status == EventStatus.published)
+        & (Event.starts_at > now)
+        & (Event.starts_at <= now + timedelta(days=days))
+    )
     if not due_events:
         return 0
     queued = 0
@@ -47,7 +50,12 @@ async def queue_due_reminders(now: datetime | None = None) -> int:
             now,
         )
         for row in rows:
-            await outbox.enqueue_later(to_address=row["email"], to_name=row["name"], language=row["language"],
-                                       kind="event_reminder", build_args={"registration": str(row["uid"])})
+            await outbox.enqueue_later(
+                to_address=row["email"],
+                to_name=row["name"],
+                language=row["language"],
+                kind="event_reminder",
+                build_args={"registration": str(row["uid"])},
+            )
             queued += 1
     return queued

@@ -27,12 +27,19 @@ async def purge_expired(settings: Settings | None = None, *, now: datetime | Non
     """Delete old rate-limit counters, dead mailed links and delivered mail; return how many of each."""
     settings = settings or get_settings()
     now = now or utcnow()
-    counters = await RateLimitCounter.delete().where(
-        RateLimitCounter.window_start < now - RATE_LIMIT_COUNTERS_KEPT).returning(RateLimitCounter.id)
+    counters = (
+        await RateLimitCounter.delete()
+        .where(RateLimitCounter.window_start < now - RATE_LIMIT_COUNTERS_KEPT)
+        .returning(RateLimitCounter.id)
+    )
     tokens = await EmailToken.delete().where(EmailToken.expires_at < now - EMAIL_TOKENS_KEPT).returning(EmailToken.id)
     # Only delivered mail goes: a failed message stays for the admin to see and retry.
-    mail = await OutboxMessage.delete().where(
-        (OutboxMessage.status == OutboxStatus.sent)
-        & (OutboxMessage.sent_at < now - timedelta(days=settings.outbox_retention_days))
-    ).returning(OutboxMessage.id)
+    mail = (
+        await OutboxMessage.delete()
+        .where(
+            (OutboxMessage.status == OutboxStatus.sent)
+            & (OutboxMessage.sent_at < now - timedelta(days=settings.outbox_retention_days))
+        )
+        .returning(OutboxMessage.id)
+    )
     return {"rate_limit_counters": len(counters), "email_tokens": len(tokens), "sent_mail": len(mail)}

@@ -89,12 +89,14 @@ async def load_seed() -> dict[str, int]:
     known = {row["code"] for row in await Organisation.select(Organisation.code)}
     organisations = [
         Organisation(code=row["code"], name_sv=row["name_sv"], name_en=row["name_en"], kind=row["kind"])
-        for row in _rows("organisations.csv") if row["code"] not in known
+        for row in _rows("organisations.csv")
+        if row["code"] not in known
     ]
     known = {row["slug"] for row in await Theme.select(Theme.slug)}
     themes = [
         Theme(slug=row["slug"], name_sv=row["name_sv"], name_en=row["name_en"], source=row["source"])
-        for row in _rows("themes.csv") if row["slug"] not in known
+        for row in _rows("themes.csv")
+        if row["slug"] not in known
     ]
     async with atomic():
         if organisations:
@@ -119,8 +121,18 @@ async def load_demo(now: datetime | None = None) -> dict[str, int]:
         for name, side in ((majority, "majority"), (opposition, "opposition")):
             email = _demo_email(name)
             if not await Person.exists().where(Person.email == email):
-                await create_member(MemberInput(name=name, email=email, organisation=code, side=side,
-                                                title="Ledamot", term_start="2027-01-01", term_end="2030-12-31"), actor)
+                await create_member(
+                    MemberInput(
+                        name=name,
+                        email=email,
+                        organisation=code,
+                        side=side,
+                        title="Ledamot",
+                        term_start="2027-01-01",
+                        term_end="2030-12-31",
+                    ),
+                    actor,
+                )
                 added["members"] += 1
     added["events"] = await _load_demo_events(now or utcnow(), actor)
     return added
@@ -187,13 +199,17 @@ def _sustainability_days(today: date, now: datetime) -> _DemoEvent:
     venue = "Kulturmagasinet, Sjögatan 7, Sundsvall"
     sessions = [
         SessionInput(
-            title=row["title"], kind=row["kind"], room=row["track"],
+            title=row["title"],
+            kind=row["kind"],
+            room=row["track"],
             starts_at=_at(first + timedelta(days=int(row["day"]) - 1), row["start"]),
             ends_at=_at(first + timedelta(days=int(row["day"]) - 1), row["end"]),
             capacity=int(row["capacity"]) if row["capacity"] else None,
             requires_signup=row["requires_signup"].strip().lower() == "true",
             themes=[row["theme"]] if row["theme"] else [],
-            speakers=[SpeakerInput(name=row["speaker"], organisation=row["speaker_organisation"])] if row["speaker"] else [],
+            speakers=[SpeakerInput(name=row["speaker"], organisation=row["speaker_organisation"])]
+            if row["speaker"]
+            else [],
         )
         for row in rows
     ]
@@ -233,19 +249,34 @@ def _sustainability_days(today: date, now: datetime) -> _DemoEvent:
 def _training_module(today: date, now: datetime) -> _DemoEvent:
     """Three Tuesday afternoons: one three weeks ago, two ahead; two of three complete the module."""
     tuesday = today - timedelta(days=today.weekday()) + timedelta(days=1)
-    occasions = [_same_weekday_outside_holidays(tuesday + timedelta(weeks=weeks), 1 if weeks > 0 else -1)
-                 for weeks in (-3, 2, 6)]
+    occasions = [
+        _same_weekday_outside_holidays(tuesday + timedelta(weeks=weeks), 1 if weeks > 0 else -1) for weeks in (-3, 2, 6)
+    ]
     subjects = [
-        ("Klimatrisker i Västernorrland: översvämning, ras och skred", "Klimatanpassningssamordnare",
-         "Länsstyrelsen Västernorrland", "klimat-energi"),
+        (
+            "Klimatrisker i Västernorrland: översvämning, ras och skred",
+            "Klimatanpassningssamordnare",
+            "Länsstyrelsen Västernorrland",
+            "klimat-energi",
+        ),
         ("Klimatanpassning i översiktsplanen och detaljplanen", "Planarkitekt", "Kramfors kommun", "miljomal"),
-        ("Från plan till åtgärd: prioritera, finansiera och följa upp", "Miljöstrateg",
-         "Kommunförbundet Västernorrland", "klimat-energi"),
+        (
+            "Från plan till åtgärd: prioritera, finansiera och följa upp",
+            "Miljöstrateg",
+            "Kommunförbundet Västernorrland",
+            "klimat-energi",
+        ),
     ]
     sessions = [
-        SessionInput(title=f"Tillfälle {n}: {title}", kind="workshop", room="Storsalen",
-                     starts_at=_at(day, "13:00"), ends_at=_at(day, "16:00"), themes=[theme],
-                     speakers=[SpeakerInput(name=role, organisation=organisation)])
+        SessionInput(
+            title=f"Tillfälle {n}: {title}",
+            kind="workshop",
+            room="Storsalen",
+            starts_at=_at(day, "13:00"),
+            ends_at=_at(day, "16:00"),
+            themes=[theme],
+            speakers=[SpeakerInput(name=role, organisation=organisation)],
+        )
         for n, (day, (title, role, organisation, theme)) in enumerate(zip(occasions, subjects, strict=True), start=1)
     ]
     event = EventInput(
@@ -280,21 +311,42 @@ def _training_module(today: date, now: datetime) -> _DemoEvent:
 def _council_meeting(today: date, now: datetime) -> _DemoEvent:
     """The council's meeting about three weeks ahead (two to nine), a morning with a short agenda."""
     taken = {sustainability_days_start(today) + timedelta(days=n) for n in (0, 1)}
-    day = next(candidate for offset in [*range(21, 13, -1), *range(22, 64)]
-               if (candidate := today + timedelta(days=offset)).weekday() < 5 and not _in_holidays(candidate)
-               and candidate not in taken)
+    day = next(
+        candidate
+        for offset in [*range(21, 13, -1), *range(22, 64)]
+        if (candidate := today + timedelta(days=offset)).weekday() < 5
+        and not _in_holidays(candidate)
+        and candidate not in taken
+    )
     chair = SpeakerInput(name="Rådets ordförande", organisation="Hållbarhetsrådet i Västernorrland")
     agenda = [
         ("10:00", "10:15", "Mötet öppnas, val av justerare och godkännande av dagordningen", [chair], []),
-        ("10:15", "11:00", "Lägesrapport: länets klimat- och energiplan",
-         [SpeakerInput(name="Miljöstrateg", organisation="Kommunförbundet Västernorrland")], ["klimat-energi"]),
-        ("11:00", "11:45", "Hållbarhetsdagarna: program och gemensamt uttalande",
-         [SpeakerInput(name="Rådets vice ordförande", organisation="Hållbarhetsrådet i Västernorrland")], []),
+        (
+            "10:15",
+            "11:00",
+            "Lägesrapport: länets klimat- och energiplan",
+            [SpeakerInput(name="Miljöstrateg", organisation="Kommunförbundet Västernorrland")],
+            ["klimat-energi"],
+        ),
+        (
+            "11:00",
+            "11:45",
+            "Hållbarhetsdagarna: program och gemensamt uttalande",
+            [SpeakerInput(name="Rådets vice ordförande", organisation="Hållbarhetsrådet i Västernorrland")],
+            [],
+        ),
         ("11:45", "12:00", "Övriga frågor och mötet avslutas", [chair], []),
     ]
     sessions = [
-        SessionInput(title=title, kind="plenary", room="Sammanträdesrummet", starts_at=_at(day, start),
-                     ends_at=_at(day, end), speakers=speakers, themes=themes)
+        SessionInput(
+            title=title,
+            kind="plenary",
+            room="Sammanträdesrummet",
+            starts_at=_at(day, start),
+            ends_at=_at(day, end),
+            speakers=speakers,
+            themes=themes,
+        )
         for start, end, title, speakers, themes in agenda
     ]
     event = EventInput(
@@ -345,10 +397,16 @@ async def _demo_registrations(slug: str, actor: Actor) -> None:
     """Two questions of the organisers and a first batch of registrations, so the organiser's lists,
     counts and catering summary have something to show."""
     event = await events.get_event(slug)
-    await questions.add_question(event["id"], questions.QuestionInput(
-        label="Deltar du i middagen efter dag 1?", kind="yes_no", required=True, key="middag"), actor)
-    await questions.add_question(event["id"], questions.QuestionInput(
-        label="Vilken fråga vill du att rådet tar upp?", kind="text", key="fraga"), actor)
+    await questions.add_question(
+        event["id"],
+        questions.QuestionInput(label="Deltar du i middagen efter dag 1?", kind="yes_no", required=True, key="middag"),
+        actor,
+    )
+    await questions.add_question(
+        event["id"],
+        questions.QuestionInput(label="Vilken fråga vill du att rådet tar upp?", kind="text", key="fraga"),
+        actor,
+    )
     workshops = [s for s in await registrations.signup_sessions(event["id"]) if s["capacity"]]
     by_hand = registrations.Registrant(source="organiser", actor=actor)
     people = [(m["name"], m["email"], m["organisation_code"], m["title"], []) for m in await list_members()]
@@ -356,13 +414,32 @@ async def _demo_registrations(slug: str, actor: Actor) -> None:
     for n, (name, email, organisation, title, dietary) in enumerate(people):
         chosen = [str(workshops[n % len(workshops)]["uid"])] if workshops and n % 3 else []
         try:
-            await registrations.register(slug, registrations.RegistrationInput(
-                name=name, email=email, organisation=organisation, title=title, dietary=dietary,
-                answers={"middag": n % 4 != 0}, sessions=chosen), by_hand)
+            await registrations.register(
+                slug,
+                registrations.RegistrationInput(
+                    name=name,
+                    email=email,
+                    organisation=organisation,
+                    title=title,
+                    dietary=dietary,
+                    answers={"middag": n % 4 != 0},
+                    sessions=chosen,
+                ),
+                by_hand,
+            )
         except DomainError:  # a full workshop: register without it
-            await registrations.register(slug, registrations.RegistrationInput(
-                name=name, email=email, organisation=organisation, title=title, dietary=dietary,
-                answers={"middag": n % 4 != 0}), by_hand)
+            await registrations.register(
+                slug,
+                registrations.RegistrationInput(
+                    name=name,
+                    email=email,
+                    organisation=organisation,
+                    title=title,
+                    dietary=dietary,
+                    answers={"middag": n % 4 != 0},
+                ),
+                by_hand,
+            )
 
 
 # Invited actors of the demo Hållbarhetsdagarna (invented): (name, organisation, note, reserved place).
@@ -371,30 +448,59 @@ DEMO_INVITEES = [
     ("Mats Holm", "Nordlig Godstransport AB", "", False),
     ("Lena Marklund", "Forskningsinstitutet Mitt", "", False),
 ]
-DEMO_INVITATION_MESSAGE = ("Hållbarhetsrådet i Västernorrland bjuder in dig till årets Hållbarhetsdagar. "
-                           "Vi hoppas att du vill vara med och dela dina erfarenheter.")
+DEMO_INVITATION_MESSAGE = (
+    "Hållbarhetsrådet i Västernorrland bjuder in dig till årets Hållbarhetsdagar. "
+    "Vi hoppas att du vill vara med och dela dina erfarenheter."
+)
 
 
 async def _demo_invitations(slug: str, actor: Actor) -> None:
     """An invite list: three invitations sent (one holding a reserved place) and one not sent yet."""
     for name, organisation, note, reserved in DEMO_INVITEES:
-        await invitations.add_invitee(slug, invitations.InviteeInput(
-            name=name, email=_demo_email(name), organisation=organisation, note=note, reserved_place=reserved), actor)
+        await invitations.add_invitee(
+            slug,
+            invitations.InviteeInput(
+                name=name, email=_demo_email(name), organisation=organisation, note=note, reserved_place=reserved
+            ),
+            actor,
+        )
     await invitations.send_invitations(slug, DEMO_INVITATION_MESSAGE, actor)
-    await invitations.add_invitee(slug, invitations.InviteeInput(
-        name="Oskar Sjöberg", email=_demo_email("Oskar Sjöberg"), organisation="Mittuniversitetet"), actor)
+    await invitations.add_invitee(
+        slug,
+        invitations.InviteeInput(
+            name="Oskar Sjöberg", email=_demo_email("Oskar Sjöberg"), organisation="Mittuniversitetet"
+        ),
+        actor,
+    )
 
 
 # Last year's Hållbarhetsdagarna: who came (members by name, then external guests from DEMO_GUESTS)
 # and on which days: 2 both, 1 the first day only, -1 the second day only, 0 registered but never came.
 DEMO_LAST_YEAR = [
-    ("Anna Lindqvist", 2), ("Per Holm", 2), ("Karin Ödman", 1), ("Máret Čuđetsá", 2), ("Lars Eriksson", 0),
-    ("Sofia Åkesson", 2), ("Łukasz Żółw", -1), ("Helena Norberg", 2), ("Jonas Björk", 1), ("Lena Westin", 2),
-    ("Sara Lindqvist", 2), ("Johan Berg", 0), ("Amina Yusuf", 1), ("Per-Olof Nyström", 2),
+    ("Anna Lindqvist", 2),
+    ("Per Holm", 2),
+    ("Karin Ödman", 1),
+    ("Máret Čuđetsá", 2),
+    ("Lars Eriksson", 0),
+    ("Sofia Åkesson", 2),
+    ("Łukasz Żółw", -1),
+    ("Helena Norberg", 2),
+    ("Jonas Björk", 1),
+    ("Lena Westin", 2),
+    ("Sara Lindqvist", 2),
+    ("Johan Berg", 0),
+    ("Amina Yusuf", 1),
+    ("Per-Olof Nyström", 2),
 ]
 # The training module's first occasion: members registered, and whether they came.
-DEMO_MODULE = [("Anna Lindqvist", True), ("Máret Čuđetsá", True), ("Erik Sandberg", True), ("Eva Nordin", True),
-               ("Olof Hägglund", False), ("Ingrid Vikström", False)]
+DEMO_MODULE = [
+    ("Anna Lindqvist", True),
+    ("Máret Čuđetsá", True),
+    ("Erik Sandberg", True),
+    ("Eva Nordin", True),
+    ("Olof Hägglund", False),
+    ("Ingrid Vikström", False),
+]
 
 
 async def _demo_people() -> dict[str, tuple[str, str, str]]:
@@ -406,13 +512,17 @@ async def _demo_people() -> dict[str, tuple[str, str, str]]:
 
 async def _door_staff() -> dict:
     """The demo's check-in account, as check-ins record who scanned (none if it was removed)."""
-    row = await StaffAccount.select(StaffAccount.id, StaffAccount.name).where(
-        StaffAccount.email == DEMO_STAFF[2][0]).first()
+    row = (
+        await StaffAccount.select(StaffAccount.id, StaffAccount.name)
+        .where(StaffAccount.email == DEMO_STAFF[2][0])
+        .first()
+    )
     return row or {"id": None, "name": DEMO_STAFF[2][1]}
 
 
-async def _demo_attendance(slug: str, attendance: list[tuple[str, list[date]]], actor: Actor, *,
-                           send_mail: bool) -> None:
+async def _demo_attendance(
+    slug: str, attendance: list[tuple[str, list[date]]], actor: Actor, *, send_mail: bool
+) -> None:
     """Register each person by hand (outside the registration window, as organisers may) and check
     them in on the given days, as the staff at the door did then (the check-in times set to the day)."""
     people, door = await _demo_people(), await _door_staff()
@@ -421,15 +531,21 @@ async def _demo_attendance(slug: str, attendance: list[tuple[str, list[date]]], 
         if name not in people:  # a member deactivated since
             continue
         email, organisation, title = people[name]
-        result = await registrations.register(slug, registrations.RegistrationInput(
-            name=name, email=email, organisation=organisation, title=title, send_mail=send_mail), by_hand)
+        result = await registrations.register(
+            slug,
+            registrations.RegistrationInput(
+                name=name, email=email, organisation=organisation, title=title, send_mail=send_mail
+            ),
+            by_hand,
+        )
         registration = await registrations.get_registration(str(result.registration["uid"]))
         for day in days:
             answer = await checkins.check_in(Scan(code=registration["ticket_code"], event=slug, day=day), door)
             if answer.result != "ok":
                 raise RuntimeError(f"demo check-in of {name} on {day}: {answer.result}")
             await Attendance.update({Attendance.checked_in_at: _at(day, "08:30") + timedelta(minutes=2 * place)}).where(
-                Attendance.uid == uuid.UUID(answer.attendance))
+                Attendance.uid == uuid.UUID(answer.attendance)
+            )
 
 
 async def _load_demo_events(now: datetime, actor: Actor) -> int:
@@ -446,8 +562,9 @@ async def _load_demo_events(now: datetime, actor: Actor) -> int:
             await _demo_invitations(slug, actor)
         if created and demo is module:
             first = demo.event.occasion_dates[0]
-            await _demo_attendance(slug, [(name, [first] if came else []) for name, came in DEMO_MODULE], actor,
-                                   send_mail=True)
+            await _demo_attendance(
+                slug, [(name, [first] if came else []) for name, came in DEMO_MODULE], actor, send_mail=True
+            )
     # Last year's Hållbarhetsdagarna, on the same weekdays a year earlier, as an archived event (so
     # past listings and theme pages have something to show): people checked in while it was
     # published, so its certificates of attendance can be issued at once.
@@ -458,13 +575,18 @@ async def _load_demo_events(now: datetime, actor: Actor) -> int:
         last_year -= timedelta(weeks=1)
     if not await Event.exists().where(Event.slug == f"hallbarhetsdagarna-{last_year.year}"):
         async with atomic():
-            copy = await events.duplicate_event(_demo_slug(days.event.title, days.event.starts_at), last_year, actor,
-                                                title=f"Hållbarhetsdagarna {last_year.year}")
+            copy = await events.duplicate_event(
+                _demo_slug(days.event.title, days.event.starts_at),
+                last_year,
+                actor,
+                title=f"Hållbarhetsdagarna {last_year.year}",
+            )
             await events.publish_event(copy["slug"], actor)
             first, second = [day["day"] for day in copy["days"]][:2]
             on_days = {2: [first, second], 1: [first], -1: [second], 0: []}
-            await _demo_attendance(copy["slug"], [(name, on_days[came]) for name, came in DEMO_LAST_YEAR], actor,
-                                   send_mail=False)  # no mail about an event a year ago
+            await _demo_attendance(
+                copy["slug"], [(name, on_days[came]) for name, came in DEMO_LAST_YEAR], actor, send_mail=False
+            )  # no mail about an event a year ago
             await events.archive_event(copy["slug"], actor)
         added += 1
     return added

@@ -40,7 +40,9 @@ def parse_role(value: str) -> Role:
         raise DomainError(N_("Choose a role."), field="role") from None
 
 
-async def create_staff(*, email: str, name: str, role: str, password: str, actor: Actor, language: str = "sv") -> dict[str, Any]:
+async def create_staff(
+    *, email: str, name: str, role: str, password: str, actor: Actor, language: str = "sv"
+) -> dict[str, Any]:
     email = normalise_email(email)
     name = required_text(name, field="name")
     role_value = parse_role(role)
@@ -49,12 +51,20 @@ async def create_staff(*, email: str, name: str, role: str, password: str, actor
         if await StaffAccount.exists().where(StaffAccount.email == email):
             raise DomainError(N_("There is already a staff account with that email address."), field="email")
         account = StaffAccount(
-            email=email, name=name, role=role_value, password_hash=hash_password(password),
+            email=email,
+            name=name,
+            role=role_value,
+            password_hash=hash_password(password),
             language=normalise_language(language),
         )
         await account.save()
-        await audit.record("staff.created", actor, object_type="staff", object_id=account.uid,
-                           summary=f"{name} <{email}> ({role_value.value})")
+        await audit.record(
+            "staff.created",
+            actor,
+            object_type="staff",
+            object_id=account.uid,
+            summary=f"{name} <{email}> ({role_value.value})",
+        )
     return account.to_dict()
 
 
@@ -73,19 +83,29 @@ async def authenticate(email: str, password: str, *, ip: str) -> dict[str, Any] 
     await rate_limits.forget_attempt(attempt)
     async with atomic():
         await StaffAccount.update({StaffAccount.last_login_at: utcnow()}).where(StaffAccount.id == account["id"])
-        await audit.record("staff.signed_in", Actor(account["name"], staff_id=account["id"], ip=ip),
-                           object_type="staff", object_id=account["uid"])
+        await audit.record(
+            "staff.signed_in",
+            Actor(account["name"], staff_id=account["id"], ip=ip),
+            object_type="staff",
+            object_id=account["uid"],
+        )
     return account
 
 
 async def get_active(staff_id: int, epoch: int) -> dict[str, Any] | None:
     """The signed-in account behind a session cookie, if it is still valid."""
-    return await StaffAccount.select(
-        StaffAccount.id, StaffAccount.uid, StaffAccount.name, StaffAccount.email, StaffAccount.role,
-        StaffAccount.language,
-    ).where(
-        (StaffAccount.id == staff_id) & (StaffAccount.session_epoch == epoch) & (StaffAccount.active == True)  # noqa: E712
-    ).first()
+    return (
+        await StaffAccount.select(
+            StaffAccount.id,
+            StaffAccount.uid,
+            StaffAccount.name,
+            StaffAccount.email,
+            StaffAccount.role,
+            StaffAccount.language,
+        )
+        .where((StaffAccount.id == staff_id) & (StaffAccount.session_epoch == epoch) & (StaffAccount.active == True))
+        .first()
+    )
 
 
 async def session_epoch(staff_id: int) -> int:
@@ -105,19 +125,28 @@ async def count_password_reset_request(email: str, *, ip: str) -> None:
 
 
 async def mail_password_reset(email: str, *, ip: str, language: str) -> None:
-    account = await StaffAccount.select().where(
-        (StaffAccount.email == email.strip().lower()) & (StaffAccount.active == True)  # noqa: E712
-    ).first()
+    account = (
+        await StaffAccount.select()
+        .where((StaffAccount.email == email.strip().lower()) & (StaffAccount.active == True))
+        .first()
+    )
     if account is None:
         return
     async with atomic():
         token = await email_tokens.issue(Purpose.password_reset, staff_id=account["id"])
         await outbox.enqueue(
-            to_address=account["email"], to_name=account["name"], language=account["language"] or language,
-            template="password_reset", context={"name": account["name"], "token": token},
+            to_address=account["email"],
+            to_name=account["name"],
+            language=account["language"] or language,
+            template="password_reset",
+            context={"name": account["name"], "token": token},
         )
-        await audit.record("staff.password_reset_requested", Actor(account["name"], staff_id=account["id"], ip=ip),
-                           object_type="staff", object_id=account["uid"])
+        await audit.record(
+            "staff.password_reset_requested",
+            Actor(account["name"], staff_id=account["id"], ip=ip),
+            object_type="staff",
+            object_id=account["uid"],
+        )
 
 
 async def reset_link_is_usable(token: str) -> bool:
@@ -130,14 +159,23 @@ async def reset_password(token: str, password: str, *, ip: str) -> None:
     async with atomic():
         used = await email_tokens.consume(Purpose.password_reset, token)
         if used is None:
-            raise DomainError(N_("This link has expired or has already been used. Ask for a new one."), code="link_expired")
+            raise DomainError(
+                N_("This link has expired or has already been used. Ask for a new one."), code="link_expired"
+            )
         account = await StaffAccount.select().where(StaffAccount.id == used["staff"]).first()
         check_strength(password, email=account["email"], name=account["name"])
         await StaffAccount.update(
-            {StaffAccount.password_hash: hash_password(password), StaffAccount.session_epoch: StaffAccount.session_epoch + 1}
+            {
+                StaffAccount.password_hash: hash_password(password),
+                StaffAccount.session_epoch: StaffAccount.session_epoch + 1,
+            }
         ).where(StaffAccount.id == account["id"])
-        await audit.record("staff.password_reset", Actor(account["name"], staff_id=account["id"], ip=ip),
-                           object_type="staff", object_id=account["uid"])
+        await audit.record(
+            "staff.password_reset",
+            Actor(account["name"], staff_id=account["id"], ip=ip),
+            object_type="staff",
+            object_id=account["uid"],
+        )
 
 
 async def change_password(staff_id: int, current: str, new: str, *, actor: Actor) -> int:
@@ -158,7 +196,11 @@ async def change_password(staff_id: int, current: str, new: str, *, actor: Actor
 
 async def list_staff() -> list[dict[str, Any]]:
     return await StaffAccount.select(
-        StaffAccount.uid, StaffAccount.name, StaffAccount.email, StaffAccount.role, StaffAccount.active,
+        StaffAccount.uid,
+        StaffAccount.name,
+        StaffAccount.email,
+        StaffAccount.role,
+        StaffAccount.active,
         StaffAccount.last_login_at,
     ).order_by(StaffAccount.name)
 
@@ -187,14 +229,25 @@ async def update_staff(uid: str, *, name: str, role: str, active: bool, actor: A
             changes[StaffAccount.session_epoch] = StaffAccount.session_epoch + 1
         await StaffAccount.update(changes).where(StaffAccount.id == account["id"])
         if role_value.value != account["role"]:
-            await audit.record("staff.role_changed", actor, object_type="staff", object_id=uid,
-                               summary=f"{account['email']}: {account['role']} -> {role_value.value}")
+            await audit.record(
+                "staff.role_changed",
+                actor,
+                object_type="staff",
+                object_id=uid,
+                summary=f"{account['email']}: {account['role']} -> {role_value.value}",
+            )
         if active != account["active"]:
-            await audit.record("staff.activated" if active else "staff.deactivated", actor,
-                               object_type="staff", object_id=uid, summary=account["email"])
+            await audit.record(
+                "staff.activated" if active else "staff.deactivated",
+                actor,
+                object_type="staff",
+                object_id=uid,
+                summary=account["email"],
+            )
         if name != account["name"]:
-            await audit.record("staff.renamed", actor, object_type="staff", object_id=uid,
-                               summary=f"{account['name']} -> {name}")
+            await audit.record(
+                "staff.renamed", actor, object_type="staff", object_id=uid, summary=f"{account['name']} -> {name}"
+            )
 
 
 async def set_language(staff_id: int, language: str) -> None:

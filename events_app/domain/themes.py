@@ -25,17 +25,21 @@ async def theme_sessions(theme_id: int, *, when: str = "upcoming", now: datetime
     Upcoming (not yet ended) sessions come soonest first, past ones latest first.
     """
     now = now or utcnow()
-    session_ids = [row["session"] for row in await SessionTheme.select(SessionTheme.session).where(
-        SessionTheme.theme == theme_id)]
+    session_ids = [
+        row["session"] for row in await SessionTheme.select(SessionTheme.session).where(SessionTheme.theme == theme_id)
+    ]
     query = ProgrammeSession.select(
-        ProgrammeSession.uid, ProgrammeSession.title, ProgrammeSession.kind, ProgrammeSession.starts_at,
-        ProgrammeSession.ends_at, ProgrammeSession.room, ProgrammeSession.status,
-        ProgrammeSession.event.slug.as_alias("event_slug"), ProgrammeSession.event.title.as_alias("event_title"),
+        ProgrammeSession.uid,
+        ProgrammeSession.title,
+        ProgrammeSession.kind,
+        ProgrammeSession.starts_at,
+        ProgrammeSession.ends_at,
+        ProgrammeSession.room,
+        ProgrammeSession.status,
+        ProgrammeSession.event.slug.as_alias("event_slug"),
+        ProgrammeSession.event.title.as_alias("event_title"),
         ProgrammeSession.event.status.as_alias("event_status"),
-    ).where(
-        ProgrammeSession.id.is_in(session_ids or [0])
-        & public_condition(ProgrammeSession.event)
-    )
+    ).where(ProgrammeSession.id.is_in(session_ids or [0]) & public_condition(ProgrammeSession.event))
     if when == "past":
         query = query.where(ProgrammeSession.ends_at < now).order_by(ProgrammeSession.starts_at, ascending=False)
     else:

@@ -36,9 +36,15 @@ async def lock_event(event_id: int) -> None:
 
 async def lock_and_read_event(event_id: int) -> dict:
     """`lock_event`, and the event's state as it is now that nobody else can change it."""
-    query = Event.select(Event.status, Event.published_at, Event.capacity, Event.starts_at,
-                         Event.registration_opens_at, Event.registration_closes_at,
-                         Event.invitation_deadline).where(Event.id == event_id)
+    query = Event.select(
+        Event.status,
+        Event.published_at,
+        Event.capacity,
+        Event.starts_at,
+        Event.registration_opens_at,
+        Event.registration_closes_at,
+        Event.invitation_deadline,
+    ).where(Event.id == event_id)
     if not is_sqlite():
         query = query.lock_rows()
     return await query.first()
@@ -47,12 +53,15 @@ async def lock_and_read_event(event_id: int) -> dict:
 async def confirmed_registrations(event_id: int) -> int:
     """The event's confirmed places that count against its capacity: places reserved by invitations
     are on top of it."""
-    return await Registration.count().where((Registration.event == event_id) & (Registration.status == CONFIRMED)
-                                            & (Registration.reserved_place == False))  # noqa: E712
+    return await Registration.count().where(
+        (Registration.event == event_id) & (Registration.status == CONFIRMED) & (Registration.reserved_place == False)
+    )
 
 
 async def confirmed_places(session_id: int) -> int:
-    return await SessionChoice.count().where((SessionChoice.session == session_id) & (SessionChoice.status == CONFIRMED))
+    return await SessionChoice.count().where(
+        (SessionChoice.session == session_id) & (SessionChoice.status == CONFIRMED)
+    )
 
 
 async def fill_event(event_id: int, actor: Actor) -> list[int]:
@@ -61,33 +70,50 @@ async def fill_event(event_id: int, actor: Actor) -> list[int]:
     Call inside a transaction that holds `lock_event`. Each promoted person is mailed once (the
     mail lists their sessions as they stand when it is sent). Returns the promoted registrations' ids.
     """
-    event = await Event.select(Event.id, Event.capacity, Event.starts_at, Event.status).where(Event.id == event_id).first()
+    event = (
+        await Event.select(Event.id, Event.capacity, Event.starts_at, Event.status).where(Event.id == event_id).first()
+    )
     if event["status"] != EventStatus.published.value:
         return []  # nobody gets a place in a draft, cancelled or archived event
-    waiting = Registration.select(Registration.id, Registration.uid, Registration.email, Registration.name,
-                                  Registration.language).where(
-        (Registration.event == event_id) & (Registration.status == WAITLISTED)).order_by(Registration.id)
+    waiting = (
+        Registration.select(
+            Registration.id, Registration.uid, Registration.email, Registration.name, Registration.language
+        )
+        .where((Registration.event == event_id) & (Registration.status == WAITLISTED))
+        .order_by(Registration.id)
+    )
     if event["capacity"] is not None:
         free = event["capacity"] - await confirmed_registrations(event_id)
-        if free <= 0:
-            waiting = None
-        else:
-            waiting = waiting.limit(free)
+        waiting = None if free <= 0 else waiting.limit(free)
     promoted: list[int] = []
     for registration in await waiting if waiting is not None else []:
         now = utcnow()
-        await Registration.update({Registration.status: CONFIRMED, Registration.confirmed_at: now,
-                                   Registration.updated_at: now,
-                                   Registration.reminder_queued_at: reminders.already_reminded(event["starts_at"], now)}
-                                  ).where(Registration.id == registration["id"])
-        await audit.record("registration.promoted", actor, object_type="registration", object_id=registration["uid"],
-                           summary=registration["name"])
-        await outbox.enqueue_later(to_address=registration["email"], to_name=registration["name"],
-                                   language=registration["language"], kind="registration_promoted",
-                                   build_args={"registration": str(registration["uid"])})
+        await Registration.update(
+            {
+                Registration.status: CONFIRMED,
+                Registration.confirmed_at: now,
+                Registration.updated_at: now,
+                Registration.reminder_queued_at: reminders.already_reminded(event["starts_at"], now),
+            }
+        ).where(Registration.id == registration["id"])
+        await audit.record(
+            "registration.promoted",
+            actor,
+            object_type="registration",
+            object_id=registration["uid"],
+            summary=registration["name"],
+        )
+        await outbox.enqueue_later(
+            to_address=registration["email"],
+            to_name=registration["name"],
+            language=registration["language"],
+            kind="registration_promoted",
+            build_args={"registration": str(registration["uid"])},
+        )
         promoted.append(registration["id"])
     sessions = await ProgrammeSession.select(ProgrammeSession.id).where(
-        (ProgrammeSession.event == event_id) & (ProgrammeSession.requires_signup == True))  # noqa: E712
+        (ProgrammeSession.event == event_id) & (ProgrammeSession.requires_signup == True)
+    )
     for session in sessions:
         await fill_session(session["id"], actor, already_told=set(promoted))
     return promoted
@@ -99,19 +125,35 @@ async def fill_session(session_id: int, actor: Actor, *, already_told: set[int] 
     Call inside a transaction that holds `lock_event`. Someone promoted to the event in the same
     step (`already_told`) gets no second mail: their promotion mail lists the session.
     """
-    session = await ProgrammeSession.select(ProgrammeSession.id, ProgrammeSession.uid, ProgrammeSession.capacity,
-                                            ProgrammeSession.status, ProgrammeSession.event.status.as_alias("event_status"),
-                                            ).where(ProgrammeSession.id == session_id).first()
+    session = (
+        await ProgrammeSession.select(
+            ProgrammeSession.id,
+            ProgrammeSession.uid,
+            ProgrammeSession.capacity,
+            ProgrammeSession.status,
+            ProgrammeSession.event.status.as_alias("event_status"),
+        )
+        .where(ProgrammeSession.id == session_id)
+        .first()
+    )
     if session is None or session["status"] != "scheduled" or session["event_status"] != EventStatus.published.value:
         return []
-    waiting = SessionChoice.select(
-        SessionChoice.id, SessionChoice.registration, SessionChoice.registration.uid.as_alias("registration_uid"),
-        SessionChoice.registration.email.as_alias("email"), SessionChoice.registration.name.as_alias("name"),
-        SessionChoice.registration.language.as_alias("language"),
-    ).where(
-        (SessionChoice.session == session_id) & (SessionChoice.status == WAITLISTED)
-        & (SessionChoice.registration.status == CONFIRMED)
-    ).order_by(SessionChoice.id)
+    waiting = (
+        SessionChoice.select(
+            SessionChoice.id,
+            SessionChoice.registration,
+            SessionChoice.registration.uid.as_alias("registration_uid"),
+            SessionChoice.registration.email.as_alias("email"),
+            SessionChoice.registration.name.as_alias("name"),
+            SessionChoice.registration.language.as_alias("language"),
+        )
+        .where(
+            (SessionChoice.session == session_id)
+            & (SessionChoice.status == WAITLISTED)
+            & (SessionChoice.registration.status == CONFIRMED)
+        )
+        .order_by(SessionChoice.id)
+    )
     if session["capacity"] is not None:
         free = session["capacity"] - await confirmed_places(session_id)
         if free <= 0:
@@ -120,11 +162,20 @@ async def fill_session(session_id: int, actor: Actor, *, already_told: set[int] 
     promoted = []
     for choice in await waiting:
         await SessionChoice.update({SessionChoice.status: CONFIRMED}).where(SessionChoice.id == choice["id"])
-        await audit.record("session_choice.promoted", actor, object_type="registration",
-                           object_id=choice["registration_uid"], summary=str(session["uid"]))
+        await audit.record(
+            "session_choice.promoted",
+            actor,
+            object_type="registration",
+            object_id=choice["registration_uid"],
+            summary=str(session["uid"]),
+        )
         if choice["registration"] not in (already_told or set()):
-            await outbox.enqueue_later(to_address=choice["email"], to_name=choice["name"], language=choice["language"],
-                                       kind="session_place", build_args={"registration": str(choice["registration_uid"]),
-                                                                         "session": str(session["uid"])})
+            await outbox.enqueue_later(
+                to_address=choice["email"],
+                to_name=choice["name"],
+                language=choice["language"],
+                kind="session_place",
+                build_args={"registration": str(choice["registration_uid"]), "session": str(session["uid"])},
+            )
         promoted.append(choice["id"])
     return promoted

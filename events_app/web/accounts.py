@@ -35,12 +35,18 @@ class AccountsController(Controller):
         form = await read_form(request, "email", "password", "next")
         values = {"email": form["email"], "next": safe_next(form["next"], "")}
         if not form["email"].strip() or not form["password"]:
-            return form_page("public/login.html", values=values,
-                             error=DomainError(N_("Enter your email address and password."), field="email"))
+            return form_page(
+                "public/login.html",
+                values=values,
+                error=DomainError(N_("Enter your email address and password."), field="email"),
+            )
         account = await staff.authenticate(form["email"], form["password"], ip=client_ip(request))
         if account is None:
-            return form_page("public/login.html", values=values,
-                             error=DomainError(N_("The email address or the password is wrong."), field="email"))
+            return form_page(
+                "public/login.html",
+                values=values,
+                error=DomainError(N_("The email address or the password is wrong."), field="email"),
+            )
         sign_in_staff(request, account)
         return Redirect(safe_next(form["next"], "/staff"))
 
@@ -63,16 +69,25 @@ class AccountsController(Controller):
             return form_page("public/login_link.html", values=form, error=error)
         await people.count_sign_in_link_request(form["email"], ip=client_ip(request))
         # Mailed after the answer is sent: a known and an unknown address answer equally fast.
-        return Template("public/login_link_sent.html", background=BackgroundTask(
-            people.mail_sign_in_link, form["email"], language=i18n.current_language(),
-            next_path=safe_next(form["next"], "")))
+        return Template(
+            "public/login_link_sent.html",
+            background=BackgroundTask(
+                people.mail_sign_in_link,
+                form["email"],
+                language=i18n.current_language(),
+                next_path=safe_next(form["next"], ""),
+            ),
+        )
 
     @get("/login/link/{token:str}", name="login_link_open")
     async def link_landing(self, token: FromPath[str]) -> Template:
         # Opening the link only shows a button: mail scanners that fetch links must not use it up.
         usable = await people.sign_in_link_is_usable(token)
-        return Template("public/login_link_open.html", context={"token": token, "usable": usable},
-                        status_code=200 if usable else 410)
+        return Template(
+            "public/login_link_open.html",
+            context={"token": token, "usable": usable},
+            status_code=200 if usable else 410,
+        )
 
     @post("/login/link/{token:str}", name="login_link_use")
     async def use_link(self, request: Request, token: FromPath[str]) -> Response:
@@ -95,8 +110,12 @@ class AccountsController(Controller):
         except DomainError as error:
             return form_page("public/password_forgot.html", values=form, error=error)
         await staff.count_password_reset_request(form["email"], ip=client_ip(request))
-        return Template("public/password_reset_sent.html", background=BackgroundTask(
-            staff.mail_password_reset, form["email"], ip=client_ip(request), language=i18n.current_language()))
+        return Template(
+            "public/password_reset_sent.html",
+            background=BackgroundTask(
+                staff.mail_password_reset, form["email"], ip=client_ip(request), language=i18n.current_language()
+            ),
+        )
 
     @get("/password/reset/{token:str}", name="password_reset")
     async def reset_form(self, token: FromPath[str]) -> Template:
@@ -108,8 +127,11 @@ class AccountsController(Controller):
     async def reset(self, request: Request, token: FromPath[str]) -> Response:
         form = await read_form(request, "password", "password_again")
         if form["password"] != form["password_again"]:
-            return form_page("public/password_reset.html", token=token,
-                             error=DomainError(N_("The two passwords are not the same."), field="password_again"))
+            return form_page(
+                "public/password_reset.html",
+                token=token,
+                error=DomainError(N_("The two passwords are not the same."), field="password_again"),
+            )
         try:
             await staff.reset_password(token, form["password"], ip=client_ip(request))
         except DomainError as error:

@@ -53,11 +53,17 @@ class StaffAdminController(Controller):
         account = await staff.get_by_uid(uid)
         values = await read_form(request, "name", "role", "active")
         try:
-            await staff.update_staff(uid, name=values["name"], role=values["role"], active=values["active"] == "1",
-                                     actor=actor_of(request))
+            await staff.update_staff(
+                uid, name=values["name"], role=values["role"], active=values["active"] == "1", actor=actor_of(request)
+            )
         except DomainError as error:
-            return form_page("admin/staff_form.html", values={**account, **values, "active": values["active"] == "1"},
-                             error=error, roles=ROLES, account=account)
+            return form_page(
+                "admin/staff_form.html",
+                values={**account, **values, "active": values["active"] == "1"},
+                error=error,
+                roles=ROLES,
+                account=account,
+            )
         flash(request, i18n.gettext("The changes were saved."), "success")
         return Redirect("/admin/staff")
 
@@ -68,10 +74,14 @@ class AuditController(Controller):
 
     @get("/", name="admin_audit")
     async def list(self, action: FromQuery[str] = "", q: FromQuery[str] = "") -> Template:
-        return Template("admin/audit.html", context={
-            "entries": await audit.recent_entries(action=action, query=q),
-            "actions": await audit.actions(), "filters": {"action": action, "q": q},
-        })
+        return Template(
+            "admin/audit.html",
+            context={
+                "entries": await audit.recent_entries(action=action, query=q),
+                "actions": await audit.actions(),
+                "filters": {"action": action, "q": q},
+            },
+        )
 
 
 class OutboxController(Controller):
@@ -80,18 +90,27 @@ class OutboxController(Controller):
 
     @get("/", name="admin_outbox")
     async def list(self, status: FromQuery[str] = "") -> Template:
-        return Template("admin/outbox.html", context={
-            "messages": await outbox.list_messages(status=status), "counts": await outbox.counts_by_status(),
-            "status": status,
-        })
+        return Template(
+            "admin/outbox.html",
+            context={
+                "messages": await outbox.list_messages(status=status),
+                "counts": await outbox.counts_by_status(),
+                "status": status,
+            },
+        )
 
     @post("/test", name="admin_outbox_test")
     async def send_test(self, request: Request) -> Response:
         """Queue a test message to the admin, to check that mail gets through."""
         account = request.state.staff
         async with atomic():
-            await outbox.enqueue(to_address=account["email"], to_name=account["name"], language=i18n.current_language(),
-                                 template="test_message", context={"name": account["name"]})
+            await outbox.enqueue(
+                to_address=account["email"],
+                to_name=account["name"],
+                language=i18n.current_language(),
+                template="test_message",
+                context={"name": account["name"]},
+            )
             await audit.record("outbox.test_queued", actor_of(request), object_type="staff", object_id=account["uid"])
         flash(request, i18n.gettext("A test message to %(email)s was queued.", email=account["email"]), "success")
         return Redirect("/admin/outbox")
@@ -106,9 +125,12 @@ class OutboxController(Controller):
         """The HTML part on its own, shown in a sandboxed frame on the message page."""
         message = await _message(uid)
         return Response(
-            message["html_body"], media_type="text/html",
-            headers={"Content-Security-Policy": "sandbox; default-src 'none'; img-src data: cid:; style-src 'unsafe-inline'",
-                     "X-Frame-Options": "SAMEORIGIN"},
+            message["html_body"],
+            media_type="text/html",
+            headers={
+                "Content-Security-Policy": "sandbox; default-src 'none'; img-src data: cid:; style-src 'unsafe-inline'",
+                "X-Frame-Options": "SAMEORIGIN",
+            },
         )
 
     @post("/{uid:str}/retry", name="admin_outbox_retry")

@@ -56,11 +56,13 @@ SCHEMA_PATH = f"{API_PATH}/schema"
 BEARER = "bearerAuth"
 
 # A moment with its offset from UTC; a time without one is refused (400, on its field).
-Instant = Annotated[datetime, msgspec.Meta(tz=True, description="ISO 8601 with the offset from UTC, "
-                                                                "e.g. 2027-05-11T09:00:00+02:00")]
+Instant = Annotated[
+    datetime, msgspec.Meta(tz=True, description="ISO 8601 with the offset from UTC, e.g. 2027-05-11T09:00:00+02:00")
+]
 
 
 # --- what clients send ---------------------------------------------------------------------------
+
 
 class SpeakerBody(msgspec.Struct, forbid_unknown_fields=True):
     name: str
@@ -113,6 +115,7 @@ class SessionCreate(msgspec.Struct, forbid_unknown_fields=True):
 
 
 # --- what the API answers ------------------------------------------------------------------------
+
 
 class ThemeOut(msgspec.Struct):
     slug: FromPath[str]
@@ -222,6 +225,7 @@ class ErrorOut(msgspec.Struct):
 
 # --- turning rows into responses -----------------------------------------------------------------
 
+
 def _local(value: datetime | None) -> datetime | None:
     return localtime(value) if value is not None else None
 
@@ -233,33 +237,55 @@ def _theme(row: dict[str, Any]) -> ThemeOut:
 def session_out(session: dict[str, Any]) -> SessionOut:
     change = session.get("change") or {}
     return SessionOut(
-        id=str(session["uid"]), title=session["title"], description=session["description"],
-        kind=SessionKind(session["kind"]), starts_at=localtime(session["starts_at"]),
-        ends_at=localtime(session["ends_at"]), room=session["room"], capacity=session["capacity"],
-        requires_signup=bool(session["requires_signup"]), status=SessionStatus(session["status"]),
+        id=str(session["uid"]),
+        title=session["title"],
+        description=session["description"],
+        kind=SessionKind(session["kind"]),
+        starts_at=localtime(session["starts_at"]),
+        ends_at=localtime(session["ends_at"]),
+        room=session["room"],
+        capacity=session["capacity"],
+        requires_signup=bool(session["requires_signup"]),
+        status=SessionStatus(session["status"]),
         themes=[_theme(t) for t in session.get("themes", [])],
-        speakers=[SpeakerOut(name=s["name"], title=s["title"], organisation=s["organisation"])
-                  for s in session.get("speakers", [])],
+        speakers=[
+            SpeakerOut(name=s["name"], title=s["title"], organisation=s["organisation"])
+            for s in session.get("speakers", [])
+        ],
         change=SessionChange(fields=list(change.get("fields", [])), before=dict(change.get("before", {})))
-        if change else None,
+        if change
+        else None,
     )
 
 
 async def event_out(event: dict[str, Any]) -> EventOut:
     return EventOut(
-        slug=event["slug"], title=event["title"], kind=EventKind(event["kind"]), status=EventStatus(event["status"]),
-        audience=Audience(event["audience"]), description=event["description"],
-        starts_at=localtime(event["starts_at"]), ends_at=localtime(event["ends_at"]), capacity=event["capacity"],
+        slug=event["slug"],
+        title=event["title"],
+        kind=EventKind(event["kind"]),
+        status=EventStatus(event["status"]),
+        audience=Audience(event["audience"]),
+        description=event["description"],
+        starts_at=localtime(event["starts_at"]),
+        ends_at=localtime(event["ends_at"]),
+        capacity=event["capacity"],
         registration_opens_at=_local(event["registration_opens_at"]),
         registration_closes_at=_local(event["registration_closes_at"]),
-        venue_name=event["venue_name"], venue_address=event["venue_address"], venue_map_url=event["venue_map_url"],
-        completion_rule=CompletionRule(event["completion_rule"]), completion_min=event["completion_min"],
+        venue_name=event["venue_name"],
+        venue_address=event["venue_address"],
+        venue_map_url=event["venue_map_url"],
+        completion_rule=CompletionRule(event["completion_rule"]),
+        completion_min=event["completion_min"],
         hours_credit=HoursCredit(event["hours_credit"]),
         hours_per_day=round(event["minutes_per_day"] / 60, 2) if event["minutes_per_day"] is not None else None,
-        signatory_name=event["signatory_name"], signatory_title=event["signatory_title"],
-        cancel_message=event["cancel_message"], published_at=_local(event["published_at"]),
-        days=[DayOut(date=d["day"], starts_at=localtime(d["starts_at"]), ends_at=localtime(d["ends_at"]))
-              for d in event["days"]],
+        signatory_name=event["signatory_name"],
+        signatory_title=event["signatory_title"],
+        cancel_message=event["cancel_message"],
+        published_at=_local(event["published_at"]),
+        days=[
+            DayOut(date=d["day"], starts_at=localtime(d["starts_at"]), ends_at=localtime(d["ends_at"]))
+            for d in event["days"]
+        ],
         themes=[_theme(t) for t in event["themes"]],
         sessions=[session_out(s) for s in await programme.programme(event["id"])],
     )
@@ -267,9 +293,15 @@ async def event_out(event: dict[str, Any]) -> EventOut:
 
 def event_summary(event: dict[str, Any]) -> EventSummary:
     return EventSummary(
-        slug=event["slug"], title=event["title"], kind=EventKind(event["kind"]), status=EventStatus(event["status"]),
-        audience=Audience(event["audience"]), starts_at=localtime(event["starts_at"]),
-        ends_at=localtime(event["ends_at"]), venue_name=event["venue_name"], capacity=event["capacity"],
+        slug=event["slug"],
+        title=event["title"],
+        kind=EventKind(event["kind"]),
+        status=EventStatus(event["status"]),
+        audience=Audience(event["audience"]),
+        starts_at=localtime(event["starts_at"]),
+        ends_at=localtime(event["ends_at"]),
+        venue_name=event["venue_name"],
+        capacity=event["capacity"],
         registration_opens_at=_local(event["registration_opens_at"]),
         registration_closes_at=_local(event["registration_closes_at"]),
         themes=[_theme(t) for t in event.get("themes", [])],
@@ -277,6 +309,7 @@ def event_summary(event: dict[str, Any]) -> EventSummary:
 
 
 # --- the bearer token ----------------------------------------------------------------------------
+
 
 async def token_account(connection: ASGIConnection) -> dict[str, Any] | None:
     """The staff account behind the request's bearer token; None without one; 401 for a bad one.
@@ -317,8 +350,11 @@ async def requires_checkin_token(connection: ASGIConnection, _: BaseRouteHandler
 
 async def _sees_drafts(request: Request) -> bool:
     account = await token_account(request)
-    return (account is not None and staff.has_role(account["role"], Role.organiser)
-            and account.get("scope") != api_tokens.CHECKIN_SCOPE)
+    return (
+        account is not None
+        and staff.has_role(account["role"], Role.organiser)
+        and account.get("scope") != api_tokens.CHECKIN_SCOPE
+    )
 
 
 def _actor(request: Request) -> Actor:
@@ -328,16 +364,17 @@ def _actor(request: Request) -> Actor:
 
 # --- the endpoints -------------------------------------------------------------------------------
 
+
 def _errors(*statuses: int) -> dict[int, ResponseSpec]:
     descriptions = {
         400: "The request could not be read: not JSON, a wrong type, a missing or unknown field, or a time "
-             "without its UTC offset (code `validation_error`, with `errors`).",
+        "without its UTC offset (code `validation_error`, with `errors`).",
         401: "No token where one is needed, or a token that is unknown or revoked (code `not_authenticated`).",
         403: "The token's account is not an organiser or admin (code `forbidden`).",
         404: "No such event, or a draft without an organiser's token (code `not_found`).",
         409: "The event's status does not allow this (code `invalid_status`).",
         422: "The data breaks a rule, e.g. an end before the start, an unknown theme, a booked room or a "
-             "session outside the event's days (code `validation_error`, with `errors`).",
+        "session outside the event's days (code `validation_error`, with `errors`).",
     }
     return {status: ResponseSpec(ErrorOut, description=descriptions[status]) for status in statuses}
 
@@ -353,31 +390,51 @@ class EventsApiController(Controller):
 
     @get("/", **READ, responses=_errors(400, 401))
     async def list_events(
-        self, request: Request,
-        when: Annotated[Literal["upcoming", "past", "all"], Parameter(
-            description="upcoming: not yet ended, soonest first; past: ended, latest first; all: latest first")
+        self,
+        request: Request,
+        when: Annotated[
+            Literal["upcoming", "past", "all"],
+            Parameter(
+                description="upcoming: not yet ended, soonest first; past: ended, latest first; all: latest first"
+            ),
         ] = "upcoming",
         theme: Annotated[str, Parameter(description="only events with this theme (a slug)")] = "",
         kind: Annotated[EventKind | None, Parameter(description="only events of this kind")] = None,
     ) -> EventList:
         """Published, cancelled and archived events (with an organiser's token, drafts too)."""
-        found = await events.list_events(public=not await _sees_drafts(request), when=when, theme=theme,
-                                         kind=kind.value if kind else "")
+        found = await events.list_events(
+            public=not await _sees_drafts(request), when=when, theme=theme, kind=kind.value if kind else ""
+        )
         return EventList(events=[event_summary(event) for event in found])
 
     @post("/", **WRITE, status_code=201, responses=_errors(400, 401, 403, 422))
     async def create_event(self, request: Request, data: JSONBody[EventCreate]) -> EventOut:
         """Create an event, as a draft. Each day runs from the start's time of day to the end's."""
-        event = await events.create_event(EventInput(
-            title=data.title, kind=data.kind.value, description=data.description, audience=data.audience.value,
-            capacity=data.capacity, starts_at=data.starts_at, ends_at=data.ends_at,
-            registration_opens_at=data.registration_opens_at, registration_closes_at=data.registration_closes_at,
-            venue_name=data.venue_name, venue_address=data.venue_address, venue_map_url=data.venue_map_url,
-            themes=list(data.themes), completion_rule=data.completion_rule.value, completion_min=data.completion_min,
-            hours_credit=data.hours_credit.value, hours_per_day=data.hours_per_day,
-            signatory_name=data.signatory_name, signatory_title=data.signatory_title,
-            occasion_dates=list(data.occasion_dates),
-        ), _actor(request))
+        event = await events.create_event(
+            EventInput(
+                title=data.title,
+                kind=data.kind.value,
+                description=data.description,
+                audience=data.audience.value,
+                capacity=data.capacity,
+                starts_at=data.starts_at,
+                ends_at=data.ends_at,
+                registration_opens_at=data.registration_opens_at,
+                registration_closes_at=data.registration_closes_at,
+                venue_name=data.venue_name,
+                venue_address=data.venue_address,
+                venue_map_url=data.venue_map_url,
+                themes=list(data.themes),
+                completion_rule=data.completion_rule.value,
+                completion_min=data.completion_min,
+                hours_credit=data.hours_credit.value,
+                hours_per_day=data.hours_per_day,
+                signatory_name=data.signatory_name,
+                signatory_title=data.signatory_title,
+                occasion_dates=list(data.occasion_dates),
+            ),
+            _actor(request),
+        )
         return await event_out(event)
 
     @get("/{slug:str}", **READ, responses=_errors(401, 404))
@@ -392,8 +449,9 @@ class EventsApiController(Controller):
         return await event_out(await events.publish_event(slug, _actor(request)))
 
     @post("/{slug:str}/cancel", **WRITE, status_code=200, responses=_errors(400, 401, 403, 404, 409))
-    async def cancel_event(self, request: Request, slug: FromPath[str],
-                           data: JSONBody[CancelBody | None] = None) -> EventOut:
+    async def cancel_event(
+        self, request: Request, slug: FromPath[str], data: JSONBody[CancelBody | None] = None
+    ) -> EventOut:
         """Cancel a draft or published event; the optional message is shown on the event's page."""
         message = data.message if data is not None else ""
         return await event_out(await events.cancel_event(slug, _actor(request), message))
@@ -401,12 +459,22 @@ class EventsApiController(Controller):
     @post("/{slug:str}/sessions", **WRITE, status_code=201, responses=_errors(400, 401, 403, 404, 422))
     async def create_session(self, request: Request, slug: FromPath[str], data: JSONBody[SessionCreate]) -> SessionOut:
         """Add a session to the event's programme. Its `id` names it from then on."""
-        session = await programme.add_session(slug, SessionInput(
-            title=data.title, description=data.description, kind=data.kind.value, starts_at=data.starts_at,
-            ends_at=data.ends_at, room=data.room, capacity=data.capacity, requires_signup=data.requires_signup,
-            themes=list(data.themes),
-            speakers=[SpeakerInput(name=s.name, title=s.title, organisation=s.organisation) for s in data.speakers],
-        ), _actor(request))
+        session = await programme.add_session(
+            slug,
+            SessionInput(
+                title=data.title,
+                description=data.description,
+                kind=data.kind.value,
+                starts_at=data.starts_at,
+                ends_at=data.ends_at,
+                room=data.room,
+                capacity=data.capacity,
+                requires_signup=data.requires_signup,
+                themes=list(data.themes),
+                speakers=[SpeakerInput(name=s.name, title=s.title, organisation=s.organisation) for s in data.speakers],
+            ),
+            _actor(request),
+        )
         return session_out(session)
 
 
@@ -425,9 +493,16 @@ def api_router() -> Router:
         api_registrations,
     )
 
-    return Router(path=API_PATH, route_handlers=[EventsApiController, list_themes, *api_registrations.ROUTE_HANDLERS,
-                                                 *api_checkins.ROUTE_HANDLERS],
-                  include_in_schema=True)
+    return Router(
+        path=API_PATH,
+        route_handlers=[
+            EventsApiController,
+            list_themes,
+            *api_registrations.ROUTE_HANDLERS,
+            *api_checkins.ROUTE_HANDLERS,
+        ],
+        include_in_schema=True,
+    )
 
 
 def openapi_config() -> OpenAPIConfig:
@@ -437,22 +512,30 @@ def openapi_config() -> OpenAPIConfig:
         version="1",
         description=(
             "Events, programmes, themes and registrations of Hållbarhetsrådet i Västernorrland.\n\n"
-            "Reading and registering need no token. Writing and the lists of registrations need `Authorization: Bearer <token>` of an organiser or admin "
+            "Reading and registering need no token. Writing and the lists of registrations need "
+            "`Authorization: Bearer <token>` of an organiser or admin "
             "(`events-app token create --email ...`). Times are ISO 8601 with the offset from UTC; responses give "
             "them in Europe/Stockholm time. Errors are `{code, message, request_id, errors?: [{field, message}]}`, "
             "with the message in Swedish or English after Accept-Language."
         ),
         path=SCHEMA_PATH,
         render_plugins=[ScalarRenderPlugin(path="/"), JsonRenderPlugin()],
-        components=Components(security_schemes={
-            BEARER: SecurityScheme(type="http", scheme="bearer",
-                                   description="An API token from `events-app token create`, sent as "
-                                               "`Authorization: Bearer hr_...`. Its account's role must be "
-                                               "organiser or admin to write."),
-        }),
-        tags=[Tag(name="events", description="Events and their programme"),
-              Tag(name="registrations", description="Registering for an event; organisers' lists and cancelling"),
-              Tag(name="themes", description="The council's themes"),
-              Tag(name="tickets", description="Verifying ticket codes offline")],
+        components=Components(
+            security_schemes={
+                BEARER: SecurityScheme(
+                    type="http",
+                    scheme="bearer",
+                    description="An API token from `events-app token create`, sent as "
+                    "`Authorization: Bearer hr_...`. Its account's role must be "
+                    "organiser or admin to write.",
+                ),
+            }
+        ),
+        tags=[
+            Tag(name="events", description="Events and their programme"),
+            Tag(name="registrations", description="Registering for an event; organisers' lists and cancelling"),
+            Tag(name="themes", description="The council's themes"),
+            Tag(name="tickets", description="Verifying ticket codes offline"),
+        ],
         use_handler_docstrings=True,
     )

@@ -18,8 +18,9 @@ from events_app.domain import checkins
 from events_app.domain.checkins import Scan
 from events_app.web.api import BEARER, ErrorOut, _actor, requires_checkin_token
 
-Result = Literal["ok", "already_checked_in", "unknown", "cancelled", "waitlisted", "wrong_event", "wrong_day",
-                 "not_in_session"]
+Result = Literal[
+    "ok", "already_checked_in", "unknown", "cancelled", "waitlisted", "wrong_event", "wrong_day", "not_in_session"
+]
 
 
 class CheckInCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -54,10 +55,17 @@ class CheckInOut(msgspec.Struct, omit_defaults=True):
 
 def checkin_out(answer: checkins.Answer) -> CheckInOut:
     return CheckInOut(
-        result=answer.result, message=i18n.gettext(answer.message), registration=answer.registration or None,
-        name=answer.name or None, organisation=answer.organisation or None, checked_in_at=answer.checked_in_at,
-        checked_in_by=answer.by or None, device=answer.device or None, method=answer.method or None,
-        checkin=answer.attendance or None)
+        result=answer.result,
+        message=i18n.gettext(answer.message),
+        registration=answer.registration or None,
+        name=answer.name or None,
+        organisation=answer.organisation or None,
+        checked_in_at=answer.checked_in_at,
+        checked_in_by=answer.by or None,
+        device=answer.device or None,
+        method=answer.method or None,
+        checkin=answer.attendance or None,
+    )
 
 
 def _staff(request: Request) -> dict[str, Any]:
@@ -66,8 +74,7 @@ def _staff(request: Request) -> dict[str, Any]:
 
 
 _DESCRIPTIONS = {
-    400: "The body could not be read: not JSON, a wrong type, or a missing or unknown field (code "
-         "`validation_error`).",
+    400: "The body could not be read: not JSON, a wrong type, or a missing or unknown field (code `validation_error`).",
     401: "No token, or a token that is unknown or revoked (code `not_authenticated`).",
     403: "The token's account has no staff role (code `forbidden`).",
     404: "No such published event or session, or no such check-in (code `not_found`).",
@@ -87,8 +94,9 @@ class CheckInsApiController(Controller):
     async def check_in(self, request: Request, data: JSONBody[CheckInCreate]) -> CheckInOut:
         """Check a ticket in, or say why not. Idempotent: a repeated scan answers `already_checked_in`
         with the first check-in and writes nothing, also when two devices scan at the same moment."""
-        scan = Scan(code=data.code, event=data.event, day=data.day, session=data.session, device=data.device,
-                    method=data.method)
+        scan = Scan(
+            code=data.code, event=data.event, day=data.day, session=data.session, device=data.device, method=data.method
+        )
         return checkin_out(await checkins.check_in(scan, _staff(request)))
 
     @post("/{uid:str}/undo", **GUARDED, status_code=200, responses=_errors(401, 403, 404))

@@ -114,26 +114,42 @@ class TicketKeyOut(msgspec.Struct):
 
 
 def _choices(registration: dict[str, Any]) -> list[ChoiceOut]:
-    return [ChoiceOut(id=str(c["session_uid"]), title=c["title"], status=RegistrationStatus(c["status"]))
-            for c in registration["choices"]]
+    return [
+        ChoiceOut(id=str(c["session_uid"]), title=c["title"], status=RegistrationStatus(c["status"]))
+        for c in registration["choices"]
+    ]
 
 
 def registration_out(row: dict[str, Any]) -> RegistrationOut:
     return RegistrationOut(
-        id=str(row["uid"]), event=row["event_slug"], name=row["name"], email=row["email"],
-        organisation=row["organisation_code"] or row["organisation_text"] or "", title=row["title"],
-        status=RegistrationStatus(row["status"]), created_at=row["created_at"], sessions=_choices(row),
-        answers=dict(row["answers"] or {}), dietary=list(row["dietary"] or []), dietary_other=row["dietary_other"],
-        accessibility=row["accessibility"], days=list(row["days"] or []), language=row["language"],
-        source=row["source"], checked_in=row["checked_in_at"] is not None, checked_in_at=row["checked_in_at"],
+        id=str(row["uid"]),
+        event=row["event_slug"],
+        name=row["name"],
+        email=row["email"],
+        organisation=row["organisation_code"] or row["organisation_text"] or "",
+        title=row["title"],
+        status=RegistrationStatus(row["status"]),
+        created_at=row["created_at"],
+        sessions=_choices(row),
+        answers=dict(row["answers"] or {}),
+        dietary=list(row["dietary"] or []),
+        dietary_other=row["dietary_other"],
+        accessibility=row["accessibility"],
+        days=list(row["days"] or []),
+        language=row["language"],
+        source=row["source"],
+        checked_in=row["checked_in_at"] is not None,
+        checked_in_at=row["checked_in_at"],
         cancelled_at=row["cancelled_at"],
     )
 
 
 def _api_fields(failure: ValidationFailed) -> ValidationFailed:
     """The form's field names for answers (`answer_<key>`) become the body's (`answers.<key>`)."""
-    renamed = {(f"answers.{name.removeprefix('answer_')}" if name.startswith("answer_") else name): error
-               for name, error in failure.errors.items()}
+    renamed = {
+        (f"answers.{name.removeprefix('answer_')}" if name.startswith("answer_") else name): error
+        for name, error in failure.errors.items()
+    }
     return ValidationFailed(renamed)
 
 
@@ -141,22 +157,22 @@ def _api_fields(failure: ValidationFailed) -> ValidationFailed:
 
 _DESCRIPTIONS = {
     400: "The request could not be read: not JSON, a wrong type, a missing or unknown field, or a bad query "
-         "parameter (code `validation_error`, with `errors`).",
+    "parameter (code `validation_error`, with `errors`).",
     401: "No token where one is needed, or a token that is unknown or revoked (code `not_authenticated`).",
     403: "Registering: the event is for members only (`members_only`: the API has no member sign-in) or by "
-         "invitation and no `invitation_token` was given (`invitation_required`), or the `invitation_token` is not "
-         "a valid link to this event (`invitation_unknown`). Otherwise: the token's account is not an organiser or "
-         "admin (`forbidden`).",
+    "invitation and no `invitation_token` was given (`invitation_required`), or the `invitation_token` is not "
+    "a valid link to this event (`invitation_unknown`). Otherwise: the token's account is not an organiser or "
+    "admin (`forbidden`).",
     404: "No such event or registration (code `not_found`).",
     409: "Registering: the address is already registered (`already_registered`; the link to that registration "
-         "is mailed to it again), or registration is not open (`registration_not_yet`, `registration_closed`, "
-         "`registration_unavailable`).",
+    "is mailed to it again), or registration is not open (`registration_not_yet`, `registration_closed`, "
+    "`registration_unavailable`).",
     410: "Registering with an invitation that no longer works: revoked by an organiser (`invitation_revoked`), "
-         "past its deadline (`invitation_expired`) or to a cancelled event (`invitation_event_cancelled`).",
+    "past its deadline (`invitation_expired`) or to a cancelled event (`invitation_event_cancelled`).",
     422: "The data breaks a rule, with every field at fault (code `validation_error`): an invalid address, an "
-         "address other than the invitation's (`email`) when registering with an `invitation_token`, no "
-         "consent, an unknown or cancelled session, two sessions at the same time, a full session (join its "
-         "waiting list instead), a missing answer to a required question (`answers.<key>`), …",
+    "address other than the invitation's (`email`) when registering with an `invitation_token`, no "
+    "consent, an unknown or cancelled session, two sessions at the same time, a full session (join its "
+    "waiting list instead), a missing answer to a required question (`answers.<key>`), …",
     429: "Too many attempts from this address or IP; try again later (code `rate_limited`).",
 }
 
@@ -172,33 +188,58 @@ class RegistrationsApiController(Controller):
     path = "/"
     tags = ["registrations"]
 
-    @post("/events/{slug:str}/registrations", **PUBLIC_WRITE, status_code=201,
-          responses=_errors(400, 401, 403, 404, 409, 410, 422, 429))
-    async def register(self, request: Request, slug: FromPath[str], data: JSONBody[RegistrationCreate]
-                       ) -> RegistrationCreated:
+    @post(
+        "/events/{slug:str}/registrations",
+        **PUBLIC_WRITE,
+        status_code=201,
+        responses=_errors(400, 401, 403, 404, 409, 410, 422, 429),
+    )
+    async def register(
+        self, request: Request, slug: FromPath[str], data: JSONBody[RegistrationCreate]
+    ) -> RegistrationCreated:
         """Register for a published event; no token needed. The person gets a confirmed place while the event
         has places, else a place on its waiting list (`status`). The ticket and the link to change or cancel
         the registration are mailed to the address, never returned here."""
         await token_account(request)  # a token that is sent must be valid, as everywhere in the API
         try:
-            result = await registrations.register(slug, RegistrationInput(
-                name=data.name, email=data.email, organisation=data.organisation, title=data.title,
-                dietary=list(data.dietary), dietary_other=data.dietary_other, accessibility=data.accessibility,
-                answers=dict(data.answers), sessions=list(data.sessions), waitlist_sessions=list(data.waitlist_sessions),
-                days=[day.isoformat() for day in data.days] if data.days is not None else None,
-                consent=data.consent, language=data.language or i18n.current_language(),
-                invitation_token=data.invitation_token,
-            ), Registrant(source="api", ip=client_ip(request)))
+            result = await registrations.register(
+                slug,
+                RegistrationInput(
+                    name=data.name,
+                    email=data.email,
+                    organisation=data.organisation,
+                    title=data.title,
+                    dietary=list(data.dietary),
+                    dietary_other=data.dietary_other,
+                    accessibility=data.accessibility,
+                    answers=dict(data.answers),
+                    sessions=list(data.sessions),
+                    waitlist_sessions=list(data.waitlist_sessions),
+                    days=[day.isoformat() for day in data.days] if data.days is not None else None,
+                    consent=data.consent,
+                    language=data.language or i18n.current_language(),
+                    invitation_token=data.invitation_token,
+                ),
+                Registrant(source="api", ip=client_ip(request)),
+            )
         except ValidationFailed as failure:
             raise _api_fields(failure) from None
         registration = result.registration
-        return RegistrationCreated(id=str(registration["uid"]), event=registration["event_slug"],
-                                   status=RegistrationStatus(registration["status"]), sessions=_choices(registration))
+        return RegistrationCreated(
+            id=str(registration["uid"]),
+            event=registration["event_slug"],
+            status=RegistrationStatus(registration["status"]),
+            sessions=_choices(registration),
+        )
 
     @get("/events/{slug:str}/registrations", **WRITE, responses=_errors(400, 401, 403, 404))
     async def list_registrations(
-        self, request: Request, slug: FromPath[str],
-        status: Annotated[RegistrationStatus | None, Parameter(description="only registrations with this status")] = None,
+        self,
+        request: Request,
+        slug: FromPath[str],
+        status: Annotated[
+            RegistrationStatus | None, Parameter(description="only registrations with this status")
+        ] = None,
         page: Annotated[int, Parameter(ge=1, le=1_000_000, description="the page, from 1")] = 1,
         per_page: Annotated[int, Parameter(ge=1, le=MAX_PER_PAGE, description="registrations per page")] = 50,
     ) -> RegistrationPage:
@@ -206,14 +247,20 @@ class RegistrationsApiController(Controller):
         the path of the next page, or null on the last."""
         event = await events.get_event(slug)
         total, rows = await registrations.list_registrations(
-            event["id"], status=status.value if status else None, offset=(page - 1) * per_page, limit=per_page)
+            event["id"], status=status.value if status else None, offset=(page - 1) * per_page, limit=per_page
+        )
         following = None
         if page * per_page < total:
             following = f"{request.url.path}?page={page + 1}&per_page={per_page}"
             if status:
                 following += f"&status={status.value}"
-        return RegistrationPage(registrations=[registration_out(row) for row in rows], page=page, per_page=per_page,
-                                total=total, next=following)
+        return RegistrationPage(
+            registrations=[registration_out(row) for row in rows],
+            page=page,
+            per_page=per_page,
+            total=total,
+            next=following,
+        )
 
     @post("/registrations/{uid:str}/cancel", **WRITE, status_code=200, responses=_errors(401, 403, 404))
     async def cancel_registration(self, request: Request, uid: FromPath[str]) -> RegistrationOut:

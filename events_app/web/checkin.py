@@ -46,8 +46,11 @@ SCAN_FIELDS = ("day", "session", "device")
 
 
 async def _published(when: str) -> list[dict[str, Any]]:
-    return [event for event in await events.list_events(public=False, when=when)
-            if event["status"] == EventStatus.published.value]
+    return [
+        event
+        for event in await events.list_events(public=False, when=when)
+        if event["status"] == EventStatus.published.value
+    ]
 
 
 async def _scanner_event(slug: str) -> dict[str, Any]:
@@ -73,14 +76,14 @@ def _scan(slug: str, form: dict[str, str], method: CheckInMethod) -> Scan:
         day = date.fromisoformat(form["day"]) if form["day"] else None
     except ValueError:
         raise DomainError(N_("Choose one of the event's days."), field="day") from None
-    return Scan(code="", event=slug, day=day, session=form["session"], device=form["device"][:100],
-                method=method.value)
+    return Scan(code="", event=slug, day=day, session=form["session"], device=form["device"][:100], method=method.value)
 
 
 def _problem(error: DomainError, errors: dict[str, str] | None = None) -> Response:
     """A form's problem as JSON for the page: the message, and each field's message."""
-    return Response({"message": error.translated(), "errors": errors or form_errors(error)}, status_code=400,
-                    headers=NO_STORE)
+    return Response(
+        {"message": error.translated(), "errors": errors or form_errors(error)}, status_code=400, headers=NO_STORE
+    )
 
 
 class CheckInController(Controller):
@@ -93,14 +96,20 @@ class CheckInController(Controller):
         (unless asked to choose)."""
         current = await _published("upcoming")
         today = checkins.today()
-        on_today = [event for event in current
-                    if localtime(event["starts_at"]).date() <= today <= localtime(event["ends_at"]).date()]
+        on_today = [
+            event
+            for event in current
+            if localtime(event["starts_at"]).date() <= today <= localtime(event["ends_at"]).date()
+        ]
         if len(on_today) == 1 and not request.query_params.get("choose"):
             return Redirect(f"/checkin/{on_today[0]['slug']}")
         past = (await _published("past"))[:PAST_EVENTS_SHOWN]
         now = utcnow()
-        devices = [token for token in await api_tokens.tokens_of(request.state.staff["id"], scope=api_tokens.CHECKIN_SCOPE)
-                   if token["revoked_at"] is None and token["expires_at"] and token["expires_at"] > now]
+        devices = [
+            token
+            for token in await api_tokens.tokens_of(request.state.staff["id"], scope=api_tokens.CHECKIN_SCOPE)
+            if token["revoked_at"] is None and token["expires_at"] and token["expires_at"] > now
+        ]
         return Template("staff/checkin_events.html", context={"current": current, "past": past, "devices": devices})
 
     @post("/devices/{uid:str}/revoke", name="checkin_device_revoke")
@@ -122,9 +131,13 @@ class CheckInController(Controller):
             return _problem(DomainError(N_("Name this device, for example “Entrance, phone 1”."), field="device"))
         if len(device) > DEVICE_MAX:
             return _problem(DomainError(N_("At most %(max)s characters."), field="device", max=DEVICE_MAX))
-        token = await api_tokens.create_token(request.state.staff["id"], TOKEN_NAME.format(device=device),
-                                              actor_of(request), scope=api_tokens.CHECKIN_SCOPE,
-                                              expires_at=utcnow() + SCANNER_TOKEN_LIFETIME)
+        token = await api_tokens.create_token(
+            request.state.staff["id"],
+            TOKEN_NAME.format(device=device),
+            actor_of(request),
+            scope=api_tokens.CHECKIN_SCOPE,
+            expires_at=utcnow() + SCANNER_TOKEN_LIFETIME,
+        )
         return Response({"token": token, "device": device}, status_code=201, headers=NO_STORE)
 
     @post("/decode", name="checkin_decode", request_max_body_size=qr_frames.MAX_FRAME_BYTES)
@@ -134,7 +147,9 @@ class CheckInController(Controller):
             return Response({"code": ""}, status_code=429, headers=NO_STORE)
         async with _decoding:
             try:
-                code = await asyncio.get_running_loop().run_in_executor(_DECODER, qr_frames.read_qr, await request.body())
+                code = await asyncio.get_running_loop().run_in_executor(
+                    _DECODER, qr_frames.read_qr, await request.body()
+                )
             except DomainError as error:
                 return _problem(error)
         return Response({"code": code}, headers=NO_STORE)
@@ -143,19 +158,34 @@ class CheckInController(Controller):
     async def scanner(self, request: Request, slug: FromPath[str]) -> Template:
         event = await _scanner_event(slug)
         days = [row["day"] for row in event["days"]]
-        sessions = [session for session in await programme.programme(event["id"])
-                    if session["status"] == SessionStatus.scheduled.value]
-        return Template("staff/checkin.html", context={
-            "event": event, "days": days, "sessions": sessions, "default_day": default_day(days, checkins.today()),
-            "account": request.state.staff, "organisations": await organisation_options(), "device_max": DEVICE_MAX})
+        sessions = [
+            session
+            for session in await programme.programme(event["id"])
+            if session["status"] == SessionStatus.scheduled.value
+        ]
+        return Template(
+            "staff/checkin.html",
+            context={
+                "event": event,
+                "days": days,
+                "sessions": sessions,
+                "default_day": default_day(days, checkins.today()),
+                "account": request.state.staff,
+                "organisations": await organisation_options(),
+                "device_max": DEVICE_MAX,
+            },
+        )
 
     @get("/{slug:str}/search", name="checkin_search")
     async def search(self, request: Request, slug: FromPath[str]) -> Template:
         """Those whose name or organisation contains `q`, each with a button that checks them in."""
         query = str(request.query_params.get("q") or "")
         found = await checkins.search(slug, query)
-        return Template("staff/_checkin_search.html", headers=NO_STORE,
-                        context={"found": found, "query": query, "too_short": len(query.strip()) < 2})
+        return Template(
+            "staff/_checkin_search.html",
+            headers=NO_STORE,
+            context={"found": found, "query": query, "too_short": len(query.strip()) < 2},
+        )
 
     @post("/{slug:str}/registrations/{uid:str}", name="checkin_registration", status_code=200)
     async def check_in_found(self, request: Request, slug: FromPath[str], uid: FromPath[str]) -> CheckInOut | Response:
@@ -171,9 +201,16 @@ class CheckInController(Controller):
         """Register someone at the door and check them in, in one step."""
         form = await read_form(request, "name", "organisation", "organisation_other", "email", *SCAN_FIELDS)
         try:
-            answer = await checkins.walk_in(slug, WalkIn(
-                name=form["name"], organisation=form["organisation"] or form["organisation_other"],
-                email=form["email"]), _scan(slug, form, CheckInMethod.walk_in), _staff(request))
+            answer = await checkins.walk_in(
+                slug,
+                WalkIn(
+                    name=form["name"],
+                    organisation=form["organisation"] or form["organisation_other"],
+                    email=form["email"],
+                ),
+                _scan(slug, form, CheckInMethod.walk_in),
+                _staff(request),
+            )
         except NotFound:
             raise
         except DomainError as error:

@@ -39,5 +39,6 @@ def download(content: bytes, filename: str, media_type: str) -> Response:
     disposition = f'attachment; filename="{plain}"'
     if plain != filename:
         disposition += f"; {utf8_filename(filename)}"
-    return Response(content=content, media_type=media_type,
-                    headers={**DOWNLOAD_HEADERS, "Content-Disposition": disposition})
+    return Response(
+        content=content, media_type=media_type, headers={**DOWNLOAD_HEADERS, "Content-Disposition": disposition}
+    )

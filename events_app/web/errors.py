@@ -43,15 +43,22 @@ def _wants_json(request: Request) -> bool:
 
 
 def error_response(
-    request: Request, status: int, code: str, message: str, *, params: dict | None = None,
+    request: Request,
+    status: int,
+    code: str,
+    message: str,
+    *,
+    params: dict | None = None,
     fields: dict[str, str | DomainError] | None = None,
 ) -> Response:
     """`message` and the `fields` messages are English message ids (or DomainErrors), translated here."""
     # An unmatched route (404) never passed the middleware that sets the language.
     i18n.set_language(language_of(request))
     text = i18n.gettext(message, **(params or {}))
-    translated_fields = {name: value.translated() if isinstance(value, DomainError) else i18n.gettext(value)
-                         for name, value in (fields or {}).items()}
+    translated_fields = {
+        name: value.translated() if isinstance(value, DomainError) else i18n.gettext(value)
+        for name, value in (fields or {}).items()
+    }
     request_id = request.state.get("request_id", "")
     if _wants_json(request):
         body: dict = {"code": code, "message": text, "request_id": request_id}
@@ -67,8 +74,9 @@ def error_response(
 
 def not_authorized(request: Request, exc: NotAuthorizedException) -> Response:
     if _is_api(request):  # the API knows only bearer tokens, never the session cookie
-        response = error_response(request, 401, "not_authenticated",
-                                  N_("Send a valid API token in the header Authorization: Bearer <token>."))
+        response = error_response(
+            request, 401, "not_authenticated", N_("Send a valid API token in the header Authorization: Bearer <token>.")
+        )
         response.headers["WWW-Authenticate"] = "Bearer"
         return response
     if _wants_json(request):
@@ -79,7 +87,9 @@ def not_authorized(request: Request, exc: NotAuthorizedException) -> Response:
 
 def permission_denied(request: Request, exc: PermissionDeniedException) -> Response:
     if "CSRF" in (exc.detail or ""):
-        return error_response(request, 403, "csrf_failed", N_("The form had expired. Go back, reload the page and try again."))
+        return error_response(
+            request, 403, "csrf_failed", N_("The form had expired. Go back, reload the page and try again.")
+        )
     if _is_api(request):
         return error_response(request, 403, "forbidden", N_("The token's account does not have the role this needs."))
     return error_response(request, 403, "forbidden", N_("You do not have access to this page."))
@@ -97,8 +107,13 @@ def validation_failed(request: Request, exc: ValidationException) -> Response:
         for item in exc.extra:
             if isinstance(item, dict) and item.get("key"):
                 fields[str(item["key"])] = N_("This value is not valid.")
-    return error_response(request, 400, "validation_error",
-                          N_("The request could not be read. Check the fields and try again."), fields=fields)
+    return error_response(
+        request,
+        400,
+        "validation_error",
+        N_("The request could not be read. Check the fields and try again."),
+        fields=fields,
+    )
 
 
 # What the JSON decoder (msgspec) says -> the field message the API gives.
@@ -127,17 +142,27 @@ def _api_field_errors(extra: object) -> dict[str, str]:
         if named:
             key = f"{key}.{named.group(1)}" if key else named.group(1)
         if key:
-            fields[key] = next((text for marker, text in _DECODER_MESSAGES if marker in detail),
-                               N_("This value is not valid."))
+            fields[key] = next(
+                (text for marker, text in _DECODER_MESSAGES if marker in detail), N_("This value is not valid.")
+            )
     return fields
 
 
 # The API's status for domain codes that are about who or when, not about the data's fields.
 API_STATUS_BY_CODE = {
-    "already_registered": 409, "registration_closed": 409, "registration_not_yet": 409,
-    "registration_unavailable": 409, "invalid_status": 409, "members_only": 403, "invitation_required": 403,
-    "invitation_unknown": 403, "invitation_revoked": 410, "invitation_expired": 410, "invitation_event_cancelled": 410,
-    "deadline_passed": 409, "import_has_errors": 400,
+    "already_registered": 409,
+    "registration_closed": 409,
+    "registration_not_yet": 409,
+    "registration_unavailable": 409,
+    "invalid_status": 409,
+    "members_only": 403,
+    "invitation_required": 403,
+    "invitation_unknown": 403,
+    "invitation_revoked": 410,
+    "invitation_expired": 410,
+    "invitation_event_cancelled": 410,
+    "deadline_passed": 409,
+    "import_has_errors": 400,
 }
 
 
@@ -151,8 +176,9 @@ def domain_error(request: Request, exc: DomainError) -> Response:
         if isinstance(exc, ValidationFailed):
             return error_response(request, 422, exc.code, exc.message, params=exc.params, fields=exc.errors)
         if exc.field:
-            return error_response(request, 422, "validation_error", N_("Please correct the marked fields."),
-                                  fields={exc.field: exc})
+            return error_response(
+                request, 422, "validation_error", N_("Please correct the marked fields."), fields={exc.field: exc}
+            )
     return error_response(request, status, exc.code, exc.message, params=exc.params)
 
 
@@ -160,19 +186,30 @@ def http_error(request: Request, exc: HTTPException) -> Response:
     if exc.status_code >= 500:
         return server_error(request, exc)
     if _is_api(request) and exc.status_code == 400:  # e.g. a body that is not JSON at all
-        return error_response(request, 400, "validation_error",
-                              N_("The request could not be read. Check the fields and try again."))
+        return error_response(
+            request, 400, "validation_error", N_("The request could not be read. Check the fields and try again.")
+        )
     messages = {405: N_("That action is not possible here."), 413: N_("What you sent is too large.")}
-    return error_response(request, exc.status_code, "http_error",
-                          messages.get(exc.status_code, N_("The request could not be handled.")))
+    return error_response(
+        request, exc.status_code, "http_error", messages.get(exc.status_code, N_("The request could not be handled."))
+    )
 
 
 def server_error(request: Request, exc: Exception) -> Response:
     # The path may hold a secret (a private or invitation link): the log gets it hidden.
-    log.error("request %s failed: %s %s", request.state.get("request_id", "-"), request.method,
-              hide_secrets(request.url.path), exc_info=exc)
-    return error_response(request, HTTP_500_INTERNAL_SERVER_ERROR, "server_error",
-                          N_("Something went wrong on our side. Please try again in a while."))
+    log.error(
+        "request %s failed: %s %s",
+        request.state.get("request_id", "-"),
+        request.method,
+        hide_secrets(request.url.path),
+        exc_info=exc,
+    )
+    return error_response(
+        request,
+        HTTP_500_INTERNAL_SERVER_ERROR,
+        "server_error",
+        N_("Something went wrong on our side. Please try again in a while."),
+    )
 
 
 EXCEPTION_HANDLERS = {

@@ -30,7 +30,9 @@ def form_errors(error: DomainError) -> dict[str, str]:
     return {error.field or "__all__": error.translated()}
 
 
-def form_page(template: str, *, values: dict[str, Any] | None = None, error: DomainError | None = None, **context: Any) -> Template:
+def form_page(
+    template: str, *, values: dict[str, Any] | None = None, error: DomainError | None = None, **context: Any
+) -> Template:
     """The form page, with status 400 and the messages when `error` is given."""
     return Template(
         template,

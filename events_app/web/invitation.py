@@ -31,8 +31,15 @@ from events_app.web.registration import (
 class InvitationController(Controller):
     path = "/invitation"
 
-    async def _page(self, request: Request, token: str, *, values: dict[str, Any] | None = None,
-                    errors: dict[str, str] | None = None, status: int = 200) -> Response:
+    async def _page(
+        self,
+        request: Request,
+        token: str,
+        *,
+        values: dict[str, Any] | None = None,
+        errors: dict[str, str] | None = None,
+        status: int = 200,
+    ) -> Response:
         try:
             invitation = await invitations.open_invitation(token)
         except InvitationUnusable as error:
@@ -40,10 +47,21 @@ class InvitationController(Controller):
         speak_invitees_language(request, invitation)
         event = await events.get_event(invitation["event"]["slug"])
         event["description_html"] = rich_text.render(event["description"])
-        return private(Template("public/invitation.html", context={
-            "invitation": invitation, "event": event, "token": token, "programme_public": is_public(event),
-            "values": values or {}, "errors": errors or {}, "max_reason": invitations.MAX_NOTE,
-        }, status_code=status))
+        return private(
+            Template(
+                "public/invitation.html",
+                context={
+                    "invitation": invitation,
+                    "event": event,
+                    "token": token,
+                    "programme_public": is_public(event),
+                    "values": values or {},
+                    "errors": errors or {},
+                    "max_reason": invitations.MAX_NOTE,
+                },
+                status_code=status,
+            )
+        )
 
     @get("/{token:str}", name="invitation")
     async def show(self, request: Request, token: FromPath[str]) -> Response:

@@ -26,8 +26,10 @@ def viewer_of(request: Request) -> Viewer:
     """The signed-in person and whether an organiser (or admin) is signed in."""
     account = request.state.get("staff")
     person = request.state.get("person")
-    return Viewer(person_id=person["id"] if person else None,
-                  organiser=bool(account) and staff.has_role(account["role"], Role.organiser))
+    return Viewer(
+        person_id=person["id"] if person else None,
+        organiser=bool(account) and staff.has_role(account["role"], Role.organiser),
+    )
 
 
 def content_disposition(name: str) -> str:
@@ -40,16 +42,27 @@ def serve(material: dict[str, Any]) -> Response:
     private = material["visibility"] != MaterialVisibility.public.value
     cache = "private, no-store" if private else "no-cache"
     if material["kind"] == MaterialKind.link.value:
-        return Redirect(material["url"], status_code=302, headers={"Cache-Control": cache if private else "no-cache",
-                                                                   "Referrer-Policy": "no-referrer"})
+        return Redirect(
+            material["url"],
+            status_code=302,
+            headers={"Cache-Control": cache if private else "no-cache", "Referrer-Policy": "no-referrer"},
+        )
     path = materials.stored_path(material["storage_key"])
     if not path.is_file():
         raise NotFound(N_("There is no such material."))
-    return File(path=path, media_type=material["content_type"], content_disposition_type="attachment",
-                filename=material["filename"], headers={
-                    "content-disposition": content_disposition(material["filename"]),
-                    "X-Content-Type-Options": "nosniff", "Cache-Control": cache,
-                    "Content-Security-Policy": "default-src 'none'; sandbox", "Referrer-Policy": "no-referrer"})
+    return File(
+        path=path,
+        media_type=material["content_type"],
+        content_disposition_type="attachment",
+        filename=material["filename"],
+        headers={
+            "content-disposition": content_disposition(material["filename"]),
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": cache,
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+            "Referrer-Policy": "no-referrer",
+        },
+    )
 
 
 class MaterialController(Controller):
@@ -69,7 +82,8 @@ class MaterialController(Controller):
         registration = await registrations.by_manage_token(token)
         row = await materials.get_material(uid)
         if row["event"] != registration["event"] or not await materials.may_see(
-                row, Viewer(person_id=registration["person"])):
+            row, Viewer(person_id=registration["person"])
+        ):
             raise NotFound(N_("There is no such material."))
         response = serve(row)
         response.headers["Cache-Control"] = "private, no-store"  # the token is in the address

@@ -40,12 +40,18 @@ class MembersController(Controller):
     guards = [requires_role(Role.organiser)]
 
     @get("/", name="members")
-    async def list(self, q: FromQuery[str] = "", organisation: FromQuery[str] = "", inactive: FromQuery[bool] = False) -> Template:
+    async def list(
+        self, q: FromQuery[str] = "", organisation: FromQuery[str] = "", inactive: FromQuery[bool] = False
+    ) -> Template:
         members = await people.list_members(query=q, organisation=organisation, include_inactive=inactive)
-        return Template("organiser/members.html", context={
-            "members": members, "organisations": await _organisations(),
-            "filters": {"q": q, "organisation": organisation, "inactive": inactive},
-        })
+        return Template(
+            "organiser/members.html",
+            context={
+                "members": members,
+                "organisations": await _organisations(),
+                "filters": {"q": q, "organisation": organisation, "inactive": inactive},
+            },
+        )
 
     @get("/new", name="member_new")
     async def new_form(self) -> Template:
@@ -57,8 +63,13 @@ class MembersController(Controller):
         try:
             await people.create_member(MemberInput(**values), actor_of(request))
         except DomainError as error:
-            return form_page("organiser/member_form.html", values=values, error=error,
-                             organisations=await _organisations(), member=None)
+            return form_page(
+                "organiser/member_form.html",
+                values=values,
+                error=error,
+                organisations=await _organisations(),
+                member=None,
+            )
         flash(request, i18n.gettext("The member %(name)s was added.", name=values["name"]), "success")
         return Redirect("/organiser/members")
 
@@ -68,7 +79,9 @@ class MembersController(Controller):
         values = {name: member.get(name) or "" for name in MEMBER_FIELDS}
         values["organisation"] = member["organisation_code"] or ""
         values = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in values.items()}
-        return form_page("organiser/member_form.html", values=values, organisations=await _organisations(), member=member)
+        return form_page(
+            "organiser/member_form.html", values=values, organisations=await _organisations(), member=member
+        )
 
     @post("/{uid:str}", name="member_update")
     async def update(self, request: Request, uid: FromPath[str]) -> Response:
@@ -77,8 +90,13 @@ class MembersController(Controller):
         try:
             await people.update_member(uid, MemberInput(**values), actor_of(request))
         except DomainError as error:
-            return form_page("organiser/member_form.html", values=values, error=error,
-                             organisations=await _organisations(), member=member)
+            return form_page(
+                "organiser/member_form.html",
+                values=values,
+                error=error,
+                organisations=await _organisations(),
+                member=member,
+            )
         flash(request, i18n.gettext("The changes were saved."), "success")
         return Redirect("/organiser/members")
 
@@ -87,7 +105,11 @@ class MembersController(Controller):
         form = await read_form(request, "active")
         active = form["active"] == "1"
         await people.set_member_active(uid, active, actor_of(request))
-        flash(request, i18n.gettext("The member was reactivated.") if active else i18n.gettext("The member was deactivated."), "success")
+        flash(
+            request,
+            i18n.gettext("The member was reactivated.") if active else i18n.gettext("The member was deactivated."),
+            "success",
+        )
         return Redirect("/organiser/members")
 
 
@@ -107,17 +129,27 @@ class MemberImportController(Controller):
         try:
             if data.get("confirm") == "1":
                 count = await people.import_members(checked_file(data.get("content")), actor_of(request))
-                flash(request, i18n.ngettext("%(num)s member was imported.", "%(num)s members were imported.", count), "success")
+                flash(
+                    request,
+                    i18n.ngettext("%(num)s member was imported.", "%(num)s members were imported.", count),
+                    "success",
+                )
                 return Redirect("/organiser/members")
             raw = await uploaded_file(data)
             preview = await people.preview_import(raw)
         except DomainError as error:
             return form_page("organiser/member_import.html", preview=None, error=error)
-        return Template("organiser/member_import.html", context={
-            "preview": preview, "values": {}, "errors": {},
-            # The checked file travels back with the confirmation, so nothing is stored in between.
-            "content": encoded_file(raw) if preview.ok else "",
-        }, status_code=200 if preview.ok else 400)
+        return Template(
+            "organiser/member_import.html",
+            context={
+                "preview": preview,
+                "values": {},
+                "errors": {},
+                # The checked file travels back with the confirmation, so nothing is stored in between.
+                "content": encoded_file(raw) if preview.ok else "",
+            },
+            status_code=200 if preview.ok else 400,
+        )
 
 
 def _matrix_year(value: str, years: list[int]) -> int | None:
@@ -141,11 +173,16 @@ class CompetenceController(Controller):
         years = await competence.module_years()
         matrix = await competence.module_matrix(_matrix_year(year, years))
         modules = [{**module, "day": localtime(module["starts_at"]).date()} for module in matrix.modules]
-        return Template("organiser/competence.html", context={
-            "matrix": matrix, "modules": modules, "cell_text": competence.cell_text,
-            "year_value": str(matrix.year) if matrix.year else "all",
-            "years": sorted({*matrix.years, *([matrix.year] if matrix.year else [])}, reverse=True),
-        })
+        return Template(
+            "organiser/competence.html",
+            context={
+                "matrix": matrix,
+                "modules": modules,
+                "cell_text": competence.cell_text,
+                "year_value": str(matrix.year) if matrix.year else "all",
+                "years": sorted({*matrix.years, *([matrix.year] if matrix.year else [])}, reverse=True),
+            },
+        )
 
     @get("/competence.xlsx", name="competence_xlsx")
     async def xlsx(self, year: FromQuery[str] = "") -> Response:

@@ -38,37 +38,55 @@ def reason_field(uid: Any) -> str:
     return f"reason-{uid}"
 
 
-async def certificates_page(slug: str, *, errors: dict[str, str] | None = None, revoking: str = "",
-                            reason: str = "") -> Template:
+async def certificates_page(
+    slug: str, *, errors: dict[str, str] | None = None, revoking: str = "", reason: str = ""
+) -> Template:
     """The page; `errors` (by field) come from the form just sent, `revoking` names the certificate
     whose revoke form it was, so that form opens again with the reason typed."""
     preview = await certificates.preview(slug)
     counts = {action: len(preview.with_action(action)) for action in ACTIONS}
-    return Template("organiser/certificates.html", status_code=400 if errors else 200, context={
-        "event": preview.event, "preview": preview, "counts": counts,
-        "refusal": i18n.gettext(preview.refusal) if preview.refusal else "",
-        "issued": await certificates.list_certificates(slug), "errors": errors or {}, "revoking": revoking,
-        "reason": reason, "reason_field": reason_field, "hours": hours_text,
-        "rule_labels": certificates.RULE_LABELS, "hours_per_day": hours_text(preview.event["minutes_per_day"]),
-    })
+    return Template(
+        "organiser/certificates.html",
+        status_code=400 if errors else 200,
+        context={
+            "event": preview.event,
+            "preview": preview,
+            "counts": counts,
+            "refusal": i18n.gettext(preview.refusal) if preview.refusal else "",
+            "issued": await certificates.list_certificates(slug),
+            "errors": errors or {},
+            "revoking": revoking,
+            "reason": reason,
+            "reason_field": reason_field,
+            "hours": hours_text,
+            "rule_labels": certificates.RULE_LABELS,
+            "hours_per_day": hours_text(preview.event["minutes_per_day"]),
+        },
+    )
 
 
 def issued_message(result: certificates.IssueResult) -> str:
-    """"12 certificates issued (3 replaced); they are being mailed." in the user's language."""
+    """ "12 certificates issued (3 replaced); they are being mailed." in the user's language."""
     total = result.new + result.replaced
     if not total:
         return i18n.gettext("No certificates were issued: everyone who has earned one already has it.")
     if result.replaced:
-        done = i18n.ngettext("%(num)s certificate issued (%(replaced)s replaced).",
-                             "%(num)s certificates issued (%(replaced)s replaced).", total, replaced=result.replaced)
+        done = i18n.ngettext(
+            "%(num)s certificate issued (%(replaced)s replaced).",
+            "%(num)s certificates issued (%(replaced)s replaced).",
+            total,
+            replaced=result.replaced,
+        )
     else:
         done = i18n.ngettext("%(num)s certificate issued.", "%(num)s certificates issued.", total)
     if result.mailed == total:
         mailed = i18n.ngettext("It is being mailed.", "They are being mailed.", total)
     elif result.mailed:
-        mailed = i18n.ngettext("%(num)s of them is being mailed; the others have no address mail can be sent to.",
-                               "%(num)s of them are being mailed; the others have no address mail can be sent to.",
-                               result.mailed)
+        mailed = i18n.ngettext(
+            "%(num)s of them is being mailed; the others have no address mail can be sent to.",
+            "%(num)s of them are being mailed; the others have no address mail can be sent to.",
+            result.mailed,
+        )
     else:
         mailed = i18n.gettext("None of them can be mailed: there is no address mail can be sent to.")
     return f"{done} {mailed}"

@@ -46,10 +46,14 @@ async def _event_and_day(request: Request, slug: str) -> tuple[dict[str, Any], d
 async def _live(event: dict[str, Any], day: date) -> dict[str, Any]:
     """What the live part of the page shows: the counts and the latest check-ins."""
     counts = await checkins.live_counts(event["slug"], day)
-    return {"event": event, "day": day, "counts": counts,
-            "percent": 100 * counts["checked_in"] // counts["expected"] if counts["expected"] else 0,  # 99 % until all came
-            "latest": await attendance_reports.latest_check_ins(event["id"], day),
-            "method_labels": attendance_reports.METHOD_LABELS}
+    return {
+        "event": event,
+        "day": day,
+        "counts": counts,
+        "percent": 100 * counts["checked_in"] // counts["expected"] if counts["expected"] else 0,  # 99 % until all came
+        "latest": await attendance_reports.latest_check_ins(event["id"], day),
+        "method_labels": attendance_reports.METHOD_LABELS,
+    }
 
 
 class OrganiserCheckinController(Controller):
@@ -62,9 +66,15 @@ class OrganiserCheckinController(Controller):
     async def live_view(self, request: Request, slug: FromPath[str]) -> Template:
         event, day = await _event_and_day(request, slug)
         day_over = day < checkins.today()
-        return Template("organiser/checkin.html", context={
-            **await _live(event, day), "day_over": day_over, "available_from": day + timedelta(days=1),
-            "no_shows": await checkins.no_shows(slug, day) if day_over else []})
+        return Template(
+            "organiser/checkin.html",
+            context={
+                **await _live(event, day),
+                "day_over": day_over,
+                "available_from": day + timedelta(days=1),
+                "no_shows": await checkins.no_shows(slug, day) if day_over else [],
+            },
+        )
 
     @get("/{slug:str}/checkin/live", name="organiser_checkin_live")
     async def live(self, request: Request, slug: FromPath[str]) -> Template:
@@ -77,8 +87,9 @@ class OrganiserCheckinController(Controller):
         _, day = await _event_and_day(request, slug)
         if day >= checkins.today():
             raise NotFound(N_("The list of no-shows is ready once the day is over."))
-        return download(await attendance_reports.no_shows_csv(slug, day), f"{slug}-uteblivna-{day.isoformat()}.csv",
-                        CSV_TYPE)
+        return download(
+            await attendance_reports.no_shows_csv(slug, day), f"{slug}-uteblivna-{day.isoformat()}.csv", CSV_TYPE
+        )
 
     @post("/{slug:str}/checkin/{uid:str}/undo", name="organiser_checkin_undo")
     async def undo(self, request: Request, slug: FromPath[str], uid: FromPath[str]) -> Response:

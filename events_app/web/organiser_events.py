@@ -28,12 +28,35 @@ from events_app.i18n import N_, STOCKHOLM, localtime
 from events_app.web.auth import actor_of, requires_role
 from events_app.web.forms import form_page, read_form
 
-EVENT_TEXT_FIELDS = ["title", "kind", "description", "audience", "capacity", "venue_name", "venue_address",
-                     "venue_map_url", "occasion_dates", "completion_rule", "completion_min", "hours_credit",
-                     "hours_per_day", "signatory_name", "signatory_title"]
+EVENT_TEXT_FIELDS = [
+    "title",
+    "kind",
+    "description",
+    "audience",
+    "capacity",
+    "venue_name",
+    "venue_address",
+    "venue_map_url",
+    "occasion_dates",
+    "completion_rule",
+    "completion_min",
+    "hours_credit",
+    "hours_per_day",
+    "signatory_name",
+    "signatory_title",
+]
 EVENT_DATETIME_FIELDS = ["starts_at", "ends_at", "registration_opens_at", "registration_closes_at"]
-SESSION_TEXT_FIELDS = ["title", "description", "kind", "date", "start_time", "end_time", "room", "capacity",
-                       "requires_signup"]
+SESSION_TEXT_FIELDS = [
+    "title",
+    "description",
+    "kind",
+    "date",
+    "start_time",
+    "end_time",
+    "room",
+    "capacity",
+    "requires_signup",
+]
 SPEAKER_ROWS = 4  # empty rows offered on a new session; an edited one gets one more than it has
 MAX_SPEAKER_ROWS = 50
 _TIME = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?(?::(\d{2}))?$")
@@ -41,6 +64,7 @@ _DECIMAL = re.compile(r"^(\d+(\.\d*)?|\.\d+)$")
 
 
 # --- Reading the form's values ------------------------------------------------------------------
+
 
 def parse_date(text: str, field: str, errors: dict[str, DomainError]) -> date | None:
     text = (text or "").strip()
@@ -121,8 +145,12 @@ def parse_dates(text: str, field: str, errors: dict[str, DomainError]) -> list[d
             try:
                 found.append(date.fromisoformat(part))
             except ValueError:
-                errors.setdefault(field, DomainError(
-                    N_("Write each date as YYYY-MM-DD, one per line, for example 2027-03-04."), field=field))
+                errors.setdefault(
+                    field,
+                    DomainError(
+                        N_("Write each date as YYYY-MM-DD, one per line, for example 2027-03-04."), field=field
+                    ),
+                )
     return found
 
 
@@ -145,15 +173,22 @@ async def event_input(values: dict[str, Any]) -> EventInput:
     """The form's values as an EventInput, or ValidationFailed with every unreadable field and every rule broken."""
     errors: dict[str, DomainError] = {}
     data = EventInput(
-        title=values["title"], kind=values["kind"], description=values["description"], audience=values["audience"],
+        title=values["title"],
+        kind=values["kind"],
+        description=values["description"],
+        audience=values["audience"],
         capacity=parse_int(values["capacity"], "capacity", errors),
         **{name: parse_date_time(values, name, errors) for name in EVENT_DATETIME_FIELDS},
-        venue_name=values["venue_name"], venue_address=values["venue_address"],
-        venue_map_url=values["venue_map_url"].strip(), themes=values["themes"],
+        venue_name=values["venue_name"],
+        venue_address=values["venue_address"],
+        venue_map_url=values["venue_map_url"].strip(),
+        themes=values["themes"],
         completion_rule=values["completion_rule"] or "all",
         completion_min=parse_int(values["completion_min"], "completion_min", errors),
-        hours_credit=values["hours_credit"], hours_per_day=parse_hours(values["hours_per_day"], "hours_per_day", errors),
-        signatory_name=values["signatory_name"], signatory_title=values["signatory_title"],
+        hours_credit=values["hours_credit"],
+        hours_per_day=parse_hours(values["hours_per_day"], "hours_per_day", errors),
+        signatory_name=values["signatory_name"],
+        signatory_title=values["signatory_title"],
     )
     # Occasion dates belong to training modules; other events have every day from start to end.
     if values["kind"] == EventKind.training_module.value:
@@ -176,8 +211,11 @@ def event_values(event: dict[str, Any]) -> dict[str, Any]:
         values[f"{name}_date"], values[f"{name}_time"] = local_date_time(event.get(name))
     values["themes"] = [theme["slug"] for theme in event["themes"]]
     values["hours_per_day"] = hours_text(event.get("minutes_per_day"))
-    values["occasion_dates"] = "\n".join(day["day"].isoformat() for day in event["days"]) \
-        if event["kind"] == EventKind.training_module.value else ""
+    values["occasion_dates"] = (
+        "\n".join(day["day"].isoformat() for day in event["days"])
+        if event["kind"] == EventKind.training_module.value
+        else ""
+    )
     return values
 
 
@@ -189,7 +227,9 @@ async def read_session_form(request: Request) -> dict[str, Any]:
     for n in range(MAX_SPEAKER_ROWS):
         if f"speaker_name_{n}" not in form:
             break
-        speakers.append({part: str(form.get(f"speaker_{part}_{n}") or "") for part in ("name", "title", "organisation")})
+        speakers.append(
+            {part: str(form.get(f"speaker_{part}_{n}") or "") for part in ("name", "title", "organisation")}
+        )
     values["speakers"] = speakers
     return values
 
@@ -197,11 +237,19 @@ async def read_session_form(request: Request) -> dict[str, Any]:
 def session_input(values: dict[str, Any]) -> SessionInput:
     errors: dict[str, DomainError] = {}
     day = parse_date(values["date"], "starts_at", errors)
-    starts, ends = parse_time(values["start_time"], "starts_at", errors), parse_time(values["end_time"], "ends_at", errors)
+    starts, ends = (
+        parse_time(values["start_time"], "starts_at", errors),
+        parse_time(values["end_time"], "ends_at", errors),
+    )
     data = SessionInput(
-        title=values["title"], description=values["description"], kind=values["kind"],
-        starts_at=combine(day, starts), ends_at=combine(day, ends), room=values["room"],
-        capacity=parse_int(values["capacity"], "capacity", errors), requires_signup=values["requires_signup"] == "1",
+        title=values["title"],
+        description=values["description"],
+        kind=values["kind"],
+        starts_at=combine(day, starts),
+        ends_at=combine(day, ends),
+        room=values["room"],
+        capacity=parse_int(values["capacity"], "capacity", errors),
+        requires_signup=values["requires_signup"] == "1",
         themes=values["themes"],
         speakers=[SpeakerInput(**speaker) for speaker in values["speakers"]],  # the domain skips empty rows
     )
@@ -214,13 +262,19 @@ def session_values(session: dict[str, Any]) -> dict[str, Any]:
     day, start = local_date_time(session["starts_at"])
     _, end = local_date_time(session["ends_at"])
     return {
-        "title": session["title"], "description": session["description"], "kind": session["kind"],
-        "date": day, "start_time": start, "end_time": end, "room": session["room"],
+        "title": session["title"],
+        "description": session["description"],
+        "kind": session["kind"],
+        "date": day,
+        "start_time": start,
+        "end_time": end,
+        "room": session["room"],
         "capacity": "" if session["capacity"] is None else str(session["capacity"]),
         "requires_signup": "1" if session["requires_signup"] else "",
         "themes": [theme["slug"] for theme in session["themes"]],
-        "speakers": [{"name": s["name"], "title": s["title"], "organisation": s["organisation"]}
-                     for s in session["speakers"]],
+        "speakers": [
+            {"name": s["name"], "title": s["title"], "organisation": s["organisation"]} for s in session["speakers"]
+        ],
     }
 
 
@@ -236,28 +290,51 @@ async def _themes() -> list[dict]:
 
 # --- Pages -------------------------------------------------------------------------------------
 
+
 async def event_form(event: dict | None, *, values: dict | None = None, error: DomainError | None = None) -> Template:
-    return form_page("organiser/event_form.html", values=values, error=error, event=event, themes=await _themes(),
-                     rule_labels=certificates.RULE_LABELS)
+    return form_page(
+        "organiser/event_form.html",
+        values=values,
+        error=error,
+        event=event,
+        themes=await _themes(),
+        rule_labels=certificates.RULE_LABELS,
+    )
 
 
-async def overview(slug: str, *, form: str = "", values: dict | None = None, error: DomainError | None = None) -> Template:
+async def overview(
+    slug: str, *, form: str = "", values: dict | None = None, error: DomainError | None = None
+) -> Template:
     """The event's page for organisers; `form` names the form on it (cancel, duplicate) that `error` belongs to."""
     event = await events.get_event(slug)
     sessions = await programme.programme(event["id"])
     start = localtime(event["starts_at"]).date()
     values = {"new_start": (start + timedelta(weeks=52)).isoformat(), **(values or {})}  # the same weekday, a year on
     return form_page(
-        "organiser/event.html", values=values, error=error, event=event, days=programme.by_day_and_track(sessions),
-        session_count=len(sessions), description=render_markdown(event["description"]), form=form,
-        rule_labels=certificates.RULE_LABELS, hours_per_day=hours_text(event["minutes_per_day"]),
+        "organiser/event.html",
+        values=values,
+        error=error,
+        event=event,
+        days=programme.by_day_and_track(sessions),
+        session_count=len(sessions),
+        description=render_markdown(event["description"]),
+        form=form,
+        rule_labels=certificates.RULE_LABELS,
+        hours_per_day=hours_text(event["minutes_per_day"]),
     )
 
 
-async def session_form(event: dict, session: dict | None, *, values: dict | None = None,
-                       error: DomainError | None = None) -> Template:
-    return form_page("organiser/session_form.html", values=with_empty_speaker_rows(values or {}), error=error,
-                     event=event, session=session, themes=await _themes())
+async def session_form(
+    event: dict, session: dict | None, *, values: dict | None = None, error: DomainError | None = None
+) -> Template:
+    return form_page(
+        "organiser/session_form.html",
+        values=with_empty_speaker_rows(values or {}),
+        error=error,
+        event=event,
+        session=session,
+        themes=await _themes(),
+    )
 
 
 async def _change_status(request: Request, slug: str, change, done_message: str) -> Response:
@@ -284,8 +361,15 @@ class OrganiserEventsController(Controller):
 
     @get("/new", name="organiser_event_new")
     async def new_form(self) -> Template:
-        return await event_form(None, values={"kind": EventKind.sustainability_day.value, "audience": "public",
-                                              "completion_rule": "all", "hours_credit": ""})
+        return await event_form(
+            None,
+            values={
+                "kind": EventKind.sustainability_day.value,
+                "audience": "public",
+                "completion_rule": "all",
+                "hours_credit": "",
+            },
+        )
 
     @post("/new", name="organiser_event_create")
     async def create(self, request: Request) -> Response:
@@ -319,8 +403,9 @@ class OrganiserEventsController(Controller):
 
     @post("/{slug:str}/publish", name="organiser_event_publish")
     async def publish(self, request: Request, slug: FromPath[str]) -> Response:
-        return await _change_status(request, slug, events.publish_event,
-                                    i18n.N_("The event is published: everyone can now see it."))
+        return await _change_status(
+            request, slug, events.publish_event, i18n.N_("The event is published: everyone can now see it.")
+        )
 
     @post("/{slug:str}/cancel", name="organiser_event_cancel")
     async def cancel(self, request: Request, slug: FromPath[str]) -> Response:
@@ -377,7 +462,9 @@ class OrganiserSessionsController(Controller):
     @get("/{uid:str}/edit", name="organiser_session_edit")
     async def edit_form(self, uid: FromPath[str]) -> Template:
         session = await programme.get_session(uid)
-        return await session_form(await events.get_event(session["event_slug"]), session, values=session_values(session))
+        return await session_form(
+            await events.get_event(session["event_slug"]), session, values=session_values(session)
+        )
 
     @post("/{uid:str}/edit", name="organiser_session_update")
     async def update(self, request: Request, uid: FromPath[str]) -> Response:
@@ -386,7 +473,9 @@ class OrganiserSessionsController(Controller):
         try:
             await programme.update_session(uid, session_input(values), actor_of(request))
         except DomainError as error:
-            return await session_form(await events.get_event(session["event_slug"]), session, values=values, error=error)
+            return await session_form(
+                await events.get_event(session["event_slug"]), session, values=values, error=error
+            )
         flash(request, i18n.gettext("The changes were saved."), "success")
         return Redirect(f"/organiser/events/{session['event_slug']}#session-{uid}")
 
@@ -425,8 +514,12 @@ class ApiTokensController(Controller):
 
     @staticmethod
     async def _page(request: Request, *, values: dict | None = None, error: DomainError | None = None) -> Template:
-        return form_page("organiser/api_tokens.html", values=values, error=error,
-                         tokens=await api_tokens.tokens_of(request.state.staff["id"]))
+        return form_page(
+            "organiser/api_tokens.html",
+            values=values,
+            error=error,
+            tokens=await api_tokens.tokens_of(request.state.staff["id"]),
+        )
 
     @get("/", name="organiser_api_tokens")
     async def list(self, request: Request) -> Template:
@@ -440,11 +533,16 @@ class ApiTokensController(Controller):
         except DomainError as error:
             return await self._page(request, values=values, error=error)
         # Shown this once and never stored: the page must not be kept by the browser or a proxy either.
-        return Template("organiser/api_token_created.html", context={"secret": secret, "name": values["name"]},
-                        headers={"Cache-Control": "no-store"})
+        return Template(
+            "organiser/api_token_created.html",
+            context={"secret": secret, "name": values["name"]},
+            headers={"Cache-Control": "no-store"},
+        )
 
     @post("/{uid:str}/revoke", name="organiser_api_token_revoke")
     async def revoke(self, request: Request, uid: FromPath[str]) -> Response:
         await api_tokens.revoke_token(uid, request.state.staff["id"], actor_of(request))
-        flash(request, i18n.gettext("The token is revoked: programs using it can no longer sign in with it."), "success")
+        flash(
+            request, i18n.gettext("The token is revoked: programs using it can no longer sign in with it."), "success"
+        )
         return Redirect("/organiser/api-tokens")

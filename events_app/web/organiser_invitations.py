@@ -46,19 +46,26 @@ def overview_url(slug: str, state: str = "") -> str:
     return f"/organiser/events/{slug}/invitations{query}"
 
 
-async def overview(slug: str, *, state: str = "", values: dict | None = None,
-                   error: DomainError | None = None) -> Template:
+async def overview(
+    slug: str, *, state: str = "", values: dict | None = None, error: DomainError | None = None
+) -> Template:
     """The overview. Its forms (send, remind, deadline) have fields of their own names, so `error`
     lands next to the right one whichever form was sent."""
     event, rows = await invitations.list_invitations(slug)
     state = state if state in invitations.STATES else ""
     deadline_date, deadline_time = local_date_time(event["invitation_deadline"])
     return form_page(
-        "organiser/invitations.html", error=error,
+        "organiser/invitations.html",
+        error=error,
         values={"deadline_date": deadline_date, "deadline_time": deadline_time, **(values or {})},
-        event=event, rows=[row for row in rows if row["state"] == state] if state else rows, state=state,
-        states=invitations.STATES, counts=invitations.count_states(rows), progress=invitations.sending_progress(rows),
-        reminders_due=await invitations.reminder_due_count(event), deadline=invitations.deadline(event),
+        event=event,
+        rows=[row for row in rows if row["state"] == state] if state else rows,
+        state=state,
+        states=invitations.STATES,
+        counts=invitations.count_states(rows),
+        progress=invitations.sending_progress(rows),
+        reminders_due=await invitations.reminder_due_count(event),
+        deadline=invitations.deadline(event),
         interval=get_settings().invitation_reminder_interval_days,
     )
 
@@ -99,19 +106,39 @@ def _languages() -> list[tuple[str, str]]:
 
 
 async def _add_page(event: dict[str, Any], values: dict[str, Any], errors: dict[str, str] | None = None) -> Template:
-    return Template("organiser/invitation_new.html", status_code=400 if errors else 200, context={
-        "event": event, "values": values, "errors": errors or {}, "organisations": await organisation_options(),
-        "languages": _languages()})
+    return Template(
+        "organiser/invitation_new.html",
+        status_code=400 if errors else 200,
+        context={
+            "event": event,
+            "values": values,
+            "errors": errors or {},
+            "organisations": await organisation_options(),
+            "languages": _languages(),
+        },
+    )
 
 
-async def _members_page(event: dict[str, Any], *, chosen: list[str] | None = None,
-                        error: DomainError | None = None) -> Template:
-    return form_page("organiser/invitation_members.html", error=error, event=event, members=await people.list_members(),
-                     invited=await invitations.invited_addresses(event["id"]), chosen=chosen or [])
+async def _members_page(
+    event: dict[str, Any], *, chosen: list[str] | None = None, error: DomainError | None = None
+) -> Template:
+    return form_page(
+        "organiser/invitation_members.html",
+        error=error,
+        event=event,
+        members=await people.list_members(),
+        invited=await invitations.invited_addresses(event["id"]),
+        chosen=chosen or [],
+    )
 
 
-def _import_page(event: dict[str, Any], *, report: invitations.ImportReport | None = None, content: str = "",
-                 error: DomainError | None = None) -> Template:
+def _import_page(
+    event: dict[str, Any],
+    *,
+    report: invitations.ImportReport | None = None,
+    content: str = "",
+    error: DomainError | None = None,
+) -> Template:
     page = form_page("organiser/invitation_import.html", error=error, event=event, report=report, content=content)
     if report is not None:
         page.status_code = 400
@@ -132,8 +159,11 @@ class OrganiserInvitationsController(Controller):
     async def progress(self, slug: FromPath[str]) -> Template:
         """The sending progress alone, for the overview to poll while mail is being sent."""
         event, rows = await invitations.list_invitations(slug)
-        return Template("organiser/_invitation_progress.html", headers=NO_STORE, context={
-            "event": event, "progress": invitations.sending_progress(rows), "polled": True})
+        return Template(
+            "organiser/_invitation_progress.html",
+            headers=NO_STORE,
+            context={"event": event, "progress": invitations.sending_progress(rows), "polled": True},
+        )
 
     # --- Adding people ---
 
@@ -145,9 +175,14 @@ class OrganiserInvitationsController(Controller):
     async def create(self, request: Request, slug: FromPath[str]) -> Response:
         event = await events.get_event(slug)
         values = await read_form(request, *INVITEE_FIELDS)
-        data = InviteeInput(name=values["name"], email=values["email"],
-                            organisation=values["organisation"] or values["organisation_other"], note=values["note"],
-                            language=values["language"], reserved_place=bool(values["reserved_place"]))
+        data = InviteeInput(
+            name=values["name"],
+            email=values["email"],
+            organisation=values["organisation"] or values["organisation_other"],
+            note=values["note"],
+            language=values["language"],
+            reserved_place=bool(values["reserved_place"]),
+        )
         try:
             await invitations.add_invitee(slug, data, actor_of(request))
         except NotFound:
@@ -170,14 +205,20 @@ class OrganiserInvitationsController(Controller):
                 raise DomainError(N_("Choose at least one member."), field="members")
             count = await invitations.invite_members(slug, chosen, actor_of(request))
             if not count:
-                raise DomainError(N_("Nobody was added: the members you chose are already on the list."),
-                                  field="members")
+                raise DomainError(
+                    N_("Nobody was added: the members you chose are already on the list."), field="members"
+                )
         except NotFound:
             raise
         except DomainError as error:
             return await _members_page(event, chosen=chosen, error=error)
-        flash(request, i18n.ngettext("%(num)s member was added to the invite list.",
-                                     "%(num)s members were added to the invite list.", count), "success")
+        flash(
+            request,
+            i18n.ngettext(
+                "%(num)s member was added to the invite list.", "%(num)s members were added to the invite list.", count
+            ),
+            "success",
+        )
         return Redirect(overview_url(slug), status_code=303)
 
     @get("/{slug:str}/invitations/import", name="organiser_invitation_import")
@@ -185,16 +226,21 @@ class OrganiserInvitationsController(Controller):
         return _import_page(await events.get_event(slug))
 
     @post("/{slug:str}/invitations/import", name="organiser_invitation_import_submit")
-    async def import_file(self, request: Request, slug: FromPath[str],
-                          data: Annotated[dict, Body(media_type=RequestEncodingType.MULTI_PART)]) -> Response:
+    async def import_file(
+        self,
+        request: Request,
+        slug: FromPath[str],
+        data: Annotated[dict, Body(media_type=RequestEncodingType.MULTI_PART)],
+    ) -> Response:
         """A list whose every row is good is imported at once. Otherwise the rows with errors are
         shown, and nothing is imported unless the organiser then asks for only the good rows (the
         checked file comes back base64-encoded, so nothing is stored in between)."""
         event = await events.get_event(slug)
         try:
             if data.get("only_good_rows") == "1":
-                count = await invitations.import_invitees(slug, checked_file(data.get("content")), actor_of(request),
-                                                          only_good_rows=True)
+                count = await invitations.import_invitees(
+                    slug, checked_file(data.get("content")), actor_of(request), only_good_rows=True
+                )
             else:
                 raw = await uploaded_file(data)
                 report = await invitations.check_import(slug, raw)
@@ -230,9 +276,13 @@ class OrganiserInvitationsController(Controller):
             except ValidationFailed as error:  # the domain's "message" is this form's reminder_message
                 raise ValidationFailed({"reminder_message": error.errors["message"]}) from None
             if not count:
-                raise DomainError(N_("Nobody is due a reminder: reminders go to those who have not answered, at "
-                                     "most once every %(days)s days."),
-                                  days=get_settings().invitation_reminder_interval_days)
+                raise DomainError(
+                    N_(
+                        "Nobody is due a reminder: reminders go to those who have not answered, at "
+                        "most once every %(days)s days."
+                    ),
+                    days=get_settings().invitation_reminder_interval_days,
+                )
             return i18n.ngettext("%(num)s reminder is being sent.", "%(num)s reminders are being sent.", count)
 
         return await _overview_form(request, slug, ("reminder_message",), action)
@@ -256,8 +306,13 @@ class OrganiserInvitationsController(Controller):
         async def action() -> None:
             await invitations.revoke(slug, uid, actor_of(request))
 
-        return await _row_action(request, slug, action, N_("The invitation was withdrawn: its links no longer work."),
-                                 confirm=N_("Nothing was withdrawn: use the button that confirms it."))
+        return await _row_action(
+            request,
+            slug,
+            action,
+            N_("The invitation was withdrawn: its links no longer work."),
+            confirm=N_("Nothing was withdrawn: use the button that confirms it."),
+        )
 
     @post("/{slug:str}/invitations/{uid:str}/reserved", name="organiser_invitation_reserved")
     async def reserved(self, request: Request, slug: FromPath[str], uid: FromPath[str]) -> Response:
@@ -266,5 +321,11 @@ class OrganiserInvitationsController(Controller):
         async def action() -> None:
             await invitations.set_reserved_place(slug, uid, reserve, actor_of(request))
 
-        return await _row_action(request, slug, action, N_("A place is now reserved for the invitee.") if reserve
-                                 else N_("The invitee no longer has a reserved place."))
+        return await _row_action(
+            request,
+            slug,
+            action,
+            N_("A place is now reserved for the invitee.")
+            if reserve
+            else N_("The invitee no longer has a reserved place."),
+        )

@@ -41,11 +41,19 @@ def _input(values: dict[str, str]) -> MailingInput:
     return MailingInput(**{name: values[name] for name in FIELDS})
 
 
-async def _form_page(slug: str, values: dict[str, Any], *, mailing: dict[str, Any] | None = None,
-                     error: DomainError | None = None) -> Template:
+async def _form_page(
+    slug: str, values: dict[str, Any], *, mailing: dict[str, Any] | None = None, error: DomainError | None = None
+) -> Template:
     event = mailing["event"] if mailing is not None else await events.get_event(slug)
-    return form_page("organiser/mailing_form.html", values=values, error=error, event=event, mailing=mailing,
-                     audiences=mailings.AUDIENCES, sessions=await mailings.sessions_of(event["id"]))
+    return form_page(
+        "organiser/mailing_form.html",
+        values=values,
+        error=error,
+        event=event,
+        mailing=mailing,
+        audiences=mailings.AUDIENCES,
+        sessions=await mailings.sessions_of(event["id"]),
+    )
 
 
 def _values(mailing: dict[str, Any]) -> dict[str, str]:
@@ -63,8 +71,9 @@ class OrganiserMailingsController(Controller):
     @get("/{slug:str}/mailings", name="organiser_mailings")
     async def list(self, slug: FromPath[str]) -> Template:
         event, rows = await mailings.list_mailings(slug)
-        return Template("organiser/mailings.html", context={"event": event, "rows": rows,
-                                                            "audiences": mailings.AUDIENCES})
+        return Template(
+            "organiser/mailings.html", context={"event": event, "rows": rows, "audiences": mailings.AUDIENCES}
+        )
 
     @get("/{slug:str}/mailings/new", name="organiser_mailing_new")
     async def new_form(self, slug: FromPath[str]) -> Template:
@@ -86,8 +95,13 @@ class OrganiserMailingsController(Controller):
     async def show(self, slug: FromPath[str], uid: FromPath[str], to: FromQuery[str] = "") -> Template:
         """A draft: the preview for one recipient and the send button. Sent: progress and recipients."""
         mailing = await mailings.get_mailing(slug, uid)
-        context: dict[str, Any] = {"event": mailing["event"], "mailing": mailing, "audiences": mailings.AUDIENCES,
-                                   "states": mailings.DELIVERY_STATES, "progress": await mailings.progress(mailing)}
+        context: dict[str, Any] = {
+            "event": mailing["event"],
+            "mailing": mailing,
+            "audiences": mailings.AUDIENCES,
+            "states": mailings.DELIVERY_STATES,
+            "progress": await mailings.progress(mailing),
+        }
         if mailing["status"] == mailings.DRAFT:
             context["preview"] = await mailings.preview(slug, uid, to)
         else:
@@ -98,15 +112,25 @@ class OrganiserMailingsController(Controller):
     async def preview_html(self, slug: FromPath[str], uid: FromPath[str], to: FromQuery[str] = "") -> Response:
         """The HTML version of the preview on its own, for a sandboxed frame on the mailing's page."""
         preview = await mailings.preview(slug, uid, to)
-        return Response(preview.get("html", ""), media_type="text/html",
-                        headers={"Content-Security-Policy": PREVIEW_CSP, "X-Frame-Options": "SAMEORIGIN", **NO_STORE})
+        return Response(
+            preview.get("html", ""),
+            media_type="text/html",
+            headers={"Content-Security-Policy": PREVIEW_CSP, "X-Frame-Options": "SAMEORIGIN", **NO_STORE},
+        )
 
     @get("/{slug:str}/mailings/{uid:str}/progress", name="organiser_mailing_progress")
     async def progress(self, slug: FromPath[str], uid: FromPath[str]) -> Template:
         mailing = await mailings.get_mailing(slug, uid)
-        return Template("organiser/_mailing_progress.html", headers=NO_STORE, context={
-            "event": mailing["event"], "mailing": mailing, "progress": await mailings.progress(mailing),
-            "polled": True})
+        return Template(
+            "organiser/_mailing_progress.html",
+            headers=NO_STORE,
+            context={
+                "event": mailing["event"],
+                "mailing": mailing,
+                "progress": await mailings.progress(mailing),
+                "polled": True,
+            },
+        )
 
     @get("/{slug:str}/mailings/{uid:str}/edit", name="organiser_mailing_edit")
     async def edit_form(self, request: Request, slug: FromPath[str], uid: FromPath[str]) -> Response:
@@ -141,8 +165,15 @@ class OrganiserMailingsController(Controller):
         except DomainError as error:
             flash(request, error.translated(), "error")
         else:
-            flash(request, i18n.ngettext("The mailing is being sent to %(num)s person.",
-                                         "The mailing is being sent to %(num)s people.", count), "success")
+            flash(
+                request,
+                i18n.ngettext(
+                    "The mailing is being sent to %(num)s person.",
+                    "The mailing is being sent to %(num)s people.",
+                    count,
+                ),
+                "success",
+            )
         return Redirect(mailing_url(slug, uid), status_code=303)
 
     @post("/{slug:str}/mailings/{uid:str}/delete", name="organiser_mailing_delete")

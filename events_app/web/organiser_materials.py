@@ -109,7 +109,7 @@ async def read_upload(request: Request, limit: int) -> Upload:
                                 _refuse_csrf()
                             upload.filename = segment.filename
                             upload.path = materials.incoming_path()
-                            file = open(upload.path, "wb")  # noqa: SIM115, ASYNC230 - closed below, whatever happens
+                            file = open(upload.path, "wb")  # noqa: SIM115 - closed below, whatever happens
                     elif part:  # data of the current segment
                         if file is not None:
                             written += len(part)
@@ -154,26 +154,42 @@ def _discard(file: Any, upload: Upload) -> None:
         upload.path = None
 
 
-async def material_page(slug: str, *, values: dict[str, Any] | None = None, error: DomainError | None = None,
-                        form: str = "", status: int | None = None) -> Template:
+async def material_page(
+    slug: str,
+    *,
+    values: dict[str, Any] | None = None,
+    error: DomainError | None = None,
+    form: str = "",
+    status: int | None = None,
+) -> Template:
     """The page; `form` ("file" or "link") names the form `error` belongs to, so it shows there."""
     event = await events.get_event(slug)
     sessions = await programme.programme(event["id"])
     errors = form_errors(error) if error else {}
     if form == "link":  # the link form's fields have ids of their own (the upload form has the same names)
-        errors = {f"link-{name}" if name in ("title", "visibility", "session") else name: message
-                  for name, message in errors.items()}
-    return Template("organiser/materials.html", status_code=status or (400 if error else 200), context={
-        "event": event, "rows": await materials.list_for_event(event["id"]),
-        "sessions": [(str(session["uid"]), session["title"]) for session in sessions],
-        "visibilities": [(value, i18n.gettext(label)) for value, label in materials.VISIBILITY_LABELS.items()],
-        "visibility_label": lambda value: i18n.gettext(materials.visibility_label(value)),
-        "file_types": materials.FILE_TYPES, "accepted": ",".join(materials.ACCEPTED_EXTENSIONS),
-        "max_mb": materials.get_settings().upload_max_mb,
-        "file_values": (values or {}) if form == "file" else {}, "file_errors": errors if form == "file" else {},
-        "link_values": (values or {}) if form == "link" else {}, "link_errors": errors if form == "link" else {},
-        "errors": errors,
-    })
+        errors = {
+            f"link-{name}" if name in ("title", "visibility", "session") else name: message
+            for name, message in errors.items()
+        }
+    return Template(
+        "organiser/materials.html",
+        status_code=status or (400 if error else 200),
+        context={
+            "event": event,
+            "rows": await materials.list_for_event(event["id"]),
+            "sessions": [(str(session["uid"]), session["title"]) for session in sessions],
+            "visibilities": [(value, i18n.gettext(label)) for value, label in materials.VISIBILITY_LABELS.items()],
+            "visibility_label": lambda value: i18n.gettext(materials.visibility_label(value)),
+            "file_types": materials.FILE_TYPES,
+            "accepted": ",".join(materials.ACCEPTED_EXTENSIONS),
+            "max_mb": materials.get_settings().upload_max_mb,
+            "file_values": (values or {}) if form == "file" else {},
+            "file_errors": errors if form == "file" else {},
+            "link_values": (values or {}) if form == "link" else {},
+            "link_errors": errors if form == "link" else {},
+            "errors": errors,
+        },
+    )
 
 
 class OrganiserMaterialsController(Controller):
@@ -186,8 +202,12 @@ class OrganiserMaterialsController(Controller):
     async def overview(self, slug: FromPath[str]) -> Template:
         return await material_page(slug)
 
-    @post("/{slug:str}/material/upload", name="organiser_material_upload", request_max_body_size=None,
-          opt={"exclude_from_csrf": True})
+    @post(
+        "/{slug:str}/material/upload",
+        name="organiser_material_upload",
+        request_max_body_size=None,
+        opt={"exclude_from_csrf": True},
+    )
     async def upload(self, request: Request, slug: FromPath[str]) -> Response:
         await events.get_event(slug)  # an unknown event: 404 before reading the body
         # The CSRF middleware skips this route (it would read the whole body first), so it has not set

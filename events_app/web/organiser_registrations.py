@@ -35,8 +35,12 @@ from events_app.web.registration import (
 )
 
 FILTERS = ("q", "status", "organisation", "session", "question", "answer", "sort", "dir")
-QUESTION_KINDS = [(QuestionKind.text.value, N_("Free text")), (QuestionKind.single.value, N_("Single choice")),
-                  (QuestionKind.multiple.value, N_("Multiple choice")), (QuestionKind.yes_no.value, N_("Yes or no"))]
+QUESTION_KINDS = [
+    (QuestionKind.text.value, N_("Free text")),
+    (QuestionKind.single.value, N_("Single choice")),
+    (QuestionKind.multiple.value, N_("Multiple choice")),
+    (QuestionKind.yes_no.value, N_("Yes or no")),
+]
 
 
 def list_url(slug: str, filters: dict[str, str] | None = None) -> str:
@@ -69,18 +73,34 @@ async def _registration_page(request: Request, slug: str) -> Template:
     event = await events.get_event(slug)
     filters = read_filters(request)
     rows = await registration_reports.list_registrations(
-        event["id"], query=filters["q"], status=filters["status"], organisation=filters["organisation"],
-        session=filters["session"], answer_key=filters["question"], answer_value=filters["answer"],
-        sort=filters["sort"], descending=filters["dir"] == "desc")
+        event["id"],
+        query=filters["q"],
+        status=filters["status"],
+        organisation=filters["organisation"],
+        session=filters["session"],
+        answer_key=filters["question"],
+        answer_value=filters["answer"],
+        sort=filters["sort"],
+        descending=filters["dir"] == "desc",
+    )
     counts = await registration_reports.counts(event["id"])
     event_questions = await questions.questions_of(event["id"])
-    return Template("organiser/registrations.html", context={
-        "event": event, "rows": rows, "filters": filters, "status_counts": counts["status"],
-        "organisations": await organisation_options(), "external": registration_reports.EXTERNAL,
-        "sessions": await registration_reports.signup_session_options(event["id"]),
-        "questions": event_questions, "sort_links": sort_links(slug, filters),
-        "here": list_url(slug, filters), "filtered": any(filters[name] for name in FILTERS[:6]),
-    })
+    return Template(
+        "organiser/registrations.html",
+        context={
+            "event": event,
+            "rows": rows,
+            "filters": filters,
+            "status_counts": counts["status"],
+            "organisations": await organisation_options(),
+            "external": registration_reports.EXTERNAL,
+            "sessions": await registration_reports.signup_session_options(event["id"]),
+            "questions": event_questions,
+            "sort_links": sort_links(slug, filters),
+            "here": list_url(slug, filters),
+            "filtered": any(filters[name] for name in FILTERS[:6]),
+        },
+    )
 
 
 class OrganiserRegistrationsController(Controller):
@@ -96,10 +116,14 @@ class OrganiserRegistrationsController(Controller):
     @get("/{slug:str}/registrations/summary", name="organiser_registrations_summary")
     async def summary(self, slug: FromPath[str]) -> Template:
         event = await events.get_event(slug)
-        return Template("organiser/registrations_summary.html", context={
-            "event": event, "counts": await registration_reports.counts(event["id"]),
-            "catering": await registration_reports.catering(event["id"]),
-        })
+        return Template(
+            "organiser/registrations_summary.html",
+            context={
+                "event": event,
+                "counts": await registration_reports.counts(event["id"]),
+                "catering": await registration_reports.catering(event["id"]),
+            },
+        )
 
     @get("/{slug:str}/registrations.csv", name="organiser_registrations_csv")
     async def csv(self, slug: FromPath[str]) -> Response:
@@ -114,8 +138,9 @@ class OrganiserRegistrationsController(Controller):
         content = registration_reports.to_xlsx(header, rows, title=i18n.gettext("Registrations"))
         return download(content, f"{slug}-anmalningar.xlsx", XLSX_TYPE)
 
-    async def _new_page(self, event: dict[str, Any], *, values: dict[str, Any], errors: dict[str, str] | None = None,
-                        status: int = 200) -> Template:
+    async def _new_page(
+        self, event: dict[str, Any], *, values: dict[str, Any], errors: dict[str, str] | None = None, status: int = 200
+    ) -> Template:
         context = await form_context(event, values=values, errors=errors or {})
         context["languages"] = [(code, i18n.LANGUAGE_NAMES[code]) for code in LANGUAGES]
         return Template("organiser/registration_new.html", context=context, status_code=status)
@@ -123,8 +148,9 @@ class OrganiserRegistrationsController(Controller):
     @get("/{slug:str}/registrations/new", name="organiser_registration_new")
     async def new_form(self, slug: FromPath[str]) -> Template:
         event = await events.get_event(slug)
-        return await self._new_page(event, values={"days": [day["day"].isoformat() for day in event["days"]],
-                                                   "language": "sv"})
+        return await self._new_page(
+            event, values={"days": [day["day"].isoformat() for day in event["days"]], "language": "sv"}
+        )
 
     @post("/{slug:str}/registrations/new", name="organiser_registration_create")
     async def create(self, request: Request, slug: FromPath[str]) -> Response:
@@ -138,17 +164,28 @@ class OrganiserRegistrationsController(Controller):
         try:
             result = await registrations.register(slug, data, registrant)
         except AlreadyRegistered:
-            return await self._new_page(event, values=values, status=400, errors={
-                "email": i18n.gettext("This address is already registered for the event. "
-                                      "Its registration link was mailed to it again.")})
+            return await self._new_page(
+                event,
+                values=values,
+                status=400,
+                errors={
+                    "email": i18n.gettext(
+                        "This address is already registered for the event. "
+                        "Its registration link was mailed to it again."
+                    )
+                },
+            )
         except NotFound:
             raise
         except DomainError as error:
             return await self._new_page(event, values=values, status=400, errors=field_messages(error, values))
         registration = result.registration
         if registration["status"] == registrations.WAITLISTED:
-            flash(request, i18n.gettext("%(name)s was added to the waiting list: the event is full.",
-                                        name=registration["name"]), "success")
+            flash(
+                request,
+                i18n.gettext("%(name)s was added to the waiting list: the event is full.", name=registration["name"]),
+                "success",
+            )
         else:
             flash(request, i18n.gettext("%(name)s was registered.", name=registration["name"]), "success")
         return Redirect(list_url(slug), status_code=303)
@@ -205,8 +242,13 @@ class OrganiserRegistrationActionsController(Controller):
         async def action(registration, form):
             await registrations.cancel_registration(uid, actor, by_organiser=True)
 
-        return await self._act(request, uid, action, N_("The registration of %(name)s is cancelled."),
-                               confirm=N_("Nothing was cancelled: use the button that confirms it."))
+        return await self._act(
+            request,
+            uid,
+            action,
+            N_("The registration of %(name)s is cancelled."),
+            confirm=N_("Nothing was cancelled: use the button that confirms it."),
+        )
 
     @post("/{uid:str}/promote", name="organiser_registration_promote")
     async def promote(self, request: Request, uid: FromPath[str]) -> Response:
@@ -215,16 +257,22 @@ class OrganiserRegistrationActionsController(Controller):
         async def action(registration, form):
             await registrations.promote_by_hand(uid, actor)
 
-        return await self._act(request, uid, action, N_("%(name)s now has a confirmed place."),
-                               confirm=N_("Nobody was promoted: use the button that confirms it."))
+        return await self._act(
+            request,
+            uid,
+            action,
+            N_("%(name)s now has a confirmed place."),
+            confirm=N_("Nobody was promoted: use the button that confirms it."),
+        )
 
     @post("/{uid:str}/move", name="organiser_registration_move")
     async def move(self, request: Request, uid: FromPath[str]) -> Response:
         actor = actor_of(request)
 
         async def action(registration, form):
-            await registrations.move_choice(uid, str(form.get("from_session") or ""), str(form.get("to_session") or ""),
-                                            actor)
+            await registrations.move_choice(
+                uid, str(form.get("from_session") or ""), str(form.get("to_session") or ""), actor
+            )
 
         return await self._act(request, uid, action, N_("%(name)s was moved to the other session."))
 
@@ -239,32 +287,57 @@ async def read_question_form(request: Request) -> dict[str, str]:
 
 
 def question_input(values: dict[str, str]) -> QuestionInput:
-    return QuestionInput(label=values["label"], help_text=values["help_text"], kind=values["kind"],
-                         options=values["options"].splitlines(), required=bool(values["required"]),
-                         key=values.get("key", ""))
+    return QuestionInput(
+        label=values["label"],
+        help_text=values["help_text"],
+        kind=values["kind"],
+        options=values["options"].splitlines(),
+        required=bool(values["required"]),
+        key=values.get("key", ""),
+    )
 
 
 def question_values(question: dict[str, Any]) -> dict[str, str]:
-    return {"label": question["label"], "help_text": question["help_text"], "kind": question["kind"],
-            "options": "\n".join(question["options"] or []), "required": "1" if question["required"] else "",
-            "key": question["key"]}
+    return {
+        "label": question["label"],
+        "help_text": question["help_text"],
+        "kind": question["kind"],
+        "options": "\n".join(question["options"] or []),
+        "required": "1" if question["required"] else "",
+        "key": question["key"],
+    }
 
 
 def _kinds() -> list[tuple[str, str]]:
     return [(value, i18n.gettext(label)) for value, label in QUESTION_KINDS]
 
 
-async def question_list(event: dict[str, Any], *, values: dict | None = None, error: DomainError | None = None) -> Template:
-    return form_page("organiser/questions.html", values=values or {"kind": QuestionKind.text.value}, error=error,
-                     event=event, questions=await questions.questions_of(event["id"]), kinds=_kinds(),
-                     kind_labels=dict(_kinds()))
+async def question_list(
+    event: dict[str, Any], *, values: dict | None = None, error: DomainError | None = None
+) -> Template:
+    return form_page(
+        "organiser/questions.html",
+        values=values or {"kind": QuestionKind.text.value},
+        error=error,
+        event=event,
+        questions=await questions.questions_of(event["id"]),
+        kinds=_kinds(),
+        kind_labels=dict(_kinds()),
+    )
 
 
-async def question_edit_page(question: dict[str, Any], *, values: dict | None = None,
-                             error: DomainError | None = None) -> Template:
+async def question_edit_page(
+    question: dict[str, Any], *, values: dict | None = None, error: DomainError | None = None
+) -> Template:
     event = await _event_of_question(question)
-    return form_page("organiser/question_form.html", values=values or question_values(question), error=error,
-                     event=event, question=question, kinds=_kinds())
+    return form_page(
+        "organiser/question_form.html",
+        values=values or question_values(question),
+        error=error,
+        event=event,
+        question=question,
+        kinds=_kinds(),
+    )
 
 
 async def _event_of_question(question: dict[str, Any]) -> dict[str, Any]:

@@ -32,28 +32,40 @@ def _counts_text(series: Series, value) -> str:
 def breakdown_chart(breakdown: reports.Breakdown, *, chart_id: str, title: str) -> Markup:
     gettext = i18n.gettext
     rows = [row for row in breakdown.organisations]
-    return Markup(horizontal_bar_chart(
-        title=title, chart_id=chart_id,
-        description=gettext("Registered and attended for each organisation; the same numbers are in the table "
-                            "beside the chart."),
-        categories=[reports.organisation_label(row) for row in rows],
-        series=[Series(gettext("Registered"), [row["registered"] for row in rows]),
-                Series(gettext("Attended"), [row["attended"] for row in rows])],
-        value_text=_counts_text,
-    ))
+    return Markup(
+        horizontal_bar_chart(
+            title=title,
+            chart_id=chart_id,
+            description=gettext(
+                "Registered and attended for each organisation; the same numbers are in the table beside the chart."
+            ),
+            categories=[reports.organisation_label(row) for row in rows],
+            series=[
+                Series(gettext("Registered"), [row["registered"] for row in rows]),
+                Series(gettext("Attended"), [row["attended"] for row in rows]),
+            ],
+            value_text=_counts_text,
+        )
+    )
 
 
 def side_chart(breakdown: reports.Breakdown, *, chart_id: str, title: str) -> Markup:
     gettext = i18n.gettext
-    return Markup(horizontal_bar_chart(
-        title=title, chart_id=chart_id,
-        description=gettext("Council members registered and attended, by side; the same numbers are in the table "
-                            "beside the chart."),
-        categories=[reports.side_label(row["key"]) for row in breakdown.sides],
-        series=[Series(gettext("Registered"), [row["registered"] for row in breakdown.sides]),
-                Series(gettext("Attended"), [row["attended"] for row in breakdown.sides])],
-        value_text=_counts_text,
-    ))
+    return Markup(
+        horizontal_bar_chart(
+            title=title,
+            chart_id=chart_id,
+            description=gettext(
+                "Council members registered and attended, by side; the same numbers are in the table beside the chart."
+            ),
+            categories=[reports.side_label(row["key"]) for row in breakdown.sides],
+            series=[
+                Series(gettext("Registered"), [row["registered"] for row in breakdown.sides]),
+                Series(gettext("Attended"), [row["attended"] for row in breakdown.sides]),
+            ],
+            value_text=_counts_text,
+        )
+    )
 
 
 def rate_chart(report: reports.YearReport) -> Markup:
@@ -63,16 +75,23 @@ def rate_chart(report: reports.YearReport) -> Markup:
     def write(series: Series, value) -> str:
         return gettext("no events held") if value is None else f"{value} %"
 
-    return Markup(horizontal_bar_chart(
-        title=gettext("Members' attendance rate by kind of event, %(year)s", year=report.year),
-        chart_id="rates-chart", maximum=100,
-        description=gettext("For each kind of event: the share of the year's events of that kind that the "
-                            "council members attended, in percent; the same numbers are in the table beside the chart."),
-        categories=[reports.kind_label(kind) + " " + gettext("(%(num)s held)", num=texts[kind]["held"])
-                    for kind in reports.RATE_KINDS],
-        series=[Series(gettext("Attendance rate"), [texts[kind]["rate"] for kind in reports.RATE_KINDS])],
-        value_text=write,
-    ))
+    return Markup(
+        horizontal_bar_chart(
+            title=gettext("Members' attendance rate by kind of event, %(year)s", year=report.year),
+            chart_id="rates-chart",
+            maximum=100,
+            description=gettext(
+                "For each kind of event: the share of the year's events of that kind that the "
+                "council members attended, in percent; the same numbers are in the table beside the chart."
+            ),
+            categories=[
+                reports.kind_label(kind) + " " + gettext("(%(num)s held)", num=texts[kind]["held"])
+                for kind in reports.RATE_KINDS
+            ],
+            series=[Series(gettext("Attendance rate"), [texts[kind]["rate"] for kind in reports.RATE_KINDS])],
+            value_text=write,
+        )
+    )
 
 
 def _year_filename(year: int, extension: str) -> str:
@@ -94,17 +113,28 @@ class OrganiserReportsController(Controller):
     async def year(self, year: FromQuery[str] = "") -> Template:
         report = await reports.year_report(_year(year))
         gettext = i18n.gettext
-        return Template("organiser/reports.html", context={
-            "report": report, "years": sorted({*report.years, report.year}, reverse=True),
-            "organisation_label": reports.organisation_label, "side_label": reports.side_label,
-            "kind_label": reports.kind_label, "rate_kinds": reports.RATE_KINDS,
-            "organisation_chart": breakdown_chart(
-                report.breakdown, chart_id="organisations-chart",
-                title=gettext("Registered and attended by organisation, %(year)s", year=report.year)),
-            "side_chart": side_chart(report.breakdown, chart_id="sides-chart",
-                                     title=gettext("Council members by side, %(year)s", year=report.year)),
-            "rate_chart": rate_chart(report),
-        })
+        return Template(
+            "organiser/reports.html",
+            context={
+                "report": report,
+                "years": sorted({*report.years, report.year}, reverse=True),
+                "organisation_label": reports.organisation_label,
+                "side_label": reports.side_label,
+                "kind_label": reports.kind_label,
+                "rate_kinds": reports.RATE_KINDS,
+                "organisation_chart": breakdown_chart(
+                    report.breakdown,
+                    chart_id="organisations-chart",
+                    title=gettext("Registered and attended by organisation, %(year)s", year=report.year),
+                ),
+                "side_chart": side_chart(
+                    report.breakdown,
+                    chart_id="sides-chart",
+                    title=gettext("Council members by side, %(year)s", year=report.year),
+                ),
+                "rate_chart": rate_chart(report),
+            },
+        )
 
     @get("/reports.csv", name="organiser_reports_csv")
     async def year_csv(self, year: FromQuery[str] = "") -> Response:
@@ -123,14 +153,23 @@ class OrganiserReportsController(Controller):
     async def event(self, slug: FromPath[str]) -> Template:
         report = await reports.event_report(slug)
         gettext = i18n.gettext
-        return Template("organiser/event_report.html", context={
-            "event": report.event, "report": report,
-            "organisation_label": reports.organisation_label, "side_label": reports.side_label,
-            "organisation_chart": breakdown_chart(report.breakdown, chart_id="organisations-chart",
-                                                  title=gettext("Registered and attended by organisation")),
-            "side_chart": side_chart(report.breakdown, chart_id="sides-chart",
-                                     title=gettext("Council members by side")),
-        })
+        return Template(
+            "organiser/event_report.html",
+            context={
+                "event": report.event,
+                "report": report,
+                "organisation_label": reports.organisation_label,
+                "side_label": reports.side_label,
+                "organisation_chart": breakdown_chart(
+                    report.breakdown,
+                    chart_id="organisations-chart",
+                    title=gettext("Registered and attended by organisation"),
+                ),
+                "side_chart": side_chart(
+                    report.breakdown, chart_id="sides-chart", title=gettext("Council members by side")
+                ),
+            },
+        )
 
     @get("/events/{slug:str}/report.csv", name="organiser_event_report_csv")
     async def event_csv(self, slug: FromPath[str]) -> Response:

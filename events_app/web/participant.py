@@ -57,20 +57,30 @@ class ParticipantController(Controller):
         person = request.state.person
         mine = await registrations.registrations_of_person(person["id"])
         now = utcnow()
-        return Template("participant/my_pages.html", context={
-            "person": person, "feed_url": feed_url(await calendar.feed_token(person["id"])),
-            "upcoming": [row for row in mine if row["event_ends_at"] >= now],
-            "past": [row for row in mine if row["event_ends_at"] < now],
-            "certificates": await certificates.certificates_of_person(person["id"]),
-            "in_progress": await competence.modules_in_progress(person["id"]), "hours": hours,
-            "certificate_dates": certificate_dates,
-        })
+        return Template(
+            "participant/my_pages.html",
+            context={
+                "person": person,
+                "feed_url": feed_url(await calendar.feed_token(person["id"])),
+                "upcoming": [row for row in mine if row["event_ends_at"] >= now],
+                "past": [row for row in mine if row["event_ends_at"] < now],
+                "certificates": await certificates.certificates_of_person(person["id"]),
+                "in_progress": await competence.modules_in_progress(person["id"]),
+                "hours": hours,
+                "certificate_dates": certificate_dates,
+            },
+        )
 
     @post("/calendar/renew", name="renew_calendar_feed")
     async def renew_calendar_feed(self, request: Request) -> Redirect:
         await calendar.renew_feed_token(request.state.person["id"], actor_of(request))
-        flash(request, i18n.gettext("Your calendar has a new address. The old one no longer works: "
-                                    "subscribe again with the new one."), "success")
+        flash(
+            request,
+            i18n.gettext(
+                "Your calendar has a new address. The old one no longer works: subscribe again with the new one."
+            ),
+            "success",
+        )
         return Redirect("/my")
 
     @get("/certificates/{filename:str}", name="my_certificate_pdf")
@@ -88,9 +98,15 @@ class ParticipantController(Controller):
     @get("/competence", name="my_competence")
     async def competence_page(self, request: Request) -> Template:
         record = await competence.record_of_person(request.state.person["id"])
-        return Template("participant/competence.html", context={
-            "record": record, "headings": competence.KIND_HEADINGS, "hours": hours, "event_dates": event_dates,
-        })
+        return Template(
+            "participant/competence.html",
+            context={
+                "record": record,
+                "headings": competence.KIND_HEADINGS,
+                "hours": hours,
+                "event_dates": event_dates,
+            },
+        )
 
     @get("/competence.pdf", name="my_competence_pdf")
     async def competence_record_pdf(self, request: Request) -> Response:

@@ -37,7 +37,9 @@ class PublicController(Controller):
             await people.set_language(request.state.person["id"], language)
         return Redirect(
             safe_next(form["next"]),
-            cookies=[Cookie(key=LANGUAGE_COOKIE, value=language, max_age=365 * 24 * 3600, samesite="lax", httponly=True)],
+            cookies=[
+                Cookie(key=LANGUAGE_COOKIE, value=language, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
+            ],
         )
 
     @get("/healthz", name="healthz", cache=False)

@@ -74,7 +74,8 @@ def change_of(session: dict[str, Any]) -> dict[str, Any]:
         old_end = _instant(before.get("ends_at")) or session["ends_at"]
         if (old_start, old_end) != (session["starts_at"], session["ends_at"]):
             notes["moved_from"] = {
-                "starts_at": old_start, "ends_at": old_end,
+                "starts_at": old_start,
+                "ends_at": old_end,
                 "other_day": localtime(old_start).date() != localtime(session["starts_at"]).date(),
             }
     if "room" in changed and (before.get("room") or "") != session["room"]:
@@ -86,7 +87,8 @@ def change_of(session: dict[str, Any]) -> dict[str, Any]:
 
 def _calendar_response(content: bytes, filename: str, *, disposition: str = "attachment") -> Response:
     return Response(
-        content=content, media_type=CALENDAR_TYPE,
+        content=content,
+        media_type=CALENDAR_TYPE,
         headers={"Content-Disposition": f'{disposition}; filename="{filename}"'},
     )
 
@@ -95,25 +97,32 @@ class PublicEventsController(Controller):
     path = "/"
 
     @get("/events", name="events")
-    async def event_list(self, when: FromQuery[str] = "upcoming", theme: FromQuery[str] = "",
-                         kind: FromQuery[str] = "") -> Template:
+    async def event_list(
+        self, when: FromQuery[str] = "upcoming", theme: FromQuery[str] = "", kind: FromQuery[str] = ""
+    ) -> Template:
         all_themes = await Theme.select(Theme.slug, Theme.name_sv, Theme.name_en).order_by(Theme.id)
         when = "past" if when == "past" else "upcoming"
         # Unknown filter values are ignored rather than answered with an empty list.
         theme = theme if theme in {row["slug"] for row in all_themes} else ""
         kind = kind if kind in {value.value for value in EventKind} else ""
         found = await events.list_events(public=True, when=when, theme=theme, kind=kind)
-        return Template("public/events.html", context={
-            "events": found, "themes": all_themes, "kinds": [value.value for value in EventKind],
-            "filters": {"when": when, "theme": theme, "kind": kind},
-        })
+        return Template(
+            "public/events.html",
+            context={
+                "events": found,
+                "themes": all_themes,
+                "kinds": [value.value for value in EventKind],
+                "filters": {"when": when, "theme": theme, "kind": kind},
+            },
+        )
 
     @get("/events/{slug:str}", name="event")
     async def event_page(self, request: Request, slug: FromPath[str]) -> Template:
         event, preview = await visible_event(request, slug)
         days = programme.by_day_and_track(await programme.programme(event["id"]))
         event_material, session_material = materials.by_session(
-            await materials.visible_for_event(event["id"], viewer_of(request)))
+            await materials.visible_for_event(event["id"], viewer_of(request))
+        )
         for day in days:
             for slot in day["slots"]:
                 for session in slot["sessions"]:
@@ -121,11 +130,17 @@ class PublicEventsController(Controller):
                     session["material"] = session_material.get(session["id"], [])
                     session["description_html"] = rich_text.render(session["description"])
         event["description_html"] = rich_text.render(event["description"])
-        return Template("public/event.html", context={
-            "event": event, "preview": preview, "days": days, "ended": event["ends_at"] < utcnow(),
-            "material": event_material,
-            "registration": await registration_call(event, request.state.get("person")),
-        })
+        return Template(
+            "public/event.html",
+            context={
+                "event": event,
+                "preview": preview,
+                "days": days,
+                "ended": event["ends_at"] < utcnow(),
+                "material": event_material,
+                "registration": await registration_call(event, request.state.get("person")),
+            },
+        )
 
     @get("/events/{slug:str}/calendar.ics", name="event_calendar")
     async def event_calendar(self, request: Request, slug: FromPath[str]) -> Response:
@@ -138,19 +153,24 @@ class PublicEventsController(Controller):
         session = await programme.get_session(uid)
         if session["event_slug"] != event["slug"]:
             raise NotFound(N_("There is no such session."))
-        return _calendar_response(calendar.session_calendar(event, session),
-                                  f"{event['slug']}-{slugify(session['title'])}.ics")
+        return _calendar_response(
+            calendar.session_calendar(event, session), f"{event['slug']}-{slugify(session['title'])}.ics"
+        )
 
     @get("/themes/{slug:str}", name="theme")
     async def theme_page(self, request: Request, slug: FromPath[str]) -> Template:
         theme = await themes.get_theme(slug)
-        return Template("public/theme.html", context={
-            "theme": theme, "material": await materials.theme_archive(theme["id"], viewer_of(request)),
-            "upcoming": await events.list_events(public=True, when="upcoming", theme=slug),
-            "past": await events.list_events(public=True, when="past", theme=slug),
-            "upcoming_sessions": await themes.theme_sessions(theme["id"], when="upcoming"),
-            "past_sessions": await themes.theme_sessions(theme["id"], when="past"),
-        })
+        return Template(
+            "public/theme.html",
+            context={
+                "theme": theme,
+                "material": await materials.theme_archive(theme["id"], viewer_of(request)),
+                "upcoming": await events.list_events(public=True, when="upcoming", theme=slug),
+                "past": await events.list_events(public=True, when="past", theme=slug),
+                "upcoming_sessions": await themes.theme_sessions(theme["id"], when="upcoming"),
+                "past_sessions": await themes.theme_sessions(theme["id"], when="past"),
+            },
+        )
 
     @get("/calendar/{token:str}/feed.ics", name="calendar_feed")
     async def calendar_feed(self, token: FromPath[str]) -> Response:

@@ -51,13 +51,26 @@ from events_app.web.context import LANGUAGE_COOKIE
 from events_app.web.forms import form_errors
 
 # Municipalities and the region first: most registrants come from them.
-_ORGANISATION_ORDER = [OrganisationKind.municipality.value, OrganisationKind.region.value,
-                       OrganisationKind.county_board.value, OrganisationKind.federation.value,
-                       OrganisationKind.other.value]
+_ORGANISATION_ORDER = [
+    OrganisationKind.municipality.value,
+    OrganisationKind.region.value,
+    OrganisationKind.county_board.value,
+    OrganisationKind.federation.value,
+    OrganisationKind.other.value,
+]
 # The private link's pages: not stored by any cache, not indexed, and the token not sent on as a referrer.
 PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
-SINGLE_FIELDS = ("name", "email", "organisation", "organisation_other", "title", "dietary_other", "accessibility",
-                 "invitation_token", "language")
+SINGLE_FIELDS = (
+    "name",
+    "email",
+    "organisation",
+    "organisation_other",
+    "title",
+    "dietary_other",
+    "accessibility",
+    "invitation_token",
+    "language",
+)
 LIST_FIELDS = ("dietary", "days", "sessions", "waitlist_sessions")
 
 
@@ -68,8 +81,9 @@ def event_is_full(event: dict[str, Any], confirmed: int) -> bool:
     return event["capacity"] is not None and confirmed >= event["capacity"]
 
 
-async def registration_call(event: dict[str, Any], person: dict[str, Any] | None,
-                            invitation: dict[str, Any] | None = None) -> dict[str, Any]:
+async def registration_call(
+    event: dict[str, Any], person: dict[str, Any] | None, invitation: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """What the event page and the form say about registering: the state, and who may.
 
     A usable personal `invitation` admits its invitee whatever the audience, and before registration
@@ -82,8 +96,9 @@ async def registration_call(event: dict[str, Any], person: dict[str, Any] | None
         "state": state,
         "opens_at": event["registration_opens_at"],
         "closes_at": event["registration_closes_at"] or event["starts_at"],
-        "full": state == "open" and not reserved and event_is_full(
-            event, await waiting_list.confirmed_registrations(event["id"])),
+        "full": state == "open"
+        and not reserved
+        and event_is_full(event, await waiting_list.confirmed_registrations(event["id"])),
         "members_only": not invitation and audience == Audience.members.value and not (person and person["is_member"]),
         "invitation_only": not invitation and audience == Audience.invitation.value,
         "signed_in": person is not None,
@@ -94,8 +109,12 @@ async def registration_call(event: dict[str, Any], person: dict[str, Any] | None
 async def organisation_options() -> list[tuple[str, str]]:
     rows = await Organisation.select(Organisation.code, Organisation.name_sv, Organisation.name_en, Organisation.kind)
     name = "name_sv" if i18n.current_language() == "sv" else "name_en"
-    rows.sort(key=lambda row: (_ORGANISATION_ORDER.index(row["kind"]) if row["kind"] in _ORGANISATION_ORDER
-                               else len(_ORGANISATION_ORDER), row[name]))
+    rows.sort(
+        key=lambda row: (
+            _ORGANISATION_ORDER.index(row["kind"]) if row["kind"] in _ORGANISATION_ORDER else len(_ORGANISATION_ORDER),
+            row[name],
+        )
+    )
     return [(row["code"], row[name]) for row in rows]
 
 
@@ -103,19 +122,29 @@ def session_slots(sessions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The sign-up sessions grouped by their start time, in time order, each with its places left."""
     for session in sessions:
         session["left"] = None if session["capacity"] is None else max(session["capacity"] - session["confirmed"], 0)
-    return [{"starts_at": starts_at, "sessions": list(group)}
-            for starts_at, group in groupby(sorted(sessions, key=lambda s: s["starts_at"]), key=lambda s: s["starts_at"])]
+    return [
+        {"starts_at": starts_at, "sessions": list(group)}
+        for starts_at, group in groupby(sorted(sessions, key=lambda s: s["starts_at"]), key=lambda s: s["starts_at"])
+    ]
 
 
 def question_fields(event_questions: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{**question, "name": questions.field_name(question),
-             "option_pairs": [(option, option) for option in question["options"] or []]} for question in event_questions]
+    return [
+        {
+            **question,
+            "name": questions.field_name(question),
+            "option_pairs": [(option, option) for option in question["options"] or []],
+        }
+        for question in event_questions
+    ]
 
 
 async def form_context(event: dict[str, Any], *, values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
     """Everything the registration fields need (shared by the registration form and the change form)."""
     return {
-        "event": event, "values": values, "errors": errors,
+        "event": event,
+        "values": values,
+        "errors": errors,
         "organisations": await organisation_options(),
         "dietary_needs": [(code, i18n.gettext(label)) for code, label in registrations.DIETARY_NEEDS.items()],
         "questions": question_fields(await questions.questions_of(event["id"])),
@@ -133,21 +162,30 @@ async def read_registration_form(request: Request, event_questions: list[dict[st
     values["days_shown"] = bool(form.get("days_shown"))
     for question in event_questions:
         name = questions.field_name(question)
-        values[name] = ([str(item) for item in form.getall(name, [])] if question["kind"] == "multiple"
-                        else str(form.get(name) or ""))
+        values[name] = (
+            [str(item) for item in form.getall(name, [])]
+            if question["kind"] == "multiple"
+            else str(form.get(name) or "")
+        )
     return values
 
 
 def registration_input(values: dict[str, Any], event_questions: list[dict[str, Any]]) -> RegistrationInput:
     """An organisation chosen from the list wins over free text; free text is an external's organisation."""
     return RegistrationInput(
-        name=values["name"], email=values.get("email", ""),
-        organisation=values["organisation"] or values["organisation_other"], title=values["title"],
-        dietary=values["dietary"], dietary_other=values["dietary_other"], accessibility=values["accessibility"],
+        name=values["name"],
+        email=values.get("email", ""),
+        organisation=values["organisation"] or values["organisation_other"],
+        title=values["title"],
+        dietary=values["dietary"],
+        dietary_other=values["dietary_other"],
+        accessibility=values["accessibility"],
         answers={question["key"]: values[questions.field_name(question)] for question in event_questions},
-        sessions=values["sessions"], waitlist_sessions=values["waitlist_sessions"],
+        sessions=values["sessions"],
+        waitlist_sessions=values["waitlist_sessions"],
         days=values["days"] if values.get("days_shown") else None,
-        consent=values.get("consent", False), language=values.get("language") or i18n.current_language(),
+        consent=values.get("consent", False),
+        language=values.get("language") or i18n.current_language(),
         invitation_token=values.get("invitation_token", ""),
     )
 
@@ -170,15 +208,23 @@ async def _organisation_code(table: type[Person | Invitation], row_id: int) -> s
 async def _person_values(person: dict[str, Any] | None) -> dict[str, Any]:
     if person is None:
         return {}
-    return {"name": person["name"], "email": person["email"], "title": person["title"],
-            "organisation": await _organisation_code(Person, person["id"])}
+    return {
+        "name": person["name"],
+        "email": person["email"],
+        "title": person["title"],
+        "organisation": await _organisation_code(Person, person["id"]),
+    }
 
 
 async def _invitation_values(invitation: dict[str, Any]) -> dict[str, Any]:
     """The form filled in from a personal invitation: a seed organisation, or the organiser's free text."""
-    return {"name": invitation["name"], "email": invitation["email"], "language": invitation["language"],
-            "organisation": await _organisation_code(Invitation, invitation["id"]),
-            "organisation_other": invitation["organisation_text"]}
+    return {
+        "name": invitation["name"],
+        "email": invitation["email"],
+        "language": invitation["language"],
+        "organisation": await _organisation_code(Invitation, invitation["id"]),
+        "organisation_other": invitation["organisation_text"],
+    }
 
 
 def speak_invitees_language(request: Request, invitation: dict[str, Any]) -> None:
@@ -195,17 +241,24 @@ def unusable_status(error: InvitationUnusable) -> int:
 
 def invitation_unusable_page(template: str, error: InvitationUnusable, **context: Any) -> Response:
     """The domain's message about a link that cannot be used (changing nothing), with the next step."""
-    return private(Template(template, context={"invitation_problem": error.translated(), **context},
-                            status_code=unusable_status(error)))
+    return private(
+        Template(
+            template, context={"invitation_problem": error.translated(), **context}, status_code=unusable_status(error)
+        )
+    )
 
 
 def registration_values(registration: dict[str, Any], event_questions: list[dict[str, Any]]) -> dict[str, Any]:
     """A registration as the change form shows it."""
     values: dict[str, Any] = {
-        "name": registration["name"], "organisation": registration["organisation_code"] or "",
-        "organisation_other": registration["organisation_text"] or "", "title": registration["title"],
-        "dietary": list(registration["dietary"] or []), "dietary_other": registration["dietary_other"],
-        "accessibility": registration["accessibility"], "days": list(registration["days"] or []),
+        "name": registration["name"],
+        "organisation": registration["organisation_code"] or "",
+        "organisation_other": registration["organisation_text"] or "",
+        "title": registration["title"],
+        "dietary": list(registration["dietary"] or []),
+        "dietary_other": registration["dietary_other"],
+        "accessibility": registration["accessibility"],
+        "days": list(registration["days"] or []),
         "sessions": [str(c["session_uid"]) for c in registration["choices"] if c["status"] == "confirmed"],
         "waitlist_sessions": [str(c["session_uid"]) for c in registration["choices"] if c["status"] == "waitlisted"],
     }
@@ -214,15 +267,16 @@ def registration_values(registration: dict[str, Any], event_questions: list[dict
         answer = answers.get(question["key"])
         if question["kind"] == "yes_no" and isinstance(answer, bool):
             answer = "yes" if answer else "no"
-        values[questions.field_name(question)] = answer if answer is not None else (
-            [] if question["kind"] == "multiple" else "")
+        values[questions.field_name(question)] = (
+            answer if answer is not None else ([] if question["kind"] == "multiple" else "")
+        )
     return values
 
 
 def inline_qr(code: str) -> Markup:
     """The ticket's QR code as inline SVG that scales with its box, announced as one image."""
     svg = tickets.qr_svg(code)
-    svg = svg[svg.index("<svg"):]  # no XML declaration inside HTML
+    svg = svg[svg.index("<svg") :]  # no XML declaration inside HTML
     label = escape(i18n.gettext("QR code of your ticket"))
     head, rest = svg.split(">", 1)
     for attribute in ("width", "height"):  # the viewBox stays: the CSS gives the size
@@ -233,8 +287,10 @@ def inline_qr(code: str) -> Markup:
 async def queue_position(registration: dict[str, Any]) -> int:
     """Place in the event's queue: the order of arrival (lowest id first), as waiting_list promotes."""
     return await Registration.count().where(
-        (Registration.event == registration["event"]) & (Registration.status == registrations.WAITLISTED)
-        & (Registration.id <= registration["id"]))
+        (Registration.event == registration["event"])
+        & (Registration.status == registrations.WAITLISTED)
+        & (Registration.id <= registration["id"])
+    )
 
 
 def private(response: Response) -> Response:
@@ -248,8 +304,16 @@ def private(response: Response) -> Response:
 class RegistrationController(Controller):
     path = "/"
 
-    async def _form_page(self, request: Request, event: dict[str, Any], *, values: dict[str, Any],
-                         errors: dict[str, str] | None = None, status: int = 200, prefill: bool = False) -> Response:
+    async def _form_page(
+        self,
+        request: Request,
+        event: dict[str, Any],
+        *,
+        values: dict[str, Any],
+        errors: dict[str, str] | None = None,
+        status: int = 200,
+        prefill: bool = False,
+    ) -> Response:
         """The form; with a personal invitation's token, the invitee's form (filled in from the
         invitation when `prefill`), or the reason the link cannot be used instead of the form."""
         person = request.state.get("person")
@@ -263,16 +327,23 @@ class RegistrationController(Controller):
             if prefill:
                 values.update(await _invitation_values(invitation))
         context = await form_context(event, values=values, errors=errors or {})
-        context.update(call=await registration_call(event, person, invitation), person=person, invitation=invitation,
-                       sign_in_url="/login/link?next=" + quote(f"/events/{event['slug']}/register", safe=""))
+        context.update(
+            call=await registration_call(event, person, invitation),
+            person=person,
+            invitation=invitation,
+            sign_in_url="/login/link?next=" + quote(f"/events/{event['slug']}/register", safe=""),
+        )
         page = Template("public/register.html", context=context, status_code=status)
         return private(page) if invitation else page  # the invitation's secret is in the URL
 
     @get("/events/{slug:str}/register", name="register")
     async def register_form(self, request: Request, slug: FromPath[str], invitation: FromQuery[str] = "") -> Response:
         event = await events.get_public_event(slug)
-        values: dict[str, Any] = {"days": [day["day"].isoformat() for day in event["days"]], "invitation_token": invitation,
-                                  **await _person_values(request.state.get("person"))}
+        values: dict[str, Any] = {
+            "days": [day["day"].isoformat() for day in event["days"]],
+            "invitation_token": invitation,
+            **await _person_values(request.state.get("person")),
+        }
         return await self._form_page(request, event, values=values, prefill=True)
 
     @post("/events/{slug:str}/register", name="register_submit")
@@ -287,27 +358,41 @@ class RegistrationController(Controller):
         try:
             result = await registrations.register(slug, registration_input(values, event_questions), registrant)
         except AlreadyRegistered as error:
-            return await self._form_page(request, event, values=values, status=400,
-                                         errors={"__all__": error.translated()})
+            return await self._form_page(
+                request, event, values=values, status=400, errors={"__all__": error.translated()}
+            )
         except NotFound:
             raise
         except DomainError as error:
             if error.code == "rate_limited":
                 raise
-            return await self._form_page(request, event, values=values, status=400,
-                                         errors=field_messages(error, values))
+            return await self._form_page(
+                request, event, values=values, status=400, errors=field_messages(error, values)
+            )
         return Redirect(f"/registration/{result.registration['manage_token']}?new=1", status_code=303)
 
-    async def _manage_page(self, request: Request, registration: dict[str, Any], *, values: dict[str, Any] | None = None,
-                           errors: dict[str, str] | None = None, status: int = 200, new: bool = False) -> Response:
+    async def _manage_page(
+        self,
+        request: Request,
+        registration: dict[str, Any],
+        *,
+        values: dict[str, Any] | None = None,
+        errors: dict[str, str] | None = None,
+        status: int = 200,
+        new: bool = False,
+    ) -> Response:
         event = await events.get_event(registration["event_slug"])
         event_questions = await questions.questions_of(event["id"])
         changeable = registrations.can_change(registration)
         context: dict[str, Any] = {"registration": registration, "event": event, "new": new, "changeable": changeable}
         if changeable:
-            context.update(await form_context(
-                event, values=values if values is not None else registration_values(registration, event_questions),
-                errors=errors or {}))
+            context.update(
+                await form_context(
+                    event,
+                    values=values if values is not None else registration_values(registration, event_questions),
+                    errors=errors or {},
+                )
+            )
         context["material"] = await materials.visible_for_event(event["id"], Viewer(person_id=registration["person"]))
         if registration["status"] == registrations.CONFIRMED:
             context["qr"] = inline_qr(registration["ticket_code"])
@@ -325,13 +410,15 @@ class RegistrationController(Controller):
         event_questions = await questions.questions_of(registration["event"])
         values = await read_registration_form(request, event_questions)
         try:
-            await registrations.update_registration(str(registration["uid"]), registration_input(values, event_questions),
-                                                    _actor(request, registration))
+            await registrations.update_registration(
+                str(registration["uid"]), registration_input(values, event_questions), _actor(request, registration)
+            )
         except NotFound:
             raise
         except DomainError as error:
-            return await self._manage_page(request, registration, values=values, status=400,
-                                           errors=field_messages(error, values))
+            return await self._manage_page(
+                request, registration, values=values, status=400, errors=field_messages(error, values)
+            )
         flash(request, i18n.gettext("Your registration is updated."), "success")
         return private(Redirect(f"/registration/{token}", status_code=303))
 
@@ -339,8 +426,16 @@ class RegistrationController(Controller):
     async def cancel_form(self, token: FromPath[str]) -> Response:
         registration = await registrations.by_manage_token(token)
         event = await events.get_event(registration["event_slug"])
-        return private(Template("public/cancel_registration.html", context={
-            "registration": registration, "event": event, "changeable": registrations.can_change(registration)}))
+        return private(
+            Template(
+                "public/cancel_registration.html",
+                context={
+                    "registration": registration,
+                    "event": event,
+                    "changeable": registrations.can_change(registration),
+                },
+            )
+        )
 
     @post("/registration/{token:str}/cancel", name="cancel_registration")
     async def cancel(self, request: Request, token: FromPath[str]) -> Response:
@@ -355,6 +450,6 @@ class RegistrationController(Controller):
 
 def _actor(request: Request, registration: dict[str, Any]) -> Actor:
     """The registrant, acting through their private link (whoever else may be signed in)."""
-    return Actor(f"{registration['name']} <{registration['email']}>", person_id=registration["person"],
-                 ip=client_ip(request))
-
+    return Actor(
+        f"{registration['name']} <{registration['email']}>", person_id=registration["person"], ip=client_ip(request)
+    )

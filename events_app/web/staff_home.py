@@ -33,8 +33,9 @@ class StaffHomeController(Controller):
         try:
             if form["password"] != form["password_again"]:
                 raise DomainError(N_("The two passwords are not the same."), field="password_again")
-            epoch = await staff.change_password(request.state.staff["id"], form["current_password"], form["password"],
-                                                actor=actor_of(request))
+            epoch = await staff.change_password(
+                request.state.staff["id"], form["current_password"], form["password"], actor=actor_of(request)
+            )
         except DomainError as error:
             return form_page("staff/password.html", error=error)
         refresh_staff_epoch(request, epoch)  # stay signed in here; other sessions are signed out

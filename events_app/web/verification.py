@@ -33,23 +33,41 @@ async def _count_lookup(request: Request) -> None:
 def _shown(found: dict[str, Any]) -> dict[str, Any]:
     """What the page shows of a certificate: its state, number, name, event and dates, nothing more."""
     return {
-        "status": found["status"], "number": found["number"], "name": found["name"],
+        "status": found["status"],
+        "number": found["number"],
+        "name": found["name"],
         "event_title": found["event_title"],
         "one_day": found["first_day"] == found["last_day"],
         "dates": i18n.format_day_range(found["first_day"], found["last_day"]),
-        "superseded_at": found["superseded_at"], "revoked_at": found["revoked_at"],
+        "superseded_at": found["superseded_at"],
+        "revoked_at": found["revoked_at"],
     }
 
 
-def _page(*, status: int = 200, values: dict[str, str] | None = None, errors: dict[str, str] | None = None,
-          result: dict[str, Any] | None = None, not_found: bool = False, limited: bool = False) -> Template:
+def _page(
+    *,
+    status: int = 200,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    result: dict[str, Any] | None = None,
+    not_found: bool = False,
+    limited: bool = False,
+) -> Template:
     headers = dict(HEADERS)
     if limited:
         headers["Retry-After"] = str(int(LOOKUP_WINDOW.total_seconds()))
-    return Template("public/verify.html", status_code=status, headers=headers, context={
-        "values": values or {}, "errors": errors or {}, "result": result, "not_found": not_found,
-        "limited": limited,
-    })
+    return Template(
+        "public/verify.html",
+        status_code=status,
+        headers=headers,
+        context={
+            "values": values or {},
+            "errors": errors or {},
+            "result": result,
+            "not_found": not_found,
+            "limited": limited,
+        },
+    )
 
 
 async def _look_up(request: Request, code: str, number: str, values: dict[str, str]) -> Template:
@@ -83,7 +101,8 @@ class VerificationController(Controller):
         elif not certificates.normalise_code(values["code"]):
             errors["code"] = i18n.gettext(
                 "The verification code has 12 letters and digits, for example K7QX-M2PA-9TRD. Check that you "
-                "copied all of it.")
+                "copied all of it."
+            )
         if errors:
             return _page(status=400, values=values, errors=errors)
         return await _look_up(request, values["code"], values["number"], values)

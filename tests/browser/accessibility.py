@@ -18,7 +18,9 @@ _axe = Axe()
 def describe(violations: list[dict]) -> str:
     lines = []
     for violation in violations:
-        lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']}  <{violation.get('helpUrl', '')}>")
+        lines.append(
+            f"- {violation['id']} ({violation['impact']}): {violation['help']}  <{violation.get('helpUrl', '')}>"
+        )
         for node in violation["nodes"]:
             target = " ".join(str(part) for part in node["target"])
             lines.append(f"    at {target}: {node.get('failureSummary', '').replace(chr(10), ' ')}")

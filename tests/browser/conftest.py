@@ -29,8 +29,13 @@ import pytest_asyncio
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-quic",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SERVER_START_TIMEOUT = 60.0
@@ -98,10 +103,21 @@ def live_server(migrated_database) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}"
     log = tempfile.NamedTemporaryFile(prefix="events-server-", suffix=".log", delete=False)  # noqa: SIM115
     _server_log["path"] = Path(log.name)
-    command = [sys.executable, "-m", "events_app.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-               "--workers", "2"]
-    process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT,
-                               start_new_session=True)
+    command = [
+        sys.executable,
+        "-m",
+        "events_app.cli",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "2",
+    ]
+    process = subprocess.Popen(
+        command, cwd=PROJECT_ROOT, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
     try:
         deadline = time.monotonic() + SERVER_START_TIMEOUT
         while not _healthy(url):
@@ -109,8 +125,9 @@ def live_server(migrated_database) -> Iterator[str]:
                 _stop(process)
                 output = Path(log.name).read_text(errors="replace")
                 state = f"exited with {process.returncode}" if process.returncode is not None else "did not answer"
-                pytest.fail(f"the server ({' '.join(command)}) {state} on {url}/healthz; its output:\n{output}",
-                            pytrace=False)
+                pytest.fail(
+                    f"the server ({' '.join(command)}) {state} on {url}/healthz; its output:\n{output}", pytrace=False
+                )
             time.sleep(0.2)
         yield url
     finally:
@@ -157,8 +174,14 @@ async def page(context) -> AsyncIterator[object]:
 @pytest_asyncio.fixture(loop_scope="session")
 async def phone_page(browser, live_server) -> AsyncIterator[object]:
     """A page in a 360 px wide viewport, the width of a small phone."""
-    ctx = await browser.new_context(base_url=live_server, locale="sv-SE", viewport={"width": 360, "height": 740},
-                                    is_mobile=True, has_touch=True, device_scale_factor=2)
+    ctx = await browser.new_context(
+        base_url=live_server,
+        locale="sv-SE",
+        viewport={"width": 360, "height": 740},
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+    )
     ctx.set_default_timeout(TIMEOUT_MS)
     try:
         yield await ctx.new_page()

@@ -31,8 +31,11 @@ async def _sign_in_by_link(page: Page, email: str) -> None:
     # The link is queued after the answer (so that the answer takes as long whether or not the
     # address is known): wait for it.
     for _ in range(100):
-        message = await OutboxMessage.select(OutboxMessage.text_body).where(
-            (OutboxMessage.to_address == email) & (OutboxMessage.kind == "sign_in_link")).first()
+        message = (
+            await OutboxMessage.select(OutboxMessage.text_body)
+            .where((OutboxMessage.to_address == email) & (OutboxMessage.kind == "sign_in_link"))
+            .first()
+        )
         if message is not None:
             break
         await asyncio.sleep(0.1)
@@ -60,8 +63,9 @@ async def test_certificates_are_issued_downloaded_and_verified(browser, live_ser
     await expect(page.locator("main")).to_contain_text(MARET)
     await expect(page.locator("main")).to_contain_text(sv("Not checked in."))
     await assert_accessible(page, "the certificates of a finished event, before issuing")
-    await page.locator(f"main form[action='/organiser/events/{finished['slug']}/certificates/issue'] "
-                       "button[type=submit]").click()
+    await page.locator(
+        f"main form[action='/organiser/events/{finished['slug']}/certificates/issue'] button[type=submit]"
+    ).click()
     await expect(page.locator(".flash")).to_be_visible()
     issued = await Certificate.count()
     assert issued > 0

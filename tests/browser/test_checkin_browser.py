@@ -37,8 +37,11 @@ def y4m_video(png: bytes, path: Path, frames: int = 5) -> Path:
     picture = Image.new("RGB", (width, height), (230, 230, 230))
     picture.paste(Image.open(io.BytesIO(png)).convert("RGB").resize((400, 400), Image.NEAREST), (120, 40))
     luma, blue, red = picture.convert("YCbCr").split()
-    frame = b"FRAME\n" + luma.tobytes() + b"".join(
-        plane.resize((width // 2, height // 2)).tobytes() for plane in (blue, red))
+    frame = (
+        b"FRAME\n"
+        + luma.tobytes()
+        + b"".join(plane.resize((width // 2, height // 2)).tobytes() for plane in (blue, red))
+    )
     path.write_bytes(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode() + frame * frames)
     return path
 
@@ -62,9 +65,15 @@ async def camera_browser(browser):
     browsers = []
 
     async def launch(video: Path):
-        launched = await browser.browser_type.launch(executable_path=str(CHROMIUM), args=[
-            *CHROMIUM_ARGS, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-            f"--use-file-for-fake-video-capture={video}"])
+        launched = await browser.browser_type.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                *CHROMIUM_ARGS,
+                "--use-fake-device-for-media-stream",
+                "--use-fake-ui-for-media-stream",
+                f"--use-file-for-fake-video-capture={video}",
+            ],
+        )
         browsers.append(launched)
         return launched
 
@@ -78,8 +87,9 @@ async def test_a_ticket_shown_to_the_camera_checks_in(camera_browser, live_serve
     anna = await registered(event["slug"], form("anna@example.se"), STRANGER)
     video = y4m_video(tickets.qr_png(anna["ticket_code"]), tmp_path / "ticket.y4m")
     chromium = await camera_browser(video)
-    context = await chromium.new_context(base_url=live_server, locale="sv-SE", viewport={"width": 390, "height": 844},
-                                         permissions=["camera"])
+    context = await chromium.new_context(
+        base_url=live_server, locale="sv-SE", viewport={"width": 390, "height": 844}, permissions=["camera"]
+    )
     context.set_default_timeout(TIMEOUT_MS)
     page = await context.new_page()
 
@@ -120,9 +130,20 @@ async def test_the_typed_code_checks_in_and_again_says_already(phone_page: Page,
     await code.press("Enter")
     warn = page.locator("#checkin-answer .answer-warn")
     await expect(warn.locator(".answer-title")).to_have_text(sv("Already checked in"))
-    await expect(warn.locator(".answer-detail")).to_have_text(re.compile(
-        r"^" + re.escape(sv("Checked in at %(time)s by %(by)s (%(device)s).", time="TIME", by="Karin Incheckare",
-                            device="Entrén, telefon 1")).replace("TIME", r"\d\d\.\d\d") + "$"))
+    await expect(warn.locator(".answer-detail")).to_have_text(
+        re.compile(
+            r"^"
+            + re.escape(
+                sv(
+                    "Checked in at %(time)s by %(by)s (%(device)s).",
+                    time="TIME",
+                    by="Karin Incheckare",
+                    device="Entrén, telefon 1",
+                )
+            ).replace("TIME", r"\d\d\.\d\d")
+            + "$"
+        )
+    )
     await assert_accessible(page, "the amber answer on a phone")
     widths = await page.evaluate("() => ({scroll: document.documentElement.scrollWidth, inner: window.innerWidth})")
     assert widths["scroll"] <= widths["inner"], widths

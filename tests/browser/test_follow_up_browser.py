@@ -26,7 +26,7 @@ def _small_pdf() -> bytes:
 
 
 async def test_material_a_mailing_and_the_report(page: Page, staff_accounts):
-    from events_app.domain.tables import Material, MailingRecipient
+    from events_app.domain.tables import MailingRecipient, Material
     from tests.certificate_helpers import check_in, days_of, finished_event, participant
 
     event = await finished_event(title="Hållbarhetsdagen i Sundsvall")
@@ -44,7 +44,8 @@ async def test_material_a_mailing_and_the_report(page: Page, staff_accounts):
     await upload.locator("#field-title").fill("Presentationen från förmiddagen")
     await upload.locator("#field-visibility").select_option("attended")
     await upload.locator("#field-file").set_input_files(
-        files=[{"name": "presentation.pdf", "mimeType": "application/pdf", "buffer": _small_pdf()}])
+        files=[{"name": "presentation.pdf", "mimeType": "application/pdf", "buffer": _small_pdf()}]
+    )
     await upload.locator("button[type=submit]").click()
     await expect(page.locator("main")).to_contain_text("Presentationen från förmiddagen")
     assert await Material.count() == 1
@@ -60,8 +61,7 @@ async def test_material_a_mailing_and_the_report(page: Page, staff_accounts):
     await assert_accessible(page, "the mailing form")
     await page.locator(f"main form[action='{base}/mailings/new'] button[type=submit]").click()
     await expect(page).to_have_url(re.compile(r"/mailings/[0-9a-f-]{36}$"))
-    await expect(page.locator("main")).to_contain_text(sv(
-        "This mailing will go to %(num)s person.", num=1))
+    await expect(page.locator("main")).to_contain_text(sv("This mailing will go to %(num)s person.", num=1))
     await assert_accessible(page, "the mailing's preview")
     await page.locator("main form[action$='/send'] button[type=submit]").click()
     await expect(page.locator("main")).to_contain_text("anna@example.se")

@@ -29,8 +29,18 @@ async def add_member(name: str, email: str, organisation: str, side: str) -> Non
     from events_app.domain.audit import Actor
     from events_app.domain.people import MemberInput, create_member
 
-    await create_member(MemberInput(name=name, email=email, organisation=organisation, side=side, title="Ledamot",
-                                    term_start="2027-01-01", term_end="2030-12-31"), Actor.system("test"))
+    await create_member(
+        MemberInput(
+            name=name,
+            email=email,
+            organisation=organisation,
+            side=side,
+            title="Ledamot",
+            term_start="2027-01-01",
+            term_end="2030-12-31",
+        ),
+        Actor.system("test"),
+    )
 
 
 async def expect_language(page: Page, language: str) -> None:
@@ -136,9 +146,11 @@ async def test_member_signs_in_with_the_emailed_link(page: Page):
     await expect(page.locator("h1")).to_have_text(sv("Check your email"))
     await assert_accessible(page, "the 'check your email' page")
 
-    message = await OutboxMessage.select(OutboxMessage.text_body).where(
-        OutboxMessage.to_address == "maja.medlemsson@test.se"
-    ).first()
+    message = (
+        await OutboxMessage.select(OutboxMessage.text_body)
+        .where(OutboxMessage.to_address == "maja.medlemsson@test.se")
+        .first()
+    )
     assert message is not None, "no sign-in link was queued for the member"
     match = re.search(r"/login/link/([A-Za-z0-9_\-]+)", message["text_body"])
     assert match, f"no sign-in link in the message:\n{message['text_body']}"

@@ -52,8 +52,9 @@ def requests_elsewhere(page: Page, site: str) -> list[str]:
 async def test_accept_the_invitation_from_the_mail_and_register(page: Page, live_server: str, smtp_server):
     from events_app.domain.tables import Invitation, Registration
 
-    event, link = await invitation_link(smtp_server, "karin@energibolaget.se", name="Karin Berg", note=NOTE,
-                                        organisation="sundsvall")
+    event, link = await invitation_link(
+        smtp_server, "karin@energibolaget.se", name="Karin Berg", note=NOTE, organisation="sundsvall"
+    )
     elsewhere = requests_elsewhere(page, live_server)
     await page.set_viewport_size({"width": 1280, "height": 900})
 
@@ -72,7 +73,8 @@ async def test_accept_the_invitation_from_the_mail_and_register(page: Page, live
     await expect(email).to_have_value("karin@energibolaget.se")
     await expect(email).not_to_be_editable()
     await expect(page.locator("#hint-email")).to_have_text(
-        sv("The invitation is personal, so the registration uses the address it was sent to."))
+        sv("The invitation is personal, so the registration uses the address it was sent to.")
+    )
     await expect(page.get_by_label(sv("Name"))).to_have_value("Karin Berg")
     await expect(page.get_by_label(sv("Organisation"), exact=True)).to_have_value("sundsvall")
     await assert_accessible(page, "the registration form filled in from the invitation")
@@ -85,14 +87,17 @@ async def test_accept_the_invitation_from_the_mail_and_register(page: Page, live
     await assert_accessible(page, "the confirmation")
     assert (await Invitation.select(Invitation.status).first())["status"] == "accepted"
     assert (await Registration.select(Registration.email, Registration.status).first()) == {
-        "email": "karin@energibolaget.se", "status": "confirmed"}
+        "email": "karin@energibolaget.se",
+        "status": "confirmed",
+    }
 
     # Back on the invitation: accepted, with the way to the registration and still a way to decline.
     await page.goto(link)
     await expect(page.locator(".invitation-answer")).to_have_text(sv("Accepted"))
     await expect(page.locator(".registration-status")).to_have_text(sv("Confirmed"))
     await expect(page.locator("main")).to_contain_text(
-        sv("Declining cancels your registration, and your place goes to the next in line."))
+        sv("Declining cancels your registration, and your place goes to the next in line.")
+    )
     await assert_accessible(page, "the accepted invitation")
     await page.get_by_role("link", name=sv("My registration")).click()
     await expect(page).to_have_url(re.compile(r"/registration/[A-Za-z0-9_-]{43}$"))
@@ -126,7 +131,9 @@ async def test_decline_with_a_reason_on_a_phone(phone_page: Page, live_server: s
     await reason.fill("Krockar med styrelsemöte.")
     await page.get_by_role("button", name=sv("Decline")).click()
     await expect(page).to_have_url(re.compile(re.escape(link) + "$"))
-    await expect(page.locator(".flash")).to_have_text(sv("Thank you for your answer. You have declined the invitation."))
+    await expect(page.locator(".flash")).to_have_text(
+        sv("Thank you for your answer. You have declined the invitation.")
+    )
     await expect(page.locator(".invitation-answer")).to_have_text(sv("Declined"))
     await expect(page.get_by_role("link", name=sv("Accept and register"))).to_be_visible()
     await assert_accessible(page, "the declined invitation on a phone")

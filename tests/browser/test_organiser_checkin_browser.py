@@ -27,25 +27,40 @@ async def test_the_live_view_follows_check_ins_without_reloading(phone_page: Pag
     event = await published_event()
     day = localtime(event["starts_at"]).date()
     anna = await registered(event["slug"], form("anna@example.se"), Registrant())
-    bo = await registered(event["slug"], form("bo@example.se", name="Bo Ek", organisation="Energibolaget AB"),
-                          Registrant())
-    await checkins.check_in(Scan(code=anna["ticket_code"], event=event["slug"], day=day, device="telefon 1"),
-                            {"id": None, "name": "Kim"})
+    bo = await registered(
+        event["slug"], form("bo@example.se", name="Bo Ek", organisation="Energibolaget AB"), Registrant()
+    )
+    await checkins.check_in(
+        Scan(code=anna["ticket_code"], event=event["slug"], day=day, device="telefon 1"), {"id": None, "name": "Kim"}
+    )
     page = phone_page
     await sign_in_as_organiser(page)
     await page.goto(f"/organiser/events/{event['slug']}")
     await page.locator(f"main a[href='/organiser/events/{event['slug']}/checkin']").click()
     await expect(page.locator("h1")).to_contain_text(sv("Check-in"))
     total = page.locator("[data-live-part=total]")
-    await expect(total).to_contain_text(sv("%(checked_in)s of %(expected)s expected are checked in (%(percent)s %%).",
-                                           checked_in=1, expected=2, percent=50))
+    await expect(total).to_contain_text(
+        sv(
+            "%(checked_in)s of %(expected)s expected are checked in (%(percent)s %%).",
+            checked_in=1,
+            expected=2,
+            percent=50,
+        )
+    )
     marker = await page.evaluate("() => (window.notReloaded = true)")
 
-    await checkins.check_in(Scan(code=bo["ticket_code"], event=event["slug"], day=day, device="telefon 2"),
-                            {"id": None, "name": "Kim"})
+    await checkins.check_in(
+        Scan(code=bo["ticket_code"], event=event["slug"], day=day, device="telefon 2"), {"id": None, "name": "Kim"}
+    )
 
-    await expect(total).to_contain_text(sv("%(checked_in)s of %(expected)s expected are checked in (%(percent)s %%).",
-                                           checked_in=2, expected=2, percent=100))
+    await expect(total).to_contain_text(
+        sv(
+            "%(checked_in)s of %(expected)s expected are checked in (%(percent)s %%).",
+            checked_in=2,
+            expected=2,
+            percent=100,
+        )
+    )
     await expect(page.locator("#latest-caption ~ tbody tr").first.locator("th")).to_have_text("Bo Ek")
     assert await page.evaluate("() => window.notReloaded") is marker  # the same page, updated in place
     await page.evaluate("() => document.querySelectorAll('details').forEach(d => d.open = true)")

@@ -84,7 +84,8 @@ async def test_an_organiser_builds_an_event_with_its_programme(page: Page, staff
     room = page.locator("#field-room")
     await expect(room).to_have_attribute("aria-invalid", "true")
     await expect(page.locator("#error-room")).to_have_text(
-        sv("%(room)s is already booked then, for “%(title)s”.", room="sal a", title="Verkstad: solenergi"))
+        sv("%(room)s is already booked then, for “%(title)s”.", room="sal a", title="Verkstad: solenergi")
+    )
     await assert_accessible(page, "the session form showing an error")
     await room.fill("Sal B")
     await submit(page, "/organiser/events/hallbarhetsdagarna-2027/sessions/new")
@@ -140,27 +141,47 @@ async def test_the_organiser_pages_fit_a_phone(phone_page: Page, staff_accounts)
     from events_app.i18n import STOCKHOLM
 
     actor = Actor.system("test")
-    event = await events.create_event(EventInput(
-        title="Hållbarhetsdagarna 2027 i Sundsvalls Folkets Hus", starts_at=datetime(2027, 3, 25, 9, tzinfo=STOCKHOLM),
-        ends_at=datetime(2027, 3, 26, 16, tzinfo=STOCKHOLM), venue_name="Folkets Hus",
-        venue_address="Esplanaden 10, 852 30 Sundsvall", themes=["klimat-energi", "samverkan"]), actor)
+    event = await events.create_event(
+        EventInput(
+            title="Hållbarhetsdagarna 2027 i Sundsvalls Folkets Hus",
+            starts_at=datetime(2027, 3, 25, 9, tzinfo=STOCKHOLM),
+            ends_at=datetime(2027, 3, 26, 16, tzinfo=STOCKHOLM),
+            venue_name="Folkets Hus",
+            venue_address="Esplanaden 10, 852 30 Sundsvall",
+            themes=["klimat-energi", "samverkan"],
+        ),
+        actor,
+    )
     for room in ("Sal A", "Sal B"):
-        session = await programme.add_session(event["slug"], SessionInput(
-            title=f"Verkstad om kommunala solcellsanläggningar ({room})", room=room,
-            starts_at=datetime(2027, 3, 25, 11, tzinfo=STOCKHOLM), ends_at=datetime(2027, 3, 25, 12, tzinfo=STOCKHOLM),
-            speakers=[SpeakerInput(name="Maja Lind", organisation="Länsstyrelsen Västernorrland")]), actor)
+        session = await programme.add_session(
+            event["slug"],
+            SessionInput(
+                title=f"Verkstad om kommunala solcellsanläggningar ({room})",
+                room=room,
+                starts_at=datetime(2027, 3, 25, 11, tzinfo=STOCKHOLM),
+                ends_at=datetime(2027, 3, 25, 12, tzinfo=STOCKHOLM),
+                speakers=[SpeakerInput(name="Maja Lind", organisation="Länsstyrelsen Västernorrland")],
+            ),
+            actor,
+        )
     await sign_in_as_organiser(phone_page)
     await phone_page.goto("/organiser/api-tokens")
     await phone_page.locator("#field-name").fill("Webbplatsen")
     await submit(phone_page, "/organiser/api-tokens")
 
-    for path in ("/organiser/events", "/organiser/events/new", f"/organiser/events/{event['slug']}",
-                 f"/organiser/events/{event['slug']}/sessions/new", f"/organiser/sessions/{session['uid']}/edit",
-                 "/organiser/api-tokens"):
+    for path in (
+        "/organiser/events",
+        "/organiser/events/new",
+        f"/organiser/events/{event['slug']}",
+        f"/organiser/events/{event['slug']}/sessions/new",
+        f"/organiser/sessions/{session['uid']}/edit",
+        "/organiser/api-tokens",
+    ):
         await phone_page.goto(path)
         await expect(phone_page.locator("h1")).to_be_visible()
         widths = await phone_page.evaluate(
-            "() => ({scroll: document.documentElement.scrollWidth, inner: window.innerWidth})")
+            "() => ({scroll: document.documentElement.scrollWidth, inner: window.innerWidth})"
+        )
         assert widths["inner"] == PHONE_WIDTH, widths
         assert widths["scroll"] <= PHONE_WIDTH, f"{path} scrolls sideways at {PHONE_WIDTH} px: {widths}"
         await assert_accessible(phone_page, f"{path} on a phone")

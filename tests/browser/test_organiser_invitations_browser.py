@@ -30,8 +30,9 @@ async def check_page(page: Page, what: str) -> None:
     await assert_accessible(page, f"{what} on a phone")
 
 
-async def test_an_organiser_invites_someone_and_sees_the_invitation_delivered(phone_page: Page, staff_accounts,
-                                                                               smtp_server):
+async def test_an_organiser_invites_someone_and_sees_the_invitation_delivered(
+    phone_page: Page, staff_accounts, smtp_server
+):
     from tests.account_helpers import add_member
     from tests.registration_helpers import deliver, published_event
 
@@ -74,7 +75,8 @@ async def test_an_organiser_invites_someone_and_sees_the_invitation_delivered(ph
     await page.goto(f"{base}/import")
     await check_page(page, "the import form")
     await page.locator("#field-file").set_input_files(
-        files=[{"name": "gaster.csv", "mimeType": "text/csv", "buffer": BAD_LIST.encode()}])
+        files=[{"name": "gaster.csv", "mimeType": "text/csv", "buffer": BAD_LIST.encode()}]
+    )
     await page.locator("main form.narrow button[type=submit]").click()
     await expect(page.locator("table tbody th")).to_have_text(["2", "3"])  # Karin is on the list already
     await expect(page.locator("input[name=only_good_rows] ~ button")).to_be_visible()

@@ -29,28 +29,60 @@ async def two_day_event() -> dict:
     actor = Actor.system("test")
     first = date.today() + timedelta(days=30)
     second = first + timedelta(days=1)
-    event = await events.create_event(EventInput(
-        title="Hållbarhetsdagarna", kind="sustainability_day", starts_at=at(first, 9), ends_at=at(second, 16),
-        venue_name="Folkets hus", venue_address="Storgatan 1, Sundsvall", venue_map_url="https://kartor.example.se/1",
-        description="Två dagar om **klimat** och energi.\n\n- Föredrag\n- Workshoppar", themes=["klimat-energi"],
-    ), actor)
+    event = await events.create_event(
+        EventInput(
+            title="Hållbarhetsdagarna",
+            kind="sustainability_day",
+            starts_at=at(first, 9),
+            ends_at=at(second, 16),
+            venue_name="Folkets hus",
+            venue_address="Storgatan 1, Sundsvall",
+            venue_map_url="https://kartor.example.se/1",
+            description="Två dagar om **klimat** och energi.\n\n- Föredrag\n- Workshoppar",
+            themes=["klimat-energi"],
+        ),
+        actor,
+    )
     await events.publish_event(event["slug"], actor)
-    await programme.add_session(event["slug"], SessionInput(
-        title="Välkommen", starts_at=at(first, 9), ends_at=at(first, 10), room="Stora salen",
-        speakers=[SpeakerInput(name="Anna Ek", title="Regionråd", organisation="Region Västernorrland")]), actor)
+    await programme.add_session(
+        event["slug"],
+        SessionInput(
+            title="Välkommen",
+            starts_at=at(first, 9),
+            ends_at=at(first, 10),
+            room="Stora salen",
+            speakers=[SpeakerInput(name="Anna Ek", title="Regionråd", organisation="Region Västernorrland")],
+        ),
+        actor,
+    )
     for room in ("Sal A", "Sal B", "Sal C"):
-        await programme.add_session(event["slug"], SessionInput(
-            title=f"Workshop i {room}", kind="workshop", starts_at=at(first, 10), ends_at=at(first, 11), room=room,
-            requires_signup=True, capacity=30, themes=["klimat-energi"]), actor)
-    cancelled = await programme.add_session(event["slug"], SessionInput(
-        title="Exkursion", kind="excursion", starts_at=at(second, 9), ends_at=at(second, 12)), actor)
+        await programme.add_session(
+            event["slug"],
+            SessionInput(
+                title=f"Workshop i {room}",
+                kind="workshop",
+                starts_at=at(first, 10),
+                ends_at=at(first, 11),
+                room=room,
+                requires_signup=True,
+                capacity=30,
+                themes=["klimat-energi"],
+            ),
+            actor,
+        )
+    cancelled = await programme.add_session(
+        event["slug"],
+        SessionInput(title="Exkursion", kind="excursion", starts_at=at(second, 9), ends_at=at(second, 12)),
+        actor,
+    )
     await programme.cancel_session(str(cancelled["uid"]), actor)
     return event
 
 
 async def boxes(page: Page, selector: str) -> list[dict]:
     return await page.locator(selector).evaluate_all(
-        "nodes => nodes.map(n => { const r = n.getBoundingClientRect(); return {x: r.x, y: r.y, w: r.width}; })")
+        "nodes => nodes.map(n => { const r = n.getBoundingClientRect(); return {x: r.x, y: r.y, w: r.width}; })"
+    )
 
 
 async def test_the_event_pages_are_accessible_and_parallel_sessions_sit_side_by_side(page: Page):
