@@ -73,7 +73,7 @@ class StaffAccount(Table, tablename="staff_account", schema=None):
 
 ID = "2026-11-26T15:09:54:606339"
 VERSION = "1.38.0"
-DESCRIPTION = "True"
+DESCRIPTION = "foundation: organisations, themes, people, staff accounts, sign-in links, rate limits, audit log, outbox"
 
 
 async def forwards():

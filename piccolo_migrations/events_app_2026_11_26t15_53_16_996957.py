@@ -86,7 +86,7 @@ class Theme(Table, tablename="theme", schema=None):
 
 ID = "2026-11-26T15:53:16:996957"
 VERSION = "1.38.0"
-DESCRIPTION = "True"
+DESCRIPTION = "events, days, themes, programme sessions, speakers, API tokens, calendar feeds"
 
 
 async def forwards():

@@ -4,7 +4,7 @@ from piccolo.columns.indexes import IndexMethod
 
 ID = "2026-11-26T17:00:48:602674"
 VERSION = "1.38.0"
-DESCRIPTION = "True"
+DESCRIPTION = "sign-in links remember the page to return to (email_token.next_path)"
 
 
 async def forwards():

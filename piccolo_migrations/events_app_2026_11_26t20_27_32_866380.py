@@ -96,7 +96,7 @@ class Registration(Table, tablename="registration", schema=None):
 
 ID = "2026-11-26T20:27:32:866380"
 VERSION = "1.38.0"
-DESCRIPTION = ""
+DESCRIPTION = "registrations, session choices, questions, invitations; outbox builders"
 
 
 async def forwards():
