@@ -187,7 +187,7 @@ def smtp_server(free_port):
         def __init__(self) -> None:
             self.messages: list = []
 
-        async def handle_DATA(self, server, session, envelope):
+        async def handle_DATA(self, server, session, envelope):  # aiosmtpd's hook name
             message = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
             self.messages.append(message)
             return "250 Message accepted for delivery"

@@ -14,7 +14,7 @@ async def database_ok(timeout: float = 3.0) -> bool:
     try:
         # A query on a real table also catches a database whose migrations were never applied.
         await asyncio.wait_for(Organisation.count(), timeout=timeout)
-    except Exception as error:
+    except Exception as error:  # any failure means "not healthy"
         log.warning("health check failed: %s", error)
         return False
     return True

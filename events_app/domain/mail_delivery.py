@@ -21,6 +21,7 @@ import aiosmtplib
 from events_app.domain import (
     certificate_mail,
     invitation_mail,
+    mailing_mail,
     outbox,
     registration_mail,
     reminders,
@@ -30,7 +31,7 @@ from events_app.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 # Imported for its side effect: it registers the builders of the mails rendered at send time.
-assert registration_mail and invitation_mail and certificate_mail
+assert registration_mail and invitation_mail and certificate_mail and mailing_mail
 PURGE_EVERY_SECONDS = 3600
 REMINDERS_EVERY_SECONDS = 60
 
@@ -140,7 +141,7 @@ async def deliver_due(worker_id: str, settings: Settings | None = None, batch_si
                     except outbox.NothingToSend:
                         await outbox.mark_attempt_failed(row, worker_id, "no longer applies; not sent", permanent=True)
                         continue
-                    except Exception as error:
+                    except Exception as error:  # a builder's database hiccup: try again later
                         log.exception("rendering queued mail %s failed", row["uid"])
                         await outbox.mark_attempt_failed(row, worker_id, f"cannot render: {type(error).__name__}")
                         continue
@@ -190,7 +191,7 @@ async def run_sender(stop: asyncio.Event, settings: Settings | None = None) -> N
             if time.monotonic() - last_purge > PURGE_EVERY_SECONDS:
                 last_purge = time.monotonic()
                 log.info("purged expired data: %s", await retention.purge_expired(settings))
-        except Exception:
+        except Exception:  # the loop must survive a database hiccup
             log.exception("mail sender round failed")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=settings.mail_poll_seconds)
