@@ -27,7 +27,7 @@ from events_app.domain.errors import DomainError, NotFound
 from events_app.domain.tables import CheckInMethod, EventStatus, Role, SessionStatus
 from events_app.domain.transactions import utcnow
 from events_app.i18n import N_, localtime
-from events_app.web.api_checkins import CheckInOut, checkin_out
+from events_app.web.api.checkins import CheckInOut, checkin_out
 from events_app.web.auth import actor_of, requires_role
 from events_app.web.forms import form_errors, read_form
 from events_app.web.registration import field_messages, organisation_options

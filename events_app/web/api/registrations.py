@@ -1,5 +1,5 @@
-"""The JSON API, version 1: registering for an event, the organisers' list of registrations, cancelling,
-and the public key that verifies tickets. Mounted on the router of `api.py`, in its style.
+"""The JSON API's registrations: registering for an event, the organisers' list of registrations, cancelling,
+and the public key that verifies tickets.
 
 Registering is public, like the form, and follows the form's rules and rate limits (the domain's
 `register()`, with the client's IP). The answer never carries the ticket or the private link: those
@@ -13,7 +13,6 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Request, get, post
-from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, JSONBody, Parameter
 
 from events_app import i18n
@@ -21,7 +20,8 @@ from events_app.domain import events, registrations, tickets
 from events_app.domain.errors import ValidationFailed
 from events_app.domain.registrations import Registrant, RegistrationInput
 from events_app.domain.tables import RegistrationStatus
-from events_app.web.api import READ, WRITE, ErrorOut, _actor, token_account
+from events_app.web.api.auth import NO_TOKEN, ORGANISER_TOKEN, TOKEN_OPTIONAL, token_account, token_actor
+from events_app.web.api.schemas import TOKEN_REFUSED, error_responses
 from events_app.web.auth import client_ip
 
 MAX_PER_PAGE = 200
@@ -155,10 +155,11 @@ def _api_fields(failure: ValidationFailed) -> ValidationFailed:
 
 # --- the endpoints -------------------------------------------------------------------------------
 
-_DESCRIPTIONS = {
+# What each error status means on these routes.
+_ERRORS = {
     400: "The request could not be read: not JSON, a wrong type, a missing or unknown field, or a bad query "
     "parameter (code `validation_error`, with `errors`).",
-    401: "No token where one is needed, or a token that is unknown or revoked (code `not_authenticated`).",
+    401: TOKEN_REFUSED,
     403: "Registering: the event is for members only (`members_only`: the API has no member sign-in) or by "
     "invitation and no `invitation_token` was given (`invitation_required`), or the `invitation_token` is not "
     "a valid link to this event (`invitation_unknown`). Otherwise: the token's account is not an organiser or "
@@ -177,22 +178,15 @@ _DESCRIPTIONS = {
 }
 
 
-def _errors(*statuses: int) -> dict[int, ResponseSpec]:
-    return {status: ResponseSpec(ErrorOut, description=_DESCRIPTIONS[status]) for status in statuses}
-
-
-PUBLIC_WRITE: dict[str, Any] = {"security": [{}]}
-
-
 class RegistrationsApiController(Controller):
     path = "/"
     tags = ["registrations"]
 
     @post(
         "/events/{slug:str}/registrations",
-        **PUBLIC_WRITE,
+        **NO_TOKEN,
         status_code=201,
-        responses=_errors(400, 401, 403, 404, 409, 410, 422, 429),
+        responses=error_responses(_ERRORS, 400, 401, 403, 404, 409, 410, 422, 429),
     )
     async def register(
         self, request: Request, slug: FromPath[str], data: JSONBody[RegistrationCreate]
@@ -232,7 +226,7 @@ class RegistrationsApiController(Controller):
             sessions=_choices(registration),
         )
 
-    @get("/events/{slug:str}/registrations", **WRITE, responses=_errors(400, 401, 403, 404))
+    @get("/events/{slug:str}/registrations", **ORGANISER_TOKEN, responses=error_responses(_ERRORS, 400, 401, 403, 404))
     async def list_registrations(
         self,
         request: Request,
@@ -262,19 +256,21 @@ class RegistrationsApiController(Controller):
             next=following,
         )
 
-    @post("/registrations/{uid:str}/cancel", **WRITE, status_code=200, responses=_errors(401, 403, 404))
+    @post(
+        "/registrations/{uid:str}/cancel",
+        **ORGANISER_TOKEN,
+        status_code=200,
+        responses=error_responses(_ERRORS, 401, 403, 404),
+    )
     async def cancel_registration(self, request: Request, uid: FromPath[str]) -> RegistrationOut:
         """Cancel a registration (organisers and admins, also after the event has started). The person is
         mailed, and the freed places go to the first in line at once. Cancelling again changes nothing."""
-        return registration_out(await registrations.cancel_registration(uid, _actor(request), by_organiser=True))
+        return registration_out(await registrations.cancel_registration(uid, token_actor(request), by_organiser=True))
 
 
-@get("/ticket-key", tags=["tickets"], **READ, responses=_errors(401))
+@get("/ticket-key", tags=["tickets"], **TOKEN_OPTIONAL, responses=error_responses(_ERRORS, 401))
 async def ticket_key(request: Request) -> TicketKeyOut:
     """The Ed25519 public key (PEM, SubjectPublicKeyInfo) that verifies the signature of a ticket code, and
     the code's format version; a scanner can then check tickets without a connection (docs/tickets.md)."""
     await token_account(request)
     return TicketKeyOut(version=tickets.VERSION, algorithm="Ed25519", public_key=tickets.public_key_pem())
-
-
-ROUTE_HANDLERS = [RegistrationsApiController, ticket_key]

@@ -1,22 +1,22 @@
 """The JSON API's check-in: a scanner (a handheld device, another app, or the scanner page) posts
 a ticket's code and gets the answer to show; staff undo a mistaken check-in. Any staff role's
-bearer token may check in. Mounted on the router of `api.py`, in its style.
+bearer token may check in.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import msgspec
 from litestar import Controller, Request, post
-from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, JSONBody
 
 from events_app import i18n
 from events_app.domain import checkins
 from events_app.domain.checkins import Scan
-from events_app.web.api import BEARER, ErrorOut, _actor, requires_checkin_token
+from events_app.web.api.auth import CHECKIN_TOKEN, token_actor, token_staff
+from events_app.web.api.schemas import error_responses
 
 Result = Literal[
     "ok", "already_checked_in", "unknown", "cancelled", "waitlisted", "wrong_event", "wrong_day", "not_in_session"
@@ -68,42 +68,30 @@ def checkin_out(answer: checkins.Answer) -> CheckInOut:
     )
 
 
-def _staff(request: Request) -> dict[str, Any]:
-    account = request.state.api_account
-    return {"id": account["id"], "name": account["name"]}
-
-
-_DESCRIPTIONS = {
+# What each error status means on these routes.
+_ERRORS = {
     400: "The body could not be read: not JSON, a wrong type, or a missing or unknown field (code `validation_error`).",
     401: "No token, or a token that is unknown or revoked (code `not_authenticated`).",
     403: "The token's account has no staff role (code `forbidden`).",
     404: "No such published event or session, or no such check-in (code `not_found`).",
 }
-GUARDED: dict[str, Any] = {"guards": [requires_checkin_token], "security": [{BEARER: []}]}
-
-
-def _errors(*statuses: int) -> dict[int, ResponseSpec]:
-    return {status: ResponseSpec(ErrorOut, description=_DESCRIPTIONS[status]) for status in statuses}
 
 
 class CheckInsApiController(Controller):
     path = "/checkins"
     tags = ["check-in"]
 
-    @post("/", **GUARDED, status_code=200, responses=_errors(400, 401, 403, 404))
+    @post("/", **CHECKIN_TOKEN, status_code=200, responses=error_responses(_ERRORS, 400, 401, 403, 404))
     async def check_in(self, request: Request, data: JSONBody[CheckInCreate]) -> CheckInOut:
         """Check a ticket in, or say why not. Idempotent: a repeated scan answers `already_checked_in`
         with the first check-in and writes nothing, also when two devices scan at the same moment."""
         scan = Scan(
             code=data.code, event=data.event, day=data.day, session=data.session, device=data.device, method=data.method
         )
-        return checkin_out(await checkins.check_in(scan, _staff(request)))
+        return checkin_out(await checkins.check_in(scan, token_staff(request)))
 
-    @post("/{uid:str}/undo", **GUARDED, status_code=200, responses=_errors(401, 403, 404))
+    @post("/{uid:str}/undo", **CHECKIN_TOKEN, status_code=200, responses=error_responses(_ERRORS, 401, 403, 404))
     async def undo(self, request: Request, uid: FromPath[str]) -> dict[str, bool]:
         """Take back a mistaken check-in (`checkin` from its answer); the audit log keeps it."""
-        await checkins.undo(uid, _actor(request))
+        await checkins.undo(uid, token_actor(request))
         return {"undone": True}
-
-
-ROUTE_HANDLERS = [CheckInsApiController]

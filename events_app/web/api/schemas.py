@@ -1,0 +1,46 @@
+"""The msgspec structs more than one part of the JSON API answers with: errors, and a theme as it
+appears in events, sessions and the list of themes; and the error responses a route documents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import msgspec
+from litestar.openapi import ResponseSpec
+from litestar.params import FromPath
+
+
+class FieldError(msgspec.Struct):
+    field: str
+    message: str
+
+
+class ErrorOut(msgspec.Struct):
+    """Every error: a stable `code`, a `message` for people and, for fields, one message per field."""
+
+    code: str
+    message: str
+    request_id: str
+    errors: list[FieldError] | msgspec.UnsetType = msgspec.UNSET
+
+
+TOKEN_REFUSED = "No token where one is needed, or a token that is unknown or revoked (code `not_authenticated`)."
+"""What a 401 means wherever a token may be sent."""
+
+
+def error_responses(descriptions: Mapping[int, str], *statuses: int) -> dict[int, ResponseSpec]:
+    """The error responses of a route for the OpenAPI document: the given statuses (all of `descriptions`
+    when none are named), each with what it means there."""
+    return {status: ResponseSpec(ErrorOut, description=descriptions[status]) for status in statuses or descriptions}
+
+
+class ThemeOut(msgspec.Struct):
+    slug: FromPath[str]
+    name_sv: str
+    name_en: str
+
+
+def theme_out(row: dict[str, Any]) -> ThemeOut:
+    return ThemeOut(slug=row["slug"], name_sv=row["name_sv"], name_en=row["name_en"])
