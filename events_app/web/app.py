@@ -25,36 +25,31 @@ from events_app.templating import environment
 from events_app.web.accounts import AccountsController
 from events_app.web.admin import AuditController, OutboxController, StaffAdminController
 from events_app.web.api import api_router, openapi_config
-from events_app.web.checkin import CheckInController
 from events_app.web.context import RequestContextMiddleware
 from events_app.web.errors import EXCEPTION_HANDLERS
 from events_app.web.invitation import InvitationController
 from events_app.web.material import MaterialController
-from events_app.web.organiser import (
-    CompetenceController,
-    MemberImportController,
-    MembersController,
-)
+from events_app.web.organiser_api_tokens import ApiTokensController
 from events_app.web.organiser_certificates import OrganiserCertificatesController
 from events_app.web.organiser_checkin import OrganiserCheckinController
-from events_app.web.organiser_events import (
-    ApiTokensController,
-    OrganiserEventsController,
-    OrganiserSessionsController,
-)
+from events_app.web.organiser_competence import CompetenceController
+from events_app.web.organiser_events import OrganiserEventsController
 from events_app.web.organiser_invitations import OrganiserInvitationsController
 from events_app.web.organiser_mailings import OrganiserMailingsController
 from events_app.web.organiser_materials import OrganiserMaterialsController
+from events_app.web.organiser_members import MemberImportController, MembersController
 from events_app.web.organiser_registrations import (
     OrganiserQuestionsController,
     OrganiserRegistrationActionsController,
     OrganiserRegistrationsController,
 )
 from events_app.web.organiser_reports import OrganiserReportsController
+from events_app.web.organiser_sessions import OrganiserSessionsController
 from events_app.web.participant import ParticipantController
 from events_app.web.public import PublicController
 from events_app.web.public_events import PublicEventsController
 from events_app.web.registration import RegistrationController
+from events_app.web.staff_checkin import CheckInController
 from events_app.web.staff_home import StaffHomeController
 from events_app.web.verification import VerificationController
 

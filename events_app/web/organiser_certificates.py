@@ -23,8 +23,8 @@ from events_app.domain.tables import Role
 from events_app.i18n import N_
 from events_app.web.auth import actor_of, requires_role
 from events_app.web.downloads import PDF_TYPE, download
+from events_app.web.field_parsing import hours_text
 from events_app.web.forms import read_form
-from events_app.web.organiser_events import hours_text
 
 ACTIONS = ("new", "changed", "unchanged", "ineligible", "no_longer_eligible", "revoked")
 

@@ -26,6 +26,7 @@ from events_app.domain.tables import Role
 from events_app.i18n import N_
 from events_app.settings import LANGUAGES, get_settings
 from events_app.web.auth import actor_of, requires_role
+from events_app.web.field_parsing import local_date_time, parse_date_time
 from events_app.web.forms import (
     checked_file,
     encoded_file,
@@ -33,7 +34,6 @@ from events_app.web.forms import (
     read_form,
     uploaded_file,
 )
-from events_app.web.organiser_events import local_date_time, parse_date_time
 from events_app.web.registration import field_messages, organisation_options
 
 INVITEE_FIELDS = ("name", "email", "organisation", "organisation_other", "note", "language", "reserved_place")
