@@ -1,8 +1,9 @@
-"""Admins only: staff accounts and roles, the audit log, and the mail outbox."""
+"""Admins only, under /admin: staff accounts and roles, the audit log, and the mail outbox; one router
+guards them all."""
 
 from __future__ import annotations
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, Response, Router, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.plugins.flash import flash
@@ -21,8 +22,7 @@ ROLES = [role.value for role in Role]
 
 
 class StaffAdminController(Controller):
-    path = "/admin/staff"
-    guards = [requires_role(Role.admin)]
+    path = "/staff"
 
     @get("/", name="admin_staff")
     async def list(self) -> Template:
@@ -69,8 +69,7 @@ class StaffAdminController(Controller):
 
 
 class AuditController(Controller):
-    path = "/admin/audit"
-    guards = [requires_role(Role.admin)]
+    path = "/audit"
 
     @get("/", name="admin_audit")
     async def list(self, action: FromQuery[str] = "", q: FromQuery[str] = "") -> Template:
@@ -85,8 +84,7 @@ class AuditController(Controller):
 
 
 class OutboxController(Controller):
-    path = "/admin/outbox"
-    guards = [requires_role(Role.admin)]
+    path = "/outbox"
 
     @get("/", name="admin_outbox")
     async def list(self, status: FromQuery[str] = "") -> Template:
@@ -146,3 +144,12 @@ async def _message(uid: str) -> dict:
     if message is None:
         raise NotFoundException()
     return message
+
+
+def admin_router() -> Router:
+    """A fresh router per app (a router belongs to the app it is registered with)."""
+    return Router(
+        path="/admin",
+        guards=[requires_role(Role.admin)],
+        route_handlers=[StaffAdminController, AuditController, OutboxController],
+    )

@@ -11,16 +11,14 @@ from litestar.response import Redirect, Template
 from events_app import i18n
 from events_app.domain import api_tokens
 from events_app.domain.errors import DomainError
-from events_app.domain.tables import Role
-from events_app.web.auth import actor_of, requires_role
+from events_app.web.auth import actor_of
 from events_app.web.forms import form_page, read_form
 
 
 class ApiTokensController(Controller):
     """The signed-in staff member's own tokens for the JSON API."""
 
-    path = "/organiser/api-tokens"
-    guards = [requires_role(Role.organiser)]
+    path = "/api-tokens"
 
     @staticmethod
     async def _page(request: Request, *, values: dict | None = None, error: DomainError | None = None) -> Template:

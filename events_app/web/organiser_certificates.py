@@ -19,9 +19,8 @@ from litestar.response import Redirect, Template
 from events_app import i18n
 from events_app.domain import certificate_pdf, certificates
 from events_app.domain.errors import DomainError, NotFound
-from events_app.domain.tables import Role
 from events_app.i18n import N_
-from events_app.web.auth import actor_of, requires_role
+from events_app.web.auth import actor_of
 from events_app.web.downloads import PDF_TYPE, download
 from events_app.web.field_parsing import hours_text
 from events_app.web.forms import read_form
@@ -95,8 +94,7 @@ def issued_message(result: certificates.IssueResult) -> str:
 class OrganiserCertificatesController(Controller):
     """An event's certificates, under the event's own address."""
 
-    path = "/organiser/events"
-    guards = [requires_role(Role.organiser)]
+    path = "/events"
 
     @get("/{slug:str}/certificates", name="organiser_certificates")
     async def overview(self, slug: FromPath[str]) -> Template:

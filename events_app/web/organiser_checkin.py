@@ -19,9 +19,8 @@ from litestar.response import Redirect, Template
 from events_app import i18n
 from events_app.domain import attendance_reports, checkins, events
 from events_app.domain.errors import NotFound
-from events_app.domain.tables import Role
 from events_app.i18n import N_
-from events_app.web.auth import actor_of, requires_role
+from events_app.web.auth import actor_of
 from events_app.web.downloads import CSV_TYPE, download
 from events_app.web.forms import read_form
 from events_app.web.organiser_invitations import NO_STORE
@@ -59,8 +58,7 @@ async def _live(event: dict[str, Any], day: date) -> dict[str, Any]:
 class OrganiserCheckinController(Controller):
     """An event's check-in as organisers follow it, under the event's own address."""
 
-    path = "/organiser/events"
-    guards = [requires_role(Role.organiser)]
+    path = "/events"
 
     @get("/{slug:str}/checkin", name="organiser_checkin")
     async def live_view(self, request: Request, slug: FromPath[str]) -> Template:

@@ -9,9 +9,7 @@ from litestar.response import Template
 
 from events_app import i18n
 from events_app.domain import competence
-from events_app.domain.tables import Role
 from events_app.i18n import localtime
-from events_app.web.auth import requires_role
 from events_app.web.downloads import XLSX_TYPE, download
 
 
@@ -27,9 +25,6 @@ def _matrix_year(value: str, years: list[int]) -> int | None:
 
 class CompetenceController(Controller):
     """The council members × the training modules of a year: who has completed which module."""
-
-    path = "/organiser"
-    guards = [requires_role(Role.organiser)]
 
     @get("/competence", name="competence")
     async def matrix(self, year: FromQuery[str] = "") -> Template:

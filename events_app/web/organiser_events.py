@@ -20,9 +20,9 @@ from events_app.domain import certificates, events, programme
 from events_app.domain.errors import DomainError, ValidationFailed
 from events_app.domain.events import EventInput
 from events_app.domain.rich_text import render as render_markdown
-from events_app.domain.tables import EventKind, Role, Theme
+from events_app.domain.tables import EventKind, Theme
 from events_app.i18n import N_, localtime
-from events_app.web.auth import actor_of, requires_role
+from events_app.web.auth import actor_of
 from events_app.web.field_parsing import (
     hours_text,
     local_date_time,
@@ -170,8 +170,7 @@ def _refused(request: Request, error: DomainError) -> None:
 
 
 class OrganiserEventsController(Controller):
-    path = "/organiser/events"
-    guards = [requires_role(Role.organiser)]
+    path = "/events"
 
     @get("/", name="organiser_events")
     async def list(self) -> Template:

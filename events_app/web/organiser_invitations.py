@@ -22,10 +22,9 @@ from events_app import i18n
 from events_app.domain import events, invitations, people
 from events_app.domain.errors import DomainError, NotFound, ValidationFailed
 from events_app.domain.invitations import InviteeInput
-from events_app.domain.tables import Role
 from events_app.i18n import N_
 from events_app.settings import LANGUAGES, get_settings
-from events_app.web.auth import actor_of, requires_role
+from events_app.web.auth import actor_of
 from events_app.web.field_parsing import local_date_time, parse_date_time
 from events_app.web.forms import (
     checked_file,
@@ -148,8 +147,7 @@ def _import_page(
 class OrganiserInvitationsController(Controller):
     """An event's invitations, under the event's own address."""
 
-    path = "/organiser/events"
-    guards = [requires_role(Role.organiser)]
+    path = "/events"
 
     @get("/{slug:str}/invitations", name="organiser_invitations")
     async def list(self, request: Request, slug: FromPath[str]) -> Template:

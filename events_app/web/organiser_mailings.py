@@ -20,8 +20,7 @@ from events_app import i18n
 from events_app.domain import events, mailings
 from events_app.domain.errors import DomainError, NotFound
 from events_app.domain.mailings import MailingInput
-from events_app.domain.tables import Role
-from events_app.web.auth import actor_of, requires_role
+from events_app.web.auth import actor_of
 from events_app.web.forms import form_page, read_form
 
 FIELDS = ("subject_sv", "body_sv", "subject_en", "body_en", "audience", "session", "survey_url")
@@ -65,8 +64,7 @@ def _values(mailing: dict[str, Any]) -> dict[str, str]:
 class OrganiserMailingsController(Controller):
     """An event's follow-up mailings, under the event's own address."""
 
-    path = "/organiser/events"
-    guards = [requires_role(Role.organiser)]
+    path = "/events"
 
     @get("/{slug:str}/mailings", name="organiser_mailings")
     async def list(self, slug: FromPath[str]) -> Template:

@@ -27,9 +27,8 @@ from events_app import i18n
 from events_app.domain import events, materials, programme
 from events_app.domain.errors import DomainError, NotFound
 from events_app.domain.materials import MaterialInput
-from events_app.domain.tables import Role
 from events_app.i18n import N_
-from events_app.web.auth import actor_of, requires_role
+from events_app.web.auth import actor_of
 from events_app.web.forms import form_errors, read_form
 
 FORM_OVERHEAD = 256 * 1024  # the other fields and multipart boundaries, on top of the file
@@ -195,8 +194,7 @@ async def material_page(
 class OrganiserMaterialsController(Controller):
     """An event's material, under the event's own address."""
 
-    path = "/organiser/events"
-    guards = [requires_role(Role.organiser)]
+    path = "/events"
 
     @get("/{slug:str}/material", name="organiser_materials")
     async def overview(self, slug: FromPath[str]) -> Template:

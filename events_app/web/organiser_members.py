@@ -16,8 +16,8 @@ from events_app import i18n
 from events_app.domain import people
 from events_app.domain.errors import DomainError
 from events_app.domain.people import MemberInput
-from events_app.domain.tables import Organisation, Role
-from events_app.web.auth import actor_of, requires_role
+from events_app.domain.tables import Organisation
+from events_app.web.auth import actor_of
 from events_app.web.forms import (
     checked_file,
     encoded_file,
@@ -34,8 +34,7 @@ async def _organisations() -> list[dict]:
 
 
 class MembersController(Controller):
-    path = "/organiser/members"
-    guards = [requires_role(Role.organiser)]
+    path = "/members"
 
     @get("/", name="members")
     async def list(
@@ -112,8 +111,7 @@ class MembersController(Controller):
 
 
 class MemberImportController(Controller):
-    path = "/organiser/members-import"
-    guards = [requires_role(Role.organiser)]
+    path = "/members-import"
 
     @get("/", name="member_import")
     async def form(self) -> Template:

@@ -20,10 +20,10 @@ from events_app.domain import events, questions, registration_reports, registrat
 from events_app.domain.errors import DomainError, NotFound
 from events_app.domain.questions import QuestionInput
 from events_app.domain.registrations import AlreadyRegistered, Registrant
-from events_app.domain.tables import Event, QuestionKind, Role
+from events_app.domain.tables import Event, QuestionKind
 from events_app.i18n import N_
 from events_app.settings import LANGUAGES
-from events_app.web.auth import actor_of, client_ip, requires_role, safe_next
+from events_app.web.auth import actor_of, client_ip, safe_next
 from events_app.web.downloads import CSV_TYPE, XLSX_TYPE, download
 from events_app.web.forms import form_page, read_form
 from events_app.web.registration import (
@@ -106,8 +106,7 @@ async def _registration_page(request: Request, slug: str) -> Template:
 class OrganiserRegistrationsController(Controller):
     """An event's registrations and questions, under the event's own address."""
 
-    path = "/organiser/events"
-    guards = [requires_role(Role.organiser)]
+    path = "/events"
 
     @get("/{slug:str}/registrations", name="organiser_registrations")
     async def list(self, request: Request, slug: FromPath[str]) -> Template:
@@ -211,8 +210,7 @@ class OrganiserRegistrationsController(Controller):
 class OrganiserRegistrationActionsController(Controller):
     """What an organiser does to one registration: cancel it, promote it, move one of its sessions."""
 
-    path = "/organiser/registrations"
-    guards = [requires_role(Role.organiser)]
+    path = "/registrations"
 
     @staticmethod
     async def _act(request: Request, uid: str, action, done: str, *, confirm: str | None = None) -> Response:
@@ -346,8 +344,7 @@ async def _event_of_question(question: dict[str, Any]) -> dict[str, Any]:
 
 
 class OrganiserQuestionsController(Controller):
-    path = "/organiser/questions"
-    guards = [requires_role(Role.organiser)]
+    path = "/questions"
 
     @get("/{uid:str}", name="organiser_question")
     async def edit_form(self, uid: FromPath[str]) -> Template:

@@ -14,9 +14,8 @@ from events_app import i18n
 from events_app.domain import events, programme
 from events_app.domain.errors import DomainError, ValidationFailed
 from events_app.domain.programme import SessionInput, SpeakerInput
-from events_app.domain.tables import Role
 from events_app.i18n import N_
-from events_app.web.auth import actor_of, requires_role
+from events_app.web.auth import actor_of
 from events_app.web.field_parsing import combine, local_date_time, parse_date, parse_int, parse_time
 from events_app.web.forms import form_page, read_form
 from events_app.web.organiser_events import _refused, _themes
@@ -116,9 +115,6 @@ async def session_form(
 
 class OrganiserSessionsController(Controller):
     """A session is added under its event's address and is then reached by its own uid."""
-
-    path = "/organiser"
-    guards = [requires_role(Role.organiser)]
 
     @get("/events/{slug:str}/sessions/new", name="organiser_session_new")
     async def new_session_form(self, slug: FromPath[str]) -> Template:
