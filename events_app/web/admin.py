@@ -41,7 +41,7 @@ class StaffAdminController(Controller):
             values.pop("password")
             return form_page("admin/staff_form.html", values=values, error=error, roles=ROLES, account=None)
         flash(request, i18n.gettext("The account for %(email)s was created.", email=values["email"]), "success")
-        return Redirect("/admin/staff")
+        return Redirect(request.app.route_reverse("admin_staff"))
 
     @get("/{uid:str}", name="admin_staff_edit")
     async def edit_form(self, uid: FromPath[str]) -> Template:
@@ -65,7 +65,7 @@ class StaffAdminController(Controller):
                 account=account,
             )
         flash(request, i18n.gettext("The changes were saved."), "success")
-        return Redirect("/admin/staff")
+        return Redirect(request.app.route_reverse("admin_staff"))
 
 
 class AuditController(Controller):
@@ -111,7 +111,7 @@ class OutboxController(Controller):
             )
             await audit.record("outbox.test_queued", actor_of(request), object_type="staff", object_id=account["uid"])
         flash(request, i18n.gettext("A test message to %(email)s was queued.", email=account["email"]), "success")
-        return Redirect("/admin/outbox")
+        return Redirect(request.app.route_reverse("admin_outbox"))
 
     @get("/{uid:str}", name="admin_outbox_message")
     async def show(self, uid: FromPath[str]) -> Template:
@@ -136,7 +136,7 @@ class OutboxController(Controller):
         await _message(uid)
         await outbox.retry_now(uid)
         flash(request, i18n.gettext("The message is queued again."), "success")
-        return Redirect(f"/admin/outbox/{uid}")
+        return Redirect(request.app.route_reverse("admin_outbox_message", uid=uid))
 
 
 async def _message(uid: str) -> dict:

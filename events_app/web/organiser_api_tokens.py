@@ -53,4 +53,4 @@ class ApiTokensController(Controller):
         flash(
             request, i18n.gettext("The token is revoked: programs using it can no longer sign in with it."), "success"
         )
-        return Redirect("/organiser/api-tokens")
+        return Redirect(request.app.route_reverse("organiser_api_tokens"))

@@ -28,10 +28,6 @@ from events_app.web.forms import read_form
 ACTIONS = ("new", "changed", "unchanged", "ineligible", "no_longer_eligible", "revoked")
 
 
-def page_url(slug: str) -> str:
-    return f"/organiser/events/{slug}/certificates"
-
-
 def reason_field(uid: Any) -> str:
     """The revoke form's reason field of one certificate: each row has its own form on the page."""
     return f"reason-{uid}"
@@ -109,7 +105,7 @@ class OrganiserCertificatesController(Controller):
         except DomainError as error:  # issuing is not possible now: the page says why, nothing changed
             return await certificates_page(slug, errors={"__all__": error.translated()})
         flash(request, issued_message(result), "success")
-        return Redirect(page_url(slug), status_code=303)
+        return Redirect(request.app.route_reverse("organiser_certificates", slug=slug), status_code=303)
 
     @post("/{slug:str}/certificates/{uid:str}/revoke", name="organiser_certificate_revoke")
     async def revoke(self, request: Request, slug: FromPath[str], uid: FromPath[str]) -> Response:
@@ -122,7 +118,8 @@ class OrganiserCertificatesController(Controller):
             field = reason_field(uid) if error.field == "reason" else "__all__"
             return await certificates_page(slug, errors={field: error.translated()}, revoking=uid, reason=reason)
         flash(request, i18n.gettext("Certificate %(number)s is revoked.", number=row["number"]), "success")
-        return Redirect(f"{page_url(slug)}#certificate-{uid}", status_code=303)
+        page = request.app.route_reverse("organiser_certificates", slug=slug)
+        return Redirect(f"{page}#certificate-{uid}", status_code=303)
 
     @get("/{slug:str}/certificates/{filename:str}", name="organiser_certificate_pdf")
     async def pdf(self, slug: FromPath[str], filename: FromPath[str]) -> Response:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath
@@ -26,8 +27,9 @@ from events_app.web.forms import read_form
 from events_app.web.organiser_invitations import NO_STORE
 
 
-def view_url(slug: str, day: date) -> str:
-    return f"/organiser/events/{slug}/checkin?day={day.isoformat()}"
+def view_url(request: Request, slug: str, day: date) -> str:
+    """The live view of one day of the event."""
+    return f"{request.app.route_reverse('organiser_checkin', slug=slug)}?{urlencode({'day': day.isoformat()})}"
 
 
 async def _event_and_day(request: Request, slug: str) -> tuple[dict[str, Any], date]:
@@ -94,7 +96,7 @@ class OrganiserCheckinController(Controller):
         """Take back a mistaken check-in once the organiser has confirmed it; back to the same day
         (the form's address carries ?day=)."""
         _, day = await _event_and_day(request, slug)
-        back = view_url(slug, day) + "#latest-heading"
+        back = view_url(request, slug, day) + "#latest-heading"
         if (await read_form(request, "confirm"))["confirm"] != "yes":
             flash(request, i18n.gettext("Nothing was undone: use the button that confirms it."), "error")
             return Redirect(back, status_code=303)

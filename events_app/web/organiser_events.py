@@ -162,7 +162,7 @@ async def _change_status(request: Request, slug: str, change, done_message: str)
         flash(request, i18n.gettext(done_message), "success")
     except DomainError as error:
         _refused(request, error)
-    return Redirect(f"/organiser/events/{slug}")
+    return Redirect(request.app.route_reverse("organiser_event", slug=slug))
 
 
 def _refused(request: Request, error: DomainError) -> None:
@@ -196,7 +196,7 @@ class OrganiserEventsController(Controller):
         except DomainError as error:
             return await event_form(None, values=values, error=error)
         flash(request, i18n.gettext("The event was created as a draft. Add its programme, then publish it."), "success")
-        return Redirect(f"/organiser/events/{event['slug']}")
+        return Redirect(request.app.route_reverse("organiser_event", slug=event["slug"]))
 
     @get("/{slug:str}", name="organiser_event")
     async def show(self, slug: FromPath[str]) -> Template:
@@ -216,7 +216,7 @@ class OrganiserEventsController(Controller):
         except DomainError as error:
             return await event_form(event, values=values, error=error)
         flash(request, i18n.gettext("The changes were saved."), "success")
-        return Redirect(f"/organiser/events/{slug}")
+        return Redirect(request.app.route_reverse("organiser_event", slug=slug))
 
     @post("/{slug:str}/publish", name="organiser_event_publish")
     async def publish(self, request: Request, slug: FromPath[str]) -> Response:
@@ -232,7 +232,7 @@ class OrganiserEventsController(Controller):
         except DomainError as error:
             return await overview(slug, form="cancel", values=values, error=error)
         flash(request, i18n.gettext("The event is cancelled."), "success")
-        return Redirect(f"/organiser/events/{slug}")
+        return Redirect(request.app.route_reverse("organiser_event", slug=slug))
 
     @post("/{slug:str}/archive", name="organiser_event_archive")
     async def archive(self, request: Request, slug: FromPath[str]) -> Response:
@@ -252,4 +252,4 @@ class OrganiserEventsController(Controller):
         except DomainError as error:
             return await overview(slug, form="duplicate", values=values, error=error)
         flash(request, i18n.gettext("This is the copy, a draft. Check it, then publish it."), "success")
-        return Redirect(f"/organiser/events/{copy['slug']}")
+        return Redirect(request.app.route_reverse("organiser_event", slug=copy["slug"]))

@@ -39,10 +39,10 @@ INVITEE_FIELDS = ("name", "email", "organisation", "organisation_other", "note",
 NO_STORE = {"Cache-Control": "no-store"}
 
 
-def overview_url(slug: str, state: str = "") -> str:
+def overview_url(request: Request, slug: str, state: str = "") -> str:
     """The invite list, filtered by one of the states (anything else: unfiltered)."""
     query = f"?{urlencode({'state': state})}" if state in invitations.STATES else ""
-    return f"/organiser/events/{slug}/invitations{query}"
+    return request.app.route_reverse("organiser_invitations", slug=slug) + query
 
 
 async def overview(
@@ -80,13 +80,13 @@ async def _overview_form(request: Request, slug: str, fields: tuple[str, ...], a
     except DomainError as error:
         return await overview(slug, values=values, error=error)
     flash(request, done, "success")
-    return Redirect(overview_url(slug), status_code=303)
+    return Redirect(overview_url(request, slug), status_code=303)
 
 
 async def _row_action(request: Request, slug: str, action, done: str, *, confirm: str | None = None) -> Response:
     """An action on one invitation from the list; back to the list as it was filtered."""
     form = await read_form(request, "state", "confirm")
-    back = overview_url(slug, form["state"])
+    back = overview_url(request, slug, form["state"])
     if confirm is not None and form["confirm"] != "yes":
         flash(request, i18n.gettext(confirm), "error")
         return Redirect(back, status_code=303)
@@ -188,7 +188,7 @@ class OrganiserInvitationsController(Controller):
         except DomainError as error:
             return await _add_page(event, values, field_messages(error, values))
         flash(request, i18n.gettext("%(name)s was added to the invite list.", name=data.name.strip()), "success")
-        return Redirect(overview_url(slug), status_code=303)
+        return Redirect(overview_url(request, slug), status_code=303)
 
     @get("/{slug:str}/invitations/members", name="organiser_invitation_members")
     async def members_form(self, slug: FromPath[str]) -> Template:
@@ -217,7 +217,7 @@ class OrganiserInvitationsController(Controller):
             ),
             "success",
         )
-        return Redirect(overview_url(slug), status_code=303)
+        return Redirect(overview_url(request, slug), status_code=303)
 
     @get("/{slug:str}/invitations/import", name="organiser_invitation_import")
     async def import_form(self, slug: FromPath[str]) -> Template:
@@ -252,7 +252,7 @@ class OrganiserInvitationsController(Controller):
         except DomainError as error:
             return _import_page(event, error=error)
         flash(request, i18n.ngettext("%(num)s invitee was added.", "%(num)s invitees were added.", count), "success")
-        return Redirect(overview_url(slug), status_code=303)
+        return Redirect(overview_url(request, slug), status_code=303)
 
     # --- Sending, reminding, the deadline ---
 

@@ -28,12 +28,8 @@ NO_STORE = {"Cache-Control": "no-store"}
 PREVIEW_CSP = "sandbox; default-src 'none'; img-src data: cid:; style-src 'unsafe-inline'"
 
 
-def list_url(slug: str) -> str:
-    return f"/organiser/events/{slug}/mailings"
-
-
-def mailing_url(slug: str, uid: Any) -> str:
-    return f"{list_url(slug)}/{uid}"
+def mailing_url(request: Request, slug: str, uid: Any) -> str:
+    return request.app.route_reverse("organiser_mailing", slug=slug, uid=str(uid))
 
 
 def _input(values: dict[str, str]) -> MailingInput:
@@ -87,7 +83,7 @@ class OrganiserMailingsController(Controller):
         except DomainError as error:
             return await _form_page(slug, values, error=error)
         flash(request, i18n.gettext("The draft was saved. Check the preview, then send."), "success")
-        return Redirect(mailing_url(slug, mailing["uid"]), status_code=303)
+        return Redirect(mailing_url(request, slug, mailing["uid"]), status_code=303)
 
     @get("/{slug:str}/mailings/{uid:str}", name="organiser_mailing")
     async def show(self, slug: FromPath[str], uid: FromPath[str], to: FromQuery[str] = "") -> Template:
@@ -135,7 +131,7 @@ class OrganiserMailingsController(Controller):
         mailing = await mailings.get_mailing(slug, uid)
         if mailing["status"] != mailings.DRAFT:
             flash(request, i18n.gettext("This mailing has already been sent: it can no longer be changed."), "error")
-            return Redirect(mailing_url(slug, uid), status_code=303)
+            return Redirect(mailing_url(request, slug, uid), status_code=303)
         return await _form_page(slug, _values(mailing), mailing=mailing)
 
     @post("/{slug:str}/mailings/{uid:str}/edit", name="organiser_mailing_update")
@@ -149,10 +145,10 @@ class OrganiserMailingsController(Controller):
         except DomainError as error:
             if error.code == "already_sent":
                 flash(request, error.translated(), "error")
-                return Redirect(mailing_url(slug, uid), status_code=303)
+                return Redirect(mailing_url(request, slug, uid), status_code=303)
             return await _form_page(slug, values, mailing=mailing, error=error)
         flash(request, i18n.gettext("The draft was saved. Check the preview, then send."), "success")
-        return Redirect(mailing_url(slug, uid), status_code=303)
+        return Redirect(mailing_url(request, slug, uid), status_code=303)
 
     @post("/{slug:str}/mailings/{uid:str}/send", name="organiser_mailing_send")
     async def send(self, request: Request, slug: FromPath[str], uid: FromPath[str]) -> Response:
@@ -172,7 +168,7 @@ class OrganiserMailingsController(Controller):
                 ),
                 "success",
             )
-        return Redirect(mailing_url(slug, uid), status_code=303)
+        return Redirect(mailing_url(request, slug, uid), status_code=303)
 
     @post("/{slug:str}/mailings/{uid:str}/delete", name="organiser_mailing_delete")
     async def delete(self, request: Request, slug: FromPath[str], uid: FromPath[str]) -> Response:
@@ -182,6 +178,6 @@ class OrganiserMailingsController(Controller):
             raise
         except DomainError as error:
             flash(request, error.translated(), "error")
-            return Redirect(mailing_url(slug, uid), status_code=303)
+            return Redirect(mailing_url(request, slug, uid), status_code=303)
         flash(request, i18n.gettext("The draft was deleted."), "success")
-        return Redirect(list_url(slug), status_code=303)
+        return Redirect(request.app.route_reverse("organiser_mailings", slug=slug), status_code=303)

@@ -36,10 +36,6 @@ MAX_FIELD = 10_000  # a text field of the upload form
 TEXT_FIELDS = ("_csrf_token", "title", "visibility", "session")
 
 
-def page_url(slug: str) -> str:
-    return f"/organiser/events/{slug}/material"
-
-
 class UploadTooLarge(Exception):
     pass
 
@@ -231,7 +227,7 @@ class OrganiserMaterialsController(Controller):
             if upload.path is not None:  # add_file consumes it; this is for the refusals before it
                 upload.path.unlink(missing_ok=True)
         flash(request, i18n.gettext("“%(title)s” was added.", title=values["title"].strip()), "success")
-        return Redirect(page_url(slug), status_code=303)
+        return Redirect(request.app.route_reverse("organiser_materials", slug=slug), status_code=303)
 
     @post("/{slug:str}/material/link", name="organiser_material_link")
     async def add_link(self, request: Request, slug: FromPath[str]) -> Response:
@@ -243,19 +239,20 @@ class OrganiserMaterialsController(Controller):
         except DomainError as error:
             return await material_page(slug, values=values, error=error, form="link")
         flash(request, i18n.gettext("“%(title)s” was added.", title=values["title"].strip()), "success")
-        return Redirect(page_url(slug), status_code=303)
+        return Redirect(request.app.route_reverse("organiser_materials", slug=slug), status_code=303)
 
     @post("/{slug:str}/material/{uid:str}/delete", name="organiser_material_delete")
     async def delete(self, request: Request, slug: FromPath[str], uid: FromPath[str]) -> Response:
         if (await read_form(request, "confirm"))["confirm"] != "yes":
             flash(request, i18n.gettext("Nothing was deleted: use the button that confirms it."), "error")
-            return Redirect(page_url(slug), status_code=303)
+            return Redirect(request.app.route_reverse("organiser_materials", slug=slug), status_code=303)
         row = await materials.delete_material(slug, uid, actor_of(request))
         flash(request, i18n.gettext("“%(title)s” was deleted.", title=row["title"]), "success")
-        return Redirect(page_url(slug), status_code=303)
+        return Redirect(request.app.route_reverse("organiser_materials", slug=slug), status_code=303)
 
     @post("/{slug:str}/material/{uid:str}/move", name="organiser_material_move")
     async def move(self, request: Request, slug: FromPath[str], uid: FromPath[str]) -> Response:
         direction = -1 if (await read_form(request, "direction"))["direction"] == "up" else 1
         await materials.move_material(slug, uid, direction, actor_of(request))
-        return Redirect(f"{page_url(slug)}#material-{uid}", status_code=303)
+        page = request.app.route_reverse("organiser_materials", slug=slug)
+        return Redirect(f"{page}#material-{uid}", status_code=303)

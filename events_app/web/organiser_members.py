@@ -68,7 +68,7 @@ class MembersController(Controller):
                 member=None,
             )
         flash(request, i18n.gettext("The member %(name)s was added.", name=values["name"]), "success")
-        return Redirect("/organiser/members")
+        return Redirect(request.app.route_reverse("members"))
 
     @get("/{uid:str}", name="member_edit")
     async def edit_form(self, uid: FromPath[str]) -> Template:
@@ -95,7 +95,7 @@ class MembersController(Controller):
                 member=member,
             )
         flash(request, i18n.gettext("The changes were saved."), "success")
-        return Redirect("/organiser/members")
+        return Redirect(request.app.route_reverse("members"))
 
     @post("/{uid:str}/active", name="member_set_active")
     async def set_active(self, request: Request, uid: FromPath[str]) -> Response:
@@ -107,7 +107,7 @@ class MembersController(Controller):
             i18n.gettext("The member was reactivated.") if active else i18n.gettext("The member was deactivated."),
             "success",
         )
-        return Redirect("/organiser/members")
+        return Redirect(request.app.route_reverse("members"))
 
 
 class MemberImportController(Controller):
@@ -130,7 +130,7 @@ class MemberImportController(Controller):
                     i18n.ngettext("%(num)s member was imported.", "%(num)s members were imported.", count),
                     "success",
                 )
-                return Redirect("/organiser/members")
+                return Redirect(request.app.route_reverse("members"))
             raw = await uploaded_file(data)
             preview = await people.preview_import(raw)
         except DomainError as error:

@@ -43,9 +43,10 @@ QUESTION_KINDS = [
 ]
 
 
-def list_url(slug: str, filters: dict[str, str] | None = None) -> str:
+def list_url(request: Request, slug: str, filters: dict[str, str] | None = None) -> str:
+    """The event's registration list, with the filters that have a value."""
     query = urlencode({k: v for k, v in (filters or {}).items() if v})
-    return f"/organiser/events/{slug}/registrations" + (f"?{query}" if query else "")
+    return request.app.route_reverse("organiser_registrations", slug=slug) + (f"?{query}" if query else "")
 
 
 def read_filters(request: Request) -> dict[str, str]:
@@ -56,14 +57,14 @@ def read_filters(request: Request) -> dict[str, str]:
     return filters
 
 
-def sort_links(slug: str, filters: dict[str, str]) -> dict[str, dict[str, str]]:
+def sort_links(request: Request, slug: str, filters: dict[str, str]) -> dict[str, dict[str, str]]:
     """For each sortable column: the link that sorts by it (again: the other way) and its aria-sort."""
     links = {}
     for column in registration_reports.SORTS:
         current = filters["sort"] == column
         direction = "desc" if current and filters["dir"] == "asc" else "asc"
         links[column] = {
-            "url": list_url(slug, {**filters, "sort": column, "dir": direction}),
+            "url": list_url(request, slug, {**filters, "sort": column, "dir": direction}),
             "aria_sort": ("ascending" if filters["dir"] == "asc" else "descending") if current else "none",
         }
     return links
@@ -96,8 +97,8 @@ async def _registration_page(request: Request, slug: str) -> Template:
             "external": registration_reports.EXTERNAL,
             "sessions": await registration_reports.signup_session_options(event["id"]),
             "questions": event_questions,
-            "sort_links": sort_links(slug, filters),
-            "here": list_url(slug, filters),
+            "sort_links": sort_links(request, slug, filters),
+            "here": list_url(request, slug, filters),
             "filtered": any(filters[name] for name in FILTERS[:6]),
         },
     )
@@ -187,7 +188,7 @@ class OrganiserRegistrationsController(Controller):
             )
         else:
             flash(request, i18n.gettext("%(name)s was registered.", name=registration["name"]), "success")
-        return Redirect(list_url(slug), status_code=303)
+        return Redirect(list_url(request, slug), status_code=303)
 
     # --- The event's questions ---
 
@@ -204,7 +205,7 @@ class OrganiserRegistrationsController(Controller):
         except DomainError as error:
             return await question_list(event, values=values, error=error)
         flash(request, i18n.gettext("The question “%(label)s” was added.", label=question["label"]), "success")
-        return Redirect(f"/organiser/events/{slug}/questions", status_code=303)
+        return Redirect(request.app.route_reverse("organiser_questions", slug=slug), status_code=303)
 
 
 class OrganiserRegistrationActionsController(Controller):
@@ -218,9 +219,9 @@ class OrganiserRegistrationActionsController(Controller):
         form = await request.form()
         # Back to this event's list, keeping its filters; any other address (another event through
         # "..", another site) falls back to the plain list.
-        back = safe_next(str(form.get("next") or ""), list_url(registration["event_slug"]))
-        if urlsplit(back).path != list_url(registration["event_slug"]):
-            back = list_url(registration["event_slug"])
+        back = safe_next(str(form.get("next") or ""), list_url(request, registration["event_slug"]))
+        if urlsplit(back).path != list_url(request, registration["event_slug"]):
+            back = list_url(request, registration["event_slug"])
         if confirm is not None and form.get("confirm") != "yes":
             flash(request, i18n.gettext(confirm), "error")
             return Redirect(back, status_code=303)
@@ -363,7 +364,7 @@ class OrganiserQuestionsController(Controller):
             return await question_edit_page(question, values=values, error=error)
         event = await _event_of_question(question)
         flash(request, i18n.gettext("The changes were saved."), "success")
-        return Redirect(f"/organiser/events/{event['slug']}/questions", status_code=303)
+        return Redirect(request.app.route_reverse("organiser_questions", slug=event["slug"]), status_code=303)
 
     @post("/{uid:str}/delete", name="organiser_question_delete")
     async def delete(self, request: Request, uid: FromPath[str]) -> Response:
@@ -371,4 +372,4 @@ class OrganiserQuestionsController(Controller):
         event = await _event_of_question(question)
         await questions.delete_question(uid, actor_of(request))
         flash(request, i18n.gettext("The question “%(label)s” was deleted.", label=question["label"]), "success")
-        return Redirect(f"/organiser/events/{event['slug']}/questions", status_code=303)
+        return Redirect(request.app.route_reverse("organiser_questions", slug=event["slug"]), status_code=303)

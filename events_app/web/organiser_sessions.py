@@ -113,6 +113,11 @@ async def session_form(
     )
 
 
+def place_in_programme(request: Request, slug: str, session_uid: Any) -> str:
+    """The event's overview, at the session in its programme."""
+    return f"{request.app.route_reverse('organiser_event', slug=slug)}#session-{session_uid}"
+
+
 class OrganiserSessionsController(Controller):
     """A session is added under its event's address and is then reached by its own uid."""
 
@@ -131,7 +136,7 @@ class OrganiserSessionsController(Controller):
         except DomainError as error:
             return await session_form(event, None, values=values, error=error)
         flash(request, i18n.gettext("The session “%(title)s” was added.", title=session["title"]), "success")
-        return Redirect(f"/organiser/events/{slug}#session-{session['uid']}")
+        return Redirect(place_in_programme(request, slug, session["uid"]))
 
     @get("/sessions/{uid:str}/edit", name="organiser_session_edit")
     async def edit_form(self, uid: FromPath[str]) -> Template:
@@ -151,13 +156,13 @@ class OrganiserSessionsController(Controller):
                 await events.get_event(session["event_slug"]), session, values=values, error=error
             )
         flash(request, i18n.gettext("The changes were saved."), "success")
-        return Redirect(f"/organiser/events/{session['event_slug']}#session-{uid}")
+        return Redirect(place_in_programme(request, session["event_slug"], uid))
 
     @post("/sessions/{uid:str}/cancel", name="organiser_session_cancel")
     async def cancel(self, request: Request, uid: FromPath[str]) -> Response:
         session = await programme.cancel_session(uid, actor_of(request))
         flash(request, i18n.gettext("The session “%(title)s” is cancelled.", title=session["title"]), "success")
-        return Redirect(f"/organiser/events/{session['event_slug']}#session-{uid}")
+        return Redirect(place_in_programme(request, session["event_slug"], uid))
 
     @post("/sessions/{uid:str}/delete", name="organiser_session_delete")
     async def delete(self, request: Request, uid: FromPath[str]) -> Response:
@@ -167,7 +172,7 @@ class OrganiserSessionsController(Controller):
             flash(request, i18n.gettext("The session “%(title)s” was deleted.", title=session["title"]), "success")
         except DomainError as error:
             _refused(request, error)
-        return Redirect(f"/organiser/events/{session['event_slug']}")
+        return Redirect(request.app.route_reverse("organiser_event", slug=session["event_slug"]))
 
     @post("/sessions/{uid:str}/move", name="organiser_session_move")
     async def move(self, request: Request, uid: FromPath[str]) -> Response:
@@ -177,4 +182,4 @@ class OrganiserSessionsController(Controller):
             await programme.move_session(uid, -1 if direction == "up" else 1, actor_of(request))
         else:
             _refused(request, DomainError(N_("Choose whether to move the session up or down.")))
-        return Redirect(f"/organiser/events/{session['event_slug']}#session-{uid}")
+        return Redirect(place_in_programme(request, session["event_slug"], uid))

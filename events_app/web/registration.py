@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from itertools import groupby
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery
@@ -327,11 +327,12 @@ class RegistrationController(Controller):
             if prefill:
                 values.update(await _invitation_values(invitation))
         context = await form_context(event, values=values, errors=errors or {})
+        register_page = request.app.route_reverse("register", slug=event["slug"])
         context.update(
             call=await registration_call(event, person, invitation),
             person=person,
             invitation=invitation,
-            sign_in_url="/login/link?next=" + quote(f"/events/{event['slug']}/register", safe=""),
+            sign_in_url=f"{request.app.route_reverse('login_link')}?{urlencode({'next': register_page})}",
         )
         page = Template("public/register.html", context=context, status_code=status)
         return private(page) if invitation else page  # the invitation's secret is in the URL
@@ -369,7 +370,8 @@ class RegistrationController(Controller):
             return await self._form_page(
                 request, event, values=values, status=400, errors=field_messages(error, values)
             )
-        return Redirect(f"/registration/{result.registration['manage_token']}?new=1", status_code=303)
+        page = request.app.route_reverse("my_registration", token=result.registration["manage_token"])
+        return Redirect(f"{page}?new=1", status_code=303)
 
     async def _manage_page(
         self,
@@ -420,7 +422,7 @@ class RegistrationController(Controller):
                 request, registration, values=values, status=400, errors=field_messages(error, values)
             )
         flash(request, i18n.gettext("Your registration is updated."), "success")
-        return private(Redirect(f"/registration/{token}", status_code=303))
+        return private(Redirect(request.app.route_reverse("my_registration", token=token), status_code=303))
 
     @get("/registration/{token:str}/cancel", name="cancel_registration_confirm")
     async def cancel_form(self, token: FromPath[str]) -> Response:
@@ -442,10 +444,12 @@ class RegistrationController(Controller):
         registration = await registrations.by_manage_token(token)
         form = await request.form()
         if form.get("confirm") != "yes":  # only the confirmation page's button cancels
-            return private(Redirect(f"/registration/{token}/cancel", status_code=303))
+            return private(
+                Redirect(request.app.route_reverse("cancel_registration_confirm", token=token), status_code=303)
+            )
         await registrations.cancel_registration(str(registration["uid"]), _actor(request, registration))
         flash(request, i18n.gettext("Your registration is cancelled. We have sent you a confirmation."), "success")
-        return private(Redirect(f"/registration/{token}", status_code=303))
+        return private(Redirect(request.app.route_reverse("my_registration", token=token), status_code=303))
 
 
 def _actor(request: Request, registration: dict[str, Any]) -> Actor:

@@ -102,7 +102,7 @@ class CheckInController(Controller):
             if localtime(event["starts_at"]).date() <= today <= localtime(event["ends_at"]).date()
         ]
         if len(on_today) == 1 and not request.query_params.get("choose"):
-            return Redirect(f"/checkin/{on_today[0]['slug']}")
+            return Redirect(request.app.route_reverse("checkin_scanner", slug=on_today[0]["slug"]))
         past = (await _published("past"))[:PAST_EVENTS_SHOWN]
         now = utcnow()
         devices = [
@@ -121,7 +121,7 @@ class CheckInController(Controller):
             flash(request, i18n.gettext("There is no such device."), "error")
         else:
             flash(request, i18n.gettext("The device is disconnected: it must be named again to scan."), "success")
-        return Redirect("/checkin?choose=1", status_code=303)
+        return Redirect(f"{request.app.route_reverse('checkin_events')}?choose=1", status_code=303)
 
     @post("/device", name="checkin_device")
     async def pair_device(self, request: Request) -> Response:
