@@ -33,6 +33,7 @@ from events_app.web.field_parsing import (
     parse_int,
 )
 from events_app.web.forms import form_page, read_form
+from events_app.web.refusals import flash_refusal
 
 EVENT_TEXT_FIELDS = [
     "title",
@@ -161,12 +162,8 @@ async def _change_status(request: Request, slug: str, change, done_message: str)
         await change(slug, actor_of(request))
         flash(request, i18n.gettext(done_message), "success")
     except DomainError as error:
-        _refused(request, error)
+        flash_refusal(request, error)
     return Redirect(request.app.route_reverse("organiser_event", slug=slug))
-
-
-def _refused(request: Request, error: DomainError) -> None:
-    flash(request, error.translated(), "error")
 
 
 class OrganiserEventsController(Controller):

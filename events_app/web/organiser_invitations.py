@@ -20,7 +20,7 @@ from litestar.response import Redirect, Template
 
 from events_app import i18n
 from events_app.domain import events, invitations, people
-from events_app.domain.errors import DomainError, NotFound, ValidationFailed
+from events_app.domain.errors import DomainError, ValidationFailed
 from events_app.domain.invitations import InviteeInput
 from events_app.i18n import N_
 from events_app.settings import LANGUAGES, get_settings
@@ -33,6 +33,7 @@ from events_app.web.forms import (
     read_form,
     uploaded_file,
 )
+from events_app.web.refusals import flash_refusal, refusal_caught
 from events_app.web.registration import field_messages, organisation_options
 
 INVITEE_FIELDS = ("name", "email", "organisation", "organisation_other", "note", "language", "reserved_place")
@@ -73,12 +74,10 @@ async def _overview_form(request: Request, slug: str, fields: tuple[str, ...], a
     """Run one of the overview's forms: back to the overview with a message, or the overview again
     with the form's values and the problem next to its field."""
     values = await read_form(request, *fields)
-    try:
+    with refusal_caught() as refused:
         done = await action(values)
-    except NotFound:
-        raise
-    except DomainError as error:
-        return await overview(slug, values=values, error=error)
+    if refused.error:
+        return await overview(slug, values=values, error=refused.error)
     flash(request, done, "success")
     return Redirect(overview_url(request, slug), status_code=303)
 
@@ -90,13 +89,11 @@ async def _row_action(request: Request, slug: str, action, done: str, *, confirm
     if confirm is not None and form["confirm"] != "yes":
         flash(request, i18n.gettext(confirm), "error")
         return Redirect(back, status_code=303)
-    try:
+    with refusal_caught() as refused:
         await action()
         flash(request, i18n.gettext(done), "success")
-    except NotFound:
-        raise
-    except DomainError as error:
-        flash(request, error.translated(), "error")
+    if refused.error:
+        flash_refusal(request, refused.error)
     return Redirect(back, status_code=303)
 
 
@@ -181,12 +178,10 @@ class OrganiserInvitationsController(Controller):
             language=values["language"],
             reserved_place=bool(values["reserved_place"]),
         )
-        try:
+        with refusal_caught() as refused:
             await invitations.add_invitee(slug, data, actor_of(request))
-        except NotFound:
-            raise
-        except DomainError as error:
-            return await _add_page(event, values, field_messages(error, values))
+        if refused.error:
+            return await _add_page(event, values, field_messages(refused.error, values))
         flash(request, i18n.gettext("%(name)s was added to the invite list.", name=data.name.strip()), "success")
         return Redirect(overview_url(request, slug), status_code=303)
 
@@ -198,7 +193,7 @@ class OrganiserInvitationsController(Controller):
     async def add_members(self, request: Request, slug: FromPath[str]) -> Response:
         event = await events.get_event(slug)
         chosen = [str(uid) for uid in (await request.form()).getall("members", [])]
-        try:
+        with refusal_caught() as refused:
             if not chosen:
                 raise DomainError(N_("Choose at least one member."), field="members")
             count = await invitations.invite_members(slug, chosen, actor_of(request))
@@ -206,10 +201,8 @@ class OrganiserInvitationsController(Controller):
                 raise DomainError(
                     N_("Nobody was added: the members you chose are already on the list."), field="members"
                 )
-        except NotFound:
-            raise
-        except DomainError as error:
-            return await _members_page(event, chosen=chosen, error=error)
+        if refused.error:
+            return await _members_page(event, chosen=chosen, error=refused.error)
         flash(
             request,
             i18n.ngettext(
@@ -234,7 +227,7 @@ class OrganiserInvitationsController(Controller):
         shown, and nothing is imported unless the organiser then asks for only the good rows (the
         checked file comes back base64-encoded, so nothing is stored in between)."""
         event = await events.get_event(slug)
-        try:
+        with refusal_caught() as refused:
             if data.get("only_good_rows") == "1":
                 count = await invitations.import_invitees(
                     slug, checked_file(data.get("content")), actor_of(request), only_good_rows=True
@@ -247,10 +240,8 @@ class OrganiserInvitationsController(Controller):
                 if report.missing_columns or report.bad_rows:
                     return _import_page(event, report=report, content=encoded_file(raw) if report.good_rows else "")
                 count = await invitations.import_invitees(slug, raw, actor_of(request))
-        except NotFound:
-            raise
-        except DomainError as error:
-            return _import_page(event, error=error)
+        if refused.error:
+            return _import_page(event, error=refused.error)
         flash(request, i18n.ngettext("%(num)s invitee was added.", "%(num)s invitees were added.", count), "success")
         return Redirect(overview_url(request, slug), status_code=303)
 

@@ -18,10 +18,11 @@ from litestar.response import Redirect, Template
 
 from events_app import i18n
 from events_app.domain import events, mailings
-from events_app.domain.errors import DomainError, NotFound
+from events_app.domain.errors import DomainError
 from events_app.domain.mailings import MailingInput
 from events_app.web.auth import actor_of
 from events_app.web.forms import form_page, read_form
+from events_app.web.refusals import flash_refusal, refusal_caught
 
 FIELDS = ("subject_sv", "body_sv", "subject_en", "body_en", "audience", "session", "survey_url")
 NO_STORE = {"Cache-Control": "no-store"}
@@ -76,12 +77,10 @@ class OrganiserMailingsController(Controller):
     @post("/{slug:str}/mailings/new", name="organiser_mailing_create")
     async def create(self, request: Request, slug: FromPath[str]) -> Response:
         values = await read_form(request, *FIELDS)
-        try:
+        with refusal_caught() as refused:
             mailing = await mailings.create_draft(slug, _input(values), actor_of(request))
-        except NotFound:
-            raise
-        except DomainError as error:
-            return await _form_page(slug, values, error=error)
+        if refused.error:
+            return await _form_page(slug, values, error=refused.error)
         flash(request, i18n.gettext("The draft was saved. Check the preview, then send."), "success")
         return Redirect(mailing_url(request, slug, mailing["uid"]), status_code=303)
 
@@ -138,26 +137,22 @@ class OrganiserMailingsController(Controller):
     async def update(self, request: Request, slug: FromPath[str], uid: FromPath[str]) -> Response:
         mailing = await mailings.get_mailing(slug, uid)
         values = await read_form(request, *FIELDS)
-        try:
+        with refusal_caught() as refused:
             await mailings.update_draft(slug, uid, _input(values), actor_of(request))
-        except NotFound:
-            raise
-        except DomainError as error:
-            if error.code == "already_sent":
-                flash(request, error.translated(), "error")
-                return Redirect(mailing_url(request, slug, uid), status_code=303)
-            return await _form_page(slug, values, mailing=mailing, error=error)
+        if refused.error and refused.error.code == "already_sent":
+            flash_refusal(request, refused.error)
+            return Redirect(mailing_url(request, slug, uid), status_code=303)
+        if refused.error:
+            return await _form_page(slug, values, mailing=mailing, error=refused.error)
         flash(request, i18n.gettext("The draft was saved. Check the preview, then send."), "success")
         return Redirect(mailing_url(request, slug, uid), status_code=303)
 
     @post("/{slug:str}/mailings/{uid:str}/send", name="organiser_mailing_send")
     async def send(self, request: Request, slug: FromPath[str], uid: FromPath[str]) -> Response:
-        try:
+        with refusal_caught() as refused:
             count = await mailings.send(slug, uid, actor_of(request))
-        except NotFound:
-            raise
-        except DomainError as error:
-            flash(request, error.translated(), "error")
+        if refused.error:
+            flash_refusal(request, refused.error)
         else:
             flash(
                 request,
@@ -172,12 +167,10 @@ class OrganiserMailingsController(Controller):
 
     @post("/{slug:str}/mailings/{uid:str}/delete", name="organiser_mailing_delete")
     async def delete(self, request: Request, slug: FromPath[str], uid: FromPath[str]) -> Response:
-        try:
+        with refusal_caught() as refused:
             await mailings.delete_draft(slug, uid, actor_of(request))
-        except NotFound:
-            raise
-        except DomainError as error:
-            flash(request, error.translated(), "error")
+        if refused.error:
+            flash_refusal(request, refused.error)
             return Redirect(mailing_url(request, slug, uid), status_code=303)
         flash(request, i18n.gettext("The draft was deleted."), "success")
         return Redirect(request.app.route_reverse("organiser_mailings", slug=slug), status_code=303)

@@ -25,11 +25,12 @@ from multipart import MultipartSegment, ParserError, PushMultipartParser
 
 from events_app import i18n
 from events_app.domain import events, materials, programme
-from events_app.domain.errors import DomainError, NotFound
+from events_app.domain.errors import DomainError
 from events_app.domain.materials import MaterialInput
 from events_app.i18n import N_
 from events_app.web.auth import actor_of
 from events_app.web.forms import form_errors, read_form
+from events_app.web.refusals import refusal_caught
 
 FORM_OVERHEAD = 256 * 1024  # the other fields and multipart boundaries, on top of the file
 MAX_FIELD = 10_000  # a text field of the upload form
@@ -216,28 +217,25 @@ class OrganiserMaterialsController(Controller):
             return await material_page(slug, error=materials.too_large_error(), form="file", status=413)
         values = {name: upload.fields.get(name, "") for name in ("title", "visibility", "session")}
         try:
-            if upload.path is None or not upload.filename:
-                raise DomainError(N_("Choose a file."), field="file")
-            await materials.add_file(slug, MaterialInput(**values), upload.path, upload.filename, actor_of(request))
-        except NotFound:
-            raise
-        except DomainError as error:
-            return await material_page(slug, values=values, error=error, form="file")
+            with refusal_caught() as refused:
+                if upload.path is None or not upload.filename:
+                    raise DomainError(N_("Choose a file."), field="file")
+                await materials.add_file(slug, MaterialInput(**values), upload.path, upload.filename, actor_of(request))
         finally:
             if upload.path is not None:  # add_file consumes it; this is for the refusals before it
                 upload.path.unlink(missing_ok=True)
+        if refused.error:
+            return await material_page(slug, values=values, error=refused.error, form="file")
         flash(request, i18n.gettext("“%(title)s” was added.", title=values["title"].strip()), "success")
         return Redirect(request.app.route_reverse("organiser_materials", slug=slug), status_code=303)
 
     @post("/{slug:str}/material/link", name="organiser_material_link")
     async def add_link(self, request: Request, slug: FromPath[str]) -> Response:
         values = await read_form(request, "title", "url", "visibility", "session")
-        try:
+        with refusal_caught() as refused:
             await materials.add_link(slug, MaterialInput(**values), actor_of(request))
-        except NotFound:
-            raise
-        except DomainError as error:
-            return await material_page(slug, values=values, error=error, form="link")
+        if refused.error:
+            return await material_page(slug, values=values, error=refused.error, form="link")
         flash(request, i18n.gettext("“%(title)s” was added.", title=values["title"].strip()), "success")
         return Redirect(request.app.route_reverse("organiser_materials", slug=slug), status_code=303)
 

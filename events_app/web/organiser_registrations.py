@@ -17,7 +17,7 @@ from litestar.response import Redirect, Template
 
 from events_app import i18n
 from events_app.domain import events, questions, registration_reports, registrations
-from events_app.domain.errors import DomainError, NotFound
+from events_app.domain.errors import DomainError
 from events_app.domain.questions import QuestionInput
 from events_app.domain.registrations import AlreadyRegistered, Registrant
 from events_app.domain.tables import Event, QuestionKind
@@ -26,6 +26,7 @@ from events_app.settings import LANGUAGES
 from events_app.web.auth import actor_of, client_ip, safe_next
 from events_app.web.downloads import CSV_TYPE, XLSX_TYPE, download
 from events_app.web.forms import form_page, read_form
+from events_app.web.refusals import flash_refusal, refusal_caught
 from events_app.web.registration import (
     field_messages,
     form_context,
@@ -161,9 +162,9 @@ class OrganiserRegistrationsController(Controller):
         data = registration_input(values, event_questions)
         data.language = values["language"]
         registrant = Registrant(source="organiser", ip=client_ip(request), actor=actor_of(request))
-        try:
+        with refusal_caught() as refused:
             result = await registrations.register(slug, data, registrant)
-        except AlreadyRegistered:
+        if isinstance(refused.error, AlreadyRegistered):
             return await self._new_page(
                 event,
                 values=values,
@@ -175,10 +176,8 @@ class OrganiserRegistrationsController(Controller):
                     )
                 },
             )
-        except NotFound:
-            raise
-        except DomainError as error:
-            return await self._new_page(event, values=values, status=400, errors=field_messages(error, values))
+        if refused.error:
+            return await self._new_page(event, values=values, status=400, errors=field_messages(refused.error, values))
         registration = result.registration
         if registration["status"] == registrations.WAITLISTED:
             flash(
@@ -225,13 +224,11 @@ class OrganiserRegistrationActionsController(Controller):
         if confirm is not None and form.get("confirm") != "yes":
             flash(request, i18n.gettext(confirm), "error")
             return Redirect(back, status_code=303)
-        try:
+        with refusal_caught() as refused:
             await action(registration, form)
             flash(request, i18n.gettext(done, name=registration["name"]), "success")
-        except NotFound:
-            raise
-        except DomainError as error:
-            flash(request, error.translated(), "error")
+        if refused.error:
+            flash_refusal(request, refused.error)
         return Redirect(back, status_code=303)
 
     @post("/{uid:str}/cancel", name="organiser_registration_cancel")
@@ -356,12 +353,10 @@ class OrganiserQuestionsController(Controller):
         question = await questions.get_question(uid)
         values = await read_question_form(request)
         values["key"] = question["key"]  # the key stays: answers already given keep their name
-        try:
+        with refusal_caught() as refused:
             await questions.update_question(uid, question_input(values), actor_of(request))
-        except NotFound:
-            raise
-        except DomainError as error:
-            return await question_edit_page(question, values=values, error=error)
+        if refused.error:
+            return await question_edit_page(question, values=values, error=refused.error)
         event = await _event_of_question(question)
         flash(request, i18n.gettext("The changes were saved."), "success")
         return Redirect(request.app.route_reverse("organiser_questions", slug=event["slug"]), status_code=303)

@@ -18,7 +18,8 @@ from events_app.i18n import N_
 from events_app.web.auth import actor_of
 from events_app.web.field_parsing import combine, local_date_time, parse_date, parse_int, parse_time
 from events_app.web.forms import form_page, read_form
-from events_app.web.organiser_events import _refused, _themes
+from events_app.web.organiser_events import _themes
+from events_app.web.refusals import flash_refusal
 
 SESSION_TEXT_FIELDS = [
     "title",
@@ -171,7 +172,7 @@ class OrganiserSessionsController(Controller):
             await programme.delete_session(uid, actor_of(request))
             flash(request, i18n.gettext("The session “%(title)s” was deleted.", title=session["title"]), "success")
         except DomainError as error:
-            _refused(request, error)
+            flash_refusal(request, error)
         return Redirect(request.app.route_reverse("organiser_event", slug=session["event_slug"]))
 
     @post("/sessions/{uid:str}/move", name="organiser_session_move")
@@ -181,5 +182,5 @@ class OrganiserSessionsController(Controller):
         if direction in ("up", "down"):
             await programme.move_session(uid, -1 if direction == "up" else 1, actor_of(request))
         else:
-            _refused(request, DomainError(N_("Choose whether to move the session up or down.")))
+            flash_refusal(request, DomainError(N_("Choose whether to move the session up or down.")))
         return Redirect(place_in_programme(request, session["event_slug"], uid))

@@ -30,7 +30,7 @@ from events_app.domain import (
     waiting_list,
 )
 from events_app.domain.audit import Actor
-from events_app.domain.errors import DomainError, NotFound
+from events_app.domain.errors import DomainError, RateLimited
 from events_app.domain.invitations import InvitationUnusable
 from events_app.domain.materials import Viewer
 from events_app.domain.registrations import (
@@ -49,6 +49,7 @@ from events_app.domain.tables import (
 from events_app.web.auth import client_ip
 from events_app.web.context import LANGUAGE_COOKIE
 from events_app.web.forms import form_errors
+from events_app.web.refusals import refusal_caught
 
 # Municipalities and the region first: most registrants come from them.
 _ORGANISATION_ORDER = [
@@ -356,19 +357,15 @@ class RegistrationController(Controller):
         if person is not None:
             values["email"] = person["email"]  # a signed-in person registers themselves
         registrant = Registrant(person_id=person["id"] if person else None, ip=client_ip(request))
-        try:
+        with refusal_caught(RateLimited) as refused:
             result = await registrations.register(slug, registration_input(values, event_questions), registrant)
-        except AlreadyRegistered as error:
+        if isinstance(refused.error, AlreadyRegistered):
             return await self._form_page(
-                request, event, values=values, status=400, errors={"__all__": error.translated()}
+                request, event, values=values, status=400, errors={"__all__": refused.error.translated()}
             )
-        except NotFound:
-            raise
-        except DomainError as error:
-            if error.code == "rate_limited":
-                raise
+        if refused.error:
             return await self._form_page(
-                request, event, values=values, status=400, errors=field_messages(error, values)
+                request, event, values=values, status=400, errors=field_messages(refused.error, values)
             )
         page = request.app.route_reverse("my_registration", token=result.registration["manage_token"])
         return Redirect(f"{page}?new=1", status_code=303)
@@ -411,15 +408,13 @@ class RegistrationController(Controller):
         registration = await registrations.by_manage_token(token)
         event_questions = await questions.questions_of(registration["event"])
         values = await read_registration_form(request, event_questions)
-        try:
+        with refusal_caught() as refused:
             await registrations.update_registration(
                 str(registration["uid"]), registration_input(values, event_questions), _actor(request, registration)
             )
-        except NotFound:
-            raise
-        except DomainError as error:
+        if refused.error:
             return await self._manage_page(
-                request, registration, values=values, status=400, errors=field_messages(error, values)
+                request, registration, values=values, status=400, errors=field_messages(refused.error, values)
             )
         flash(request, i18n.gettext("Your registration is updated."), "success")
         return private(Redirect(request.app.route_reverse("my_registration", token=token), status_code=303))
