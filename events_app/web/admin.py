@@ -13,7 +13,6 @@ from events_app import i18n
 from events_app.domain import audit, outbox, staff
 from events_app.domain.errors import DomainError
 from events_app.domain.tables import Role
-from events_app.domain.transactions import atomic
 from events_app.domain.validation import parse_uid
 from events_app.web.auth import actor_of, requires_role
 from events_app.web.forms import form_page, read_form
@@ -101,15 +100,7 @@ class OutboxController(Controller):
     async def send_test(self, request: Request) -> Response:
         """Queue a test message to the admin, to check that mail gets through."""
         account = request.state.staff
-        async with atomic():
-            await outbox.enqueue(
-                to_address=account["email"],
-                to_name=account["name"],
-                language=i18n.current_language(),
-                template="test_message",
-                context={"name": account["name"]},
-            )
-            await audit.record("outbox.test_queued", actor_of(request), object_type="staff", object_id=account["uid"])
+        await outbox.queue_test_message(account, actor_of(request), i18n.current_language())
         flash(request, i18n.gettext("A test message to %(email)s was queued.", email=account["email"]), "success")
         return Redirect(request.app.route_reverse("admin_outbox"))
 

@@ -16,11 +16,11 @@ from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
 from events_app import i18n
-from events_app.domain import certificates, events, programme
+from events_app.domain import certificates, events, programme, themes
 from events_app.domain.errors import DomainError, ValidationFailed
 from events_app.domain.events import EventInput
 from events_app.domain.rich_text import render as render_markdown
-from events_app.domain.tables import EventKind, Theme
+from events_app.domain.tables import EventKind
 from events_app.i18n import N_, localtime
 from events_app.web.auth import actor_of
 from events_app.web.field_parsing import (
@@ -116,10 +116,6 @@ def event_values(event: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-async def _themes() -> list[dict]:
-    return await Theme.select(Theme.slug, Theme.name_sv, Theme.name_en).order_by(Theme.id)
-
-
 # --- Pages -------------------------------------------------------------------------------------
 
 
@@ -129,7 +125,7 @@ async def event_form(event: dict | None, *, values: dict | None = None, error: D
         values=values,
         error=error,
         event=event,
-        themes=await _themes(),
+        themes=await themes.all_themes(),
         rule_labels=certificates.RULE_LABELS,
     )
 

@@ -16,7 +16,6 @@ from events_app import i18n
 from events_app.domain import people
 from events_app.domain.errors import DomainError
 from events_app.domain.people import MemberInput
-from events_app.domain.tables import Organisation
 from events_app.web.auth import actor_of
 from events_app.web.forms import (
     checked_file,
@@ -27,10 +26,6 @@ from events_app.web.forms import (
 )
 
 MEMBER_FIELDS = [f.name for f in fields(MemberInput)]
-
-
-async def _organisations() -> list[dict]:
-    return await Organisation.select().order_by(Organisation.id)
 
 
 class MembersController(Controller):
@@ -45,14 +40,14 @@ class MembersController(Controller):
             "organiser/members.html",
             context={
                 "members": members,
-                "organisations": await _organisations(),
+                "organisations": await people.all_organisations(),
                 "filters": {"q": q, "organisation": organisation, "inactive": inactive},
             },
         )
 
     @get("/new", name="member_new")
     async def new_form(self) -> Template:
-        return form_page("organiser/member_form.html", organisations=await _organisations(), member=None)
+        return form_page("organiser/member_form.html", organisations=await people.all_organisations(), member=None)
 
     @post("/new", name="member_create")
     async def create(self, request: Request) -> Response:
@@ -64,7 +59,7 @@ class MembersController(Controller):
                 "organiser/member_form.html",
                 values=values,
                 error=error,
-                organisations=await _organisations(),
+                organisations=await people.all_organisations(),
                 member=None,
             )
         flash(request, i18n.gettext("The member %(name)s was added.", name=values["name"]), "success")
@@ -77,7 +72,7 @@ class MembersController(Controller):
         values["organisation"] = member["organisation_code"] or ""
         values = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in values.items()}
         return form_page(
-            "organiser/member_form.html", values=values, organisations=await _organisations(), member=member
+            "organiser/member_form.html", values=values, organisations=await people.all_organisations(), member=member
         )
 
     @post("/{uid:str}", name="member_update")
@@ -91,7 +86,7 @@ class MembersController(Controller):
                 "organiser/member_form.html",
                 values=values,
                 error=error,
-                organisations=await _organisations(),
+                organisations=await people.all_organisations(),
                 member=member,
             )
         flash(request, i18n.gettext("The changes were saved."), "success")

@@ -20,7 +20,7 @@ from events_app.domain import events, questions, registration_reports, registrat
 from events_app.domain.errors import DomainError
 from events_app.domain.questions import QuestionInput
 from events_app.domain.registrations import AlreadyRegistered, Registrant
-from events_app.domain.tables import Event, QuestionKind
+from events_app.domain.tables import QuestionKind
 from events_app.i18n import N_
 from events_app.settings import LANGUAGES
 from events_app.web.auth import actor_of, client_ip, safe_next
@@ -325,7 +325,7 @@ async def question_list(
 async def question_edit_page(
     question: dict[str, Any], *, values: dict | None = None, error: DomainError | None = None
 ) -> Template:
-    event = await _event_of_question(question)
+    event = await events.get_event(question["event_slug"])
     return form_page(
         "organiser/question_form.html",
         values=values or question_values(question),
@@ -334,11 +334,6 @@ async def question_edit_page(
         question=question,
         kinds=_kinds(),
     )
-
-
-async def _event_of_question(question: dict[str, Any]) -> dict[str, Any]:
-    row = await Event.select(Event.slug).where(Event.id == question["event"]).first()
-    return await events.get_event(row["slug"])
 
 
 class OrganiserQuestionsController(Controller):
@@ -357,14 +352,14 @@ class OrganiserQuestionsController(Controller):
             await questions.update_question(uid, question_input(values), actor_of(request))
         if refused.error:
             return await question_edit_page(question, values=values, error=refused.error)
-        event = await _event_of_question(question)
+        event = await events.get_event(question["event_slug"])
         flash(request, i18n.gettext("The changes were saved."), "success")
         return Redirect(request.app.route_reverse("organiser_questions", slug=event["slug"]), status_code=303)
 
     @post("/{uid:str}/delete", name="organiser_question_delete")
     async def delete(self, request: Request, uid: FromPath[str]) -> Response:
         question = await questions.get_question(uid)
-        event = await _event_of_question(question)
+        event = await events.get_event(question["event_slug"])
         await questions.delete_question(uid, actor_of(request))
         flash(request, i18n.gettext("The question “%(label)s” was deleted.", label=question["label"]), "success")
         return Redirect(request.app.route_reverse("organiser_questions", slug=event["slug"]), status_code=303)

@@ -11,14 +11,13 @@ from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
 from events_app import i18n
-from events_app.domain import events, programme
+from events_app.domain import events, programme, themes
 from events_app.domain.errors import DomainError, ValidationFailed
 from events_app.domain.programme import SessionInput, SpeakerInput
 from events_app.i18n import N_
 from events_app.web.auth import actor_of
 from events_app.web.field_parsing import combine, local_date_time, parse_date, parse_int, parse_time
 from events_app.web.forms import form_page, read_form
-from events_app.web.organiser_events import _themes
 from events_app.web.refusals import flash_refusal
 
 SESSION_TEXT_FIELDS = [
@@ -110,7 +109,7 @@ async def session_form(
         error=error,
         event=event,
         session=session,
-        themes=await _themes(),
+        themes=await themes.all_themes(),
     )
 
 

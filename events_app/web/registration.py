@@ -24,6 +24,7 @@ from events_app.domain import (
     events,
     invitations,
     materials,
+    people,
     questions,
     registrations,
     tickets,
@@ -38,14 +39,7 @@ from events_app.domain.registrations import (
     Registrant,
     RegistrationInput,
 )
-from events_app.domain.tables import (
-    Audience,
-    Invitation,
-    Organisation,
-    OrganisationKind,
-    Person,
-    Registration,
-)
+from events_app.domain.tables import Audience, OrganisationKind
 from events_app.web.auth import client_ip
 from events_app.web.context import LANGUAGE_COOKIE
 from events_app.web.forms import form_errors
@@ -108,7 +102,7 @@ async def registration_call(
 
 
 async def organisation_options() -> list[tuple[str, str]]:
-    rows = await Organisation.select(Organisation.code, Organisation.name_sv, Organisation.name_en, Organisation.kind)
+    rows = await people.all_organisations()
     name = "name_sv" if i18n.current_language() == "sv" else "name_en"
     rows.sort(
         key=lambda row: (
@@ -200,12 +194,6 @@ def field_messages(error: DomainError, values: dict[str, Any]) -> dict[str, str]
     return errors
 
 
-async def _organisation_code(table: type[Person | Invitation], row_id: int) -> str:
-    """The code of a person's or an invitation's seed organisation ("" for none)."""
-    row = await table.select(table.organisation.code.as_alias("code")).where(table.id == row_id).first()
-    return (row or {}).get("code") or ""
-
-
 async def _person_values(person: dict[str, Any] | None) -> dict[str, Any]:
     if person is None:
         return {}
@@ -213,7 +201,7 @@ async def _person_values(person: dict[str, Any] | None) -> dict[str, Any]:
         "name": person["name"],
         "email": person["email"],
         "title": person["title"],
-        "organisation": await _organisation_code(Person, person["id"]),
+        "organisation": (await people.get_person(str(person["uid"])))["organisation_code"] or "",
     }
 
 
@@ -223,7 +211,7 @@ async def _invitation_values(invitation: dict[str, Any]) -> dict[str, Any]:
         "name": invitation["name"],
         "email": invitation["email"],
         "language": invitation["language"],
-        "organisation": await _organisation_code(Invitation, invitation["id"]),
+        "organisation": await people.organisation_code(invitation["organisation"]),
         "organisation_other": invitation["organisation_text"],
     }
 
@@ -283,15 +271,6 @@ def inline_qr(code: str) -> Markup:
     for attribute in ("width", "height"):  # the viewBox stays: the CSS gives the size
         head = " ".join(part for part in head.split(" ") if not part.startswith(f'{attribute}="'))
     return Markup(f'{head} role="img" aria-label="{label}" focusable="false" class="qr-svg">{rest}')
-
-
-async def queue_position(registration: dict[str, Any]) -> int:
-    """Place in the event's queue: the order of arrival (lowest id first), as waiting_list promotes."""
-    return await Registration.count().where(
-        (Registration.event == registration["event"])
-        & (Registration.status == registrations.WAITLISTED)
-        & (Registration.id <= registration["id"])
-    )
 
 
 def private(response: Response) -> Response:
@@ -396,7 +375,7 @@ class RegistrationController(Controller):
         if registration["status"] == registrations.CONFIRMED:
             context["qr"] = inline_qr(registration["ticket_code"])
         elif registration["status"] == registrations.WAITLISTED:
-            context["queue_position"] = await queue_position(registration)
+            context["queue_position"] = await waiting_list.queue_position(registration)
         return private(Template("public/my_registration.html", context=context, status_code=status))
 
     @get("/registration/{token:str}", name="my_registration")
