@@ -4,7 +4,7 @@ from a CSV or XLSX list (checked and previewed first)."""
 from __future__ import annotations
 
 from dataclasses import fields
-from typing import Annotated
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.enums import RequestEncodingType
@@ -28,6 +28,19 @@ from events_app.web.forms import (
 MEMBER_FIELDS = [f.name for f in fields(MemberInput)]
 
 
+async def member_form(
+    member: dict[str, Any] | None, *, values: dict[str, Any] | None = None, error: DomainError | None = None
+) -> Template:
+    """The form of a new member (`member` None) or of one being edited, with the messages of `error`."""
+    return form_page(
+        "organiser/member_form.html",
+        values=values,
+        error=error,
+        organisations=await people.all_organisations(),
+        member=member,
+    )
+
+
 class MembersController(Controller):
     path = "/members"
 
@@ -47,7 +60,7 @@ class MembersController(Controller):
 
     @get("/new", name="member_new")
     async def new_form(self) -> Template:
-        return form_page("organiser/member_form.html", organisations=await people.all_organisations(), member=None)
+        return await member_form(None)
 
     @post("/new", name="member_create")
     async def create(self, request: Request) -> Response:
@@ -55,13 +68,7 @@ class MembersController(Controller):
         try:
             await people.create_member(MemberInput(**values), actor_of(request))
         except DomainError as error:
-            return form_page(
-                "organiser/member_form.html",
-                values=values,
-                error=error,
-                organisations=await people.all_organisations(),
-                member=None,
-            )
+            return await member_form(None, values=values, error=error)
         flash(request, i18n.gettext("The member %(name)s was added.", name=values["name"]), "success")
         return Redirect(request.app.route_reverse("members"))
 
@@ -71,9 +78,7 @@ class MembersController(Controller):
         values = {name: member.get(name) or "" for name in MEMBER_FIELDS}
         values["organisation"] = member["organisation_code"] or ""
         values = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in values.items()}
-        return form_page(
-            "organiser/member_form.html", values=values, organisations=await people.all_organisations(), member=member
-        )
+        return await member_form(member, values=values)
 
     @post("/{uid:str}", name="member_update")
     async def update(self, request: Request, uid: FromPath[str]) -> Response:
@@ -82,13 +87,7 @@ class MembersController(Controller):
         try:
             await people.update_member(uid, MemberInput(**values), actor_of(request))
         except DomainError as error:
-            return form_page(
-                "organiser/member_form.html",
-                values=values,
-                error=error,
-                organisations=await people.all_organisations(),
-                member=member,
-            )
+            return await member_form(member, values=values, error=error)
         flash(request, i18n.gettext("The changes were saved."), "success")
         return Redirect(request.app.route_reverse("members"))
 
