@@ -1,4 +1,4 @@
-"""The scanner page's server side (events_app/web/checkin.py): who may open it, pairing a device
+"""The scanner page's server side (events_app/web/staff_checkin.py): who may open it, pairing a device
 (a token that then works with the check-in API), decoding camera frames (a ticket's PNG and a
 camera-like photo of it), searching and checking in the one found, and walk-ins. Both databases."""
 

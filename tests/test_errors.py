@@ -8,7 +8,7 @@ import pytest
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
 
-import events_app.web.public
+import events_app.domain.themes
 from events_app.domain.tables import Organisation
 from tests.account_helpers import text_of, tr
 from tests.conftest import IS_POSTGRES, sign_in
@@ -28,7 +28,7 @@ class BrokenTheme:
 
 @pytest.fixture
 def broken_front_page(monkeypatch):
-    monkeypatch.setattr(events_app.web.public, "Theme", BrokenTheme)
+    monkeypatch.setattr(events_app.domain.themes, "Theme", BrokenTheme)
 
 
 # --- 404 ---------------------------------------------------------------------------------------

@@ -18,8 +18,10 @@ from typing import Any
 
 from jinja2 import Environment
 
+from events_app.domain import audit
+from events_app.domain.audit import Actor
 from events_app.domain.tables import OutboxAttachment, OutboxMessage, OutboxStatus
-from events_app.domain.transactions import is_sqlite, utcnow
+from events_app.domain.transactions import atomic, is_sqlite, utcnow
 from events_app.i18n import normalise_language, use_language
 from events_app.settings import get_settings
 from events_app.templating import environment
@@ -330,6 +332,19 @@ async def mark_attempt_failed(message: dict[str, Any], worker_id: str, error: st
         & (OutboxMessage.claimed_by == worker_id)
         & (OutboxMessage.status == OutboxStatus.sending)
     )
+
+
+async def queue_test_message(account: dict[str, Any], actor: Actor, language: str) -> None:
+    """A test message to a staff account, to check that mail gets through; the audit log says who asked."""
+    async with atomic():
+        await enqueue(
+            to_address=account["email"],
+            to_name=account["name"],
+            language=language,
+            template="test_message",
+            context={"name": account["name"]},
+        )
+        await audit.record("outbox.test_queued", actor, object_type="staff", object_id=account["uid"])
 
 
 async def retry_now(message_uid: str) -> None:

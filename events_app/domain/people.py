@@ -69,9 +69,21 @@ def _parse_date(value: str, field_name: str) -> date | None:
         raise DomainError(N_("Enter a date as YYYY-MM-DD."), field=field_name) from None
 
 
+async def all_organisations() -> list[dict[str, Any]]:
+    """Every organisation, in the order they were made (the seed's order)."""
+    return await Organisation.select().order_by(Organisation.id)
+
+
 async def organisations_by_code() -> dict[str, dict[str, Any]]:
-    rows = await Organisation.select().order_by(Organisation.id)
-    return {row["code"]: row for row in rows}
+    return {row["code"]: row for row in await all_organisations()}
+
+
+async def organisation_code(organisation_id: int | None) -> str:
+    """The code of an organisation by its id ("" for none)."""
+    if organisation_id is None:
+        return ""
+    row = await Organisation.select(Organisation.code).where(Organisation.id == organisation_id).first()
+    return (row or {}).get("code") or ""
 
 
 async def clean_member(data: MemberInput, organisations: dict[str, dict[str, Any]]) -> CleanMember:

@@ -135,7 +135,12 @@ async def get_question(question_uid: str) -> dict[str, Any]:
     uid = parse_uid(question_uid)
     question = None
     if uid is not None:
-        question = await Question.select().where(Question.uid == uid).output(load_json=True).first()
+        question = (
+            await Question.select(*Question.all_columns(), Question.event.slug.as_alias("event_slug"))
+            .where(Question.uid == uid)
+            .output(load_json=True)
+            .first()
+        )
     if question is None:
         raise NotFound()
     return question

@@ -1,4 +1,4 @@
-"""The council's themes and what is tagged with them, for the public theme pages."""
+"""The council's themes, and what is tagged with them for the public theme pages."""
 
 from __future__ import annotations
 
@@ -10,6 +10,11 @@ from events_app.domain.events import public_condition
 from events_app.domain.tables import ProgrammeSession, SessionTheme, Theme
 from events_app.domain.transactions import utcnow
 from events_app.i18n import N_
+
+
+async def all_themes() -> list[dict[str, Any]]:
+    """Every theme, in the order they were made (the seed's order)."""
+    return await Theme.select().order_by(Theme.id)
 
 
 async def get_theme(slug: str) -> dict[str, Any]:

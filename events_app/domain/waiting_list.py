@@ -11,6 +11,8 @@ The queue order is the order of arrival: a registration's or a session choice's 
 
 from __future__ import annotations
 
+from typing import Any
+
 from events_app.domain import audit, outbox, reminders
 from events_app.domain.audit import Actor
 from events_app.domain.tables import (
@@ -55,6 +57,15 @@ async def confirmed_registrations(event_id: int) -> int:
     are on top of it."""
     return await Registration.count().where(
         (Registration.event == event_id) & (Registration.status == CONFIRMED) & (Registration.reserved_place == False)
+    )
+
+
+async def queue_position(registration: dict[str, Any]) -> int:
+    """A waitlisted registration's place in its event's queue: the order of arrival, as promotion takes it."""
+    return await Registration.count().where(
+        (Registration.event == registration["event"])
+        & (Registration.status == WAITLISTED)
+        & (Registration.id <= registration["id"])
     )
 
 

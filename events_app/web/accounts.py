@@ -48,13 +48,13 @@ class AccountsController(Controller):
                 error=DomainError(N_("The email address or the password is wrong."), field="email"),
             )
         sign_in_staff(request, account)
-        return Redirect(safe_next(form["next"], "/staff"))
+        return Redirect(safe_next(form["next"], request.app.route_reverse("staff_home")))
 
     @post("/logout", name="logout")
     async def logout(self, request: Request) -> Response:
         sign_out(request)
         flash(request, i18n.gettext("You are signed out."), "info")
-        return Redirect("/")
+        return Redirect(request.app.route_reverse("home"))
 
     @get("/login/link", name="login_link")
     async def link_form(self, next: FromQuery[str] = "") -> Template:
@@ -96,7 +96,7 @@ class AccountsController(Controller):
         except DomainError:
             return Template("public/login_link_open.html", context={"token": token, "usable": False}, status_code=410)
         sign_in_person(request, person)
-        return Redirect(safe_next(person["next_path"], "/my"))
+        return Redirect(safe_next(person["next_path"], request.app.route_reverse("my_pages")))
 
     @get("/password/forgot", name="password_forgot")
     async def forgot_form(self) -> Template:
@@ -118,9 +118,13 @@ class AccountsController(Controller):
         )
 
     @get("/password/reset/{token:str}", name="password_reset")
-    async def reset_form(self, token: FromPath[str]) -> Template:
+    async def reset_form(self, request: Request, token: FromPath[str]) -> Template:
         if not await staff.reset_link_is_usable(token):
-            return Template("public/link_expired.html", context={"again_url": "/password/forgot"}, status_code=410)
+            return Template(
+                "public/link_expired.html",
+                context={"again_url": request.app.route_reverse("password_forgot")},
+                status_code=410,
+            )
         return form_page("public/password_reset.html", token=token)
 
     @post("/password/reset/{token:str}", name="password_reset_submit")
@@ -137,4 +141,4 @@ class AccountsController(Controller):
         except DomainError as error:
             return form_page("public/password_reset.html", token=token, error=error)
         flash(request, i18n.gettext("Your password is changed. Sign in with the new one."), "success")
-        return Redirect("/login")
+        return Redirect(request.app.route_reverse("login"))

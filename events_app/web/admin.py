@@ -1,8 +1,9 @@
-"""Admins only: staff accounts and roles, the audit log, and the mail outbox."""
+"""Admins only, under /admin: staff accounts and roles, the audit log, and the mail outbox; one router
+guards them all."""
 
 from __future__ import annotations
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, Response, Router, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.plugins.flash import flash
@@ -12,7 +13,6 @@ from events_app import i18n
 from events_app.domain import audit, outbox, staff
 from events_app.domain.errors import DomainError
 from events_app.domain.tables import Role
-from events_app.domain.transactions import atomic
 from events_app.domain.validation import parse_uid
 from events_app.web.auth import actor_of, requires_role
 from events_app.web.forms import form_page, read_form
@@ -21,8 +21,7 @@ ROLES = [role.value for role in Role]
 
 
 class StaffAdminController(Controller):
-    path = "/admin/staff"
-    guards = [requires_role(Role.admin)]
+    path = "/staff"
 
     @get("/", name="admin_staff")
     async def list(self) -> Template:
@@ -41,7 +40,7 @@ class StaffAdminController(Controller):
             values.pop("password")
             return form_page("admin/staff_form.html", values=values, error=error, roles=ROLES, account=None)
         flash(request, i18n.gettext("The account for %(email)s was created.", email=values["email"]), "success")
-        return Redirect("/admin/staff")
+        return Redirect(request.app.route_reverse("admin_staff"))
 
     @get("/{uid:str}", name="admin_staff_edit")
     async def edit_form(self, uid: FromPath[str]) -> Template:
@@ -65,12 +64,11 @@ class StaffAdminController(Controller):
                 account=account,
             )
         flash(request, i18n.gettext("The changes were saved."), "success")
-        return Redirect("/admin/staff")
+        return Redirect(request.app.route_reverse("admin_staff"))
 
 
 class AuditController(Controller):
-    path = "/admin/audit"
-    guards = [requires_role(Role.admin)]
+    path = "/audit"
 
     @get("/", name="admin_audit")
     async def list(self, action: FromQuery[str] = "", q: FromQuery[str] = "") -> Template:
@@ -85,8 +83,7 @@ class AuditController(Controller):
 
 
 class OutboxController(Controller):
-    path = "/admin/outbox"
-    guards = [requires_role(Role.admin)]
+    path = "/outbox"
 
     @get("/", name="admin_outbox")
     async def list(self, status: FromQuery[str] = "") -> Template:
@@ -103,17 +100,9 @@ class OutboxController(Controller):
     async def send_test(self, request: Request) -> Response:
         """Queue a test message to the admin, to check that mail gets through."""
         account = request.state.staff
-        async with atomic():
-            await outbox.enqueue(
-                to_address=account["email"],
-                to_name=account["name"],
-                language=i18n.current_language(),
-                template="test_message",
-                context={"name": account["name"]},
-            )
-            await audit.record("outbox.test_queued", actor_of(request), object_type="staff", object_id=account["uid"])
+        await outbox.queue_test_message(account, actor_of(request), i18n.current_language())
         flash(request, i18n.gettext("A test message to %(email)s was queued.", email=account["email"]), "success")
-        return Redirect("/admin/outbox")
+        return Redirect(request.app.route_reverse("admin_outbox"))
 
     @get("/{uid:str}", name="admin_outbox_message")
     async def show(self, uid: FromPath[str]) -> Template:
@@ -138,7 +127,7 @@ class OutboxController(Controller):
         await _message(uid)
         await outbox.retry_now(uid)
         flash(request, i18n.gettext("The message is queued again."), "success")
-        return Redirect(f"/admin/outbox/{uid}")
+        return Redirect(request.app.route_reverse("admin_outbox_message", uid=uid))
 
 
 async def _message(uid: str) -> dict:
@@ -146,3 +135,12 @@ async def _message(uid: str) -> dict:
     if message is None:
         raise NotFoundException()
     return message
+
+
+def admin_router() -> Router:
+    """A fresh router per app (a router belongs to the app it is registered with)."""
+    return Router(
+        path="/admin",
+        guards=[requires_role(Role.admin)],
+        route_handlers=[StaffAdminController, AuditController, OutboxController],
+    )

@@ -23,38 +23,18 @@ from events_app.domain.transactions import engine
 from events_app.settings import Settings, get_settings
 from events_app.templating import environment
 from events_app.web.accounts import AccountsController
-from events_app.web.admin import AuditController, OutboxController, StaffAdminController
+from events_app.web.admin import admin_router
 from events_app.web.api import api_router, openapi_config
-from events_app.web.checkin import CheckInController
 from events_app.web.context import RequestContextMiddleware
 from events_app.web.errors import EXCEPTION_HANDLERS
 from events_app.web.invitation import InvitationController
 from events_app.web.material import MaterialController
-from events_app.web.organiser import (
-    CompetenceController,
-    MemberImportController,
-    MembersController,
-)
-from events_app.web.organiser_certificates import OrganiserCertificatesController
-from events_app.web.organiser_checkin import OrganiserCheckinController
-from events_app.web.organiser_events import (
-    ApiTokensController,
-    OrganiserEventsController,
-    OrganiserSessionsController,
-)
-from events_app.web.organiser_invitations import OrganiserInvitationsController
-from events_app.web.organiser_mailings import OrganiserMailingsController
-from events_app.web.organiser_materials import OrganiserMaterialsController
-from events_app.web.organiser_registrations import (
-    OrganiserQuestionsController,
-    OrganiserRegistrationActionsController,
-    OrganiserRegistrationsController,
-)
-from events_app.web.organiser_reports import OrganiserReportsController
+from events_app.web.organiser_router import organiser_router
 from events_app.web.participant import ParticipantController
 from events_app.web.public import PublicController
 from events_app.web.public_events import PublicEventsController
 from events_app.web.registration import RegistrationController
+from events_app.web.staff_checkin import CheckInController
 from events_app.web.staff_home import StaffHomeController
 from events_app.web.verification import VerificationController
 
@@ -106,27 +86,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             StaffHomeController,
             RegistrationController,
             InvitationController,
-            MembersController,
-            MemberImportController,
-            CompetenceController,
-            StaffAdminController,
-            AuditController,
-            OutboxController,
-            OrganiserEventsController,
-            OrganiserSessionsController,
-            ApiTokensController,
-            OrganiserRegistrationsController,
-            OrganiserRegistrationActionsController,
-            OrganiserQuestionsController,
-            OrganiserInvitationsController,
-            OrganiserCheckinController,
-            OrganiserCertificatesController,
             CheckInController,
             VerificationController,
-            OrganiserMailingsController,
             MaterialController,
-            OrganiserMaterialsController,
-            OrganiserReportsController,
+            organiser_router(),
+            admin_router(),
             api_router(),
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],

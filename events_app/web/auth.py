@@ -76,7 +76,7 @@ def actor_of(connection: ASGIConnection) -> Actor:
 
 def sign_in_url(connection: ASGIConnection, *, person: bool = False) -> str:
     path = connection.url.path + (f"?{connection.url.query}" if connection.url.query else "")
-    return f"{'/login/link' if person else '/login'}?next={quote(path)}"
+    return f"{connection.app.route_reverse('login_link' if person else 'login')}?next={quote(path)}"
 
 
 def requires_role(role: Role):

@@ -82,7 +82,7 @@ def not_authorized(request: Request, exc: NotAuthorizedException) -> Response:
     if _wants_json(request):
         return error_response(request, 401, "not_authenticated", N_("Sign in to continue."))
     target = exc.extra.get("sign_in") if isinstance(exc.extra, dict) else None
-    return Redirect(target or "/login")
+    return Redirect(target or request.app.route_reverse("login"))
 
 
 def permission_denied(request: Request, exc: PermissionDeniedException) -> Response:

@@ -77,4 +77,4 @@ class InvitationController(Controller):
         except DomainError as error:  # a reason too long; a registration that can no longer be cancelled
             return await self._page(request, token, values=values, errors=form_errors(error), status=400)
         flash(request, i18n.gettext("Thank you for your answer. You have declined the invitation."), "success")
-        return private(Redirect(f"/invitation/{token}", status_code=303))
+        return private(Redirect(request.app.route_reverse("invitation", token=token), status_code=303))

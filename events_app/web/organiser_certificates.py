@@ -18,19 +18,15 @@ from litestar.response import Redirect, Template
 
 from events_app import i18n
 from events_app.domain import certificate_pdf, certificates
-from events_app.domain.errors import DomainError, NotFound
-from events_app.domain.tables import Role
+from events_app.domain.errors import NotFound
 from events_app.i18n import N_
-from events_app.web.auth import actor_of, requires_role
+from events_app.web.auth import actor_of
 from events_app.web.downloads import PDF_TYPE, download
+from events_app.web.field_parsing import hours_text
 from events_app.web.forms import read_form
-from events_app.web.organiser_events import hours_text
+from events_app.web.refusals import refusal_caught
 
 ACTIONS = ("new", "changed", "unchanged", "ineligible", "no_longer_eligible", "revoked")
-
-
-def page_url(slug: str) -> str:
-    return f"/organiser/events/{slug}/certificates"
 
 
 def reason_field(uid: Any) -> str:
@@ -95,8 +91,7 @@ def issued_message(result: certificates.IssueResult) -> str:
 class OrganiserCertificatesController(Controller):
     """An event's certificates, under the event's own address."""
 
-    path = "/organiser/events"
-    guards = [requires_role(Role.organiser)]
+    path = "/events"
 
     @get("/{slug:str}/certificates", name="organiser_certificates")
     async def overview(self, slug: FromPath[str]) -> Template:
@@ -104,27 +99,26 @@ class OrganiserCertificatesController(Controller):
 
     @post("/{slug:str}/certificates/issue", name="organiser_certificates_issue")
     async def issue(self, request: Request, slug: FromPath[str]) -> Response:
-        try:
+        with refusal_caught() as refused:
             result = await certificates.issue_certificates(slug, actor_of(request))
-        except NotFound:
-            raise
-        except DomainError as error:  # issuing is not possible now: the page says why, nothing changed
-            return await certificates_page(slug, errors={"__all__": error.translated()})
+        if refused.error:  # issuing is not possible now: the page says why, nothing changed
+            return await certificates_page(slug, errors={"__all__": refused.error.translated()})
         flash(request, issued_message(result), "success")
-        return Redirect(page_url(slug), status_code=303)
+        return Redirect(request.app.route_reverse("organiser_certificates", slug=slug), status_code=303)
 
     @post("/{slug:str}/certificates/{uid:str}/revoke", name="organiser_certificate_revoke")
     async def revoke(self, request: Request, slug: FromPath[str], uid: FromPath[str]) -> Response:
         reason = (await read_form(request, "reason"))["reason"]
-        try:
+        with refusal_caught() as refused:
             row = await certificates.revoke(uid, reason, actor_of(request), event_slug=slug)
-        except NotFound:
-            raise
-        except DomainError as error:
-            field = reason_field(uid) if error.field == "reason" else "__all__"
-            return await certificates_page(slug, errors={field: error.translated()}, revoking=uid, reason=reason)
+        if refused.error:
+            field = reason_field(uid) if refused.error.field == "reason" else "__all__"
+            return await certificates_page(
+                slug, errors={field: refused.error.translated()}, revoking=uid, reason=reason
+            )
         flash(request, i18n.gettext("Certificate %(number)s is revoked.", number=row["number"]), "success")
-        return Redirect(f"{page_url(slug)}#certificate-{uid}", status_code=303)
+        page = request.app.route_reverse("organiser_certificates", slug=slug)
+        return Redirect(f"{page}#certificate-{uid}", status_code=303)
 
     @get("/{slug:str}/certificates/{filename:str}", name="organiser_certificate_pdf")
     async def pdf(self, slug: FromPath[str], filename: FromPath[str]) -> Response:

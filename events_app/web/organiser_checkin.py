@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath
@@ -19,16 +20,16 @@ from litestar.response import Redirect, Template
 from events_app import i18n
 from events_app.domain import attendance_reports, checkins, events
 from events_app.domain.errors import NotFound
-from events_app.domain.tables import Role
 from events_app.i18n import N_
-from events_app.web.auth import actor_of, requires_role
+from events_app.web.auth import actor_of
 from events_app.web.downloads import CSV_TYPE, download
 from events_app.web.forms import read_form
 from events_app.web.organiser_invitations import NO_STORE
 
 
-def view_url(slug: str, day: date) -> str:
-    return f"/organiser/events/{slug}/checkin?day={day.isoformat()}"
+def view_url(request: Request, slug: str, day: date) -> str:
+    """The live view of one day of the event."""
+    return f"{request.app.route_reverse('organiser_checkin', slug=slug)}?{urlencode({'day': day.isoformat()})}"
 
 
 async def _event_and_day(request: Request, slug: str) -> tuple[dict[str, Any], date]:
@@ -59,8 +60,7 @@ async def _live(event: dict[str, Any], day: date) -> dict[str, Any]:
 class OrganiserCheckinController(Controller):
     """An event's check-in as organisers follow it, under the event's own address."""
 
-    path = "/organiser/events"
-    guards = [requires_role(Role.organiser)]
+    path = "/events"
 
     @get("/{slug:str}/checkin", name="organiser_checkin")
     async def live_view(self, request: Request, slug: FromPath[str]) -> Template:
@@ -96,7 +96,7 @@ class OrganiserCheckinController(Controller):
         """Take back a mistaken check-in once the organiser has confirmed it; back to the same day
         (the form's address carries ?day=)."""
         _, day = await _event_and_day(request, slug)
-        back = view_url(slug, day) + "#latest-heading"
+        back = view_url(request, slug, day) + "#latest-heading"
         if (await read_form(request, "confirm"))["confirm"] != "yes":
             flash(request, i18n.gettext("Nothing was undone: use the button that confirms it."), "error")
             return Redirect(back, status_code=303)

@@ -20,12 +20,12 @@ from litestar.response import Redirect, Template
 
 from events_app import i18n
 from events_app.domain import events, invitations, people
-from events_app.domain.errors import DomainError, NotFound, ValidationFailed
+from events_app.domain.errors import DomainError, ValidationFailed
 from events_app.domain.invitations import InviteeInput
-from events_app.domain.tables import Role
 from events_app.i18n import N_
 from events_app.settings import LANGUAGES, get_settings
-from events_app.web.auth import actor_of, requires_role
+from events_app.web.auth import actor_of
+from events_app.web.field_parsing import local_date_time, parse_date_time
 from events_app.web.forms import (
     checked_file,
     encoded_file,
@@ -33,17 +33,17 @@ from events_app.web.forms import (
     read_form,
     uploaded_file,
 )
-from events_app.web.organiser_events import local_date_time, parse_date_time
+from events_app.web.refusals import flash_refusal, refusal_caught
 from events_app.web.registration import field_messages, organisation_options
 
 INVITEE_FIELDS = ("name", "email", "organisation", "organisation_other", "note", "language", "reserved_place")
 NO_STORE = {"Cache-Control": "no-store"}
 
 
-def overview_url(slug: str, state: str = "") -> str:
+def overview_url(request: Request, slug: str, state: str = "") -> str:
     """The invite list, filtered by one of the states (anything else: unfiltered)."""
     query = f"?{urlencode({'state': state})}" if state in invitations.STATES else ""
-    return f"/organiser/events/{slug}/invitations{query}"
+    return request.app.route_reverse("organiser_invitations", slug=slug) + query
 
 
 async def overview(
@@ -74,30 +74,26 @@ async def _overview_form(request: Request, slug: str, fields: tuple[str, ...], a
     """Run one of the overview's forms: back to the overview with a message, or the overview again
     with the form's values and the problem next to its field."""
     values = await read_form(request, *fields)
-    try:
+    with refusal_caught() as refused:
         done = await action(values)
-    except NotFound:
-        raise
-    except DomainError as error:
-        return await overview(slug, values=values, error=error)
+    if refused.error:
+        return await overview(slug, values=values, error=refused.error)
     flash(request, done, "success")
-    return Redirect(overview_url(slug), status_code=303)
+    return Redirect(overview_url(request, slug), status_code=303)
 
 
 async def _row_action(request: Request, slug: str, action, done: str, *, confirm: str | None = None) -> Response:
     """An action on one invitation from the list; back to the list as it was filtered."""
     form = await read_form(request, "state", "confirm")
-    back = overview_url(slug, form["state"])
+    back = overview_url(request, slug, form["state"])
     if confirm is not None and form["confirm"] != "yes":
         flash(request, i18n.gettext(confirm), "error")
         return Redirect(back, status_code=303)
-    try:
+    with refusal_caught() as refused:
         await action()
         flash(request, i18n.gettext(done), "success")
-    except NotFound:
-        raise
-    except DomainError as error:
-        flash(request, error.translated(), "error")
+    if refused.error:
+        flash_refusal(request, refused.error)
     return Redirect(back, status_code=303)
 
 
@@ -148,8 +144,7 @@ def _import_page(
 class OrganiserInvitationsController(Controller):
     """An event's invitations, under the event's own address."""
 
-    path = "/organiser/events"
-    guards = [requires_role(Role.organiser)]
+    path = "/events"
 
     @get("/{slug:str}/invitations", name="organiser_invitations")
     async def list(self, request: Request, slug: FromPath[str]) -> Template:
@@ -183,14 +178,12 @@ class OrganiserInvitationsController(Controller):
             language=values["language"],
             reserved_place=bool(values["reserved_place"]),
         )
-        try:
+        with refusal_caught() as refused:
             await invitations.add_invitee(slug, data, actor_of(request))
-        except NotFound:
-            raise
-        except DomainError as error:
-            return await _add_page(event, values, field_messages(error, values))
+        if refused.error:
+            return await _add_page(event, values, field_messages(refused.error, values))
         flash(request, i18n.gettext("%(name)s was added to the invite list.", name=data.name.strip()), "success")
-        return Redirect(overview_url(slug), status_code=303)
+        return Redirect(overview_url(request, slug), status_code=303)
 
     @get("/{slug:str}/invitations/members", name="organiser_invitation_members")
     async def members_form(self, slug: FromPath[str]) -> Template:
@@ -200,7 +193,7 @@ class OrganiserInvitationsController(Controller):
     async def add_members(self, request: Request, slug: FromPath[str]) -> Response:
         event = await events.get_event(slug)
         chosen = [str(uid) for uid in (await request.form()).getall("members", [])]
-        try:
+        with refusal_caught() as refused:
             if not chosen:
                 raise DomainError(N_("Choose at least one member."), field="members")
             count = await invitations.invite_members(slug, chosen, actor_of(request))
@@ -208,10 +201,8 @@ class OrganiserInvitationsController(Controller):
                 raise DomainError(
                     N_("Nobody was added: the members you chose are already on the list."), field="members"
                 )
-        except NotFound:
-            raise
-        except DomainError as error:
-            return await _members_page(event, chosen=chosen, error=error)
+        if refused.error:
+            return await _members_page(event, chosen=chosen, error=refused.error)
         flash(
             request,
             i18n.ngettext(
@@ -219,7 +210,7 @@ class OrganiserInvitationsController(Controller):
             ),
             "success",
         )
-        return Redirect(overview_url(slug), status_code=303)
+        return Redirect(overview_url(request, slug), status_code=303)
 
     @get("/{slug:str}/invitations/import", name="organiser_invitation_import")
     async def import_form(self, slug: FromPath[str]) -> Template:
@@ -236,7 +227,7 @@ class OrganiserInvitationsController(Controller):
         shown, and nothing is imported unless the organiser then asks for only the good rows (the
         checked file comes back base64-encoded, so nothing is stored in between)."""
         event = await events.get_event(slug)
-        try:
+        with refusal_caught() as refused:
             if data.get("only_good_rows") == "1":
                 count = await invitations.import_invitees(
                     slug, checked_file(data.get("content")), actor_of(request), only_good_rows=True
@@ -249,12 +240,10 @@ class OrganiserInvitationsController(Controller):
                 if report.missing_columns or report.bad_rows:
                     return _import_page(event, report=report, content=encoded_file(raw) if report.good_rows else "")
                 count = await invitations.import_invitees(slug, raw, actor_of(request))
-        except NotFound:
-            raise
-        except DomainError as error:
-            return _import_page(event, error=error)
+        if refused.error:
+            return _import_page(event, error=refused.error)
         flash(request, i18n.ngettext("%(num)s invitee was added.", "%(num)s invitees were added.", count), "success")
-        return Redirect(overview_url(slug), status_code=303)
+        return Redirect(overview_url(request, slug), status_code=303)
 
     # --- Sending, reminding, the deadline ---
 

@@ -18,23 +18,19 @@ from litestar.response import Redirect, Template
 
 from events_app import i18n
 from events_app.domain import events, mailings
-from events_app.domain.errors import DomainError, NotFound
+from events_app.domain.errors import DomainError
 from events_app.domain.mailings import MailingInput
-from events_app.domain.tables import Role
-from events_app.web.auth import actor_of, requires_role
+from events_app.web.auth import actor_of
 from events_app.web.forms import form_page, read_form
+from events_app.web.refusals import flash_refusal, refusal_caught
 
 FIELDS = ("subject_sv", "body_sv", "subject_en", "body_en", "audience", "session", "survey_url")
 NO_STORE = {"Cache-Control": "no-store"}
 PREVIEW_CSP = "sandbox; default-src 'none'; img-src data: cid:; style-src 'unsafe-inline'"
 
 
-def list_url(slug: str) -> str:
-    return f"/organiser/events/{slug}/mailings"
-
-
-def mailing_url(slug: str, uid: Any) -> str:
-    return f"{list_url(slug)}/{uid}"
+def mailing_url(request: Request, slug: str, uid: Any) -> str:
+    return request.app.route_reverse("organiser_mailing", slug=slug, uid=str(uid))
 
 
 def _input(values: dict[str, str]) -> MailingInput:
@@ -65,8 +61,7 @@ def _values(mailing: dict[str, Any]) -> dict[str, str]:
 class OrganiserMailingsController(Controller):
     """An event's follow-up mailings, under the event's own address."""
 
-    path = "/organiser/events"
-    guards = [requires_role(Role.organiser)]
+    path = "/events"
 
     @get("/{slug:str}/mailings", name="organiser_mailings")
     async def list(self, slug: FromPath[str]) -> Template:
@@ -82,14 +77,12 @@ class OrganiserMailingsController(Controller):
     @post("/{slug:str}/mailings/new", name="organiser_mailing_create")
     async def create(self, request: Request, slug: FromPath[str]) -> Response:
         values = await read_form(request, *FIELDS)
-        try:
+        with refusal_caught() as refused:
             mailing = await mailings.create_draft(slug, _input(values), actor_of(request))
-        except NotFound:
-            raise
-        except DomainError as error:
-            return await _form_page(slug, values, error=error)
+        if refused.error:
+            return await _form_page(slug, values, error=refused.error)
         flash(request, i18n.gettext("The draft was saved. Check the preview, then send."), "success")
-        return Redirect(mailing_url(slug, mailing["uid"]), status_code=303)
+        return Redirect(mailing_url(request, slug, mailing["uid"]), status_code=303)
 
     @get("/{slug:str}/mailings/{uid:str}", name="organiser_mailing")
     async def show(self, slug: FromPath[str], uid: FromPath[str], to: FromQuery[str] = "") -> Template:
@@ -137,33 +130,29 @@ class OrganiserMailingsController(Controller):
         mailing = await mailings.get_mailing(slug, uid)
         if mailing["status"] != mailings.DRAFT:
             flash(request, i18n.gettext("This mailing has already been sent: it can no longer be changed."), "error")
-            return Redirect(mailing_url(slug, uid), status_code=303)
+            return Redirect(mailing_url(request, slug, uid), status_code=303)
         return await _form_page(slug, _values(mailing), mailing=mailing)
 
     @post("/{slug:str}/mailings/{uid:str}/edit", name="organiser_mailing_update")
     async def update(self, request: Request, slug: FromPath[str], uid: FromPath[str]) -> Response:
         mailing = await mailings.get_mailing(slug, uid)
         values = await read_form(request, *FIELDS)
-        try:
+        with refusal_caught() as refused:
             await mailings.update_draft(slug, uid, _input(values), actor_of(request))
-        except NotFound:
-            raise
-        except DomainError as error:
-            if error.code == "already_sent":
-                flash(request, error.translated(), "error")
-                return Redirect(mailing_url(slug, uid), status_code=303)
-            return await _form_page(slug, values, mailing=mailing, error=error)
+        if refused.error and refused.error.code == "already_sent":
+            flash_refusal(request, refused.error)
+            return Redirect(mailing_url(request, slug, uid), status_code=303)
+        if refused.error:
+            return await _form_page(slug, values, mailing=mailing, error=refused.error)
         flash(request, i18n.gettext("The draft was saved. Check the preview, then send."), "success")
-        return Redirect(mailing_url(slug, uid), status_code=303)
+        return Redirect(mailing_url(request, slug, uid), status_code=303)
 
     @post("/{slug:str}/mailings/{uid:str}/send", name="organiser_mailing_send")
     async def send(self, request: Request, slug: FromPath[str], uid: FromPath[str]) -> Response:
-        try:
+        with refusal_caught() as refused:
             count = await mailings.send(slug, uid, actor_of(request))
-        except NotFound:
-            raise
-        except DomainError as error:
-            flash(request, error.translated(), "error")
+        if refused.error:
+            flash_refusal(request, refused.error)
         else:
             flash(
                 request,
@@ -174,16 +163,14 @@ class OrganiserMailingsController(Controller):
                 ),
                 "success",
             )
-        return Redirect(mailing_url(slug, uid), status_code=303)
+        return Redirect(mailing_url(request, slug, uid), status_code=303)
 
     @post("/{slug:str}/mailings/{uid:str}/delete", name="organiser_mailing_delete")
     async def delete(self, request: Request, slug: FromPath[str], uid: FromPath[str]) -> Response:
-        try:
+        with refusal_caught() as refused:
             await mailings.delete_draft(slug, uid, actor_of(request))
-        except NotFound:
-            raise
-        except DomainError as error:
-            flash(request, error.translated(), "error")
-            return Redirect(mailing_url(slug, uid), status_code=303)
+        if refused.error:
+            flash_refusal(request, refused.error)
+            return Redirect(mailing_url(request, slug, uid), status_code=303)
         flash(request, i18n.gettext("The draft was deleted."), "success")
-        return Redirect(list_url(slug), status_code=303)
+        return Redirect(request.app.route_reverse("organiser_mailings", slug=slug), status_code=303)

@@ -25,20 +25,16 @@ from multipart import MultipartSegment, ParserError, PushMultipartParser
 
 from events_app import i18n
 from events_app.domain import events, materials, programme
-from events_app.domain.errors import DomainError, NotFound
+from events_app.domain.errors import DomainError
 from events_app.domain.materials import MaterialInput
-from events_app.domain.tables import Role
 from events_app.i18n import N_
-from events_app.web.auth import actor_of, requires_role
+from events_app.web.auth import actor_of
 from events_app.web.forms import form_errors, read_form
+from events_app.web.refusals import refusal_caught
 
 FORM_OVERHEAD = 256 * 1024  # the other fields and multipart boundaries, on top of the file
 MAX_FIELD = 10_000  # a text field of the upload form
 TEXT_FIELDS = ("_csrf_token", "title", "visibility", "session")
-
-
-def page_url(slug: str) -> str:
-    return f"/organiser/events/{slug}/material"
 
 
 class UploadTooLarge(Exception):
@@ -195,8 +191,7 @@ async def material_page(
 class OrganiserMaterialsController(Controller):
     """An event's material, under the event's own address."""
 
-    path = "/organiser/events"
-    guards = [requires_role(Role.organiser)]
+    path = "/events"
 
     @get("/{slug:str}/material", name="organiser_materials")
     async def overview(self, slug: FromPath[str]) -> Template:
@@ -222,42 +217,40 @@ class OrganiserMaterialsController(Controller):
             return await material_page(slug, error=materials.too_large_error(), form="file", status=413)
         values = {name: upload.fields.get(name, "") for name in ("title", "visibility", "session")}
         try:
-            if upload.path is None or not upload.filename:
-                raise DomainError(N_("Choose a file."), field="file")
-            await materials.add_file(slug, MaterialInput(**values), upload.path, upload.filename, actor_of(request))
-        except NotFound:
-            raise
-        except DomainError as error:
-            return await material_page(slug, values=values, error=error, form="file")
+            with refusal_caught() as refused:
+                if upload.path is None or not upload.filename:
+                    raise DomainError(N_("Choose a file."), field="file")
+                await materials.add_file(slug, MaterialInput(**values), upload.path, upload.filename, actor_of(request))
         finally:
             if upload.path is not None:  # add_file consumes it; this is for the refusals before it
                 upload.path.unlink(missing_ok=True)
+        if refused.error:
+            return await material_page(slug, values=values, error=refused.error, form="file")
         flash(request, i18n.gettext("“%(title)s” was added.", title=values["title"].strip()), "success")
-        return Redirect(page_url(slug), status_code=303)
+        return Redirect(request.app.route_reverse("organiser_materials", slug=slug), status_code=303)
 
     @post("/{slug:str}/material/link", name="organiser_material_link")
     async def add_link(self, request: Request, slug: FromPath[str]) -> Response:
         values = await read_form(request, "title", "url", "visibility", "session")
-        try:
+        with refusal_caught() as refused:
             await materials.add_link(slug, MaterialInput(**values), actor_of(request))
-        except NotFound:
-            raise
-        except DomainError as error:
-            return await material_page(slug, values=values, error=error, form="link")
+        if refused.error:
+            return await material_page(slug, values=values, error=refused.error, form="link")
         flash(request, i18n.gettext("“%(title)s” was added.", title=values["title"].strip()), "success")
-        return Redirect(page_url(slug), status_code=303)
+        return Redirect(request.app.route_reverse("organiser_materials", slug=slug), status_code=303)
 
     @post("/{slug:str}/material/{uid:str}/delete", name="organiser_material_delete")
     async def delete(self, request: Request, slug: FromPath[str], uid: FromPath[str]) -> Response:
         if (await read_form(request, "confirm"))["confirm"] != "yes":
             flash(request, i18n.gettext("Nothing was deleted: use the button that confirms it."), "error")
-            return Redirect(page_url(slug), status_code=303)
+            return Redirect(request.app.route_reverse("organiser_materials", slug=slug), status_code=303)
         row = await materials.delete_material(slug, uid, actor_of(request))
         flash(request, i18n.gettext("“%(title)s” was deleted.", title=row["title"]), "success")
-        return Redirect(page_url(slug), status_code=303)
+        return Redirect(request.app.route_reverse("organiser_materials", slug=slug), status_code=303)
 
     @post("/{slug:str}/material/{uid:str}/move", name="organiser_material_move")
     async def move(self, request: Request, slug: FromPath[str], uid: FromPath[str]) -> Response:
         direction = -1 if (await read_form(request, "direction"))["direction"] == "up" else 1
         await materials.move_material(slug, uid, direction, actor_of(request))
-        return Redirect(f"{page_url(slug)}#material-{uid}", status_code=303)
+        page = request.app.route_reverse("organiser_materials", slug=slug)
+        return Redirect(f"{page}#material-{uid}", status_code=303)

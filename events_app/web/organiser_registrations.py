@@ -17,15 +17,16 @@ from litestar.response import Redirect, Template
 
 from events_app import i18n
 from events_app.domain import events, questions, registration_reports, registrations
-from events_app.domain.errors import DomainError, NotFound
+from events_app.domain.errors import DomainError
 from events_app.domain.questions import QuestionInput
 from events_app.domain.registrations import AlreadyRegistered, Registrant
-from events_app.domain.tables import Event, QuestionKind, Role
+from events_app.domain.tables import QuestionKind
 from events_app.i18n import N_
 from events_app.settings import LANGUAGES
-from events_app.web.auth import actor_of, client_ip, requires_role, safe_next
+from events_app.web.auth import actor_of, client_ip, safe_next
 from events_app.web.downloads import CSV_TYPE, XLSX_TYPE, download
 from events_app.web.forms import form_page, read_form
+from events_app.web.refusals import flash_refusal, refusal_caught
 from events_app.web.registration import (
     field_messages,
     form_context,
@@ -43,9 +44,10 @@ QUESTION_KINDS = [
 ]
 
 
-def list_url(slug: str, filters: dict[str, str] | None = None) -> str:
+def list_url(request: Request, slug: str, filters: dict[str, str] | None = None) -> str:
+    """The event's registration list, with the filters that have a value."""
     query = urlencode({k: v for k, v in (filters or {}).items() if v})
-    return f"/organiser/events/{slug}/registrations" + (f"?{query}" if query else "")
+    return request.app.route_reverse("organiser_registrations", slug=slug) + (f"?{query}" if query else "")
 
 
 def read_filters(request: Request) -> dict[str, str]:
@@ -56,14 +58,14 @@ def read_filters(request: Request) -> dict[str, str]:
     return filters
 
 
-def sort_links(slug: str, filters: dict[str, str]) -> dict[str, dict[str, str]]:
+def sort_links(request: Request, slug: str, filters: dict[str, str]) -> dict[str, dict[str, str]]:
     """For each sortable column: the link that sorts by it (again: the other way) and its aria-sort."""
     links = {}
     for column in registration_reports.SORTS:
         current = filters["sort"] == column
         direction = "desc" if current and filters["dir"] == "asc" else "asc"
         links[column] = {
-            "url": list_url(slug, {**filters, "sort": column, "dir": direction}),
+            "url": list_url(request, slug, {**filters, "sort": column, "dir": direction}),
             "aria_sort": ("ascending" if filters["dir"] == "asc" else "descending") if current else "none",
         }
     return links
@@ -96,8 +98,8 @@ async def _registration_page(request: Request, slug: str) -> Template:
             "external": registration_reports.EXTERNAL,
             "sessions": await registration_reports.signup_session_options(event["id"]),
             "questions": event_questions,
-            "sort_links": sort_links(slug, filters),
-            "here": list_url(slug, filters),
+            "sort_links": sort_links(request, slug, filters),
+            "here": list_url(request, slug, filters),
             "filtered": any(filters[name] for name in FILTERS[:6]),
         },
     )
@@ -106,8 +108,7 @@ async def _registration_page(request: Request, slug: str) -> Template:
 class OrganiserRegistrationsController(Controller):
     """An event's registrations and questions, under the event's own address."""
 
-    path = "/organiser/events"
-    guards = [requires_role(Role.organiser)]
+    path = "/events"
 
     @get("/{slug:str}/registrations", name="organiser_registrations")
     async def list(self, request: Request, slug: FromPath[str]) -> Template:
@@ -161,9 +162,9 @@ class OrganiserRegistrationsController(Controller):
         data = registration_input(values, event_questions)
         data.language = values["language"]
         registrant = Registrant(source="organiser", ip=client_ip(request), actor=actor_of(request))
-        try:
+        with refusal_caught() as refused:
             result = await registrations.register(slug, data, registrant)
-        except AlreadyRegistered:
+        if isinstance(refused.error, AlreadyRegistered):
             return await self._new_page(
                 event,
                 values=values,
@@ -175,10 +176,8 @@ class OrganiserRegistrationsController(Controller):
                     )
                 },
             )
-        except NotFound:
-            raise
-        except DomainError as error:
-            return await self._new_page(event, values=values, status=400, errors=field_messages(error, values))
+        if refused.error:
+            return await self._new_page(event, values=values, status=400, errors=field_messages(refused.error, values))
         registration = result.registration
         if registration["status"] == registrations.WAITLISTED:
             flash(
@@ -188,7 +187,7 @@ class OrganiserRegistrationsController(Controller):
             )
         else:
             flash(request, i18n.gettext("%(name)s was registered.", name=registration["name"]), "success")
-        return Redirect(list_url(slug), status_code=303)
+        return Redirect(list_url(request, slug), status_code=303)
 
     # --- The event's questions ---
 
@@ -205,14 +204,13 @@ class OrganiserRegistrationsController(Controller):
         except DomainError as error:
             return await question_list(event, values=values, error=error)
         flash(request, i18n.gettext("The question “%(label)s” was added.", label=question["label"]), "success")
-        return Redirect(f"/organiser/events/{slug}/questions", status_code=303)
+        return Redirect(request.app.route_reverse("organiser_questions", slug=slug), status_code=303)
 
 
 class OrganiserRegistrationActionsController(Controller):
     """What an organiser does to one registration: cancel it, promote it, move one of its sessions."""
 
-    path = "/organiser/registrations"
-    guards = [requires_role(Role.organiser)]
+    path = "/registrations"
 
     @staticmethod
     async def _act(request: Request, uid: str, action, done: str, *, confirm: str | None = None) -> Response:
@@ -220,19 +218,17 @@ class OrganiserRegistrationActionsController(Controller):
         form = await request.form()
         # Back to this event's list, keeping its filters; any other address (another event through
         # "..", another site) falls back to the plain list.
-        back = safe_next(str(form.get("next") or ""), list_url(registration["event_slug"]))
-        if urlsplit(back).path != list_url(registration["event_slug"]):
-            back = list_url(registration["event_slug"])
+        back = safe_next(str(form.get("next") or ""), list_url(request, registration["event_slug"]))
+        if urlsplit(back).path != list_url(request, registration["event_slug"]):
+            back = list_url(request, registration["event_slug"])
         if confirm is not None and form.get("confirm") != "yes":
             flash(request, i18n.gettext(confirm), "error")
             return Redirect(back, status_code=303)
-        try:
+        with refusal_caught() as refused:
             await action(registration, form)
             flash(request, i18n.gettext(done, name=registration["name"]), "success")
-        except NotFound:
-            raise
-        except DomainError as error:
-            flash(request, error.translated(), "error")
+        if refused.error:
+            flash_refusal(request, refused.error)
         return Redirect(back, status_code=303)
 
     @post("/{uid:str}/cancel", name="organiser_registration_cancel")
@@ -329,7 +325,7 @@ async def question_list(
 async def question_edit_page(
     question: dict[str, Any], *, values: dict | None = None, error: DomainError | None = None
 ) -> Template:
-    event = await _event_of_question(question)
+    event = await events.get_event(question["event_slug"])
     return form_page(
         "organiser/question_form.html",
         values=values or question_values(question),
@@ -340,14 +336,8 @@ async def question_edit_page(
     )
 
 
-async def _event_of_question(question: dict[str, Any]) -> dict[str, Any]:
-    row = await Event.select(Event.slug).where(Event.id == question["event"]).first()
-    return await events.get_event(row["slug"])
-
-
 class OrganiserQuestionsController(Controller):
-    path = "/organiser/questions"
-    guards = [requires_role(Role.organiser)]
+    path = "/questions"
 
     @get("/{uid:str}", name="organiser_question")
     async def edit_form(self, uid: FromPath[str]) -> Template:
@@ -358,20 +348,18 @@ class OrganiserQuestionsController(Controller):
         question = await questions.get_question(uid)
         values = await read_question_form(request)
         values["key"] = question["key"]  # the key stays: answers already given keep their name
-        try:
+        with refusal_caught() as refused:
             await questions.update_question(uid, question_input(values), actor_of(request))
-        except NotFound:
-            raise
-        except DomainError as error:
-            return await question_edit_page(question, values=values, error=error)
-        event = await _event_of_question(question)
+        if refused.error:
+            return await question_edit_page(question, values=values, error=refused.error)
+        event = await events.get_event(question["event_slug"])
         flash(request, i18n.gettext("The changes were saved."), "success")
-        return Redirect(f"/organiser/events/{event['slug']}/questions", status_code=303)
+        return Redirect(request.app.route_reverse("organiser_questions", slug=event["slug"]), status_code=303)
 
     @post("/{uid:str}/delete", name="organiser_question_delete")
     async def delete(self, request: Request, uid: FromPath[str]) -> Response:
         question = await questions.get_question(uid)
-        event = await _event_of_question(question)
+        event = await events.get_event(question["event_slug"])
         await questions.delete_question(uid, actor_of(request))
         flash(request, i18n.gettext("The question “%(label)s” was deleted.", label=question["label"]), "success")
-        return Redirect(f"/organiser/events/{event['slug']}/questions", status_code=303)
+        return Redirect(request.app.route_reverse("organiser_questions", slug=event["slug"]), status_code=303)

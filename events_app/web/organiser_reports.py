@@ -13,8 +13,6 @@ from events_app import i18n
 from events_app.domain import participation_reports as reports
 from events_app.domain.charts import Series, horizontal_bar_chart
 from events_app.domain.registration_reports import to_csv, to_xlsx
-from events_app.domain.tables import Role
-from events_app.web.auth import requires_role
 from events_app.web.downloads import CSV_TYPE, XLSX_TYPE, download
 
 
@@ -105,9 +103,6 @@ def _event_filename(slug: str, extension: str) -> str:
 
 class OrganiserReportsController(Controller):
     """Participation reports, for organisers (and admins)."""
-
-    path = "/organiser"
-    guards = [requires_role(Role.organiser)]
 
     @get("/reports", name="organiser_reports")
     async def year(self, year: FromQuery[str] = "") -> Template:

@@ -28,8 +28,9 @@ from events_app.web.auth import actor_of, requires_person
 from events_app.web.downloads import PDF_TYPE, download
 
 
-def feed_url(token: str) -> str:
-    return f"{get_settings().base_url}/calendar/{token}/feed.ics"
+def feed_url(request: Request, token: str) -> str:
+    """The address of the person's calendar feed, for subscribing from another program."""
+    return get_settings().base_url + request.app.route_reverse("calendar_feed", token=token)
 
 
 def hours(minutes: int) -> str:
@@ -61,7 +62,7 @@ class ParticipantController(Controller):
             "participant/my_pages.html",
             context={
                 "person": person,
-                "feed_url": feed_url(await calendar.feed_token(person["id"])),
+                "feed_url": feed_url(request, await calendar.feed_token(person["id"])),
                 "upcoming": [row for row in mine if row["event_ends_at"] >= now],
                 "past": [row for row in mine if row["event_ends_at"] < now],
                 "certificates": await certificates.certificates_of_person(person["id"]),
@@ -81,7 +82,7 @@ class ParticipantController(Controller):
             ),
             "success",
         )
-        return Redirect("/my")
+        return Redirect(request.app.route_reverse("my_pages"))
 
     @get("/certificates/{filename:str}", name="my_certificate_pdf")
     async def download_certificate(self, request: Request, filename: FromPath[str]) -> Response:

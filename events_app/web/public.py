@@ -7,8 +7,7 @@ from litestar.datastructures import Cookie
 from litestar.response import Redirect, Template
 
 from events_app import i18n
-from events_app.domain import health, people, staff
-from events_app.domain.tables import Theme
+from events_app.domain import health, people, staff, themes
 from events_app.web.auth import safe_next
 from events_app.web.context import LANGUAGE_COOKIE
 from events_app.web.forms import read_form
@@ -20,8 +19,10 @@ class PublicController(Controller):
 
     @get("/", name="home")
     async def home(self) -> Template:
-        themes = await Theme.select().order_by(Theme.id)
-        return Template("public/home.html", context={"themes": themes, "events": await upcoming_for_front_page()})
+        return Template(
+            "public/home.html",
+            context={"themes": await themes.all_themes(), "events": await upcoming_for_front_page()},
+        )
 
     @get("/privacy", name="privacy")
     async def privacy(self) -> Template:

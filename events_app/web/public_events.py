@@ -24,7 +24,7 @@ from events_app.domain import (
 )
 from events_app.domain.errors import NotFound
 from events_app.domain.events import is_public, slugify
-from events_app.domain.tables import EventKind, Role, Theme
+from events_app.domain.tables import EventKind, Role
 from events_app.domain.transactions import utcnow
 from events_app.i18n import N_, localtime
 from events_app.web.material import viewer_of
@@ -100,7 +100,7 @@ class PublicEventsController(Controller):
     async def event_list(
         self, when: FromQuery[str] = "upcoming", theme: FromQuery[str] = "", kind: FromQuery[str] = ""
     ) -> Template:
-        all_themes = await Theme.select(Theme.slug, Theme.name_sv, Theme.name_en).order_by(Theme.id)
+        all_themes = await themes.all_themes()
         when = "past" if when == "past" else "upcoming"
         # Unknown filter values are ignored rather than answered with an empty list.
         theme = theme if theme in {row["slug"] for row in all_themes} else ""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from itertools import groupby
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery
@@ -24,13 +24,14 @@ from events_app.domain import (
     events,
     invitations,
     materials,
+    people,
     questions,
     registrations,
     tickets,
     waiting_list,
 )
 from events_app.domain.audit import Actor
-from events_app.domain.errors import DomainError, NotFound
+from events_app.domain.errors import DomainError, RateLimited
 from events_app.domain.invitations import InvitationUnusable
 from events_app.domain.materials import Viewer
 from events_app.domain.registrations import (
@@ -38,17 +39,11 @@ from events_app.domain.registrations import (
     Registrant,
     RegistrationInput,
 )
-from events_app.domain.tables import (
-    Audience,
-    Invitation,
-    Organisation,
-    OrganisationKind,
-    Person,
-    Registration,
-)
+from events_app.domain.tables import Audience, OrganisationKind
 from events_app.web.auth import client_ip
 from events_app.web.context import LANGUAGE_COOKIE
 from events_app.web.forms import form_errors
+from events_app.web.refusals import refusal_caught
 
 # Municipalities and the region first: most registrants come from them.
 _ORGANISATION_ORDER = [
@@ -107,7 +102,7 @@ async def registration_call(
 
 
 async def organisation_options() -> list[tuple[str, str]]:
-    rows = await Organisation.select(Organisation.code, Organisation.name_sv, Organisation.name_en, Organisation.kind)
+    rows = await people.all_organisations()
     name = "name_sv" if i18n.current_language() == "sv" else "name_en"
     rows.sort(
         key=lambda row: (
@@ -199,12 +194,6 @@ def field_messages(error: DomainError, values: dict[str, Any]) -> dict[str, str]
     return errors
 
 
-async def _organisation_code(table: type[Person | Invitation], row_id: int) -> str:
-    """The code of a person's or an invitation's seed organisation ("" for none)."""
-    row = await table.select(table.organisation.code.as_alias("code")).where(table.id == row_id).first()
-    return (row or {}).get("code") or ""
-
-
 async def _person_values(person: dict[str, Any] | None) -> dict[str, Any]:
     if person is None:
         return {}
@@ -212,7 +201,7 @@ async def _person_values(person: dict[str, Any] | None) -> dict[str, Any]:
         "name": person["name"],
         "email": person["email"],
         "title": person["title"],
-        "organisation": await _organisation_code(Person, person["id"]),
+        "organisation": (await people.get_person(str(person["uid"])))["organisation_code"] or "",
     }
 
 
@@ -222,7 +211,7 @@ async def _invitation_values(invitation: dict[str, Any]) -> dict[str, Any]:
         "name": invitation["name"],
         "email": invitation["email"],
         "language": invitation["language"],
-        "organisation": await _organisation_code(Invitation, invitation["id"]),
+        "organisation": await people.organisation_code(invitation["organisation"]),
         "organisation_other": invitation["organisation_text"],
     }
 
@@ -284,15 +273,6 @@ def inline_qr(code: str) -> Markup:
     return Markup(f'{head} role="img" aria-label="{label}" focusable="false" class="qr-svg">{rest}')
 
 
-async def queue_position(registration: dict[str, Any]) -> int:
-    """Place in the event's queue: the order of arrival (lowest id first), as waiting_list promotes."""
-    return await Registration.count().where(
-        (Registration.event == registration["event"])
-        & (Registration.status == registrations.WAITLISTED)
-        & (Registration.id <= registration["id"])
-    )
-
-
 def private(response: Response) -> Response:
     response.headers.update(PRIVATE_HEADERS)
     return response
@@ -327,11 +307,12 @@ class RegistrationController(Controller):
             if prefill:
                 values.update(await _invitation_values(invitation))
         context = await form_context(event, values=values, errors=errors or {})
+        register_page = request.app.route_reverse("register", slug=event["slug"])
         context.update(
             call=await registration_call(event, person, invitation),
             person=person,
             invitation=invitation,
-            sign_in_url="/login/link?next=" + quote(f"/events/{event['slug']}/register", safe=""),
+            sign_in_url=f"{request.app.route_reverse('login_link')}?{urlencode({'next': register_page})}",
         )
         page = Template("public/register.html", context=context, status_code=status)
         return private(page) if invitation else page  # the invitation's secret is in the URL
@@ -355,21 +336,18 @@ class RegistrationController(Controller):
         if person is not None:
             values["email"] = person["email"]  # a signed-in person registers themselves
         registrant = Registrant(person_id=person["id"] if person else None, ip=client_ip(request))
-        try:
+        with refusal_caught(RateLimited) as refused:
             result = await registrations.register(slug, registration_input(values, event_questions), registrant)
-        except AlreadyRegistered as error:
+        if isinstance(refused.error, AlreadyRegistered):
             return await self._form_page(
-                request, event, values=values, status=400, errors={"__all__": error.translated()}
+                request, event, values=values, status=400, errors={"__all__": refused.error.translated()}
             )
-        except NotFound:
-            raise
-        except DomainError as error:
-            if error.code == "rate_limited":
-                raise
+        if refused.error:
             return await self._form_page(
-                request, event, values=values, status=400, errors=field_messages(error, values)
+                request, event, values=values, status=400, errors=field_messages(refused.error, values)
             )
-        return Redirect(f"/registration/{result.registration['manage_token']}?new=1", status_code=303)
+        page = request.app.route_reverse("my_registration", token=result.registration["manage_token"])
+        return Redirect(f"{page}?new=1", status_code=303)
 
     async def _manage_page(
         self,
@@ -397,7 +375,7 @@ class RegistrationController(Controller):
         if registration["status"] == registrations.CONFIRMED:
             context["qr"] = inline_qr(registration["ticket_code"])
         elif registration["status"] == registrations.WAITLISTED:
-            context["queue_position"] = await queue_position(registration)
+            context["queue_position"] = await waiting_list.queue_position(registration)
         return private(Template("public/my_registration.html", context=context, status_code=status))
 
     @get("/registration/{token:str}", name="my_registration")
@@ -409,18 +387,16 @@ class RegistrationController(Controller):
         registration = await registrations.by_manage_token(token)
         event_questions = await questions.questions_of(registration["event"])
         values = await read_registration_form(request, event_questions)
-        try:
+        with refusal_caught() as refused:
             await registrations.update_registration(
                 str(registration["uid"]), registration_input(values, event_questions), _actor(request, registration)
             )
-        except NotFound:
-            raise
-        except DomainError as error:
+        if refused.error:
             return await self._manage_page(
-                request, registration, values=values, status=400, errors=field_messages(error, values)
+                request, registration, values=values, status=400, errors=field_messages(refused.error, values)
             )
         flash(request, i18n.gettext("Your registration is updated."), "success")
-        return private(Redirect(f"/registration/{token}", status_code=303))
+        return private(Redirect(request.app.route_reverse("my_registration", token=token), status_code=303))
 
     @get("/registration/{token:str}/cancel", name="cancel_registration_confirm")
     async def cancel_form(self, token: FromPath[str]) -> Response:
@@ -442,10 +418,12 @@ class RegistrationController(Controller):
         registration = await registrations.by_manage_token(token)
         form = await request.form()
         if form.get("confirm") != "yes":  # only the confirmation page's button cancels
-            return private(Redirect(f"/registration/{token}/cancel", status_code=303))
+            return private(
+                Redirect(request.app.route_reverse("cancel_registration_confirm", token=token), status_code=303)
+            )
         await registrations.cancel_registration(str(registration["uid"]), _actor(request, registration))
         flash(request, i18n.gettext("Your registration is cancelled. We have sent you a confirmation."), "success")
-        return private(Redirect(f"/registration/{token}", status_code=303))
+        return private(Redirect(request.app.route_reverse("my_registration", token=token), status_code=303))
 
 
 def _actor(request: Request, registration: dict[str, Any]) -> Actor:

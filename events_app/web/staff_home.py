@@ -40,4 +40,4 @@ class StaffHomeController(Controller):
             return form_page("staff/password.html", error=error)
         refresh_staff_epoch(request, epoch)  # stay signed in here; other sessions are signed out
         flash(request, i18n.gettext("Your password is changed."), "success")
-        return Redirect("/staff")
+        return Redirect(request.app.route_reverse("staff_home"))

@@ -30,6 +30,7 @@ from events_app.i18n import N_, localtime
 from events_app.web.api.checkins import CheckInOut, checkin_out
 from events_app.web.auth import actor_of, requires_role
 from events_app.web.forms import form_errors, read_form
+from events_app.web.refusals import refusal_caught
 from events_app.web.registration import field_messages, organisation_options
 
 # Decoding is CPU work: one frame at a time per worker (and one waiting), so the scans at the door,
@@ -102,7 +103,7 @@ class CheckInController(Controller):
             if localtime(event["starts_at"]).date() <= today <= localtime(event["ends_at"]).date()
         ]
         if len(on_today) == 1 and not request.query_params.get("choose"):
-            return Redirect(f"/checkin/{on_today[0]['slug']}")
+            return Redirect(request.app.route_reverse("checkin_scanner", slug=on_today[0]["slug"]))
         past = (await _published("past"))[:PAST_EVENTS_SHOWN]
         now = utcnow()
         devices = [
@@ -121,7 +122,7 @@ class CheckInController(Controller):
             flash(request, i18n.gettext("There is no such device."), "error")
         else:
             flash(request, i18n.gettext("The device is disconnected: it must be named again to scan."), "success")
-        return Redirect("/checkin?choose=1", status_code=303)
+        return Redirect(f"{request.app.route_reverse('checkin_events')}?choose=1", status_code=303)
 
     @post("/device", name="checkin_device")
     async def pair_device(self, request: Request) -> Response:
@@ -200,7 +201,7 @@ class CheckInController(Controller):
     async def walk_in(self, request: Request, slug: FromPath[str]) -> CheckInOut | Response:
         """Register someone at the door and check them in, in one step."""
         form = await read_form(request, "name", "organisation", "organisation_other", "email", *SCAN_FIELDS)
-        try:
+        with refusal_caught() as refused:
             answer = await checkins.walk_in(
                 slug,
                 WalkIn(
@@ -211,8 +212,6 @@ class CheckInController(Controller):
                 _scan(slug, form, CheckInMethod.walk_in),
                 _staff(request),
             )
-        except NotFound:
-            raise
-        except DomainError as error:
-            return _problem(error, field_messages(error, form))
+        if refused.error:
+            return _problem(refused.error, field_messages(refused.error, form))
         return checkin_out(answer)

@@ -1,10 +1,10 @@
-"""The secretariat's back office: the council's members (list, add, edit, import) and the members ×
-training modules matrix (page and XLSX export)."""
+"""The secretariat's back office: the council's members (list, add, edit, deactivate) and their import
+from a CSV or XLSX list (checked and previewed first)."""
 
 from __future__ import annotations
 
 from dataclasses import fields
-from typing import Annotated
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.enums import RequestEncodingType
@@ -13,13 +13,10 @@ from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
 from events_app import i18n
-from events_app.domain import competence, people
+from events_app.domain import people
 from events_app.domain.errors import DomainError
 from events_app.domain.people import MemberInput
-from events_app.domain.tables import Organisation, Role
-from events_app.i18n import localtime
-from events_app.web.auth import actor_of, requires_role
-from events_app.web.downloads import XLSX_TYPE, download
+from events_app.web.auth import actor_of
 from events_app.web.forms import (
     checked_file,
     encoded_file,
@@ -31,13 +28,21 @@ from events_app.web.forms import (
 MEMBER_FIELDS = [f.name for f in fields(MemberInput)]
 
 
-async def _organisations() -> list[dict]:
-    return await Organisation.select().order_by(Organisation.id)
+async def member_form(
+    member: dict[str, Any] | None, *, values: dict[str, Any] | None = None, error: DomainError | None = None
+) -> Template:
+    """The form of a new member (`member` None) or of one being edited, with the messages of `error`."""
+    return form_page(
+        "organiser/member_form.html",
+        values=values,
+        error=error,
+        organisations=await people.all_organisations(),
+        member=member,
+    )
 
 
 class MembersController(Controller):
-    path = "/organiser/members"
-    guards = [requires_role(Role.organiser)]
+    path = "/members"
 
     @get("/", name="members")
     async def list(
@@ -48,14 +53,14 @@ class MembersController(Controller):
             "organiser/members.html",
             context={
                 "members": members,
-                "organisations": await _organisations(),
+                "organisations": await people.all_organisations(),
                 "filters": {"q": q, "organisation": organisation, "inactive": inactive},
             },
         )
 
     @get("/new", name="member_new")
     async def new_form(self) -> Template:
-        return form_page("organiser/member_form.html", organisations=await _organisations(), member=None)
+        return await member_form(None)
 
     @post("/new", name="member_create")
     async def create(self, request: Request) -> Response:
@@ -63,15 +68,9 @@ class MembersController(Controller):
         try:
             await people.create_member(MemberInput(**values), actor_of(request))
         except DomainError as error:
-            return form_page(
-                "organiser/member_form.html",
-                values=values,
-                error=error,
-                organisations=await _organisations(),
-                member=None,
-            )
+            return await member_form(None, values=values, error=error)
         flash(request, i18n.gettext("The member %(name)s was added.", name=values["name"]), "success")
-        return Redirect("/organiser/members")
+        return Redirect(request.app.route_reverse("members"))
 
     @get("/{uid:str}", name="member_edit")
     async def edit_form(self, uid: FromPath[str]) -> Template:
@@ -79,9 +78,7 @@ class MembersController(Controller):
         values = {name: member.get(name) or "" for name in MEMBER_FIELDS}
         values["organisation"] = member["organisation_code"] or ""
         values = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in values.items()}
-        return form_page(
-            "organiser/member_form.html", values=values, organisations=await _organisations(), member=member
-        )
+        return await member_form(member, values=values)
 
     @post("/{uid:str}", name="member_update")
     async def update(self, request: Request, uid: FromPath[str]) -> Response:
@@ -90,15 +87,9 @@ class MembersController(Controller):
         try:
             await people.update_member(uid, MemberInput(**values), actor_of(request))
         except DomainError as error:
-            return form_page(
-                "organiser/member_form.html",
-                values=values,
-                error=error,
-                organisations=await _organisations(),
-                member=member,
-            )
+            return await member_form(member, values=values, error=error)
         flash(request, i18n.gettext("The changes were saved."), "success")
-        return Redirect("/organiser/members")
+        return Redirect(request.app.route_reverse("members"))
 
     @post("/{uid:str}/active", name="member_set_active")
     async def set_active(self, request: Request, uid: FromPath[str]) -> Response:
@@ -110,12 +101,11 @@ class MembersController(Controller):
             i18n.gettext("The member was reactivated.") if active else i18n.gettext("The member was deactivated."),
             "success",
         )
-        return Redirect("/organiser/members")
+        return Redirect(request.app.route_reverse("members"))
 
 
 class MemberImportController(Controller):
-    path = "/organiser/members-import"
-    guards = [requires_role(Role.organiser)]
+    path = "/members-import"
 
     @get("/", name="member_import")
     async def form(self) -> Template:
@@ -134,7 +124,7 @@ class MemberImportController(Controller):
                     i18n.ngettext("%(num)s member was imported.", "%(num)s members were imported.", count),
                     "success",
                 )
-                return Redirect("/organiser/members")
+                return Redirect(request.app.route_reverse("members"))
             raw = await uploaded_file(data)
             preview = await people.preview_import(raw)
         except DomainError as error:
@@ -150,43 +140,3 @@ class MemberImportController(Controller):
             },
             status_code=200 if preview.ok else 400,
         )
-
-
-def _matrix_year(value: str, years: list[int]) -> int | None:
-    """The year asked for ("all": every year, None); by default the newest year with modules."""
-    value = (value or "").strip()
-    if value == "all":
-        return None
-    if len(value) == 4 and value.isdigit() and 1900 < int(value) < 3000:
-        return int(value)
-    return years[0] if years else None
-
-
-class CompetenceController(Controller):
-    """The council members × the training modules of a year: who has completed which module."""
-
-    path = "/organiser"
-    guards = [requires_role(Role.organiser)]
-
-    @get("/competence", name="competence")
-    async def matrix(self, year: FromQuery[str] = "") -> Template:
-        years = await competence.module_years()
-        matrix = await competence.module_matrix(_matrix_year(year, years))
-        modules = [{**module, "day": localtime(module["starts_at"]).date()} for module in matrix.modules]
-        return Template(
-            "organiser/competence.html",
-            context={
-                "matrix": matrix,
-                "modules": modules,
-                "cell_text": competence.cell_text,
-                "year_value": str(matrix.year) if matrix.year else "all",
-                "years": sorted({*matrix.years, *([matrix.year] if matrix.year else [])}, reverse=True),
-            },
-        )
-
-    @get("/competence.xlsx", name="competence_xlsx")
-    async def xlsx(self, year: FromQuery[str] = "") -> Response:
-        matrix = await competence.module_matrix(_matrix_year(year, await competence.module_years()))
-        content = competence.matrix_xlsx(matrix, i18n.current_language())
-        filename = f"utbildningsmoduler-{matrix.year or 'alla'}.xlsx"  # digits and ASCII letters only
-        return download(content, filename, XLSX_TYPE)

@@ -1,0 +1,50 @@
+"""The back office under /organiser: one router, guarded once for organisers (and admins), holding every
+organiser controller; their paths are relative to /organiser."""
+
+from __future__ import annotations
+
+from litestar import Router
+
+from events_app.domain.tables import Role
+from events_app.web.auth import requires_role
+from events_app.web.organiser_api_tokens import ApiTokensController
+from events_app.web.organiser_certificates import OrganiserCertificatesController
+from events_app.web.organiser_checkin import OrganiserCheckinController
+from events_app.web.organiser_competence import CompetenceController
+from events_app.web.organiser_events import OrganiserEventsController
+from events_app.web.organiser_invitations import OrganiserInvitationsController
+from events_app.web.organiser_mailings import OrganiserMailingsController
+from events_app.web.organiser_materials import OrganiserMaterialsController
+from events_app.web.organiser_members import MemberImportController, MembersController
+from events_app.web.organiser_registrations import (
+    OrganiserQuestionsController,
+    OrganiserRegistrationActionsController,
+    OrganiserRegistrationsController,
+)
+from events_app.web.organiser_reports import OrganiserReportsController
+from events_app.web.organiser_sessions import OrganiserSessionsController
+
+
+def organiser_router() -> Router:
+    """A fresh router per app (a router belongs to the app it is registered with)."""
+    return Router(
+        path="/organiser",
+        guards=[requires_role(Role.organiser)],
+        route_handlers=[
+            MembersController,
+            MemberImportController,
+            CompetenceController,
+            OrganiserEventsController,
+            OrganiserSessionsController,
+            ApiTokensController,
+            OrganiserRegistrationsController,
+            OrganiserRegistrationActionsController,
+            OrganiserQuestionsController,
+            OrganiserInvitationsController,
+            OrganiserCheckinController,
+            OrganiserCertificatesController,
+            OrganiserMailingsController,
+            OrganiserMaterialsController,
+            OrganiserReportsController,
+        ],
+    )
