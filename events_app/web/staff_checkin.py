@@ -1,7 +1,7 @@
 """The scanner page at the door, for every staff role, made for a phone held in one hand
 (docs/checkin.md).
 
-Scans go to the JSON API (`POST /api/v1/checkins`, api_checkins.py) with the device's own bearer
+Scans go to the JSON API (`POST /api/v1/checkins`, web/api/checkins.py) with the device's own bearer
 token, made here once per device ("Name this device"). What the API cannot do with a token, the page
 does through the session, CSRF-protected: decode a camera frame where the browser has no
 BarcodeDetector, search by name or organisation and check the one found in, register a walk-in.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import msgspec
 from litestar import Request, get
 
-from events_app.domain.tables import Theme
+from events_app.domain import themes
 from events_app.web.api.auth import TOKEN_OPTIONAL, token_account
 from events_app.web.api.schemas import TOKEN_REFUSED, ThemeOut, error_responses, theme_out
 
@@ -18,5 +18,4 @@ class ThemeList(msgspec.Struct):
 async def list_themes(request: Request) -> ThemeList:
     """The council's themes; events and sessions are tagged with their slugs."""
     await token_account(request)  # a token that is sent must be valid, as everywhere in the API
-    rows = await Theme.select(Theme.slug, Theme.name_sv, Theme.name_en).order_by(Theme.id)
-    return ThemeList(themes=[theme_out(row) for row in rows])
+    return ThemeList(themes=[theme_out(row) for row in await themes.all_themes()])
