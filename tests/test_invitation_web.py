@@ -9,7 +9,7 @@ import re
 from datetime import timedelta
 
 from events_app import i18n
-from events_app.domain import events, invitations, registrations
+from events_app.domain import events, invitation_links, invitations, registrations
 from events_app.domain.invitations import InviteeInput
 from events_app.domain.tables import Event, Invitation, Registration
 from events_app.domain.transactions import utcnow
@@ -63,7 +63,7 @@ async def test_the_page_shows_the_event_the_note_and_the_deadline_and_records_th
         assert text in page, text
     assert "<strong>klimat</strong>" in response.text  # the description as the event page renders it
     with i18n.use_language("sv"):
-        assert i18n.format_datetime(invitations.deadline(await Event.select().first())) in page  # Stockholm time
+        assert i18n.format_datetime(invitation_links.deadline(await Event.select().first())) in page  # Stockholm time
     assert f'href="/events/{event["slug"]}"' in response.text  # the public programme
     token = link.rsplit("/", 1)[1]
     assert f'href="/events/{event["slug"]}/register?invitation={token}"' in response.text

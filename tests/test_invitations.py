@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from openpyxl import Workbook
 
-from events_app.domain import events, invitations, registrations, retention
+from events_app.domain import events, invitation_links, invitations, registrations, retention
 from events_app.domain.errors import DomainError, ValidationFailed
 from events_app.domain.invitations import InviteeInput
 from events_app.domain.registrations import Registrant
@@ -134,7 +134,7 @@ async def test_a_batch_is_delivered_each_with_its_own_link_and_only_hashes_are_s
 
     assert set(links) == set(people) and len(set(links.values())) == 12
     stored = {row["token_hash"] for row in await InvitationLink.select(InvitationLink.token_hash)}
-    assert stored == {invitations.token_hash(token) for token in links.values()}
+    assert stored == {invitation_links.token_hash(token) for token in links.values()}
     everything = str(await OutboxMessage.select()) + str(await Invitation.select()) + str(await InvitationLink.select())
     assert not any(token in everything for token in links.values()), "a working link is readable in the database"
     assert {row["state"] for row in (await rows_by_email(event["slug"])).values()} == {"sent"}
@@ -267,7 +267,7 @@ async def test_revoked_and_expired_links_are_refused_and_change_nothing(smtp_ser
     before = await database_snapshot()
 
     for email, code in (("karin@energibolaget.se", "invitation_revoked"), ("olle@example.se", "invitation_expired")):
-        with pytest.raises(invitations.InvitationUnusable) as refused:
+        with pytest.raises(invitation_links.InvitationUnusable) as refused:
             await invitations.open_invitation(links[email])
         assert refused.value.code == code
         with pytest.raises(DomainError) as refused:
@@ -276,7 +276,7 @@ async def test_revoked_and_expired_links_are_refused_and_change_nothing(smtp_ser
         with pytest.raises(DomainError) as refused:
             await registrations.register(event["slug"], form(email, invitation_token=links[email]), STRANGER)
         assert refused.value.code == code
-    with pytest.raises(invitations.InvitationUnusable) as refused:
+    with pytest.raises(invitation_links.InvitationUnusable) as refused:
         await invitations.open_invitation(links["olle@example.se"][:-1])
     assert refused.value.code == "invitation_unknown"
     assert await database_snapshot() == {
@@ -359,7 +359,7 @@ async def test_a_cancelled_event_makes_its_links_say_so(smtp_server):
     await invitations.send_invitations(event["slug"], "", SYSTEM)
     links = await sent_links(smtp_server)
     await events.cancel_event(event["slug"], SYSTEM, "Inställt")
-    with pytest.raises(invitations.InvitationUnusable) as refused:
+    with pytest.raises(invitation_links.InvitationUnusable) as refused:
         await invitations.open_invitation(links["karin@energibolaget.se"])
     assert refused.value.code == "invitation_event_cancelled"
     with pytest.raises(DomainError):

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from events_app import i18n
-from events_app.domain import invitations, registrations
+from events_app.domain import invitation_links, invitations, registrations
 from events_app.domain.registrations import Registrant
 from events_app.domain.tables import Event, Invitation, OutboxMessage
 from events_app.i18n import STOCKHOLM
@@ -385,7 +385,7 @@ async def test_revoking_and_reserving_work_except_revoking_an_accepted_invitatio
     assert table_row(page, "Gäst per")[3] == tr("sv", "Revoked")
     states = {email: row["state"] for email, row in (await rows_by_email(event["slug"])).items()}
     assert states == {"karin@example.se": "accepted", "per@example.se": "revoked"}
-    with pytest.raises(invitations.InvitationUnusable):
+    with pytest.raises(invitation_links.InvitationUnusable):
         await invitations.open_invitation(links["per@example.se"])
 
 

@@ -23,6 +23,7 @@ from events_app.domain import (
     api_tokens,
     email_tokens,
     events,
+    invitation_links,
     invitations,
     outbox,
     programme,
@@ -197,7 +198,7 @@ async def world(staff_accounts):
     )
     return {
         "open_event_slug": open_event["slug"],
-        "invitation_token": invitations.link_secret(mail["build_args"]["link"]),
+        "invitation_token": invitation_links.link_secret(mail["build_args"]["link"]),
         "manage_token": registered.registration["manage_token"],
         "registration_uid": str(registered.registration["uid"]),
         "question_uid": str(question["uid"]),

@@ -13,7 +13,7 @@ from typing import Any
 from icalendar import Calendar
 from icalendar import Event as VEvent
 
-from events_app.domain import audit, events, programme
+from events_app.domain import audit, events, links, programme
 from events_app.domain.audit import Actor
 from events_app.domain.tables import (
     CalendarFeed,
@@ -27,7 +27,6 @@ from events_app.domain.tables import (
 )
 from events_app.domain.transactions import atomic
 from events_app.i18n import gettext, use_language
-from events_app.settings import get_settings
 
 PRODUCT_ID = "-//Hallbarhetsradet i Vasternorrland//Evenemang//SV"
 
@@ -73,10 +72,6 @@ def _location(event: dict[str, Any], room: str = "") -> str:
     return ", ".join(part for part in (room, event["venue_name"], event["venue_address"]) if part)
 
 
-def _event_url(event: dict[str, Any]) -> str:
-    return f"{get_settings().base_url}/events/{event['slug']}"
-
-
 def event_vevents(event: dict[str, Any]) -> list[VEvent]:
     """One entry per day (a training module's occasions are separate dates, not one long block)."""
     cancelled = event["status"] == EventStatus.cancelled.value
@@ -88,7 +83,7 @@ def event_vevents(event: dict[str, Any]) -> list[VEvent]:
             day["starts_at"],
             day["ends_at"],
             location=_location(event),
-            url=_event_url(event),
+            url=links.event_url(event["slug"]),
             description=event["description"],
             cancelled=cancelled,
             updated=event["updated_at"],
@@ -104,7 +99,7 @@ def session_vevent(event: dict[str, Any], session: dict[str, Any]) -> VEvent:
         session["starts_at"],
         session["ends_at"],
         location=_location(event, session["room"]),
-        url=_event_url(event),
+        url=links.event_url(event["slug"]),
         description=session["description"],
         cancelled=session["status"] == SessionStatus.cancelled.value or event["status"] == EventStatus.cancelled.value,
         updated=session["changed_at"] or event["updated_at"],

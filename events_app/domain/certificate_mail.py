@@ -10,18 +10,16 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from events_app.domain import certificate_pdf
+from events_app.domain import certificate_pdf, links
 from events_app.domain.certificates import (
     VALID,
     format_code,
     pdf_filename,
-    verification_url,
 )
 from events_app.domain.outbox import Attachment, BuiltMail, mail_builder
 from events_app.domain.tables import Certificate
 from events_app.domain.validation import parse_uid
 from events_app.i18n import use_language
-from events_app.settings import get_settings
 
 
 @mail_builder("certificate")
@@ -41,9 +39,9 @@ async def certificate_issued(args: dict[str, Any]) -> BuiltMail | None:
         context={
             "certificate": certificate,
             "content": certificate["content"],
-            "verification_url": verification_url(certificate["verification_code"]),
+            "verification_url": links.verification_url(certificate["verification_code"]),
             "verification_code": format_code(certificate["verification_code"]),
-            "my_pages_url": f"{get_settings().base_url}/my",
+            "my_pages_url": links.my_pages_url(),
         },
         attachments=[Attachment(filename, "application/pdf", pdf)],
         store_attachments=False,

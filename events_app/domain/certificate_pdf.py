@@ -11,8 +11,8 @@ from events_app.domain.certificates import (
     REVOKED,
     SUPERSEDED,
     format_code,
-    verification_url,
 )
+from events_app.domain.links import verification_url
 from events_app.domain.pdf_layout import ACCENT, ISSUER, MUTED, Document
 from events_app.domain.tables import CertificateKind
 from events_app.i18n import (

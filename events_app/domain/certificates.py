@@ -47,7 +47,6 @@ from events_app.domain.transactions import atomic, utcnow
 from events_app.domain.validation import parse_uid
 from events_app.domain.waiting_list import lock_event
 from events_app.i18n import N_, gettext, localtime
-from events_app.settings import get_settings
 
 NUMBER_PREFIX = "HR"
 # Crockford's base 32 (no I, L, O or U, which are misread): 12 characters are 60 random bits.
@@ -87,11 +86,6 @@ def normalise_code(typed: str) -> str:
     """A code as typed (any case, with dashes or spaces, O for 0) in its stored form, or ""."""
     code = "".join((typed or "").upper().split()).replace("-", "").translate(_MISREAD)
     return code if len(code) == CODE_LENGTH and all(ch in CODE_ALPHABET for ch in code) else ""
-
-
-def verification_url(code: str) -> str:
-    """The short address printed under the certificate's QR code."""
-    return f"{get_settings().base_url}/v/{code}"
 
 
 async def _take_numbers(year: int, count: int) -> int:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from events_app.domain import audit, tickets
+from events_app.domain import audit, registrations, tickets
 from events_app.domain.audit import Actor
 from events_app.domain.errors import DomainError, NotFound
 from events_app.domain.events import get_event
@@ -33,6 +33,7 @@ from events_app.domain.tables import (
     RegistrationStatus,
     SessionChoice,
 )
+from events_app.domain.text_folding import fold
 from events_app.domain.transactions import atomic, utcnow
 from events_app.domain.validation import parse_uid
 from events_app.i18n import N_, current_language, localtime
@@ -339,9 +340,6 @@ async def walk_in(event_slug: str, data: WalkIn, scan: Scan, staff: dict[str, An
         if session is None:
             raise NotFound(N_("There is no such session."))
         day, sessions = localtime(session["starts_at"]).date(), [scan.session]
-    # Imported here: registrations imports this module (for check-in times).
-    from events_app.domain import registrations
-
     result = await registrations.register(
         event_slug,
         registrations.RegistrationInput(
@@ -358,21 +356,6 @@ async def walk_in(event_slug: str, data: WalkIn, scan: Scan, staff: dict[str, An
 
 
 # --- For the organisers' live view and the reports ----------------------------------------------
-
-
-async def first_check_ins(registration_ids: list[int]) -> dict[int, datetime]:
-    """Each registration's first check-in (any day or session), for lists and exports."""
-    if not registration_ids:
-        return {}
-    rows = (
-        await Attendance.select(Attendance.registration, Attendance.checked_in_at)
-        .where(Attendance.registration.is_in(registration_ids))
-        .order_by(Attendance.checked_in_at)
-    )
-    first: dict[int, datetime] = {}
-    for row in rows:
-        first.setdefault(row["registration"], row["checked_in_at"])
-    return first
 
 
 async def _expected_on(event_id: int, day: date) -> list[dict[str, Any]]:
@@ -465,9 +448,6 @@ async def no_shows(event_slug: str, day: date) -> list[dict[str, Any]]:
 
 async def search(event_slug: str, query: str, limit: int = 20) -> list[dict[str, Any]]:
     """Registrations whose name or organisation contains `query` (any case), for checking in by hand."""
-    # Imported here: registration_reports imports this module (for check-in times).
-    from events_app.domain.registration_reports import fold
-
     wanted = fold(" ".join((query or "").split()))
     if len(wanted) < 2:
         return []

@@ -1,7 +1,7 @@
 """The invitation and reminder mails, rendered when the sender sends them.
 
 Each carries its own link, whose secret is computed from the nonce in the queued mail's build_args
-(`invitations.link_secret`). A mail whose invitation has been answered or revoked in the meantime,
+(`invitation_links.link_secret`). A mail whose invitation has been answered or revoked in the meantime,
 or whose deadline has passed, is not sent at all.
 """
 
@@ -9,17 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from events_app.domain import invitations
+from events_app.domain import invitation_links, invitations, links
 from events_app.domain.outbox import BuiltMail, mail_builder
 from events_app.domain.programme import programme
 from events_app.domain.tables import Event, EventStatus, Invitation
 from events_app.domain.transactions import utcnow
 from events_app.domain.validation import parse_uid
-from events_app.settings import get_settings
-
-
-def invitation_url(token: str) -> str:
-    return f"{get_settings().base_url}/invitation/{token}"
 
 
 async def _build(template: str, args: dict[str, Any]) -> BuiltMail | None:
@@ -28,7 +23,7 @@ async def _build(template: str, args: dict[str, Any]) -> BuiltMail | None:
     if invitation is None or invitation["status"] != invitations.PENDING:
         return None
     event = await Event.select().where(Event.id == invitation["event"]).first()
-    if event["status"] != EventStatus.published.value or utcnow() >= invitations.deadline(event):
+    if event["status"] != EventStatus.published.value or utcnow() >= invitation_links.deadline(event):
         return None  # a cancelled event is not invited to, and an expired link is of no use
     sessions = [s for s in await programme(event["id"]) if s["status"] == "scheduled"]
     return BuiltMail(
@@ -39,8 +34,8 @@ async def _build(template: str, args: dict[str, Any]) -> BuiltMail | None:
             "event": event,
             "sessions": sessions,
             "message": args.get("message", ""),
-            "deadline": invitations.deadline(event),
-            "invitation_url": invitation_url(invitations.link_secret(args["link"])),
+            "deadline": invitation_links.deadline(event),
+            "invitation_url": links.invitation_url(invitation_links.link_secret(args["link"])),
         },
     )
 

@@ -12,9 +12,6 @@ accepted in the same transaction.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -22,9 +19,17 @@ from typing import Any
 
 from piccolo.query import WhereRaw
 
-from events_app.domain import audit, outbox, waiting_list
+from events_app.domain import audit, outbox, registrations, waiting_list
 from events_app.domain.audit import Actor
 from events_app.domain.errors import DomainError, NotFound, ValidationFailed
+from events_app.domain.invitation_links import (
+    EVENT_COLUMNS,
+    check_usable,
+    deadline,
+    invitation_by_token,
+    link_secret,
+    token_hash,
+)
 from events_app.domain.tables import (
     Event,
     EventStatus,
@@ -113,26 +118,6 @@ class ImportReport:
         return [row for row in self.rows if row.errors]
 
 
-class InvitationUnusable(DomainError):
-    """An invitation link that cannot be used (any more): `code` says why (unknown, revoked, expired,
-    event_cancelled)."""
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256((token or "").encode()).hexdigest()
-
-
-def link_secret(nonce: str) -> str:
-    """The secret of the link made with `nonce` (256 bits, URL-safe)."""
-    key = hashlib.sha256(b"events-app invitation links\0" + get_settings().secret_key.encode()).digest()
-    return base64.urlsafe_b64encode(hmac.new(key, nonce.encode(), hashlib.sha256).digest()).rstrip(b"=").decode()
-
-
-def deadline(event: dict[str, Any]) -> datetime:
-    """Until when an invitation to this event can be answered."""
-    return event.get("invitation_deadline") or event.get("registration_closes_at") or event["starts_at"]
-
-
 def state(invitation: dict[str, Any], event: dict[str, Any], now: datetime | None = None) -> str:
     """One of STATES: the answer first, then whether the time ran out, then whether the invitee has
     opened a link (whatever became of a later reminder), then how far the latest mail got."""
@@ -152,25 +137,8 @@ def state(invitation: dict[str, Any], event: dict[str, Any], now: datetime | Non
     return "sent"
 
 
-_EVENT_COLUMNS = (
-    Event.id,
-    Event.uid,
-    Event.slug,
-    Event.title,
-    Event.status,
-    Event.audience,
-    Event.capacity,
-    Event.starts_at,
-    Event.ends_at,
-    Event.registration_closes_at,
-    Event.invitation_deadline,
-    Event.venue_name,
-    Event.venue_address,
-)
-
-
 async def _event(slug: str) -> dict[str, Any]:
-    event = await Event.select(*_EVENT_COLUMNS).where(Event.slug == slug).first()
+    event = await Event.select(*EVENT_COLUMNS).where(Event.slug == slug).first()
     if event is None:
         raise NotFound(N_("There is no such event."))
     return event
@@ -422,10 +390,6 @@ async def set_reserved_place(slug: str, uid: str, reserved: bool, actor: Actor) 
             else None
         )
         if waiting is not None:
-            from events_app.domain import (
-                registrations,  # registrations imports this module
-            )
-
             await registrations.promote_by_hand(str(waiting["uid"]), actor, reserved_place=True)
 
 
@@ -631,48 +595,18 @@ async def reminder_due_count(event: dict[str, Any], now: datetime | None = None)
 # --- The invitee's side -----------------------------------------------------------------------
 
 
-async def _by_token(token: str) -> dict[str, Any] | None:
-    if not token or len(token) > 100:
-        return None
-    link = (
-        await InvitationLink.select(InvitationLink.invitation)
-        .where(InvitationLink.token_hash == token_hash(token))
-        .first()
-    )
-    if link is None:
-        return None
-    return await Invitation.select().where(Invitation.id == link["invitation"]).first()
-
-
-def _check_usable(invitation: dict[str, Any] | None, event: dict[str, Any] | None, now: datetime) -> None:
-    if invitation is None or event is None:
-        raise InvitationUnusable(
-            N_("This invitation link is not valid. Check that you copied the whole link."), code="invitation_unknown"
-        )
-    if invitation["status"] == REVOKED:
-        raise InvitationUnusable(N_("This invitation has been withdrawn by the organiser."), code="invitation_revoked")
-    if event["status"] in (EventStatus.cancelled.value, EventStatus.archived.value):
-        raise InvitationUnusable(N_("This event has been cancelled."), code="invitation_event_cancelled")
-    if event["status"] != EventStatus.published.value:
-        raise InvitationUnusable(
-            N_("This invitation link is not valid. Check that you copied the whole link."), code="invitation_unknown"
-        )
-    if now >= deadline(event):
-        raise InvitationUnusable(N_("The time to answer this invitation has passed."), code="invitation_expired")
-
-
 async def open_invitation(token: str) -> dict[str, Any]:
     """The invitation behind a link, for the invitee's page: with its event and any live registration.
 
     The first opening is recorded. Raises InvitationUnusable for an unknown, revoked or expired link.
     """
-    invitation = await _by_token(token)
+    invitation = await invitation_by_token(token)
     event = (
-        await Event.select(*_EVENT_COLUMNS, Event.description).where(Event.id == invitation["event"]).first()
+        await Event.select(*EVENT_COLUMNS, Event.description).where(Event.id == invitation["event"]).first()
         if invitation
         else None
     )
-    _check_usable(invitation, event, utcnow())
+    check_usable(invitation, event, utcnow())
     assert invitation is not None and event is not None
     if invitation["opened_at"] is None:
         await Invitation.update({Invitation.opened_at: utcnow()}).where(
@@ -694,51 +628,13 @@ async def _live_registration(invitation_id: int) -> dict[str, Any] | None:
     )
 
 
-async def invitation_for_registration(token: str, event_id: int) -> dict[str, Any]:
-    """The invitation a registration is made with (checked again inside the registration).
-
-    Raises InvitationUnusable when the link is unknown, for another event, revoked or expired.
-    """
-    invitation = await _by_token(token)
-    event = await Event.select(*_EVENT_COLUMNS).where(Event.id == event_id).first()
-    if invitation is not None and invitation["event"] != event_id:
-        invitation = None
-    _check_usable(invitation, event, utcnow())
-    assert invitation is not None
-    return invitation
-
-
-async def recheck_under_lock(invitation: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
-    """The invitation as it is now that the event's lock is held (an organiser may have revoked it,
-    reserved a place or moved the deadline since it was first checked); `event` as read under the
-    lock (`waiting_list.lock_and_read_event`)."""
-    current = await Invitation.select().where(Invitation.id == invitation["id"]).first()
-    _check_usable(current, event, utcnow())
-    assert current is not None
-    return current
-
-
-async def mark_accepted(invitation: dict[str, Any], person_id: int) -> None:
-    """Inside the registration's transaction, after `recheck_under_lock`."""
-    await Invitation.update(
-        {
-            Invitation.status: ACCEPTED,
-            Invitation.answered_at: utcnow(),
-            Invitation.decline_reason: "",
-            Invitation.person: person_id,
-        }
-    ).where((Invitation.id == invitation["id"]) & (Invitation.status != REVOKED))
-
-
 async def decline(token: str, reason: str) -> dict[str, Any]:
     """The invitee says no (with an optional reason). A registration made with the invitation is
     cancelled, and its place goes to the first in line. Declining again only updates the reason."""
     reason = (reason or "").strip()
     if len(reason) > MAX_NOTE:
         raise ValidationFailed({"reason": DomainError(N_("At most %(max)s characters."), field="reason", max=MAX_NOTE)})
-    from events_app.domain import registrations  # registrations imports this module
-
-    found = await _by_token(token)
+    found = await invitation_by_token(token)
     async with atomic():
         if found is not None:  # the lock first, then the invitation as it is under it
             await waiting_list.lock_event(found["event"])

@@ -13,11 +13,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from events_app.domain import registration_mail
+from events_app.domain import links
 from events_app.domain.outbox import BuiltMail, mail_builder
 from events_app.domain.tables import Event, Mailing, MailingRecipient, Registration
 from events_app.domain.validation import parse_uid
-from events_app.settings import get_settings
 
 
 def paragraphs(text: str) -> list[list[str]]:
@@ -37,9 +36,10 @@ def version(mailing: dict[str, Any], language: str) -> tuple[str, str, str]:
 
 
 def material_url(event: dict[str, Any], registration: dict[str, Any] | None) -> str:
+    """A registration's own material section, or for someone without one the event's public page."""
     if registration is not None:
-        return f"{registration_mail.manage_url(registration)}#material"
-    return f"{get_settings().base_url}/events/{event['slug']}"
+        return links.my_registration_material_url(registration["manage_token"])
+    return links.event_url(event["slug"])
 
 
 def build(

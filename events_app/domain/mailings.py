@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from events_app.domain import audit, outbox
+from events_app.domain import audit, mailing_mail, outbox
 from events_app.domain.audit import Actor
 from events_app.domain.errors import DomainError, NotFound, ValidationFailed
 from events_app.domain.tables import (
@@ -365,8 +365,6 @@ def scope(mailing_id: int, address: str) -> str:
 async def preview(slug: str, uid: str, address: str = "") -> dict[str, Any]:
     """How the mailing looks for one recipient (the one with `address`, else the first): the
     `mailing`, its `audience`, the `recipient` and the rendered `subject`, `text` and `html`."""
-    from events_app.domain import mailing_mail
-
     mailing = await get_mailing(slug, uid)
     audience = await audience_of(mailing)
     chosen = next(

@@ -23,7 +23,6 @@ from events_app.domain.audit import Actor
 from events_app.domain.tables import OutboxAttachment, OutboxMessage, OutboxStatus
 from events_app.domain.transactions import atomic, is_sqlite, utcnow
 from events_app.i18n import normalise_language, use_language
-from events_app.settings import get_settings
 from events_app.templating import environment
 
 MAX_ATTEMPTS = 8
@@ -74,7 +73,7 @@ def render(template: str, context: dict[str, Any], language: str) -> tuple[str, 
     The HTML part is wrapped in the shared mail layout; subject and text are rendered unescaped.
     """
     env = environment()
-    base_context = {"base_url": get_settings().base_url, "language": language, **context}
+    base_context = {"language": language, **context}
     with use_language(language):
         plain = _plain_text_environment(env).get_template(f"mail/{template}.html")
         plain_ctx = plain.new_context(base_context)

@@ -23,7 +23,6 @@ from typing import Any
 from events_app import i18n
 from events_app.domain.events import get_event
 from events_app.domain.people import side_label
-from events_app.domain.registration_reports import swedish_key
 from events_app.domain.registrations import CONFIRMED
 from events_app.domain.tables import (
     Attendance,
@@ -36,6 +35,7 @@ from events_app.domain.tables import (
     Registration,
     Side,
 )
+from events_app.domain.text_folding import swedish_key
 from events_app.domain.transactions import utcnow
 from events_app.i18n import N_
 

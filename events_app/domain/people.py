@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from events_app.domain import audit, email_tokens, outbox, rate_limits
+from events_app.domain import audit, email_tokens, links, outbox, rate_limits
 from events_app.domain.audit import Actor
 from events_app.domain.email_tokens import Purpose
 from events_app.domain.errors import DomainError, NotFound, ValidationFailed
@@ -336,7 +336,7 @@ async def mail_sign_in_link(email: str, *, language: str, next_path: str = "") -
             to_name=person["name"],
             language=person["language"] or language,
             template="sign_in_link",
-            context={"name": person["name"], "token": token},
+            context={"name": person["name"], "sign_in_url": links.sign_in_link_url(token)},
         )
 
 

@@ -10,14 +10,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from events_app.domain import calendar, registrations, tickets
+from events_app.domain import calendar, links, registrations, tickets
 from events_app.domain.errors import NotFound
 from events_app.domain.events import get_event
 from events_app.domain.outbox import Attachment, BuiltMail, mail_builder
 from events_app.domain.programme import get_session
 from events_app.domain.tables import EventStatus
 from events_app.i18n import N_, format_datetime, gettext, use_language
-from events_app.settings import get_settings
 
 CONFIRMED, CANCELLED = registrations.CONFIRMED, registrations.CANCELLED
 PUBLISHED = EventStatus.published.value
@@ -32,10 +31,6 @@ _FIELD_LABELS = {
     "status": N_("Status"),
 }
 _STATUS_LABELS = {"scheduled": N_("as planned"), "cancelled": N_("cancelled")}
-
-
-def manage_url(registration: dict[str, Any]) -> str:
-    return f"{get_settings().base_url}/registration/{registration['manage_token']}"
 
 
 async def _load(args: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]] | None:
@@ -62,7 +57,12 @@ def _mail(
 ) -> BuiltMail:
     return BuiltMail(
         template=template,
-        context={"registration": registration, "event": event, "manage_url": manage_url(registration), **extra},
+        context={
+            "registration": registration,
+            "event": event,
+            "manage_url": links.my_registration_url(registration["manage_token"]),
+            **extra,
+        },
         attachments=_ticket_attachments(registration, event) if ticket else [],
         language=registration["language"],
     )

@@ -11,13 +11,16 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
 from collections import Counter
 from datetime import date
 from typing import Any
 
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
 from events_app import i18n
-from events_app.domain import checkins
+from events_app.domain import attendance
 from events_app.domain.registrations import (
     CANCELLED,
     CONFIRMED,
@@ -36,6 +39,7 @@ from events_app.domain.tables import (
     SessionChoice,
     Side,
 )
+from events_app.domain.text_folding import fold, swedish_key
 from events_app.domain.validation import parse_uid
 from events_app.i18n import N_
 
@@ -46,21 +50,6 @@ STATUS_LABELS = {CONFIRMED: N_("Confirmed"), WAITLISTED: N_("Waiting list"), CAN
 EXTERNAL = "_external"
 # Listed one by one in the counts, even with no registrations: the council's own organisations.
 COUNCIL_KINDS = (OrganisationKind.municipality.value, OrganisationKind.region.value)
-# Swedish alphabetical order: å, ä, ö come after z (in that order): "{", "|" and "}" follow "z" in
-# code point order. é sorts as e and ü as y.
-_SWEDISH = str.maketrans({"å": "{", "ä": "|", "æ": "|", "ö": "}", "ø": "}", "é": "e", "è": "e", "ü": "y"})
-
-
-def fold(text: str | None) -> str:
-    """For searching: composed (a name pasted from a PDF may spell å as a + ring) and case folded, so
-    "åsa" finds "Åsa" and "ÖBERG" finds "Öberg"."""
-    return unicodedata.normalize("NFC", text or "").casefold()
-
-
-def swedish_key(text: str | None) -> str:
-    return fold(text).translate(_SWEDISH)
-
-
 # --- The list ---------------------------------------------------------------------------------
 
 
@@ -110,7 +99,7 @@ async def _with_choices(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             .order_by(SessionChoice.id)
         ):
             by_id[choice["registration"]].append(choice)
-    first = await checkins.first_check_ins(list(by_id))
+    first = await attendance.first_check_ins(list(by_id))
     for row in rows:
         row["choices"] = by_id[row["id"]]
         row["checked_in_at"] = first.get(row["id"])
@@ -464,10 +453,6 @@ def to_xlsx(header: list[str], rows: list[list[str]], *, title: str = "") -> byt
 
     Every cell is written as text, so a value starting with "=" is shown, never run as a formula.
     """
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = (_ILLEGAL_XML.sub("", title) or "Registrations")[:31].translate(str.maketrans("", "", "[]:*?/\\"))

@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from events_app.domain import (
+    attendance,
     audit,
-    checkins,
-    invitations,
+    invitation_links,
     outbox,
     questions,
     rate_limits,
@@ -145,7 +145,7 @@ async def _check_audience(
         return None
     token = (data.invitation_token or "").strip()
     if token:
-        invitation = await invitations.invitation_for_registration(token, event["id"])
+        invitation = await invitation_links.invitation_for_registration(token, event["id"])
         if _address(data.email) != invitation["email"]:
             raise ValidationFailed(
                 {
@@ -355,7 +355,7 @@ async def register(slug: str, data: RegistrationInput, registrant: Registrant) -
             # closed or given a lower capacity by an organiser in the meantime.
             event.update(await waiting_list.lock_and_read_event(event["id"]))
             if invitation is not None:
-                invitation = await invitations.recheck_under_lock(invitation, event)
+                invitation = await invitation_links.recheck_under_lock(invitation, event)
             if not registrant.by_organiser:
                 _check_open(event, invitation)
             confirmed, duplicate_id = await _confirmed_and_duplicate(event["id"], clean["email"])
@@ -520,7 +520,7 @@ async def _insert(
     await registration.save()
     choices = await _add_choices(registration.id, confirmed, clean["sessions"], clean["waitlist_sessions"])
     if invitation is not None:
-        await invitations.mark_accepted(invitation, person_id)
+        await invitation_links.mark_accepted(invitation, person_id)
     return {
         "id": registration.id,
         "uid": registration.uid,
@@ -632,7 +632,7 @@ async def _with_choices(row: dict[str, Any]) -> dict[str, Any]:
     )
     row["ticket_code"] = tickets.ticket_code(row["ticket_id"], row["event_uid"])
     row["short_code_display"] = tickets.format_short_code(row["short_code"])
-    row["checked_in_at"] = (await checkins.first_check_ins([row["id"]])).get(row["id"])
+    row["checked_in_at"] = (await attendance.first_check_ins([row["id"]])).get(row["id"])
     return row
 
 
@@ -671,7 +671,7 @@ async def list_registrations(
             .order_by(SessionChoice.id)
         ):
             choices[choice["registration"]].append(choice)
-    first = await checkins.first_check_ins(list(choices))
+    first = await attendance.first_check_ins(list(choices))
     for row in rows:
         row["choices"] = choices[row["id"]]
         row["checked_in_at"] = first.get(row["id"])

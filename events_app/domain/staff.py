@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from events_app.domain import audit, email_tokens, outbox, rate_limits
+from events_app.domain import audit, email_tokens, links, outbox, rate_limits
 from events_app.domain.audit import Actor
 from events_app.domain.email_tokens import Purpose
 from events_app.domain.errors import DomainError, NotFound
@@ -139,7 +139,7 @@ async def mail_password_reset(email: str, *, ip: str, language: str) -> None:
             to_name=account["name"],
             language=account["language"] or language,
             template="password_reset",
-            context={"name": account["name"], "token": token},
+            context={"name": account["name"], "reset_url": links.password_reset_url(token)},
         )
         await audit.record(
             "staff.password_reset_requested",

@@ -7,6 +7,8 @@ import io
 import zipfile
 from dataclasses import dataclass
 
+from openpyxl import load_workbook
+
 from events_app.domain.errors import DomainError
 from events_app.i18n import N_
 
@@ -78,10 +80,6 @@ def _csv_lines(raw: bytes):
 
 
 def _xlsx_lines(raw: bytes):
-    from openpyxl import (
-        load_workbook,  # imported here: only uploads of spreadsheets need it
-    )
-
     unreadable = DomainError(N_("The file could not be read as a spreadsheet (XLSX)."), field="file")
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:

@@ -19,7 +19,7 @@ from events_app import i18n
 from events_app.domain import events, invitations, rich_text
 from events_app.domain.errors import DomainError
 from events_app.domain.events import is_public
-from events_app.domain.invitations import InvitationUnusable
+from events_app.domain.invitation_links import InvitationUnusable
 from events_app.web.forms import form_errors, read_form
 from events_app.web.registration import (
     invitation_unusable_page,

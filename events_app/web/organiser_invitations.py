@@ -19,7 +19,7 @@ from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
 from events_app import i18n
-from events_app.domain import events, invitations, people
+from events_app.domain import events, invitation_links, invitations, people
 from events_app.domain.errors import DomainError, ValidationFailed
 from events_app.domain.invitations import InviteeInput
 from events_app.i18n import N_
@@ -65,7 +65,7 @@ async def overview(
         counts=invitations.count_states(rows),
         progress=invitations.sending_progress(rows),
         reminders_due=await invitations.reminder_due_count(event),
-        deadline=invitations.deadline(event),
+        deadline=invitation_links.deadline(event),
         interval=get_settings().invitation_reminder_interval_days,
     )
 

@@ -18,19 +18,14 @@ from events_app.domain import (
     certificates,
     competence,
     competence_pdf,
+    links,
     registrations,
 )
 from events_app.domain.errors import NotFound
 from events_app.domain.transactions import utcnow
 from events_app.i18n import N_, localtime
-from events_app.settings import get_settings
 from events_app.web.auth import actor_of, requires_person
 from events_app.web.downloads import PDF_TYPE, download
-
-
-def feed_url(request: Request, token: str) -> str:
-    """The address of the person's calendar feed, for subscribing from another program."""
-    return get_settings().base_url + request.app.route_reverse("calendar_feed", token=token)
 
 
 def hours(minutes: int) -> str:
@@ -62,7 +57,7 @@ class ParticipantController(Controller):
             "participant/my_pages.html",
             context={
                 "person": person,
-                "feed_url": feed_url(request, await calendar.feed_token(person["id"])),
+                "feed_url": links.calendar_feed_url(await calendar.feed_token(person["id"])),
                 "upcoming": [row for row in mine if row["event_ends_at"] >= now],
                 "past": [row for row in mine if row["event_ends_at"] < now],
                 "certificates": await certificates.certificates_of_person(person["id"]),

@@ -22,7 +22,7 @@ from markupsafe import Markup, escape
 from events_app import i18n
 from events_app.domain import (
     events,
-    invitations,
+    invitation_links,
     materials,
     people,
     questions,
@@ -32,7 +32,7 @@ from events_app.domain import (
 )
 from events_app.domain.audit import Actor
 from events_app.domain.errors import DomainError, RateLimited
-from events_app.domain.invitations import InvitationUnusable
+from events_app.domain.invitation_links import InvitationUnusable
 from events_app.domain.materials import Viewer
 from events_app.domain.registrations import (
     AlreadyRegistered,
@@ -300,7 +300,7 @@ class RegistrationController(Controller):
         invitation = None
         if values.get("invitation_token"):
             try:
-                invitation = await invitations.invitation_for_registration(values["invitation_token"], event["id"])
+                invitation = await invitation_links.invitation_for_registration(values["invitation_token"], event["id"])
             except InvitationUnusable as error:
                 return invitation_unusable_page("public/register.html", error, event=event)
             speak_invitees_language(request, invitation)

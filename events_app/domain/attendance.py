@@ -1,0 +1,26 @@
+"""Reading who came: the first check-in of registrations, for the lists, exports and a registration's
+own page. Check-in itself (writing attendance) lives in `checkins`, which registers walk-ins through
+`registrations`; the readers here import nothing of either, so `registrations` can show check-in
+times without a cycle.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from events_app.domain.tables import Attendance
+
+
+async def first_check_ins(registration_ids: list[int]) -> dict[int, datetime]:
+    """Each registration's first check-in (any day or session), for lists and exports."""
+    if not registration_ids:
+        return {}
+    rows = (
+        await Attendance.select(Attendance.registration, Attendance.checked_in_at)
+        .where(Attendance.registration.is_in(registration_ids))
+        .order_by(Attendance.checked_in_at)
+    )
+    first: dict[int, datetime] = {}
+    for row in rows:
+        first.setdefault(row["registration"], row["checked_in_at"])
+    return first
