@@ -96,22 +96,22 @@ def localtime(value: datetime) -> datetime:
     return value.astimezone(STOCKHOLM)
 
 
-def format_datetime(value: datetime | None) -> str:
-    """'tisdag 11 maj 2027 kl. 09.30' in Swedish, 'Tuesday 11 May 2027 at 09:30' in English."""
+def _format_stockholm(value: datetime | None, swedish: str, english: str) -> str:
+    """`value` in Stockholm time, with the CLDR pattern of the current language ("" for None)."""
     if value is None:
         return ""
     language = current_language()
-    pattern = "EEEE d MMMM y 'kl.' HH.mm" if language == "sv" else "EEEE d MMMM y 'at' HH:mm"
-    return _format_datetime(localtime(value), pattern, locale=language)
+    return _format_datetime(localtime(value), swedish if language == "sv" else english, locale=language)
+
+
+def format_datetime(value: datetime | None) -> str:
+    """'tisdag 11 maj 2027 kl. 09.30' in Swedish, 'Tuesday 11 May 2027 at 09:30' in English."""
+    return _format_stockholm(value, "EEEE d MMMM y 'kl.' HH.mm", "EEEE d MMMM y 'at' HH:mm")
 
 
 def format_short_datetime(value: datetime | None) -> str:
     """'2027-05-11 09.30' in Swedish, for tables."""
-    if value is None:
-        return ""
-    language = current_language()
-    pattern = "y-MM-dd HH.mm" if language == "sv" else "y-MM-dd HH:mm"
-    return _format_datetime(localtime(value), pattern, locale=language)
+    return _format_stockholm(value, "y-MM-dd HH.mm", "y-MM-dd HH:mm")
 
 
 def format_time(value: datetime | None) -> str:

@@ -331,25 +331,29 @@ async def add_link(event_slug: str, data: MaterialInput, actor: Actor) -> dict[s
     event = await get_event(event_slug)
     clean = await _clean(event, data, link=True)
     async with atomic():
-        row = Material(
-            event=event["id"],
-            session=clean["session"],
-            title=clean["title"],
-            kind=MaterialKind.link,
-            url=clean["url"],
-            visibility=clean["visibility"],
-            position=await _next_position(event["id"]),
-            created_by=actor.staff_id,
-        )
-        await row.save()
-        await audit.record(
-            "material.added",
-            actor,
-            object_type="material",
-            object_id=row.uid,
-            summary=f"{event['slug']}: {clean['title']} ({clean['url']})",
+        row = await _save(
+            event, clean, actor, f"{clean['title']} ({clean['url']})", kind=MaterialKind.link, url=clean["url"]
         )
     return await get_material(str(row.uid))
+
+
+async def _save(event: dict[str, Any], clean: dict[str, Any], actor: Actor, summary: str, **kind: Any) -> Material:
+    """A new material row last in the event's order, with its audit entry; `kind` holds the link's
+    or the file's own columns. Inside the caller's transaction."""
+    row = Material(
+        event=event["id"],
+        session=clean["session"],
+        title=clean["title"],
+        visibility=clean["visibility"],
+        position=await _next_position(event["id"]),
+        created_by=actor.staff_id,
+        **kind,
+    )
+    await row.save()
+    await audit.record(
+        "material.added", actor, object_type="material", object_id=row.uid, summary=f"{event['slug']}: {summary}"
+    )
+    return row
 
 
 async def add_file(event_slug: str, data: MaterialInput, upload: Path, filename: str, actor: Actor) -> dict[str, Any]:
@@ -369,27 +373,17 @@ async def add_file(event_slug: str, data: MaterialInput, upload: Path, filename:
         final = stored_path(storage_key)
         await asyncio.to_thread(os.replace, upload, final)
         async with atomic():
-            row = Material(
-                event=event["id"],
-                session=clean["session"],
-                title=clean["title"],
+            row = await _save(
+                event,
+                clean,
+                actor,
+                f"{clean['title']} ({safe_name}, {size} bytes)",
                 kind=MaterialKind.file,
                 filename=safe_name,
                 content_type=FILE_TYPES[kind].content_type,
                 size=size,
                 storage_key=storage_key,
                 sha256=sha256,
-                visibility=clean["visibility"],
-                position=await _next_position(event["id"]),
-                created_by=actor.staff_id,
-            )
-            await row.save()
-            await audit.record(
-                "material.added",
-                actor,
-                object_type="material",
-                object_id=row.uid,
-                summary=f"{event['slug']}: {clean['title']} ({safe_name}, {size} bytes)",
             )
         final = None  # in place and recorded: keep it
         return await get_material(str(row.uid))

@@ -38,17 +38,8 @@ async def notify_session_changed(session: dict[str, Any], change: dict[str, Any]
     """
     people = await registrations_of_session(session)
     for row in people:
-        await outbox.enqueue_later(
-            to_address=row["email"],
-            to_name=row["name"],
-            language=row["language"],
-            kind="session_changed",
-            build_args={
-                "registration": str(row["uid"]),
-                "session": str(session["uid"]),
-                "fields": change["fields"],
-                "before": change["before"],
-            },
+        await outbox.enqueue_later_for_registration(
+            row, "session_changed", session=str(session["uid"]), fields=change["fields"], before=change["before"]
         )
     return len(people)
 
@@ -59,11 +50,5 @@ async def notify_event_cancelled(event_id: int) -> int:
         Registration.uid, Registration.email, Registration.name, Registration.language
     ).where((Registration.event == event_id) & (Registration.status != CANCELLED))
     for row in rows:
-        await outbox.enqueue_later(
-            to_address=row["email"],
-            to_name=row["name"],
-            language=row["language"],
-            kind="event_cancelled",
-            build_args={"registration": str(row["uid"])},
-        )
+        await outbox.enqueue_later_for_registration(row, "event_cancelled")
     return len(rows)

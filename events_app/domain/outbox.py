@@ -182,6 +182,18 @@ async def enqueue_later(
     return row.id
 
 
+async def enqueue_later_for_registration(registration: dict[str, Any], kind: str, **build_args: Any) -> int:
+    """`enqueue_later` to a registration's person: `registration` carries its uid and the person's
+    email, name and language; the builder gets the registration's uid and `build_args`."""
+    return await enqueue_later(
+        to_address=registration["email"],
+        to_name=registration["name"],
+        language=registration["language"],
+        kind=kind,
+        build_args={"registration": str(registration["uid"]), **build_args},
+    )
+
+
 class NothingToSend(Exception):
     """The builder found that the queued message no longer applies (its registration is gone)."""
 

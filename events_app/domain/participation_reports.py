@@ -295,43 +295,16 @@ def _header() -> list[str]:
 
 def _breakdown_rows(breakdown: Breakdown) -> list[list[str]]:
     gettext = i18n.gettext
-    total = breakdown.total
-    rows = [
-        [
-            gettext(N_("All")),
-            gettext(N_("Everyone")),
-            str(total["registered"]),
-            str(total["attended"]),
-            str(total["no_show"]),
-            "",
-            "",
-        ]
+
+    def row(section: str, name: str, counts: dict[str, Any]) -> list[str]:
+        # "Held" and the rate belong to the events' rows; a breakdown row leaves them empty.
+        return [section, name, str(counts["registered"]), str(counts["attended"]), str(counts["no_show"]), "", ""]
+
+    return [
+        row(gettext(N_("All")), gettext(N_("Everyone")), breakdown.total),
+        *(row(gettext(N_("By organisation")), organisation_label(org), org) for org in breakdown.organisations),
+        *(row(gettext(N_("Council members by side")), side_label(side["key"]), side) for side in breakdown.sides),
     ]
-    for org in breakdown.organisations:
-        rows.append(
-            [
-                gettext(N_("By organisation")),
-                organisation_label(org),
-                str(org["registered"]),
-                str(org["attended"]),
-                str(org["no_show"]),
-                "",
-                "",
-            ]
-        )
-    for side in breakdown.sides:
-        rows.append(
-            [
-                gettext(N_("Council members by side")),
-                side_label(side["key"]),
-                str(side["registered"]),
-                str(side["attended"]),
-                str(side["no_show"]),
-                "",
-                "",
-            ]
-        )
-    return rows
 
 
 def event_export_rows(report: EventReport) -> tuple[list[str], list[list[str]]]:

@@ -20,13 +20,13 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from events_app import i18n
-from events_app.domain import attendance
 from events_app.domain.registrations import (
     CANCELLED,
     CONFIRMED,
     DIETARY_NEEDS,
     WAITLISTED,
     signup_sessions,
+    with_live_choices,
 )
 from events_app.domain.tables import (
     EventDay,
@@ -83,26 +83,8 @@ def _select():
 
 
 async def _with_choices(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each row's live session choices under "choices", in time order (one query for all rows)."""
-    by_id: dict[int, list[dict[str, Any]]] = {row["id"]: [] for row in rows}
-    if by_id:
-        for choice in (
-            await SessionChoice.select(
-                SessionChoice.registration,
-                SessionChoice.status,
-                SessionChoice.session.uid.as_alias("session_uid"),
-                SessionChoice.session.title.as_alias("title"),
-                SessionChoice.session.starts_at.as_alias("starts_at"),
-            )
-            .where(SessionChoice.registration.is_in(list(by_id)) & (SessionChoice.status != CANCELLED))
-            .order_by(SessionChoice.session.starts_at)
-            .order_by(SessionChoice.id)
-        ):
-            by_id[choice["registration"]].append(choice)
-    first = await attendance.first_check_ins(list(by_id))
-    for row in rows:
-        row["choices"] = by_id[row["id"]]
-        row["checked_in_at"] = first.get(row["id"])
+    """Each row's live session choices and first check-in (`registrations.with_live_choices`)."""
+    for row in await with_live_choices(rows):
         row["checked_in"] = row["checked_in_at"] is not None
     return rows
 

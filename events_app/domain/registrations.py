@@ -46,6 +46,19 @@ from events_app.i18n import N_, normalise_language
 from events_app.settings import get_settings
 
 CONFIRMED, WAITLISTED, CANCELLED = (status.value for status in RegistrationStatus)
+# What a registrant fills in and may change later on their page; the address and the language
+# are given once, when registering.
+_CHANGEABLE = (
+    "name",
+    "organisation",
+    "organisation_text",
+    "title",
+    "dietary",
+    "dietary_other",
+    "accessibility",
+    "answers",
+    "days",
+)
 
 # Dietary needs the caterer counts; anything else goes in the free-text field.
 DIETARY_NEEDS = {
@@ -491,22 +504,7 @@ async def _insert(
         event=event["id"],
         person=person_id,
         status=CONFIRMED if confirmed else WAITLISTED,
-        **{
-            key: clean[key]
-            for key in (
-                "name",
-                "email",
-                "organisation",
-                "organisation_text",
-                "title",
-                "dietary",
-                "dietary_other",
-                "accessibility",
-                "answers",
-                "days",
-                "language",
-            )
-        },
+        **{key: clean[key] for key in (*_CHANGEABLE, "email", "language")},
         ticket_id=tickets.new_ticket_id(),
         short_code=tickets.new_short_code(),
         manage_token=secrets.token_urlsafe(32),
@@ -636,6 +634,31 @@ async def _with_choices(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+async def with_live_choices(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each row with its live session choices under "choices" (in time order) and its first
+    check-in under "checked_in_at": two queries for all rows, not two per row."""
+    by_id: dict[int, list[dict[str, Any]]] = {row["id"]: [] for row in rows}
+    if by_id:
+        for choice in (
+            await SessionChoice.select(
+                SessionChoice.registration,
+                SessionChoice.status,
+                SessionChoice.session.uid.as_alias("session_uid"),
+                SessionChoice.session.title.as_alias("title"),
+                SessionChoice.session.starts_at.as_alias("starts_at"),
+            )
+            .where(SessionChoice.registration.is_in(list(by_id)) & (SessionChoice.status != CANCELLED))
+            .order_by(SessionChoice.session.starts_at)
+            .order_by(SessionChoice.id)
+        ):
+            by_id[choice["registration"]].append(choice)
+    first = await attendance.first_check_ins(list(by_id))
+    for row in rows:
+        row["choices"] = by_id[row["id"]]
+        row["checked_in_at"] = first.get(row["id"])
+    return rows
+
+
 async def registrations_of_person(person_id: int) -> list[dict[str, Any]]:
     """Every registration of a person, the coming events first, for their own page."""
     rows = await _select().where(Registration.person == person_id).order_by(Registration.event.starts_at)
@@ -657,25 +680,7 @@ async def list_registrations(
         where &= Registration.status == status
     total = await Registration.count().where(where)
     rows = await _select().where(where).order_by(Registration.id).offset(offset).limit(limit)
-    choices: dict[int, list[dict[str, Any]]] = {row["id"]: [] for row in rows}
-    if rows:
-        for choice in (
-            await SessionChoice.select(
-                SessionChoice.registration,
-                SessionChoice.status,
-                SessionChoice.session.uid.as_alias("session_uid"),
-                SessionChoice.session.title.as_alias("title"),
-            )
-            .where(SessionChoice.registration.is_in(list(choices)) & (SessionChoice.status != CANCELLED))
-            .order_by(SessionChoice.session.starts_at)
-            .order_by(SessionChoice.id)
-        ):
-            choices[choice["registration"]].append(choice)
-    first = await attendance.first_check_ins(list(choices))
-    for row in rows:
-        row["choices"] = choices[row["id"]]
-        row["checked_in_at"] = first.get(row["id"])
-    return total, rows
+    return total, await with_live_choices(rows)
 
 
 def can_change(registration: dict[str, Any], now: datetime | None = None) -> bool:
@@ -721,20 +726,7 @@ async def update_registration(
         _check_can_change(current, by_organiser)
         await Registration.update(
             {
-                **{
-                    getattr(Registration, key): clean[key]
-                    for key in (
-                        "name",
-                        "organisation",
-                        "organisation_text",
-                        "title",
-                        "dietary",
-                        "dietary_other",
-                        "accessibility",
-                        "answers",
-                        "days",
-                    )
-                },
+                **{getattr(Registration, key): clean[key] for key in _CHANGEABLE},
                 Registration.updated_at: utcnow(),
             }
         ).where(Registration.id == current["id"])
@@ -778,13 +770,7 @@ async def cancel_registration(
             summary=f"{current['event_slug']}: {current['name']}",
         )
         if notify:
-            await outbox.enqueue_later(
-                to_address=current["email"],
-                to_name=current["name"],
-                language=current["language"],
-                kind="registration_cancelled",
-                build_args={"registration": uid},
-            )
+            await outbox.enqueue_later_for_registration(current, "registration_cancelled")
         await waiting_list.fill_event(current["event"], actor)
     return await get_registration(uid)
 
@@ -813,13 +799,7 @@ async def promote_by_hand(uid: str, actor: Actor, *, reserved_place: bool = Fals
             object_id=uid,
             summary=current["name"],
         )
-        await outbox.enqueue_later(
-            to_address=current["email"],
-            to_name=current["name"],
-            language=current["language"],
-            kind="registration_promoted",
-            build_args={"registration": uid},
-        )
+        await outbox.enqueue_later_for_registration(current, "registration_promoted")
         for choice in current["choices"]:
             await waiting_list.fill_session(choice["session_id"], actor, already_told={current["id"]})
     return await get_registration(uid)

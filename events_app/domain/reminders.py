@@ -50,12 +50,6 @@ async def queue_due_reminders(now: datetime | None = None) -> int:
             now,
         )
         for row in rows:
-            await outbox.enqueue_later(
-                to_address=row["email"],
-                to_name=row["name"],
-                language=row["language"],
-                kind="event_reminder",
-                build_args={"registration": str(row["uid"])},
-            )
+            await outbox.enqueue_later_for_registration(row, "event_reminder")
             queued += 1
     return queued

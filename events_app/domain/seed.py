@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import csv
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from urllib.parse import quote
@@ -413,33 +413,19 @@ async def _demo_registrations(slug: str, actor: Actor) -> None:
     people += [(name, _demo_email(name), org, title, diet) for name, org, title, diet in DEMO_GUESTS]
     for n, (name, email, organisation, title, dietary) in enumerate(people):
         chosen = [str(workshops[n % len(workshops)]["uid"])] if workshops and n % 3 else []
+        data = registrations.RegistrationInput(
+            name=name,
+            email=email,
+            organisation=organisation,
+            title=title,
+            dietary=dietary,
+            answers={"middag": n % 4 != 0},
+            sessions=chosen,
+        )
         try:
-            await registrations.register(
-                slug,
-                registrations.RegistrationInput(
-                    name=name,
-                    email=email,
-                    organisation=organisation,
-                    title=title,
-                    dietary=dietary,
-                    answers={"middag": n % 4 != 0},
-                    sessions=chosen,
-                ),
-                by_hand,
-            )
+            await registrations.register(slug, data, by_hand)
         except DomainError:  # a full workshop: register without it
-            await registrations.register(
-                slug,
-                registrations.RegistrationInput(
-                    name=name,
-                    email=email,
-                    organisation=organisation,
-                    title=title,
-                    dietary=dietary,
-                    answers={"middag": n % 4 != 0},
-                ),
-                by_hand,
-            )
+            await registrations.register(slug, replace(data, sessions=[]), by_hand)
 
 
 # Invited actors of the demo Hållbarhetsdagarna (invented): (name, organisation, note, reserved place).

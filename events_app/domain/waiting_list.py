@@ -114,13 +114,7 @@ async def fill_event(event_id: int, actor: Actor) -> list[int]:
             object_id=registration["uid"],
             summary=registration["name"],
         )
-        await outbox.enqueue_later(
-            to_address=registration["email"],
-            to_name=registration["name"],
-            language=registration["language"],
-            kind="registration_promoted",
-            build_args={"registration": str(registration["uid"])},
-        )
+        await outbox.enqueue_later_for_registration(registration, "registration_promoted")
         promoted.append(registration["id"])
     sessions = await ProgrammeSession.select(ProgrammeSession.id).where(
         (ProgrammeSession.event == event_id) & (ProgrammeSession.requires_signup == True)
