@@ -229,10 +229,7 @@ async def update_draft(slug: str, uid: str, data: MailingInput, actor: Actor) ->
             .where((Mailing.id == mailing["id"]) & (Mailing.status == DRAFT))
             .returning(Mailing.id)
         )
-        if not changed:
-            raise DomainError(
-                N_("This mailing has already been sent: it can no longer be changed."), code="already_sent"
-            )
+        _check_was_draft(changed, N_("This mailing has already been sent: it can no longer be changed."))
         await audit.record(
             "mailing.changed",
             actor,
@@ -240,6 +237,12 @@ async def update_draft(slug: str, uid: str, data: MailingInput, actor: Actor) ->
             object_id=mailing["event"]["slug"],
             summary=clean["subject_sv"][:200],
         )
+
+
+def _check_was_draft(touched_rows: list[dict[str, Any]], refusal: str) -> None:
+    """A change made only `WHERE status = draft` touched nothing: the mailing went out meanwhile."""
+    if not touched_rows:
+        raise DomainError(refusal, code="already_sent")
 
 
 async def delete_draft(slug: str, uid: str, actor: Actor) -> None:
@@ -250,10 +253,7 @@ async def delete_draft(slug: str, uid: str, actor: Actor) -> None:
             .where((Mailing.id == mailing["id"]) & (Mailing.status == DRAFT))
             .returning(Mailing.id)
         )
-        if not deleted:
-            raise DomainError(
-                N_("This mailing has already been sent: it can no longer be deleted."), code="already_sent"
-            )
+        _check_was_draft(deleted, N_("This mailing has already been sent: it can no longer be deleted."))
         await audit.record(
             "mailing.deleted",
             actor,

@@ -782,24 +782,8 @@ async def promote_by_hand(uid: str, actor: Actor, *, reserved_place: bool = Fals
         current = await _locked(uid)
         if current["status"] != WAITLISTED:
             raise DomainError(N_("Only someone on the waiting list can be promoted."), code="invalid_status")
-        now = utcnow()
-        await Registration.update(
-            {
-                Registration.status: CONFIRMED,
-                Registration.confirmed_at: now,
-                Registration.updated_at: now,
-                Registration.reserved_place: reserved_place,
-                Registration.reminder_queued_at: reminders.already_reminded(current["event_starts_at"], now),
-            }
-        ).where(Registration.id == current["id"])
-        await audit.record(
-            "registration.promoted_to_reserved_place" if reserved_place else "registration.promoted_by_hand",
-            actor,
-            object_type="registration",
-            object_id=uid,
-            summary=current["name"],
-        )
-        await outbox.enqueue_later_for_registration(current, "registration_promoted")
+        action = "registration.promoted_to_reserved_place" if reserved_place else "registration.promoted_by_hand"
+        await waiting_list.confirm(current, current["event_starts_at"], actor, action, reserved_place=reserved_place)
         for choice in current["choices"]:
             await waiting_list.fill_session(choice["session_id"], actor, already_told={current["id"]})
     return await get_registration(uid)

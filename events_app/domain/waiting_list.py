@@ -11,6 +11,7 @@ The queue order is the order of arrival: a registration's or a session choice's 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from events_app.domain import audit, outbox, reminders
@@ -75,6 +76,35 @@ async def confirmed_places(session_id: int) -> int:
     )
 
 
+async def confirm(
+    registration: dict[str, Any],
+    event_starts_at: datetime,
+    actor: Actor,
+    action: str,
+    *,
+    reserved_place: bool | None = None,
+) -> None:
+    """Give a waiting registration its place: confirmed now, audited as `action`, and mailed.
+
+    Inside the transaction that holds `lock_event`. `reserved_place`, when given, says whether the
+    place is one an invitation reserved on top of the capacity (an organiser's decision).
+    """
+    now = utcnow()
+    values = {
+        Registration.status: CONFIRMED,
+        Registration.confirmed_at: now,
+        Registration.updated_at: now,
+        Registration.reminder_queued_at: reminders.already_reminded(event_starts_at, now),
+    }
+    if reserved_place is not None:
+        values[Registration.reserved_place] = reserved_place
+    await Registration.update(values).where(Registration.id == registration["id"])
+    await audit.record(
+        action, actor, object_type="registration", object_id=registration["uid"], summary=registration["name"]
+    )
+    await outbox.enqueue_later_for_registration(registration, "registration_promoted")
+
+
 async def fill_event(event_id: int, actor: Actor) -> list[int]:
     """Confirm waiting registrations while the event has places, then fill its sessions' places.
 
@@ -98,23 +128,7 @@ async def fill_event(event_id: int, actor: Actor) -> list[int]:
         waiting = None if free <= 0 else waiting.limit(free)
     promoted: list[int] = []
     for registration in await waiting if waiting is not None else []:
-        now = utcnow()
-        await Registration.update(
-            {
-                Registration.status: CONFIRMED,
-                Registration.confirmed_at: now,
-                Registration.updated_at: now,
-                Registration.reminder_queued_at: reminders.already_reminded(event["starts_at"], now),
-            }
-        ).where(Registration.id == registration["id"])
-        await audit.record(
-            "registration.promoted",
-            actor,
-            object_type="registration",
-            object_id=registration["uid"],
-            summary=registration["name"],
-        )
-        await outbox.enqueue_later_for_registration(registration, "registration_promoted")
+        await confirm(registration, event["starts_at"], actor, "registration.promoted")
         promoted.append(registration["id"])
     sessions = await ProgrammeSession.select(ProgrammeSession.id).where(
         (ProgrammeSession.event == event_id) & (ProgrammeSession.requires_signup == True)
