@@ -108,6 +108,30 @@ async def test_sign_out_ends_the_session(client, staff_accounts):
     assert tr("sv", "You are signed out.") in text_of(front)
 
 
+async def test_a_session_cookie_copied_before_signing_out_does_not_work_after_it(app, client, staff_accounts):
+    """Someone who copied the cookie (a shared computer, a stolen cookie) cannot use it once its
+    owner has signed out: signing out ends the account's sessions on every device."""
+    await sign_in(client, "admin@test.se")
+    async with another_client(app, port=50003) as thief:
+        thief.cookies.update(client.cookies)
+        assert await is_signed_in_as_staff(thief)
+        await client.submit("/logout", {}, form_page="/staff")
+        assert not await is_signed_in_as_staff(thief)
+        assert (await thief.get("/admin/staff")).status_code in (302, 303)
+    assert location(await sign_in(client, "admin@test.se")) == "/staff"  # signing in again works
+
+
+async def test_a_members_copied_cookie_stops_working_when_the_member_signs_out(app, client):
+    await add_member(email=MEMBER_EMAIL)
+    await sign_in_member(client, MEMBER_EMAIL)
+    async with another_client(app, port=50003) as thief:
+        thief.cookies.update(client.cookies)
+        assert (await thief.get("/my")).status_code == 200
+        await client.submit("/logout", {}, form_page="/my")
+        assert (await thief.get("/my")).status_code in (302, 303)
+        assert (await client.get("/my")).status_code in (302, 303)
+
+
 @pytest.mark.parametrize("change", ["deactivated", "role changed"])
 async def test_an_admins_change_ends_the_staff_members_open_session(app, client, staff_accounts, change):
     async with another_client(app, port=50002) as organiser:

@@ -372,6 +372,11 @@ async def sign_in_with_link(token: str, *, ip: str) -> dict[str, Any]:
     return {**person, "next_path": used["next_path"]}
 
 
+async def end_sessions(person_id: int) -> None:
+    """Sign the person out everywhere (see `staff.end_sessions`)."""
+    await Person.update({Person.session_epoch: Person.session_epoch + 1}).where(Person.id == person_id)
+
+
 async def get_active(person_id: int, epoch: int) -> dict[str, Any] | None:
     return (
         await Person.select(

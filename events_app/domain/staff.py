@@ -92,6 +92,14 @@ async def authenticate(email: str, password: str, *, ip: str) -> dict[str, Any] 
     return account
 
 
+async def end_sessions(staff_id: int) -> None:
+    """Sign the account out everywhere: every session cookie issued so far stops working (the cookie
+    itself lives in the browser, so a copy of it could otherwise be replayed after signing out)."""
+    await StaffAccount.update({StaffAccount.session_epoch: StaffAccount.session_epoch + 1}).where(
+        StaffAccount.id == staff_id
+    )
+
+
 async def get_active(staff_id: int, epoch: int) -> dict[str, Any] | None:
     """The signed-in account behind a session cookie, if it is still valid."""
     return (

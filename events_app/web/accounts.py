@@ -52,7 +52,7 @@ class AccountsController(Controller):
 
     @post("/logout", name="logout")
     async def logout(self, request: Request) -> Response:
-        sign_out(request)
+        await sign_out(request)
         flash(request, i18n.gettext("You are signed out."), "info")
         return Redirect(request.app.route_reverse("home"))
 

@@ -1,7 +1,8 @@
 """Who is signed in, and the guards that keep each audience to its own routes.
 
 The session is an encrypted cookie (any worker can serve any request) holding only ids and the
-account's session epoch; raising the epoch in the database signs the account out everywhere.
+account's session epoch; raising the epoch in the database signs the account out everywhere, which is
+what signing out does (a copied cookie must not outlive it).
 Anonymous visitors to a guarded page are sent to sign in; a signed-in user with the wrong role gets
 403.
 """
@@ -58,7 +59,12 @@ def refresh_staff_epoch(connection: ASGIConnection, epoch: int) -> None:
     connection.set_session(session)
 
 
-def sign_out(connection: ASGIConnection) -> None:
+async def sign_out(connection: ASGIConnection) -> None:
+    """End the signed-in account's sessions on every device, then this browser's session."""
+    if connection.state.get("staff"):
+        await staff.end_sessions(connection.state.staff["id"])
+    if connection.state.get("person"):
+        await people.end_sessions(connection.state.person["id"])
     # A new, empty session rather than none: the "signed out" flash message is stored in it.
     connection.clear_session()
     connection.set_session({})
