@@ -407,6 +407,8 @@ BAD_EVENTS = [
     ("not JSON", b'{"title": "Hall', 400, set()),
     ("an array", b"[]", 400, set()),
     ("no body", b"", 400, set()),
+    ("100,000 nested arrays", b"[" * 100_000, 400, set()),
+    ("100,000 nested objects", b'{"title":' * 100_000, 400, set()),
     ("wrong types", {**EVENT, "capacity": "many"}, 400, {"capacity"}),
     ("a number for a text", {**EVENT, "title": 2027}, 400, {"title"}),
     ("a list of numbers for themes", {**EVENT, "themes": [1, 2]}, 400, {"themes[0]"}),

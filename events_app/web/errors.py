@@ -195,6 +195,15 @@ def http_error(request: Request, exc: HTTPException) -> Response:
     )
 
 
+def too_deeply_nested(request: Request, exc: RecursionError) -> Response:
+    """A body nested deeper than the decoder's recursion allows (e.g. 100,000 `[`): the client's
+    fault, so 400, never a 500. Logged, in case one ever comes from our own code instead."""
+    log.warning("request %s: %s (answered 400)", request.state.get("request_id", "-"), exc)
+    return error_response(
+        request, 400, "validation_error", N_("The request could not be read. Check the fields and try again.")
+    )
+
+
 def server_error(request: Request, exc: Exception) -> Response:
     # The path may hold a secret (a private or invitation link): the log gets it hidden.
     log.error(
@@ -219,5 +228,6 @@ EXCEPTION_HANDLERS = {
     ValidationException: validation_failed,
     DomainError: domain_error,
     HTTPException: http_error,
+    RecursionError: too_deeply_nested,
     Exception: server_error,
 }
