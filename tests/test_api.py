@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -619,10 +620,18 @@ async def test_the_openapi_schema_documents_the_api_only(client):
     assert "themes" in create["properties"] and "occasion_dates" in create["properties"]
     assert "ErrorOut" in schema["components"]["schemas"]
 
+
+
+async def test_the_api_documentation_page_is_drawn_here_and_loads_nothing_from_elsewhere(client):
     page = await client.get("/api/v1/schema")
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
     assert "Hållbarhetsrådet events API" in page.text
+    assert "<code>POST /api/v1/events/{slug}/registrations</code>" in page.text
+    assert 'id="schema-EventCreate"' in page.text and "<code>occasion_dates</code>" in page.text
+    assert "<script" not in page.text  # no viewer script, from a CDN or anywhere
+    sources = re.findall(r'(?:src|href)="([^"#]*)"', page.text)
+    assert sources and all(source.startswith("/") for source in sources), sources
 
 
 # --- the command line -----------------------------------------------------------------------------

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from litestar import Router
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin, ScalarRenderPlugin
+from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Tag
 
 from events_app.web.api.auth import BEARER
 from events_app.web.api.checkins import CheckInsApiController
 from events_app.web.api.events import EventsApiController
 from events_app.web.api.registrations import RegistrationsApiController, ticket_key
+from events_app.web.api.schema_page import ServerRenderedDocs
 from events_app.web.api.themes import list_themes
 
 API_PATH = "/api/v1"
@@ -48,7 +49,7 @@ def openapi_config() -> OpenAPIConfig:
             "with the message in Swedish or English after Accept-Language."
         ),
         path=SCHEMA_PATH,
-        render_plugins=[ScalarRenderPlugin(path="/"), JsonRenderPlugin()],
+        render_plugins=[ServerRenderedDocs(path="/"), JsonRenderPlugin()],
         components=Components(
             security_schemes={
                 BEARER: SecurityScheme(
