@@ -141,7 +141,7 @@ def _serve(host: str, port: int, workers: int) -> None:
 
     from events_app.settings import get_settings
 
-    get_settings()  # a missing setting stops here with one line, before any worker starts
+    settings = get_settings()  # a missing setting stops here with one line, before any worker starts
 
     uvicorn.run(
         "events_app.asgi:app",
@@ -149,7 +149,7 @@ def _serve(host: str, port: int, workers: int) -> None:
         port=port,
         workers=workers,
         proxy_headers=True,
-        forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )
 
 

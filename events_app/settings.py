@@ -49,6 +49,7 @@ class Settings:
     registrations_per_ip: int
     invitation_reminder_interval_days: int
     upload_max_mb: int
+    forwarded_allow_ips: str = "127.0.0.1"
 
     @property
     def is_sqlite(self) -> bool:
@@ -123,6 +124,7 @@ class Settings:
                 env.get("INVITATION_REMINDER_INTERVAL_DAYS"), 3, "INVITATION_REMINDER_INTERVAL_DAYS"
             ),
             upload_max_mb=_positive_int(env.get("UPLOAD_MAX_MB"), 50, "UPLOAD_MAX_MB"),
+            forwarded_allow_ips=env.get("FORWARDED_ALLOW_IPS") or "127.0.0.1",
         )
 
 

@@ -621,7 +621,6 @@ async def test_the_openapi_schema_documents_the_api_only(client):
     assert "ErrorOut" in schema["components"]["schemas"]
 
 
-
 async def test_the_api_documentation_page_is_drawn_here_and_loads_nothing_from_elsewhere(client):
     page = await client.get("/api/v1/schema")
     assert page.status_code == 200

@@ -15,6 +15,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from events_app import i18n
 from events_app.settings import get_settings
 from events_app.web.auth import load_identity
+from events_app.web.proxies import warn_once_if_untrusted_proxy
 
 LANGUAGE_COOKIE = "lang"
 
@@ -56,6 +57,7 @@ class RequestContextMiddleware(ASGIMiddleware):
             await next_app(scope, receive, send)
             return
         connection: ASGIConnection = ASGIConnection(scope, receive=receive, send=send)
+        warn_once_if_untrusted_proxy(scope)
         request_id = uuid.uuid4().hex[:12]
         connection.state.request_id = request_id
         i18n.set_language(language_of(connection))
