@@ -214,6 +214,7 @@ async def test_delivers_multipart_mail_in_the_recipients_language(smtp_server, s
         assert (sender.display_name, sender.addr_spec) == ("Hållbarhetsrådet i Västernorrland", "noreply@localhost")
         assert message["Content-Language"] == language
         assert message["Auto-Submitted"] == "auto-generated"
+        assert abs(message["Date"].datetime - utcnow()) < timedelta(minutes=1)  # a real, timezone-aware date
         # The Message-ID that arrived is the one the outbox recorded, and it names the outbox row.
         assert message["Message-ID"] == stored[row_id]["message_id"]
         assert str(stored[row_id]["uid"]).replace("-", "") in message["Message-ID"]

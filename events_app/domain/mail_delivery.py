@@ -12,7 +12,7 @@ import contextlib
 import logging
 import time
 from email.message import EmailMessage
-from email.utils import formataddr
+from email.utils import format_datetime, formataddr
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from events_app.domain import (
     reminders,
     retention,
 )
+from events_app.domain.transactions import utcnow
 from events_app.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,8 @@ def build_message(row: dict[str, Any], attachments: list[dict[str, Any]], settin
     # (make_msgid would add the time and a random number, giving every attempt a new one).
     message["Message-ID"] = f"<{str(row['uid']).replace('-', '')}@{domain}>"
     message["Auto-Submitted"] = "auto-generated"
+    # RFC 5322 requires a Date; relays that do not add one leave a message that spam filters punish.
+    message["Date"] = format_datetime(utcnow())
     message.set_content(row["text_body"])
     if row["html_body"]:
         message.add_alternative(row["html_body"], subtype="html")
