@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
+from typing import Any
 
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
@@ -16,6 +17,7 @@ from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.plugins.flash import FlashConfig, FlashPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
+from litestar.template.base import url_for
 from litestar.template.config import TemplateConfig
 
 from events_app.domain import mail_delivery
@@ -64,6 +66,12 @@ def _lifespan(settings: Settings):
     return lifespan
 
 
+def _url_for(context: Mapping[str, Any], /, route_name: str, **path_parameters: Any) -> str:
+    """Templates' `url_for`: Litestar's, but a uid given as a UUID is accepted for a `{uid:str}`
+    parameter (route_reverse insists on the declared type; the rows hold UUIDs)."""
+    return url_for(context, route_name, **{name: str(value) for name, value in path_parameters.items()})
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     # The session cookie is encrypted with AES-GCM under a key derived from SECRET_KEY.
@@ -76,7 +84,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         samesite="lax",
         secure=settings.secure_cookies,
     )
-    template_config = TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment()))
+    template_engine = JinjaTemplateEngine.from_environment(environment())
+    template_engine.register_template_callable(key="url_for", template_callable=_url_for)
+    template_config = TemplateConfig(instance=template_engine)
     return Litestar(
         route_handlers=[
             PublicController,
