@@ -1,27 +1,18 @@
 """The organisers' material of an event: the list, uploading a file, adding a link, deleting.
 
-Uploads are not parsed by Litestar (which would keep the file in memory or the system's temporary
-folder): `read_upload` streams the multipart body straight into a temporary file under MEDIA_DIR,
-counting bytes, and stops as soon as the file passes UPLOAD_MAX_MB. Because the body is read here,
-the CSRF middleware is told to skip this one route (`exclude_from_csrf`) and the same check is made
-by `_check_csrf` before a single byte of the file is written: the form puts its token first.
+An upload is streamed into a temporary file under MEDIA_DIR by `uploads.read_upload` (which also
+makes the CSRF check the middleware skips for this route), and stops as soon as the file passes
+UPLOAD_MAX_MB; `materials.add_file` then checks it and moves it into place.
 """
 
 from __future__ import annotations
 
-import hmac
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.exceptions import ClientException, PermissionDeniedException
-from litestar.middleware.csrf import CSRF_SECRET_LENGTH, generate_csrf_hash
 from litestar.params import FromPath
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
-from litestar.utils.scope.state import ScopeState
-from multipart import MultipartSegment, ParserError, PushMultipartParser
 
 from events_app import i18n
 from events_app.domain import events, materials, programme
@@ -31,123 +22,10 @@ from events_app.i18n import N_
 from events_app.web.auth import actor_of
 from events_app.web.forms import form_errors, read_form
 from events_app.web.refusals import refusal_caught
+from events_app.web.uploads import UploadTooLarge, keep_csrf_token_for_the_page, read_upload
 
-FORM_OVERHEAD = 256 * 1024  # the other fields and multipart boundaries, on top of the file
-MAX_FIELD = 10_000  # a text field of the upload form
-TEXT_FIELDS = ("_csrf_token", "title", "visibility", "session")
-
-
-class UploadTooLarge(Exception):
-    pass
-
-
-@dataclass
-class Upload:
-    fields: dict[str, str] = field(default_factory=dict)
-    path: Path | None = None
-    filename: str = ""
-
-
-def _csrf_token_ok(request: Request, token: str) -> bool:
-    """Litestar's CSRF check (the form's token and the cookie carry the same HMAC-signed secret)."""
-    config = request.app.csrf_config
-    if config is None:
-        return True
-    cookie = request.cookies.get(config.cookie_name) or ""
-
-    def secret_of(value: str) -> str | None:
-        if len(value) < CSRF_SECRET_LENGTH + 1:
-            return None
-        secret, digest = value[:CSRF_SECRET_LENGTH], value[CSRF_SECRET_LENGTH:]
-        return secret if hmac.compare_digest(digest, generate_csrf_hash(token=secret, secret=config.secret)) else None
-
-    form_secret, cookie_secret = secret_of(token), secret_of(cookie)
-    return form_secret is not None and cookie_secret is not None and hmac.compare_digest(form_secret, cookie_secret)
-
-
-def _refuse_csrf() -> None:
-    raise PermissionDeniedException("CSRF token verification failed")
-
-
-async def read_upload(request: Request, limit: int) -> Upload:
-    """The upload form: text fields, and the `file` part streamed to a temporary file under MEDIA_DIR.
-
-    The CSRF token must come before the file (it does: it is the form's first field). More than
-    `limit` bytes of file: the temporary file is removed and UploadTooLarge raised, reading no more.
-    """
-    content_length = request.content_length
-    if content_length is not None and content_length > limit + FORM_OVERHEAD:
-        raise UploadTooLarge
-    content_type, options = request.content_type
-    boundary = options.get("boundary")
-    if content_type != "multipart/form-data" or not boundary:  # a form without the file: no file chosen
-        fields: dict[str, str] = {}
-        if content_type == "application/x-www-form-urlencoded" and (content_length or 0) <= MAX_FIELD:
-            form = await request.form()
-            fields = {name: str(form.get(name) or "") for name in TEXT_FIELDS}
-        if not _csrf_token_ok(request, fields.get("_csrf_token", "")):
-            _refuse_csrf()
-        return Upload(fields=fields)
-    upload = Upload()
-    csrf_checked = False
-    segment: MultipartSegment | None = None
-    text = bytearray()
-    file = None
-    written = 0
-    try:
-        with PushMultipartParser(boundary.encode(), max_segment_count=20) as parser:
-            async for chunk in request.stream():
-                for part in parser.parse(chunk):
-                    if isinstance(part, MultipartSegment):
-                        segment, text = part, bytearray()
-                        if segment.name == "file" and segment.filename is not None and upload.path is None:
-                            if not csrf_checked:
-                                _refuse_csrf()
-                            upload.filename = segment.filename
-                            upload.path = materials.incoming_path()
-                            file = open(upload.path, "wb")  # noqa: SIM115 - closed below, whatever happens
-                    elif part:  # data of the current segment
-                        if file is not None:
-                            written += len(part)
-                            if written > limit:
-                                raise UploadTooLarge
-                            file.write(part)
-                        elif segment is not None and segment.name in TEXT_FIELDS:
-                            text.extend(part)
-                            if len(text) > MAX_FIELD:
-                                raise ClientException("Form field too large")
-                    elif segment is not None:  # the end of the segment
-                        if file is not None:
-                            file.close()
-                            file = None
-                        elif segment.name in TEXT_FIELDS and segment.name not in upload.fields:
-                            upload.fields[segment.name] = text.decode(segment.charset or "utf-8", "replace")
-                            if segment.name == "_csrf_token":
-                                if not _csrf_token_ok(request, upload.fields["_csrf_token"]):
-                                    _refuse_csrf()
-                                csrf_checked = True
-                        segment = None
-                if parser.closed:
-                    break
-        if not csrf_checked:
-            _refuse_csrf()
-        if file is not None:  # the body ended inside the file
-            raise ClientException("Invalid multipart/form-data")
-        return upload
-    except ParserError:
-        _discard(file, upload)
-        raise ClientException("Invalid multipart/form-data") from None
-    except BaseException:
-        _discard(file, upload)
-        raise
-
-
-def _discard(file: Any, upload: Upload) -> None:
-    if file is not None:
-        file.close()
-    if upload.path is not None:
-        upload.path.unlink(missing_ok=True)
-        upload.path = None
+# The text fields of the upload form, beside its file.
+UPLOAD_FIELDS = ("title", "visibility", "session")
 
 
 async def material_page(
@@ -205,17 +83,18 @@ class OrganiserMaterialsController(Controller):
     )
     async def upload(self, request: Request, slug: FromPath[str]) -> Response:
         await events.get_event(slug)  # an unknown event: 404 before reading the body
-        # The CSRF middleware skips this route (it would read the whole body first), so it has not set
-        # the request's token: set it as the middleware does for a page, so that a page shown again
-        # after a refusal has forms that can be sent.
-        config = request.app.csrf_config
-        if config is not None and request.cookies.get(config.cookie_name):
-            ScopeState.from_scope(request.scope).csrf_token = request.cookies[config.cookie_name]
+        # The CSRF middleware skips this route (it would read the whole body first): uploads.py checks it.
+        keep_csrf_token_for_the_page(request)
         try:
-            upload = await read_upload(request, materials.upload_limit_bytes())
+            upload = await read_upload(
+                request,
+                limit=materials.upload_limit_bytes(),
+                text_fields=UPLOAD_FIELDS,
+                new_path=materials.incoming_path,
+            )
         except UploadTooLarge:
             return await material_page(slug, error=materials.too_large_error(), form="file", status=413)
-        values = {name: upload.fields.get(name, "") for name in ("title", "visibility", "session")}
+        values = {name: upload.fields.get(name, "") for name in UPLOAD_FIELDS}
         try:
             with refusal_caught() as refused:
                 if upload.path is None or not upload.filename:
