@@ -26,6 +26,39 @@ def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _database_url(env: dict[str, str], var_dir: Path) -> str:
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{var_dir / 'events.sqlite'}"
+    if not database_url.startswith(("sqlite:///", "postgresql://", "postgres://")):
+        raise SettingsError("DATABASE_URL must start with sqlite:/// or postgresql://")
+    return database_url
+
+
+def _secret_key_and_base_url(env: dict[str, str], dev: bool, var_dir: Path) -> tuple[str, str]:
+    """Both required outside development, where a made-up key or address would be a silent fault."""
+    secret_key = env.get("SECRET_KEY", "")
+    base_url = env.get("BASE_URL", "").rstrip("/")
+    if not dev:
+        if not secret_key:
+            raise SettingsError("SECRET_KEY is not set (set it, or DEV=1 for development)")
+        if not base_url:
+            raise SettingsError("BASE_URL is not set (set it, or DEV=1 for development)")
+    if not secret_key:
+        secret_key = _development_secret(var_dir)
+    if len(secret_key) < 16:
+        raise SettingsError("SECRET_KEY must be at least 16 characters long")
+    return secret_key, base_url or "http://127.0.0.1:8000"
+
+
+def _smtp_tls_and_port(env: dict[str, str]) -> tuple[str, int]:
+    smtp_tls = (env.get("SMTP_TLS") or "none").lower()
+    if smtp_tls not in {"none", "starttls", "tls"}:
+        raise SettingsError("SMTP_TLS must be one of: none, starttls, tls")
+    try:
+        return smtp_tls, int(env.get("SMTP_PORT") or {"tls": 465, "starttls": 587}.get(smtp_tls, 25))
+    except ValueError:
+        raise SettingsError("SMTP_PORT must be a number") from None
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -69,31 +102,9 @@ class Settings:
         dev = _flag(env.get("DEV"))
         var_dir = Path(env.get("VAR_DIR") or PROJECT_ROOT / "var")
 
-        database_url = env.get("DATABASE_URL") or f"sqlite:///{var_dir / 'events.sqlite'}"
-        if not database_url.startswith(("sqlite:///", "postgresql://", "postgres://")):
-            raise SettingsError("DATABASE_URL must start with sqlite:/// or postgresql://")
-
-        secret_key = env.get("SECRET_KEY", "")
-        base_url = env.get("BASE_URL", "").rstrip("/")
-        if not dev:
-            if not secret_key:
-                raise SettingsError("SECRET_KEY is not set (set it, or DEV=1 for development)")
-            if not base_url:
-                raise SettingsError("BASE_URL is not set (set it, or DEV=1 for development)")
-        if not secret_key:
-            secret_key = _development_secret(var_dir)
-        if len(secret_key) < 16:
-            raise SettingsError("SECRET_KEY must be at least 16 characters long")
-        base_url = base_url or "http://127.0.0.1:8000"
-
-        smtp_tls = (env.get("SMTP_TLS") or "none").lower()
-        if smtp_tls not in {"none", "starttls", "tls"}:
-            raise SettingsError("SMTP_TLS must be one of: none, starttls, tls")
-        try:
-            smtp_port = int(env.get("SMTP_PORT") or {"tls": 465, "starttls": 587}.get(smtp_tls, 25))
-        except ValueError:
-            raise SettingsError("SMTP_PORT must be a number") from None
-
+        database_url = _database_url(env, var_dir)
+        secret_key, base_url = _secret_key_and_base_url(env, dev, var_dir)
+        smtp_tls, smtp_port = _smtp_tls_and_port(env)
         default_language = env.get("DEFAULT_LANGUAGE") or "sv"
         if default_language not in LANGUAGES:
             raise SettingsError(f"DEFAULT_LANGUAGE must be one of: {', '.join(LANGUAGES)}")

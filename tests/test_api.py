@@ -6,7 +6,7 @@ import json
 import re
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -420,6 +420,20 @@ BAD_EVENTS = [
     ("a naive closing time", {**EVENT, "registration_closes_at": NAIVE}, 400, {"registration_closes_at"}),
     ("the end before the start", {**EVENT, "ends_at": "2027-05-10T16:00:00+02:00"}, 422, {"ends_at"}),
     ("an unknown theme", {**EVENT, "themes": ["klimat-energi", "astrologi"]}, 422, {"themes"}),
+    # One row per day: an event without an end would make millions and stop the worker.
+    ("an end in the year 9999", {**EVENT, "ends_at": "9999-12-31T23:59:59+01:00"}, 422, {"ends_at"}),
+    ("32 days", {**EVENT, "ends_at": "2027-06-11T16:00:00+02:00", "registration_closes_at": None}, 422, {"ends_at"}),
+    (
+        "61 occasions",
+        {
+            **EVENT,
+            "kind": "training_module",
+            "ends_at": "2027-08-31T16:00:00+02:00",
+            "occasion_dates": [(date(2027, 5, 11) + timedelta(days=n)).isoformat() for n in range(61)],
+        },
+        422,
+        {"occasion_dates"},
+    ),
     ("an empty title and a negative capacity", {**EVENT, "title": "  ", "capacity": -1}, 422, {"title", "capacity"}),
 ]
 

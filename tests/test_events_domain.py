@@ -189,6 +189,24 @@ async def test_an_occasion_outside_the_module_is_refused():
     assert refused(failure) == {"occasion_dates": "Every occasion must be between the start and the end of the module."}
 
 
+async def test_an_event_lasts_at_most_31_days_and_a_module_has_at_most_60_occasions():
+    month = await events.create_event(two_days(ends_at=at("2027-06-19", "16:00"), registration_closes_at=None), ACTOR)
+    assert len(month["days"]) == 31
+    with pytest.raises(ValidationFailed) as failure:
+        await events.create_event(two_days(ends_at=at("9999-12-31", "16:00"), registration_closes_at=None), ACTOR)
+    assert refused(failure) == {
+        "ends_at": "An event lasts at most %(max)s days. For a training module, list its occasions instead."
+    }
+    weekly = [date(2027, 2, 2) + timedelta(days=n) for n in range(61)]
+    ends = at(weekly[-1].isoformat(), "16:00")
+    accepted = await events.create_event(module(ends_at=ends, occasion_dates=weekly[:60], completion_min=40), ACTOR)
+    assert len(accepted["days"]) == 60
+    with pytest.raises(ValidationFailed) as failure:
+        await events.create_event(module(ends_at=ends, occasion_dates=weekly), ACTOR)
+    assert refused(failure) == {"occasion_dates": "At most %(max)s occasions."}
+    assert await Event.count() == 2
+
+
 async def test_publish_cancel_and_archive():
     slug = (await events.create_event(two_days(), ACTOR))["slug"]
     with pytest.raises(NotFound):

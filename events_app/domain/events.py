@@ -36,6 +36,7 @@ from events_app.domain.validation import (
     collect_capacity,
     collect_choice,
     collect_max_length,
+    collect_theme_ids,
     collect_time_span,
     collect_title,
 )
@@ -120,6 +121,11 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:100] or "evenemang"
 
 
+# An event's days are rows of their own: its length is bounded (see _collect_days).
+MAX_EVENT_DAYS = 31
+MAX_OCCASIONS = 60
+
+
 async def _unique_slug(title: str, starts_at: datetime) -> str:
     base = slugify(title)
     year = str(localtime(starts_at).year)
@@ -151,47 +157,17 @@ async def clean_event(data: EventInput) -> dict[str, Any]:
         N_("Choose how hours are counted."),
         errors,
     )
-    minutes_per_day = None
-    if hours_credit == HoursCredit.per_day.value:
-        if data.hours_per_day is None or not 0 < data.hours_per_day <= 24:
-            errors["hours_per_day"] = N_("Give the hours credited for a day, more than 0 and at most 24.")
-        else:
-            minutes_per_day = round(data.hours_per_day * 60)
+    minutes_per_day = _collect_minutes_per_day(data, hours_credit, errors)
     for field_name in ("signatory_name", "signatory_title"):
         collect_max_length(getattr(data, field_name), field_name, 200, errors)
     collect_time_span(data.starts_at, data.ends_at, errors, N_("The event must end after it starts."))
     collect_capacity(data.capacity, errors)
-    for field_name, max_length in (("venue_name", 200), ("venue_address", 300), ("venue_map_url", 500)):
-        collect_max_length(getattr(data, field_name), field_name, max_length, errors)
-    opens, closes = data.registration_opens_at, data.registration_closes_at
-    if opens and closes and closes <= opens:
-        errors["registration_closes_at"] = N_("Registration must close after it opens.")
-    if closes and data.ends_at and closes > data.ends_at:
-        errors["registration_closes_at"] = N_("Registration must close before the event ends.")
-    if data.venue_map_url and not data.venue_map_url.startswith(("https://", "http://")):
-        errors["venue_map_url"] = N_("The map link must start with https://.")
-    themes = await Theme.select(Theme.id, Theme.slug).where(Theme.slug.is_in(data.themes or [""]))
-    if len(themes) != len(set(data.themes)):
-        errors["themes"] = N_("One of the themes does not exist.")
-    completion_min = data.completion_min
-    days = _days(data)
-    if kind == EventKind.training_module.value and not data.occasion_dates and len(days) > 1:
-        # A module from March to May meets on a few dates, not every day in between.
-        errors["occasion_dates"] = N_("List the dates of the module's occasions.")
-    if rule == CompletionRule.at_least.value:
-        if completion_min is None or not 1 <= completion_min <= max(len(days), 1):
-            errors["completion_min"] = N_(
-                "Give how many days or occasions are needed, at most the number the event has."
-            )
-    else:
-        completion_min = None
-    for occasion in data.occasion_dates:
-        if (
-            data.starts_at
-            and data.ends_at
-            and not localtime(data.starts_at).date() <= occasion <= localtime(data.ends_at).date()
-        ):
-            errors["occasion_dates"] = N_("Every occasion must be between the start and the end of the module.")
+    _collect_registration_window(data, errors)
+    _collect_venue(data, errors)
+    theme_ids = await collect_theme_ids(data.themes, errors)
+    days = _collect_days(data, kind, errors)
+    completion_min = _collect_completion_min(data, rule, None if days is None else len(days), errors)
+    _collect_occasions_within(data, errors)
     if errors:
         raise ValidationFailed(errors)
     return {
@@ -202,8 +178,8 @@ async def clean_event(data: EventInput) -> dict[str, Any]:
         "capacity": data.capacity,
         "starts_at": data.starts_at,
         "ends_at": data.ends_at,
-        "registration_opens_at": opens,
-        "registration_closes_at": closes,
+        "registration_opens_at": data.registration_opens_at,
+        "registration_closes_at": data.registration_closes_at,
         "venue_name": data.venue_name.strip(),
         "venue_address": data.venue_address.strip(),
         "venue_map_url": data.venue_map_url.strip(),
@@ -213,9 +189,81 @@ async def clean_event(data: EventInput) -> dict[str, Any]:
         "minutes_per_day": minutes_per_day,
         "signatory_name": " ".join(data.signatory_name.split()),
         "signatory_title": " ".join(data.signatory_title.split()),
-        "theme_ids": [row["id"] for row in themes],
-        "days": days,
+        "theme_ids": theme_ids,
+        "days": days or [],
     }
+
+
+def _collect_minutes_per_day(data: EventInput, hours_credit: str, errors: dict) -> int | None:
+    """The minutes credited for a day under the "per day" rule; None under the others."""
+    if hours_credit != HoursCredit.per_day.value:
+        return None
+    if data.hours_per_day is None or not 0 < data.hours_per_day <= 24:
+        errors["hours_per_day"] = N_("Give the hours credited for a day, more than 0 and at most 24.")
+        return None
+    return round(data.hours_per_day * 60)
+
+
+def _collect_registration_window(data: EventInput, errors: dict) -> None:
+    opens, closes = data.registration_opens_at, data.registration_closes_at
+    if opens and closes and closes <= opens:
+        errors["registration_closes_at"] = N_("Registration must close after it opens.")
+    if closes and data.ends_at and closes > data.ends_at:
+        errors["registration_closes_at"] = N_("Registration must close before the event ends.")
+
+
+def _collect_venue(data: EventInput, errors: dict) -> None:
+    for field_name, max_length in (("venue_name", 200), ("venue_address", 300), ("venue_map_url", 500)):
+        collect_max_length(getattr(data, field_name), field_name, max_length, errors)
+    if data.venue_map_url and not data.venue_map_url.startswith(("https://", "http://")):
+        errors["venue_map_url"] = N_("The map link must start with https://.")
+
+
+def _collect_days(data: EventInput, kind: str, errors: dict) -> list[tuple[date, datetime, datetime]] | None:
+    """The event's days, once their number is known to be sensible (None when it is not).
+
+    Each day becomes a row: an end date in the year 9999 would make millions of them and stop the
+    worker, so an event lasts at most MAX_EVENT_DAYS and a module has at most MAX_OCCASIONS.
+    """
+    if data.starts_at is None or data.ends_at is None or data.ends_at <= data.starts_at:
+        return []
+    span = (localtime(data.ends_at).date() - localtime(data.starts_at).date()).days + 1
+    if kind == EventKind.training_module.value and not data.occasion_dates and span > 1:
+        # A module from March to May meets on a few dates, not every day in between.
+        errors["occasion_dates"] = N_("List the dates of the module's occasions.")
+    if len(set(data.occasion_dates)) > MAX_OCCASIONS:
+        errors["occasion_dates"] = DomainError(
+            N_("At most %(max)s occasions."), field="occasion_dates", max=MAX_OCCASIONS
+        )
+        return None
+    if not data.occasion_dates and span > MAX_EVENT_DAYS:
+        if "occasion_dates" not in errors:  # a module is told to list its occasions, which is the fix
+            errors["ends_at"] = DomainError(
+                N_("An event lasts at most %(max)s days. For a training module, list its occasions instead."),
+                field="ends_at",
+                max=MAX_EVENT_DAYS,
+            )
+        return None
+    return _days(data)
+
+
+def _collect_completion_min(data: EventInput, rule: str, day_count: int | None, errors: dict) -> int | None:
+    """How many days the "at least" rule needs; None under the other rules. `day_count` is None when
+    the days themselves were refused: then only the lower bound can be checked."""
+    if rule != CompletionRule.at_least.value:
+        return None
+    most = max(day_count, 1) if day_count is not None else data.completion_min or 1
+    if data.completion_min is None or not 1 <= data.completion_min <= most:
+        errors["completion_min"] = N_("Give how many days or occasions are needed, at most the number the event has.")
+    return data.completion_min
+
+
+def _collect_occasions_within(data: EventInput, errors: dict) -> None:
+    if data.starts_at is None or data.ends_at is None:
+        return
+    first, last = localtime(data.starts_at).date(), localtime(data.ends_at).date()
+    if any(not first <= occasion <= last for occasion in data.occasion_dates):
+        errors["occasion_dates"] = N_("Every occasion must be between the start and the end of the module.")
 
 
 def _days(data: EventInput) -> list[tuple[date, datetime, datetime]]:

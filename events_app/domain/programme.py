@@ -23,13 +23,13 @@ from events_app.domain.tables import (
     SessionStatus,
     SessionTheme,
     Speaker,
-    Theme,
 )
 from events_app.domain.transactions import atomic, utcnow
 from events_app.domain.validation import (
     collect_capacity,
     collect_choice,
     collect_max_length,
+    collect_theme_ids,
     collect_time_span,
     collect_title,
     parse_uid,
@@ -66,36 +66,14 @@ async def _clean_session(event: dict[str, Any], data: SessionInput, *, session_i
     title = collect_title(data.title, errors, N_("Give the session a title."))
     kind = collect_choice(data.kind, SessionKind, "kind", N_("Choose what kind of session this is."), errors)
     collect_time_span(data.starts_at, data.ends_at, errors, N_("The session must end after it starts."))
-    if data.starts_at is not None and "ends_at" not in errors:
-        event_days = {day["day"] for day in event["days"]}
-        start_day, end_day = localtime(data.starts_at).date(), localtime(data.ends_at).date() if data.ends_at else None
-        if start_day not in event_days or (end_day is not None and end_day != start_day):
-            errors["starts_at"] = N_("The session must take place on one of the event's days.")
+    _collect_on_an_event_day(event, data, errors)
     collect_capacity(data.capacity, errors)
-    if (
-        "capacity" not in errors
-        and data.capacity is not None
-        and session_id is not None
-        and data.capacity < await waiting_list.confirmed_places(session_id)
-    ):
-        errors["capacity"] = N_("The capacity cannot be lower than the places already confirmed.")
+    await _collect_capacity_for_the_confirmed(data.capacity, session_id, errors)
     room = " ".join((data.room or "").split())
     collect_max_length(room, "room", 100, errors)
-    if "room" not in errors and room and data.starts_at and data.ends_at and not {"starts_at", "ends_at"} & set(errors):
-        clash = await _room_clash(event["id"], room, data.starts_at, data.ends_at, session_id)
-        if clash:
-            errors["room"] = DomainError(
-                N_("%(room)s is already booked then, for “%(title)s”."), field="room", room=room, title=clash["title"]
-            )
-    themes = await Theme.select(Theme.id).where(Theme.slug.is_in(data.themes or [""]))
-    if len(themes) != len(set(data.themes)):
-        errors["themes"] = N_("One of the themes does not exist.")
-    speakers = [s for s in data.speakers if s.name.strip() or s.title.strip() or s.organisation.strip()]
-    if any(not s.name.strip() for s in speakers):
-        errors["speakers"] = N_("Every speaker needs a name.")
-    for speaker in speakers:
-        for value in (speaker.name.strip(), speaker.title.strip(), speaker.organisation.strip()):
-            collect_max_length(value, "speakers", 200, errors)
+    await _collect_room_free(event["id"], room, data, session_id, errors)
+    theme_ids = await collect_theme_ids(data.themes, errors)
+    speakers = _collect_speakers(data.speakers, errors)
     if errors:
         raise ValidationFailed(errors)
     return {
@@ -107,9 +85,50 @@ async def _clean_session(event: dict[str, Any], data: SessionInput, *, session_i
         "room": room,
         "capacity": data.capacity,
         "requires_signup": bool(data.requires_signup),
-        "theme_ids": [row["id"] for row in themes],
+        "theme_ids": theme_ids,
         "speakers": speakers,
     }
+
+
+def _collect_on_an_event_day(event: dict[str, Any], data: SessionInput, errors: dict) -> None:
+    if data.starts_at is None or "ends_at" in errors:
+        return
+    event_days = {day["day"] for day in event["days"]}
+    start_day, end_day = localtime(data.starts_at).date(), localtime(data.ends_at).date() if data.ends_at else None
+    if start_day not in event_days or (end_day is not None and end_day != start_day):
+        errors["starts_at"] = N_("The session must take place on one of the event's days.")
+
+
+async def _collect_capacity_for_the_confirmed(capacity: int | None, session_id: int | None, errors: dict) -> None:
+    """A session's capacity may not drop below the places it has already given."""
+    if "capacity" in errors or capacity is None or session_id is None:
+        return
+    if capacity < await waiting_list.confirmed_places(session_id):
+        errors["capacity"] = N_("The capacity cannot be lower than the places already confirmed.")
+
+
+async def _collect_room_free(
+    event_id: int, room: str, data: SessionInput, session_id: int | None, errors: dict
+) -> None:
+    """A room holds one session at a time (checked once the room and the times are valid)."""
+    if not room or not data.starts_at or not data.ends_at or {"room", "starts_at", "ends_at"} & set(errors):
+        return
+    clash = await _room_clash(event_id, room, data.starts_at, data.ends_at, session_id)
+    if clash:
+        errors["room"] = DomainError(
+            N_("%(room)s is already booked then, for “%(title)s”."), field="room", room=room, title=clash["title"]
+        )
+
+
+def _collect_speakers(given: list[SpeakerInput], errors: dict) -> list[SpeakerInput]:
+    """The speakers with anything filled in (empty rows of the form are dropped); each needs a name."""
+    speakers = [s for s in given if s.name.strip() or s.title.strip() or s.organisation.strip()]
+    if any(not s.name.strip() for s in speakers):
+        errors["speakers"] = N_("Every speaker needs a name.")
+    for speaker in speakers:
+        for value in (speaker.name.strip(), speaker.title.strip(), speaker.organisation.strip()):
+            collect_max_length(value, "speakers", 200, errors)
+    return speakers
 
 
 async def _room_clash(event_id: int, room: str, starts_at: datetime, ends_at: datetime, session_id: int | None):

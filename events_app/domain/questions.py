@@ -151,6 +151,10 @@ def field_name(question: dict[str, Any]) -> str:
     return f"answer_{question['key']}"
 
 
+_YES_NO = {"yes": True, "ja": True, "true": True, "no": False, "nej": False, "false": False}
+_NOTHING = object()  # an answer left blank, as opposed to one refused with a message
+
+
 def clean_answers(questions: list[dict[str, Any]], answers: dict[str, Any], errors: dict) -> dict[str, Any]:
     """Check answers given by question key; write errors next to each question's field.
 
@@ -159,38 +163,54 @@ def clean_answers(questions: list[dict[str, Any]], answers: dict[str, Any], erro
     """
     clean: dict[str, Any] = {}
     for question in questions:
-        name, value, kind = field_name(question), answers.get(question["key"]), question["kind"]
-        if kind == QuestionKind.text.value:
-            text = str(value or "").strip() if not isinstance(value, (list, dict)) else ""
-            if len(text) > MAX_TEXT_ANSWER:
-                errors[name] = DomainError(N_("At most %(max)s characters."), field=name, max=MAX_TEXT_ANSWER)
-            if text:
-                clean[question["key"]] = text
-        elif kind == QuestionKind.yes_no.value:
-            answer = (
-                {"yes": True, "ja": True, "true": True, "no": False, "nej": False, "false": False}.get(
-                    str(value).strip().lower()
-                )
-                if not isinstance(value, bool)
-                else value
-            )
-            if value not in (None, "") and answer is None:
-                errors[name] = N_("Answer yes or no.")
-            if answer is not None:
-                clean[question["key"]] = answer
-        elif kind == QuestionKind.single.value:
-            text = str(value or "").strip() if not isinstance(value, (list, dict)) else ""
-            if text and text not in question["options"]:
-                errors[name] = N_("Choose one of the options.")
-            elif text:
-                clean[question["key"]] = text
-        else:
-            chosen = value if isinstance(value, list) else ([value] if value not in (None, "") else [])
-            chosen = [str(item).strip() for item in chosen if str(item).strip()]
-            if any(item not in question["options"] for item in chosen):
-                errors[name] = N_("Choose among the options.")
-            elif chosen:
-                clean[question["key"]] = [option for option in question["options"] if option in chosen]
+        name = field_name(question)
+        answer = _ANSWER_CLEANERS[question["kind"]](question, answers.get(question["key"]), name, errors)
+        if answer is not _NOTHING:
+            clean[question["key"]] = answer
         if question["required"] and question["key"] not in clean and name not in errors:
             errors[name] = N_("This question must be answered.")
     return clean
+
+
+def _single_text(value: Any) -> str:
+    return str(value or "").strip() if not isinstance(value, (list, dict)) else ""
+
+
+def _text_answer(question: dict[str, Any], value: Any, name: str, errors: dict) -> Any:
+    text = _single_text(value)
+    if len(text) > MAX_TEXT_ANSWER:
+        errors[name] = DomainError(N_("At most %(max)s characters."), field=name, max=MAX_TEXT_ANSWER)
+    return text or _NOTHING
+
+
+def _yes_no_answer(question: dict[str, Any], value: Any, name: str, errors: dict) -> Any:
+    answer = value if isinstance(value, bool) else _YES_NO.get(str(value).strip().lower())
+    if value not in (None, "") and answer is None:
+        errors[name] = N_("Answer yes or no.")
+    return _NOTHING if answer is None else answer
+
+
+def _single_choice_answer(question: dict[str, Any], value: Any, name: str, errors: dict) -> Any:
+    text = _single_text(value)
+    if text and text not in question["options"]:
+        errors[name] = N_("Choose one of the options.")
+        return _NOTHING
+    return text or _NOTHING
+
+
+def _multiple_choice_answer(question: dict[str, Any], value: Any, name: str, errors: dict) -> Any:
+    chosen = value if isinstance(value, list) else ([value] if value not in (None, "") else [])
+    chosen = [str(item).strip() for item in chosen if str(item).strip()]
+    if any(item not in question["options"] for item in chosen):
+        errors[name] = N_("Choose among the options.")
+        return _NOTHING
+    # In the options' order, whatever order the form sent them in.
+    return [option for option in question["options"] if option in chosen] or _NOTHING
+
+
+_ANSWER_CLEANERS = {
+    QuestionKind.text.value: _text_answer,
+    QuestionKind.yes_no.value: _yes_no_answer,
+    QuestionKind.single.value: _single_choice_answer,
+    QuestionKind.multiple.value: _multiple_choice_answer,
+}

@@ -132,56 +132,45 @@ async def list_registrations(
         select = select.where(Registration.organisation.code == organisation)
     rows = await select.order_by(Registration.id)
     if session:
-        chosen = (
-            {
-                row["registration"]
-                for row in await SessionChoice.select(SessionChoice.registration).where(
-                    (SessionChoice.session.uid == parse_uid(session))
-                    & (SessionChoice.status != CANCELLED)
-                    & (SessionChoice.session.event == event_id)
-                )
-            }
-            if parse_uid(session)
-            else set()
-        )
+        chosen = await _registrations_in_session(event_id, session)
         rows = [row for row in rows if row["id"] in chosen]
     if answer_key:
         rows = [row for row in rows if answer_matches((row["answers"] or {}).get(answer_key), answer_value.strip())]
     if query.strip():
         needle = fold(query.strip())
-        rows = [
-            row
-            for row in rows
-            if any(
-                needle in fold(row[name])
-                for name in (
-                    "name",
-                    "email",
-                    "organisation_text",
-                    "organisation_sv",
-                    "organisation_en",
-                    "title",
-                    "short_code",
-                )
-            )
-        ]
-    if sort not in SORTS:
-        sort = "created"
-    keys = {
-        "created": lambda row: row["id"],
-        "name": lambda row: (swedish_key(row["name"]), row["id"]),
-        "organisation": lambda row: (
-            row["organisation_name"] == "",
-            swedish_key(row["organisation_sv"] or row["organisation_text"]),
-            swedish_key(row["name"]),
-            row["id"],
-        ),
-        "status": lambda row: (STATUSES.index(row["status"]) if row["status"] in STATUSES else 9, row["id"]),
-    }
+        rows = [row for row in rows if any(needle in fold(row[name]) for name in _SEARCHED)]
     for row in rows:
         row["organisation_name"] = row["organisation_sv"] or row["organisation_text"] or ""
-    rows.sort(key=keys[sort], reverse=descending)
+    rows.sort(key=_SORT_KEYS.get(sort, _SORT_KEYS["created"]), reverse=descending)
     return await _with_choices(rows)
+
+
+# What the search box looks in.
+_SEARCHED = ("name", "email", "organisation_text", "organisation_sv", "organisation_en", "title", "short_code")
+_SORT_KEYS = {
+    "created": lambda row: row["id"],
+    "name": lambda row: (swedish_key(row["name"]), row["id"]),
+    "organisation": lambda row: (
+        row["organisation_name"] == "",
+        swedish_key(row["organisation_sv"] or row["organisation_text"]),
+        swedish_key(row["name"]),
+        row["id"],
+    ),
+    "status": lambda row: (STATUSES.index(row["status"]) if row["status"] in STATUSES else 9, row["id"]),
+}
+
+
+async def _registrations_in_session(event_id: int, session_uid: str) -> set[int]:
+    """The registrations holding (or queueing for) a place in the event's session."""
+    uid = parse_uid(session_uid)
+    if uid is None:
+        return set()
+    rows = await SessionChoice.select(SessionChoice.registration).where(
+        (SessionChoice.session.uid == uid)
+        & (SessionChoice.status != CANCELLED)
+        & (SessionChoice.session.event == event_id)
+    )
+    return {row["registration"] for row in rows}
 
 
 # --- Counts -----------------------------------------------------------------------------------

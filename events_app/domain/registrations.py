@@ -41,7 +41,7 @@ from events_app.domain.tables import (
     SessionStatus,
 )
 from events_app.domain.transactions import atomic, utcnow
-from events_app.domain.validation import normalise_email, parse_uid, required_text
+from events_app.domain.validation import collect_max_length, normalise_email, parse_uid, required_text
 from events_app.i18n import N_, normalise_language
 from events_app.settings import get_settings
 
@@ -232,13 +232,6 @@ async def _organisation(value: str) -> tuple[int | None, str]:
     return (row["id"], "") if row else (None, text)
 
 
-def _max(value: str, name: str, limit: int, errors: dict) -> str:
-    value = (value or "").strip()
-    if len(value) > limit:
-        errors[name] = DomainError(N_("At most %(max)s characters."), field=name, max=limit)
-    return value
-
-
 async def _clean(
     event: dict[str, Any], data: RegistrationInput, *, for_update: bool = False, require_consent: bool = True
 ) -> dict[str, Any]:
@@ -249,30 +242,14 @@ async def _clean(
         clean["name"] = required_text(data.name, field="name")
     except DomainError as error:
         errors["name"] = error
-    if not for_update and not data.send_mail:
-        clean["email"] = data.email  # a walk-in without an address: the placeholder the check-in made
-    elif not for_update:
-        try:
-            clean["email"] = normalise_email(data.email)
-        except DomainError as error:
-            errors["email"] = error
+    if not for_update:
+        _collect_email(data, clean, errors)
     clean["organisation"], clean["organisation_text"] = await _organisation(data.organisation)
-    _max(clean["organisation_text"], "organisation", 200, errors)
-    clean["title"] = " ".join(_max(data.title, "title", 200, errors).split())
-    unknown = [code for code in data.dietary if code not in DIETARY_NEEDS]
-    if unknown:
-        errors["dietary"] = N_("Choose dietary needs from the list, or describe them under other needs.")
-    clean["dietary"] = [code for code in DIETARY_NEEDS if code in data.dietary]
-    clean["dietary_other"] = _max(data.dietary_other, "dietary_other", 300, errors)
-    clean["accessibility"] = _max(data.accessibility, "accessibility", 1000, errors)
+    collect_max_length(clean["organisation_text"], "organisation", 200, errors)
+    clean["title"] = " ".join(_stripped_within(data.title, "title", 200, errors).split())
+    _collect_needs(data, clean, errors)
     clean["answers"] = questions.clean_answers(await questions.questions_of(event["id"]), data.answers or {}, errors)
-    event_days = [day["day"].isoformat() for day in event["days"]]
-    chosen_days = [d for d in dict.fromkeys(data.days or []) if d]
-    if any(d not in event_days for d in chosen_days):
-        errors["days"] = N_("Choose among the event's days.")
-    elif data.days is not None and not chosen_days and len(event_days) > 1:
-        errors["days"] = N_("Choose at least one day.")
-    clean["days"] = [d for d in event_days if d in chosen_days] if chosen_days else event_days
+    clean["days"] = _collect_days(event, data.days, errors)
     clean["sessions"], clean["waitlist_sessions"] = await _clean_sessions(event, data, errors)
     if require_consent and not for_update and not data.consent:
         errors["consent"] = N_("You must agree to the processing of your personal data to register.")
@@ -280,6 +257,42 @@ async def _clean(
     if errors:
         raise ValidationFailed(errors)
     return clean
+
+
+def _stripped_within(value: str, field: str, max_length: int, errors: dict) -> str:
+    value = (value or "").strip()
+    collect_max_length(value, field, max_length, errors)
+    return value
+
+
+def _collect_email(data: RegistrationInput, clean: dict[str, Any], errors: dict) -> None:
+    if not data.send_mail:
+        clean["email"] = data.email  # a walk-in without an address: the placeholder the check-in made
+        return
+    try:
+        clean["email"] = normalise_email(data.email)
+    except DomainError as error:
+        errors["email"] = error
+
+
+def _collect_needs(data: RegistrationInput, clean: dict[str, Any], errors: dict) -> None:
+    """Dietary needs (codes from the list, and free text) and accessibility needs."""
+    if any(code not in DIETARY_NEEDS for code in data.dietary):
+        errors["dietary"] = N_("Choose dietary needs from the list, or describe them under other needs.")
+    clean["dietary"] = [code for code in DIETARY_NEEDS if code in data.dietary]
+    clean["dietary_other"] = _stripped_within(data.dietary_other, "dietary_other", 300, errors)
+    clean["accessibility"] = _stripped_within(data.accessibility, "accessibility", 1000, errors)
+
+
+def _collect_days(event: dict[str, Any], days: list[str] | None, errors: dict) -> list[str]:
+    """The days chosen, in the event's order; all of them when none is chosen (a one-day event, the API)."""
+    event_days = [day["day"].isoformat() for day in event["days"]]
+    chosen_days = [d for d in dict.fromkeys(days or []) if d]
+    if any(d not in event_days for d in chosen_days):
+        errors["days"] = N_("Choose among the event's days.")
+    elif days is not None and not chosen_days and len(event_days) > 1:
+        errors["days"] = N_("Choose at least one day.")
+    return [d for d in event_days if d in chosen_days] if chosen_days else event_days
 
 
 async def _clean_sessions(event: dict[str, Any], data: RegistrationInput, errors: dict) -> tuple[list, list]:

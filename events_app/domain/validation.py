@@ -1,4 +1,5 @@
-"""Checks on single values that several services share (email addresses, names)."""
+"""Checks that several services share (email addresses, names, uids, themes), and the collectors their
+form cleaners use to gather every field's message before raising them together."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import uuid
 from email_validator import EmailNotValidError, validate_email
 
 from events_app.domain.errors import DomainError
+from events_app.domain.tables import Theme
 from events_app.i18n import N_
 
 
@@ -84,3 +86,11 @@ def collect_capacity(value: int | None, errors: dict, field: str = "capacity") -
         errors[field] = N_("The capacity cannot be negative.")
     elif value > MAX_CAPACITY:
         errors[field] = N_("The capacity is larger than any venue.")
+
+
+async def collect_theme_ids(slugs: list[str], errors: dict) -> list[int]:
+    """The ids of the council's themes named by `slugs` (an event's or a session's tags)."""
+    themes = await Theme.select(Theme.id).where(Theme.slug.is_in(slugs or [""]))
+    if len(themes) != len(set(slugs)):
+        errors["themes"] = N_("One of the themes does not exist.")
+    return [row["id"] for row in themes]
