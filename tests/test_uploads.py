@@ -34,6 +34,12 @@ async def post_raw(client, slug: str, body: bytes, content_type: str = f"multipa
     return await client.post(f"{page(slug)}/upload", content=body, headers={"Content-Type": content_type})
 
 
+async def assert_refused_leaving_nothing(response, status: int, files_before: list) -> None:
+    assert response.status_code == status
+    assert files_on_disk() == files_before, "a refused upload left a file behind"
+    assert await Material.count() == 0
+
+
 @pytest.fixture
 async def event(organiser):
     event = await finished_event()
@@ -60,8 +66,7 @@ async def test_a_token_sent_after_the_file_is_refused_before_the_file_is_kept(or
         ("_csrf_token", None, organiser.last_csrf.encode()),
     )
     response = await post_raw(organiser, event["slug"], body)
-    assert response.status_code == 403
-    assert files_on_disk() == before and await Material.count() == 0
+    await assert_refused_leaving_nothing(response, 403, before)
 
 
 @pytest.mark.parametrize("token", ["", "x" * 80, "wrong"], ids=["missing", "forged", "short"])
@@ -70,8 +75,7 @@ async def test_a_missing_or_wrong_token_is_refused_and_nothing_is_written(organi
     parts = [("_csrf_token", None, token.encode())] if token else []
     body = multipart(*parts, ("title", None, b"A"), ("file", "a.pdf", pdf_file()))
     response = await post_raw(organiser, event["slug"], body)
-    assert response.status_code == 403
-    assert files_on_disk() == before and await Material.count() == 0
+    await assert_refused_leaving_nothing(response, 403, before)
 
 
 async def test_a_body_announced_over_the_limit_is_refused_without_reading_it(organiser, event, monkeypatch):
@@ -80,8 +84,7 @@ async def test_a_body_announced_over_the_limit_is_refused_without_reading_it(org
     huge = 5 * 1024 * 1024
     body = multipart(("_csrf_token", None, organiser.last_csrf.encode()), ("file", "a.pdf", b"0" * huge))
     response = await post_raw(organiser, event["slug"], body)
-    assert response.status_code == 413
-    assert files_on_disk() == before and await Material.count() == 0
+    await assert_refused_leaving_nothing(response, 413, before)
 
 
 async def test_a_file_that_grows_past_the_limit_is_cut_off_and_removed(organiser, event, monkeypatch):
@@ -100,8 +103,7 @@ async def test_a_file_that_grows_past_the_limit_is_cut_off_and_removed(organiser
         content=chunks(),
         headers={"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"},
     )
-    assert response.status_code == 413
-    assert files_on_disk() == before and await Material.count() == 0
+    await assert_refused_leaving_nothing(response, 413, before)
 
 
 @pytest.mark.parametrize(
@@ -115,8 +117,7 @@ async def test_a_file_that_grows_past_the_limit_is_cut_off_and_removed(organiser
 async def test_a_malformed_body_is_a_400_and_leaves_nothing(organiser, event, body):
     before = files_on_disk()
     response = await post_raw(organiser, event["slug"], body)
-    assert response.status_code == 400
-    assert files_on_disk() == before and await Material.count() == 0
+    await assert_refused_leaving_nothing(response, 400, before)
 
 
 async def test_a_body_ending_inside_the_file_is_a_400_and_leaves_nothing(organiser, event):
@@ -124,8 +125,7 @@ async def test_a_body_ending_inside_the_file_is_a_400_and_leaves_nothing(organis
     body = multipart(("_csrf_token", None, organiser.last_csrf.encode()), ("file", "a.pdf", pdf_file()))
     cut = body[: len(body) // 2]
     response = await post_raw(organiser, event["slug"], cut)
-    assert response.status_code == 400
-    assert files_on_disk() == before and await Material.count() == 0
+    await assert_refused_leaving_nothing(response, 400, before)
 
 
 async def test_a_form_sent_without_a_file_says_choose_a_file(organiser, event):

@@ -42,11 +42,25 @@ def material_url(event: dict[str, Any], registration: dict[str, Any] | None) -> 
     return links.event_url(event["slug"])
 
 
+# What the organisers' preview shows in place of a recipient's private link: opening the real one
+# would let the organiser act as the registrant, recorded as the registrant.
+PREVIEW_TOKEN = "personlig-lank-visas-inte-i-forhandsvisningen"
+
+
 def build(
-    mailing: dict[str, Any], event: dict[str, Any], name: str, language: str, registration: dict[str, Any] | None
+    mailing: dict[str, Any],
+    event: dict[str, Any],
+    name: str,
+    language: str,
+    registration: dict[str, Any] | None,
+    *,
+    preview: bool = False,
 ) -> BuiltMail:
-    """The mail for one recipient (also what the organisers' preview shows)."""
+    """The mail for one recipient; with `preview`, as the organisers' preview shows it (no live
+    private link)."""
     chosen, subject, body = version(mailing, language)
+    if preview and registration is not None:
+        registration = {**registration, "manage_token": PREVIEW_TOKEN}
     return BuiltMail(
         template="mailing",
         language=chosen,

@@ -377,7 +377,7 @@ async def preview(slug: str, uid: str, address: str = "") -> dict[str, Any]:
             if chosen.registration_id
             else None
         )
-        built = mailing_mail.build(mailing, mailing["event"], chosen.name, chosen.language, registration)
+        built = mailing_mail.build(mailing, mailing["event"], chosen.name, chosen.language, registration, preview=True)
         result["subject"], result["text"], result["html"] = outbox.render(
             built.template, built.context, built.language or "sv"
         )
