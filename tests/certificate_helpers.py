@@ -14,7 +14,9 @@ from events_app.i18n import localtime
 from tests.registration_helpers import SYSTEM, form, published_event, registered
 
 BY_HAND = Registrant(source="organiser", actor=SYSTEM)
-DOOR = {"id": None, "name": "Kim på entrén"}
+DOOR = {"id": None, "name": "Kim på entrén", "role": "organiser"}
+# These tests check in for the events' days ahead or past: an organiser's check-in, with a reason.
+REASON = "Efterregistrering från deltagarlistan"
 # Names whose every letter must reach the certificate: Northern Sámi and Polish.
 MARET = "Máret Čuđetsá"
 LUKASZ = "Łukasz Żółw"
@@ -73,7 +75,7 @@ async def participant(event: dict[str, Any], name: str, email: str, **fields: An
 async def check_in(event: dict[str, Any], registration: dict[str, Any], *days, session: str = "") -> None:
     for day in days:
         answer = await checkins.check_in(
-            Scan(code=registration["ticket_code"], event=event["slug"], day=day, session=session), DOOR
+            Scan(reason=REASON, code=registration["ticket_code"], event=event["slug"], day=day, session=session), DOOR
         )
         assert answer.result == "ok", answer
 

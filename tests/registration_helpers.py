@@ -76,6 +76,11 @@ async def published_event(
     return event
 
 
+async def event_today(**fields: Any) -> dict[str, Any]:
+    """published_event taking place today (the door scans for today), still open for registration."""
+    return await published_event(days_ahead=0, registration_closes_at=_day(1, "15:00"), **fields)
+
+
 def form(email: str = "anna@example.se", **fields: Any) -> RegistrationInput:
     data = {"name": "Anna Andersson", "email": email, "organisation": "sundsvall", "consent": True, **fields}
     return RegistrationInput(**data)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import random
+from datetime import date, timedelta
 
 from PIL import Image, ImageFilter
 
@@ -16,7 +17,7 @@ from events_app.domain.tables import ApiToken, Attendance, Registration
 from events_app.i18n import localtime
 from tests.account_helpers import add_member, sign_in_member, text_of, tr
 from tests.conftest import sign_in
-from tests.registration_helpers import form, published_event, registered
+from tests.registration_helpers import event_today, form, published_event, registered
 
 STRANGER = Registrant(ip="198.51.100.12")
 
@@ -27,7 +28,7 @@ def first_day(event: dict) -> str:
 
 async def scanner(client, role: str = "checkin") -> tuple[dict, dict]:
     """A published event with Anna registered, and `client` signed in as staff on its scanner page."""
-    event = await published_event()
+    event = await event_today()
     anna = await registered(event["slug"], form("anna@example.se"), STRANGER)
     await sign_in(client, f"{role}@test.se")
     assert (await client.get(f"/checkin/{event['slug']}")).status_code == 200
@@ -68,7 +69,7 @@ def camera_photo(png: bytes, seed: int = 6) -> bytes:
 
 
 async def test_only_staff_open_the_scanner_page(client, staff_accounts):
-    event = await published_event()
+    event = await event_today()
     page = f"/checkin/{event['slug']}"
     anonymous = await client.get(page)
     assert anonymous.status_code in (302, 303) and anonymous.headers["location"] == f"/login?next={page}"
@@ -93,7 +94,7 @@ async def test_the_event_list_goes_straight_on_to_the_event_of_the_day(client, s
     later = await published_event(title="Klimatdagen")
     listing = await client.get("/checkin")
     assert listing.status_code == 200 and f'href="/checkin/{later["slug"]}"' in listing.text
-    today = await published_event(title="Energidagen", days_ahead=0)
+    today = await event_today(title="Energidagen")
     assert (await client.get("/checkin")).headers["location"] == f"/checkin/{today['slug']}"
     chosen = await client.get("/checkin?choose=1")
     assert "Klimatdagen" in chosen.text and "Energidagen" in chosen.text
@@ -265,3 +266,35 @@ async def test_a_walk_in_is_registered_and_checked_in_in_one_step(client, staff_
     assert await Attendance.select(Attendance.registration, Attendance.method) == [
         {"registration": walk_in["id"], "method": "walk_in"}
     ]
+
+
+async def test_the_scanner_offers_check_in_staff_only_today_and_organisers_any_day_with_a_reason(
+    client, staff_accounts
+):
+    event, anna = await scanner(client)  # a two-day event starting today
+    today, tomorrow = first_day(event), (date.fromisoformat(first_day(event)) + timedelta(days=1)).isoformat()
+    page = await client.get(f"/checkin/{event['slug']}")
+    assert f'value="day:{today}"' in page.text and f'value="day:{tomorrow}"' not in page.text
+    assert 'id="another-day-reason"' not in page.text
+
+    door = {"day": tomorrow, "session": "", "device": "Entrén", "reason": "Vill prova"}
+    found = await client.submit(
+        f"/checkin/{event['slug']}/registrations/{anna['uid']}", door, form_page=f"/checkin/{event['slug']}"
+    )
+    assert found.status_code == 400
+    walk_in = await client.submit(
+        f"/checkin/{event['slug']}/walk-in",
+        {**door, "name": "Gustav Ek", "organisation": "", "organisation_other": "Timrå", "email": ""},
+        form_page=f"/checkin/{event['slug']}",
+    )
+    assert walk_in.status_code == 400
+    assert await Attendance.count() == 0 and await Registration.count() == 1  # the walk-in left nothing
+
+    await client.submit("/logout", {}, form_page="/staff")
+    await sign_in(client, "organiser@test.se")
+    page = await client.get(f"/checkin/{event['slug']}")
+    assert f'value="day:{tomorrow}"' in page.text and 'id="another-day-reason"' in page.text
+    done = await client.submit(
+        f"/checkin/{event['slug']}/registrations/{anna['uid']}", door, form_page=f"/checkin/{event['slug']}"
+    )
+    assert done.json()["result"] == "ok"

@@ -22,7 +22,9 @@ from tests.account_helpers import database_snapshot, location, text_of, tr
 from tests.conftest import sign_in
 from tests.registration_helpers import SYSTEM, form, published_event, registered
 
-STAFF = {"id": None, "name": "Kim på entrén"}
+STAFF = {"id": None, "name": "Kim på entrén", "role": "organiser"}
+# These tests check in for the events' days ahead or past: an organiser's check-in, with a reason.
+REASON = "Efterregistrering från deltagarlistan"
 STRANGER = Registrant(ip="198.51.100.10")
 
 
@@ -41,7 +43,10 @@ def url(event: dict, path: str = "", day=None) -> str:
 
 async def check_in(event: dict, registration: dict, day=None, **fields) -> checkins.Answer:
     answer = await checkins.check_in(
-        Scan(code=registration["ticket_code"], event=event["slug"], day=day or first_day(event), **fields), STAFF
+        Scan(
+            reason=REASON, code=registration["ticket_code"], event=event["slug"], day=day or first_day(event), **fields
+        ),
+        STAFF,
     )
     assert answer.result == "ok", answer
     return answer
@@ -122,7 +127,10 @@ async def test_the_counts_shown_are_those_of_the_check_ins_made(organiser, event
     await check_in(event, three["anna"], device="telefon 1", method="camera")
     await checkins.check_in(
         Scan(
-            code=three["anna"]["ticket_code"], event=event["slug"], session=str(event["sessions"]["Workshop A"]["uid"])
+            reason=REASON,
+            code=three["anna"]["ticket_code"],
+            event=event["slug"],
+            session=str(event["sessions"]["Workshop A"]["uid"]),
         ),
         STAFF,
     )

@@ -323,8 +323,10 @@ async def test_a_checked_in_registration_says_so(client, tokens):
     [anna] = await Registration.select(Registration.uid)
     answer = await checkins.check_in_registration(
         str(anna["uid"]),
-        checkins.Scan(code="", event=event["slug"], day=localtime(event["starts_at"]).date(), method="search"),
-        {"name": "Kim"},
+        checkins.Scan(
+            code="", event=event["slug"], day=localtime(event["starts_at"]).date(), method="search", reason="Efterhand"
+        ),
+        {"name": "Kim", "role": "organiser"},
     )
     [row] = (await client.get(url(event), headers=bearer(tokens["organiser"]))).json()["registrations"]
     assert row["checked_in"] is True

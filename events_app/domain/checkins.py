@@ -16,7 +16,7 @@ import secrets
 import uuid
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from events_app.domain import audit, registrations, tickets
@@ -31,6 +31,7 @@ from events_app.domain.tables import (
     ProgrammeSession,
     Registration,
     RegistrationStatus,
+    Role,
     SessionChoice,
 )
 from events_app.domain.text_folding import fold
@@ -39,6 +40,9 @@ from events_app.domain.validation import parse_uid
 from events_app.i18n import N_, current_language, localtime
 
 CONFIRMED, WAITLISTED, CANCELLED = (status.value for status in RegistrationStatus)
+# After midnight the door may still check in for the day that has just ended (see days_open_to_door_staff).
+GRACE_AFTER_MIDNIGHT = timedelta(hours=3)
+MAX_REASON = 300
 # Every answer a scan can get, with the words the scanner page shows.
 RESULTS = {
     "ok": N_("Welcome"),
@@ -65,6 +69,7 @@ class Scan:
     session: str = ""  # a session's uid, at a workshop's door
     device: str = ""
     method: str = CheckInMethod.scanner.value
+    reason: str = ""  # why an organiser checks someone in for another day than today
 
 
 @dataclass
@@ -88,6 +93,33 @@ class Answer:
 
 def today() -> date:
     return localtime(utcnow()).date()
+
+
+def days_open_to_door_staff(now: datetime | None = None) -> set[date]:
+    """The days check-in staff may check people in for: today, and until GRACE_AFTER_MIDNIGHT also
+    yesterday (an evening that runs past midnight). Other days are for organisers, with a reason:
+    attendance makes certificates, so a scanner must not be able to back-date it."""
+    local = localtime(now or utcnow())
+    days = {local.date()}
+    if local.hour * 3600 + local.minute * 60 + local.second < GRACE_AFTER_MIDNIGHT.total_seconds():
+        days.add(local.date() - timedelta(days=1))
+    return days
+
+
+def _check_day_allowed(day: date, staff: dict[str, Any], reason: str) -> bool:
+    """Whether checking in for `day` is "another day" (to be audited); raises when it is not allowed."""
+    if day in days_open_to_door_staff():
+        return False
+    if staff.get("role") not in (Role.organiser.value, Role.admin.value):
+        raise DomainError(
+            N_("Check-in staff can check people in for today only. Ask an organiser to check in for another day."),
+            code="another_day",
+        )
+    if not reason.strip():
+        raise DomainError(N_("Say why you check someone in for another day than today."), field="reason")
+    if len(reason) > MAX_REASON:
+        raise DomainError(N_("At most %(max)s characters."), field="reason", max=MAX_REASON)
+    return True
 
 
 def _lookup(code: str) -> tuple[str, str] | None:
@@ -183,26 +215,16 @@ async def check_in_registration(registration_uid: str, scan: Scan, staff: dict[s
 async def _check_in(lookup: tuple[str, Any], scan: Scan, staff: dict[str, Any], *, known_code: bool) -> Answer:
     day = scan.day or today()
     row = await _read_ticket(*lookup, scan, day)
-    if row is None or row["event_status"] != "published":
-        raise NotFound(N_("There is no such event."))
-    if scan.session and (row.get("session_id") is None or row["session_status"] != "scheduled"):
-        raise NotFound(N_("There is no such session."))  # nor a door to a cancelled one
+    _check_door(row, scan)
+    session_id = row.get("session_id")
+    if session_id is not None:  # at a session's door, the session's day
+        day = localtime(_timestamp(row["session_starts_at"])).date()
+    another_day = _check_day_allowed(day, staff, scan.reason)
     if not known_code or row["id"] is None:
         return Answer(result="unknown")
-    if row["ticket_event"] != row["event_id"]:
-        return _known("wrong_event", row)
-    if row["status"] != CONFIRMED:
-        return _known("cancelled" if row["status"] == CANCELLED else "waitlisted", row)
-    session_id = row.get("session_id")
-    if session_id is not None:
-        day = localtime(_timestamp(row["session_starts_at"])).date()
-    days = json.loads(row["days"]) if isinstance(row["days"], str) else row["days"]
-    if day.isoformat() not in days:
-        return _known("wrong_day", row)
-    if session_id is not None and row["requires_signup"] and row["choice_status"] != CONFIRMED:
-        return _known("not_in_session", row)
-    if row["attendance_uid"] is not None:
-        return _already(row, row)
+    refusal = _refusal(row, day, session_id)
+    if refusal is not None:
+        return refusal
     now = utcnow()
     attendance_uid = uuid.uuid4()
     written = await Attendance.raw(
@@ -234,6 +256,15 @@ async def _check_in(lookup: tuple[str, Any], scan: Scan, staff: dict[str, Any], 
             .first()
         )
         return _already(row, first)
+    if another_day:
+        await audit.record(
+            "checkin.another_day",
+            Actor(staff.get("name", ""), staff_id=staff.get("id")),
+            object_type="registration",
+            object_id=row["uid"],
+            summary=scan.reason.strip()[:200],
+            details={"day": day.isoformat(), "session": str(scan.session or ""), "reason": scan.reason.strip()},
+        )
     return _known(
         "ok",
         row,
@@ -243,6 +274,30 @@ async def _check_in(lookup: tuple[str, Any], scan: Scan, staff: dict[str, Any], 
         method=scan.method,
         attendance=str(attendance_uid),
     )
+
+
+def _check_door(row: dict[str, Any] | None, scan: Scan) -> None:
+    """The event (and the session, at a session's door) must exist and take place."""
+    if row is None or row["event_status"] != "published":
+        raise NotFound(N_("There is no such event."))
+    if scan.session and (row.get("session_id") is None or row["session_status"] != "scheduled"):
+        raise NotFound(N_("There is no such session."))  # nor a door to a cancelled one
+
+
+def _refusal(row: dict[str, Any], day: date, session_id: int | None) -> Answer | None:
+    """Why this ticket cannot be checked in at this door on `day`, or None when it can."""
+    if row["ticket_event"] != row["event_id"]:
+        return _known("wrong_event", row)
+    if row["status"] != CONFIRMED:
+        return _known("cancelled" if row["status"] == CANCELLED else "waitlisted", row)
+    days = json.loads(row["days"]) if isinstance(row["days"], str) else row["days"]
+    if day.isoformat() not in days:
+        return _known("wrong_day", row)
+    if session_id is not None and row["requires_signup"] and row["choice_status"] != CONFIRMED:
+        return _known("not_in_session", row)
+    if row["attendance_uid"] is not None:
+        return _already(row, row)
+    return None
 
 
 def _already(row: dict[str, Any], first: dict[str, Any]) -> Answer:
@@ -340,6 +395,7 @@ async def walk_in(event_slug: str, data: WalkIn, scan: Scan, staff: dict[str, An
         if session is None:
             raise NotFound(N_("There is no such session."))
         day, sessions = localtime(session["starts_at"]).date(), [scan.session]
+    _check_day_allowed(day, staff, scan.reason)  # before registering: a refused walk-in leaves nothing
     result = await registrations.register(
         event_slug,
         registrations.RegistrationInput(

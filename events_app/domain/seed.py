@@ -51,6 +51,7 @@ from events_app.domain.tables import (
     HoursCredit,
     Organisation,
     Person,
+    Role,
     StaffAccount,
     Theme,
 )
@@ -496,6 +497,9 @@ async def _demo_people() -> dict[str, tuple[str, str, str]]:
     return people
 
 
+DEMO_ATTENDANCE_REASON = "Demodata: förra årets närvaro"
+
+
 async def _door_staff() -> dict:
     """The demo's check-in account, as check-ins record who scanned (none if it was removed)."""
     row = (
@@ -503,7 +507,8 @@ async def _door_staff() -> dict:
         .where(StaffAccount.email == DEMO_STAFF[2][0])
         .first()
     )
-    return row or {"id": None, "name": DEMO_STAFF[2][1]}
+    # Last year's attendance is entered afterwards, which only an organiser may do (with a reason).
+    return {**(row or {"id": None, "name": DEMO_STAFF[2][1]}), "role": Role.organiser.value}
 
 
 async def _demo_attendance(
@@ -526,7 +531,8 @@ async def _demo_attendance(
         )
         registration = await registrations.get_registration(str(result.registration["uid"]))
         for day in days:
-            answer = await checkins.check_in(Scan(code=registration["ticket_code"], event=slug, day=day), door)
+            scan = Scan(code=registration["ticket_code"], event=slug, day=day, reason=DEMO_ATTENDANCE_REASON)
+            answer = await checkins.check_in(scan, door)
             if answer.result != "ok":
                 raise RuntimeError(f"demo check-in of {name} on {day}: {answer.result}")
             await Attendance.update({Attendance.checked_in_at: _at(day, "08:30") + timedelta(minutes=2 * place)}).where(

@@ -156,6 +156,7 @@ API_STATUS_BY_CODE = {
     "registration_unavailable": 409,
     "invalid_status": 409,
     "members_only": 403,
+    "another_day": 403,
     "invitation_required": 403,
     "invitation_unknown": 403,
     "invitation_revoked": 410,

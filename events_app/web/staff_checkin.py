@@ -43,7 +43,7 @@ TOKEN_NAME = "Skanner: {device}"  # how the device's token appears among the sta
 DEVICE_MAX = 60
 NO_STORE = {"Cache-Control": "no-store"}
 PAST_EVENTS_SHOWN = 10
-SCAN_FIELDS = ("day", "session", "device")
+SCAN_FIELDS = ("day", "session", "device", "reason")
 
 
 async def _published(when: str) -> list[dict[str, Any]]:
@@ -68,7 +68,7 @@ def default_day(days: list[date], today: date) -> date | None:
 
 def _staff(request: Request) -> dict[str, Any]:
     account = request.state.staff
-    return {"id": account["id"], "name": account["name"]}
+    return {"id": account["id"], "name": account["name"], "role": account["role"]}
 
 
 def _scan(slug: str, form: dict[str, str], method: CheckInMethod) -> Scan:
@@ -77,7 +77,15 @@ def _scan(slug: str, form: dict[str, str], method: CheckInMethod) -> Scan:
         day = date.fromisoformat(form["day"]) if form["day"] else None
     except ValueError:
         raise DomainError(N_("Choose one of the event's days."), field="day") from None
-    return Scan(code="", event=slug, day=day, session=form["session"], device=form["device"][:100], method=method.value)
+    return Scan(
+        code="",
+        event=slug,
+        day=day,
+        session=form["session"],
+        device=form["device"][:100],
+        method=method.value,
+        reason=form["reason"],
+    )
 
 
 def _problem(error: DomainError, errors: dict[str, str] | None = None) -> Response:
@@ -158,11 +166,16 @@ class CheckInController(Controller):
     @get("/{slug:str}", name="checkin_scanner")
     async def scanner(self, request: Request, slug: FromPath[str]) -> Template:
         event = await _scanner_event(slug)
-        days = [row["day"] for row in event["days"]]
+        # Check-in staff scan for today (checkins.days_open_to_door_staff); organisers may choose
+        # another day too, with a reason.
+        any_day = request.state.staff["role"] in (Role.organiser.value, Role.admin.value)
+        open_days = checkins.days_open_to_door_staff()
+        days = [row["day"] for row in event["days"] if any_day or row["day"] in open_days]
         sessions = [
             session
             for session in await programme.programme(event["id"])
             if session["status"] == SessionStatus.scheduled.value
+            and (any_day or localtime(session["starts_at"]).date() in open_days)
         ]
         return Template(
             "staff/checkin.html",
@@ -171,6 +184,7 @@ class CheckInController(Controller):
                 "days": days,
                 "sessions": sessions,
                 "default_day": default_day(days, checkins.today()),
+                "may_choose_another_day": any_day,
                 "account": request.state.staff,
                 "organisations": await organisation_options(),
                 "device_max": DEVICE_MAX,
@@ -193,9 +207,11 @@ class CheckInController(Controller):
         """Check in one found by searching: the same rules and answer as a scan."""
         try:
             scan = _scan(slug, await read_form(request, *SCAN_FIELDS), CheckInMethod.search)
+            return checkin_out(await checkins.check_in_registration(uid, scan, _staff(request)))
+        except NotFound:
+            raise
         except DomainError as error:
             return _problem(error)
-        return checkin_out(await checkins.check_in_registration(uid, scan, _staff(request)))
 
     @post("/{slug:str}/walk-in", name="checkin_walk_in", status_code=200)
     async def walk_in(self, request: Request, slug: FromPath[str]) -> CheckInOut | Response:

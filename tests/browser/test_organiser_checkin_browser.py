@@ -31,7 +31,8 @@ async def test_the_live_view_follows_check_ins_without_reloading(phone_page: Pag
         event["slug"], form("bo@example.se", name="Bo Ek", organisation="Energibolaget AB"), Registrant()
     )
     await checkins.check_in(
-        Scan(code=anna["ticket_code"], event=event["slug"], day=day, device="telefon 1"), {"id": None, "name": "Kim"}
+        Scan(code=anna["ticket_code"], event=event["slug"], day=day, device="telefon 1", reason="Efterhand"),
+        {"id": None, "name": "Kim", "role": "organiser"},
     )
     page = phone_page
     await sign_in_as_organiser(page)
@@ -50,7 +51,8 @@ async def test_the_live_view_follows_check_ins_without_reloading(phone_page: Pag
     marker = await page.evaluate("() => (window.notReloaded = true)")
 
     await checkins.check_in(
-        Scan(code=bo["ticket_code"], event=event["slug"], day=day, device="telefon 2"), {"id": None, "name": "Kim"}
+        Scan(code=bo["ticket_code"], event=event["slug"], day=day, device="telefon 2", reason="Efterhand"),
+        {"id": None, "name": "Kim", "role": "organiser"},
     )
 
     await expect(total).to_contain_text(

@@ -79,7 +79,7 @@ def token_actor(request: Request) -> Actor:
 def token_staff(request: Request) -> dict[str, Any]:
     """The token's account as the check-in records its staff member; only behind a guard."""
     account = request.state.api_account
-    return {"id": account["id"], "name": account["name"]}
+    return {"id": account["id"], "name": account["name"], "role": account["role"]}
 
 
 # What each kind of route asks of the caller, as handler options (guards and the OpenAPI security).

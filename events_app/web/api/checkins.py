@@ -27,7 +27,8 @@ class CheckInCreate(msgspec.Struct, forbid_unknown_fields=True):
     """A scan: `code` is the QR code's content or the ticket's short code (with or without its dash);
     `event` the event's slug; `day` the day checked in for (default today in Europe/Stockholm), or
     `session` a session's id at its door; `device` names the scanning device (shown to the next
-    device that scans the same ticket); `method` how the code was read."""
+    device that scans the same ticket); `method` how the code was read. A day other than today
+    (until 03.00 also yesterday) is for organisers and admins only, with a `reason`, and is audited."""
 
     code: Annotated[str, msgspec.Meta(max_length=500)]
     event: Annotated[str, msgspec.Meta(max_length=120)]
@@ -35,6 +36,7 @@ class CheckInCreate(msgspec.Struct, forbid_unknown_fields=True):
     session: Annotated[str, msgspec.Meta(max_length=40)] = ""
     device: Annotated[str, msgspec.Meta(max_length=100)] = ""
     method: Literal["camera", "scanner", "search", "walk_in", "api"] = "api"
+    reason: Annotated[str, msgspec.Meta(max_length=300)] = ""
 
 
 class CheckInOut(msgspec.Struct, omit_defaults=True):
@@ -72,7 +74,9 @@ def checkin_out(answer: checkins.Answer) -> CheckInOut:
 _ERRORS = {
     400: "The body could not be read: not JSON, a wrong type, or a missing or unknown field (code `validation_error`).",
     401: "No token, or a token that is unknown or revoked (code `not_authenticated`).",
-    403: "The token's account has no staff role (code `forbidden`).",
+    403: "The token's account has no staff role (code `forbidden`), or is check-in staff asking for another day than "
+    "today (code `another_day`).",
+    422: "Checking in for another day than today without a `reason` (field `reason`).",
     404: "No such published event or session, or no such check-in (code `not_found`).",
 }
 
@@ -81,12 +85,18 @@ class CheckInsApiController(Controller):
     path = "/checkins"
     tags = ["check-in"]
 
-    @post("/", **CHECKIN_TOKEN, status_code=200, responses=error_responses(_ERRORS, 400, 401, 403, 404))
+    @post("/", **CHECKIN_TOKEN, status_code=200, responses=error_responses(_ERRORS, 400, 401, 403, 404, 422))
     async def check_in(self, request: Request, data: JSONBody[CheckInCreate]) -> CheckInOut:
         """Check a ticket in, or say why not. Idempotent: a repeated scan answers `already_checked_in`
         with the first check-in and writes nothing, also when two devices scan at the same moment."""
         scan = Scan(
-            code=data.code, event=data.event, day=data.day, session=data.session, device=data.device, method=data.method
+            code=data.code,
+            event=data.event,
+            day=data.day,
+            session=data.session,
+            device=data.device,
+            method=data.method,
+            reason=data.reason,
         )
         return checkin_out(await checkins.check_in(scan, token_staff(request)))
 

@@ -37,7 +37,10 @@
     return fetch(url, options).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (body) {
         if (response.ok && !response.redirected) return body;
-        throw { status: response.status, message: body.message || text("Offline"), errors: body.errors };
+        // A refused field (an organiser's missing reason) says more than the general message.
+        var first = Array.isArray(body.errors) && body.errors[0];
+        throw { status: response.status, message: (first && first.message) || body.message || text("Offline"),
+                errors: body.errors };
       });
     }, function () { throw { status: 0, message: text("Offline") }; });
   }
@@ -192,9 +195,11 @@
 
   // --- scanning ----------------------------------------------------------------------------------
 
-  function doorFields() {
-    var value = door.value, colon = value.indexOf(":");
-    return value.slice(0, colon) === "session" ? { session: value.slice(colon + 1) } : { day: value.slice(colon + 1) };
+  function doorFields() { // the door, and an organiser's reason for checking in for another day
+    var value = door.value, colon = value.indexOf(":"), reason = byId("another-day-reason");
+    var fields = value.slice(0, colon) === "session" ? { session: value.slice(colon + 1) } : { day: value.slice(colon + 1) };
+    if (reason && reason.value.trim()) fields.reason = reason.value.trim();
+    return fields;
   }
 
   function scan(value, method) {
@@ -291,6 +296,7 @@
     var form = new URLSearchParams(fields), at = doorFields();
     form.set("day", at.day || "");
     form.set("session", at.session || "");
+    form.set("reason", at.reason || "");
     form.set("device", device());
     return form;
   }
