@@ -19,7 +19,7 @@ from tests.account_helpers import tr
 from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS
 from tests.conftest import DEMO_PASSWORD
-from tests.registration_helpers import form, published_event, registered
+from tests.registration_helpers import event_today, form, registered
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]
 STRANGER = Registrant(ip="198.51.100.13")
@@ -83,7 +83,7 @@ async def camera_browser(browser):
 
 
 async def test_a_ticket_shown_to_the_camera_checks_in(camera_browser, live_server, staff_accounts, tmp_path):
-    event = await published_event()
+    event = await event_today()  # the door scans for today
     anna = await registered(event["slug"], form("anna@example.se"), STRANGER)
     video = y4m_video(tickets.qr_png(anna["ticket_code"]), tmp_path / "ticket.y4m")
     chromium = await camera_browser(video)
@@ -110,7 +110,7 @@ async def test_a_ticket_shown_to_the_camera_checks_in(camera_browser, live_serve
 
 
 async def test_the_typed_code_checks_in_and_again_says_already(phone_page: Page, staff_accounts):
-    event = await published_event()
+    event = await event_today()  # the door scans for today
     anna = await registered(event["slug"], form("anna@example.se"), STRANGER)
     page = phone_page
 
