@@ -16,6 +16,7 @@ from events_app.domain import (
     checkins,
     events,
     questions,
+    rate_limits,
     registrations,
     tickets,
 )
@@ -26,7 +27,7 @@ from events_app.domain.tables import AuditEntry, Registration, SessionChoice
 from events_app.domain.transactions import utcnow
 from events_app.i18n import localtime
 from tests.account_helpers import add_member, database_snapshot
-from tests.registration_helpers import SYSTEM, form, published_event, queued, registered
+from tests.registration_helpers import SYSTEM, deliver, form, published_event, queued, registered
 
 STRANGER = Registrant(ip="10.0.0.1")
 
@@ -237,6 +238,30 @@ async def test_the_sixth_attempt_for_an_address_within_the_hour_is_429(app, clie
         assert refused.status_code == 429
         assert refused.json()["code"] == "rate_limited"
         assert (await elsewhere.post(url(event), json=body("bo@example.se"))).status_code == 201
+
+
+async def test_case_and_plus_addressing_do_not_escape_the_limit_per_mailbox(app, client, smtp_server):
+    """One mailbox gets at most five registration mails an hour, however its address is written."""
+    event = await published_event()
+    variants = ["anna@example.se", "Anna+1@example.se", "ANNA@EXAMPLE.SE", "anna+kurs@example.se", "anna+2@example.se"]
+    statuses = [(await client.post(url(event), json=body(address))).status_code for address in variants]
+    assert statuses == [201, 201, 409, 201, 201]
+    refused = await client.post(url(event), json=body("ANNA+6@example.se"))
+    assert refused.status_code == 429
+    await deliver(smtp_server.settings)
+    to_anna = [
+        m
+        for m in smtp_server.collector.messages
+        if rate_limits.mailbox(m["To"].addresses[0].addr_spec) == "anna@example.se"
+    ]
+    assert len(to_anna) == 5
+
+
+def test_a_mailbox_is_the_address_without_case_and_plus_tag():
+    assert rate_limits.mailbox(" Anna.Berg+kurs@Example.SE ") == "anna.berg@example.se"
+    assert rate_limits.mailbox("+tag@example.se") == "+tag@example.se"  # nothing before the plus: kept
+    assert rate_limits.address_key("Anna+1@example.se") == rate_limits.address_key("anna@example.se")
+    assert rate_limits.address_key("anna@example.se") != rate_limits.address_key("bo@example.se")
 
 
 async def test_registrations_are_limited_per_ip_address(client, monkeypatch, settings):

@@ -23,8 +23,18 @@ from events_app.domain.transactions import utcnow
 from events_app.settings import get_settings
 
 
+def mailbox(email: str) -> str:
+    """The mailbox an address reaches, for counting: case folded and without a "+tag", so that
+    "Anna+1@…" and "ANNA@…" count against anna@… (most mail systems deliver them to one inbox)."""
+    local, at, domain = email.strip().lower().rpartition("@")
+    if not at:
+        return domain
+    return f"{local.split('+', 1)[0] or local}@{domain}"
+
+
 def address_key(email: str) -> str:
-    digest = hashlib.sha256((get_settings().secret_key + email.strip().lower()).encode()).hexdigest()
+    """A per-address limit's bucket: the mailbox, hashed with the secret key (no address is stored)."""
+    digest = hashlib.sha256((get_settings().secret_key + mailbox(email)).encode()).hexdigest()
     return digest[:32]
 
 

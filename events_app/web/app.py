@@ -104,7 +104,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             api_router(),
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],
-        middleware=[session_config.middleware, RequestContextMiddleware()],
+        middleware=[session_config.middleware, RequestContextMiddleware(https=settings.secure_cookies)],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name="csrftoken",

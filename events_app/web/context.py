@@ -18,6 +18,16 @@ from events_app.web.auth import load_identity
 from events_app.web.proxies import warn_once_if_untrusted_proxy
 
 LANGUAGE_COOKIE = "lang"
+# Every page: our own scripts, styles, images and fonts only, nothing inline, no framing by others.
+# The scanner's tokens sit in this origin's localStorage: a script from anywhere else must never run.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; media-src 'self'; frame-src 'self'; frame-ancestors 'none'; form-action 'self'; "
+    "base-uri 'none'; object-src 'none'"
+)
+# On https only (BASE_URL): browsers then refuse plain http to this host for a year. Subdomains are
+# left alone: they may be the municipality's other sites.
+HSTS = "max-age=31536000"
 
 
 def language_of(connection: ASGIConnection) -> str:
@@ -52,6 +62,9 @@ def api_language(header: str, default: str) -> str:
 class RequestContextMiddleware(ASGIMiddleware):
     should_bypass_for_scope = staticmethod(lambda scope: scope["path"].startswith("/static/"))
 
+    def __init__(self, *, https: bool = False) -> None:
+        self.https = https  # the site is served over https (BASE_URL): send HSTS
+
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         if scope["type"] != "http":
             await next_app(scope, receive, send)
@@ -72,6 +85,10 @@ class RequestContextMiddleware(ASGIMiddleware):
                     headers["Referrer-Policy"] = "same-origin"
                 if "X-Frame-Options" not in headers:
                     headers["X-Frame-Options"] = "DENY"
+                if "Content-Security-Policy" not in headers:  # a preview that needs its own sets it itself
+                    headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+                if self.https:
+                    headers["Strict-Transport-Security"] = HSTS
             await send(message)
 
         await next_app(scope, receive, send_with_headers)

@@ -8,6 +8,7 @@ from litestar.response import Redirect, Template
 
 from events_app import i18n
 from events_app.domain import health, people, staff, themes
+from events_app.settings import get_settings
 from events_app.web.auth import safe_next
 from events_app.web.context import LANGUAGE_COOKIE
 from events_app.web.forms import read_form
@@ -39,7 +40,14 @@ class PublicController(Controller):
         return Redirect(
             safe_next(form["next"]),
             cookies=[
-                Cookie(key=LANGUAGE_COOKIE, value=language, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
+                Cookie(
+                    key=LANGUAGE_COOKIE,
+                    value=language,
+                    max_age=365 * 24 * 3600,
+                    samesite="lax",
+                    httponly=True,
+                    secure=get_settings().secure_cookies,
+                )
             ],
         )
 

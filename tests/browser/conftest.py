@@ -23,6 +23,7 @@ import urllib.error
 import urllib.request
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import pytest_asyncio
@@ -137,6 +138,38 @@ def live_server(migrated_database) -> Iterator[str]:
         Path(log.name).unlink(missing_ok=True)
 
 
+# What the pages the tests visit did against the security headers: a page without a
+# Content-Security-Policy, or anything the policy had to block (an inline script, another origin).
+SECURITY_PROBLEMS: list[str] = []
+
+
+def watch_security(ctx) -> None:
+    def on_response(response) -> None:
+        if response.request.resource_type != "document" or urlsplit(response.url).hostname != "127.0.0.1":
+            return
+        policy = response.headers.get("content-security-policy", "")
+        if not policy or "'unsafe-inline'" in policy.split("script-src", 1)[-1].split(";", 1)[0]:
+            SECURITY_PROBLEMS.append(f"{response.url}: Content-Security-Policy {policy!r}")
+        if response.headers.get("x-content-type-options") != "nosniff":
+            SECURITY_PROBLEMS.append(f"{response.url}: no X-Content-Type-Options")
+
+    def on_console(message) -> None:
+        if "Content Security Policy" in message.text:
+            SECURITY_PROBLEMS.append(f"{message.location.get('url', '')}: {message.text}")
+
+    ctx.on("response", on_response)
+    ctx.on("console", on_console)
+
+
+@pytest.fixture(autouse=True)
+def every_page_keeps_the_security_policy():
+    """Each page a browser test visits has a strict Content-Security-Policy, and nothing it loads or
+    runs is blocked by it."""
+    SECURITY_PROBLEMS.clear()
+    yield
+    assert not SECURITY_PROBLEMS, "\n".join(SECURITY_PROBLEMS)
+
+
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def browser() -> AsyncIterator[object]:
     """One headless Chromium for the whole run (each test gets its own context, so no cookies leak)."""
@@ -149,6 +182,14 @@ async def browser() -> AsyncIterator[object]:
     expect.set_options(timeout=TIMEOUT_MS)
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        opened = browser.new_context
+
+        async def new_context(*args, **kwargs):  # every context the tests open is watched
+            ctx = await opened(*args, **kwargs)
+            watch_security(ctx)
+            return ctx
+
+        browser.new_context = new_context
         try:
             yield browser
         finally:
