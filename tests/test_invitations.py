@@ -7,12 +7,14 @@ import asyncio
 import contextlib
 import io
 import re
+import tracemalloc
+import zipfile
 from datetime import timedelta
 
 import pytest
 from openpyxl import Workbook
 
-from events_app.domain import events, invitation_links, invitations, registrations, retention
+from events_app.domain import events, invitation_links, invitations, registrations, retention, uploaded_tables
 from events_app.domain.errors import DomainError, ValidationFailed
 from events_app.domain.invitations import InviteeInput
 from events_app.domain.registrations import Registrant
@@ -397,6 +399,74 @@ async def test_a_spreadsheet_claiming_a_million_rows_is_refused_at_once():
         await invitations.check_import(event["slug"], buffer.getvalue())
     assert refused.value.field == "file"
     assert await Invitation.count() == 0
+
+
+SHARED_STRINGS = (
+    b'<Override PartName="/xl/sharedStrings.xml" '
+    b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+)
+SHARED_STRINGS_RELATION = (
+    b'<Relationship Id="rIdStrings" Target="sharedStrings.xml" '
+    b'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"/>'
+)
+
+
+def _bombed_workbook(*, forge_size: bool = False) -> bytes:
+    """A real small workbook with a shared-strings part that unpacks to 60 MB (a few hundred kB
+    packed), which a spreadsheet library reads whole when it opens the file; with `forge_size`, the
+    zip's headers claim that part unpacks to 1 kB."""
+    book = Workbook()
+    book.active.append(["name", "email"])
+    plain = io.BytesIO()
+    book.save(plain)
+    strings = b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>'
+    strings += b"A" * (60 * 1024 * 1024) + b"</t></si></sst>"
+    bombed = io.BytesIO()
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(bombed, "w", zipfile.ZIP_DEFLATED) as target:
+        for member in source.infolist():
+            content = source.read(member)
+            if member.filename == "[Content_Types].xml":
+                content = content.replace(b"</Types>", SHARED_STRINGS + b"</Types>")
+            if member.filename == "xl/_rels/workbook.xml.rels":
+                content = content.replace(b"</Relationships>", SHARED_STRINGS_RELATION + b"</Relationships>")
+            target.writestr(member, content, zipfile.ZIP_DEFLATED)
+        target.writestr("xl/sharedStrings.xml", strings, zipfile.ZIP_DEFLATED)
+    raw = bytearray(bombed.getvalue())
+    if forge_size:
+        name = b"xl/sharedStrings.xml"
+        for signature, size_at, name_at in ((b"PK\x03\x04", 22, 30), (b"PK\x01\x02", 24, 46)):
+            at = raw.find(signature)
+            while at != -1:
+                if raw[at + name_at : at + name_at + len(name)] == name:
+                    raw[at + size_at : at + size_at + 4] = (1024).to_bytes(4, "little")
+                at = raw.find(signature, at + 4)
+    return bytes(raw)
+
+
+@pytest.mark.parametrize("forge_size", [False, True], ids=["declared", "forged sizes"])
+async def test_a_spreadsheet_that_unpacks_to_far_more_than_it_weighs_is_refused_before_it_is_parsed(forge_size):
+    event = await published_event(audience="invitation")
+    raw = _bombed_workbook(forge_size=forge_size)
+    assert len(raw) < uploaded_tables.MAX_FILE_BYTES
+    tracemalloc.start()
+    try:
+        with pytest.raises(DomainError) as refused:
+            await invitations.check_import(event["slug"], raw)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert refused.value.field == "file"
+    assert refused.value.message == "The file could not be read as a spreadsheet (XLSX)."
+    assert peak < 20 * 1024 * 1024, f"{peak / 1e6:.0f} MB held while refusing it"  # never the 60 MB
+    assert await Invitation.count() == 0
+
+
+async def test_reading_a_list_has_a_time_limit(monkeypatch):
+    event = await published_event(audience="invitation")
+    monkeypatch.setattr(uploaded_tables, "READ_SECONDS", 0.000_001)
+    with pytest.raises(DomainError) as refused:
+        await invitations.check_import(event["slug"], b"name;email\nKarin;karin@example.se\n" * 2000)
+    assert refused.value.message == "The file took too long to read. Save it again as CSV and try again."
 
 
 async def test_a_revoke_racing_an_accept_leaves_one_consistent_outcome(smtp_server):

@@ -43,7 +43,7 @@ from events_app.domain.tables import (
     RegistrationStatus,
 )
 from events_app.domain.transactions import atomic, utcnow
-from events_app.domain.uploaded_tables import read_uploaded_table
+from events_app.domain.uploaded_tables import read_uploaded_table_in_thread
 from events_app.domain.validation import normalise_email, parse_uid, required_text
 from events_app.i18n import N_, normalise_language
 from events_app.settings import get_settings
@@ -295,7 +295,7 @@ async def check_import(slug: str, raw: bytes) -> ImportReport:
 
 
 async def _check_rows(event: dict[str, Any], raw: bytes) -> ImportReport:
-    table = read_uploaded_table(raw, aliases=IMPORT_ALIASES)
+    table = await read_uploaded_table_in_thread(raw, aliases=IMPORT_ALIASES)
     missing = [name for name in ("name", "email") if name not in table.header]
     if missing:
         return ImportReport(rows=[], missing_columns=missing)

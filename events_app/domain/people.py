@@ -16,7 +16,7 @@ from events_app.domain.email_tokens import Purpose
 from events_app.domain.errors import DomainError, NotFound, ValidationFailed
 from events_app.domain.tables import Organisation, Person, Side
 from events_app.domain.transactions import atomic, utcnow
-from events_app.domain.uploaded_tables import read_uploaded_table
+from events_app.domain.uploaded_tables import read_uploaded_table_in_thread
 from events_app.domain.validation import normalise_email, parse_uid, required_text
 from events_app.i18n import N_, gettext, normalise_language
 
@@ -263,7 +263,7 @@ class ImportPreview:
 
 async def preview_import(raw: bytes) -> ImportPreview:
     """Check every row of a members file (CSV or XLSX) without writing anything."""
-    table = read_uploaded_table(raw)
+    table = await read_uploaded_table_in_thread(raw)
     missing = [name for name in ("name", "email", "organisation", "side") if name not in table.header]
     if missing:
         return ImportPreview(rows=[], missing_columns=missing)
