@@ -461,6 +461,13 @@ async def test_a_spreadsheet_that_unpacks_to_far_more_than_it_weighs_is_refused_
     assert await Invitation.count() == 0
 
 
+async def test_an_uploaded_list_loses_control_and_invisible_characters():
+    event = await published_event(audience="invitation")
+    raw = "namn;e-post\n\u202eKarin\u202c\u0000 Berg\u200b;karin@energibolaget.se\n".encode()
+    assert await invitations.import_invitees(event["slug"], raw, SYSTEM) == 1
+    assert (await Invitation.select(Invitation.name).first())["name"] == "Karin Berg"
+
+
 async def test_reading_a_list_has_a_time_limit(monkeypatch):
     event = await published_event(audience="invitation")
     monkeypatch.setattr(uploaded_tables, "READ_SECONDS", 0.000_001)

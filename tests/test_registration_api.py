@@ -240,6 +240,24 @@ async def test_the_sixth_attempt_for_an_address_within_the_hour_is_429(app, clie
         assert (await elsewhere.post(url(event), json=body("bo@example.se"))).status_code == 201
 
 
+@pytest.mark.parametrize("consent", ["true", 1, "yes"])
+async def test_consent_must_be_the_json_boolean_true(client, consent):
+    event = await published_event()
+    response = await client.post(url(event), json=body(consent=consent))
+    assert response.status_code == 400
+    assert [error["field"] for error in response.json()["errors"]] == ["consent"]
+    assert await Registration.count() == 0
+
+
+async def test_a_nul_and_invisible_characters_are_taken_out_of_json_too(client):
+    event = await published_event()
+    sent = body(name="\u202eevil\u202c Anna \u200b", organisation="Energi\u0000bolaget AB", title="\ufeffChef")
+    response = await client.post(url(event), json=sent)
+    assert response.status_code == 201, response.text
+    row = await Registration.select(Registration.name, Registration.organisation_text, Registration.title).first()
+    assert row == {"name": "evil Anna", "organisation_text": "Energibolaget AB", "title": "Chef"}
+
+
 async def test_case_and_plus_addressing_do_not_escape_the_limit_per_mailbox(app, client, smtp_server):
     """One mailbox gets at most five registration mails an hour, however its address is written."""
     event = await published_event()

@@ -451,3 +451,20 @@ async def test_a_guest_signs_in_with_a_link_and_sees_their_registrations(client)
     ]
     assert f"{code[:4]}-{code[4:]}" in page
     assert "Workshop A: Klimat" in page
+
+
+async def test_control_and_invisible_characters_never_reach_the_lists(client):
+    """A NUL (which PostgreSQL refuses) and the bidi and zero-width characters that make a name read
+    as another are taken out of what the form sends, wherever they are."""
+    event = await published_event()
+    response = await register(
+        client,
+        event,
+        name="\u202eevil\u202c Anna\u0000 Andersson \u200b",
+        organisation="",
+        organisation_other="Energi\u0000bolaget\u2066 AB",
+        title="Chef\u0007",
+    )
+    assert response.status_code == 303, response.text
+    row = await Registration.select(Registration.name, Registration.organisation_text, Registration.title).first()
+    assert row == {"name": "evil Anna Andersson", "organisation_text": "Energibolaget AB", "title": "Chef"}

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from openpyxl import load_workbook
 
 from events_app.domain.errors import DomainError
+from events_app.domain.validation import clean_text
 from events_app.i18n import N_
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -69,7 +70,9 @@ def read_uploaded_table(raw: bytes, *, aliases: dict[str, str] | None = None) ->
     for number, values in lines:
         if number > MAX_ROWS + 100:  # empty rows count too: a sheet can claim a million of them
             raise DomainError(N_("The file has more than %(max)s rows."), field="file", max=MAX_ROWS)
-        cells = [" ".join(str(value if value is not None else "").split()) for value in values[:MAX_COLUMNS]]
+        cells = [
+            " ".join(clean_text(str(value if value is not None else "")).split()) for value in values[:MAX_COLUMNS]
+        ]
         if not any(cells):
             continue
         if not header:

@@ -11,6 +11,31 @@ from events_app.domain.errors import DomainError
 from events_app.domain.tables import Theme
 from events_app.i18n import N_
 
+# Characters that never belong in text people type: NUL and the other control characters (tab and
+# line breaks excepted), and the invisible ones that reorder or hide text (bidi overrides and
+# isolates, zero-width spaces and joiners, the byte-order mark), with which "\u202eevil\u202c Anna"
+# would read as someone else in a list, an export or on a certificate. NUL also breaks PostgreSQL.
+_UNWANTED = dict.fromkeys(
+    [
+        *range(0x00, 0x09),
+        0x0B,
+        0x0C,
+        *range(0x0E, 0x20),
+        *range(0x7F, 0xA0),
+        0x061C,
+        *range(0x200B, 0x2010),
+        *range(0x202A, 0x202F),
+        0x2060,
+        *range(0x2066, 0x206A),
+        0xFEFF,
+    ]
+)
+
+
+def clean_text(value: str) -> str:
+    """`value` without control characters and invisible formatting characters (see _UNWANTED)."""
+    return value.translate(_UNWANTED)
+
 
 def normalise_email(value: str, *, field: str = "email") -> str:
     """The address in its canonical form, or a DomainError on `field`."""

@@ -29,6 +29,7 @@ from events_app.web.admin import admin_router
 from events_app.web.api import api_router, openapi_config
 from events_app.web.context import RequestContextMiddleware
 from events_app.web.errors import EXCEPTION_HANDLERS
+from events_app.web.input_hygiene import CleanInputRequest
 from events_app.web.invitation import InvitationController
 from events_app.web.material import MaterialController
 from events_app.web.organiser_router import organiser_router
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             api_router(),
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],
+        request_class=CleanInputRequest,
         middleware=[session_config.middleware, RequestContextMiddleware(https=settings.secure_cookies)],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,

@@ -23,6 +23,8 @@ from litestar.middleware.csrf import CSRF_SECRET_LENGTH, generate_csrf_hash
 from litestar.utils.scope.state import ScopeState
 from multipart import MultipartSegment, ParserError, PushMultipartParser
 
+from events_app.domain.validation import clean_text
+
 FORM_OVERHEAD = 256 * 1024  # the other fields and multipart boundaries, on top of the file
 MAX_FIELD = 10_000  # a text field of an upload form
 CSRF_FIELD = "_csrf_token"
@@ -163,7 +165,7 @@ class _MultipartReader:
             self.file.close()
             self.file = None
         elif segment.name in self.text_fields and segment.name not in self.upload.fields:
-            value = self.text.decode(segment.charset or "utf-8", "replace")
+            value = clean_text(self.text.decode(segment.charset or "utf-8", "replace"))
             self.upload.fields[segment.name] = value
             if segment.name == CSRF_FIELD:
                 if not csrf_token_ok(self.request, value):

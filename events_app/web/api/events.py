@@ -26,7 +26,7 @@ from events_app.domain.tables import (
 )
 from events_app.i18n import localtime
 from events_app.web.api.auth import ORGANISER_TOKEN, TOKEN_OPTIONAL, sees_drafts, token_actor
-from events_app.web.api.schemas import TOKEN_REFUSED, ThemeOut, error_responses, theme_out
+from events_app.web.api.schemas import TOKEN_REFUSED, ThemeOut, check_booleans, error_responses, theme_out
 
 # A moment with its offset from UTC; a time without one is refused (400, on its field).
 Instant = Annotated[
@@ -359,6 +359,7 @@ class EventsApiController(Controller):
     )
     async def create_session(self, request: Request, slug: FromPath[str], data: JSONBody[SessionCreate]) -> SessionOut:
         """Add a session to the event's programme. Its `id` names it from then on."""
+        check_booleans(await request.json(), SessionCreate)
         session = await programme.add_session(
             slug,
             SessionInput(

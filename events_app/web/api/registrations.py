@@ -21,7 +21,7 @@ from events_app.domain.errors import ValidationFailed
 from events_app.domain.registrations import Registrant, RegistrationInput
 from events_app.domain.tables import RegistrationStatus
 from events_app.web.api.auth import NO_TOKEN, ORGANISER_TOKEN, TOKEN_OPTIONAL, token_account, token_actor
-from events_app.web.api.schemas import TOKEN_REFUSED, error_responses
+from events_app.web.api.schemas import TOKEN_REFUSED, check_booleans, error_responses
 from events_app.web.auth import client_ip
 
 MAX_PER_PAGE = 200
@@ -195,6 +195,7 @@ class RegistrationsApiController(Controller):
         has places, else a place on its waiting list (`status`). The ticket and the link to change or cancel
         the registration are mailed to the address, never returned here."""
         await token_account(request)  # a token that is sent must be valid, as everywhere in the API
+        check_booleans(await request.json(), RegistrationCreate)  # consent: true, not "true" or 1
         try:
             result = await registrations.register(
                 slug,

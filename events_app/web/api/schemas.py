@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import msgspec
+from litestar.exceptions import ValidationException
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath
 
@@ -44,3 +45,22 @@ class ThemeOut(msgspec.Struct):
 
 def theme_out(row: dict[str, Any]) -> ThemeOut:
     return ThemeOut(slug=row["slug"], name_sv=row["name_sv"], name_en=row["name_en"])
+
+
+def check_booleans(raw: Any, body_type: type[msgspec.Struct]) -> None:
+    """Refuse a yes/no field of `body_type` that is not a JSON boolean.
+
+    Litestar converts request bodies leniently, so "true" and 1 would become True; a consent must be
+    given as `true` itself. `raw` is the decoded body (`await request.json()`, cached).
+    """
+    if not isinstance(raw, dict):
+        return
+    wrong = [
+        field.encode_name
+        for field in msgspec.structs.fields(body_type)
+        if field.type in (bool, bool | None)
+        and raw.get(field.encode_name) is not None
+        and not isinstance(raw[field.encode_name], bool)
+    ]
+    if wrong:
+        raise ValidationException(extra=[{"key": name, "message": "Expected `bool`"} for name in wrong])
