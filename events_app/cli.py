@@ -100,7 +100,7 @@ def cmd_token_create(args: argparse.Namespace) -> None:
     from events_app.domain.errors import DomainError
 
     try:
-        token = asyncio.run(api_tokens.create_token_for_email(args.email, args.name))
+        token = asyncio.run(api_tokens.create_token_for_email(args.email, args.name, days=args.days))
     except DomainError as error:
         raise SystemExit(f"error: {args.email}: {error.translated()}") from None
     print(token)  # only the token on stdout, so a script can capture it
@@ -213,6 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = token.add_parser("create", help="make an API token for an active staff account and print it (shown once)")
     p.add_argument("--email", required=True, help="the staff account's email address")
     p.add_argument("--name", default="command line", help="what the token is for, e.g. the program using it")
+    p.add_argument("--days", type=int, default=90, help="how many days the token is valid (default 90)")
     p.set_defaults(func=cmd_token_create)
     return parser
 

@@ -27,6 +27,13 @@ def tr(language: str, message: str, **params: Any) -> str:
         return i18n.gettext(message, **params)
 
 
+# What a password change or reset says about the API tokens it revoked (singular, plural).
+TOKENS_REVOKED = (
+    "%(num)s API token was revoked with the old password: make a new one for the program that used it.",
+    "%(num)s API tokens were revoked with the old password: make new ones for the programs that used them.",
+)
+
+
 def ntr(language: str, singular: str, plural: str, n: int) -> str:
     with i18n.use_language(language):
         return i18n.ngettext(singular, plural, n)

@@ -8,7 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from events_app.domain import people, staff
+from events_app.domain import api_tokens, people, staff
+from events_app.domain.audit import Actor
 from events_app.domain.tables import AuditEntry, EmailToken, StaffAccount
 from events_app.domain.transactions import utcnow
 from tests.account_helpers import (
@@ -18,6 +19,7 @@ from tests.account_helpers import (
     audit_actions,
     link_in_latest_mail,
     location,
+    ntr,
     outbox,
     sign_in_member,
     text_of,
@@ -184,6 +186,7 @@ async def test_password_reset_for_an_unknown_address_looks_the_same_and_sends_no
 
 
 async def test_password_reset_end_to_end(app, client, staff_accounts):
+    token = await api_tokens.create_token(staff_accounts["admin"]["id"], "Skript", Actor.system("test"))
     async with another_client(app, port=50003) as elsewhere:  # a session open on another computer
         await sign_in(elsewhere, "admin@test.se")
         await client.submit("/password/forgot", {"email": "admin@test.se"})
@@ -205,6 +208,12 @@ async def test_password_reset_end_to_end(app, client, staff_accounts):
         done = await client.submit(link, {"password": NEW_PASSWORD, "password_again": NEW_PASSWORD})
         assert location(done) == "/login"
         assert "staff.password_reset" in await audit_actions()
+        assert await api_tokens.staff_for_token(token) is None  # the reset revoked the account's token
+        single = "%(num)s API token was revoked with the old password: make a new one for the program that used it."
+        several = (
+            "%(num)s API tokens were revoked with the old password: make new ones for the programs that used them."
+        )
+        assert ntr("sv", single, several, 1) in text_of(await client.get("/login"))
         assert not await is_signed_in_as_staff(elsewhere)  # a reset signs out every session
 
     assert (await sign_in(client, "admin@test.se", DEMO_PASSWORD)).status_code == 400

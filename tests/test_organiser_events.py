@@ -5,18 +5,20 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 import pytest
 
+from events_app import i18n
 from events_app.domain import api_tokens, events, programme
 from events_app.domain.audit import Actor
 from events_app.domain.events import EventInput
 from events_app.domain.programme import SessionInput, SpeakerInput
 from events_app.domain.tables import ApiToken, Event, ProgrammeSession
+from events_app.domain.transactions import utcnow
 from events_app.i18n import STOCKHOLM, localtime
-from tests.account_helpers import database_snapshot, location, text_of, tr
-from tests.conftest import sign_in
+from tests.account_helpers import TOKENS_REVOKED, database_snapshot, location, ntr, text_of, tr
+from tests.conftest import DEMO_PASSWORD, sign_in
 
 SYSTEM = Actor.system("test")
 
@@ -549,10 +551,25 @@ async def test_duplicating_needs_a_readable_date(organiser):
 
 
 async def test_an_api_token_is_shown_once_and_can_be_revoked(organiser, staff_accounts):
-    empty = await organiser.submit("/organiser/api-tokens", {"name": " "})
+    empty = await organiser.submit("/organiser/api-tokens", {"name": " ", "password": DEMO_PASSWORD, "days": "90"})
     assert_field_marked(empty, "name", tr("sv", "Give the token a name, such as the program that will use it."))
+    # A stolen session alone cannot mint a token: the password is asked again.
+    for password in ("", "Fel-lösenord-123"):
+        refused = await organiser.submit(
+            "/organiser/api-tokens", {"name": "Sundsvalls webbplats", "password": password, "days": "90"}
+        )
+        assert_field_marked(refused, "password", tr("sv", "The password is wrong."))
+    odd_lifetime = {"name": "Sundsvalls webbplats", "password": DEMO_PASSWORD, "days": "10000"}
+    assert_field_marked(
+        await organiser.submit("/organiser/api-tokens", odd_lifetime),
+        "days",
+        tr("sv", "Choose how long the token is valid."),
+    )
+    assert await ApiToken.count() == 0
 
-    response = await organiser.submit("/organiser/api-tokens", {"name": "Sundsvalls webbplats"})
+    response = await organiser.submit(
+        "/organiser/api-tokens", {"name": "Sundsvalls webbplats", "password": DEMO_PASSWORD, "days": "30"}
+    )
 
     assert response.status_code == 200
     assert response.headers["cache-control"] == "no-store"
@@ -560,8 +577,11 @@ async def test_an_api_token_is_shown_once_and_can_be_revoked(organiser, staff_ac
     assert tr("sv", "Copy the token now: it is shown only this once.") in text_of(response)
     account = await api_tokens.staff_for_token(secret)
     assert account["id"] == staff_accounts["organiser"]["id"]
+    row = await ApiToken.select(ApiToken.expires_at).first()
+    assert abs(row["expires_at"] - (utcnow() + timedelta(days=30))) < timedelta(minutes=1)
 
     listing = await organiser.get("/organiser/api-tokens")
+    assert i18n.format_short_datetime(row["expires_at"]) in text_of(listing)  # valid until, shown
     assert "Sundsvalls webbplats" in text_of(listing)
     assert secret[:10] in listing.text and secret not in listing.text  # only the beginning, never the secret
     token = await ApiToken.select(ApiToken.uid).first()
@@ -574,6 +594,39 @@ async def test_an_api_token_is_shown_once_and_can_be_revoked(organiser, staff_ac
     assert await api_tokens.staff_for_token(secret) is None
     listing = await organiser.get("/organiser/api-tokens")
     assert f"/organiser/api-tokens/{token['uid']}/revoke" not in listing.text
+
+
+SINGLE_REVOKED = "%(num)s API token was revoked with the old password: make a new one for the program that used it."
+SEVERAL_REVOKED = (
+    "%(num)s API tokens were revoked with the old password: make new ones for the programs that used them."
+)
+
+
+async def test_a_password_change_revokes_the_accounts_tokens_and_says_so(organiser, staff_accounts):
+    secrets = [
+        await api_tokens.create_token(staff_accounts["organiser"]["id"], name, SYSTEM) for name in ("Webb", "Skript")
+    ]
+    others = await api_tokens.create_token(staff_accounts["admin"]["id"], "Adminskript", SYSTEM)
+    new_password = "Hogakusten-i-dimma-2031"
+    changed = await organiser.submit(
+        "/staff/password",
+        {"current_password": DEMO_PASSWORD, "password": new_password, "password_again": new_password},
+    )
+    assert changed.status_code in (302, 303)
+    assert [await api_tokens.staff_for_token(secret) for secret in secrets] == [None, None]
+    assert await api_tokens.staff_for_token(others) is not None  # another account's stay
+    page = await organiser.get("/staff")
+    assert ntr("sv", *TOKENS_REVOKED, 2) in text_of(page)
+
+
+async def test_a_token_expires_after_90_days_by_default_and_the_list_says_so(organiser, staff_accounts):
+    secret = await api_tokens.create_token(staff_accounts["organiser"]["id"], "Webb", SYSTEM)
+    row = await ApiToken.select(ApiToken.id, ApiToken.expires_at).first()
+    assert abs(row["expires_at"] - (utcnow() + timedelta(days=90))) < timedelta(minutes=1)
+    await ApiToken.update({ApiToken.expires_at: utcnow() - timedelta(seconds=1)}).where(ApiToken.id == row["id"])
+    assert await api_tokens.staff_for_token(secret) is None
+    listing = await organiser.get("/organiser/api-tokens")
+    assert tr("sv", "Expired") in text_of(listing)
 
 
 async def test_one_cannot_revoke_someone_elses_token(client, staff_accounts):

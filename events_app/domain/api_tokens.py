@@ -1,6 +1,9 @@
 """API tokens: bearer secrets for the JSON API, each belonging to a staff account and its role.
 
-The secret is shown once when made; only its SHA-256 is kept. Revoked tokens stop at once.
+The secret is shown once when made; only its SHA-256 is kept. Revoked tokens stop at once. Every
+token expires (90 days unless chosen otherwise; a scanner's after a day), making one in the back
+office asks for the password again (a stolen session alone must not mint a lasting key), and a
+password change or reset revokes all of the account's tokens.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ from typing import Any
 
 from events_app.domain import audit
 from events_app.domain.audit import Actor
-from events_app.domain.errors import DomainError, NotFound
+from events_app.domain.errors import DomainError, NotFound, ValidationFailed
+from events_app.domain.passwords import verify_password
 from events_app.domain.tables import ApiToken, StaffAccount
 from events_app.domain.transactions import atomic, utcnow
 from events_app.domain.validation import parse_uid
@@ -26,13 +30,17 @@ def _hash(token: str) -> str:
 
 
 CHECKIN_SCOPE = "checkin"
+# How long a token lives, in days: the choices offered, and the default.
+LIFETIMES = (30, 90, 180, 365)
+DEFAULT_LIFETIME = 90
 
 
 async def create_token(
     staff_id: int, name: str, actor: Actor, *, scope: str = "", expires_at: datetime | None = None
 ) -> str:
     """Make a token and return the secret (shown to its owner once). A `scope` of CHECKIN_SCOPE
-    limits it to checking in (a scanner's token)."""
+    limits it to checking in (a scanner's token). Without `expires_at` it lives DEFAULT_LIFETIME days."""
+    expires_at = expires_at or utcnow() + timedelta(days=DEFAULT_LIFETIME)
     name = " ".join((name or "").split())[:100]
     if not name:
         raise DomainError(N_("Give the token a name, such as the program that will use it."), field="name")
@@ -46,7 +54,34 @@ async def create_token(
     return token
 
 
-async def create_token_for_email(email: str, name: str = "command line") -> str:
+async def create_token_confirmed(staff_id: int, name: str, password: str, days: str, actor: Actor) -> str:
+    """A token made in the back office: the account's password again, and a lifetime of LIFETIMES."""
+    account = await StaffAccount.select(StaffAccount.password_hash).where(StaffAccount.id == staff_id).first()
+    errors: dict[str, str] = {}
+    if account is None or not verify_password(account["password_hash"], password or ""):
+        errors["password"] = N_("The password is wrong.")
+    lifetime = int(days) if days.isdigit() and int(days) in LIFETIMES else None
+    if lifetime is None:
+        errors["days"] = N_("Choose how long the token is valid.")
+    if not " ".join((name or "").split()):
+        errors["name"] = N_("Give the token a name, such as the program that will use it.")
+    if errors:
+        raise ValidationFailed(errors)
+    return await create_token(staff_id, name, actor, expires_at=utcnow() + timedelta(days=lifetime or 0))
+
+
+async def revoke_all(staff_id: int) -> int:
+    """Revoke every live token of the account (its password changed); inside the caller's
+    transaction. Returns how many were revoked."""
+    revoked = (
+        await ApiToken.update({ApiToken.revoked_at: utcnow()})
+        .where((ApiToken.staff == staff_id) & ApiToken.revoked_at.is_null())
+        .returning(ApiToken.id)
+    )
+    return len(revoked)
+
+
+async def create_token_for_email(email: str, name: str = "command line", *, days: int = DEFAULT_LIFETIME) -> str:
     account = (
         await StaffAccount.select(StaffAccount.id, StaffAccount.active)
         .where(StaffAccount.email == email.strip().lower())
@@ -54,7 +89,8 @@ async def create_token_for_email(email: str, name: str = "command line") -> str:
     )
     if account is None or not account["active"]:
         raise DomainError(N_("There is no active staff account with that email address."), field="email")
-    return await create_token(account["id"], name, Actor.system("command line"))
+    expires_at = utcnow() + timedelta(days=days)
+    return await create_token(account["id"], name, Actor.system("command line"), expires_at=expires_at)
 
 
 async def revoke_token(token_uid: str, staff_id: int, actor: Actor) -> None:

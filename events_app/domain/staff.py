@@ -6,10 +6,11 @@ organiser what check-in staff may.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from events_app.domain import audit, email_tokens, links, outbox, rate_limits
+from events_app.domain import api_tokens, audit, email_tokens, links, outbox, rate_limits
 from events_app.domain.audit import Actor
 from events_app.domain.email_tokens import Purpose
 from events_app.domain.errors import DomainError, NotFound
@@ -161,7 +162,9 @@ async def reset_link_is_usable(token: str) -> bool:
     return await email_tokens.is_usable(Purpose.password_reset, token)
 
 
-async def reset_password(token: str, password: str, *, ip: str) -> None:
+async def reset_password(token: str, password: str, *, ip: str) -> int:
+    """Set a new password through a mailed link; every session and API token of the account ends.
+    Returns how many API tokens were revoked."""
     if not await email_tokens.is_usable(Purpose.password_reset, token):
         raise DomainError(N_("This link has expired or has already been used. Ask for a new one."), code="link_expired")
     async with atomic():
@@ -178,16 +181,25 @@ async def reset_password(token: str, password: str, *, ip: str) -> None:
                 StaffAccount.session_epoch: StaffAccount.session_epoch + 1,
             }
         ).where(StaffAccount.id == account["id"])
+        revoked = await api_tokens.revoke_all(account["id"])
         await audit.record(
             "staff.password_reset",
             Actor(account["name"], staff_id=account["id"], ip=ip),
             object_type="staff",
             object_id=account["uid"],
+            details={"api_tokens_revoked": revoked},
         )
+    return revoked
 
 
-async def change_password(staff_id: int, current: str, new: str, *, actor: Actor) -> int:
-    """Change one's own password; returns the new session epoch (other sessions are signed out)."""
+@dataclass
+class PasswordChanged:
+    epoch: int  # the new session epoch: other sessions are signed out
+    api_tokens_revoked: int
+
+
+async def change_password(staff_id: int, current: str, new: str, *, actor: Actor) -> PasswordChanged:
+    """Change one's own password: other sessions are signed out and every API token is revoked."""
     account = await StaffAccount.select().where(StaffAccount.id == staff_id).first()
     if account is None:
         raise NotFound()
@@ -198,8 +210,15 @@ async def change_password(staff_id: int, current: str, new: str, *, actor: Actor
         await StaffAccount.update(
             {StaffAccount.password_hash: hash_password(new), StaffAccount.session_epoch: StaffAccount.session_epoch + 1}
         ).where(StaffAccount.id == staff_id)
-        await audit.record("staff.password_changed", actor, object_type="staff", object_id=account["uid"])
-    return account["session_epoch"] + 1
+        revoked = await api_tokens.revoke_all(staff_id)
+        await audit.record(
+            "staff.password_changed",
+            actor,
+            object_type="staff",
+            object_id=account["uid"],
+            details={"api_tokens_revoked": revoked},
+        )
+    return PasswordChanged(epoch=account["session_epoch"] + 1, api_tokens_revoked=revoked)
 
 
 async def list_staff() -> list[dict[str, Any]]:

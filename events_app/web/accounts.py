@@ -21,6 +21,7 @@ from events_app.web.auth import (
     sign_out,
 )
 from events_app.web.forms import form_page, read_form
+from events_app.web.staff_home import tokens_revoked_message
 
 
 class AccountsController(Controller):
@@ -137,8 +138,10 @@ class AccountsController(Controller):
                 error=DomainError(N_("The two passwords are not the same."), field="password_again"),
             )
         try:
-            await staff.reset_password(token, form["password"], ip=client_ip(request))
+            revoked = await staff.reset_password(token, form["password"], ip=client_ip(request))
         except DomainError as error:
             return form_page("public/password_reset.html", token=token, error=error)
         flash(request, i18n.gettext("Your password is changed. Sign in with the new one."), "success")
+        if revoked:
+            flash(request, tokens_revoked_message(revoked), "info")
         return Redirect(request.app.route_reverse("login"))

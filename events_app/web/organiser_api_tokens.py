@@ -1,5 +1,6 @@
-"""The signed-in staff member's own bearer tokens for the JSON API: the list, a new token (its secret
-shown once), revoking one."""
+"""The signed-in staff member's own bearer tokens for the JSON API: the list (with each token's last
+use and expiry), a new token (the password asked again, a lifetime chosen, the secret shown once),
+revoking one."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from litestar.response import Redirect, Template
 from events_app import i18n
 from events_app.domain import api_tokens
 from events_app.domain.errors import DomainError
+from events_app.domain.transactions import utcnow
 from events_app.web.auth import actor_of
 from events_app.web.forms import form_page, read_form
 
@@ -24,9 +26,13 @@ class ApiTokensController(Controller):
     async def _page(request: Request, *, values: dict | None = None, error: DomainError | None = None) -> Template:
         return form_page(
             "organiser/api_tokens.html",
-            values=values,
+            values={"days": str(api_tokens.DEFAULT_LIFETIME), **(values or {}), "password": ""},
             error=error,
             tokens=await api_tokens.tokens_of(request.state.staff["id"]),
+            lifetimes=[
+                (str(days), i18n.ngettext("%(num)s day", "%(num)s days", days)) for days in api_tokens.LIFETIMES
+            ],
+            now=utcnow(),
         )
 
     @get("/", name="organiser_api_tokens")
@@ -35,9 +41,11 @@ class ApiTokensController(Controller):
 
     @post("/", name="organiser_api_token_create")
     async def create(self, request: Request) -> Response:
-        values = await read_form(request, "name")
+        values = await read_form(request, "name", "password", "days")
         try:
-            secret = await api_tokens.create_token(request.state.staff["id"], values["name"], actor_of(request))
+            secret = await api_tokens.create_token_confirmed(
+                request.state.staff["id"], values["name"], values["password"], values["days"], actor_of(request)
+            )
         except DomainError as error:
             return await self._page(request, values=values, error=error)
         # Shown this once and never stored: the page must not be kept by the browser or a proxy either.

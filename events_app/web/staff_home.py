@@ -15,6 +15,14 @@ from events_app.web.auth import actor_of, refresh_staff_epoch, requires_role
 from events_app.web.forms import form_page, read_form
 
 
+def tokens_revoked_message(count: int) -> str:
+    return i18n.ngettext(
+        "%(num)s API token was revoked with the old password: make a new one for the program that used it.",
+        "%(num)s API tokens were revoked with the old password: make new ones for the programs that used them.",
+        count,
+    )
+
+
 class StaffHomeController(Controller):
     path = "/staff"
     guards = [requires_role(Role.checkin)]
@@ -33,11 +41,13 @@ class StaffHomeController(Controller):
         try:
             if form["password"] != form["password_again"]:
                 raise DomainError(N_("The two passwords are not the same."), field="password_again")
-            epoch = await staff.change_password(
+            changed = await staff.change_password(
                 request.state.staff["id"], form["current_password"], form["password"], actor=actor_of(request)
             )
         except DomainError as error:
             return form_page("staff/password.html", error=error)
-        refresh_staff_epoch(request, epoch)  # stay signed in here; other sessions are signed out
+        refresh_staff_epoch(request, changed.epoch)  # stay signed in here; other sessions are signed out
         flash(request, i18n.gettext("Your password is changed."), "success")
+        if changed.api_tokens_revoked:
+            flash(request, tokens_revoked_message(changed.api_tokens_revoked), "info")
         return Redirect(request.app.route_reverse("staff_home"))
