@@ -19,6 +19,7 @@ CASES = [
     (links.sign_in_link_url, "login_link_open", {"token": "Abc-123_xyz"}),
     (links.password_reset_url, "password_reset", {"token": "Abc-123_xyz"}),
     (links.my_pages_url, "my_pages", {}),
+    (links.password_forgot_url, "password_forgot", {}),
 ]
 
 

@@ -65,3 +65,8 @@ def sign_in_link_url(token: str) -> str:
 def password_reset_url(token: str) -> str:
     """A staff account's password reset page (route `password_reset`)."""
     return _absolute(f"/password/reset/{_segment(token)}")
+
+
+def password_forgot_url() -> str:
+    """Where staff ask for a password reset link (route `password_forgot`)."""
+    return _absolute("/password/forgot")

@@ -50,14 +50,11 @@ def _key(bucket: str, length: int, number: int) -> str:
     return f"{bucket}@{length}:{number}"
 
 
-async def count_attempt(limits: dict[str, int], *, window: timedelta) -> list[str]:
-    """Count one attempt in each bucket, then raise RateLimited if that took any bucket over its limit.
-
-    A refused attempt still counts, so hammering keeps the door shut. Returns the counters'
-    keys, for `forget_attempt`.
-    """
+async def tally(buckets: list[str], *, window: timedelta) -> tuple[list[str], dict[str, float]]:
+    """Count one attempt in each bucket; return the counters' keys (for `forget_attempt`) and each
+    bucket's estimate over the last `window`, this attempt included."""
     length, number, start, previous_share = _windows(window, utcnow())
-    buckets = sorted(limits)  # the same order everywhere: concurrent upserts lock rows without deadlock
+    buckets = sorted(buckets)  # the same order everywhere: concurrent upserts lock rows without deadlock
     keys = [_key(bucket, length, number) for bucket in buckets]
     previous = {
         row["key"]: row["hits"]
@@ -72,10 +69,22 @@ async def count_attempt(limits: dict[str, int], *, window: timedelta) -> list[st
         *[value for key in keys for value in (key, start)],
     )
     current = {row["key"]: row["hits"] for row in rows}
-    for bucket, key in zip(buckets, keys, strict=True):
-        estimate = current[key] + previous.get(_key(bucket, length, number - 1), 0) * previous_share
-        if estimate > limits[bucket]:
-            raise RateLimited()
+    estimates = {
+        bucket: current[key] + previous.get(_key(bucket, length, number - 1), 0) * previous_share
+        for bucket, key in zip(buckets, keys, strict=True)
+    }
+    return keys, estimates
+
+
+async def count_attempt(limits: dict[str, int], *, window: timedelta) -> list[str]:
+    """Count one attempt in each bucket, then raise RateLimited if that took any bucket over its limit.
+
+    A refused attempt still counts, so hammering keeps the door shut. Returns the counters'
+    keys, for `forget_attempt`.
+    """
+    keys, estimates = await tally(list(limits), window=window)
+    if any(estimates[bucket] > limit for bucket, limit in limits.items()):
+        raise RateLimited()
     return keys
 
 

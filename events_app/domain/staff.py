@@ -6,6 +6,7 @@ organiser what check-in staff may.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 from events_app.domain import api_tokens, audit, email_tokens, links, outbox, rate_limits
 from events_app.domain.audit import Actor
 from events_app.domain.email_tokens import Purpose
-from events_app.domain.errors import DomainError, NotFound
+from events_app.domain.errors import DomainError, NotFound, RateLimited
 from events_app.domain.passwords import check_strength, hash_password, verify_password
 from events_app.domain.tables import Role, StaffAccount
 from events_app.domain.transactions import atomic, utcnow
@@ -21,11 +22,18 @@ from events_app.domain.validation import normalise_email, parse_uid, required_te
 from events_app.i18n import N_, normalise_language
 
 ROLE_RANK = {Role.checkin.value: 1, Role.organiser.value: 2, Role.admin.value: 3}
-# Failed sign-ins allowed per address and per IP within the window. Only failures count, and the IP
-# limit is higher, because a whole check-in team may share one venue's Wi-Fi.
-SIGN_IN_FAILURES_PER_ADDRESS = 10
+# Failed sign-ins within the window. Refused: a client (one address from one IP) past its limit, and
+# an IP past a higher one (a whole check-in team may share one venue's Wi-Fi). Failures for an address
+# from anywhere never refuse, which would let anyone lock its owner out: they slow every further
+# attempt down, doubling from BACKOFF_UNIT up to BACKOFF_MAX_UNITS of it, and mail the owner a notice.
+SIGN_IN_FAILURES_PER_CLIENT = 10
 SIGN_IN_FAILURES_PER_IP = 30
 SIGN_IN_WINDOW = timedelta(minutes=15)
+BACKOFF_AFTER = 5  # failures for an address before its attempts are slowed down
+BACKOFF_UNIT = 1.0  # seconds
+BACKOFF_MAX_UNITS = 8
+FAILURE_NOTICE_AFTER = 10  # failures for an address in the window that mail its owner (once an hour)
+NOTICE_WINDOW = timedelta(hours=1)
 RESET_REQUESTS_PER_ADDRESS = 5
 RESET_REQUESTS_PER_IP = 20
 
@@ -39,6 +47,42 @@ def parse_role(value: str) -> Role:
         return Role(value)
     except ValueError:
         raise DomainError(N_("Choose a role."), field="role") from None
+
+
+def backoff_seconds(earlier_failures: float) -> float:
+    """How long an attempt waits, given the failures for its address in the window before it."""
+    if earlier_failures < BACKOFF_AFTER:
+        return 0.0
+    return BACKOFF_UNIT * min(2 ** (earlier_failures - BACKOFF_AFTER), BACKOFF_MAX_UNITS)
+
+
+async def _notify_failed_sign_ins(account: dict[str, Any], failures: int) -> None:
+    """Tell the account's owner that someone keeps failing to sign in as them (at most once an hour)."""
+    try:
+        await rate_limits.count_attempt({f"staff-sign-in-notice:{account['id']}": 1}, window=NOTICE_WINDOW)
+    except RateLimited:
+        return
+    async with atomic():
+        await outbox.enqueue(
+            to_address=account["email"],
+            to_name=account["name"],
+            language=account["language"],
+            template="sign_in_failures",
+            kind="sign_in_failures",
+            context={
+                "name": account["name"],
+                "failures": failures,
+                "minutes": int(SIGN_IN_WINDOW.total_seconds() // 60),
+                "reset_url": links.password_forgot_url(),
+            },
+        )
+        await audit.record(
+            "staff.sign_in_failures_notified",
+            Actor.system("sign-in limits"),
+            object_type="staff",
+            object_id=account["uid"],
+            summary=str(failures),
+        )
 
 
 async def create_staff(
@@ -70,16 +114,24 @@ async def create_staff(
 
 
 async def authenticate(email: str, password: str, *, ip: str) -> dict[str, Any] | None:
-    """The active account these credentials open, or None; rate-limited per address and per IP."""
-    limits = {
-        f"staff-sign-in:addr:{rate_limits.address_key(email)}": SIGN_IN_FAILURES_PER_ADDRESS,
-        f"staff-sign-in:ip:{ip}": SIGN_IN_FAILURES_PER_IP,
-    }
+    """The active account these credentials open, or None; rate-limited per client and per IP, and
+    slowed down for an address that many have failed to sign in to."""
+    address = rate_limits.address_key(email)
+    client, from_ip, anywhere = (
+        f"staff-sign-in:client:{address}:{ip}",
+        f"staff-sign-in:ip:{ip}",
+        f"staff-sign-in:addr:{address}",
+    )
     # Counted before the password is checked, so parallel guesses cannot slip past the limit;
     # a successful sign-in takes its attempt back.
-    attempt = await rate_limits.count_attempt(limits, window=SIGN_IN_WINDOW)
+    attempt, seen = await rate_limits.tally([client, from_ip, anywhere], window=SIGN_IN_WINDOW)
+    if seen[client] > SIGN_IN_FAILURES_PER_CLIENT or seen[from_ip] > SIGN_IN_FAILURES_PER_IP:
+        raise RateLimited()
+    await asyncio.sleep(backoff_seconds(seen[anywhere] - 1))
     account = await StaffAccount.select().where(StaffAccount.email == email.strip().lower()).first()
     if not verify_password(account["password_hash"] if account else None, password) or not account["active"]:
+        if account is not None and seen[anywhere] >= FAILURE_NOTICE_AFTER:
+            await _notify_failed_sign_ins(account, int(seen[anywhere]))
         return None
     await rate_limits.forget_attempt(attempt)
     async with atomic():
