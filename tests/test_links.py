@@ -20,6 +20,7 @@ CASES = [
     (links.password_reset_url, "password_reset", {"token": "Abc-123_xyz"}),
     (links.my_pages_url, "my_pages", {}),
     (links.password_forgot_url, "password_forgot", {}),
+    (links.mailing_opt_out_url, "mailing_opt_out", {"token": "r.0b7c.abc"}),
 ]
 
 

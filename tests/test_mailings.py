@@ -19,6 +19,7 @@ from events_app.domain.tables import (
     MailingRecipient,
     OutboxMessage,
 )
+from tests.account_helpers import text_of, tr
 from tests.certificate_helpers import (
     BY_HAND,
     check_in,
@@ -26,6 +27,7 @@ from tests.certificate_helpers import (
     finished_event,
     participant,
 )
+from tests.conftest import sign_in
 from tests.invitation_helpers import invite
 from tests.registration_helpers import SYSTEM, deliver, form, parts, registered
 
@@ -228,3 +230,49 @@ async def test_a_mail_whose_registration_is_gone_is_not_sent(event, smtp_server)
     mailing = await mailings.get_mailing(event["slug"], str(mailing["uid"]))
     states = {r["email"]: r["state"] for r in await mailings.recipients(mailing)}
     assert states == {"anna@example.se": "skipped", "bo@example.se": "sent"}
+
+
+# --- Declining further mailings (List-Unsubscribe) -----------------------------------------------
+
+
+async def test_a_mailing_is_bulk_mail_with_a_one_click_way_to_decline_the_events_mailings(
+    event, smtp_server, client, staff_accounts
+):
+    await earlier_mail_delivered(smtp_server)
+    mailing = await new_mailing(event, "attended")
+    await mailings.send(event["slug"], str(mailing["uid"]), SYSTEM)
+    await deliver(smtp_server.settings)
+    by_address = {m["To"].addresses[0].addr_spec: m for m in smtp_server.collector.messages}
+    anna = by_address["anna@example.se"]
+    assert anna["List-Id"] == f"Hållbarhetsdagarna <{event['slug']}.mailings.localhost>"
+    assert anna["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    link = re.fullmatch(r"<http://testserver(/mailings/decline/[^>]+)>", anna["List-Unsubscribe"]).group(1)
+    assert f"http://testserver{link}" in parts(anna)["text"]  # the same link, readable in the mail
+    assert anna["List-Unsubscribe"] != by_address["bo@example.se"]["List-Unsubscribe"]  # each their own
+
+    # Opening the link (as a mail scanner does) changes nothing; the page asks.
+    page = await client.get(link)
+    assert page.status_code == 200 and "<button" in page.text
+    # The mail program's one-click POST (RFC 8058): no cookie, no CSRF token.
+    one_click = await client.post(
+        link, content=b"List-Unsubscribe=One-Click", headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert one_click.status_code == 200
+    assert (await client.post(link)).status_code == 200  # a second click changes nothing more
+    forged = await client.post(link[:-3] + "abc")
+    assert forged.status_code == 404
+
+    second = await new_mailing(event, "attended", subject_sv="Ett till utskick")
+    second = await mailings.get_mailing(event["slug"], str(second["uid"]))
+    assert {r.email for r in await mailings.audience_of(second)} == {"bo@example.se"}  # Anna is left out
+    await sign_in(client, "organiser@test.se")
+    shown = await client.get(f"/organiser/events/{event['slug']}/mailings/{mailing['uid']}")
+    assert "Anna Andersson (anna@example.se)" in shown.text
+    assert tr("sv", "Has since declined further mailings") in text_of(shown)
+    assert await AuditEntry.count().where(AuditEntry.action == "mailing.declined") == 1
+
+
+async def test_the_preview_has_no_working_link_to_decline(event):
+    mailing = await new_mailing(event, "attended")
+    preview = await mailings.preview(event["slug"], str(mailing["uid"]))
+    assert f"/mailings/decline/{mailing_mail.PREVIEW_TOKEN}" in preview["text"]

@@ -70,3 +70,8 @@ def password_reset_url(token: str) -> str:
 def password_forgot_url() -> str:
     """Where staff ask for a password reset link (route `password_forgot`)."""
     return _absolute("/password/forgot")
+
+
+def mailing_opt_out_url(token: str) -> str:
+    """Where a mailing's recipient declines further mailings about the event (route `mailing_opt_out`)."""
+    return _absolute(f"/mailings/decline/{_segment(token)}")

@@ -49,6 +49,8 @@ def build_message(row: dict[str, Any], attachments: list[dict[str, Any]], settin
     message["Auto-Submitted"] = "auto-generated"
     # RFC 5322 requires a Date; relays that do not add one leave a message that spam filters punish.
     message["Date"] = format_datetime(utcnow())
+    for name, value in (row.get("headers") or {}).items():
+        message[name] = value
     message.set_content(row["text_body"])
     if row["html_body"]:
         message.add_alternative(row["html_body"], subtype="html")

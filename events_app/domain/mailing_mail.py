@@ -13,10 +13,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from events_app.domain import links
+from events_app.domain import links, mailing_opt_outs
 from events_app.domain.outbox import BuiltMail, mail_builder
-from events_app.domain.tables import Event, Mailing, MailingRecipient, Registration
+from events_app.domain.tables import Event, Invitation, Mailing, MailingRecipient, Registration
 from events_app.domain.validation import parse_uid
+from events_app.settings import get_settings
 
 
 def paragraphs(text: str) -> list[list[str]]:
@@ -54,16 +55,21 @@ def build(
     language: str,
     registration: dict[str, Any] | None,
     *,
+    opt_out_token: str = "",
     preview: bool = False,
 ) -> BuiltMail:
     """The mail for one recipient; with `preview`, as the organisers' preview shows it (no live
-    private link)."""
+    private link, nor a working link to decline). `opt_out_token` is the recipient's link to
+    decline further mailings about the event (`mailing_opt_outs.token_for`)."""
     chosen, subject, body = version(mailing, language)
-    if preview and registration is not None:
-        registration = {**registration, "manage_token": PREVIEW_TOKEN}
+    if preview:
+        registration = {**registration, "manage_token": PREVIEW_TOKEN} if registration is not None else None
+        opt_out_token = PREVIEW_TOKEN
+    opt_out_url = links.mailing_opt_out_url(opt_out_token) if opt_out_token else ""
     return BuiltMail(
         template="mailing",
         language=chosen,
+        headers=_list_headers(event, opt_out_url),
         context={
             "event": event,
             "name": name,
@@ -73,8 +79,20 @@ def build(
             "survey_url": mailing.get("survey_url") or "",
             "material_url": material_url(event, registration),
             "personal": registration is not None,
+            "opt_out_url": opt_out_url,
         },
     )
+
+
+def _list_headers(event: dict[str, Any], opt_out_url: str) -> dict[str, str]:
+    """A mailing is bulk mail: List-Id names the event's list, and List-Unsubscribe with
+    List-Unsubscribe-Post (RFC 8058) lets a mail program decline further mailings in one click."""
+    domain = get_settings().mail_from.rsplit("@", 1)[-1].strip("> ") or "localhost"
+    headers = {"List-Id": f"{event['title'][:100]} <{event['slug']}.mailings.{domain}>"}
+    if opt_out_url:
+        headers["List-Unsubscribe"] = f"<{opt_out_url}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    return headers
 
 
 @mail_builder("mailing")
@@ -96,4 +114,9 @@ async def mailing(args: dict[str, Any]) -> BuiltMail | None:
         .where(Event.id == row["event"])
         .first()
     )
-    return build(row, event, recipient["name"], recipient["language"], registration)
+    if registration is not None:
+        opt_out = mailing_opt_outs.token_for("r", registration["uid"])
+    else:
+        invitation = await Invitation.select(Invitation.uid).where(Invitation.id == recipient["invitation"]).first()
+        opt_out = mailing_opt_outs.token_for("i", invitation["uid"]) if invitation else ""
+    return build(row, event, recipient["name"], recipient["language"], registration, opt_out_token=opt_out)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from events_app.domain import audit, mailing_mail, outbox
+from events_app.domain import audit, mailing_mail, mailing_opt_outs, outbox
 from events_app.domain.audit import Actor
 from events_app.domain.errors import DomainError, NotFound, ValidationFailed
 from events_app.domain.tables import (
@@ -294,7 +294,7 @@ async def _attended_ids(event_id: int) -> set[int]:
 
 async def audience_of(mailing: dict[str, Any]) -> list[Recipient]:
     """Who the mailing goes to, in name order, each address once; addresses that can never receive
-    mail (a walk-in's placeholder) are left out."""
+    mail (a walk-in's placeholder) and those who declined the event's mailings are left out."""
     event_id = mailing["event"]["id"] if isinstance(mailing["event"], dict) else mailing["event"]
     audience = mailing["audience"]
     confirmed = (Registration.event == event_id) & (Registration.status == CONFIRMED)
@@ -344,7 +344,7 @@ async def audience_of(mailing: dict[str, Any]) -> list[Recipient]:
         ]
     else:
         recipients = []
-    seen: set[str] = set()
+    seen: set[str] = await mailing_opt_outs.declined_addresses(event_id)  # they asked for no more
     unique = []
     for recipient in sorted(recipients, key=lambda r: (r.name.casefold(), r.email, r.registration_id or 0)):
         address = recipient.email.lower()

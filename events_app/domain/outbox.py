@@ -142,6 +142,8 @@ class BuiltMail:
     # False for a large attachment drawn again on every attempt anyway (a certificate's PDF): it goes
     # straight into the mail instead of through the outbox_attachment table.
     store_attachments: bool = True
+    # Extra headers of the message (a mailing's List-Id and List-Unsubscribe), rebuilt on every attempt.
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 # kind -> async function(build_args) -> BuiltMail, or None when the message no longer applies.
@@ -223,7 +225,14 @@ async def render_queued(row: dict[str, Any]) -> dict[str, Any]:
             OutboxMessage.language: language,
         }
     ).where(OutboxMessage.id == row["id"])
-    rendered = {**row, "subject": subject[:300], "text_body": text, "html_body": html, "language": language}
+    rendered = {
+        **row,
+        "subject": subject[:300],
+        "text_body": text,
+        "html_body": html,
+        "language": language,
+        "headers": built.headers,
+    }
     if not built.store_attachments:
         return {**rendered, "attachments": [vars(a) for a in built.attachments]}
     await OutboxAttachment.delete().where(OutboxAttachment.message == row["id"])

@@ -392,6 +392,8 @@ class Invitation(Table):
     opened_at = Timestamptz(null=True, default=None)
     answered_at = Timestamptz(null=True, default=None)
     revoked_at = Timestamptz(null=True, default=None)
+    # When the invitee asked for no more follow-up mailings about this event (the mail's link).
+    mailings_declined_at = Timestamptz(null=True, default=None)
 
 
 class InvitationLink(Table):
@@ -445,6 +447,8 @@ class Registration(Table):
     confirmed_at = Timestamptz(null=True, default=None)
     cancelled_at = Timestamptz(null=True, default=None)
     reminder_queued_at = Timestamptz(null=True, default=None)
+    # When the registrant asked for no more follow-up mailings about this event (the mail's link).
+    mailings_declined_at = Timestamptz(null=True, default=None)
 
 
 class SessionChoice(Table):

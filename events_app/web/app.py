@@ -31,6 +31,7 @@ from events_app.web.context import RequestContextMiddleware
 from events_app.web.errors import EXCEPTION_HANDLERS
 from events_app.web.input_hygiene import CleanInputRequest
 from events_app.web.invitation import InvitationController
+from events_app.web.mailing_opt_out import MailingOptOutController
 from events_app.web.material import MaterialController
 from events_app.web.organiser_router import organiser_router
 from events_app.web.participant import ParticipantController
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CheckInController,
             VerificationController,
             MaterialController,
+            MailingOptOutController,
             organiser_router(),
             admin_router(),
             api_router(),

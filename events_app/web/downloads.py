@@ -12,8 +12,9 @@ from litestar import Response
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF_TYPE = "application/pdf"
-# Personal data: not kept by the browser's or a proxy's cache.
-DOWNLOAD_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+# Personal data or a page reached by a secret: not kept by the browser's or a proxy's cache.
+NO_STORE = {"Cache-Control": "no-store"}
+DOWNLOAD_HEADERS = {**NO_STORE, "X-Content-Type-Options": "nosniff"}
 _NOT_ASCII_SAFE = re.compile(r"[^A-Za-z0-9._ -]+")
 
 

@@ -22,9 +22,8 @@ from events_app.domain import attendance_reports, checkins, events
 from events_app.domain.errors import NotFound
 from events_app.i18n import N_
 from events_app.web.auth import actor_of
-from events_app.web.downloads import CSV_TYPE, download
+from events_app.web.downloads import CSV_TYPE, NO_STORE, download
 from events_app.web.forms import read_form
-from events_app.web.organiser_invitations import NO_STORE
 
 
 def view_url(request: Request, slug: str, day: date) -> str:

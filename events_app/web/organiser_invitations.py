@@ -25,6 +25,7 @@ from events_app.domain.invitations import InviteeInput
 from events_app.i18n import N_
 from events_app.settings import LANGUAGES, get_settings
 from events_app.web.auth import actor_of
+from events_app.web.downloads import NO_STORE
 from events_app.web.field_parsing import local_date_time, parse_date_time
 from events_app.web.forms import (
     checked_file,
@@ -37,7 +38,6 @@ from events_app.web.refusals import flash_refusal, refusal_caught
 from events_app.web.registration import field_messages, organisation_options
 
 INVITEE_FIELDS = ("name", "email", "organisation", "organisation_other", "note", "language", "reserved_place")
-NO_STORE = {"Cache-Control": "no-store"}
 
 
 def overview_url(request: Request, slug: str, state: str = "") -> str:

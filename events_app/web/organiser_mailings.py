@@ -17,15 +17,15 @@ from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
 from events_app import i18n
-from events_app.domain import events, mailings
+from events_app.domain import events, mailing_opt_outs, mailings
 from events_app.domain.errors import DomainError
 from events_app.domain.mailings import MailingInput
 from events_app.web.auth import actor_of
+from events_app.web.downloads import NO_STORE
 from events_app.web.forms import form_page, read_form
 from events_app.web.refusals import flash_refusal, refusal_caught
 
 FIELDS = ("subject_sv", "body_sv", "subject_en", "body_en", "audience", "session", "survey_url")
-NO_STORE = {"Cache-Control": "no-store"}
 PREVIEW_CSP = "sandbox; default-src 'none'; img-src data: cid:; style-src 'unsafe-inline'"
 
 
@@ -94,6 +94,7 @@ class OrganiserMailingsController(Controller):
             "audiences": mailings.AUDIENCES,
             "states": mailings.DELIVERY_STATES,
             "progress": await mailings.progress(mailing),
+            "declined": await mailing_opt_outs.declined(mailing["event"]["id"]),
         }
         if mailing["status"] == mailings.DRAFT:
             context["preview"] = await mailings.preview(slug, uid, to)

@@ -29,6 +29,7 @@ from events_app.domain.transactions import utcnow
 from events_app.i18n import N_, localtime
 from events_app.web.api.checkins import CheckInOut, checkin_out
 from events_app.web.auth import actor_of, requires_role
+from events_app.web.downloads import NO_STORE
 from events_app.web.forms import form_errors, read_form
 from events_app.web.refusals import refusal_caught
 from events_app.web.registration import field_messages, organisation_options
@@ -41,7 +42,6 @@ _decoding = asyncio.Semaphore(2)
 SCANNER_TOKEN_LIFETIME = timedelta(hours=24)
 TOKEN_NAME = "Skanner: {device}"  # how the device's token appears among the staff member's API tokens
 DEVICE_MAX = 60
-NO_STORE = {"Cache-Control": "no-store"}
 PAST_EVENTS_SHOWN = 10
 SCAN_FIELDS = ("day", "session", "device", "reason")
 
