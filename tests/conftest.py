@@ -35,12 +35,19 @@ import pytest
 from asgi_lifespan import LifespanManager
 
 from events_app.settings import get_settings
+from tests.live_server import attach_server_log, live_server  # noqa: F401 - the real server, a fixture for every test
 
 IS_POSTGRES = get_settings().database_url.startswith("postgres")
 
 
 def pytest_report_header(config: pytest.Config) -> str:
     return f"database: {'PostgreSQL' if IS_POSTGRES else 'SQLite'} ({get_settings().database_url})"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call):
+    outcome = yield
+    attach_server_log(item, outcome.get_result())
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

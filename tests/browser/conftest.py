@@ -13,15 +13,7 @@ CI=true: there a missing browser fails the run, so that CI cannot pass without h
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.error
-import urllib.request
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -38,22 +30,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-SERVER_START_TIMEOUT = 60.0
 TIMEOUT_MS = 10_000  # for actions and expectations; signing in hashes a password, slow on a busy CI machine
-SERVER_LOG_LINES = 80
-_server_log: dict[str, Path] = {}
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call):
-    """Attach the end of the server's output to a failed browser test: a 500 shows its traceback there."""
-    outcome = yield
-    report = outcome.get_result()
-    log = _server_log.get("path")
-    if report.failed and log is not None and "live_server" in getattr(item, "fixturenames", ()) and log.exists():
-        tail = log.read_text(errors="replace").splitlines()[-SERVER_LOG_LINES:]
-        report.sections.append(("server output (last lines)", "\n".join(tail)))
 
 
 def _in_ci() -> bool:
@@ -65,77 +42,6 @@ def skip_or_fail(reason: str) -> None:
     if _in_ci():
         pytest.fail(f"CI=true and {reason}; the browser tests must run in CI", pytrace=False)
     pytest.skip(f"browser tests skipped: {reason}")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-def _stop(process: subprocess.Popen) -> None:
-    """SIGTERM to the server's process group (uvicorn's supervisor and its workers), then SIGKILL."""
-    if process.poll() is not None:
-        return
-    for sig, wait in ((signal.SIGTERM, 15), (signal.SIGKILL, 5)):
-        try:
-            os.killpg(process.pid, sig)  # the group we created with start_new_session=True
-        except ProcessLookupError:
-            return
-        try:
-            process.wait(timeout=wait)
-            return
-        except subprocess.TimeoutExpired:
-            continue
-
-
-@pytest.fixture(scope="session")
-def live_server(migrated_database) -> Iterator[str]:
-    """The base URL of `events-app serve --workers 2` on a free loopback port, running for the session."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = tempfile.NamedTemporaryFile(prefix="events-server-", suffix=".log", delete=False)  # noqa: SIM115
-    _server_log["path"] = Path(log.name)
-    command = [
-        sys.executable,
-        "-m",
-        "events_app.cli",
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        "2",
-    ]
-    process = subprocess.Popen(
-        command, cwd=PROJECT_ROOT, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
-    try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while not _healthy(url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                _stop(process)
-                output = Path(log.name).read_text(errors="replace")
-                state = f"exited with {process.returncode}" if process.returncode is not None else "did not answer"
-                pytest.fail(
-                    f"the server ({' '.join(command)}) {state} on {url}/healthz; its output:\n{output}", pytrace=False
-                )
-            time.sleep(0.2)
-        yield url
-    finally:
-        _stop(process)
-        log.close()
-        _server_log.pop("path", None)
-        Path(log.name).unlink(missing_ok=True)
 
 
 # What the pages the tests visit did against the security headers: a page without a
