@@ -83,6 +83,8 @@ class Settings:
     invitation_reminder_interval_days: int
     upload_max_mb: int
     forwarded_allow_ips: str = "127.0.0.1"
+    registration_burst_per_ip: int = 10
+    registration_hold_hours: int = 24
 
     @property
     def is_sqlite(self) -> bool:
@@ -136,6 +138,10 @@ class Settings:
             ),
             upload_max_mb=_positive_int(env.get("UPLOAD_MAX_MB"), 50, "UPLOAD_MAX_MB"),
             forwarded_allow_ips=env.get("FORWARDED_ALLOW_IPS") or "127.0.0.1",
+            registration_burst_per_ip=_positive_int(
+                env.get("REGISTRATION_BURST_PER_IP"), 10, "REGISTRATION_BURST_PER_IP"
+            ),
+            registration_hold_hours=_positive_int(env.get("REGISTRATION_HOLD_HOURS"), 24, "REGISTRATION_HOLD_HOURS"),
         )
 
 

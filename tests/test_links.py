@@ -13,6 +13,7 @@ from tests.registration_helpers import published_event
 CASES = [
     (links.event_url, "event", {"slug": "hallbarhetsdagarna-2026"}),
     (links.my_registration_url, "my_registration", {"token": "Abc-123_xyz"}),
+    (links.cancel_registration_url, "cancel_registration_confirm", {"token": "Abc-123_xyz"}),
     (links.invitation_url, "invitation", {"token": "Abc-123_xyz"}),
     (links.verification_url, "verify_code", {"code": "K7M2P9Q4"}),
     (links.calendar_feed_url, "calendar_feed", {"token": "Abc-123_xyz"}),

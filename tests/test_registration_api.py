@@ -79,6 +79,8 @@ async def test_registering_gives_a_place_then_a_place_in_the_queue(client):
         "event": event["slug"],
         "status": "confirmed",
         "sessions": [{"id": a, "title": "Workshop A: Klimat", "status": "confirmed"}],
+        "held": False,
+        "held_until": None,
     }
     assert second.status_code == 201, second.text
     assert second.json()["status"] == "waitlisted"

@@ -32,6 +32,11 @@ def my_registration_url(manage_token: str) -> str:
     return _absolute(f"/registration/{_segment(manage_token)}")
 
 
+def cancel_registration_url(manage_token: str) -> str:
+    """The page that cancels a registration with one button (route `cancel_registration_confirm`)."""
+    return my_registration_url(manage_token) + "/cancel"
+
+
 def my_registration_material_url(manage_token: str) -> str:
     """The material section of a registration's private page."""
     return my_registration_url(manage_token) + "#material"

@@ -23,6 +23,7 @@ from events_app.domain import (
     invitation_mail,
     mailing_mail,
     outbox,
+    registration_holds,
     registration_mail,
     reminders,
     retention,
@@ -34,7 +35,7 @@ log = logging.getLogger(__name__)
 # Imported for its side effect: it registers the builders of the mails rendered at send time.
 assert registration_mail and invitation_mail and certificate_mail and mailing_mail
 PURGE_EVERY_SECONDS = 3600
-REMINDERS_EVERY_SECONDS = 60
+REMINDERS_EVERY_SECONDS = 60  # also releases the held registrations nobody confirmed
 
 
 def build_message(row: dict[str, Any], attachments: list[dict[str, Any]], settings: Settings) -> EmailMessage:
@@ -192,6 +193,8 @@ async def run_sender(stop: asyncio.Event, settings: Settings | None = None) -> N
                 last_reminders = time.monotonic()
                 if queued := await reminders.queue_due_reminders():
                     log.info("queued %s event reminders", queued)
+                if released := await registration_holds.release_expired():
+                    log.info("released %s unconfirmed held registrations", released)
             await deliver_due(worker_id, settings)
             if time.monotonic() - last_purge > PURGE_EVERY_SECONDS:
                 last_purge = time.monotonic()

@@ -32,10 +32,14 @@ def mailbox(email: str) -> str:
     return f"{local.split('+', 1)[0] or local}@{domain}"
 
 
+def keyed_hash(value: str) -> str:
+    """`value` hashed with the secret key, for a bucket's name or a stored key that must not reveal it."""
+    return hashlib.sha256((get_settings().secret_key + value).encode()).hexdigest()[:32]
+
+
 def address_key(email: str) -> str:
     """A per-address limit's bucket: the mailbox, hashed with the secret key (no address is stored)."""
-    digest = hashlib.sha256((get_settings().secret_key + mailbox(email)).encode()).hexdigest()
-    return digest[:32]
+    return keyed_hash(mailbox(email))
 
 
 def _windows(window: timedelta, now: datetime) -> tuple[int, int, datetime, float]:

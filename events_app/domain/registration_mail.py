@@ -43,8 +43,9 @@ async def _load(args: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]] |
 
 
 def _ticket_attachments(registration: dict[str, Any], event: dict[str, Any]) -> list[Attachment]:
-    """The QR code shown inline and the event's calendar file, for a confirmed place."""
-    if registration["status"] != CONFIRMED:
+    """The QR code shown inline and the event's calendar file, for a confirmed place (not while it is
+    held: the ticket comes when the person confirms)."""
+    if registration["status"] != CONFIRMED or registration.get("held_until") is not None:
         return []
     return [
         Attachment("ticket.png", "image/png", tickets.qr_png(registration["ticket_code"]), content_id="ticket-qr"),
@@ -91,6 +92,21 @@ async def registration_link(args: dict[str, Any]) -> BuiltMail | None:
     if loaded is None or loaded[0]["status"] == CANCELLED:
         return None
     return _mail("registration_link", *loaded, ticket=True)
+
+
+@mail_builder("registration_held")
+async def registration_held(args: dict[str, Any]) -> BuiltMail | None:
+    """A registration from a burst: confirm it (its page has the button), or say it was not you."""
+    loaded = await _load(args)
+    if loaded is None or loaded[0]["status"] == CANCELLED or loaded[0].get("held_until") is None:
+        return None
+    registration = loaded[0]
+    return _mail(
+        "registration_held",
+        *loaded,
+        held_until=registration["held_until"],
+        not_me_url=links.cancel_registration_url(registration["manage_token"]),
+    )
 
 
 @mail_builder("registration_cancelled")

@@ -58,6 +58,7 @@ def _select():
         Registration.id,
         Registration.uid,
         Registration.status,
+        Registration.held_until,
         Registration.name,
         Registration.email,
         Registration.organisation_text,

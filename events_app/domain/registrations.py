@@ -48,6 +48,7 @@ from events_app.settings import get_settings
 CONFIRMED, WAITLISTED, CANCELLED = (status.value for status in RegistrationStatus)
 # What a registrant fills in and may change later on their page; the address and the language
 # are given once, when registering.
+BURST_WINDOW = timedelta(hours=1)
 _CHANGEABLE = (
     "name",
     "organisation",
@@ -355,6 +356,7 @@ async def register(slug: str, data: RegistrationInput, registrant: Registrant) -
     if not registrant.by_organiser:
         await count_attempt(_address(data.email), registrant.ip)
     clean = await _clean(event, data, require_consent=not registrant.by_organiser)
+    burst = await _burst_of(event, registrant, person, invitation)
     actor = registrant.actor or Actor(clean["name"], person_id=person["id"] if person else None, ip=registrant.ip)
     uid = uuid.uuid4()
     try:
@@ -374,7 +376,8 @@ async def register(slug: str, data: RegistrationInput, registrant: Registrant) -
                     to_address=clean["email"],
                     to_name=clean["name"],
                     language=clean["language"],
-                    kind="registration_received",
+                    # A held registration's mail asks the person to confirm; the ticket follows then.
+                    kind="registration_held" if burst else "registration_received",
                     build_args={"registration": str(uid)},
                 )
             # What was checked above is read again under the lock: the event may have been cancelled,
@@ -392,7 +395,7 @@ async def register(slug: str, data: RegistrationInput, registrant: Registrant) -
             has_place = (
                 reserved or registrant.source == "walk_in" or event["capacity"] is None or confirmed < event["capacity"]
             )
-            registration = await _insert(uid, event, clean, person_id, has_place, invitation, registrant)
+            registration = await _insert(uid, event, clean, person_id, has_place, invitation, registrant, burst)
     except _Duplicate as found:
         async with atomic():
             duplicate = (
@@ -452,6 +455,21 @@ def _check_open(event: dict[str, Any], invitation: dict[str, Any] | None = None)
         raise DomainError(_STATE_MESSAGES[state], code=f"registration_{state}")
 
 
+async def _burst_of(
+    event: dict[str, Any], registrant: Registrant, person: dict[str, Any] | None, invitation: dict[str, Any] | None
+) -> str:
+    """The burst this registration belongs to ("" for none): once one IP address has made more than
+    REGISTRATION_BURST_PER_IP anonymous registrations for the event within an hour, the next ones are
+    held until confirmed, so a script cannot fill the places with invented addresses while a
+    municipality's staff, registering from one office address, are not slowed down. Signed-in
+    people, invitees and staff are never held."""
+    if registrant.by_organiser or person is not None or invitation is not None or not registrant.ip:
+        return ""
+    burst = rate_limits.keyed_hash(f"burst:{event['id']}:{registrant.ip}")
+    _, seen = await rate_limits.tally([f"registration-burst:{burst}"], window=BURST_WINDOW)
+    return burst if seen[f"registration-burst:{burst}"] > get_settings().registration_burst_per_ip else ""
+
+
 def _address(email: str) -> str:
     """The canonical form of an address for counting attempts, so spellings of one mailbox count as one."""
     try:
@@ -508,11 +526,15 @@ async def _insert(
     confirmed: bool,
     invitation: dict[str, Any] | None,
     registrant: Registrant,
+    burst: str = "",
 ) -> dict[str, Any]:
     """Inside the locked transaction: take a place (`confirmed`: the event has one) or a place in the
-    queue, and the chosen sessions."""
+    queue, and the chosen sessions; held until confirmed when it comes from a `burst`."""
     now = utcnow()
+    hold_hours = get_settings().registration_hold_hours
     registration = Registration(
+        burst=burst,
+        held_until=now + timedelta(hours=hold_hours) if burst else None,
         uid=uid,
         event=event["id"],
         person=person_id,
@@ -541,6 +563,7 @@ async def _insert(
         "email": clean["email"],
         "person": person_id,
         "manage_token": registration.manage_token,
+        "held_until": registration.held_until,
         "choices": choices,
     }
 

@@ -449,6 +449,11 @@ class Registration(Table):
     reminder_queued_at = Timestamptz(null=True, default=None)
     # When the registrant asked for no more follow-up mailings about this event (the mail's link).
     mailings_declined_at = Timestamptz(null=True, default=None)
+    # A registration from a burst (many anonymous ones from one address): its place is held until the
+    # person confirms by the mailed link, and released at `held_until`. `burst` groups a burst's
+    # registrations (a keyed hash of the event and the IP address; the address itself is not kept).
+    held_until = Timestamptz(null=True, default=None, index=True)
+    burst = Varchar(length=32, default="")
 
 
 class SessionChoice(Table):

@@ -16,7 +16,7 @@ from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
 from events_app import i18n
-from events_app.domain import events, questions, registration_reports, registrations
+from events_app.domain import events, questions, registration_holds, registration_reports, registrations
 from events_app.domain.errors import DomainError
 from events_app.domain.questions import QuestionInput
 from events_app.domain.registrations import AlreadyRegistered, Registrant
@@ -101,6 +101,7 @@ async def _registration_page(request: Request, slug: str) -> Template:
             "sort_links": sort_links(request, slug, filters),
             "here": list_url(request, slug, filters),
             "filtered": any(filters[name] for name in FILTERS[:6]),
+            "held_bursts": await registration_holds.held_bursts(event["id"]),
         },
     )
 
@@ -113,6 +114,17 @@ class OrganiserRegistrationsController(Controller):
     @get("/{slug:str}/registrations", name="organiser_registrations")
     async def list(self, request: Request, slug: FromPath[str]) -> Template:
         return await _registration_page(request, slug)
+
+    @post("/{slug:str}/registrations/bursts/{burst:str}/cancel", name="organiser_registrations_cancel_burst")
+    async def cancel_burst(self, request: Request, slug: FromPath[str], burst: FromPath[str]) -> Response:
+        """Cancel every held registration of one burst at once (a script's invented addresses)."""
+        if (await read_form(request, "confirm"))["confirm"] == "yes":
+            cancelled = await registration_holds.cancel_burst(slug, burst, actor_of(request))
+            message = i18n.ngettext(
+                "%(num)s held registration was cancelled.", "%(num)s held registrations were cancelled.", cancelled
+            )
+            flash(request, message, "success")
+        return Redirect(list_url(request, slug), status_code=303)
 
     @get("/{slug:str}/registrations/summary", name="organiser_registrations_summary")
     async def summary(self, slug: FromPath[str]) -> Template:

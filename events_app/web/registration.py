@@ -26,6 +26,7 @@ from events_app.domain import (
     materials,
     people,
     questions,
+    registration_holds,
     registrations,
     tickets,
     waiting_list,
@@ -40,6 +41,7 @@ from events_app.domain.registrations import (
     RegistrationInput,
 )
 from events_app.domain.tables import Audience, OrganisationKind
+from events_app.i18n import N_
 from events_app.web.auth import client_ip
 from events_app.web.context import LANGUAGE_COOKIE
 from events_app.web.forms import form_errors
@@ -281,6 +283,13 @@ def private(response: Response) -> Response:
 # --- The controller ---------------------------------------------------------------------------
 
 
+HONEYPOT_REFUSAL = N_("The registration could not be made. Leave the field “Leave this field empty” empty.")
+HELD_MESSAGE = N_(
+    "Thank you! We have mailed %(email)s a link: open it and confirm your registration within a day to keep "
+    "the place. Many registrations came from the same place at once, so we ask for this."
+)
+
+
 class RegistrationController(Controller):
     path = "/"
 
@@ -332,6 +341,10 @@ class RegistrationController(Controller):
         event = await events.get_public_event(slug)
         event_questions = await questions.questions_of(event["id"])
         values = await read_registration_form(request, event_questions)
+        if (await request.form()).get("homepage"):  # the honeypot: only a script fills in the hidden field
+            return await self._form_page(
+                request, event, values=values, status=400, errors={"__all__": i18n.gettext(HONEYPOT_REFUSAL)}
+            )
         person = request.state.get("person")
         if person is not None:
             values["email"] = person["email"]  # a signed-in person registers themselves
@@ -346,6 +359,11 @@ class RegistrationController(Controller):
             return await self._form_page(
                 request, event, values=values, status=400, errors=field_messages(refused.error, values)
             )
+        if result.registration["held_until"] is not None:
+            # Held: the way to the registration is the mailed link, not this answer (or a script
+            # registering invented addresses would confirm them itself).
+            flash(request, i18n.gettext(HELD_MESSAGE, email=result.registration["email"]), "info")
+            return Redirect(request.app.route_reverse("event", slug=slug), status_code=303)
         page = request.app.route_reverse("my_registration", token=result.registration["manage_token"])
         return Redirect(f"{page}?new=1", status_code=303)
 
@@ -372,7 +390,7 @@ class RegistrationController(Controller):
                 )
             )
         context["material"] = await materials.visible_for_event(event["id"], Viewer(person_id=registration["person"]))
-        if registration["status"] == registrations.CONFIRMED:
+        if registration["status"] == registrations.CONFIRMED and registration["held_until"] is None:
             context["qr"] = inline_qr(registration["ticket_code"])
         elif registration["status"] == registrations.WAITLISTED:
             context["queue_position"] = await waiting_list.queue_position(registration)
@@ -412,6 +430,21 @@ class RegistrationController(Controller):
                 },
             )
         )
+
+    @post("/registration/{token:str}/confirm", name="confirm_registration")
+    async def confirm(self, request: Request, token: FromPath[str]) -> Response:
+        """A held registration confirmed by its person: the ticket is mailed now."""
+        with refusal_caught() as refused:
+            await registration_holds.confirm(token)
+        if refused.error:
+            flash(request, refused.error.translated(), "error")
+        else:
+            flash(
+                request,
+                i18n.gettext("Thank you! Your registration is confirmed; your ticket is on its way."),
+                "success",
+            )
+        return private(Redirect(request.app.route_reverse("my_registration", token=token), status_code=303))
 
     @post("/registration/{token:str}/cancel", name="cancel_registration")
     async def cancel(self, request: Request, token: FromPath[str]) -> Response:

@@ -4,7 +4,7 @@ the organiser's pages are checked for sideways scrolling on a 360 px phone."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.async_api import Page, expect
@@ -125,11 +125,18 @@ async def test_an_api_token_is_made_and_shown_once(page: Page, staff_accounts):
     await expect(page.locator("h1")).to_have_text(sv("API tokens"))
     await assert_accessible(page, "the API token list")
     await page.locator("#field-name").fill("Sundsvalls webbplats")
+    await page.locator("#field-password").fill("not the password")
+    await submit(page, "/organiser/api-tokens")
+    await expect(page.locator("#field-password")).to_have_attribute("aria-invalid", "true")
+    await assert_accessible(page, "the API token form with a wrong password")
+    await page.locator("#field-password").fill(DEMO_PASSWORD)
     await submit(page, "/organiser/api-tokens")
     await expect(page.locator("#token-secret")).to_have_text(re.compile(r"^hr_"))
     await assert_accessible(page, "the new token's page")
     await page.locator("main a[href='/organiser/api-tokens']").click()
     await expect(page.locator("main table tbody")).to_contain_text("Sundsvalls webbplats")
+    valid_until = datetime.now(UTC) + timedelta(days=90)  # the default lifetime
+    await expect(page.locator("main table tbody")).to_contain_text(str(valid_until.year))
     await assert_accessible(page, "the API token list with a token")
 
 

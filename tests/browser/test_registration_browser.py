@@ -73,3 +73,38 @@ async def test_register_change_the_workshop_and_cancel(page: Page):
     await page.get_by_role("button", name=sv("Yes, cancel my registration")).click()
     await expect(page.locator(".registration-status")).to_contain_text(sv("Registration cancelled"))
     await expect(page.locator(".ticket-qr")).to_have_count(0)
+
+
+async def test_a_held_registration_is_confirmed_from_its_private_page(page: Page):
+    """The eleventh anonymous registration from one address within the hour: thanked without a ticket,
+    then confirmed on the private page the mail links to, and the ticket appears."""
+    from events_app.domain import registrations
+    from events_app.domain.registrations import Registrant
+    from events_app.domain.tables import Registration
+    from tests.registration_helpers import form, published_event
+
+    event = await published_event(title="Hållbarhetsdagarna")
+    for n in range(10):  # the browser, like these, comes from 127.0.0.1
+        await registrations.register(event["slug"], form(f"p{n}@example.se"), Registrant(ip="127.0.0.1"))
+
+    await page.goto(f"/events/{event['slug']}/register")
+    await page.get_by_label(sv("Name")).fill("Bo Berg")
+    await page.get_by_label(sv("Email address")).fill("bo@example.se")
+    await page.get_by_label(sv("Organisation"), exact=True).select_option("sundsvall")
+    await page.get_by_label(sv("I agree that the council stores and uses my details to organise the event.")).check()
+    await page.get_by_role("button", name=sv("Register")).click()
+    await expect(page).to_have_url(re.compile(rf"/events/{event['slug']}$"))
+    await expect(page.locator(".flash")).to_contain_text("bo@example.se")
+    await assert_accessible(page, "the event page after a held registration")
+
+    row = await Registration.select(Registration.manage_token).where(Registration.email == "bo@example.se").first()
+    await page.goto(f"/registration/{row['manage_token']}")
+    await expect(page.locator("#held-title")).to_have_text(sv("Confirm your registration"))
+    await expect(page.locator(".ticket-qr")).to_have_count(0)
+    await assert_accessible(page, "a held registration")
+    await page.get_by_role("button", name=sv("Confirm"), exact=True).click()
+    await expect(page.locator(".flash")).to_have_text(
+        sv("Thank you! Your registration is confirmed; your ticket is on its way.")
+    )
+    await expect(page.locator(".ticket-qr svg[role=img]")).to_be_visible()
+    await expect(page.locator("#held-title")).to_have_count(0)

@@ -64,10 +64,15 @@ class ChoiceOut(msgspec.Struct):
 
 
 class RegistrationCreated(msgspec.Struct):
+    """`held`: the registration came in a burst (many from one address) and its place is held until the
+    person confirms by the link mailed to them; `held_until` says until when (UTC)."""
+
     id: str
     event: str
     status: RegistrationStatus
     sessions: list[ChoiceOut]
+    held: bool = False
+    held_until: datetime | None = None
 
 
 class RegistrationOut(msgspec.Struct):
@@ -225,6 +230,8 @@ class RegistrationsApiController(Controller):
             event=registration["event_slug"],
             status=RegistrationStatus(registration["status"]),
             sessions=_choices(registration),
+            held=registration["held_until"] is not None,
+            held_until=registration["held_until"],
         )
 
     @get("/events/{slug:str}/registrations", **ORGANISER_TOKEN, responses=error_responses(_ERRORS, 400, 401, 403, 404))
