@@ -25,6 +25,7 @@ from events_app.domain import (
     events,
     invitation_links,
     invitations,
+    mailing_opt_outs,
     outbox,
     programme,
     questions,
@@ -81,6 +82,9 @@ PUBLIC_ROUTES = {
     "/events/{slug:str}/register",
     "/registration/{token:str}",
     "/registration/{token:str}/cancel",
+    "/registration/{token:str}/confirm",  # a held registration (tests/test_registration_bursts.py)
+    # Declining further mailings (tests/test_mail_headers.py): the signed link's token is its key.
+    "/mailings/decline/{token:str}",
     # A personal invitation's page (tests/test_invitation_web.py); the link's token is its key.
     "/invitation/{token:str}",
     "/invitation/{token:str}/decline",
@@ -200,6 +204,7 @@ async def world(staff_accounts):
         "open_event_slug": open_event["slug"],
         "invitation_token": invitation_links.link_secret(mail["build_args"]["link"]),
         "manage_token": registered.registration["manage_token"],
+        "decline_token": mailing_opt_outs.token_for("r", registered.registration["uid"]),
         "registration_uid": str(registered.registration["uid"]),
         "question_uid": str(question["uid"]),
         "member_uid": str(member_uid),
@@ -230,6 +235,7 @@ def concrete_url(path: str, world: dict) -> str:
         "/checkin/devices/": world["token_uid"],  # a paired scanner's token
         "/checkin/": world["open_event_slug"],  # the scanner page: a published event
         "/registration/": world["manage_token"],
+        "/mailings/decline/": world["decline_token"],
         "/invitation/": world["invitation_token"],
         "/my/certificates/": world["registration_uid"] + ".pdf",  # not a certificate's: 404
     }
@@ -436,7 +442,14 @@ async def test_api_reads_are_public_and_writes_need_a_token(client, world, visit
 # --- CSRF -------------------------------------------------------------------------------------
 
 # The API's POSTs take no cookies, only bearer tokens, so the CSRF check leaves them alone.
-POST_ROUTES = [path for method, path in routes_of(create_app()) if method == "POST" and not path.startswith(API_PREFIX)]
+# RFC 8058's one-click unsubscribe is POSTed by the mail program, which has no form token: the signed
+# link is the proof instead (tests/test_mail_headers.py shows it stops only that person's mailings).
+CSRF_EXEMPT = {"/mailings/decline/{token:str}"}
+POST_ROUTES = [
+    path
+    for method, path in routes_of(create_app())
+    if method == "POST" and not path.startswith(API_PREFIX) and path not in CSRF_EXEMPT
+]
 NEW_PASSWORD = "Fjallripa-over-Norra-Kusten-9"
 MEMBER_CSV = "name,email,organisation,side\nNils Ödman,nils.odman@harnosand.se,harnosand,opposition\n"
 
