@@ -21,6 +21,11 @@ from events_app.i18n import N_
 CANCELLED = RegistrationStatus.cancelled.value
 
 
+def _held():
+    """The condition of a registration whose place is still held (neither confirmed nor cancelled)."""
+    return Registration.held_until.is_not_null() & (Registration.status != CANCELLED)
+
+
 async def confirm(manage_token: str) -> dict[str, Any]:
     """The person confirms their held registration (its private page's button): the hold ends and
     the ticket is mailed. Confirming again changes nothing; an expired hold cannot be confirmed."""
@@ -50,9 +55,7 @@ async def release_expired(now: datetime | None = None) -> int:
     """Cancel the held registrations nobody confirmed in time; their places go to the next in line.
     Run by the mail sender once a minute. Returns how many were released."""
     expired = await Registration.select(Registration.uid).where(
-        Registration.held_until.is_not_null()
-        & (Registration.held_until <= (now or utcnow()))
-        & (Registration.status != CANCELLED)
+        _held() & (Registration.held_until <= (now or utcnow()))
     )
     for row in expired:
         await registrations.cancel_registration(
@@ -67,11 +70,7 @@ async def held_bursts(event_id: int) -> list[dict[str, Any]]:
         await Registration.select(
             Registration.uid, Registration.name, Registration.email, Registration.burst, Registration.held_until
         )
-        .where(
-            (Registration.event == event_id)
-            & Registration.held_until.is_not_null()
-            & (Registration.status != CANCELLED)
-        )
+        .where((Registration.event == event_id) & _held())
         .order_by(Registration.id)
     )
     bursts: dict[str, dict[str, Any]] = {}
@@ -86,10 +85,7 @@ async def cancel_burst(event_slug: str, burst: str, actor: Actor) -> int:
     event = await get_event(event_slug)
     rows = (
         await Registration.select(Registration.uid).where(
-            (Registration.event == event["id"])
-            & (Registration.burst == burst)
-            & Registration.held_until.is_not_null()
-            & (Registration.status != CANCELLED)
+            (Registration.event == event["id"]) & (Registration.burst == burst) & _held()
         )
         if burst
         else []

@@ -45,7 +45,7 @@ async def _load(args: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]] |
 def _ticket_attachments(registration: dict[str, Any], event: dict[str, Any]) -> list[Attachment]:
     """The QR code shown inline and the event's calendar file, for a confirmed place (not while it is
     held: the ticket comes when the person confirms)."""
-    if registration["status"] != CONFIRMED or registration.get("held_until") is not None:
+    if not registrations.has_ticket(registration):
         return []
     return [
         Attachment("ticket.png", "image/png", tickets.qr_png(registration["ticket_code"]), content_id="ticket-qr"),

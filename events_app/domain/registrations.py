@@ -46,9 +46,10 @@ from events_app.i18n import N_, normalise_language
 from events_app.settings import get_settings
 
 CONFIRMED, WAITLISTED, CANCELLED = (status.value for status in RegistrationStatus)
+# How long anonymous registrations from one IP address count towards a burst (see _burst_of).
+BURST_WINDOW = timedelta(hours=1)
 # What a registrant fills in and may change later on their page; the address and the language
 # are given once, when registering.
-BURST_WINDOW = timedelta(hours=1)
 _CHANGEABLE = (
     "name",
     "organisation",
@@ -468,6 +469,11 @@ async def _burst_of(
     burst = rate_limits.keyed_hash(f"burst:{event['id']}:{registrant.ip}")
     _, seen = await rate_limits.tally([f"registration-burst:{burst}"], window=BURST_WINDOW)
     return burst if seen[f"registration-burst:{burst}"] > get_settings().registration_burst_per_ip else ""
+
+
+def has_ticket(registration: dict[str, Any]) -> bool:
+    """Whether the registration's ticket may be shown and mailed: a confirmed place that is not held."""
+    return registration["status"] == CONFIRMED and registration.get("held_until") is None
 
 
 def _address(email: str) -> str:

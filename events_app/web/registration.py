@@ -390,7 +390,7 @@ class RegistrationController(Controller):
                 )
             )
         context["material"] = await materials.visible_for_event(event["id"], Viewer(person_id=registration["person"]))
-        if registration["status"] == registrations.CONFIRMED and registration["held_until"] is None:
+        if registrations.has_ticket(registration):
             context["qr"] = inline_qr(registration["ticket_code"])
         elif registration["status"] == registrations.WAITLISTED:
             context["queue_position"] = await waiting_list.queue_position(registration)
