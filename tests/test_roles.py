@@ -226,6 +226,7 @@ def concrete_url(path: str, world: dict) -> str:
         "/organiser/members/": world["member_uid"],
         "/admin/staff/": world["staff_uid"],
         "/admin/outbox/": world["message_uid"],
+        "/admin/settings/": "retention",
         "/organiser/events/": world["event_slug"],
         "/organiser/sessions/": world["session_uid"],
         "/organiser/api-tokens/": world["token_uid"],

@@ -631,3 +631,13 @@ class MailingRecipient(Table):
     name = Varchar(length=200, default="")
     language = Varchar(length=5, default="sv")
     message = ForeignKey(references=OutboxMessage, null=True, on_delete=OnDelete.set_null)
+
+
+class SiteSetting(Table):
+    """A value an admin sets in the back office (retention periods, the privacy notice, the
+    accessibility statement). Only keys declared in `site_settings.py` are stored; an absent key
+    means the declared default."""
+
+    key = Varchar(length=100, unique=True)
+    value = Text(default="")
+    updated_at = Timestamptz(default=TimestamptzNow())
