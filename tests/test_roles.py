@@ -227,6 +227,7 @@ def concrete_url(path: str, world: dict) -> str:
         "/admin/staff/": world["staff_uid"],
         "/admin/outbox/": world["message_uid"],
         "/admin/settings/": "retention",
+        "/admin/people/": world["member_uid"],
         "/organiser/events/": world["event_slug"],
         "/organiser/sessions/": world["session_uid"],
         "/organiser/api-tokens/": world["token_uid"],

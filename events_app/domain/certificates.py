@@ -275,7 +275,8 @@ async def assess(event: dict[str, Any], *, registration_ids: list[int] | None = 
         Registration.organisation_text,
         Registration.organisation.name_sv.as_alias("organisation_sv"),
         Registration.organisation.name_en.as_alias("organisation_en"),
-    ).where(Registration.event == event["id"])
+        # An erased person's certificates stay as issued (verifiable, naming no one); none is drawn again.
+    ).where((Registration.event == event["id"]) & Registration.person.erased_at.is_null())
     if registration_ids is not None:
         query = query.where(Registration.id.is_in(registration_ids or [0]))
     registrations = await query

@@ -45,6 +45,9 @@ def hide_secrets(text: str) -> str:
 
 # A claim older than this is taken to belong to a sender that died mid-batch.
 STALE_CLAIM = timedelta(minutes=15)
+# Mail whose row must not outlive its delivery: the notice that a person's data was erased goes to
+# the address that was just erased, so the row is deleted once sent (or given up on).
+FORGOTTEN_ONCE_SENT = frozenset({"erasure_done"})
 
 
 @dataclass(frozen=True)
@@ -316,10 +319,13 @@ async def still_claimed(message_id: int, worker_id: str) -> bool:
 
 async def mark_sent(message_id: int, worker_id: str, smtp_message_id: str) -> None:
     bodies = (
-        await OutboxMessage.select(OutboxMessage.text_body, OutboxMessage.html_body)
+        await OutboxMessage.select(OutboxMessage.kind, OutboxMessage.text_body, OutboxMessage.html_body)
         .where(OutboxMessage.id == message_id)
         .first()
     )
+    if bodies["kind"] in FORGOTTEN_ONCE_SENT:
+        await OutboxMessage.delete().where((OutboxMessage.id == message_id) & (OutboxMessage.claimed_by == worker_id))
+        return
     await OutboxMessage.update(
         {
             OutboxMessage.status: OutboxStatus.sent,
@@ -340,6 +346,11 @@ def retry_delay(attempts: int) -> timedelta:
 async def mark_attempt_failed(message: dict[str, Any], worker_id: str, error: str, *, permanent: bool = False) -> None:
     """Schedule a retry with backoff, or give up after MAX_ATTEMPTS or on a permanent refusal."""
     give_up = permanent or message["attempts"] >= MAX_ATTEMPTS
+    if give_up and message["kind"] in FORGOTTEN_ONCE_SENT:
+        await OutboxMessage.delete().where(
+            (OutboxMessage.id == message["id"]) & (OutboxMessage.claimed_by == worker_id)
+        )
+        return
     await OutboxMessage.update(
         {
             OutboxMessage.status: OutboxStatus.failed if give_up else OutboxStatus.pending,

@@ -84,6 +84,8 @@ class Person(Table):
     session_epoch = Integer(default=0)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+    # Set when the person was erased (erasure.py): the row stays, emptied, so counts still add up.
+    erased_at = Timestamptz(null=True, default=None)
 
 
 class StaffAccount(Table):
@@ -250,6 +252,9 @@ class Event(Table):
     published_at = Timestamptz(null=True, default=None)
     # Invitations can be answered until then; None: until registration closes.
     invitation_deadline = Timestamptz(null=True, default=None)
+    # "Bevaras": the records plan keeps its attendance as an official record (a council meeting's
+    # list, say), so nothing of it is deleted, anonymised or erased.
+    preserve = Boolean(default=False)
 
 
 class EventDay(Table):
@@ -641,3 +646,13 @@ class SiteSetting(Table):
     key = Varchar(length=100, unique=True)
     value = Text(default="")
     updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class ErasureRequest(Table):
+    """A person's request to be erased (GDPR Art. 17), until an admin has carried it out."""
+
+    uid = UUID(default=uuid.uuid4, unique=True)
+    person = ForeignKey(references=Person, on_delete=OnDelete.cascade, index=True)
+    requested_at = Timestamptz(default=TimestamptzNow())
+    done_at = Timestamptz(null=True, default=None)
+    done_by = ForeignKey(references=StaffAccount, null=True, on_delete=OnDelete.set_null)

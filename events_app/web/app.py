@@ -35,6 +35,7 @@ from events_app.web.mailing_opt_out import MailingOptOutController
 from events_app.web.material import MaterialController
 from events_app.web.organiser_router import organiser_router
 from events_app.web.participant import ParticipantController
+from events_app.web.participant_data import ParticipantDataController
 from events_app.web.public import PublicController
 from events_app.web.public_events import PublicEventsController
 from events_app.web.registration import RegistrationController
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PublicEventsController,
             AccountsController,
             ParticipantController,
+            ParticipantDataController,
             StaffHomeController,
             RegistrationController,
             InvitationController,

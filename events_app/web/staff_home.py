@@ -7,7 +7,7 @@ from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
 from events_app import i18n
-from events_app.domain import staff
+from events_app.domain import erasure, staff
 from events_app.domain.errors import DomainError
 from events_app.domain.tables import Role
 from events_app.i18n import N_
@@ -29,7 +29,9 @@ class StaffHomeController(Controller):
 
     @get("/", name="staff_home")
     async def home(self, request: Request) -> Template:
-        return Template("staff/home.html", context={"account": request.state.staff})
+        account = request.state.staff
+        waiting = len(await erasure.open_requests()) if account["role"] == Role.admin.value else 0
+        return Template("staff/home.html", context={"account": account, "erasure_requests": waiting})
 
     @get("/password", name="staff_password")
     async def password_form(self) -> Template:
