@@ -57,6 +57,18 @@ RESULTS = {
 METHODS = {method.value for method in CheckInMethod}
 # Walk-ins who give no address get one that can never receive mail (RFC 2606 reserves .invalid).
 NO_ADDRESS_DOMAIN = "walk-in.invalid"
+# The registration's columns that whatever door staff see is read from (a scan, the search, a door
+# list): who the ticket belongs to and whether it admits, nothing more. Never the dietary or
+# accessibility needs nor any answer (sensitive_answers.py; tests keep the two lists apart).
+DOOR_COLUMNS = ("id", "uid", "status", "name", "organisation_text", "days", "event")
+
+
+def _door_columns(*names: str) -> list[Any]:
+    """The registration's columns `names`, each of which must be one of DOOR_COLUMNS."""
+    unknown = set(names) - set(DOOR_COLUMNS)
+    if unknown:
+        raise ValueError(f"not for door staff: {sorted(unknown)}")
+    return [getattr(Registration, name) for name in names]
 
 
 @dataclass
@@ -141,7 +153,7 @@ def _scope(registration_id: int, day: date, session_id: int | None) -> str:
 
 _TICKET = """
 SELECT e.id AS event_id, e.status AS event_status,
-       r.id, r.uid, r.status, r.name, r.organisation_text, r.days, r.event AS ticket_event,
+       {door_columns},
        o.name_sv AS organisation_sv, o.name_en AS organisation_en{session_columns},
        a.uid AS attendance_uid, a.checked_in_at, a.staff_name, a.device, a.method
 FROM event e
@@ -150,6 +162,8 @@ LEFT JOIN organisation o ON o.id = r.organisation{session_joins}
 LEFT JOIN attendance a ON a.scope = CAST(r.id AS TEXT) || {scope_suffix}
 WHERE e.slug = {{}}
 """
+# The ticket's columns, DOOR_COLUMNS alone (its event as "ticket_event", beside the scanned one's id).
+_DOOR_SQL = ", ".join("r.event AS ticket_event" if name == "event" else f"r.{name}" for name in DOOR_COLUMNS)
 _SESSION_COLUMNS = """,
        s.id AS session_id, s.starts_at AS session_starts_at, s.requires_signup, s.status AS session_status,
        c.status AS choice_status"""
@@ -167,6 +181,7 @@ async def _read_ticket(column: str, value: Any, scan: Scan, day: date) -> dict[s
             raise NotFound(N_("There is no such session."))
         # The session's scope ("<registration>/s<session>") needs the session's id, found by this statement.
         sql = _TICKET.format(
+            door_columns=_DOOR_SQL,
             column=column,
             session_columns=_SESSION_COLUMNS,
             session_joins=_SESSION_JOINS,
@@ -174,7 +189,9 @@ async def _read_ticket(column: str, value: Any, scan: Scan, day: date) -> dict[s
         )
         rows = await Attendance.raw(sql, value, session_uid, scan.event)
     else:
-        sql = _TICKET.format(column=column, session_columns="", session_joins="", scope_suffix="{}")
+        sql = _TICKET.format(
+            door_columns=_DOOR_SQL, column=column, session_columns="", session_joins="", scope_suffix="{}"
+        )
         rows = await Attendance.raw(sql, value, "/" + day.isoformat(), scan.event)
     return rows[0] if rows else None
 
@@ -372,7 +389,7 @@ async def walk_in(event_slug: str, data: WalkIn, scan: Scan, staff: dict[str, An
     if given:  # already registered (perhaps without knowing it): check that registration in instead
         event = await Event.select(Event.id).where(Event.slug == event_slug).first()
         existing = (
-            await Registration.select(Registration.uid)
+            await Registration.select(*_door_columns("uid"))
             .where(
                 (Registration.event == (event or {}).get("id", 0))
                 & (Registration.email == given)
@@ -512,10 +529,7 @@ async def search(event_slug: str, query: str, limit: int = 20) -> list[dict[str,
         raise NotFound(N_("There is no such event."))
     rows = (
         await Registration.select(
-            Registration.uid,
-            Registration.name,
-            Registration.status,
-            Registration.organisation_text,
+            *_door_columns("uid", "name", "status", "organisation_text"),
             Registration.organisation.name_sv.as_alias("organisation_sv"),
             Registration.organisation.name_en.as_alias("organisation_en"),
         )

@@ -30,6 +30,7 @@ class QuestionInput:
     options: list[str] = field(default_factory=list)
     required: bool = False
     key: str = ""  # made from the label when empty
+    sensitive: bool = False  # see sensitive_answers.py
 
 
 async def questions_of(event_id: int) -> list[dict[str, Any]]:
@@ -75,6 +76,7 @@ def _clean(data: QuestionInput) -> dict[str, Any]:
         "kind": data.kind,
         "options": options,
         "required": bool(data.required),
+        "sensitive": bool(data.sensitive),
         "key": key,
     }
 

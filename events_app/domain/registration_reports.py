@@ -12,6 +12,7 @@ import csv
 import io
 import re
 from collections import Counter
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -20,6 +21,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from events_app import i18n
+from events_app.domain import sensitive_answers
 from events_app.domain.registrations import (
     CANCELLED,
     CONFIRMED,
@@ -275,26 +277,25 @@ async def counts(event_id: int) -> dict[str, Any]:
 
 
 async def catering(event_id: int) -> list[dict[str, Any]]:
-    """For each day of the event, the confirmed registrations attending it: how many, how many of each
-    dietary need (every need listed, 0 included: code, label msgid, count), and the free-text other
-    dietary needs and accessibility needs with the name of who wrote them.
+    """For each day of the event, the confirmed registrations attending it, as numbers only: how
+    many, how many of each dietary need (every need listed, 0 included: code, label msgid, count),
+    how many wrote other dietary needs ("dietary_other") and how many stated any accessibility need
+    ("accessibility"). No names and no free text: what the caterer gets, and the figures kept when
+    the needs themselves are deleted after the event (sensitive_answers.py).
 
     A registration without days (none recorded) attends every day.
     """
     days = await EventDay.select(EventDay.day).where(EventDay.event == event_id).order_by(EventDay.day)
     rows = (
         await Registration.select(
-            Registration.name,
             Registration.dietary,
             Registration.dietary_other,
             Registration.accessibility,
             Registration.days,
         )
         .where((Registration.event == event_id) & (Registration.status == CONFIRMED))
-        .order_by(Registration.name)
         .output(load_json=True)
     )
-    rows.sort(key=lambda row: swedish_key(row["name"]))
     summary = []
     for event_day in days:
         day: date = event_day["day"]
@@ -307,15 +308,34 @@ async def catering(event_id: int) -> list[dict[str, Any]]:
                 "dietary": [
                     {"code": code, "label": label, "count": needs.get(code, 0)} for code, label in DIETARY_NEEDS.items()
                 ],
-                "dietary_other": [
-                    {"name": row["name"], "text": row["dietary_other"]} for row in attending if row["dietary_other"]
-                ],
-                "accessibility": [
-                    {"name": row["name"], "text": row["accessibility"]} for row in attending if row["accessibility"]
-                ],
+                "dietary_other": sum(1 for row in attending if row["dietary_other"].strip()),
+                "accessibility": sum(1 for row in attending if row["accessibility"].strip()),
             }
         )
     return summary
+
+
+async def catering_rows(event_id: int) -> tuple[list[str], list[list[str]]]:
+    """The caterer's export: a row per day with the numbers of `catering`, labels translated."""
+    gettext = i18n.gettext
+    header = [
+        gettext(N_("Day")),
+        gettext(N_("Participants")),
+        *(gettext(label) for label in DIETARY_NEEDS.values()),
+        gettext(N_("Other dietary needs or allergies (number)")),
+        gettext(N_("Stated accessibility needs (number)")),
+    ]
+    table = [
+        [
+            day["day"].isoformat(),
+            str(day["count"]),
+            *(str(need["count"]) for need in day["dietary"]),
+            str(day["dietary_other"]),
+            str(day["accessibility"]),
+        ]
+        for day in await catering(event_id)
+    ]
+    return header, table
 
 
 # --- Exports ----------------------------------------------------------------------------------
@@ -335,11 +355,77 @@ def _answer_text(answer: Any) -> str:
     return str(answer)
 
 
-async def export_rows(event_id: int) -> tuple[list[str], list[list[str]]]:
+@dataclass
+class Export:
+    """A registration export: its header and rows, and the sensitive parts it holds (the words the
+    warning names, translated; empty for an export without sensitive data)."""
+
+    header: list[str]
+    rows: list[list[str]]
+    sensitive_parts: list[str] = field(default_factory=list)
+
+    @property
+    def notice(self) -> str:
+        """The first row of an export holding sensitive data, saying so; "" for any other."""
+        if not self.sensitive_parts:
+            return ""
+        return i18n.gettext(SENSITIVE_NOTICE, parts=", ".join(self.sensitive_parts))
+
+    def filename(self, stem: str, extension: str) -> str:
+        """`stem`, with SENSITIVE_SUFFIX when the export holds sensitive data, and the extension."""
+        return f"{stem}{SENSITIVE_SUFFIX if self.sensitive_parts else ''}.{extension}"
+
+
+# How an export holding sensitive data is marked: its file name (Swedish, like the rest of the
+# names) and its first row.
+SENSITIVE_SUFFIX = "-kansliga-uppgifter"
+SENSITIVE_NOTICE = N_(
+    "Contains sensitive personal data (%(parts)s). Handle it under the data protection rules: share it only with "
+    "those who need it, and delete the file when it is no longer needed."
+)
+
+
+async def export_rows(event_id: int, *, sensitive: bool = False) -> Export:
     """The header and one row per registration (cancelled ones too, with their status), in order of
-    arrival. Questions are columns named by their key; answers under keys of deleted questions get
-    columns of their own after them, so nothing given is lost."""
+    arrival. Questions are columns named by their key.
+
+    Without `sensitive`, only what is not sensitive (sensitive_answers.py): no dietary or
+    accessibility needs, no answers to questions marked sensitive. With it, those too, and answers
+    under keys of deleted questions in columns of their own after the others, so nothing given is
+    lost; the export then names what sensitive data it holds.
+    """
     rows = await list_registrations(event_id)
+    questions = await sensitive_answers.event_questions(event_id)
+    keys = await _answer_keys(event_id, rows)
+    if not sensitive:
+        keys = [key for key in keys if not sensitive_answers.is_sensitive_key(key, questions)]
+    header = [i18n.gettext(label) for label in (*_EXPORT_COLUMNS, *(_NEEDS_COLUMNS if sensitive else ()))]
+    header += [*keys, i18n.gettext(N_("Checked in"))]
+    table = [_export_row(row, keys, sensitive=sensitive) for row in rows]
+    parts = []
+    if sensitive:
+        parts = [i18n.gettext(sensitive_answers.ALWAYS_SENSITIVE[name]) for name in ("dietary", "accessibility")]
+        if any(sensitive_answers.is_sensitive_key(key, questions) for key in keys):
+            parts.append(i18n.gettext(sensitive_answers.SENSITIVE_ANSWERS))
+    return Export(header, table, parts)
+
+
+_EXPORT_COLUMNS = (
+    N_("Name"),
+    N_("Email address"),
+    N_("Organisation"),
+    N_("Title or role"),
+    N_("Status"),
+    N_("Registered at"),
+    N_("Days"),
+    N_("Sessions"),
+)
+# In the export with sensitive data only.
+_NEEDS_COLUMNS = (N_("Dietary needs"), N_("Other dietary needs or allergies"), N_("Accessibility needs"))
+
+
+async def _answer_keys(event_id: int, rows: list[dict[str, Any]]) -> list[str]:
+    """The questions' keys in the form's order, then keys answered under deleted questions."""
     keys = [
         q["key"]
         for q in await Question.select(Question.key)
@@ -351,52 +437,34 @@ async def export_rows(event_id: int) -> tuple[list[str], list[list[str]]]:
         for key in sorted(row["answers"] or {}):
             if key not in keys:
                 keys.append(key)
+    return keys
+
+
+def _export_row(row: dict[str, Any], keys: list[str], *, sensitive: bool) -> list[str]:
     gettext = i18n.gettext
-    header = (
-        [
-            gettext(label)
-            for label in (
-                N_("Name"),
-                N_("Email address"),
-                N_("Organisation"),
-                N_("Title or role"),
-                N_("Status"),
-                N_("Registered at"),
-                N_("Days"),
-                N_("Sessions"),
-                N_("Dietary needs"),
-                N_("Other dietary needs or allergies"),
-                N_("Accessibility needs"),
-            )
-        ]
-        + keys
-        + [gettext(N_("Checked in"))]
-    )
     name_key = "organisation_sv" if i18n.current_language() == "sv" else "organisation_en"
     waiting = gettext(N_("waiting list"))
-    table = []
-    for row in rows:
-        sessions = "; ".join(
-            choice["title"] + (f" ({waiting})" if choice["status"] == WAITLISTED else "") for choice in row["choices"]
-        )
-        table.append(
-            [
-                row["name"],
-                row["email"],
-                row[name_key] or row["organisation_text"] or "",
-                row["title"],
-                gettext(STATUS_LABELS.get(row["status"], row["status"])),
-                _stockholm(row["created_at"]),
-                ", ".join(row["days"] or []),
-                sessions,
-                ", ".join(gettext(DIETARY_NEEDS[code]) for code in row["dietary"] or [] if code in DIETARY_NEEDS),
-                row["dietary_other"],
-                row["accessibility"],
-                *[_answer_text((row["answers"] or {}).get(key)) for key in keys],
-                _stockholm(row["checked_in_at"]),
-            ]
-        )
-    return header, table
+    sessions = "; ".join(
+        choice["title"] + (f" ({waiting})" if choice["status"] == WAITLISTED else "") for choice in row["choices"]
+    )
+    needs = [
+        ", ".join(gettext(DIETARY_NEEDS[code]) for code in row["dietary"] or [] if code in DIETARY_NEEDS),
+        row["dietary_other"],
+        row["accessibility"],
+    ]
+    return [
+        row["name"],
+        row["email"],
+        row[name_key] or row["organisation_text"] or "",
+        row["title"],
+        gettext(STATUS_LABELS.get(row["status"], row["status"])),
+        _stockholm(row["created_at"]),
+        ", ".join(row["days"] or []),
+        sessions,
+        *(needs if sensitive else ()),
+        *[_answer_text((row["answers"] or {}).get(key)) for key in keys],
+        _stockholm(row["checked_in_at"]),
+    ]
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -407,12 +475,13 @@ def neutralise(cell: str) -> str:
     return "'" + cell if cell.startswith(_FORMULA_START) else cell
 
 
-def to_csv(header: list[str], rows: list[list[str]]) -> bytes:
-    """UTF-8 with a byte order mark and semicolons, the way Swedish Excel opens a CSV file."""
+def to_csv(header: list[str], rows: list[list[str]], *, notice: str = "") -> bytes:
+    """UTF-8 with a byte order mark and semicolons, the way Swedish Excel opens a CSV file. A
+    `notice` (an export's sensitive-data warning) is the first row, alone, above the header."""
     buffer = io.StringIO()
     # Every cell quoted: an Excel that splits on commas must not find a formula after one.
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_ALL)
-    for row in [header, *rows]:
+    for row in [*([[notice]] if notice else []), header, *rows]:
         writer.writerow([neutralise(str(cell)) for cell in row])
     return buffer.getvalue().encode("utf-8-sig")
 
@@ -420,26 +489,33 @@ def to_csv(header: list[str], rows: list[list[str]]) -> bytes:
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
-def to_xlsx(header: list[str], rows: list[list[str]], *, title: str = "") -> bytes:
+def to_xlsx(header: list[str], rows: list[list[str]], *, title: str = "", notice: str = "") -> bytes:
     """An Excel workbook: a bold, frozen header row and columns wide enough to read.
 
-    Every cell is written as text, so a value starting with "=" is shown, never run as a formula.
+    Every cell is written as text, so a value starting with "=" is shown, never run as a formula. A
+    `notice` (an export's sensitive-data warning) is the first row, bold, above the header (both
+    frozen), and the workbook's description too.
     """
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = (_ILLEGAL_XML.sub("", title) or "Registrations")[:31].translate(str.maketrans("", "", "[]:*?/\\"))
     widths = [0] * len(header)
-    for r, row in enumerate([header, *rows], start=1):
+    first = 1
+    if notice:
+        sheet.cell(row=1, column=1, value=_ILLEGAL_XML.sub("", notice)).font = Font(bold=True)
+        workbook.properties.description = notice
+        first = 2
+    for r, row in enumerate([header, *rows], start=first):
         for c, value in enumerate(row, start=1):
             text = _ILLEGAL_XML.sub("", str(value))
             cell = sheet.cell(row=r, column=c, value=text)
             cell.data_type = "s"  # text, even when it looks like a formula
-            if r == 1:
+            if r == first:
                 cell.font = Font(bold=True)
             widths[c - 1] = max(widths[c - 1], max((len(line) for line in text.splitlines()), default=0))
     for c, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(c)].width = min(max(width + 2, 8), 60)
-    sheet.freeze_panes = "A2"
+    sheet.freeze_panes = f"A{first + 1}"
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

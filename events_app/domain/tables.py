@@ -361,6 +361,9 @@ class Question(Table):
     options = JSON(default=[])  # the choices of a single or multiple choice question
     required = Boolean(default=False)
     position = Integer(default=0)
+    # The answers may be health data or the like: kept from check-in staff, marked in exports and
+    # deleted with the dietary and accessibility needs after the event (sensitive_answers.py).
+    sensitive = Boolean(default=False)
 
 
 class InvitationStatus(str, Enum):

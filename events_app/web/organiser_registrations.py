@@ -44,6 +44,11 @@ QUESTION_KINDS = [
 ]
 
 
+def _with_sensitive(request: Request) -> bool:
+    """Whether an export is asked for with its sensitive data (?sensitive=yes)."""
+    return request.query_params.get("sensitive") == "yes"
+
+
 def list_url(request: Request, slug: str, filters: dict[str, str] | None = None) -> str:
     """The event's registration list, with the filters that have a value."""
     query = urlencode({k: v for k, v in (filters or {}).items() if v})
@@ -139,17 +144,37 @@ class OrganiserRegistrationsController(Controller):
         )
 
     @get("/{slug:str}/registrations.csv", name="organiser_registrations_csv")
-    async def csv(self, slug: FromPath[str]) -> Response:
+    async def csv(self, request: Request, slug: FromPath[str]) -> Response:
+        """The registrations; with ?sensitive=yes their dietary and accessibility needs and sensitive
+        answers too, the file then marked in its name and first row."""
         event = await events.get_event(slug)
-        header, rows = await registration_reports.export_rows(event["id"])
-        return download(registration_reports.to_csv(header, rows), f"{slug}-anmalningar.csv", CSV_TYPE)
+        export = await registration_reports.export_rows(event["id"], sensitive=_with_sensitive(request))
+        content = registration_reports.to_csv(export.header, export.rows, notice=export.notice)
+        return download(content, export.filename(f"{slug}-anmalningar", "csv"), CSV_TYPE)
 
     @get("/{slug:str}/registrations.xlsx", name="organiser_registrations_xlsx")
-    async def xlsx(self, slug: FromPath[str]) -> Response:
+    async def xlsx(self, request: Request, slug: FromPath[str]) -> Response:
+        """As the CSV file, as an Excel workbook."""
         event = await events.get_event(slug)
-        header, rows = await registration_reports.export_rows(event["id"])
-        content = registration_reports.to_xlsx(header, rows, title=i18n.gettext("Registrations"))
-        return download(content, f"{slug}-anmalningar.xlsx", XLSX_TYPE)
+        export = await registration_reports.export_rows(event["id"], sensitive=_with_sensitive(request))
+        content = registration_reports.to_xlsx(
+            export.header, export.rows, title=i18n.gettext("Registrations"), notice=export.notice
+        )
+        return download(content, export.filename(f"{slug}-anmalningar", "xlsx"), XLSX_TYPE)
+
+    @get("/{slug:str}/catering.csv", name="organiser_catering_csv")
+    async def catering_csv(self, slug: FromPath[str]) -> Response:
+        """For the caterer: numbers per day only, no names (registration_reports.catering)."""
+        event = await events.get_event(slug)
+        header, rows = await registration_reports.catering_rows(event["id"])
+        return download(registration_reports.to_csv(header, rows), f"{slug}-cateringunderlag.csv", CSV_TYPE)
+
+    @get("/{slug:str}/catering.xlsx", name="organiser_catering_xlsx")
+    async def catering_xlsx(self, slug: FromPath[str]) -> Response:
+        event = await events.get_event(slug)
+        header, rows = await registration_reports.catering_rows(event["id"])
+        content = registration_reports.to_xlsx(header, rows, title=i18n.gettext("Catering"))
+        return download(content, f"{slug}-cateringunderlag.xlsx", XLSX_TYPE)
 
     async def _new_page(
         self, event: dict[str, Any], *, values: dict[str, Any], errors: dict[str, str] | None = None, status: int = 200
@@ -287,7 +312,7 @@ class OrganiserRegistrationActionsController(Controller):
 
 # --- Questions --------------------------------------------------------------------------------
 
-QUESTION_FIELDS = ("label", "help_text", "kind", "options", "required", "key")
+QUESTION_FIELDS = ("label", "help_text", "kind", "options", "required", "sensitive", "key")
 
 
 async def read_question_form(request: Request) -> dict[str, str]:
@@ -301,6 +326,7 @@ def question_input(values: dict[str, str]) -> QuestionInput:
         kind=values["kind"],
         options=values["options"].splitlines(),
         required=bool(values["required"]),
+        sensitive=bool(values["sensitive"]),
         key=values.get("key", ""),
     )
 
@@ -312,6 +338,7 @@ def question_values(question: dict[str, Any]) -> dict[str, str]:
         "kind": question["kind"],
         "options": "\n".join(question["options"] or []),
         "required": "1" if question["required"] else "",
+        "sensitive": "1" if question["sensitive"] else "",
         "key": question["key"],
     }
 
