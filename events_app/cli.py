@@ -130,10 +130,10 @@ def cmd_worker(args: argparse.Namespace) -> None:
 
 
 def cmd_purge(args: argparse.Namespace) -> None:
-    from events_app.domain.retention import purge_expired
+    from events_app.domain.retention import apply_retention
 
-    purged = asyncio.run(purge_expired())
-    print("purged: " + ", ".join(f"{count} {name.replace('_', ' ')}" for name, count in purged.items()))
+    counts = asyncio.run(apply_retention())
+    print("purged: " + ", ".join(f"{count} {name.replace('_', ' ')}" for name, count in counts.items()))
 
 
 def _serve(host: str, port: int, workers: int) -> None:
@@ -193,8 +193,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("worker", help="run the mail sender until stopped").set_defaults(func=cmd_worker)
     sub.add_parser(
         "purge",
-        help="delete expired rate-limit data, dead mailed links and old delivered mail "
-        "(the mail sender also does this hourly)",
+        help="apply the retention rules now: expired rate-limit data, dead mailed links, old delivered "
+        "mail, needs and sensitive answers after events, inactive guests, ... (the mail sender does this daily)",
     ).set_defaults(func=cmd_purge)
 
     staff = sub.add_parser("staff", help="manage staff accounts").add_subparsers(

@@ -47,7 +47,7 @@ async def test_purge_removes_only_what_has_served_its_purpose(settings):
 
     purged = await retention.purge_expired(dataclasses.replace(settings, outbox_retention_days=90))
 
-    assert purged == {"rate_limit_counters": 1, "email_tokens": 1, "sent_mail": 1}
+    assert purged == {"rate_limit_counters": 1, "email_tokens": 1, "sent_mail": 1, "burst_keys": 0}
     assert [row["key"] for row in await RateLimitCounter.select(RateLimitCounter.key)] == ["recent"]
     assert [row["purpose"] for row in await EmailToken.select(EmailToken.purpose)] == [Purpose.person_sign_in.value]
     left = {row["id"] for row in await OutboxMessage.select(OutboxMessage.id)}

@@ -144,11 +144,12 @@ async def _pseudonymise_audit_log(person: dict[str, Any], needles: list[str]) ->
             ).where(AuditEntry.id == row["id"])
 
 
-async def _empty_rows(person: dict[str, Any], addresses: list[str]) -> None:
-    person_id = person["id"]
-    registration_ids = [
-        row["id"] for row in await Registration.select(Registration.id).where(Registration.person == person_id)
-    ]
+async def empty_registrations(registration_ids: list[int]) -> None:
+    """Empty what the registrations hold of their person: name, address, organisation text, title,
+    needs and answers; their "my registration" links stop working. Event, organisation, status,
+    days and check-ins stay, so reports count them as before."""
+    if not registration_ids:
+        return
     await Registration.update(
         {
             Registration.name: "",
@@ -160,16 +161,18 @@ async def _empty_rows(person: dict[str, Any], addresses: list[str]) -> None:
             Registration.accessibility: "",
             Registration.answers: {},
         }
-    ).where(Registration.person == person_id)
+    ).where(Registration.id.is_in(registration_ids))
     for registration_id in registration_ids:
-        # The old "my registration" links stop working.
         await Registration.update({Registration.manage_token: secrets.token_urlsafe(32)}).where(
             Registration.id == registration_id
         )
-    invitations = (Invitation.person == person_id) | Invitation.email.is_in(addresses)
-    await InvitationLink.delete().where(
-        InvitationLink.invitation.is_in(Invitation.select(Invitation.id).where(invitations))
-    )
+
+
+async def empty_invitations(invitation_ids: list[int]) -> None:
+    """Empty the invitations' name, address, organisation text, note and decline reason; delete their links."""
+    if not invitation_ids:
+        return
+    await InvitationLink.delete().where(InvitationLink.invitation.is_in(invitation_ids))
     await Invitation.update(
         {
             Invitation.email: "",
@@ -178,10 +181,12 @@ async def _empty_rows(person: dict[str, Any], addresses: list[str]) -> None:
             Invitation.note: "",
             Invitation.decline_reason: "",
         }
-    ).where(invitations)
-    recipients = await MailingRecipient.select(MailingRecipient.id, MailingRecipient.mailing).where(
-        MailingRecipient.email.is_in(addresses) | MailingRecipient.registration.is_in(registration_ids or [0])
-    )
+    ).where(Invitation.id.is_in(invitation_ids))
+
+
+async def empty_mailing_recipients(where: Any) -> None:
+    """Empty the name and address of the mailing recipients matching `where`."""
+    recipients = await MailingRecipient.select(MailingRecipient.id, MailingRecipient.mailing).where(where)
     for recipient in recipients:
         # The scope holds the address; what it must stay is unique per mailing.
         await MailingRecipient.update(
@@ -191,6 +196,22 @@ async def _empty_rows(person: dict[str, Any], addresses: list[str]) -> None:
                 MailingRecipient.scope: f"{recipient['mailing']}/erased-{recipient['id']}",
             }
         ).where(MailingRecipient.id == recipient["id"])
+
+
+async def _ids(table: Any, where: Any) -> list[int]:
+    return [row["id"] for row in await table.select(table.id).where(where)]
+
+
+async def _empty_rows(person: dict[str, Any], addresses: list[str]) -> None:
+    person_id = person["id"]
+    registration_ids = await _ids(Registration, Registration.person == person_id)
+    await empty_registrations(registration_ids)
+    await empty_invitations(
+        await _ids(Invitation, (Invitation.person == person_id) | Invitation.email.is_in(addresses))
+    )
+    await empty_mailing_recipients(
+        MailingRecipient.email.is_in(addresses) | MailingRecipient.registration.is_in(registration_ids or [0])
+    )
     await Certificate.update({Certificate.name: ""}).where(Certificate.person == person_id)
     held = Certificate.select(Certificate.id, Certificate.content).where(Certificate.person == person_id)
     for certificate in await held.output(load_json=True):
@@ -215,8 +236,9 @@ async def _empty_rows(person: dict[str, Any], addresses: list[str]) -> None:
     ).where(Person.id == person_id)
 
 
-async def erase_person(uid: str, actor: audit.Actor) -> dict[str, Any]:
+async def erase_person(uid: str, actor: audit.Actor, *, notify: bool = True) -> dict[str, Any]:
     """Erase the person now; refused (DomainError) when the records plan keeps them or they are gone.
+    `notify`: mail the person that it is done (not when the retention rules anonymise a guest).
 
     Returns counts of what was emptied, for the admin's message and the audit entry.
     """
@@ -255,8 +277,9 @@ async def erase_person(uid: str, actor: audit.Actor) -> dict[str, Any]:
             summary=pseudonym(person),
             details=counts,
         )
-        # The mail is deleted once sent (outbox.FORGOTTEN_ONCE_SENT): the address leaves no trace.
-        await outbox.enqueue(
-            to_address=person["email"], language=person["language"], template=DONE_MAIL, context={}, kind=DONE_MAIL
-        )
+        if notify:
+            # The mail is deleted once sent (outbox.FORGOTTEN_ONCE_SENT): the address leaves no trace.
+            await outbox.enqueue(
+                to_address=person["email"], language=person["language"], template=DONE_MAIL, context={}, kind=DONE_MAIL
+            )
     return counts

@@ -199,6 +199,8 @@ async def run_sender(stop: asyncio.Event, settings: Settings | None = None) -> N
             if time.monotonic() - last_purge > PURGE_EVERY_SECONDS:
                 last_purge = time.monotonic()
                 log.info("purged expired data: %s", await retention.purge_expired(settings))
+                if applied := await retention.apply_retention_if_due(settings):
+                    log.info("applied the retention rules: %s", applied)
         except Exception:  # the loop must survive a database hiccup
             log.exception("mail sender round failed")
         with contextlib.suppress(TimeoutError):

@@ -31,6 +31,7 @@ from events_app.domain.registrations import (
     with_live_choices,
 )
 from events_app.domain.tables import (
+    Event,
     EventDay,
     Organisation,
     OrganisationKind,
@@ -283,8 +284,17 @@ async def catering(event_id: int) -> list[dict[str, Any]]:
     ("accessibility"). No names and no free text: what the caterer gets, and the figures kept when
     the needs themselves are deleted after the event (sensitive_answers.py).
 
-    A registration without days (none recorded) attends every day.
+    A registration without days (none recorded) attends every day. Once the retention rules have
+    deleted the needs, the figures are those they kept (`Event.needs_counts`).
     """
+    purged = (
+        await Event.select(Event.sensitive_purged_at, Event.needs_counts)
+        .where(Event.id == event_id)
+        .output(load_json=True)
+        .first()
+    )
+    if purged and purged["sensitive_purged_at"] is not None:
+        return [{**day, "day": date.fromisoformat(day["day"])} for day in purged["needs_counts"].get("days", [])]
     days = await EventDay.select(EventDay.day).where(EventDay.event == event_id).order_by(EventDay.day)
     rows = (
         await Registration.select(

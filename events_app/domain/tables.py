@@ -255,6 +255,12 @@ class Event(Table):
     # "Bevaras": the records plan keeps its attendance as an official record (a council meeting's
     # list, say), so nothing of it is deleted, anonymised or erased.
     preserve = Boolean(default=False)
+    # The retention rules (retention.py): when the dietary and accessibility needs and sensitive
+    # answers were deleted, and the counts kept of them ({"dietary": {code: n}, ...}, see
+    # sensitive_answers.py); when an organiser anonymised the event by hand (records_plan.py).
+    sensitive_purged_at = Timestamptz(null=True, default=None)
+    needs_counts = JSON(default={})
+    anonymised_at = Timestamptz(null=True, default=None)
 
 
 class EventDay(Table):

@@ -16,6 +16,7 @@ from events_app.web.organiser_invitations import OrganiserInvitationsController
 from events_app.web.organiser_mailings import OrganiserMailingsController
 from events_app.web.organiser_materials import OrganiserMaterialsController
 from events_app.web.organiser_members import MemberImportController, MembersController
+from events_app.web.organiser_records import OrganiserRecordsController
 from events_app.web.organiser_registrations import (
     OrganiserQuestionsController,
     OrganiserRegistrationActionsController,
@@ -46,5 +47,6 @@ def organiser_router() -> Router:
             OrganiserMailingsController,
             OrganiserMaterialsController,
             OrganiserReportsController,
+            OrganiserRecordsController,
         ],
     )
