@@ -105,7 +105,12 @@ async def add_question(event_id: int, data: QuestionInput, actor: Actor) -> dict
         question = Question(event=event_id, position=(last["position"] + 1) if last else 0, **clean)
         await question.save()
         await audit.record(
-            "question.created", actor, object_type="question", object_id=question.uid, summary=clean["label"]
+            "question.created",
+            actor,
+            object_type="question",
+            object_id=question.uid,
+            summary=clean["label"],
+            details={"sensitive": clean["sensitive"]},
         )
     return await get_question(str(question.uid))
 
@@ -118,7 +123,12 @@ async def update_question(question_uid: str, data: QuestionInput, actor: Actor) 
         clean.pop("key")
         await Question.update({getattr(Question, k): v for k, v in clean.items()}).where(Question.id == question["id"])
         await audit.record(
-            "question.updated", actor, object_type="question", object_id=question_uid, summary=clean["label"]
+            "question.updated",
+            actor,
+            object_type="question",
+            object_id=question_uid,
+            summary=clean["label"],
+            details={"sensitive": clean["sensitive"]},  # whether check-in and retention treat it as such
         )
     return await get_question(question_uid)
 

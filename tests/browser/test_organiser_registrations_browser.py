@@ -23,7 +23,10 @@ async def test_the_registration_pages_work_on_a_phone(phone_page: Page, staff_ac
     question = await questions.add_question(
         event["id"],
         QuestionInput(
-            label="Vilken lunch vill du ha under Hållbarhetsdagarna?", kind="single", options=["Fisk", "Vegetariskt"]
+            label="Vilken lunch vill du ha under Hållbarhetsdagarna?",
+            kind="single",
+            options=["Fisk", "Vegetariskt"],
+            sensitive=True,  # its column marked in the list, its box ticked with its hint on the form
         ),
         SYSTEM,
     )
