@@ -9,7 +9,7 @@ import re
 from datetime import timedelta
 
 from events_app import i18n
-from events_app.domain import events, invitation_links, invitations, registrations
+from events_app.domain import events, invitation_links, invitations, privacy_notice, registrations
 from events_app.domain.invitations import InviteeInput
 from events_app.domain.tables import Event, Invitation, Registration
 from events_app.domain.transactions import utcnow
@@ -313,6 +313,7 @@ async def test_accepting_a_reserved_place_confirms_the_registration_on_a_full_ev
     assert tr("sv", "Thank you! Your registration is confirmed.") in text_of(confirmation)
     row = await Registration.select().where(Registration.email == "karin@energibolaget.se").first()
     assert row["status"] == "confirmed" and row["reserved_place"] and row["language"] == "en"
+    assert row["consent_at"] is not None and row["consent_version"] == await privacy_notice.current_version()
     assert (await invitation_row())["status"] == "accepted"
     invitation_page = await client.get(links["karin@energibolaget.se"])
     assert f'href="/registration/{row["manage_token"]}"' in invitation_page.text

@@ -73,6 +73,8 @@ def _select():
         Registration.days,
         Registration.language,
         Registration.source,
+        Registration.consent_at,
+        Registration.consent_version,
         Registration.created_at,
         Registration.confirmed_at,
         Registration.cancelled_at,

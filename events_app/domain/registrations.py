@@ -18,6 +18,7 @@ from events_app.domain import (
     audit,
     invitation_links,
     outbox,
+    privacy_notice,
     questions,
     rate_limits,
     reminders,
@@ -357,6 +358,8 @@ async def register(slug: str, data: RegistrationInput, registrant: Registrant) -
     if not registrant.by_organiser:
         await count_attempt(_address(data.email), registrant.ip)
     clean = await _clean(event, data, require_consent=not registrant.by_organiser)
+    # The notice the person agreed to is the one published as they send the form (the form links to it).
+    clean["consent_version"] = "" if registrant.by_organiser else await privacy_notice.current_version()
     burst = await _burst_of(event, registrant, person, invitation)
     actor = registrant.actor or Actor(clean["name"], person_id=person["id"] if person else None, ip=registrant.ip)
     uid = uuid.uuid4()
@@ -553,6 +556,7 @@ async def _insert(
         reserved_place=bool(invitation and invitation["reserved_place"]),
         source=registrant.source,
         consent_at=None if registrant.by_organiser else now,
+        consent_version=clean["consent_version"],
         confirmed_at=now if confirmed else None,
         reminder_queued_at=reminders.already_reminded(event["starts_at"], now) if confirmed else None,
     )

@@ -94,7 +94,110 @@ RETENTION = SettingGroup(
     ),
 )
 
-GROUPS: dict[str, SettingGroup] = {group.slug: group for group in (RETENTION,)}
+# The defaults of the privacy notice (Art. 13) describe this platform as Kommunförbundet
+# Västernorrland runs it; docs/privacy-notice.md gives the reasons for the legal bases chosen.
+_PURPOSES_SV = """\
+- **Anmälan till evenemang** (namn, e-post, organisation, titel, val av dagar och programpunkter, svar på
+  arrangörens frågor): för att planera och genomföra rådets evenemang. Rättslig grund: uppgift av allmänt
+  intresse (artikel 6.1 e), förbundets uppdrag enligt förbundsordningen och kommunallagen.
+- **Kostbehov och behov av tillgänglighet**: för att maten och lokalen ska fungera för dig. Uppgifterna kan
+  avslöja något om din hälsa; du lämnar dem frivilligt och ditt uttryckliga samtycke är grunden
+  (artikel 9.2 a). Du kan ta bort dem när du vill via länken till din anmälan.
+- **Ledamöternas kompetensregister och intyg**: för att visa vilka utbildningar ledamöterna har gått.
+  Rättslig grund: uppgift av allmänt intresse (artikel 6.1 e) och arkivlagen.
+- **E-post** (bekräftelser, biljetter, påminnelser, ändringar och uppföljning efter evenemanget): för att
+  genomföra evenemanget. Rättslig grund: uppgift av allmänt intresse (artikel 6.1 e). Uppföljningsutskick
+  kan du tacka nej till med länken i varje utskick.
+- **Incheckning vid entrén**: för att veta vilka som kom, som underlag för intyg och för rapporter till
+  rådet. Rättslig grund: uppgift av allmänt intresse (artikel 6.1 e).
+"""
+_PURPOSES_EN = """\
+- **Registration for events** (name, email, organisation, title, the days and sessions you choose, your
+  answers to the organiser's questions): to plan and hold the council's events. Legal basis: a task in the
+  public interest (Article 6(1)(e)), the federation's remit under its charter and the Local Government Act.
+- **Dietary and accessibility needs**: so that the food and the venue work for you. They may reveal
+  something about your health; you give them voluntarily and your explicit consent is the basis
+  (Article 9(2)(a)). You can remove them at any time through the link to your registration.
+- **Members' competence records and certificates**: to show which training the council's members have
+  completed. Legal basis: a task in the public interest (Article 6(1)(e)) and the Archives Act.
+- **Email** (confirmations, tickets, reminders, changes and follow-up after the event): to hold the event.
+  Legal basis: a task in the public interest (Article 6(1)(e)). You can decline follow-up mailings with the
+  link in each of them.
+- **Check-in at the door**: to know who came, as the basis of certificates and of reports to the council.
+  Legal basis: a task in the public interest (Article 6(1)(e)).
+"""
+_RECIPIENTS_SV = """\
+Arrangörerna på Kommunförbundet Västernorrland och personalen som checkar in vid entrén (de ser inte
+kostbehov eller behov av tillgänglighet). Restaurangen får bara antal per kostbehov, inga namn.
+Leverantören som driftar plattformen behandlar uppgifterna för vår räkning enligt ett
+personuppgiftsbiträdesavtal. Allmänna handlingar kan lämnas ut enligt offentlighetsprincipen efter
+sekretessprövning.
+"""
+_RECIPIENTS_EN = """\
+The organisers at Kommunförbundet Västernorrland and the staff who check people in at the door (who do not
+see dietary or accessibility needs). The caterer gets only the number of each dietary need, no names. The
+provider that runs the platform processes the data on our behalf under a data processing agreement.
+Official documents may be disclosed under the principle of public access, after a secrecy review.
+"""
+
+PRIVACY = SettingGroup(
+    slug="privacy",
+    title=N_("Privacy notice"),
+    intro=N_(
+        "The texts of the public privacy notice (GDPR Article 13). The retention periods on it come from "
+        "the retention settings, and the rights of the data subject are always shown. Every change of these "
+        "texts or of the retention periods gives the notice a new version; each registration records the "
+        "version its person accepted."
+    ),
+    settings=(
+        Setting("privacy_controller_name", N_("Controller: name"), "Kommunförbundet Västernorrland", required=True),
+        Setting("privacy_controller_org_number", N_("Controller: organisation number")),
+        Setting("privacy_controller_address", N_("Controller: postal address"), kind="textarea"),
+        Setting("privacy_controller_email", N_("Controller: email address")),
+        Setting(
+            "privacy_dpo_contact",
+            N_("Data protection officer: how to reach them"),
+            kind="textarea",
+            hint=N_("A name or function, an email address and a telephone number."),
+        ),
+        Setting(
+            "privacy_purposes_sv",
+            N_("Purposes and legal bases (Swedish)"),
+            _PURPOSES_SV,
+            "textarea",
+            hint=N_("Markdown: a line starting with “- ” is a list item, **text** is bold."),
+            required=True,
+        ),
+        Setting("privacy_purposes_en", N_("Purposes and legal bases (English)"), _PURPOSES_EN, "textarea"),
+        Setting("privacy_recipients_sv", N_("Who receives the data (Swedish)"), _RECIPIENTS_SV, "textarea"),
+        Setting("privacy_recipients_en", N_("Who receives the data (English)"), _RECIPIENTS_EN, "textarea"),
+        Setting(
+            "privacy_transfers_sv",
+            N_("Transfers outside the EU/EEA (Swedish)"),
+            "Inga personuppgifter förs över till länder utanför EU/EES.",
+            "textarea",
+            required=True,
+        ),
+        Setting(
+            "privacy_transfers_en",
+            N_("Transfers outside the EU/EEA (English)"),
+            "No personal data is transferred to countries outside the EU/EEA.",
+            "textarea",
+        ),
+        Setting(
+            "privacy_version_label",
+            N_("Version label"),
+            "1",
+            hint=N_(
+                "Raise it when the notice changes in substance, e.g. 2. The platform adds a fingerprint of the "
+                "texts, so every change gives a new version even when the label stays."
+            ),
+            required=True,
+        ),
+    ),
+)
+
+GROUPS: dict[str, SettingGroup] = {group.slug: group for group in (RETENTION, PRIVACY)}
 
 _LIMITS = {"days": MAX_DAYS, "months": MAX_DAYS // 30, "years": MAX_DAYS // 365}
 

@@ -456,6 +456,8 @@ class Registration(Table):
     reserved_place = Boolean(default=False)
     source = Varchar(length=20, default="form")  # form, api, organiser
     consent_at = Timestamptz(null=True, default=None)
+    # The version of the privacy notice the person agreed to at `consent_at` (privacy_notice.py).
+    consent_version = Varchar(length=64, default="")
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
     confirmed_at = Timestamptz(null=True, default=None)

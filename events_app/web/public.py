@@ -7,7 +7,7 @@ from litestar.datastructures import Cookie
 from litestar.response import Redirect, Template
 
 from events_app import i18n
-from events_app.domain import health, people, staff, themes
+from events_app.domain import health, people, privacy_notice, rich_text, staff, themes
 from events_app.settings import get_settings
 from events_app.web.auth import safe_next
 from events_app.web.context import LANGUAGE_COOKIE
@@ -27,7 +27,18 @@ class PublicController(Controller):
 
     @get("/privacy", name="privacy")
     async def privacy(self) -> Template:
-        return Template("public/privacy.html")
+        notice = await privacy_notice.notice(i18n.current_language())
+        texts = notice.texts
+        return Template(
+            "public/privacy.html",
+            context={
+                "notice": notice,
+                "texts": texts,
+                "purposes_html": rich_text.render(texts["purposes"]),
+                "recipients_html": rich_text.render(texts["recipients"]),
+                "transfers_html": rich_text.render(texts["transfers"]),
+            },
+        )
 
     @post("/language", name="set_language")
     async def set_language(self, request: Request) -> Response:

@@ -25,6 +25,7 @@ from events_app.domain import (
     invitation_links,
     materials,
     people,
+    privacy_notice,
     questions,
     registration_holds,
     registrations,
@@ -322,6 +323,7 @@ class RegistrationController(Controller):
             person=person,
             invitation=invitation,
             sign_in_url=f"{request.app.route_reverse('login_link')}?{urlencode({'next': register_page})}",
+            notice_version=await privacy_notice.current_version(),
         )
         page = Template("public/register.html", context=context, status_code=status)
         return private(page) if invitation else page  # the invitation's secret is in the URL
