@@ -95,7 +95,7 @@ RETENTION = SettingGroup(
 )
 
 # The defaults of the privacy notice (Art. 13) describe this platform as Kommunförbundet
-# Västernorrland runs it; docs/privacy-notice.md gives the reasons for the legal bases chosen.
+# Västernorrland runs it; docs/privacy.md gives the reasons for the legal bases chosen.
 _PURPOSES_SV = """\
 - **Anmälan till evenemang** (namn, e-post, organisation, titel, val av dagar och programpunkter, svar på
   arrangörens frågor): för att planera och genomföra rådets evenemang. Rättslig grund: uppgift av allmänt
