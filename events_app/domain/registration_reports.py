@@ -1,5 +1,6 @@
 """What organisers read about an event's registrations: the filtered list, the counts, the caterer's
-summary per day and the exports (CSV for Swedish Excel, and XLSX).
+numbers per day and the exports (CSV for Swedish Excel, and XLSX). An export holds sensitive data
+(sensitive_answers.py) only when asked for, and then says so in its file name and first row.
 
 Searching and sorting happen here in Python after one select: SQLite folds only ASCII case, and
 "åsa" must find "Åsa" on both engines. An event has hundreds of registrations, not millions.
