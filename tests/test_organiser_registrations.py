@@ -34,9 +34,9 @@ async def status_of(uid) -> str:
 
 
 def names_in_table(response) -> list[str]:
-    """The names in the list's row headers, in order."""
+    """The names in the list's row headers (each a link to the registration's page), in order."""
     return [
-        re.sub(r"<.*", "", cell, flags=re.DOTALL).strip()
+        re.sub(r"<.*", "", re.sub(r"^\s*<a [^>]*>", "", cell), flags=re.DOTALL).strip()
         for cell in re.findall(r'<th scope="row">(.*?)</th>', text_of(response), flags=re.DOTALL)
     ]
 

@@ -18,6 +18,7 @@ from events_app.domain.registrations import Registrant
 from events_app.domain.tables import Question, Registration
 from events_app.i18n import localtime
 from tests.account_helpers import text_of, tr
+from tests.certificate_helpers import finished_event, participant
 from tests.conftest import sign_in
 from tests.registration_helpers import SYSTEM, event_today, form, published_event, registered
 
@@ -362,3 +363,28 @@ async def test_the_caterers_export_has_numbers_per_day_and_no_names(organiser, t
     for secret in ("Alva", "Bo Björkman", "Cissi", DIET_OTHER, ACCESS):
         assert secret not in summary.text
     assert f"{tr('sv', 'Stated accessibility needs')}</th><td>1</td>" in text_of(summary)
+
+
+async def test_organisers_see_sensitive_data_on_the_registrations_page_check_in_staff_cannot(client, staff_accounts):
+    event = await finished_event(title="Detaljsidans evenemang")
+    await questions.add_question(event["id"], QuestionInput(label="Mediciner", sensitive=True), SYSTEM)
+    await questions.add_question(event["id"], QuestionInput(label="Favoritfika"), SYSTEM)
+    registration = await participant(
+        event,
+        "Dora Detalj",
+        "dora@exempel.se",
+        dietary=["vegan"],
+        accessibility="MARKER-RAMP",
+        answers={"mediciner": "MARKER-MEDICIN", "favoritfika": "Kanelbulle"},
+    )
+    page = f"/organiser/registrations/{registration['uid']}"
+    await sign_in(client, "organiser@test.se")
+    shown = await client.get(page)
+    assert shown.status_code == 200 and shown.headers["cache-control"] == "no-store"
+    text = text_of(shown)
+    for expected in ("Dora Detalj", "MARKER-RAMP", "MARKER-MEDICIN", "Kanelbulle", tr("sv", "Vegan")):
+        assert expected in text
+    assert page in (await client.get(f"/organiser/events/{event['slug']}/registrations")).text
+    await sign_in(client, "checkin@test.se")
+    refused = await client.get(page)
+    assert refused.status_code == 403 and "MARKER" not in refused.text

@@ -7,6 +7,7 @@ times without a cycle.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from events_app.domain.tables import Attendance
 
@@ -24,3 +25,21 @@ async def first_check_ins(registration_ids: list[int]) -> dict[int, datetime]:
     for row in rows:
         first.setdefault(row["registration"], row["checked_in_at"])
     return first
+
+
+async def check_ins_of(registration_ids: list[int]) -> list[dict[str, Any]]:
+    """Every check-in of the registrations, in order: the day, the session (if at its door), when
+    and how. For a registration's page and a person's own data."""
+    if not registration_ids:
+        return []
+    return await (
+        Attendance.select(
+            Attendance.registration,
+            Attendance.day,
+            Attendance.session.title.as_alias("session_title"),
+            Attendance.checked_in_at,
+            Attendance.method,
+        )
+        .where(Attendance.registration.is_in(registration_ids))
+        .order_by(Attendance.checked_in_at)
+    )

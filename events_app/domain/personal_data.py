@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
+from events_app.domain import attendance
 from events_app.domain.errors import NotFound
 from events_app.domain.registrations import DIETARY_NEEDS
 from events_app.domain.tables import (
@@ -118,17 +119,7 @@ async def _registrations(person_id: int) -> list[dict[str, Any]]:
         SessionChoice.status,
         SessionChoice.created_at,
     ).where(SessionChoice.registration.is_in(ids))
-    visits = await (
-        Attendance.select(
-            Attendance.registration,
-            Attendance.day,
-            Attendance.session.title.as_alias("session_title"),
-            Attendance.checked_in_at,
-            Attendance.method,
-        )
-        .where(Attendance.registration.is_in(ids))
-        .order_by(Attendance.checked_in_at)
-    )
+    visits = await attendance.check_ins_of(ids)
     exported = []
     for row in rows:
         exported.append(

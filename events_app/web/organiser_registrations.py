@@ -16,7 +16,16 @@ from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
 from events_app import i18n
-from events_app.domain import events, questions, registration_holds, registration_reports, registrations
+from events_app.domain import (
+    attendance,
+    events,
+    questions,
+    registration_holds,
+    registration_reports,
+    registrations,
+    sensitive_answers,
+    site_settings,
+)
 from events_app.domain.errors import DomainError
 from events_app.domain.questions import QuestionInput
 from events_app.domain.registrations import AlreadyRegistered, Registrant
@@ -24,7 +33,7 @@ from events_app.domain.tables import QuestionKind
 from events_app.i18n import N_
 from events_app.settings import LANGUAGES
 from events_app.web.auth import actor_of, client_ip, safe_next
-from events_app.web.downloads import CSV_TYPE, XLSX_TYPE, download
+from events_app.web.downloads import CSV_TYPE, NO_STORE, XLSX_TYPE, download
 from events_app.web.forms import form_page, read_form
 from events_app.web.refusals import flash_refusal, refusal_caught
 from events_app.web.registration import (
@@ -245,9 +254,37 @@ class OrganiserRegistrationsController(Controller):
 
 
 class OrganiserRegistrationActionsController(Controller):
-    """What an organiser does to one registration: cancel it, promote it, move one of its sessions."""
+    """One registration for an organiser: everything it holds (sensitive answers included, which check-in
+    staff never see), and what an organiser does to it: cancel it, promote it, move one of its sessions."""
 
     path = "/registrations"
+
+    @get("/{uid:str}", name="organiser_registration")
+    async def show(self, uid: FromPath[str]) -> Template:
+        registration = await registrations.get_registration(uid)
+        event_questions = await questions.questions_of(registration["event"])
+        sensitive_keys = {
+            q["key"] for q in event_questions if sensitive_answers.is_sensitive_key(q["key"], event_questions)
+        }
+        labels = {q["key"]: q["label"] for q in event_questions}
+        answers = [
+            (labels.get(key, key), answer, key in sensitive_keys or key not in labels)
+            for key, answer in (registration["answers"] or {}).items()
+        ]
+        return Template(
+            "organiser/registration.html",
+            context={
+                "registration": registration,
+                "answers": answers,
+                "dietary_labels": [
+                    i18n.gettext(registrations.DIETARY_NEEDS.get(code, code)) for code in registration["dietary"] or []
+                ],
+                "attendance": await attendance.check_ins_of([registration["id"]]),
+                "event_purged": (await events.get_event(registration["event_slug"]))["sensitive_purged_at"],
+                "sensitive_days": await site_settings.number("retention", "retention_sensitive_days"),
+            },
+            headers=dict(NO_STORE),
+        )
 
     @staticmethod
     async def _act(request: Request, uid: str, action, done: str, *, confirm: str | None = None) -> Response:

@@ -31,20 +31,23 @@ async def test_the_registration_pages_work_on_a_phone(phone_page: Page, staff_ac
         SYSTEM,
     )
     by_hand = Registrant(source="organiser", actor=SYSTEM)
+    registered = []
     workshop_a = str(event["sessions"]["Workshop A"]["uid"])
     for n, name in enumerate(("Åsa Öberg", "Anna Andersson", "Bertil Berg-Långnamnsson")):
-        await registrations.register(
-            event["slug"],
-            form(
-                f"person{n}@example.se",
-                name=name,
-                answers={"lunch": "Fisk"},
-                dietary=["vegan"],
-                dietary_other="Selleri",
-                sessions=[workshop_a] if n == 0 else [],
-                waitlist_sessions=[workshop_a] if n else [],
-            ),
-            by_hand,
+        registered.append(
+            await registrations.register(
+                event["slug"],
+                form(
+                    f"person{n}@example.se",
+                    name=name,
+                    answers={"lunch": "Fisk"},
+                    dietary=["vegan"],
+                    dietary_other="Selleri",
+                    sessions=[workshop_a] if n == 0 else [],
+                    waitlist_sessions=[workshop_a] if n else [],
+                ),
+                by_hand,
+            )
         )
     await sign_in_as_organiser(phone_page)
     base = f"/organiser/events/{event['slug']}"
@@ -55,6 +58,7 @@ async def test_the_registration_pages_work_on_a_phone(phone_page: Page, staff_ac
         f"{base}/registrations/new",
         f"{base}/questions",
         f"/organiser/questions/{question['uid']}",
+        f"/organiser/registrations/{registered[2].registration['uid']}",
     ):
         await phone_page.goto(path)
         await expect(phone_page.locator("h1")).to_be_visible()
