@@ -641,3 +641,16 @@ class SiteSetting(Table):
     key = Varchar(length=100, unique=True)
     value = Text(default="")
     updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class AccessibilityFeedback(Table):
+    """A message sent with the form on the accessibility statement: a shortcoming reported, or a request
+    for content in an accessible form. Name and email are optional (personal data, kept only so the
+    admins can answer); the whole row is deleted after the period in the accessibility settings."""
+
+    uid = UUID(default=uuid.uuid4, unique=True)
+    created_at = Timestamptz(default=TimestamptzNow(), index=True)
+    name = Varchar(length=200, default="")
+    email = Varchar(length=254, default="")
+    message = Text()
+    language = Varchar(length=5, default="sv")  # the page's language: the one to answer in

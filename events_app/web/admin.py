@@ -1,5 +1,5 @@
-"""Admins only, under /admin: staff accounts and roles, the audit log, the mail outbox and the settings
-(admin_settings.py); one router guards them all."""
+"""Admins only, under /admin: staff accounts and roles, the audit log, the mail outbox, the settings
+(admin_settings.py) and the feedback on accessibility (admin_feedback.py); one router guards them all."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from events_app.domain import audit, outbox, staff
 from events_app.domain.errors import DomainError
 from events_app.domain.tables import Role
 from events_app.domain.validation import parse_uid
+from events_app.web.admin_feedback import FeedbackController
 from events_app.web.admin_settings import SettingsController
 from events_app.web.auth import actor_of, requires_role
 from events_app.web.forms import form_page, read_form
@@ -143,5 +144,11 @@ def admin_router() -> Router:
     return Router(
         path="/admin",
         guards=[requires_role(Role.admin)],
-        route_handlers=[StaffAdminController, AuditController, OutboxController, SettingsController],
+        route_handlers=[
+            StaffAdminController,
+            AuditController,
+            OutboxController,
+            SettingsController,
+            FeedbackController,
+        ],
     )
