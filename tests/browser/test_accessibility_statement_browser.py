@@ -65,3 +65,37 @@ async def test_the_statement_in_both_languages_and_its_feedback_form(page: Page)
     await expect(page.locator("h1")).to_have_text(en("Accessibility statement"))
     await expect(page.locator("main")).to_contain_text("Certificates and competence records in PDF lack the tags")
     await assert_accessible(page, "the accessibility statement in English")
+
+
+async def test_the_admin_edits_the_statement_and_reads_the_feedback(page: Page, staff_accounts):
+    from events_app.domain import accessibility_feedback
+    from events_app.domain.accessibility_feedback import FeedbackInput
+    from tests.conftest import DEMO_PASSWORD
+
+    await accessibility_feedback.send(FeedbackInput(message="Kontrasten i sidfoten är för låg."), ip="10.0.0.9")
+    await page.goto("/login")
+    await page.locator("#field-email").fill("admin@test.se")
+    await page.locator("#field-password").fill(DEMO_PASSWORD)
+    await page.locator("main form[action='/login'] button[type=submit]").click()
+    await expect(page).to_have_url(re.compile(r"/staff$"))
+
+    await page.get_by_role("link", name=sv("Feedback on accessibility")).click()
+    await expect(page.locator("main")).to_contain_text("Kontrasten i sidfoten är för låg.")
+    await assert_accessible(page, "the admins' list of feedback")
+
+    await page.get_by_role("link", name=sv("Edit the statement's settings")).click()
+    await expect(page.locator("h1")).to_have_text(sv("Accessibility statement"))
+    await assert_accessible(page, "the accessibility statement's settings")
+    # "Fully compliant" without a manual review is refused, next to the date's field.
+    await page.get_by_label(sv("Compliance with WCAG 2.1 AA (EN 301 549)")).select_option("full")
+    await page.get_by_role("button", name=sv("Save")).click()
+    await expect(page.locator("#error-accessibility_review_date")).to_be_visible()
+    await assert_accessible(page, "the statement's settings with an error")
+    await page.get_by_label(sv("Date of the latest manual review")).fill("2026-11-20")
+    await page.get_by_role("button", name=sv("Save")).click()
+    await expect(page.locator(".flash")).to_have_text(sv("The changes were saved."))
+
+    await page.goto("/tillganglighet")
+    await expect(page.locator(".compliance-level")).to_have_text(
+        sv("This website is fully compliant with the Act on accessibility to digital public services.")
+    )
