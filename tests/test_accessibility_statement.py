@@ -156,9 +156,7 @@ async def test_feedback_is_stored_and_mailed_to_every_active_admin(client, staff
         email="admin.en@test.se", name="Eve English", role="admin", password_hash="x", language="en"
     )
     await english_admin.save()
-    retired_admin = StaffAccount(email="retired@test.se", name="Rut Slutat", role="admin", password_hash="x")
-    retired_admin.active = False
-    await retired_admin.save()
+    await StaffAccount(email="retired@test.se", name="Rut Slutat", role="admin", password_hash="x", active=False).save()
 
     response = await client.submit(
         PAGE, {"message": f"  {REPORT}\r\nTack!  ", "name": " Åsa  Öberg ", "email": "Asa.Oberg@Example.se"}
@@ -275,7 +273,7 @@ async def test_only_admins_see_the_feedback(client, staff_accounts):
 async def test_feedback_is_deleted_after_the_months_the_admin_set(client):
     await client.submit(PAGE, {"message": "Gammal synpunkt", "email": "gammal@example.se"})
     await client.submit(PAGE, {"message": "Ny synpunkt"})
-    old, new = await feedback_rows()
+    old, _new = await feedback_rows()
     await AccessibilityFeedback.update({AccessibilityFeedback.created_at: utcnow() - timedelta(days=370)}).where(
         AccessibilityFeedback.id == old["id"]
     )
@@ -292,7 +290,6 @@ async def test_feedback_is_deleted_after_the_months_the_admin_set(client):
     )
     assert await accessibility_feedback.purge_expired(now=utcnow() + timedelta(days=31)) == 1
     assert await feedback_rows() == []
-    assert new["id"] != old["id"]
 
 
 def test_the_feedback_mail_links_to_the_admins_list():
