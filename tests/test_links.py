@@ -22,6 +22,8 @@ CASES = [
     (links.my_pages_url, "my_pages", {}),
     (links.password_forgot_url, "password_forgot", {}),
     (links.mailing_opt_out_url, "mailing_opt_out", {"token": "r.0b7c.abc"}),
+    (links.admin_feedback_url, "admin_feedback", {}),
+    (links.accessibility_statement_url, "accessibility_statement", {}),
 ]
 
 

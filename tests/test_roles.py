@@ -93,6 +93,8 @@ PUBLIC_ROUTES = {
     "/verify",
     "/material/{uid:str}",
     "/registration/{token:str}/material/{uid:str}",  # tests/test_material_web.py
+    # The accessibility statement and its feedback form (tests/test_accessibility_statement.py): limited per address.
+    "/tillganglighet",
 }
 # Who each guarded part of the site is for; roles nest (admin > organiser > checkin).
 AUDIENCES = {"/admin": "admin", "/organiser": "organiser", "/staff": "checkin", "/checkin": "checkin", "/my": "person"}
@@ -376,6 +378,7 @@ async def test_redirect_to_sign_in_keeps_the_query_string(client, world):
     [
         "/",
         "/privacy",
+        "/tillganglighet",
         "/healthz",
         "/login",
         "/login/link",
@@ -489,6 +492,7 @@ async def csrf_sample(path: str, world: dict) -> tuple[str, dict, dict | None]:
         "/registration/{token:str}": {"name": "Gun Gäst-Berg"},
         "/registration/{token:str}/cancel": {"confirm": "yes"},
         "/invitation/{token:str}/decline": {"reason": "Kan inte komma."},
+        "/tillganglighet": {"message": "Knappen Skicka går inte att nå med tangentbordet."},
     }
     if path == "/login/link/{token:str}":
         person = await Person.select(Person.id).where(Person.email == world["member_email"]).first()

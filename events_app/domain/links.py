@@ -80,3 +80,13 @@ def password_forgot_url() -> str:
 def mailing_opt_out_url(token: str) -> str:
     """Where a mailing's recipient declines further mailings about the event (route `mailing_opt_out`)."""
     return _absolute(f"/mailings/decline/{_segment(token)}")
+
+
+def admin_feedback_url() -> str:
+    """The admins' list of feedback on the accessibility statement (route `admin_feedback`)."""
+    return _absolute("/admin/feedback")
+
+
+def accessibility_statement_url() -> str:
+    """The accessibility statement (route `accessibility_statement`)."""
+    return _absolute("/tillganglighet")

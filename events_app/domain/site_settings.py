@@ -8,6 +8,7 @@ as its default.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -15,6 +16,7 @@ from events_app.domain import audit
 from events_app.domain.errors import DomainError, NotFound, ValidationFailed
 from events_app.domain.tables import SiteSetting
 from events_app.domain.transactions import atomic, utcnow
+from events_app.domain.validation import normalise_email
 from events_app.i18n import N_
 
 # The longest period an admin may enter: a century covers any records plan.
@@ -26,7 +28,8 @@ class Setting:
     """One value an admin can change. `label` and `hint` are English message ids.
 
     kind: "text" (one line), "textarea", "days", "months" or "years" (a whole number, at most a
-    century), or "date" (YYYY-MM-DD).
+    century), "date" (YYYY-MM-DD), "email" (an address), or "choice" (one of `choices`: pairs of the
+    stored value and its label, an English message id).
     """
 
     key: str
@@ -35,14 +38,23 @@ class Setting:
     kind: str = "text"
     hint: str = ""
     required: bool = False
+    choices: tuple[tuple[str, str], ...] = ()
+
+    def choice_label(self, value: str) -> str:
+        """The label (an English message id) of a choice's stored value; "" for an unknown one."""
+        return dict(self.choices).get(value, "")
 
 
 @dataclass(frozen=True)
 class SettingGroup:
+    """`rules` check values that depend on each other: each takes the cleaned values and returns a
+    DomainError on the field to correct, or None."""
+
     slug: str
     title: str
     intro: str
     settings: tuple[Setting, ...] = field(default_factory=tuple)
+    rules: tuple[Callable[[dict[str, str]], DomainError | None], ...] = ()
 
     def setting(self, key: str) -> Setting:
         return next(setting for setting in self.settings if setting.key == key)
@@ -197,7 +209,146 @@ PRIVACY = SettingGroup(
     ),
 )
 
-GROUPS: dict[str, SettingGroup] = {group.slug: group for group in (RETENTION, PRIVACY)}
+# The compliance levels of DIGG's model statement ("helt / delvis / inte förenlig"), as stored.
+FULLY_COMPLIANT, PARTIALLY_COMPLIANT, NOT_COMPLIANT = "full", "partial", "none"
+
+
+def _full_compliance_needs_a_review(values: dict[str, str]) -> DomainError | None:
+    """Automated checks find only part of what WCAG asks: "fully compliant" needs a manual review."""
+    if values.get("accessibility_compliance") == FULLY_COMPLIANT and not values.get("accessibility_review_date"):
+        return DomainError(
+            N_("Enter the date of the manual review: without one the service cannot be called fully compliant."),
+            field="accessibility_review_date",
+        )
+    return None
+
+
+# The accessibility statement (lagen 2018:1937, DIGG's model): only the parts a person must judge.
+# The defaults describe this platform as shipped, so a fresh install publishes a complete, truthful
+# statement: "partially compliant" until a person has reviewed the service by hand (automated axe
+# checks find only part of what WCAG asks), with the shortcomings known at release.
+# docs/accessibility-statement.md tells the admin what to fill in and when.
+ACCESSIBILITY = SettingGroup(
+    slug="accessibility",
+    title=N_("Accessibility statement"),
+    intro=N_(
+        "The parts of the accessibility statement at /tillganglighet that only a person can know. Update them "
+        "after every manual review and whenever you learn of a new shortcoming; docs/accessibility-statement.md "
+        "explains each field."
+    ),
+    settings=(
+        Setting(
+            "accessibility_body",
+            N_("The public body responsible for the service"),
+            "Kommunförbundet Västernorrland",
+            required=True,
+        ),
+        Setting(
+            "accessibility_contact_email",
+            N_("Email address for accessibility questions"),
+            "",
+            "email",
+            hint=N_("Shown on the statement next to the feedback form. Leave empty to offer only the form."),
+        ),
+        Setting(
+            "accessibility_response_days",
+            N_("We answer feedback within this many working days"),
+            "10",
+            "days",
+            required=True,
+        ),
+        Setting(
+            "accessibility_compliance",
+            N_("Compliance with WCAG 2.1 AA (EN 301 549)"),
+            PARTIALLY_COMPLIANT,
+            "choice",
+            hint=N_("Choose “fully compliant” only after a manual review found no shortcoming."),
+            required=True,
+            choices=(
+                (FULLY_COMPLIANT, N_("fully compliant")),
+                (PARTIALLY_COMPLIANT, N_("partially compliant")),
+                (NOT_COMPLIANT, N_("not compliant")),
+            ),
+        ),
+        Setting(
+            "accessibility_shortcomings_sv",
+            N_("Known shortcomings, in Swedish"),
+            (
+                "- Intyg och kompetensöversikter som PDF saknar taggar för skärmläsare (WCAG 1.3.1). Samma "
+                "uppgifter finns som webbsida på Mina sidor och på sidan där intyg kontrolleras.\n"
+                "- Material som arrangörer laddar upp (presentationer, dokument) och evenemangens beskrivningar "
+                "granskas inte automatiskt och kan ha brister. Be om en tillgänglig version via formuläret nedan."
+            ),
+            "textarea",
+            hint=N_("Non-compliant content and why. Markdown: a line starting with “- ” is a list item."),
+        ),
+        Setting(
+            "accessibility_shortcomings_en",
+            N_("Known shortcomings, in English"),
+            (
+                "- Certificates and competence records in PDF lack the tags screen readers use (WCAG 1.3.1). The "
+                "same information is available as a web page on My pages and on the certificate verification "
+                "page.\n"
+                "- Material that organisers upload (presentations, documents) and the descriptions of events are "
+                "not checked automatically and may have shortcomings. Ask for an accessible version with the form "
+                "below."
+            ),
+            "textarea",
+        ),
+        Setting(
+            "accessibility_burden_sv",
+            N_("Disproportionate burden, in Swedish"),
+            "Vi åberopar inte oskäligt betungande anpassning för något innehåll.",
+            "textarea",
+            hint=N_("Content you do not make accessible because it would be a disproportionate burden, and why."),
+        ),
+        Setting(
+            "accessibility_burden_en",
+            N_("Disproportionate burden, in English"),
+            "We do not claim disproportionate burden for any content.",
+            "textarea",
+        ),
+        Setting(
+            "accessibility_out_of_scope_sv",
+            N_("Content outside the law's scope, in Swedish"),
+            (
+                "Tjänster från andra som vi länkar till, till exempel kartor och digitala möten, omfattas inte av "
+                "denna redogörelse."
+            ),
+            "textarea",
+        ),
+        Setting(
+            "accessibility_out_of_scope_en",
+            N_("Content outside the law's scope, in English"),
+            "Services of others that we link to, such as maps and online meetings, are not covered by this statement.",
+            "textarea",
+        ),
+        Setting(
+            "accessibility_review_date",
+            N_("Date of the latest manual review"),
+            "",
+            "date",
+            hint=N_("Leave empty until a person has reviewed the service by hand (keyboard, screen reader, zoom)."),
+        ),
+        Setting(
+            "accessibility_statement_date",
+            N_("Date the statement was last updated"),
+            "2026-12-04",
+            "date",
+            required=True,
+        ),
+        Setting(
+            "accessibility_feedback_months",
+            N_("Feedback on accessibility: months it is kept"),
+            "12",
+            "months",
+            required=True,
+        ),
+    ),
+    rules=(_full_compliance_needs_a_review,),
+)
+
+GROUPS: dict[str, SettingGroup] = {group.slug: group for group in (RETENTION, PRIVACY, ACCESSIBILITY)}
 
 _LIMITS = {"days": MAX_DAYS, "months": MAX_DAYS // 30, "years": MAX_DAYS // 365}
 
@@ -244,6 +395,12 @@ def _checked(setting: Setting, raw: str) -> str:
             return date.fromisoformat(value).isoformat()
         except ValueError:
             raise DomainError(N_("Enter a date as YYYY-MM-DD."), field=setting.key) from None
+    if setting.kind == "choice":
+        if value not in dict(setting.choices):
+            raise DomainError(N_("Choose one of the options."), field=setting.key)
+        return value
+    if setting.kind == "email":
+        return normalise_email(value, field=setting.key)
     limit = 20000 if setting.kind == "textarea" else 300
     if len(value) > limit:
         raise DomainError(N_("The text is too long."), field=setting.key)
@@ -260,6 +417,9 @@ async def save(slug: str, form: dict[str, str], *, actor: audit.Actor) -> list[s
             cleaned[setting.key] = _checked(setting, form.get(setting.key, ""))
         except DomainError as error:
             errors[setting.key] = error
+    if not errors:  # the rules compare clean values only
+        broken = [error for rule in group(slug).rules if (error := rule(cleaned)) is not None]
+        errors = {error.field or "__all__": error for error in broken}
     if errors:
         raise ValidationFailed(errors)
     async with atomic():

@@ -667,3 +667,16 @@ class ErasureRequest(Table):
     requested_at = Timestamptz(default=TimestamptzNow())
     done_at = Timestamptz(null=True, default=None)
     done_by = ForeignKey(references=StaffAccount, null=True, on_delete=OnDelete.set_null)
+
+
+class AccessibilityFeedback(Table):
+    """A message sent with the form on the accessibility statement: a shortcoming reported, or a request
+    for content in an accessible form. Name and email are optional (personal data, kept only so the
+    admins can answer); the whole row is deleted after the period in the accessibility settings."""
+
+    uid = UUID(default=uuid.uuid4, unique=True)
+    created_at = Timestamptz(default=TimestamptzNow(), index=True)
+    name = Varchar(length=200, default="")
+    email = Varchar(length=254, default="")
+    message = Text()
+    language = Varchar(length=5, default="sv")  # the page's language: the one to answer in

@@ -1,5 +1,6 @@
 """Admins only, under /admin: staff accounts and roles, the audit log, the mail outbox, the settings
-(admin_settings.py) and people's data (admin_people.py); one router guards them all."""
+(admin_settings.py), people's data (admin_people.py) and the feedback on accessibility
+(admin_feedback.py); one router guards them all."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from events_app.domain import audit, outbox, staff
 from events_app.domain.errors import DomainError
 from events_app.domain.tables import Role
 from events_app.domain.validation import parse_uid
+from events_app.web.admin_feedback import FeedbackController
 from events_app.web.admin_people import PeopleAdminController
 from events_app.web.admin_settings import SettingsController
 from events_app.web.auth import actor_of, requires_role
@@ -150,5 +152,6 @@ def admin_router() -> Router:
             OutboxController,
             SettingsController,
             PeopleAdminController,
+            FeedbackController,
         ],
     )

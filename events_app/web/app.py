@@ -24,6 +24,7 @@ from events_app.domain import mail_delivery
 from events_app.domain.transactions import engine
 from events_app.settings import Settings, get_settings
 from events_app.templating import environment
+from events_app.web.accessibility import AccessibilityController
 from events_app.web.accounts import AccountsController
 from events_app.web.admin import admin_router
 from events_app.web.api import api_router, openapi_config
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[
             PublicController,
+            AccessibilityController,
             PublicEventsController,
             AccountsController,
             ParticipantController,
