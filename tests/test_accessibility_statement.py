@@ -284,8 +284,8 @@ async def test_feedback_is_deleted_after_the_months_the_admin_set(client):
 
     # A shorter period set by the admin applies at the next run.
     await site_settings.save(
-        "accessibility",
-        {**await site_settings.values("accessibility"), "accessibility_feedback_months": "1"},
+        "retention",
+        {**await site_settings.values("retention"), "retention_feedback_months": "1"},
         actor=Actor.system("test"),
     )
     assert await accessibility_feedback.purge_expired(now=utcnow() + timedelta(days=31)) == 1

@@ -8,7 +8,8 @@ import json
 
 from piccolo.columns import JSON, ForeignKey, Text, Varchar
 
-from events_app.domain import certificates, participation_reports, personal_data, questions
+from events_app.domain import accessibility_feedback, certificates, participation_reports, personal_data, questions
+from events_app.domain.accessibility_feedback import FeedbackInput
 from events_app.domain.questions import QuestionInput
 from events_app.domain.tables import (
     Event,
@@ -65,6 +66,9 @@ async def _person_with_everything(settings) -> tuple[dict, dict, dict]:
     )
     await check_in(event, registration, days_of(event)[0])
     await certificates.issue_certificates(event["slug"], SYSTEM)
+    await accessibility_feedback.send(
+        FeedbackInput(name=NAME, email=EMAIL, message="Knappen på anmälan syns inte i mörkt läge"), ip="10.0.0.9"
+    )
     return event, registration, await Person.select().where(Person.email == EMAIL).first()
 
 
@@ -89,6 +93,7 @@ async def test_the_person_sees_and_downloads_everything_held_about_them(client, 
     assert exported["invitations"][0]["email"] == EMAIL
     assert exported["certificates"][0]["number"].startswith("HR-")
     assert certificates.MAIL_KIND in {mail["kind"] for mail in exported["mail"]}
+    assert exported["accessibility_feedback"][0]["message"] == "Knappen på anmälan syns inte i mörkt läge"
 
     pdf = await client.get("/my/data/data.pdf")
     assert pdf.headers["content-type"] == "application/pdf"
@@ -153,7 +158,7 @@ async def test_asked_erasure_is_carried_out_by_an_admin_and_leaves_no_trace(clie
     assert done["To"] == EMAIL
     assert done["Subject"] == tr("sv", "Your personal data has been erased")
 
-    assert await _traces(NAME, EMAIL, "Hörslinga", "jordnötter", "Cirkulär upphandling") == []
+    assert await _traces(NAME, EMAIL, "Hörslinga", "jordnötter", "Cirkulär upphandling", "mörkt läge") == []
     assert await _counts(event) == counts_before
     verified = await client.get(f"/v/{certificate['verification_code']}")
     assert tr("sv", "The certificate is valid; the holder's details have been erased.") in text_of(verified)

@@ -4,7 +4,7 @@ for the admins' list and mailed to every active admin in the same transaction, s
 
 The form is public, so it is limited per client address (and in all, so that a spread-out script
 cannot fill the admins' inboxes). Name and email are optional personal data, kept only so the admins
-can answer: each message is deleted `accessibility_feedback_months` after it arrived (purge_expired).
+can answer: each message is deleted `retention_feedback_months` after it arrived (retention.py).
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ async def recent(limit: int = LIST_LIMIT) -> list[dict[str, Any]]:
 
 async def kept_for() -> timedelta:
     """How long feedback is kept (the admin's setting, in months of 30 days)."""
-    months = await site_settings.number(site_settings.ACCESSIBILITY.slug, "accessibility_feedback_months")
+    months = await site_settings.number(site_settings.RETENTION.slug, "retention_feedback_months")
     return timedelta(days=30 * months)
 
 

@@ -62,5 +62,5 @@ async def statement(language: str) -> Statement:
         out_of_scope=rich_text.render(values[f"accessibility_out_of_scope_{suffix}"]),
         review_date=_date(values["accessibility_review_date"]),
         statement_date=_date(values["accessibility_statement_date"]),
-        feedback_months=await site_settings.number(SLUG, "accessibility_feedback_months"),
+        feedback_months=await site_settings.number(site_settings.RETENTION.slug, "retention_feedback_months"),
     )

@@ -15,12 +15,16 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import AsyncIterator
 from typing import Any
+
+from piccolo.columns import JSON
 
 from events_app.domain import audit, outbox, registrations
 from events_app.domain.errors import DomainError
 from events_app.domain.personal_data import addresses_of, person_by_uid
 from events_app.domain.tables import (
+    AccessibilityFeedback,
     AuditEntry,
     CalendarFeed,
     Certificate,
@@ -39,7 +43,7 @@ from events_app.i18n import N_
 
 ERASED_DOMAIN = "erased.invalid"  # never receives mail (outbox.can_receive_mail)
 DONE_MAIL = "erasure_done"
-AUDIT_BATCH = 1000
+BATCH = 1000  # rows read at a time when searching a table for the person
 
 
 def pseudonym(person: dict[str, Any]) -> str:
@@ -110,38 +114,51 @@ def _replace_all(text: str, needles: list[str], replacement: str) -> str:
     return text
 
 
-async def _pseudonymise_audit_log(person: dict[str, Any], needles: list[str]) -> None:
-    """Entries by or about the person keep their action, with the pseudonym for the name and addresses.
+async def _rows_mentioning(table: Any, columns: tuple[Any, ...], needles: list[str]) -> AsyncIterator[dict[str, Any]]:
+    """The rows of `table` whose text in `columns` holds any of `needles` (lower case), JSON values
+    given back as unescaped text.
 
-    The log is read in Python, batch by batch: SQLite's LOWER() folds only ASCII, so a database
-    search would miss "Ödmark" written "ÖDMARK". Erasure is rare; reading the log is affordable.
+    Read in Python, batch by batch: SQLite's LOWER() folds only ASCII, so a database search would
+    miss "Ödmark" written "ÖDMARK". Erasure is rare; reading the table is affordable.
     """
-    name = pseudonym(person)
-    await AuditEntry.update({AuditEntry.actor: name}).where(AuditEntry.actor_person == person["id"])
-    columns = (AuditEntry.id, AuditEntry.actor, AuditEntry.summary, AuditEntry.object_id, AuditEntry.details)
     last_id = 0
-    while (
-        batch := await AuditEntry.select(*columns)
-        .where(AuditEntry.id > last_id)
-        .order_by(AuditEntry.id)
-        .limit(AUDIT_BATCH)
-    ):
+    while batch := await table.select(table.id, *columns).where(table.id > last_id).order_by(table.id).limit(BATCH):
         last_id = batch[-1]["id"]
         for row in batch:
-            # Parsed and written again unescaped: stored JSON may spell "ö" as an escape.
-            parsed = json.loads(row["details"]) if isinstance(row["details"], str) else row["details"]
-            details = json.dumps(parsed, ensure_ascii=False)
-            texts = (row["actor"], row["summary"], row["object_id"], details)
-            if not any(needle in text.lower() for text in texts for needle in needles):
-                continue
-            await AuditEntry.update(
-                {
-                    AuditEntry.actor: _replace_all(row["actor"], needles, name),
-                    AuditEntry.summary: _replace_all(row["summary"], needles, name),
-                    AuditEntry.object_id: _replace_all(row["object_id"], needles, name)[:80],
-                    AuditEntry.details: json.loads(_replace_all(details, needles, name)),
-                }
-            ).where(AuditEntry.id == row["id"])
+            for column in columns:
+                value = row[column._meta.name]
+                if not isinstance(value, str) or isinstance(column, JSON):
+                    # Parsed and written again unescaped: stored JSON may spell "ö" as an escape.
+                    parsed = json.loads(value) if isinstance(value, str) else value
+                    row[column._meta.name] = json.dumps(parsed, ensure_ascii=False)
+            if any(needle in (row[c._meta.name] or "").lower() for c in columns for needle in needles):
+                yield row
+
+
+async def _pseudonymise_audit_log(person: dict[str, Any], needles: list[str]) -> None:
+    """Entries by or about the person keep their action, with the pseudonym for the name and addresses."""
+    name = pseudonym(person)
+    await AuditEntry.update({AuditEntry.actor: name}).where(AuditEntry.actor_person == person["id"])
+    columns = (AuditEntry.actor, AuditEntry.summary, AuditEntry.object_id, AuditEntry.details)
+    async for row in _rows_mentioning(AuditEntry, columns, needles):
+        await AuditEntry.update(
+            {
+                AuditEntry.actor: _replace_all(row["actor"], needles, name),
+                AuditEntry.summary: _replace_all(row["summary"], needles, name),
+                AuditEntry.object_id: _replace_all(row["object_id"], needles, name)[:80],
+                AuditEntry.details: json.loads(_replace_all(row["details"], needles, name)),
+            }
+        ).where(AuditEntry.id == row["id"])
+
+
+async def _delete_mail_mentioning(needles: list[str]) -> int:
+    """Mail to others that names the person (an admin's copy of their feedback, say) is deleted too:
+    the stored copy is only a log of what went out."""
+    columns = (OutboxMessage.subject, OutboxMessage.to_name, OutboxMessage.text_body, OutboxMessage.html_body)
+    ids = [row["id"] async for row in _rows_mentioning(OutboxMessage, columns, needles)]
+    if ids:
+        await OutboxMessage.delete().where(OutboxMessage.id.is_in(ids))
+    return len(ids)
 
 
 async def empty_registrations(registration_ids: list[int]) -> None:
@@ -219,6 +236,7 @@ async def _empty_rows(person: dict[str, Any], addresses: list[str]) -> None:
             Certificate.id == certificate["id"]
         )
     await OutboxMessage.delete().where(OutboxMessage.to_address.is_in(addresses))
+    await AccessibilityFeedback.delete().where(AccessibilityFeedback.email.is_in(addresses))
     await EmailToken.delete().where(EmailToken.person == person_id)
     await CalendarFeed.delete().where(CalendarFeed.person == person_id)
     await Person.update(
@@ -266,6 +284,7 @@ async def erase_person(uid: str, actor: audit.Actor, *, notify: bool = True) -> 
         await _cancel_coming_places(person["id"], actor)
         await _empty_rows(person, addresses)
         await _pseudonymise_audit_log(person, needles)
+        counts["mail"] += await _delete_mail_mentioning(needles)
         await ErasureRequest.update({ErasureRequest.done_at: utcnow(), ErasureRequest.done_by: actor.staff_id}).where(
             (ErasureRequest.person == person["id"]) & ErasureRequest.done_at.is_null()
         )

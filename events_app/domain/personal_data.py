@@ -18,6 +18,7 @@ from events_app.domain import attendance
 from events_app.domain.errors import NotFound
 from events_app.domain.registrations import DIETARY_NEEDS
 from events_app.domain.tables import (
+    AccessibilityFeedback,
     ApiToken,
     Attendance,
     AuditEntry,
@@ -53,6 +54,7 @@ EXPORTED = {
     CalendarFeed: "calendar_feed",
     ErasureRequest: "erasure_requests",
     AuditEntry: "actions",
+    AccessibilityFeedback: "accessibility_feedback",
 }
 # Tables that refer to a person but are not part of the export, and why.
 NOT_EXPORTED = {
@@ -277,6 +279,13 @@ async def export_person(person: dict[str, Any]) -> dict[str, Any]:
             "mailings": await _mailings(person_id, addresses),
             "calendar_feed": {"created_at": feed["created_at"]} if feed else None,
             "erasure_requests": requests,
+            # Found by address: the form asks for no sign-in, so only an address given links it to a person.
+            "accessibility_feedback": await AccessibilityFeedback.select(
+                AccessibilityFeedback.created_at,
+                AccessibilityFeedback.name,
+                AccessibilityFeedback.email,
+                AccessibilityFeedback.message,
+            ).where(AccessibilityFeedback.email.is_in(sorted(addresses))),
             "actions": actions,
         }
     )
@@ -369,6 +378,11 @@ _SECTIONS = (
         (("event", N_("Event")), ("subject_sv", N_("Subject")), ("sent_at", N_("Sent"))),
     ),
     ("erasure_requests", N_("Requests to be erased"), (("requested_at", N_("Requested")), ("done_at", N_("Done")))),
+    (
+        "accessibility_feedback",
+        N_("Feedback on accessibility"),
+        (("created_at", N_("Sent")), ("name", N_("Name")), ("email", N_("Email address")), ("message", N_("Message"))),
+    ),
 )
 
 

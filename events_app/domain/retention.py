@@ -16,7 +16,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from events_app.domain import audit, erasure, registration_reports, sensitive_answers, site_settings
+from events_app.domain import (
+    accessibility_feedback,
+    audit,
+    erasure,
+    registration_reports,
+    sensitive_answers,
+    site_settings,
+)
 from events_app.domain.errors import DomainError
 from events_app.domain.tables import (
     AuditEntry,
@@ -196,6 +203,7 @@ async def apply_retention(
     )
     counts["unanswered_invitations"] = await _unanswered_invitations(now, periods["unanswered_invitation_days"], kept)
     counts["old_event_registrations"] = await _old_event_records(now, periods["certificate_years"], kept)
+    counts["accessibility_feedback"] = await accessibility_feedback.purge_expired(now=now)
     counts["events_kept_by_records_plan"] = len(kept)
     await audit.record(
         RETENTION_ACTION,

@@ -97,6 +97,13 @@ RETENTION = SettingGroup(
             required=True,
         ),
         Setting(
+            "retention_feedback_months",
+            N_("Feedback on accessibility: months it is kept"),
+            "12",
+            "months",
+            required=True,
+        ),
+        Setting(
             "retention_certificate_years",
             N_("Certificates and the competence record: years after issue (the records plan)"),
             "10",
@@ -335,13 +342,6 @@ ACCESSIBILITY = SettingGroup(
             N_("Date the statement was last updated"),
             "2026-12-04",
             "date",
-            required=True,
-        ),
-        Setting(
-            "accessibility_feedback_months",
-            N_("Feedback on accessibility: months it is kept"),
-            "12",
-            "months",
             required=True,
         ),
     ),
