@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 
 from piccolo.columns import JSON, ForeignKey, Text, Varchar
 
@@ -12,6 +13,7 @@ from events_app.domain import accessibility_feedback, certificates, participatio
 from events_app.domain.accessibility_feedback import FeedbackInput
 from events_app.domain.questions import QuestionInput
 from events_app.domain.tables import (
+    AuditEntry,
     Event,
     Invitation,
     Person,
@@ -140,7 +142,9 @@ async def _counts(event: dict) -> dict:
 async def test_asked_erasure_is_carried_out_by_an_admin_and_leaves_no_trace(client, app, smtp_server, staff_accounts):
     event, _, person = await _person_with_everything(smtp_server.settings)
     coming = await published_event(title="Klimatdagen nästa månad", days_ahead=30)
-    await participant(coming, NAME, EMAIL)
+    await participant(coming, "Märta Ödmark", EMAIL)  # the name given differently this time
+    # Someone else whose name begins like hers keeps every word of their entries.
+    await participant(coming, "Märta Ödmarksson", "annan@kramfors.se")
     await deliver(smtp_server.settings)  # the certificate's mail, delivered and kept for a while
     [certificate] = await certificates.list_certificates(event["slug"])
     counts_before = await _counts(event)
@@ -159,6 +163,9 @@ async def test_asked_erasure_is_carried_out_by_an_admin_and_leaves_no_trace(clie
     assert done["Subject"] == tr("sv", "Your personal data has been erased")
 
     assert await _traces(NAME, EMAIL, "Hörslinga", "jordnötter", "Cirkulär upphandling", "mörkt läge") == []
+    summaries = [row["summary"] for row in await AuditEntry.select(AuditEntry.summary)]
+    assert not [summary for summary in summaries if re.search(r"Märta Ödmark(?!\w)", summary)]
+    assert await AuditEntry.exists().where(AuditEntry.summary.like("%Märta Ödmarksson%"))
     assert await _counts(event) == counts_before
     verified = await client.get(f"/v/{certificate['verification_code']}")
     assert tr("sv", "The certificate is valid; the holder's details have been erased.") in text_of(verified)

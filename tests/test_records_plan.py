@@ -6,11 +6,12 @@ from __future__ import annotations
 import dataclasses
 
 from events_app.domain import participation_reports, registration_reports
-from events_app.domain.tables import AuditEntry, Invitation, Registration
-from tests.account_helpers import database_snapshot, text_of, tr
+from events_app.domain.tables import AuditEntry, Event, Invitation, Registration
+from tests.account_helpers import database_snapshot, ntr, text_of, tr
 from tests.certificate_helpers import check_in, days_of, finished_event, participant
 from tests.invitation_helpers import invite
 from tests.registration_helpers import published_event
+from tests.test_personal_data import _traces
 
 
 async def _records_page(organiser, event) -> str:
@@ -30,7 +31,17 @@ async def test_an_organiser_anonymises_an_ended_event_after_seeing_what_will_go(
 
     page = await _records_page(organiser, event)
     assert tr("sv", "Anonymise the event") in page
-    assert "2" in page and "Lena Lund" not in page
+    assert (
+        ntr(
+            "sv",
+            "the name, address, organisation and title of %(num)s registration",
+            "the names, addresses, organisations and titles of %(num)s registrations",
+            2,
+        )
+        % {"num": 2}
+        in page
+    )
+    assert "Lena Lund" not in page
 
     records = f"/organiser/events/{event['slug']}/records"
     refused = await organiser.submit(f"{records}/anonymise", {}, form_page=records)
@@ -45,6 +56,10 @@ async def test_an_organiser_anonymises_an_ended_event_after_seeing_what_will_go(
     assert dataclasses.asdict((await participation_reports.event_report(event["slug"])).breakdown) == counts
     assert await registration_reports.catering(event["id"]) == catering
     assert await AuditEntry.exists().where(AuditEntry.action == "event.anonymised")
+    # Nothing of the participants is left about the event, in the audit log and stored mail included;
+    # only their own profiles stay (a person is erased, or anonymised as a guest, on their own).
+    found = await _traces("Lena Lund", "lena@solleftea.se", "Per Berg", "per@ange.se", "gast@exempel.se")
+    assert [where for where in found if not where.startswith("person.")] == [], found
     assert tr("sv", "The event was anonymised on %(date)s.", date="")[:20] in await _records_page(organiser, event)
 
 
@@ -77,3 +92,21 @@ async def test_check_in_staff_cannot_reach_the_records_page(client, staff_accoun
     event = await finished_event()
     await sign_in(client, "checkin@test.se")
     assert (await client.get(f"/organiser/events/{event['slug']}/records")).status_code == 403
+
+
+async def test_only_an_admin_takes_the_bevaras_mark_away(client, staff_accounts):
+    from tests.conftest import sign_in
+
+    event = await finished_event(title="Rådsmöte i mars")
+    records = f"/organiser/events/{event['slug']}/records"
+    await sign_in(client, "organiser@test.se")
+    await client.submit(f"{records}/preserve", {"preserve": "1"}, form_page=records)
+    refused = await client.submit(f"{records}/preserve", {}, form_page=records)
+    assert refused.status_code in (302, 303)
+    assert tr("sv", "Only an administrator can take away the mark that the records plan keeps this event.") in text_of(
+        await client.get(records)
+    )
+    assert (await Event.select(Event.preserve).where(Event.id == event["id"]).first())["preserve"] is True
+    await sign_in(client, "admin@test.se")
+    await client.submit(f"{records}/preserve", {}, form_page=records)
+    assert (await Event.select(Event.preserve).where(Event.id == event["id"]).first())["preserve"] is False

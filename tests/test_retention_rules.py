@@ -84,6 +84,10 @@ async def test_guests_without_a_registration_for_24_months_are_anonymised_member
     await check_in(event, guest, days_of(event)[0])
     recent = await published_event(title="Nytt evenemang", days_ahead=5)
     await participant(recent, "Nina Ny", "nina@exempel.se")
+    # Invited to an event still ahead 25 months on: not anonymised, the invitation intact.
+    far = await published_event(title="Långt fram", days_ahead=900)
+    await participant(event, "Ivar Inbjuden", "ivar@exempel.se")
+    await invite(far["slug"], "ivar@exempel.se")
     counts_before = await _counts(event)
     assert member_registration
 
@@ -101,6 +105,8 @@ async def test_guests_without_a_registration_for_24_months_are_anonymised_member
     assert not await Person.exists().where(Person.email == "gustav@exempel.se")
     assert await Person.exists().where(Person.email == "maja@kramfors.se")
     assert await Person.exists().where(Person.email == "nina@exempel.se")
+    assert await Person.exists().where(Person.email == "ivar@exempel.se")
+    assert await Invitation.exists().where(Invitation.email == "ivar@exempel.se")
     assert await _counts(event) == counts_before
 
 

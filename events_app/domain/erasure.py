@@ -14,8 +14,10 @@ is not erased, and the admin is told why (nothing is left half done).
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 from piccolo.columns import JSON
@@ -38,12 +40,11 @@ from events_app.domain.tables import (
     Registration,
     RegistrationStatus,
 )
-from events_app.domain.transactions import atomic, utcnow
+from events_app.domain.transactions import atomic, is_sqlite, utcnow
 from events_app.i18n import N_
 
 ERASED_DOMAIN = "erased.invalid"  # never receives mail (outbox.can_receive_mail)
 DONE_MAIL = "erasure_done"
-BATCH = 1000  # rows read at a time when searching a table for the person
 
 
 def pseudonym(person: dict[str, Any]) -> str:
@@ -85,9 +86,11 @@ async def open_requests() -> list[dict[str, Any]]:
 
 
 async def preserved_events_of(person_id: int) -> list[str]:
-    """Titles of the events marked "bevaras" the person is registered to."""
+    """Titles of the events marked "bevaras" the person has a place (or a place in the queue) at."""
     rows = await Registration.select(Registration.event.title.as_alias("title")).where(
-        (Registration.person == person_id) & (Registration.event.preserve == True)
+        (Registration.person == person_id)
+        & (Registration.event.preserve == True)
+        & (Registration.status != RegistrationStatus.cancelled)
     )
     return sorted({row["title"] for row in rows})
 
@@ -103,59 +106,96 @@ async def _cancel_coming_places(person_id: int, actor: audit.Actor) -> None:
         await registrations.cancel_registration(str(row["uid"]), actor, by_organiser=True, notify=False)
 
 
-def _replace_all(text: str, needles: list[str], replacement: str) -> str:
-    lowered = text.lower()
-    for needle in needles:
-        start = lowered.find(needle)
-        while start != -1:
-            text = text[:start] + replacement + text[start + len(needle) :]
-            lowered = text.lower()
-            start = lowered.find(needle, start + len(replacement))
-    return text
+@dataclass(frozen=True)
+class Traces:
+    """What identifies the person in text elsewhere: their addresses and full names (as given on the
+    profile, each registration and each invitation), and the ids of the rows about them."""
+
+    uids: list[str]
+    words: list[str]  # as typed (for the database's LIKE), longest first
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        """Any of the words, whole (not "Ann" inside "Annika"), in any case."""
+        alternatives = "|".join(re.escape(word) for word in self.words)
+        return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
 
 
-async def _rows_mentioning(table: Any, columns: tuple[Any, ...], needles: list[str]) -> AsyncIterator[dict[str, Any]]:
-    """The rows of `table` whose text in `columns` holds any of `needles` (lower case), JSON values
-    given back as unescaped text.
-
-    Read in Python, batch by batch: SQLite's LOWER() folds only ASCII, so a database search would
-    miss "Ödmark" written "ÖDMARK". Erasure is rare; reading the table is affordable.
-    """
-    last_id = 0
-    while batch := await table.select(table.id, *columns).where(table.id > last_id).order_by(table.id).limit(BATCH):
-        last_id = batch[-1]["id"]
-        for row in batch:
-            for column in columns:
-                value = row[column._meta.name]
-                if not isinstance(value, str) or isinstance(column, JSON):
-                    # Parsed and written again unescaped: stored JSON may spell "ö" as an escape.
-                    parsed = json.loads(value) if isinstance(value, str) else value
-                    row[column._meta.name] = json.dumps(parsed, ensure_ascii=False)
-            if any(needle in (row[c._meta.name] or "").lower() for c in columns for needle in needles):
-                yield row
+def full_names(names: Any) -> set[str]:
+    """The names of two words or more: a single word ("Ann") would match other people's names too."""
+    return {name.strip() for name in names if len(name.split()) >= 2}
 
 
-async def _pseudonymise_audit_log(person: dict[str, Any], needles: list[str]) -> None:
-    """Entries by or about the person keep their action, with the pseudonym for the name and addresses."""
-    name = pseudonym(person)
-    await AuditEntry.update({AuditEntry.actor: name}).where(AuditEntry.actor_person == person["id"])
+async def _traces_of(person: dict[str, Any], addresses: list[str]) -> Traces:
+    registrations_of = await Registration.select(Registration.uid, Registration.name).where(
+        Registration.person == person["id"]
+    )
+    invitations_of = await Invitation.select(Invitation.uid, Invitation.name).where(
+        (Invitation.person == person["id"]) | Invitation.email.is_in(addresses)
+    )
+    names = full_names([person["name"], *(row["name"] for row in registrations_of + invitations_of)])
+    return Traces(
+        uids=[str(person["uid"]), *(str(row["uid"]) for row in registrations_of + invitations_of)],
+        words=sorted(names | set(addresses), key=len, reverse=True),
+    )
+
+
+async def _rows_mentioning(table: Any, columns: tuple[Any, ...], traces: Traces) -> AsyncIterator[dict[str, Any]]:
+    """The rows of `table` whose text in `columns` holds any of the person's words, JSON values given
+    back as unescaped text. The database narrows the search (LIKE, or ILIKE on PostgreSQL); Python
+    decides, because SQLite folds the case of ASCII letters only."""
+    if not traces.words:
+        return
+    like = "LIKE" if is_sqlite() else "ILIKE"
+    names = [column._meta.db_column_name for column in columns]
+    clauses = " OR ".join(f"CAST({name} AS TEXT) {like} {{}}" for _ in traces.words for name in names)
+    patterns = [f"%{word}%" for word in traces.words for _ in names]
+    query = f"SELECT id, {', '.join(names)} FROM {table._meta.tablename} WHERE {clauses}"
+    for row in await table.raw(query, *patterns):
+        for column in columns:
+            value = row[column._meta.db_column_name]
+            if isinstance(column, JSON) or not isinstance(value, str):
+                # Parsed and written again unescaped: stored JSON may spell "ö" as an escape.
+                parsed = json.loads(value) if isinstance(value, str) else value
+                row[column._meta.db_column_name] = json.dumps(parsed, ensure_ascii=False)
+        if any(traces.pattern.search(row[name] or "") for name in names):
+            yield row
+
+
+async def scrub_audit_log(traces: Traces, replacement: str) -> None:
+    """Entries about the rows in `traces.uids` lose their summary, details and (unless a staff member
+    acted) IP address; any entry naming the words gets `replacement` in their place. Every entry
+    keeps its action, time and object."""
+    about = AuditEntry.object_id.is_in(traces.uids or [""])
+    await AuditEntry.update({AuditEntry.summary: replacement, AuditEntry.details: {}}).where(about)
+    await AuditEntry.update({AuditEntry.ip: ""}).where(about & AuditEntry.actor_staff.is_null())
     columns = (AuditEntry.actor, AuditEntry.summary, AuditEntry.object_id, AuditEntry.details)
-    async for row in _rows_mentioning(AuditEntry, columns, needles):
+    async for row in _rows_mentioning(AuditEntry, columns, traces):
         await AuditEntry.update(
             {
-                AuditEntry.actor: _replace_all(row["actor"], needles, name),
-                AuditEntry.summary: _replace_all(row["summary"], needles, name),
-                AuditEntry.object_id: _replace_all(row["object_id"], needles, name)[:80],
-                AuditEntry.details: json.loads(_replace_all(row["details"], needles, name)),
+                AuditEntry.actor: traces.pattern.sub(replacement, row["actor"]),
+                AuditEntry.summary: traces.pattern.sub(replacement, row["summary"]),
+                AuditEntry.object_id: traces.pattern.sub(replacement, row["object_id"])[:80],
+                AuditEntry.details: json.loads(traces.pattern.sub(replacement, row["details"])),
             }
         ).where(AuditEntry.id == row["id"])
 
 
-async def _delete_mail_mentioning(needles: list[str]) -> int:
+async def _pseudonymise_audit_log(person: dict[str, Any], traces: Traces) -> None:
+    """Entries by or about the person keep their action and time, with the pseudonym for the person:
+    their own actions lose the actor's name and IP; entries about them, their registrations or
+    invitations lose summary and details; any other entry naming them (by full name or address)
+    gets the pseudonym in place of the words."""
+    name = pseudonym(person)
+    await AuditEntry.update({AuditEntry.actor: name, AuditEntry.ip: ""}).where(AuditEntry.actor_person == person["id"])
+    await scrub_audit_log(traces, name)
+
+
+async def _delete_mail_mentioning(traces: Traces) -> int:
     """Mail to others that names the person (an admin's copy of their feedback, say) is deleted too:
     the stored copy is only a log of what went out."""
     columns = (OutboxMessage.subject, OutboxMessage.to_name, OutboxMessage.text_body, OutboxMessage.html_body)
-    ids = [row["id"] async for row in _rows_mentioning(OutboxMessage, columns, needles)]
+    ids = [row["id"] async for row in _rows_mentioning(OutboxMessage, columns, traces)]
     if ids:
         await OutboxMessage.delete().where(OutboxMessage.id.is_in(ids))
     return len(ids)
@@ -262,8 +302,6 @@ async def erase_person(uid: str, actor: audit.Actor, *, notify: bool = True) -> 
     """
     async with atomic():
         person = await person_by_uid(uid)
-        if person["erased_at"] is not None:
-            raise DomainError(N_("This person has already been erased."), code="already_erased")
         preserved = await preserved_events_of(person["id"])
         if preserved:
             raise DomainError(
@@ -274,8 +312,18 @@ async def erase_person(uid: str, actor: audit.Actor, *, notify: bool = True) -> 
                 code="preserved",
                 events=", ".join(preserved),
             )
+        # Claimed first: an admin's click and the daily run at the same moment erase once.
+        claimed = (
+            await Person.update({Person.erased_at: utcnow()})
+            .where((Person.id == person["id"]) & Person.erased_at.is_null())
+            .returning(Person.id)
+        )
+        if not claimed:
+            raise DomainError(N_("This person has already been erased."), code="already_erased")
+        # Someone who asked is told it is done, also when the retention rules got there first.
+        notify = notify or await open_request_of(person["id"]) is not None
         addresses = sorted(await addresses_of(person))
-        needles = sorted({person["name"].lower(), *addresses} - {""}, key=len, reverse=True)
+        traces = await _traces_of(person, addresses)
         counts = {
             "registrations": await Registration.count().where(Registration.person == person["id"]),
             "mail": await OutboxMessage.count().where(OutboxMessage.to_address.is_in(addresses)),
@@ -283,8 +331,8 @@ async def erase_person(uid: str, actor: audit.Actor, *, notify: bool = True) -> 
         }
         await _cancel_coming_places(person["id"], actor)
         await _empty_rows(person, addresses)
-        await _pseudonymise_audit_log(person, needles)
-        counts["mail"] += await _delete_mail_mentioning(needles)
+        await _pseudonymise_audit_log(person, traces)
+        counts["mail"] += await _delete_mail_mentioning(traces)
         await ErasureRequest.update({ErasureRequest.done_at: utcnow(), ErasureRequest.done_by: actor.staff_id}).where(
             (ErasureRequest.person == person["id"]) & ErasureRequest.done_at.is_null()
         )

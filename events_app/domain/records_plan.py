@@ -4,23 +4,27 @@ rules; and an organiser's anonymising of an ended event by hand, after a confirm
 what will go.
 
 Anonymising empties what the event's registrations, invitations and mailing recipients copied of
-their people (names, addresses, organisation texts, titles, needs and answers), keeping the counts
-of needs (`Event.needs_counts`) and every number the reports count. The people's own profiles,
+their people (names, addresses, organisation texts, titles, needs and answers), deletes the stored
+mail about the event to them and takes them out of the audit log's entries about the event, keeping
+the counts of needs (`Event.needs_counts`) and every number the reports count. The people's own profiles,
 check-ins and certificates stay: a member's certificates and competence record are kept as long as
 the records plan says (retention.py), and a guest is anonymised after their own period.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
 from events_app.domain import audit, erasure, retention, sensitive_answers
 from events_app.domain.errors import DomainError
 from events_app.domain.events import get_event
-from events_app.domain.tables import AuditEntry, Event, Invitation, Mailing, MailingRecipient, Registration
+from events_app.domain.tables import Event, Invitation, Mailing, MailingRecipient, OutboxMessage, Registration
 from events_app.domain.transactions import atomic, utcnow
 from events_app.i18n import N_
+
+ANONYMISED = "anonymised"  # what the audit log says in place of a participant of an anonymised event
 
 
 @dataclass(frozen=True)
@@ -41,12 +45,18 @@ def refuse_if_preserved(event: dict[str, Any]) -> None:
         )
 
 
-async def set_preserved(slug: str, preserve: bool, actor: audit.Actor) -> None:
-    """Mark the event as kept by the records plan (bevaras), or take the mark away."""
+async def set_preserved(slug: str, preserve: bool, actor: audit.Actor, *, by_admin: bool = False) -> None:
+    """Mark the event as kept by the records plan (bevaras), or take the mark away: only an admin may,
+    or an organiser could lift the protection and anonymise the official record at once."""
     async with atomic():
         event = await get_event(slug)
         if event["preserve"] == preserve:
             return
+        if not preserve and not by_admin:
+            raise DomainError(
+                N_("Only an administrator can take away the mark that the records plan keeps this event."),
+                code="admins_only",
+            )
         await Event.update({Event.preserve: preserve, Event.updated_at: utcnow()}).where(Event.id == event["id"])
         await audit.record(
             "event.preserved" if preserve else "event.not_preserved", actor, object_type="event", object_id=slug
@@ -90,31 +100,51 @@ async def preview(slug: str) -> AnonymisationPreview:
     )
 
 
+async def _delete_mail_about(event: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+    """Delete the stored copies of the mail about the event to its participants (a log of what went
+    out): those naming the event, and those still to be drawn for one of its registrations."""
+    addresses = sorted({row["email"] for row in rows if row["email"]})
+    uids = {str(row["uid"]) for row in rows}
+    mail = await OutboxMessage.select(
+        OutboxMessage.id, OutboxMessage.subject, OutboxMessage.text_body, OutboxMessage.build_args
+    ).where(OutboxMessage.to_address.is_in(addresses or [""]))
+    about = [
+        message["id"]
+        for message in mail
+        if event["title"] in message["subject"] + message["text_body"]
+        or any(uid in json.dumps(message["build_args"]) for uid in uids)
+    ]
+    if about:
+        await OutboxMessage.delete().where(OutboxMessage.id.is_in(about))
+
+
 async def anonymise_event(slug: str, actor: audit.Actor) -> AnonymisationPreview:
     """Empty what the event's rows copied of their people (see the module's docstring)."""
     async with atomic():
         event = await _anonymisable(slug)
         emptied = await preview(slug)
         await retention.keep_needs_counts(event)
-        registration_ids = [
-            row["id"] for row in await Registration.select(Registration.id).where(Registration.event == event["id"])
-        ]
-        await erasure.empty_registrations(registration_ids)
-        await erasure.empty_invitations(
-            [row["id"] for row in await Invitation.select(Invitation.id).where(Invitation.event == event["id"])]
+        registered = await Registration.select(
+            Registration.id, Registration.uid, Registration.name, Registration.email
+        ).where(Registration.event == event["id"])
+        invited = await Invitation.select(Invitation.id, Invitation.uid, Invitation.name, Invitation.email).where(
+            Invitation.event == event["id"]
         )
+        rows = registered + invited
+        traces = erasure.Traces(
+            uids=[str(row["uid"]) for row in rows],
+            words=sorted(
+                erasure.full_names(row["name"] for row in rows) | {row["email"] for row in rows if row["email"]},
+                key=len,
+                reverse=True,
+            ),
+        )
+        await erasure.empty_registrations([row["id"] for row in registered])
+        await erasure.empty_invitations([row["id"] for row in invited])
         await erasure.empty_mailing_recipients(_recipients_of(event["id"]))
-        # Entries about the event's registrations named their registrants: the log keeps the action.
-        await AuditEntry.update({AuditEntry.summary: f"{slug}: anonymised"}).where(
-            (AuditEntry.object_type == "registration")
-            & AuditEntry.object_id.is_in(
-                [
-                    str(row["uid"])
-                    for row in await Registration.select(Registration.uid).where(Registration.event == event["id"])
-                ]
-                or [""]
-            )
-        )
+        await _delete_mail_about(event, rows)
+        # The log keeps each action on the event's registrations and invitations, naming no one.
+        await erasure.scrub_audit_log(traces, ANONYMISED)
         await Event.update({Event.anonymised_at: utcnow(), Event.updated_at: utcnow()}).where(Event.id == event["id"])
         await audit.record(
             "event.anonymised",

@@ -6,8 +6,10 @@ Two kinds of rules:
 - `apply_retention`, the records plan's rules, with the periods an admin sets
   (site_settings.RETENTION): run once a day by the mail sender (`apply_retention_if_due`) and by
   `events-app purge`; each run writes its counts to the audit log.
-Every rule is idempotent, so several senders doing it at once is harmless. Events marked "bevaras"
-(records_plan.py) are never thinned out; the run's counts say how many were kept for that reason.
+Every rule is idempotent, so several senders doing it at once is harmless. The registrations,
+invitations and attendance of events marked "bevaras" (records_plan.py) are kept, and so are their
+guests; the run's counts say how many events were kept for that reason. Their needs and sensitive
+answers still go: the official record is who attended, not what they ate.
 See docs/privacy.md for each rule's reason and legal basis.
 """
 
@@ -32,6 +34,8 @@ from events_app.domain.tables import (
     EventStatus,
     Invitation,
     InvitationStatus,
+    Mailing,
+    MailingRecipient,
     OutboxMessage,
     OutboxStatus,
     Person,
@@ -133,14 +137,21 @@ async def _sensitive_answers(now: datetime, days: int) -> int:
 
 
 async def _inactive_guests(now: datetime, months: int, kept: set[str]) -> int:
-    """Guests (not members) without a registration made in the last `months`: anonymised."""
+    """Guests (not members) with no registration or invitation in the last `months`, counted from
+    when it was made or from its event's end, whichever is later: anonymised. Someone invited
+    yesterday to an event two years ahead is not."""
     cutoff = months_before(now, months)
-    recent = Registration.select(Registration.person).where(Registration.created_at >= cutoff)
+    registered = Registration.select(Registration.person).where(
+        (Registration.created_at >= cutoff) | (Registration.event.ends_at >= cutoff)
+    )
+    invited = (Invitation.created_at >= cutoff) | (Invitation.event.ends_at >= cutoff)
     guests = await Person.select(Person.id, Person.uid).where(
         (Person.is_member == False)
         & Person.erased_at.is_null()
         & (Person.created_at < cutoff)
-        & Person.id.not_in(recent)
+        & Person.id.not_in(registered)
+        & Person.id.not_in(Invitation.select(Invitation.person).where(invited & Invitation.person.is_not_null()))
+        & Person.email.not_in(Invitation.select(Invitation.email).where(invited))
     )
     anonymised = 0
     actor = audit.Actor.system("retention")
@@ -165,6 +176,8 @@ async def _cancelled_event_registrations(now: datetime, days: int, kept: set[str
     event_ids = await _thinned_events(ended, kept)
     if not event_ids:
         return 0
+    await _forget_mailing_recipients(event_ids)
+    await Invitation.delete().where(Invitation.event.is_in(event_ids))
     return len(await Registration.delete().where(Registration.event.is_in(event_ids)).returning(Registration.id))
 
 
@@ -182,8 +195,17 @@ async def _old_event_records(now: datetime, years: int, kept: set[str]) -> int:
     event_ids = await _thinned_events(Event.ends_at < months_before(now, 12 * years), kept)
     if not event_ids:
         return 0
+    await _forget_mailing_recipients(event_ids)
     await Invitation.delete().where(Invitation.event.is_in(event_ids))
     return len(await Registration.delete().where(Registration.event.is_in(event_ids)).returning(Registration.id))
+
+
+async def _forget_mailing_recipients(event_ids: list[int]) -> None:
+    """The name and address of each recipient of the events' mailings go with the registrations
+    they were sent to (the mailing and its count stay)."""
+    await erasure.empty_mailing_recipients(
+        MailingRecipient.mailing.is_in(Mailing.select(Mailing.id).where(Mailing.event.is_in(event_ids)))
+    )
 
 
 async def apply_retention(
@@ -191,8 +213,10 @@ async def apply_retention(
 ) -> dict[str, Any]:
     """Apply every rule once; return the counts (also written to the audit log)."""
     now = now or utcnow()
+    # number() falls back to the default for a value it cannot read: the daily run never stops on one.
     periods = {
-        key.removeprefix("retention_"): int(value) for key, value in (await site_settings.values("retention")).items()
+        setting.key.removeprefix("retention_"): await site_settings.number("retention", setting.key)
+        for setting in site_settings.RETENTION.settings
     }
     kept: set[str] = set()
     counts: dict[str, Any] = await purge_expired(settings, now=now)

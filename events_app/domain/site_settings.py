@@ -105,7 +105,7 @@ RETENTION = SettingGroup(
         ),
         Setting(
             "retention_certificate_years",
-            N_("Certificates and the competence record: years after issue (the records plan)"),
+            N_("Certificates and the competence record: years after the event (the records plan)"),
             "10",
             "years",
             required=True,

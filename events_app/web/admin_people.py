@@ -14,7 +14,7 @@ from events_app import i18n
 from events_app.domain import erasure, personal_data, personal_data_pdf
 from events_app.domain.errors import DomainError
 from events_app.web.auth import actor_of
-from events_app.web.downloads import DOWNLOAD_HEADERS, PDF_TYPE, download
+from events_app.web.downloads import NO_STORE, PDF_TYPE, download
 from events_app.web.forms import read_form
 from events_app.web.participant_data import export_filename, json_download
 
@@ -45,7 +45,7 @@ class PeopleAdminController(Controller):
                 "open_request": await erasure.open_request_of(person["id"]),
                 "preserved": await erasure.preserved_events_of(person["id"]),
             },
-            headers=dict(DOWNLOAD_HEADERS),
+            headers=dict(NO_STORE),
         )
 
     @get("/{uid:str}/data.json", name="admin_person_json")

@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 from events_app import i18n
 from events_app.domain import events, records_plan, site_settings
 from events_app.domain.errors import DomainError
+from events_app.domain.tables import Role
 from events_app.web.auth import actor_of
 from events_app.web.forms import read_form
 
@@ -39,8 +40,13 @@ class OrganiserRecordsController(Controller):
     @post("/preserve", name="organiser_event_preserve")
     async def preserve(self, request: Request, slug: FromPath[str]) -> Response:
         values = await read_form(request, "preserve")
-        await records_plan.set_preserved(slug, values["preserve"] == "1", actor_of(request))
-        flash(request, i18n.gettext("The changes were saved."), "success")
+        by_admin = request.state.staff["role"] == Role.admin.value
+        try:
+            await records_plan.set_preserved(slug, values["preserve"] == "1", actor_of(request), by_admin=by_admin)
+        except DomainError as error:
+            flash(request, error.translated(), "error")
+        else:
+            flash(request, i18n.gettext("The changes were saved."), "success")
         return Redirect(request.app.route_reverse("organiser_event_records", slug=slug))
 
     @post("/anonymise", name="organiser_event_anonymise")

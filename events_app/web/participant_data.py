@@ -13,7 +13,7 @@ from litestar.response import Redirect, Template
 from events_app import i18n
 from events_app.domain import erasure, personal_data, personal_data_pdf
 from events_app.web.auth import actor_of, requires_person
-from events_app.web.downloads import DOWNLOAD_HEADERS, PDF_TYPE, download
+from events_app.web.downloads import NO_STORE, PDF_TYPE, download
 from events_app.web.forms import read_form
 
 JSON_TYPE = "application/json"
@@ -43,7 +43,7 @@ class ParticipantDataController(Controller):
                 "sections": personal_data.readable(export),
                 "open_request": await erasure.open_request_of(person["id"]),
             },
-            headers=dict(DOWNLOAD_HEADERS),
+            headers=dict(NO_STORE),
         )
 
     @get("/data.json", name="my_data_json")
