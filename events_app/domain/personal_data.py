@@ -37,6 +37,7 @@ from events_app.domain.tables import (
     SessionChoice,
     StaffAccount,
 )
+from events_app.domain.text_folding import fold
 from events_app.domain.transactions import utcnow
 from events_app.domain.validation import parse_uid
 from events_app.i18n import N_, format_datetime, format_day, gettext
@@ -292,16 +293,16 @@ async def export_person(person: dict[str, Any]) -> dict[str, Any]:
 
 
 async def find_people(query: str, *, limit: int = 50) -> list[dict[str, Any]]:
-    """People whose name or address contains `query` in any case (an admin's search), erased ones
-    left out. Compared in Python: SQLite folds the case of ASCII letters only, and "Ödmark" must
-    match "ödmark"."""
-    needle = query.strip().casefold()
+    """People whose name or address contains `query` in any case and however its letters are composed
+    (an admin's search), erased ones left out. Compared in Python: SQLite folds the case of ASCII
+    letters only, and "Ödmark" must match "ödmark"."""
+    needle = fold(query.strip())
     people = await (
         Person.select(Person.uid, Person.name, Person.email, Person.is_member, Person.active)
         .where(Person.erased_at.is_null())
         .order_by(Person.name)
     )
-    return [p for p in people if needle in p["name"].casefold() or needle in p["email"].casefold()][:limit]
+    return [p for p in people if needle in fold(p["name"]) or needle in fold(p["email"])][:limit]
 
 
 # The export in words, for the page and the PDF: (section heading, items), each item a list of
