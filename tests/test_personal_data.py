@@ -9,7 +9,14 @@ import re
 
 from piccolo.columns import JSON, ForeignKey, Text, Varchar
 
-from events_app.domain import accessibility_feedback, certificates, participation_reports, personal_data, questions
+from events_app.domain import (
+    accessibility_feedback,
+    certificates,
+    erasure,
+    participation_reports,
+    personal_data,
+    questions,
+)
 from events_app.domain.accessibility_feedback import FeedbackInput
 from events_app.domain.questions import QuestionInput
 from events_app.domain.tables import (
@@ -49,6 +56,11 @@ def test_every_table_holding_a_person_is_exported_or_says_why_not():
                 f"{table._meta.tablename} refers to a person: add it to personal_data.EXPORTED (and the export "
                 "and erasure), or to NOT_EXPORTED with the reason"
             )
+
+
+def test_erasure_says_what_it_does_to_every_table_the_export_names():
+    named = set(personal_data.EXPORTED) | set(personal_data.NOT_EXPORTED)
+    assert set(erasure.ERASED) == named, "add the table to erasure.ERASED, and handle it in erase_person"
 
 
 async def _person_with_everything(settings) -> tuple[dict, dict, dict]:

@@ -27,6 +27,8 @@ from events_app.domain.errors import DomainError
 from events_app.domain.personal_data import addresses_of, person_by_uid
 from events_app.domain.tables import (
     AccessibilityFeedback,
+    ApiToken,
+    Attendance,
     AuditEntry,
     CalendarFeed,
     Certificate,
@@ -35,16 +37,43 @@ from events_app.domain.tables import (
     Invitation,
     InvitationLink,
     MailingRecipient,
+    OutboxAttachment,
     OutboxMessage,
     Person,
     Registration,
     RegistrationStatus,
+    SessionChoice,
+    StaffAccount,
 )
 from events_app.domain.transactions import atomic, is_sqlite, utcnow
 from events_app.i18n import N_
 
 ERASED_DOMAIN = "erased.invalid"  # never receives mail (outbox.can_receive_mail)
 DONE_MAIL = "erasure_done"
+
+
+# What erasing does to each table that holds a person (personal_data.EXPORTED and NOT_EXPORTED name
+# them all; tests/test_personal_data.py holds this list to those): a table added there must be
+# handled here too.
+ERASED = {
+    Person: "emptied; the row stays, so reports count the person",
+    Registration: "emptied; event, organisation, status, days and check-ins stay",
+    SessionChoice: "kept: which sessions, no personal text",
+    Attendance: "kept: check-ins, no personal text (staff_name is the staff member's)",
+    Invitation: "emptied; its links deleted",
+    InvitationLink: "deleted",
+    Certificate: "the printed name emptied; number, code and hours stay for verification",
+    OutboxMessage: "deleted when to them or naming them",
+    OutboxAttachment: "deleted with their mail",
+    MailingRecipient: "emptied",
+    CalendarFeed: "deleted",
+    EmailToken: "deleted",
+    ErasureRequest: "kept, marked done: it names no one once the person is emptied",
+    AuditEntry: "pseudonymised",
+    AccessibilityFeedback: "deleted",
+    StaffAccount: "not a participant's: untouched",
+    ApiToken: "not a participant's: untouched",
+}
 
 
 def pseudonym(person: dict[str, Any]) -> str:
