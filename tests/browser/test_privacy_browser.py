@@ -42,7 +42,9 @@ async def test_the_notice_in_swedish_and_english(page: Page):
     await expect(page.locator("#notice-version")).to_contain_text(version)
     await expect(page.locator("main")).to_contain_text("Anmälan till evenemang")
     await expect(page.locator("main a[href='https://www.imy.se']")).to_be_visible()
-    await expect(page.locator("main a[href='/my']")).to_have_text(sv("You can see and download your data on My pages"))
+    await expect(page.locator("main a[href='/my/data']")).to_have_text(
+        sv("You can see and download your data on My pages")
+    )
     await assert_accessible(page, "the privacy notice in Swedish")
 
     await page.get_by_role("button", name="English").click()
