@@ -11,6 +11,7 @@ from playwright.async_api import Page, expect
 
 from tests.account_helpers import tr
 from tests.browser.accessibility import assert_accessible
+from tests.browser.test_organiser_events_flow import sign_in_as_organiser
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]
 
@@ -70,14 +71,9 @@ async def test_the_statement_in_both_languages_and_its_feedback_form(page: Page)
 async def test_the_admin_edits_the_statement_and_reads_the_feedback(page: Page, staff_accounts):
     from events_app.domain import accessibility_feedback
     from events_app.domain.accessibility_feedback import FeedbackInput
-    from tests.conftest import DEMO_PASSWORD
 
     await accessibility_feedback.send(FeedbackInput(message="Kontrasten i sidfoten är för låg."), ip="10.0.0.9")
-    await page.goto("/login")
-    await page.locator("#field-email").fill("admin@test.se")
-    await page.locator("#field-password").fill(DEMO_PASSWORD)
-    await page.locator("main form[action='/login'] button[type=submit]").click()
-    await expect(page).to_have_url(re.compile(r"/staff$"))
+    await sign_in_as_organiser(page, "admin@test.se")
 
     await page.get_by_role("link", name=sv("Feedback on accessibility")).click()
     await expect(page.locator("main")).to_contain_text("Kontrasten i sidfoten är för låg.")

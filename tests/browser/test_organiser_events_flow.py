@@ -23,9 +23,10 @@ def sv(message: str, **params: object) -> str:
         return i18n.gettext(message, **params)
 
 
-async def sign_in_as_organiser(page: Page) -> None:
+async def sign_in_as_organiser(page: Page, email: str = "organiser@test.se") -> None:
+    """Sign in as a staff member (the organiser unless `email` names another); ends on the back office."""
     await page.goto("/login")
-    await page.locator("#field-email").fill("organiser@test.se")
+    await page.locator("#field-email").fill(email)
     await page.locator("#field-password").fill(DEMO_PASSWORD)
     await page.locator("main form[action='/login'] button[type=submit]").click()
     await expect(page).to_have_url(re.compile(r"/staff$"))

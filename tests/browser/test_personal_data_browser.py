@@ -12,9 +12,8 @@ from playwright.async_api import expect
 from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import TIMEOUT_MS
 from tests.browser.test_certificates_browser import _sign_in_by_link
-from tests.browser.test_organiser_events_flow import sv
+from tests.browser.test_organiser_events_flow import sign_in_as_organiser, sv
 from tests.certificate_helpers import MARET
-from tests.conftest import DEMO_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]
 
@@ -44,11 +43,7 @@ async def test_a_person_asks_to_be_erased_and_an_admin_erases_her(browser, live_
     admin = await browser.new_context(base_url=live_server, locale="sv-SE")
     admin.set_default_timeout(TIMEOUT_MS)
     page = await admin.new_page()
-    await page.goto("/login")
-    await page.locator("#field-email").fill("admin@test.se")
-    await page.locator("#field-password").fill(DEMO_PASSWORD)
-    await page.locator("main form[action='/login'] button[type=submit]").click()
-    await expect(page).to_have_url(re.compile(r"/staff$"))
+    await sign_in_as_organiser(page, "admin@test.se")
     await page.locator("main a[href='/admin/people']").click()
     await assert_accessible(page, "people and their data, one request waiting")
     await page.get_by_role("link", name=re.compile(re.escape(MARET))).click()

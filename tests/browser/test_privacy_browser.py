@@ -10,7 +10,7 @@ from playwright.async_api import Page, expect
 
 from events_app import i18n
 from tests.browser.accessibility import assert_accessible
-from tests.conftest import DEMO_PASSWORD
+from tests.browser.test_organiser_events_flow import sign_in_as_organiser
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]
 
@@ -59,11 +59,7 @@ async def test_the_notice_in_swedish_and_english(page: Page):
 async def test_the_admins_form_for_the_notice(page: Page, staff_accounts):
     from events_app.domain import privacy_notice
 
-    await page.goto("/login")
-    await page.locator("#field-email").fill("admin@test.se")
-    await page.locator("#field-password").fill(DEMO_PASSWORD)
-    await page.locator("main form[action='/login'] button[type=submit]").click()
-    await expect(page).to_have_url(re.compile(r"/staff$"))
+    await sign_in_as_organiser(page, "admin@test.se")
 
     await page.goto("/admin/settings/privacy")
     await expect(page.locator("h1")).to_have_text(sv("Privacy notice"))

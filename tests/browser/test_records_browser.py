@@ -4,15 +4,12 @@ it. Every page of the way passes axe's check."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from playwright.async_api import expect
 
 from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import TIMEOUT_MS
 from tests.browser.test_organiser_events_flow import sign_in_as_organiser, sv
-from tests.conftest import DEMO_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]
 
@@ -26,11 +23,7 @@ async def test_an_admin_sets_a_period_and_an_organiser_anonymises_an_ended_event
     admin = await browser.new_context(base_url=live_server, locale="sv-SE")
     admin.set_default_timeout(TIMEOUT_MS)
     page = await admin.new_page()
-    await page.goto("/login")
-    await page.locator("#field-email").fill("admin@test.se")
-    await page.locator("#field-password").fill(DEMO_PASSWORD)
-    await page.locator("main form[action='/login'] button[type=submit]").click()
-    await expect(page).to_have_url(re.compile(r"/staff$"))
+    await sign_in_as_organiser(page, "admin@test.se")
     await page.locator("main a[href='/admin/settings']").click()
     await assert_accessible(page, "the admin's settings")
     await page.locator("main a[href='/admin/settings/retention']").click()
