@@ -174,3 +174,11 @@ async def test_unanswered_invitations_wait_for_their_period():
     applied = await retention.apply_retention(now=held["ends_at"] + 10 * DAY)
     assert applied["unanswered_invitations"] == 0
     assert await Invitation.count() == 1
+
+
+def test_months_are_counted_on_the_calendar_ending_on_a_shorter_months_last_day():
+    from datetime import UTC, datetime
+
+    assert retention.months_before(datetime(2027, 3, 31, 9, tzinfo=UTC), 1) == datetime(2027, 2, 28, 9, tzinfo=UTC)
+    assert retention.months_before(datetime(2028, 3, 31, tzinfo=UTC), 1) == datetime(2028, 2, 29, tzinfo=UTC)
+    assert retention.months_before(datetime(2027, 1, 15, tzinfo=UTC), 24) == datetime(2025, 1, 15, tzinfo=UTC)

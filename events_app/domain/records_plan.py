@@ -81,7 +81,10 @@ def _recipients_of(event_id: int) -> Any:
 
 async def preview(slug: str) -> AnonymisationPreview:
     """What anonymising would empty; refused like `anonymise_event` when it cannot be done."""
-    event = await _anonymisable(slug)
+    return await _preview(await _anonymisable(slug))
+
+
+async def _preview(event: dict[str, Any]) -> AnonymisationPreview:
     questions = await sensitive_answers.event_questions(event["id"])
     rows = (
         await Registration.select(
@@ -122,7 +125,7 @@ async def anonymise_event(slug: str, actor: audit.Actor) -> AnonymisationPreview
     """Empty what the event's rows copied of their people (see the module's docstring)."""
     async with atomic():
         event = await _anonymisable(slug)
-        emptied = await preview(slug)
+        emptied = await _preview(event)
         await retention.keep_needs_counts(event)
         registered = await Registration.select(
             Registration.id, Registration.uid, Registration.name, Registration.email

@@ -15,6 +15,7 @@ See docs/privacy.md for each rule's reason and legal basis.
 
 from __future__ import annotations
 
+import calendar
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -94,14 +95,9 @@ async def purge_expired(settings: Settings | None = None, *, now: datetime | Non
 
 def months_before(moment: datetime, months: int) -> datetime:
     """The same day and time `months` calendar months earlier (the month's last day when shorter)."""
-    month_index = moment.year * 12 + moment.month - 1 - months
-    year, month = divmod(month_index, 12)
-    for day in range(moment.day, 27, -1):
-        try:
-            return moment.replace(year=year, month=month + 1, day=day)
-        except ValueError:
-            continue
-    return moment.replace(year=year, month=month + 1, day=min(moment.day, 28))
+    year, month = divmod(moment.year * 12 + moment.month - 1 - months, 12)
+    last_day = calendar.monthrange(year, month + 1)[1]
+    return moment.replace(year=year, month=month + 1, day=min(moment.day, last_day))
 
 
 def _plain_counts(summary: list[dict[str, Any]]) -> list[dict[str, Any]]:

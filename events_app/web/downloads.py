@@ -12,6 +12,7 @@ from litestar import Response
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF_TYPE = "application/pdf"
+JSON_TYPE = "application/json"
 # Personal data or a page reached by a secret: not kept by the browser's or a proxy's cache.
 NO_STORE = {"Cache-Control": "no-store"}
 DOWNLOAD_HEADERS = {**NO_STORE, "X-Content-Type-Options": "nosniff"}

@@ -13,10 +13,8 @@ from litestar.response import Redirect, Template
 from events_app import i18n
 from events_app.domain import erasure, personal_data, personal_data_pdf
 from events_app.web.auth import actor_of, requires_person
-from events_app.web.downloads import NO_STORE, PDF_TYPE, download
+from events_app.web.downloads import JSON_TYPE, NO_STORE, PDF_TYPE, download
 from events_app.web.forms import read_form
-
-JSON_TYPE = "application/json"
 
 
 def export_filename(extension: str) -> str:
