@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
+import io
 import os
 import signal
 import sys
@@ -26,18 +28,55 @@ def _setup_database() -> None:
             connection.execute("PRAGMA journal_mode=WAL")
 
 
-async def migrate() -> None:
+async def migrate() -> tuple[int, int]:
+    """Apply the migrations not yet run; returns (how many ran now, how many had run before).
+
+    Piccolo's own report counts every migration as "already complete" even on a new database, beside
+    "not yet run", so its output is kept for a failure and our own count is printed instead.
+    """
+    from piccolo.apps.migrations.commands.base import BaseMigrationManager
     from piccolo.apps.migrations.commands.forwards import run_forwards
+    from piccolo.apps.migrations.tables import Migration
 
     _setup_database()
-    result = await run_forwards(app_name="events_app")
+    await BaseMigrationManager().create_migration_table()
+    before = len(await Migration.get_migrations_which_ran(app_name="events_app"))
+    report = io.StringIO()
+    with contextlib.redirect_stdout(report):
+        result = await run_forwards(app_name="events_app")
     if not result.success:
-        raise SystemExit(f"migrations failed: {result.message}")
+        raise SystemExit(f"migrations failed: {result.message}\n{report.getvalue()}")
+    after = len(await Migration.get_migrations_which_ran(app_name="events_app"))
+    return after - before, before
+
+
+def _migration_summary(ran: int, before: int) -> str:
+    if ran == 0:
+        return f"database up to date ({before} migrations already applied)"
+    if before == 0:
+        return f"new database: {ran} migrations applied"
+    return f"{ran} new migrations applied ({before} were already applied)"
+
+
+async def _migrate_and_seed() -> tuple[str, dict[str, int]]:
+    from events_app.domain.seed import load_seed
+
+    summary = _migration_summary(*await migrate())
+    return summary, await load_seed()
+
+
+def _added(counts: dict[str, int]) -> str:
+    return ", ".join(f"{count} {name}" for name, count in counts.items())
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:
-    asyncio.run(migrate())
-    print("migrations applied")
+    # The reference data (the county's organisations, the council's themes) belongs with the schema: a
+    # deployment whose release step is `events-app migrate` must not start with empty lists.
+    summary, added = asyncio.run(_migrate_and_seed())
+    print(summary)
+    print(
+        "reference data (organisations, themes): " + (_added(added) + " added" if any(added.values()) else "up to date")
+    )
 
 
 async def _demo() -> dict[str, int]:
@@ -55,17 +94,15 @@ def cmd_demo(args: argparse.Namespace) -> None:
             "events-app: the demo creates accounts with a published password; "
             "run it with DEV=1, or pass --yes if you really mean it"
         )
-    asyncio.run(migrate())
+    print(_migration_summary(*asyncio.run(migrate())))
     added = asyncio.run(_demo())
-    print("demo data loaded: " + ", ".join(f"{count} {name}" for name, count in added.items()))
+    print("demo data loaded: " + _added(added))
 
 
 def cmd_seed(args: argparse.Namespace) -> None:
-    from events_app.domain.seed import load_seed
-
-    asyncio.run(migrate())
-    added = asyncio.run(load_seed())
-    print("seed loaded: " + ", ".join(f"{count} {name}" for name, count in added.items()))
+    summary, added = asyncio.run(_migrate_and_seed())
+    print(summary)
+    print("seed loaded: " + _added(added))
 
 
 def cmd_staff_create(args: argparse.Namespace) -> None:
@@ -157,13 +194,47 @@ def cmd_serve(args: argparse.Namespace) -> None:
     _serve(args.host, args.port, args.workers)
 
 
+def development_base_url(host: str, port: int) -> str:
+    """The address links should carry when serving on `host`:`port` in development.
+
+    A wildcard address is where the server listens, not one a browser can open, so links use
+    localhost then (set BASE_URL to reach the site from another machine).
+    """
+    if host in {"0.0.0.0", "::", ""}:
+        host = "localhost"
+    elif ":" in host:  # an IPv6 address needs brackets in a URL
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def _demo_banner(settings) -> str:
+    from events_app.domain.seed import DEMO_PASSWORD, DEMO_STAFF
+
+    base_url = settings.base_url
+    mail = (
+        f"Mail goes to the SMTP server {settings.smtp_host}."
+        if settings.smtp_host
+        else f"Mail is written as .eml files to {settings.var_dir / 'mail'} instead of being sent."
+    )
+    width = max(len(email) for email, _, _ in DEMO_STAFF)
+    accounts = "\n".join(f"    {email:<{width}}  {role}" for email, _, role in DEMO_STAFF)
+    return (
+        f"\n  Site: {base_url}/\n"
+        f"  Sign in at {base_url}/login with one of the demo accounts:\n{accounts}\n"
+        f"  Password (all of them): {DEMO_PASSWORD}\n"
+        f"  {mail}\n"
+    )
+
+
 def cmd_dev(args: argparse.Namespace) -> None:
     os.environ["DEV"] = "1"
+    # Links in mails, calendar files and certificates must reach this server, whatever port it runs on.
+    os.environ.setdefault("BASE_URL", development_base_url(args.host, args.port))
     from events_app.settings import get_settings
 
     get_settings.cache_clear()
     cmd_demo(args)
-    print(f"\n  Site: http://{args.host}:{args.port}/   (sign in at /login as organisator@exempel.se)\n")
+    print(_demo_banner(get_settings()))
     _serve(args.host, args.port, args.workers)
 
 
@@ -171,19 +242,35 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="events-app", description="Operate the Hållbarhetsrådet events platform.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("dev", help="development: apply migrations, load demo data and serve on http://127.0.0.1:8000")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--workers", type=int, default=1)
+    p = sub.add_parser(
+        "dev",
+        help="development: apply migrations, load demo data and serve on http://127.0.0.1:8000",
+        description="Development mode (DEV=1): apply the migrations, load the seed and demo data (demo "
+        "accounts with a published password), print the accounts and serve the site. BASE_URL, the "
+        "address in links in mails, calendar files and certificates, follows --host and --port unless "
+        "BASE_URL is set in the environment.",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="the port to listen on (default 8000)")
+    p.add_argument("--workers", type=int, default=1, help="number of worker processes (default 1)")
     p.set_defaults(func=cmd_dev)
 
     p = sub.add_parser("serve", help="serve the site with uvicorn (needs SECRET_KEY and BASE_URL unless DEV=1)")
-    p.add_argument("--host", default="0.0.0.0")
-    p.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-    p.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
+    p.add_argument("--host", default="0.0.0.0", help="the address to listen on (default 0.0.0.0)")
+    p.add_argument(
+        "--port", type=int, default=int(os.environ.get("PORT", "8000")), help="the port (default $PORT or 8000)"
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("WEB_CONCURRENCY", "2")),
+        help="number of worker processes (default $WEB_CONCURRENCY or 2)",
+    )
     p.set_defaults(func=cmd_serve)
 
-    sub.add_parser("migrate", help="apply the database migrations").set_defaults(func=cmd_migrate)
+    sub.add_parser(
+        "migrate", help="apply the database migrations and load the organisations and themes (idempotent)"
+    ).set_defaults(func=cmd_migrate)
     sub.add_parser("seed", help="apply migrations and load the organisations and themes (idempotent)").set_defaults(
         func=cmd_seed
     )

@@ -119,3 +119,119 @@ async def test_demo_refuses_outside_development_mode():
     assert result.returncode != 0
     assert "--yes" in result.stderr
     assert await StaffAccount.count() == 0
+
+
+def fresh_site_env(tmp_path, **extra: str) -> dict[str, str]:
+    """The environment of a new SQLite site in tmp_path, whatever database the suite runs on."""
+    import os
+
+    env = {key: value for key, value in os.environ.items() if key not in {"BASE_URL", "DATABASE_URL"}}
+    env.update(DEV="1", VAR_DIR=str(tmp_path), DATABASE_URL=f"sqlite:///{tmp_path / 'site.sqlite'}", **extra)
+    return env
+
+
+def table_count(tmp_path, table: str) -> int:
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "site.sqlite") as connection:
+        return connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+def test_migrate_on_a_new_database_reports_once_and_loads_the_reference_data(tmp_path):
+    """The Procfile's release step alone gives a deployment the county's organisations and themes."""
+    first = subprocess.run(
+        [sys.executable, "-m", "events_app.cli", "migrate"],
+        env=fresh_site_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert first.returncode == 0, first.stderr
+    assert "already" not in first.stdout  # Piccolo's report says "N already complete" and "N not yet run"
+    assert "new database:" in first.stdout
+    assert "10 organisations, 7 themes added" in first.stdout
+    assert (table_count(tmp_path, "organisation"), table_count(tmp_path, "theme")) == (10, 7)
+
+    second = subprocess.run(
+        [sys.executable, "-m", "events_app.cli", "migrate"],
+        env=fresh_site_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert second.returncode == 0, second.stderr
+    assert "database up to date" in second.stdout
+    assert "not yet run" not in second.stdout
+    assert "reference data (organisations, themes): up to date" in second.stdout
+    assert (table_count(tmp_path, "organisation"), table_count(tmp_path, "theme")) == (10, 7)
+
+
+def test_procfile_release_step_is_migrate():
+    from pathlib import Path
+
+    procfile = (Path(__file__).resolve().parent.parent / "Procfile").read_text()
+    assert "release: events-app migrate" in procfile.splitlines()
+
+
+def test_dev_help_explains_each_option():
+    result = run_cli("dev", "--help")
+    assert result.returncode == 0
+    for option in ("--host", "--port", "--workers"):
+        line = next(line for line in result.stdout.splitlines() if line.strip().startswith(option))
+        assert "(default" in line.split(option[2:].upper(), 1)[-1]  # a description follows the metavar
+    assert "BASE_URL" in result.stdout
+
+
+def test_development_base_url_follows_host_and_port():
+    from events_app.cli import development_base_url
+
+    assert development_base_url("127.0.0.1", 8123) == "http://127.0.0.1:8123"
+    assert development_base_url("0.0.0.0", 9000) == "http://localhost:9000"
+    assert development_base_url("::1", 9000) == "http://[::1]:9000"
+
+
+def test_dev_on_another_port_puts_that_port_in_links_and_names_the_demo_accounts(tmp_path):
+    import re
+    import socket
+    import time
+    import urllib.request
+
+    import icalendar
+
+    from events_app.domain.seed import DEMO_PASSWORD, DEMO_STAFF
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log = tmp_path / "dev.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "events_app.cli", "dev", "--port", str(port)],
+            env=fresh_site_env(tmp_path),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
+                    break
+            except OSError:
+                assert process.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.5)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/events") as listing:
+            slug = re.search(r'href="/events/([a-z0-9-]+)"', listing.read().decode()).group(1)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/events/{slug}/calendar.ics") as file:
+            calendar = icalendar.Calendar.from_ical(file.read())
+        urls = [str(event.get("url")) for event in calendar.walk("VEVENT")]
+        assert urls and all(url.startswith(f"http://127.0.0.1:{port}/") for url in urls), urls
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    banner = log.read_text()
+    assert f"http://127.0.0.1:{port}/login" in banner
+    assert DEMO_PASSWORD in banner
+    for email, _, _ in DEMO_STAFF:
+        assert email in banner
