@@ -40,6 +40,9 @@ async def _page(registration: dict[str, Any], values: dict[str, str], error: Dom
 
 
 class OrganiserRegistrationOrganisationController(Controller):
+    """Beside the registration's own page (organiser_registrations.py), under the same /registrations;
+    a module of its own because the page is one form with one rule."""
+
     path = "/registrations"
 
     @get("/{uid:str}/organisation", name="organiser_registration_organisation")
