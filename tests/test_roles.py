@@ -493,6 +493,8 @@ async def csrf_sample(path: str, world: dict) -> tuple[str, dict, dict | None]:
         "/registration/{token:str}/cancel": {"confirm": "yes"},
         "/invitation/{token:str}/decline": {"reason": "Kan inte komma."},
         "/tillganglighet": {"message": "Knappen Skicka går inte att nå med tangentbordet."},
+        # Correcting a registrant's organisation (tests/test_organiser_registration_organisation.py).
+        "/organiser/registrations/{uid:str}/organisation": {"organisation": "region", "organisation_other": ""},
     }
     if path == "/login/link/{token:str}":
         person = await Person.select(Person.id).where(Person.email == world["member_email"]).first()

@@ -30,13 +30,13 @@ from events_app.domain.invitation_links import (
     link_secret,
     token_hash,
 )
+from events_app.domain.organisation_names import OrganisationNames, organisation_names
 from events_app.domain.tables import (
     Event,
     EventStatus,
     Invitation,
     InvitationLink,
     InvitationStatus,
-    Organisation,
     OutboxStatus,
     Person,
     Registration,
@@ -165,18 +165,7 @@ def _check_can_mail(event: dict[str, Any], now: datetime) -> None:
 # --- The invite list --------------------------------------------------------------------------
 
 
-async def _organisations() -> dict[str, int]:
-    """Every way an organisation may be written (code, Swedish and English name), folded -> id."""
-    names: dict[str, int] = {}
-    for row in await Organisation.select(
-        Organisation.id, Organisation.code, Organisation.name_sv, Organisation.name_en
-    ):
-        for name in (row["code"], row["name_sv"], row["name_en"]):
-            names[name.casefold()] = row["id"]
-    return names
-
-
-def _clean(data: InviteeInput, organisations: dict[str, int]) -> dict[str, Any]:
+def _clean(data: InviteeInput, organisations: OrganisationNames) -> dict[str, Any]:
     """Check one invitee; raises ValidationFailed with every field's error at once."""
     errors: dict[str, DomainError | str] = {}
     clean: dict[str, Any] = {}
@@ -188,9 +177,7 @@ def _clean(data: InviteeInput, organisations: dict[str, int]) -> dict[str, Any]:
             clean[name] = check()
         except DomainError as error:
             errors[name] = error
-    text = " ".join((data.organisation or "").split())
-    clean["organisation"] = organisations.get(text.casefold()) if text else None
-    clean["organisation_text"] = "" if clean["organisation"] else text
+    clean["organisation"], clean["organisation_text"] = organisations.recognise(data.organisation)
     if len(clean["organisation_text"]) > 200:
         errors["organisation"] = DomainError(N_("At most %(max)s characters."), field="organisation", max=200)
     clean["note"] = (data.note or "").strip()
@@ -235,7 +222,7 @@ async def add_invitee(slug: str, data: InviteeInput, actor: Actor) -> dict[str, 
     """Put one person on the event's invite list (not yet mailed)."""
     event = await _event(slug)
     _check_can_invite(event)
-    clean = _clean(data, await _organisations())
+    clean = _clean(data, await organisation_names())
     async with atomic():
         await waiting_list.lock_event(event["id"])
         if clean["email"] in await invited_addresses(event["id"]):
@@ -300,7 +287,7 @@ async def _check_rows(event: dict[str, Any], raw: bytes) -> ImportReport:
     if missing:
         return ImportReport(rows=[], missing_columns=missing)
     rows = [(line, _row_input(values)) for line, values in table.rows]
-    organisations = await _organisations()
+    organisations = await organisation_names()
     invited = await invited_addresses(event["id"])
     seen: set[str] = set()
     report = ImportReport(rows=[], missing_columns=[])
@@ -328,7 +315,7 @@ async def import_invitees(slug: str, raw: bytes, actor: Actor, *, only_good_rows
     """
     event = await _event(slug)
     _check_can_invite(event)
-    organisations = await _organisations()
+    organisations = await organisation_names()
     async with atomic():
         await waiting_list.lock_event(event["id"])
         report = await _check_rows(event, raw)

@@ -17,6 +17,7 @@ from events_app.domain import (
     attendance,
     audit,
     invitation_links,
+    organisation_names,
     outbox,
     privacy_notice,
     questions,
@@ -226,15 +227,6 @@ def _overlap(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return a["starts_at"] < b["ends_at"] and b["starts_at"] < a["ends_at"]
 
 
-async def _organisation(value: str) -> tuple[int | None, str]:
-    """A seed organisation's code -> (its id, ""); anything else is an external's own text."""
-    text = " ".join((value or "").split())
-    if not text:
-        return None, ""
-    row = await Organisation.select(Organisation.id).where(Organisation.code == text.lower()).first()
-    return (row["id"], "") if row else (None, text)
-
-
 async def _clean(
     event: dict[str, Any], data: RegistrationInput, *, for_update: bool = False, require_consent: bool = True
 ) -> dict[str, Any]:
@@ -247,7 +239,9 @@ async def _clean(
         errors["name"] = error
     if not for_update:
         _collect_email(data, clean, errors)
-    clean["organisation"], clean["organisation_text"] = await _organisation(data.organisation)
+    # A code from the form's list, or a name typed: one of the county's organisations is stored as
+    # that organisation (counted there in the reports), any other as the external's own text.
+    clean["organisation"], clean["organisation_text"] = await organisation_names.recognise(data.organisation)
     collect_max_length(clean["organisation_text"], "organisation", 200, errors)
     clean["title"] = " ".join(_stripped_within(data.title, "title", 200, errors).split())
     _collect_needs(data, clean, errors)
@@ -881,3 +875,47 @@ async def move_choice(uid: str, from_session: str, to_session: str, actor: Actor
             summary=f"{source['title']} -> {target['title']}",
         )
     return await get_registration(uid)
+
+
+async def correct_organisation(uid: str, code: str, other: str, actor: Actor) -> dict[str, Any]:
+    """An organiser corrects the organisation a registrant gave (audited; the reports follow): one of
+    the county's organisations by its code, or else another organisation's name (recognised like a
+    registrant's, so "Sundsvalls kommun" typed here is Sundsvalls kommun too), or none."""
+    code, other = (code or "").strip(), " ".join((other or "").split())
+    errors: dict[str, DomainError | str] = {}
+    organisation_id, text = None, ""
+    if code:
+        row = await Organisation.select(Organisation.id).where(Organisation.code == code).first()
+        if row is None:
+            errors["organisation"] = N_("Choose an organisation from the list.")
+        else:
+            organisation_id = row["id"]
+    else:
+        collect_max_length(other, "organisation_other", 200, errors)
+        organisation_id, text = await organisation_names.recognise(other)
+    if errors:
+        raise ValidationFailed(errors)
+    async with atomic():
+        current = await _locked(uid)
+        if (current["organisation"], current["organisation_text"]) != (organisation_id, text):
+            await Registration.update(
+                {
+                    Registration.organisation: organisation_id,
+                    Registration.organisation_text: text,
+                    Registration.updated_at: utcnow(),
+                }
+            ).where(Registration.id == current["id"])
+            new = await get_registration(uid)
+            await audit.record(
+                "registration.organisation_corrected",
+                actor,
+                object_type="registration",
+                object_id=uid,
+                summary=f"{_organisation_shown(current)} -> {_organisation_shown(new)}",
+            )
+    return await get_registration(uid)
+
+
+def _organisation_shown(registration: dict[str, Any]) -> str:
+    """The organisation as the audit log names it (Swedish, like the records), "-" for none."""
+    return registration["organisation_sv"] or registration["organisation_text"] or "-"

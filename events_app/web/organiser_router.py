@@ -17,6 +17,7 @@ from events_app.web.organiser_mailings import OrganiserMailingsController
 from events_app.web.organiser_materials import OrganiserMaterialsController
 from events_app.web.organiser_members import MemberImportController, MembersController
 from events_app.web.organiser_records import OrganiserRecordsController
+from events_app.web.organiser_registration_organisation import OrganiserRegistrationOrganisationController
 from events_app.web.organiser_registrations import (
     OrganiserQuestionsController,
     OrganiserRegistrationActionsController,
@@ -40,6 +41,7 @@ def organiser_router() -> Router:
             ApiTokensController,
             OrganiserRegistrationsController,
             OrganiserRegistrationActionsController,
+            OrganiserRegistrationOrganisationController,
             OrganiserQuestionsController,
             OrganiserInvitationsController,
             OrganiserCheckinController,

@@ -30,11 +30,12 @@ MAX_PER_PAGE = 200
 
 
 class RegistrationCreate(msgspec.Struct, forbid_unknown_fields=True):
-    """A registration, as the form takes it. `organisation` is an organisation code (e.g. `sundsvall`) or,
-    for others, the organisation's name; `dietary` are codes (vegetarian, vegan, gluten_free, lactose_free,
-    nut_allergy, no_pork); `answers` go by question key; `sessions` are the ids of sign-up sessions
-    (a full one is refused) and `waitlist_sessions` those whose waiting list to join; `days` are the
-    event's dates attended (every day when left out). `consent` must be true."""
+    """A registration, as the form takes it. `organisation` is an organisation code (e.g. `sundsvall`) or
+    the organisation's name (a county organisation's, e.g. "Sundsvalls kommun", is stored as it);
+    `dietary` are codes (vegetarian, vegan, gluten_free, lactose_free, nut_allergy, no_pork); `answers`
+    go by question key; `sessions` are the ids of sign-up sessions (a full one is refused) and
+    `waitlist_sessions` those whose waiting list to join; `days` are the event's dates attended (every
+    day when left out). `consent` must be true."""
 
     name: str
     email: str
