@@ -14,7 +14,7 @@ from events_app.domain.registrations import Registrant
 from tests.account_helpers import ntr, text_of, tr
 from tests.registration_helpers import _day, form, published_event
 
-PLACES = ("%(num)s place left", "%(num)s places left")
+PLACES = ("%(num)d place left", "%(num)d places left")
 
 
 async def _register(event: dict, n: int) -> None:
