@@ -1,5 +1,5 @@
 """The organisers' participation reports on the web: the year's page and an event's page (numbers in
-accessible tables beside SVG charts), the CSV and XLSX exports with the same numbers, and the role
+accessible tables beside bar charts), the CSV and XLSX exports with the same numbers, and the role
 guards. Runs on both databases."""
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from events_app import i18n
 from events_app.i18n import localtime
+from tests.certificate_helpers import check_in, days_of, participant
 from tests.conftest import sign_in
 from tests.test_participation_reports import scenario
-
-SVG = "{http://www.w3.org/2000/svg}"
 
 
 def _routes() -> list[str]:
@@ -51,8 +51,22 @@ def _rows(page: str, caption_id: str) -> dict[str, list[str]]:
     return rows
 
 
-def _svgs(page: str) -> list[ET.Element]:
-    return [ET.fromstring(svg) for svg in re.findall(r"<svg.*?</svg>", page, re.DOTALL)]
+def _charts(page: str) -> list[ET.Element]:
+    return [ET.fromstring(chart) for chart in re.findall(r'<figure class="chart".*?</figure>', page, re.DOTALL)]
+
+
+def _chart_values(chart: ET.Element) -> dict[str, list[str]]:
+    """{category: the values written beside its bars}"""
+    return {
+        group.find("span").text: [value.text for value in group.iter("span") if value.get("class") == "chart-value"]
+        for group in chart.iter("li")
+        if group.get("class") == "chart-group"
+    }
+
+
+def sv_counts(singular: str, plural: str, n: int) -> str:
+    with i18n.use_language("sv"):
+        return i18n.ngettext(singular, plural, n)
 
 
 async def test_the_event_report_page_has_charts_and_tables_with_the_check_ins(organiser):
@@ -69,13 +83,26 @@ async def test_the_event_report_page_has_charts_and_tables_with_the_check_ins(or
     assert organisations["Others"] == ["1", "1", "0"]
     assert organisations["Everyone"] == ["4", "3", "1"]
     assert _rows(page, "side-caption") == {"Majority": ["1", "1", "0"], "Opposition": ["1", "0", "1"]}
-    charts = _svgs(page)
+    charts = _charts(page)
     assert len(charts) == 2
     for chart in charts:
-        assert chart.get("role") == "img"
-        assert chart.find(SVG + "title").text and chart.find(SVG + "desc").text
-    texts = [el.text for el in charts[0].iter(SVG + "text")]
-    assert "Others" in texts and "1 attended" in texts and "1 registered" in texts
+        assert chart.find("figcaption").text and chart.get("aria-labelledby") == chart.find("figcaption").get("id")
+    assert _chart_values(charts[0])["Others"] == ["1 registered", "1 attended"]
+
+
+async def test_the_charts_write_counts_with_the_languages_plurals(organiser):
+    """Swedish counts agree with their number: "1 anmäld", "2 anmälda", "2 närvarande" (not "2 anmäld",
+    "2 närvaro", the column headings the charts used to lower-case)."""
+    event = await scenario()
+    gun = await participant(event, "Gun Grå", "gun@example.se", organisation="sundsvall")
+    await check_in(event, gun, days_of(event)[0])
+    page = (await organiser.get(f"/organiser/events/{event['slug']}/report")).text
+    values = _chart_values(_charts(page)[0])
+    registered = ("%(num)s registered", "%(num)s registered")
+    attended = ("%(num)s attended", "%(num)s attended")
+    assert values["Sundsvalls kommun"] == [sv_counts(*registered, 2), sv_counts(*attended, 2)]
+    assert values["Härnösands kommun"] == [sv_counts(*registered, 1), sv_counts(*attended, 0)]
+    assert "2 anmäld<" not in page and "närvaro<" not in page
 
 
 async def test_the_year_page_lists_the_events_and_the_members_rates(organiser):
@@ -89,7 +116,11 @@ async def test_the_year_page_lists_the_events_and_the_members_rates(organiser):
     assert _rows(page, "events-caption")["Hållbarhetsdagarna"][-3:] == ["4", "3", "1"]
     rates = _rows(page, "rates-caption")
     assert len(rates) == 3
-    assert len(_svgs(page)) == 3
+    charts = _charts(page)
+    assert len(charts) == 3
+    # The rate chart's categories count the events held, in words with the right plural.
+    held = ["(" + category.rsplit(" (", 1)[1] for category in _chart_values(charts[2])]
+    assert sorted(held) == sorted(sv_counts("(%(num)s event held)", "(%(num)s events held)", n) for n in (0, 0, 1))
     assert (
         f'href="/organiser/reports.csv?year={year}"' in page and f'href="/organiser/reports.xlsx?year={year}"' in page
     )

@@ -1,21 +1,19 @@
 """Participation reports (domain): registered / attended / no-show per event and per year, by
 organisation (with "others" for typed organisations) and by side, the members' attendance rates per
-kind of event, the SVG chart, and the export rows. Counts are checked against the check-ins made here.
+kind of event, the bar chart, and the export rows. Counts are checked against the check-ins made here.
 Runs on both databases."""
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+from events_app.domain import charts, registrations
 from events_app.domain import participation_reports as reports
-from events_app.domain import registrations
 from events_app.domain.charts import Series, horizontal_bar_chart
 from events_app.domain.people import MemberInput, create_member
 from events_app.i18n import localtime
 from tests.certificate_helpers import check_in, days_of, finished_event, participant
 from tests.registration_helpers import SYSTEM, published_event
-
-SVG = "{http://www.w3.org/2000/svg}"
 
 
 async def _member(name: str, email: str, organisation: str, side: str) -> None:
@@ -132,25 +130,35 @@ async def test_export_rows_carry_the_same_numbers():
     assert others and others[0][2:5] == ["1", "1", "0"]
 
 
-def test_the_chart_is_accessible_svg_with_the_numbers():
-    svg = horizontal_bar_chart(
+def test_the_chart_writes_its_texts_as_html_at_the_page_size_beside_svg_bars():
+    chart = horizontal_bar_chart(
         title="Anmälda & närvarande <test>",
         description="Samma siffror som i tabellen",
         chart_id="t",
         categories=["Sundsvalls kommun", "Övriga"],
         series=[Series("Anmälda", [12, 3]), Series("Närvarande", [9, None])],
     )
-    root = ET.fromstring(svg)
-    assert root.tag == SVG + "svg" and root.get("role") == "img"
-    assert root.get("width") == "100%" and root.get("viewBox").startswith("0 0 ")
-    assert root.find(SVG + "title").text == "Anmälda & närvarande <test>"
-    assert root.find(SVG + "desc").text == "Samma siffror som i tabellen"
-    assert root.get("aria-labelledby") == "t-title t-desc"
-    texts = [el.text for el in root.iter(SVG + "text")]
-    assert "Sundsvalls kommun" in texts and "Övriga" in texts
-    assert "12 Anmälda" in texts and "9 Närvarande" in texts and "– Närvarande" in texts
-    # Patterns as well as colours: the second series is hatched.
-    assert root.find(f"{SVG}defs/{SVG}pattern[@id='t-p1']") is not None
+    root = ET.fromstring(chart)
+    assert root.tag == "figure" and root.get("aria-labelledby") == "t-title"
+    caption = root.find("figcaption")
+    assert caption.get("id") == "t-title" and caption.text == "Anmälda & närvarande <test>"
+    assert "".join(caption.itertext()).endswith("Samma siffror som i tabellen")
+    # Every text is HTML, sized by the stylesheet like the page around it: no SVG text, and no
+    # viewBox that would scale a text with the chart's width (it was 8 px on a phone).
+    assert not list(root.iter("text")) and "viewBox" not in chart and "font-size" not in chart
+    assert [el.text for el in root.iter("span") if el.get("class") == "chart-category"] == [
+        "Sundsvalls kommun",
+        "Övriga",
+    ]
+    values = [el.text for el in root.iter("span") if el.get("class") == "chart-value"]
+    assert values == ["12 Anmälda", "9 Närvarande", "3 Anmälda", "– Närvarande"]
+    # A bar's length is its share of the chart's width: the longest takes charts.PLOT percent, so
+    # its value fits beside it; no value, no bar.
+    widths = [svg.get("width") for svg in root.iter("svg") if "chart-fill" in svg.get("class", "")]
+    assert widths == ["16", "16", f"{charts.PLOT:.1f}%", f"{charts.PLOT * 9 / 12:.1f}%", f"{charts.PLOT * 3 / 12:.1f}%"]
+    # Patterns as well as colours: the second series is hatched; the legend is for the eye only.
+    assert root.find(".//pattern[@id='t-p1']") is not None
+    assert root.find("ul[@class='chart-legend']").get("aria-hidden") == "true"
 
 
 def test_rates_round_half_up_and_nothing_held_is_none():

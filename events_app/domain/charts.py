@@ -1,11 +1,17 @@
-"""Charts drawn on the server as SVG, for pages that also show the same numbers in a data table.
+"""Bar charts drawn on the server, for pages that also show the same numbers in a data table.
 
-A horizontal bar chart: each category's name on its own line above its bars (long Swedish names fit a
-phone's width), one bar per series, and each bar's value written beside it with the series' name, so
-neither colour nor pattern alone carries meaning. The first series is solid, the second hatched, the
-third dotted; the colours have at least 4.5:1 contrast against white (WCAG 1.4.11 asks 3:1). The SVG
-has `role="img"` with a `<title>` and a `<desc>`, a viewBox and `width="100%"`, so it scales to
-the page. Every text is escaped.
+A horizontal bar chart built of HTML text and small SVG bars: each category's name on its own line
+above its bars (long Swedish names wrap on a phone), one bar per series, and each bar's value written
+beside it in words ("3 anmälda"), so neither colour nor pattern alone carries meaning. Every text is
+HTML text in the page's own font size: it is never scaled with the chart (an SVG viewBox made it
+bigger than the headings on a desktop and ~8 px on a phone), it wraps, and it follows the reader's
+zoom and text spacing. A bar's length is the `width` attribute of its SVG in percent of the chart's
+width (an attribute, not a style: the CSP forbids inline styles), at most `PLOT` of it, so its value
+fits beside it or wraps below it; nothing makes the page scroll sideways.
+
+The first series is solid, the second hatched, the third dotted; the colours have at least 4.5:1
+contrast against white (WCAG 1.4.11 asks 3:1). The bars and the legend are hidden from screen
+readers, which read the categories and the values as nested lists. Every text is escaped.
 """
 
 from __future__ import annotations
@@ -15,14 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
-WIDTH = 480
-PAD = 8
-FONT = 15
-BAR = 18
-GAP = 4
-LABEL_SPACE = 150  # room to the right of the longest bar for its value
-TEXT = "#1a1a1a"
-AXIS = "#595959"
+PLOT = 60  # the longest bar's share of the chart's width, in percent: its value needs room beside it
 # Dark blue, dark orange-brown and dark green: each has at least 4.5:1 against white.
 COLOURS = ("#1f4e79", "#8a4600", "#2e6b30")
 
@@ -39,6 +38,7 @@ def _id(value: str) -> str:
 
 
 def _patterns(prefix: str) -> str:
+    """The series' fills, once per chart, in an SVG of no size that the bars refer to."""
     solid = (
         f'<pattern id="{prefix}-p0" width="8" height="8" patternUnits="userSpaceOnUse">'
         f'<rect width="8" height="8" fill="{COLOURS[0]}"/></pattern>'
@@ -52,7 +52,19 @@ def _patterns(prefix: str) -> str:
         f'<pattern id="{prefix}-p2" width="6" height="6" patternUnits="userSpaceOnUse">'
         f'<rect width="6" height="6" fill="#ffffff"/><circle cx="3" cy="3" r="2.2" fill="{COLOURS[2]}"/></pattern>'
     )
-    return f"<defs>{solid}{hatched}{dotted}</defs>"
+    return (
+        '<svg class="chart-defs" width="0" height="0" aria-hidden="true" focusable="false">'
+        f"<defs>{solid}{hatched}{dotted}</defs></svg>"
+    )
+
+
+def _fill(prefix: str, index: int, width: str) -> str:
+    """An SVG of `width` filled with series `index`'s pattern, framed in its colour."""
+    return (
+        f'<svg class="chart-fill chart-series-{index}" width="{width}" height="18" aria-hidden="true" '
+        f'focusable="false"><rect width="100%" height="100%" fill="url(#{prefix}-p{index})" '
+        f'stroke="{COLOURS[index]}" stroke-width="2"/></svg>'
+    )
 
 
 def horizontal_bar_chart(
@@ -65,11 +77,12 @@ def horizontal_bar_chart(
     maximum: float | None = None,
     value_text: Callable[[Series, float | int | None], str] | None = None,
 ) -> str:
-    """An accessible SVG bar chart (a string to put inline in a page).
+    """An accessible bar chart: a `<figure>` (a string to put in a page) captioned with `title`.
 
     `categories` name the groups of bars; each of `series` gives one value per category (None: no
     bar, written as "–"). `maximum` is the scale's end (default: the largest value); `value_text`
-    writes a bar's value (default: "<value> <series label>").
+    writes a bar's value (default: "<value> <series label>"); give it one that uses ngettext where
+    the value is a count. `description` is read by screen readers after the title.
     """
     if len(series) > len(COLOURS):
         raise ValueError("at most three series")
@@ -77,52 +90,31 @@ def horizontal_bar_chart(
     write = value_text or (lambda s, v: f"{'–' if v is None else _number(v)} {s.label}")
     top = max([0.0, *(float(v) for s in series for v in s.values if v is not None)])
     scale_end = float(maximum) if maximum else top
-    plot = WIDTH - 2 * PAD - LABEL_SPACE
-    parts: list[str] = []
-    y = PAD
-    # The legend: a swatch of each series' pattern and its name.
-    x = PAD
-    for index, item in enumerate(series):
-        parts.append(
-            f'<rect x="{x}" y="{y}" width="16" height="16" fill="url(#{prefix}-p{index})" '
-            f'stroke="{TEXT}" stroke-width="1"/>'
-        )
-        parts.append(f'<text x="{x + 22}" y="{y + 13}" font-size="{FONT}" fill="{TEXT}">{escape(item.label)}</text>')
-        x += 22 + int(len(item.label) * FONT * 0.6) + 18
-    y += 16 + 2 * GAP + 4
+    legend = "".join(
+        f'<li>{_fill(prefix, index, "16")}<span class="chart-legend-label">{escape(item.label)}</span></li>'
+        for index, item in enumerate(series)
+    )
+    groups: list[str] = []
     for c, category in enumerate(categories):
-        y += FONT
-        parts.append(
-            f'<text x="{PAD}" y="{y}" font-size="{FONT}" font-weight="bold" fill="{TEXT}">{escape(category)}</text>'
-        )
-        y += GAP + 2
+        bars: list[str] = []
         for index, item in enumerate(series):
             value = item.values[c] if c < len(item.values) else None
-            length = 0.0 if value is None or scale_end <= 0 else plot * min(float(value), scale_end) / scale_end
-            if length > 0:
-                parts.append(
-                    f'<rect x="{PAD}" y="{y}" width="{length:.1f}" height="{BAR}" '
-                    f'fill="url(#{prefix}-p{index})" stroke="{COLOURS[index]}" stroke-width="1"/>'
-                )
-            parts.append(
-                f'<text x="{PAD + length + 6:.1f}" y="{y + BAR - 4}" font-size="{FONT - 1}" '
-                f'fill="{TEXT}">{escape(write(item, value))}</text>'
+            share = 0.0 if value is None or scale_end <= 0 else PLOT * min(float(value), scale_end) / scale_end
+            bar = _fill(prefix, index, f"{share:.1f}%") if share > 0 else ""
+            bars.append(
+                f'<li class="chart-bar">{bar}<span class="chart-value">{escape(write(item, value))}</span></li>'
             )
-            y += BAR + GAP
-        y += GAP * 2
-    # The axis the bars grow from.
-    parts.insert(
-        0, f'<line x1="{PAD}" y1="{PAD + 16 + 2 * GAP}" x2="{PAD}" y2="{y}" stroke="{AXIS}" stroke-width="1"/>'
-    )
-    height = y + PAD
-    title_id, desc_id = f"{prefix}-title", f"{prefix}-desc"
+        groups.append(
+            f'<li class="chart-group"><span class="chart-category">{escape(category)}</span>'
+            f'<ul class="chart-bars">{"".join(bars)}</ul></li>'
+        )
+    title_id = f"{prefix}-title"
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby={quoteattr(title_id + " " + desc_id)} '
-        f'viewBox="0 0 {WIDTH} {height}" width="100%" preserveAspectRatio="xMinYMin meet" '
-        f'font-family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif" class="chart">'
-        f"<title id={quoteattr(title_id)}>{escape(title)}</title>"
-        f"<desc id={quoteattr(desc_id)}>{escape(description)}</desc>"
-        f'{_patterns(prefix)}<rect width="{WIDTH}" height="{height}" fill="#ffffff"/>' + "".join(parts) + "</svg>"
+        f"<figure class={quoteattr('chart')} id={quoteattr(prefix)} aria-labelledby={quoteattr(title_id)}>"
+        f'<figcaption id={quoteattr(title_id)} class="chart-title">{escape(title)}'
+        f'<span class="visually-hidden"> {escape(description)}</span></figcaption>'
+        f'{_patterns(prefix)}<ul class="chart-legend" aria-hidden="true">{legend}</ul>'
+        f'<ul class="chart-groups">{"".join(groups)}</ul></figure>'
     )
 
 

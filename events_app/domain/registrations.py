@@ -143,6 +143,28 @@ def registration_state(event: dict[str, Any], now: datetime | None = None) -> st
     return "open" if now < closes else "closed"
 
 
+async def attach_availability(events: list[dict[str, Any]], now: datetime | None = None) -> None:
+    """What a public listing says about registering, as each event's "availability": None for an
+    event that has ended or takes no registrations; else its `registration_state` ("open", "not_yet",
+    "closed"), when registration opens, whether it is by invitation only, and (open, with a capacity)
+    the places left as registering counts them. One grouped query counts the places of all of them."""
+    now = now or utcnow()
+    states = {event["id"]: registration_state(event, now) for event in events}
+    counted = [event["id"] for event in events if states[event["id"]] == "open" and event["capacity"] is not None]
+    taken = await waiting_list.confirmed_registrations_of(counted)
+    for event in events:
+        state = states[event["id"]]
+        if state == "unavailable" or event["ends_at"] < now:
+            event["availability"] = None
+            continue
+        event["availability"] = {
+            "state": state,
+            "opens_at": event["registration_opens_at"],
+            "invitation_only": event["audience"] == Audience.invitation.value,
+            "left": waiting_list.places_left(event["capacity"], taken.get(event["id"], 0)) if state == "open" else None,
+        }
+
+
 _STATE_MESSAGES = {
     "not_yet": N_("Registration has not opened yet."),
     "closed": N_("Registration has closed."),

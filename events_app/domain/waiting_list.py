@@ -14,6 +14,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from piccolo.query.functions.aggregate import Count
+
 from events_app.domain import audit, outbox, reminders
 from events_app.domain.audit import Actor
 from events_app.domain.tables import (
@@ -53,12 +55,35 @@ async def lock_and_read_event(event_id: int) -> dict:
     return await query.first()
 
 
+def _taking_places(events):
+    """Registrations of `events` (a condition on Registration.event) that take a place: confirmed,
+    and not on a place an invitation reserved on top of the capacity."""
+    return events & (Registration.status == CONFIRMED) & (Registration.reserved_place == False)
+
+
 async def confirmed_registrations(event_id: int) -> int:
     """The event's confirmed places that count against its capacity: places reserved by invitations
     are on top of it."""
-    return await Registration.count().where(
-        (Registration.event == event_id) & (Registration.status == CONFIRMED) & (Registration.reserved_place == False)
+    return await Registration.count().where(_taking_places(Registration.event == event_id))
+
+
+async def confirmed_registrations_of(event_ids: list[int]) -> dict[int, int]:
+    """`confirmed_registrations` of many events in one grouped query, for a listing (no lock: what a
+    listing shows may be a moment old; registering counts again under the lock). {event id: places}"""
+    if not event_ids:
+        return {}
+    rows = (
+        await Registration.select(Registration.event, Count(Registration.id, alias="taken"))
+        .where(_taking_places(Registration.event.is_in(event_ids)))
+        .group_by(Registration.event)
     )
+    return {row["event"]: row["taken"] for row in rows}
+
+
+def places_left(capacity: int | None, confirmed: int) -> int | None:
+    """The places registering can still take (0: full, the next goes on the waiting list); None when
+    the event has no capacity."""
+    return None if capacity is None else max(capacity - confirmed, 0)
 
 
 async def queue_position(registration: dict[str, Any]) -> int:

@@ -23,45 +23,53 @@ def _year(value: str) -> int:
     return reports.current_year()
 
 
-def _counts_text(series: Series, value) -> str:
-    return f"{'–' if value is None else value} {series.label.lower()}"
+def _registered_and_attended(registered: list[int], attended: list[int]):
+    """The two series of a breakdown and how their values are written: counts in words, with the
+    plural the language asks for ("1 anmäld", "3 anmälda", "3 närvarande")."""
+    gettext = i18n.gettext
+    registered_series = Series(gettext("Registered"), registered)
+    attended_series = Series(gettext("Attended"), attended)
+
+    def write(series: Series, value) -> str:
+        if value is None:
+            return "–"
+        if series is registered_series:
+            return i18n.ngettext("%(num)s registered", "%(num)s registered", value)
+        return i18n.ngettext("%(num)s attended", "%(num)s attended", value)
+
+    return [registered_series, attended_series], write
 
 
 def breakdown_chart(breakdown: reports.Breakdown, *, chart_id: str, title: str) -> Markup:
-    gettext = i18n.gettext
-    rows = [row for row in breakdown.organisations]
+    rows = list(breakdown.organisations)
+    series, write = _registered_and_attended([row["registered"] for row in rows], [row["attended"] for row in rows])
     return Markup(
         horizontal_bar_chart(
             title=title,
             chart_id=chart_id,
-            description=gettext(
+            description=i18n.gettext(
                 "Registered and attended for each organisation; the same numbers are in the table beside the chart."
             ),
             categories=[reports.organisation_label(row) for row in rows],
-            series=[
-                Series(gettext("Registered"), [row["registered"] for row in rows]),
-                Series(gettext("Attended"), [row["attended"] for row in rows]),
-            ],
-            value_text=_counts_text,
+            series=series,
+            value_text=write,
         )
     )
 
 
 def side_chart(breakdown: reports.Breakdown, *, chart_id: str, title: str) -> Markup:
-    gettext = i18n.gettext
+    rows = breakdown.sides
+    series, write = _registered_and_attended([row["registered"] for row in rows], [row["attended"] for row in rows])
     return Markup(
         horizontal_bar_chart(
             title=title,
             chart_id=chart_id,
-            description=gettext(
+            description=i18n.gettext(
                 "Council members registered and attended, by side; the same numbers are in the table beside the chart."
             ),
-            categories=[reports.side_label(row["key"]) for row in breakdown.sides],
-            series=[
-                Series(gettext("Registered"), [row["registered"] for row in breakdown.sides]),
-                Series(gettext("Attended"), [row["attended"] for row in breakdown.sides]),
-            ],
-            value_text=_counts_text,
+            categories=[reports.side_label(row["key"]) for row in rows],
+            series=series,
+            value_text=write,
         )
     )
 
@@ -73,6 +81,9 @@ def rate_chart(report: reports.YearReport) -> Markup:
     def write(series: Series, value) -> str:
         return gettext("no events held") if value is None else f"{value} %"
 
+    def held(kind: str) -> str:
+        return i18n.ngettext("(%(num)s event held)", "(%(num)s events held)", texts[kind]["held"])
+
     return Markup(
         horizontal_bar_chart(
             title=gettext("Members' attendance rate by kind of event, %(year)s", year=report.year),
@@ -83,7 +94,9 @@ def rate_chart(report: reports.YearReport) -> Markup:
                 "council members attended, in percent; the same numbers are in the table beside the chart."
             ),
             categories=[
-                reports.kind_label(kind) + " " + gettext("(%(num)s held)", num=texts[kind]["held"])
+                reports.kind_label(kind)
+                + " "
+                + i18n.ngettext("(%(num)s event held)", "(%(num)s events held)", texts[kind]["held"])
                 for kind in reports.RATE_KINDS
             ],
             series=[Series(gettext("Attendance rate"), [texts[kind]["rate"] for kind in reports.RATE_KINDS])],

@@ -18,6 +18,7 @@ from events_app.domain import (
     events,
     materials,
     programme,
+    registrations,
     rich_text,
     staff,
     themes,
@@ -106,6 +107,7 @@ class PublicEventsController(Controller):
         theme = theme if theme in {row["slug"] for row in all_themes} else ""
         kind = kind if kind in {value.value for value in EventKind} else ""
         found = await events.list_events(public=True, when=when, theme=theme, kind=kind)
+        await registrations.attach_availability(found)
         return Template(
             "public/events.html",
             context={
@@ -160,12 +162,14 @@ class PublicEventsController(Controller):
     @get("/themes/{slug:str}", name="theme")
     async def theme_page(self, request: Request, slug: FromPath[str]) -> Template:
         theme = await themes.get_theme(slug)
+        upcoming = await events.list_events(public=True, when="upcoming", theme=slug)
+        await registrations.attach_availability(upcoming)
         return Template(
             "public/theme.html",
             context={
                 "theme": theme,
                 "material": await materials.theme_archive(theme["id"], viewer_of(request)),
-                "upcoming": await events.list_events(public=True, when="upcoming", theme=slug),
+                "upcoming": upcoming,
                 "past": await events.list_events(public=True, when="past", theme=slug),
                 "upcoming_sessions": await themes.theme_sessions(theme["id"], when="upcoming"),
                 "past_sessions": await themes.theme_sessions(theme["id"], when="past"),
@@ -184,4 +188,6 @@ class PublicEventsController(Controller):
 
 
 async def upcoming_for_front_page() -> list[dict[str, Any]]:
-    return (await events.list_events(public=True, when="upcoming"))[:FRONT_PAGE_EVENTS]
+    upcoming = (await events.list_events(public=True, when="upcoming"))[:FRONT_PAGE_EVENTS]
+    await registrations.attach_availability(upcoming)
+    return upcoming

@@ -75,10 +75,6 @@ LIST_FIELDS = ("dietary", "days", "sessions", "waitlist_sessions")
 # --- Reading the page's state -----------------------------------------------------------------
 
 
-def event_is_full(event: dict[str, Any], confirmed: int) -> bool:
-    return event["capacity"] is not None and confirmed >= event["capacity"]
-
-
 async def registration_call(
     event: dict[str, Any], person: dict[str, Any] | None, invitation: dict[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -90,13 +86,15 @@ async def registration_call(
     state = "open" if invitation else registrations.registration_state(event)
     audience = event["audience"]
     reserved = bool(invitation and invitation["reserved_place"])
+    left = None  # places left, as registering counts them; None: no capacity, or not for this visitor
+    if state == "open" and not reserved and event["capacity"] is not None:
+        left = waiting_list.places_left(event["capacity"], await waiting_list.confirmed_registrations(event["id"]))
     return {
         "state": state,
         "opens_at": event["registration_opens_at"],
         "closes_at": event["registration_closes_at"] or event["starts_at"],
-        "full": state == "open"
-        and not reserved
-        and event_is_full(event, await waiting_list.confirmed_registrations(event["id"])),
+        "left": left,
+        "full": left == 0,
         "members_only": not invitation and audience == Audience.members.value and not (person and person["is_member"]),
         "invitation_only": not invitation and audience == Audience.invitation.value,
         "signed_in": person is not None,

@@ -71,5 +71,5 @@ async def test_material_a_mailing_and_the_report(page: Page, staff_accounts):
 
     await page.goto(base)
     await page.locator(f"a[href='{base}/report']").first.click()
-    await expect(page.locator("main svg[role=img]").first).to_be_visible()
+    await expect(page.locator("main figure.chart").first).to_be_visible()
     await assert_accessible(page, "the event's participation report")
