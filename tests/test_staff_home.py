@@ -87,7 +87,7 @@ async def test_the_event_overview_has_the_numbers_and_the_overview_tab_marked(or
     assert current_tab(page) == [f"/organiser/events/{event['slug']}"]
     assert len(re.findall(r"<li><a ", page.split('<ul class="tabs">', 1)[1].split("</ul>")[0])) == 8
     # One primary action; cancelling is a link to its own form, set apart.
-    actions = page.split('class="event-actions"', 1)[1].split("</div>")[0]
+    actions = page.split('class="event-actions"', 1)[1].split("</ul>")[0]
     assert len(re.findall(r'class="button"', actions)) == 1
     assert 'class="danger-link" href="#cancel-title"' in actions
 
