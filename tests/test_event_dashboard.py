@@ -130,3 +130,34 @@ async def test_registration_closing_in_days_counts_calendar_days_in_stockholm():
     assert figures.closes_in_days == 5
     assert "closes_soon" in figures.todos
     assert (await event_dashboard.event_figures(event["slug"], now - timedelta(days=20))).closes_in_days is None
+
+
+async def test_the_number_of_queries_does_not_grow_with_the_events(monkeypatch):
+    """One grouped query per figure, whatever the number of events and registrations."""
+    engine_class = type(Event._meta.db)
+    run = engine_class.run_querystring
+    queries: list[str] = []
+
+    async def counted(self, querystring, *args, **kwargs):
+        queries.append(str(querystring))
+        return await run(self, querystring, *args, **kwargs)
+
+    async def count_home() -> list[str]:
+        queries.clear()
+        monkeypatch.setattr(engine_class, "run_querystring", counted)
+        try:
+            await event_dashboard.home_events()
+        finally:
+            monkeypatch.setattr(engine_class, "run_querystring", run)
+        return [query.split(" WHERE")[0][:80] for query in queries]
+
+    await busy_day()
+    await finished_event(title="Avslutat")  # certificates are counted only for ended events
+    one = await count_home()
+    for n in range(3):
+        event = await published_event(days_ahead=5 + n, title=f"Fler {n}")
+        for m in range(3):
+            await registered(event["slug"], form(f"x{n}{m}@example.se", name=f"X {n}{m}"), BY_HAND)
+    assert len(await event_dashboard.home_events()) == 5
+    assert await count_home() == one
+    assert len(one) <= 7, one
