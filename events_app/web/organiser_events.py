@@ -16,7 +16,7 @@ from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
 from events_app import i18n
-from events_app.domain import certificates, events, programme, themes
+from events_app.domain import certificates, event_dashboard, events, programme, themes
 from events_app.domain.errors import DomainError, ValidationFailed
 from events_app.domain.events import EventInput
 from events_app.domain.rich_text import render as render_markdown
@@ -149,6 +149,7 @@ async def overview(
         form=form,
         rule_labels=certificates.RULE_LABELS,
         hours_per_day=hours_text(event["minutes_per_day"]),
+        figures=await event_dashboard.event_figures(slug),
     )
 
 

@@ -7,7 +7,7 @@ from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
 from events_app import i18n
-from events_app.domain import erasure, staff
+from events_app.domain import erasure, event_dashboard, staff
 from events_app.domain.errors import DomainError
 from events_app.domain.tables import Role
 from events_app.i18n import N_
@@ -29,9 +29,19 @@ class StaffHomeController(Controller):
 
     @get("/", name="staff_home")
     async def home(self, request: Request) -> Template:
+        """Organisers and admins see every current event's numbers and to-dos; check-in staff only
+        today's events with the door's figures, which the scanner page shows them anyway."""
         account = request.state.staff
         waiting = len(await erasure.open_requests()) if account["role"] == Role.admin.value else 0
-        return Template("staff/home.html", context={"account": account, "erasure_requests": waiting})
+        organiser = staff.has_role(account["role"], Role.organiser)
+        context = {
+            "account": account,
+            "erasure_requests": waiting,
+            "organiser": organiser,
+            "events": await event_dashboard.home_events() if organiser else [],
+            "door_events": [] if organiser else await event_dashboard.door_events(),
+        }
+        return Template("staff/home.html", context=context)
 
     @get("/password", name="staff_password")
     async def password_form(self) -> Template:

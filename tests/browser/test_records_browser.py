@@ -43,7 +43,9 @@ async def test_an_admin_sets_a_period_and_an_organiser_anonymises_an_ended_event
     organiser.set_default_timeout(TIMEOUT_MS)
     page = await organiser.new_page()
     await sign_in_as_organiser(page)
+    # The records plan is a page under the event's Report tab.
     await page.goto(f"/organiser/events/{ended['slug']}")
+    await page.locator(f"main .tabs a[href='/organiser/events/{ended['slug']}/report']").click()
     await page.locator(f"main a[href='/organiser/events/{ended['slug']}/records']").click()
     await expect(page.locator("h1")).to_contain_text(sv("Records and retention"))
     await expect(page.locator("main")).to_contain_text("40")
