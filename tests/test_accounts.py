@@ -321,10 +321,19 @@ async def test_check_your_email_repeats_the_address_and_sends_the_link_again_wit
     form = re.search(r'<form method="post" action="/login/link" class="send-again">(.*?)</form>', sent.text, re.S)
     assert form and tr("sv", "Send the link again") in form.group(1)
     assert f'name="email" value="{MEMBER_EMAIL}"' in form.group(1) and 'name="next" value="/my/data"' in form.group(1)
+    assert 'name="again" value="1"' in form.group(1)
 
     for _ in range(4):  # the button posts the same form: five links in all
-        again = await client.post("/login/link", data={"email": MEMBER_EMAIL, "_csrf_token": client.last_csrf})
+        again = await client.post(
+            "/login/link", data={"email": MEMBER_EMAIL, "again": "1", "_csrf_token": client.last_csrf}
+        )
         assert again.status_code == 200
+        assert tr(
+            "sv",
+            "If %(email)s is registered with us, a new sign-in link is on its way to it. "
+            "It works once, for 15 minutes.",
+            email=MEMBER_EMAIL,
+        ) in text_of(again)
     assert len(await outbox(MEMBER_EMAIL)) == 5
 
     refused = await client.post("/login/link", data={"email": MEMBER_EMAIL, "_csrf_token": client.last_csrf})

@@ -63,14 +63,19 @@ class AccountsController(Controller):
 
     @post("/login/link", name="login_link_submit")
     async def request_link(self, request: Request) -> Response:
-        form = await read_form(request, "email", "next")
+        form = await read_form(request, "email", "next", "again")
         try:
             normalise_email(form["email"])
         except DomainError as error:
             return form_page("public/login_link.html", values=form, error=error)
         # The page repeats the address typed here (normalised) and offers to send the link again:
         # the same for a known and an unknown address, and the limits count the second request too.
-        context = {"email": normalise_email(form["email"]), "next": safe_next(form["next"], ""), "limited": False}
+        context = {
+            "email": normalise_email(form["email"]),
+            "next": safe_next(form["next"], ""),
+            "again": bool(form["again"]),
+            "limited": False,
+        }
         try:
             await people.count_sign_in_link_request(form["email"], ip=client_ip(request))
         except RateLimited:
