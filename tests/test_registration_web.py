@@ -212,6 +212,7 @@ async def test_two_sessions_of_one_time_sent_in_one_radio_group_are_still_refuse
     event = await published_event()
     page = (await client.get(f"/events/{event['slug']}/register")).text
     group = inputs_of(page)[uid(event, "Workshop A")][1]
+    assert group.startswith("slot-")
     before = await written()
 
     response = await register(client, event, **{group: [uid(event, "Workshop A"), uid(event, "Workshop B")]})
