@@ -321,6 +321,30 @@ async def test_a_confirmation_still_queued_when_the_person_cancels_is_not_sent(s
     assert unsent["status"] == "failed" and "no longer applies" in unsent["last_error"]
 
 
+def test_sessions_whose_times_overlap_form_one_slot_and_touching_ones_do_not():
+    from datetime import datetime
+
+    def at(start: str, end: str, title: str) -> dict:
+        day = "2027-05-12T"
+        return {
+            "title": title,
+            "starts_at": datetime.fromisoformat(day + start),
+            "ends_at": datetime.fromisoformat(day + end),
+        }
+
+    sessions = [
+        at("13:00", "14:30", "A"),
+        at("14:00", "15:00", "B"),  # overlaps A
+        at("14:45", "16:00", "C"),  # overlaps B (not A): a chain is one slot
+        at("16:00", "17:00", "D"),  # starts as C ends: a slot of its own
+        at("09:00", "10:00", "E"),
+    ]
+    slots = programme.overlapping_slots(sessions)
+    assert [[s["title"] for s in slot["sessions"]] for slot in slots] == [["E"], ["A", "B", "C"], ["D"]]
+    assert (slots[1]["starts_at"].hour, slots[1]["ends_at"].hour) == (13, 16)
+    assert not programme.overlaps(sessions[2], sessions[3]) and programme.overlaps(sessions[0], sessions[1])
+
+
 GONE_ON = (
     "Your registration is cancelled and your place has gone to the next person in line. You are welcome to "
     "register again while registration is open."
