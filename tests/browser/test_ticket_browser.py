@@ -71,6 +71,13 @@ async def test_the_ticket_page_shows_the_qr_code_first_and_the_change_form_behin
     assert height < 2 * PHONE["height"], height
     await assert_accessible(page, f"the ticket page ({viewport})")
 
+    # Just registered, the thanks come first and the code still fits above the fold.
+    await page.goto(f"{link}?new=1")
+    await expect(page.locator(".notice-success")).to_be_visible()
+    code = await page.locator(".short-code").bounding_box()
+    assert code["y"] + code["height"] < size["height"], code
+    await shot(page, f"page-new-{viewport}")
+
     summary = page.get_by_text(sv("Change your registration"), exact=True)
     await summary.click()
     await expect(page.locator("#field-name")).to_be_visible()
