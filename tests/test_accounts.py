@@ -300,8 +300,49 @@ async def test_sign_in_link_for_an_unknown_address_looks_the_same_and_sends_noth
     unknown = await client.submit("/login/link", {"email": "nobody@sundsvall.se"})
 
     assert unknown.status_code == known.status_code == 200
-    assert without_csrf(unknown.text) == without_csrf(known.text)
+    # The same page but for the address it repeats (the one typed), so it tells nobody who has an account.
+    assert MEMBER_EMAIL in known.text and "nobody@sundsvall.se" in unknown.text
+    assert without_csrf(unknown.text).replace("nobody@sundsvall.se", MEMBER_EMAIL) == without_csrf(known.text)
     assert [m["to_address"] for m in await outbox()] == [MEMBER_EMAIL]
+
+
+async def test_check_your_email_repeats_the_address_and_sends_the_link_again_within_the_limit(client):
+    await add_member(email=MEMBER_EMAIL)
+    sent = await client.submit("/login/link", {"email": " Asa.Oberg@Sundsvall.se", "next": "/my/data"})
+    page = text_of(sent)
+    assert (
+        tr(
+            "sv",
+            "If %(email)s is registered with us, a sign-in link is on its way to it. It works once, for 15 minutes.",
+            email=MEMBER_EMAIL,
+        )
+        in page
+    )
+    form = re.search(r'<form method="post" action="/login/link" class="send-again">(.*?)</form>', sent.text, re.S)
+    assert form and tr("sv", "Send the link again") in form.group(1)
+    assert f'name="email" value="{MEMBER_EMAIL}"' in form.group(1) and 'name="next" value="/my/data"' in form.group(1)
+    assert 'name="again" value="1"' in form.group(1)
+
+    for _ in range(4):  # the button posts the same form: five links in all
+        again = await client.post(
+            "/login/link", data={"email": MEMBER_EMAIL, "again": "1", "_csrf_token": client.last_csrf}
+        )
+        assert again.status_code == 200
+        assert tr(
+            "sv",
+            "If %(email)s is registered with us, a new sign-in link is on its way to it. "
+            "It works once, for 15 minutes.",
+            email=MEMBER_EMAIL,
+        ) in text_of(again)
+    assert len(await outbox(MEMBER_EMAIL)) == 5
+
+    refused = await client.post("/login/link", data={"email": MEMBER_EMAIL, "_csrf_token": client.last_csrf})
+    assert refused.status_code == 429
+    page = text_of(refused)
+    assert tr("sv", "Check your email") in page and tr("sv", TOO_MANY) in page
+    assert tr("sv", "No new link was sent this time. A link we sent earlier still works.") in page
+    assert "send-again" not in page  # no button that cannot work now
+    assert len(await outbox(MEMBER_EMAIL)) == 5
 
 
 async def test_a_link_request_with_a_malformed_address_is_answered_on_the_form(client):

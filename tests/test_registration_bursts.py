@@ -13,7 +13,7 @@ from events_app.domain import invitation_links, invitations, registration_holds,
 from events_app.domain.registrations import Registrant
 from events_app.domain.tables import OutboxMessage, Person, Registration
 from events_app.domain.transactions import utcnow
-from tests.account_helpers import add_member, location, text_of, tr
+from tests.account_helpers import add_member, another_client, location, text_of, tr
 from tests.conftest import sign_in
 from tests.invitation_helpers import invite
 from tests.registration_helpers import SYSTEM, deliver, form, parts, published_event, queued
@@ -115,9 +115,62 @@ async def test_a_held_registration_through_the_form_does_not_show_its_private_li
     event = await published_event()
     await _burst(event, 10, ip="127.0.0.1")
     response = await client.submit(f"/events/{event['slug']}/register", _answers("bot@example.se"))
-    assert location(response) == f"/events/{event['slug']}"  # not the private page: that link is mailed
-    held = await Registration.select(Registration.held_until).where(Registration.email == "bot@example.se").first()
+    # Not the private page: that link is mailed. "Check your email" instead.
+    assert location(response) == f"/events/{event['slug']}/register/check-email"
+    held = (
+        await Registration.select(Registration.held_until, Registration.manage_token)
+        .where(Registration.email == "bot@example.se")
+        .first()
+    )
     assert held["held_until"] is not None
+    page = await client.get(location(response))
+    assert page.status_code == 200 and held["manage_token"] not in page.text
+    assert tr("sv", "Check your email") in text_of(page) and "bot@example.se" in text_of(page)
+
+
+async def test_check_your_email_after_a_held_registration_sends_the_link_again_within_the_limits(app, client):
+    event = await published_event()
+    await _burst(event, 10, ip="127.0.0.1")
+    page_url = location(await client.submit(f"/events/{event['slug']}/register", _answers("bot@example.se")))
+    page = await client.get(page_url)
+    assert re.search(rf'<form method="post" action="{page_url}" class="send-again">', page.text)
+
+    # Registering counted once for the address; four more mails fit its limit of five an hour.
+    for _ in range(4):
+        again = await client.submit(page_url)
+        assert location(again) == page_url
+        assert tr("sv", "We have sent the link again to %(email)s.", email="bot@example.se") in text_of(
+            await client.get(page_url)
+        )
+    assert len(await queued("registration_held", "bot@example.se")) == 5
+
+    refused = await client.submit(page_url)
+    assert refused.status_code == 429
+    assert tr("sv", "Too many attempts. Please wait a few minutes and try again.") in text_of(refused)
+    assert "send-again" not in refused.text
+    assert len(await queued("registration_held", "bot@example.se")) == 5
+
+    # Another browser has no held registration of its own here: no address, no button, no mail.
+    async with another_client(app, ip="10.0.0.9") as stranger:
+        assert location(await stranger.get(page_url)) == f"/events/{event['slug']}"
+        assert location(await stranger.submit(page_url, form_page=f"/events/{event['slug']}")) == (
+            f"/events/{event['slug']}"
+        )
+    assert len(await queued("registration_held", "bot@example.se")) == 5
+
+
+async def test_a_confirmed_registration_has_no_link_to_send_again(client):
+    event = await published_event()
+    await _burst(event, 10, ip="127.0.0.1")
+    page_url = location(await client.submit(f"/events/{event['slug']}/register", _answers("bot@example.se")))
+    held = await Registration.select(Registration.manage_token).where(Registration.email == "bot@example.se").first()
+    await registration_holds.confirm(held["manage_token"])
+
+    again = await client.submit(page_url)
+
+    assert location(again) == page_url
+    assert tr("sv", "This registration is no longer waiting for a confirmation.") in text_of(await client.get(page_url))
+    assert len(await queued("registration_held", "bot@example.se")) == 1
 
 
 async def test_the_honeypot_is_refused_and_registers_nobody(client):

@@ -164,6 +164,85 @@ async def test_sessions_at_the_same_time_are_refused_next_to_the_field_and_nothi
     assert await written() == before
 
 
+def inputs_of(page: str) -> dict[str, tuple[str, str]]:
+    """The form's session inputs by their value: (type, name)."""
+    found = {}
+    for tag in re.findall(r"<input [^>]*>", page):
+        attributes = dict(re.findall(r'(\w+)="([^"]*)"', tag))
+        if attributes.get("name", "").startswith(("slot-", "sessions", "waitlist_sessions")):
+            found[attributes["value"]] = (attributes["type"], attributes["name"])
+    return found
+
+
+async def test_sessions_at_the_same_time_are_one_radio_group_with_none_and_the_others_checkboxes(client):
+    event = await published_event()
+    page = (await client.get(f"/events/{event['slug']}/register")).text
+    found = inputs_of(page)
+
+    a, b, c = uid(event, "Workshop A"), uid(event, "Workshop B"), uid(event, "Workshop C")
+    assert found[a][0] == found[b][0] == "radio" and found[a][1] == found[b][1]  # A and B: one group
+    assert found[""] == ("radio", found[a][1])  # with "none", chosen until one of them is
+    assert re.search(r'type="radio" value=""\s+checked', page)
+    assert tr("sv", "No session at this time") in page
+    assert found[c] == ("checkbox", "sessions")  # C overlaps nothing: a checkbox as before
+    # The group's legend names its time.
+    legend = re.search(r'<fieldset class="slot-choices slot-radios">\s*<legend>(.*?)</legend>', page, re.S).group(1)
+    assert "13.00" in legend and "14.30" in legend
+
+
+async def test_the_radio_group_registers_a_place_or_a_full_sessions_waiting_list(app, client):
+    event = await published_event(workshop_capacity=1)
+    page = (await client.get(f"/events/{event['slug']}/register")).text
+    group = inputs_of(page)[uid(event, "Workshop A")][1]
+    link = await registered(client, event, **{group: uid(event, "Workshop A")})
+    assert tr("sv", "place confirmed") in text_of(await client.get(link))
+
+    async with another_client(app, ip="10.0.0.2") as other:
+        page = (await other.get(f"/events/{event['slug']}/register")).text
+        full = "waitlist:" + uid(event, "Workshop A")
+        assert inputs_of(page)[full] == ("radio", group)  # the full one's radio asks for its queue
+        link = await registered(other, event, email="bo@example.se", **{group: full})
+        assert tr("sv", "waiting list") in text_of(await other.get(link))
+    choices = await SessionChoice.select(SessionChoice.status).order_by(SessionChoice.id)
+    assert [c["status"] for c in choices] == ["confirmed", "waitlisted"]
+
+
+async def test_two_sessions_of_one_time_sent_in_one_radio_group_are_still_refused(client):
+    """A radio group lets a browser send one; a script can send both, and the server refuses the clash."""
+    event = await published_event()
+    page = (await client.get(f"/events/{event['slug']}/register")).text
+    group = inputs_of(page)[uid(event, "Workshop A")][1]
+    assert group.startswith("slot-")
+    before = await written()
+
+    response = await register(client, event, **{group: [uid(event, "Workshop A"), uid(event, "Workshop B")]})
+
+    assert response.status_code == 400
+    assert tr(
+        "sv",
+        "“%(first)s” and “%(second)s” are at the same time: choose one of them.",
+        first="Workshop A: Klimat",
+        second="Workshop B: Energi",
+    ) in text_of(response)
+    assert await written() == before
+
+
+async def test_the_ticket_page_shows_the_qr_code_first_and_keeps_the_change_form_behind_a_button(client):
+    event = await published_event()
+    link = await registered(client, event, sessions=[uid(event, "Workshop A")])
+    page = text_of(await client.get(link))
+
+    qr = page.index('class="ticket-qr"')
+    assert qr < page.index('class="facts registration-facts"')  # before the details
+    assert page.index('class="short-code"') < page.index('class="facts registration-facts"')
+    details = re.search(r'<details class="change-registration">\s*<summary[^>]*>(.*?)</summary>', page, re.S)
+    assert details and details.group(1).strip() == tr("sv", "Change your registration")  # closed, no script
+    assert qr < details.start() and page.index('action="' + link + '"') > details.start()  # the form inside it
+
+    refused = text_of(await client.submit(link, {"name": ""}))
+    assert '<details class="change-registration" open>' in refused  # open when it comes back with errors
+
+
 async def test_a_full_workshop_is_refused_but_its_waiting_list_can_be_joined(app, client):
     event = await published_event(workshop_capacity=1)
     await registered(client, event, sessions=[uid(event, "Workshop A")])
@@ -451,6 +530,24 @@ async def test_a_guest_signs_in_with_a_link_and_sees_their_registrations(client)
     ]
     assert f"{code[:4]}-{code[4:]}" in page
     assert "Workshop A: Klimat" in page
+
+
+async def test_past_events_on_my_pages_say_whether_the_person_came(client):
+    from tests.certificate_helpers import check_in, days_of, finished_event, participant
+
+    came = await finished_event(title="Dagen hon kom")
+    stayed_away = await finished_event(title="Dagen hon uteblev")
+    await check_in(came, await participant(came, "Anna Andersson", "anna@example.se"), days_of(came)[0])
+    await participant(stayed_away, "Anna Andersson", "anna@example.se")
+
+    await sign_in_member(client, "anna@example.se")
+    page = text_of(await client.get("/my"))
+
+    card = r'<h3><a href="[^"]+">([^<]+)</a></h3>.*?class="registration-status">(.*?)</p>'
+    cards = dict(re.findall(card, page, re.S))
+    assert " ".join(cards["Dagen hon kom"].split()) == tr("sv", "Attended the event")
+    assert " ".join(cards["Dagen hon uteblev"].split()) == tr("sv", "Did not attend")
+    assert tr("sv", "Confirmed") not in page
 
 
 async def test_control_and_invisible_characters_never_reach_the_lists(client):

@@ -321,6 +321,83 @@ async def test_a_confirmation_still_queued_when_the_person_cancels_is_not_sent(s
     assert unsent["status"] == "failed" and "no longer applies" in unsent["last_error"]
 
 
+def test_sessions_whose_times_overlap_form_one_slot_and_touching_ones_do_not():
+    from datetime import datetime
+
+    def at(start: str, end: str, title: str) -> dict:
+        day = "2027-05-12T"
+        return {
+            "title": title,
+            "starts_at": datetime.fromisoformat(day + start),
+            "ends_at": datetime.fromisoformat(day + end),
+        }
+
+    sessions = [
+        at("13:00", "14:30", "A"),
+        at("14:00", "15:00", "B"),  # overlaps A
+        at("14:45", "16:00", "C"),  # overlaps B (not A): a chain is one slot
+        at("16:00", "17:00", "D"),  # starts as C ends: a slot of its own
+        at("09:00", "10:00", "E"),
+    ]
+    slots = programme.overlapping_slots(sessions)
+    assert [[s["title"] for s in slot["sessions"]] for slot in slots] == [["E"], ["A", "B", "C"], ["D"]]
+    assert (slots[1]["starts_at"].hour, slots[1]["ends_at"].hour) == (13, 16)
+    assert not programme.overlaps(sessions[2], sessions[3]) and programme.overlaps(sessions[0], sessions[1])
+
+
+GONE_ON = (
+    "Your registration is cancelled and your place has gone to the next person in line. You are welcome to "
+    "register again while registration is open."
+)
+JUST_CANCELLED = "Your registration is cancelled. You are welcome to register again while registration is open."
+
+
+async def _cancellation_mail(smtp_server, email: str) -> dict:
+    await deliver(smtp_server.settings)
+    [mail] = [
+        m
+        for m in smtp_server.collector.messages
+        if m["To"].addresses[0].addr_spec == email
+        and m["Subject"] == tr("sv", "Registration cancelled: %(title)s", title="Hållbarhetsdagarna")
+    ]
+    return parts(mail)
+
+
+async def test_the_cancellation_mail_says_the_place_went_on_only_when_someone_was_waiting(smtp_server):
+    event = await published_event(capacity=1)
+    first = await registered(event["slug"], form("first@example.se"), STRANGER)
+    await registered(event["slug"], form("second@example.se"), STRANGER)  # waiting
+    await registrations.cancel_registration(str(first["uid"]), SYSTEM)
+
+    mail = await _cancellation_mail(smtp_server, "first@example.se")
+    assert " ".join(tr("sv", GONE_ON).split()) in " ".join(mail["text"].split())
+    assert tr("sv", GONE_ON) in " ".join(mail["html"].split())
+    assert (await queued("registration_promoted", "second@example.se")) != []
+
+
+async def test_the_cancellation_mail_says_nothing_of_the_next_in_line_when_nobody_was_waiting(smtp_server):
+    event = await published_event(capacity=10)
+    alone = await registered(event["slug"], form("alone@example.se"), STRANGER)
+    await registrations.cancel_registration(str(alone["uid"]), SYSTEM)
+
+    mail = await _cancellation_mail(smtp_server, "alone@example.se")
+    for body in (" ".join(mail["text"].split()), " ".join(mail["html"].split())):
+        assert tr("sv", JUST_CANCELLED) in body
+        assert tr("sv", GONE_ON) not in body
+
+
+async def test_someone_leaving_the_waiting_list_is_not_told_their_place_went_on(smtp_server):
+    """A full event with a queue of two: the second in line cancels; nobody was given a place."""
+    event = await published_event(capacity=1)
+    await registered(event["slug"], form("first@example.se"), STRANGER)
+    await registered(event["slug"], form("second@example.se"), STRANGER)
+    third = await registered(event["slug"], form("third@example.se"), STRANGER)
+    await registrations.cancel_registration(str(third["uid"]), SYSTEM)
+
+    mail = await _cancellation_mail(smtp_server, "third@example.se")
+    assert tr("sv", GONE_ON) not in " ".join(mail["text"].split())
+
+
 async def test_two_simultaneous_cancellations_of_an_event_mail_each_person_once():
     event = await published_event()
     for n in range(3):

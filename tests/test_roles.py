@@ -83,6 +83,8 @@ PUBLIC_ROUTES = {
     "/registration/{token:str}",
     "/registration/{token:str}/cancel",
     "/registration/{token:str}/confirm",  # a held registration (tests/test_registration_bursts.py)
+    # "Check your email" after a held registration, for the session that made it (test_registration_bursts.py)
+    "/events/{slug:str}/register/check-email",
     # Declining further mailings (tests/test_mail_headers.py): the signed link's token is its key.
     "/mailings/decline/{token:str}",
     # A personal invitation's page (tests/test_invitation_web.py); the link's token is its key.

@@ -351,6 +351,27 @@ async def _attach_details(sessions: list[dict[str, Any]]) -> None:
         session["themes"] = [t for t in themes if t["session"] == session["id"]]
 
 
+def overlaps(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Whether two sessions run at the same time for a while (one ending as the other starts does not)."""
+    return a["starts_at"] < b["ends_at"] and b["starts_at"] < a["ends_at"]
+
+
+def overlapping_slots(sessions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Sessions grouped by overlapping time, in time order: [{starts_at, ends_at, sessions}].
+
+    A session joins the slot when it starts before every session so far in it has ended, so a chain of
+    overlaps is one slot: one choice per slot can never be a clash (the registration form's radio groups).
+    """
+    slots: list[dict[str, Any]] = []
+    for session in sorted(sessions, key=lambda s: (s["starts_at"], s["ends_at"])):
+        if slots and session["starts_at"] < slots[-1]["ends_at"]:
+            slots[-1]["sessions"].append(session)
+            slots[-1]["ends_at"] = max(slots[-1]["ends_at"], session["ends_at"])
+        else:
+            slots.append({"starts_at": session["starts_at"], "ends_at": session["ends_at"], "sessions": [session]})
+    return slots
+
+
 def by_day_and_track(sessions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Group a programme for display: [{day, tracks: [room...], slots: [{starts_at, sessions}]}].
 

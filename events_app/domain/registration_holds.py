@@ -51,6 +51,21 @@ async def confirm(manage_token: str) -> dict[str, Any]:
     return await registrations.by_manage_token(manage_token)
 
 
+async def mail_confirmation_again(uid: str, *, ip: str) -> dict[str, Any]:
+    """Mail a held registration's confirmation link again (the "check your email" page's button).
+
+    Counted like registering (`registrations.count_attempt`, raises RateLimited), since re-sending
+    the form mails the link again too. A registration no longer held has nothing to confirm.
+    """
+    current = await registrations.get_registration(uid)
+    if current["held_until"] is None or current["status"] == CANCELLED or current["held_until"] <= utcnow():
+        raise DomainError(N_("This registration is no longer waiting for a confirmation."), code="not_held")
+    await registrations.count_attempt(current["email"], ip)
+    async with atomic():
+        await outbox.enqueue_later_for_registration(current, "registration_held")
+    return current
+
+
 async def release_expired(now: datetime | None = None) -> int:
     """Cancel the held registrations nobody confirmed in time; their places go to the next in line.
     Run by the mail sender once a minute. Returns how many were released."""

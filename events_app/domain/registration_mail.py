@@ -114,7 +114,7 @@ async def registration_cancelled(args: dict[str, Any]) -> BuiltMail | None:
     loaded = await _load(args)
     if loaded is None or loaded[0]["status"] != CANCELLED:
         return None
-    return _mail("registration_cancelled", *loaded)
+    return _mail("registration_cancelled", *loaded, place_given_on=bool(args.get("place_given_on")))
 
 
 @mail_builder("event_cancelled")

@@ -20,6 +20,7 @@ from events_app.domain import (
     organisation_names,
     outbox,
     privacy_notice,
+    programme,
     questions,
     rate_limits,
     reminders,
@@ -245,10 +246,6 @@ async def _sessions_now(session_ids: list[int]) -> dict[int, dict[str, Any]]:
     return {row["id"]: row for row in rows}
 
 
-def _overlap(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    return a["starts_at"] < b["ends_at"] and b["starts_at"] < a["ends_at"]
-
-
 async def _clean(
     event: dict[str, Any], data: RegistrationInput, *, for_update: bool = False, require_consent: bool = True
 ) -> dict[str, Any]:
@@ -331,7 +328,7 @@ async def _clean_sessions(event: dict[str, Any], data: RegistrationInput, errors
     everything = chosen + queued
     for n, first in enumerate(everything):
         for second in everything[n + 1 :]:
-            if _overlap(first, second):
+            if programme.overlaps(first, second):
                 errors["sessions"] = DomainError(
                     N_("“%(first)s” and “%(second)s” are at the same time: choose one of them."),
                     field="sessions",
@@ -722,11 +719,15 @@ async def with_live_choices(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 async def registrations_of_person(person_id: int) -> list[dict[str, Any]]:
-    """Every registration of a person, the coming events first, for their own page."""
+    """Every registration of a person, the coming events first, for their own page; each with
+    `checked_in_at`, its first check-in (None when the person never came)."""
     rows = await _select().where(Registration.person == person_id).order_by(Registration.event.starts_at)
     now = utcnow()
     upcoming = [row for row in rows if row["event_ends_at"] >= now]
     past = [row for row in reversed(rows) if row["event_ends_at"] < now]
+    first = await attendance.first_check_ins([row["id"] for row in rows])
+    for row in rows:
+        row["checked_in_at"] = first.get(row["id"])
     return [await _with_choices(row) for row in upcoming + past]
 
 
@@ -831,9 +832,11 @@ async def cancel_registration(
             object_id=uid,
             summary=f"{current['event_slug']}: {current['name']}",
         )
+        promoted = await waiting_list.fill_event(current["event"], actor)
         if notify:
-            await outbox.enqueue_later_for_registration(current, "registration_cancelled")
-        await waiting_list.fill_event(current["event"], actor)
+            # The mail says the place went to the next in line only when someone was given it.
+            given_on = current["status"] == CONFIRMED and bool(promoted)
+            await outbox.enqueue_later_for_registration(current, "registration_cancelled", place_given_on=given_on)
     return await get_registration(uid)
 
 
@@ -872,7 +875,7 @@ async def move_choice(uid: str, from_session: str, to_session: str, actor: Actor
             raise DomainError(N_("Choose a session of this event to move to."), field="to_session")
         if any(str(c["session_uid"]) == str(target["uid"]) for c in current["choices"]):
             raise DomainError(N_("The person has already chosen that session."), field="to_session")
-        clash = next((c for c in current["choices"] if c["id"] != source["id"] and _overlap(c, target)), None)
+        clash = next((c for c in current["choices"] if c["id"] != source["id"] and programme.overlaps(c, target)), None)
         if clash is not None:
             raise DomainError(
                 N_("“%(first)s” and “%(second)s” are at the same time: choose one of them."),

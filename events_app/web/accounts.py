@@ -10,7 +10,7 @@ from litestar.response import Redirect, Template
 
 from events_app import i18n
 from events_app.domain import people, staff
-from events_app.domain.errors import DomainError
+from events_app.domain.errors import DomainError, RateLimited
 from events_app.domain.validation import normalise_email
 from events_app.i18n import N_
 from events_app.web.auth import (
@@ -63,15 +63,27 @@ class AccountsController(Controller):
 
     @post("/login/link", name="login_link_submit")
     async def request_link(self, request: Request) -> Response:
-        form = await read_form(request, "email", "next")
+        form = await read_form(request, "email", "next", "again")
         try:
             normalise_email(form["email"])
         except DomainError as error:
             return form_page("public/login_link.html", values=form, error=error)
-        await people.count_sign_in_link_request(form["email"], ip=client_ip(request))
+        # The page repeats the address typed here (normalised) and offers to send the link again:
+        # the same for a known and an unknown address, and the limits count the second request too.
+        context = {
+            "email": normalise_email(form["email"]),
+            "next": safe_next(form["next"], ""),
+            "again": bool(form["again"]),
+            "limited": False,
+        }
+        try:
+            await people.count_sign_in_link_request(form["email"], ip=client_ip(request))
+        except RateLimited:
+            return Template("public/login_link_sent.html", context={**context, "limited": True}, status_code=429)
         # Mailed after the answer is sent: a known and an unknown address answer equally fast.
         return Template(
             "public/login_link_sent.html",
+            context=context,
             background=BackgroundTask(
                 people.mail_sign_in_link,
                 form["email"],

@@ -9,7 +9,6 @@ secret in the URL, so those pages are never cached, indexed or sent on as a refe
 
 from __future__ import annotations
 
-from itertools import groupby
 from typing import Any
 from urllib.parse import urlencode
 
@@ -26,6 +25,7 @@ from events_app.domain import (
     materials,
     people,
     privacy_notice,
+    programme,
     questions,
     registration_holds,
     registrations,
@@ -33,7 +33,7 @@ from events_app.domain import (
     waiting_list,
 )
 from events_app.domain.audit import Actor
-from events_app.domain.errors import DomainError, RateLimited
+from events_app.domain.errors import DomainError, NotFound, RateLimited
 from events_app.domain.invitation_links import InvitationUnusable
 from events_app.domain.materials import Viewer
 from events_app.domain.registrations import (
@@ -41,7 +41,7 @@ from events_app.domain.registrations import (
     Registrant,
     RegistrationInput,
 )
-from events_app.domain.tables import Audience, OrganisationKind
+from events_app.domain.tables import Audience, OrganisationKind, SessionStatus
 from events_app.i18n import N_
 from events_app.web.auth import client_ip
 from events_app.web.context import LANGUAGE_COOKIE
@@ -70,6 +70,9 @@ SINGLE_FIELDS = (
     "language",
 )
 LIST_FIELDS = ("dietary", "days", "sessions", "waitlist_sessions")
+# The name of a radio group of sessions at the same time, and the value that asks for a full one's queue.
+SLOT_FIELD_PREFIX = "slot-"
+WAITLIST_PREFIX = "waitlist:"
 
 
 # --- Reading the page's state -----------------------------------------------------------------
@@ -115,13 +118,12 @@ async def organisation_options() -> list[tuple[str, str]]:
 
 
 def session_slots(sessions: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The sign-up sessions grouped by their start time, in time order, each with its places left."""
+    """The scheduled sign-up sessions grouped by overlapping time (`programme.overlapping_slots`), each
+    with its places left. A slot of several sessions is one radio group on the form, so a clash
+    cannot be chosen there; the domain still refuses one."""
     for session in sessions:
         session["left"] = None if session["capacity"] is None else max(session["capacity"] - session["confirmed"], 0)
-    return [
-        {"starts_at": starts_at, "sessions": list(group)}
-        for starts_at, group in groupby(sorted(sessions, key=lambda s: s["starts_at"]), key=lambda s: s["starts_at"])
-    ]
+    return programme.overlapping_slots([s for s in sessions if s["status"] == SessionStatus.scheduled.value])
 
 
 def question_fields(event_questions: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -154,6 +156,7 @@ async def read_registration_form(request: Request, event_questions: list[dict[st
     form = await request.form()
     values: dict[str, Any] = {name: str(form.get(name) or "") for name in SINGLE_FIELDS}
     values.update({name: [str(item) for item in form.getall(name, [])] for name in LIST_FIELDS})
+    _read_slot_choices(form, values)
     values["consent"] = bool(form.get("consent"))
     values["days_shown"] = bool(form.get("days_shown"))
     for question in event_questions:
@@ -164,6 +167,19 @@ async def read_registration_form(request: Request, event_questions: list[dict[st
             else str(form.get(name) or "")
         )
     return values
+
+
+def _read_slot_choices(form: Any, values: dict[str, Any]) -> None:
+    """The radio groups of sessions at the same time (`slot-<n>`): a session's uid is a place,
+    "waitlist:<uid>" its waiting list, "" none. They join the checkboxes' lists, which the domain checks."""
+    for name in dict.fromkeys(form.keys()):
+        if not name.startswith(SLOT_FIELD_PREFIX):
+            continue
+        for value in (str(item) for item in form.getall(name, [])):
+            if value.startswith(WAITLIST_PREFIX):
+                values["waitlist_sessions"].append(value.removeprefix(WAITLIST_PREFIX))
+            elif value:
+                values["sessions"].append(value)
 
 
 def registration_input(values: dict[str, Any], event_questions: list[dict[str, Any]]) -> RegistrationInput:
@@ -283,10 +299,11 @@ def private(response: Response) -> Response:
 
 
 HONEYPOT_REFUSAL = N_("The registration could not be made. Leave the field “Leave this field empty” empty.")
-HELD_MESSAGE = N_(
-    "Thank you! We have mailed %(email)s a link: open it and confirm your registration within a day to keep "
-    "the place. Many registrations came from the same place at once, so we ask for this."
-)
+
+
+SENT_AGAIN_MESSAGE = N_("We have sent the link again to %(email)s.")
+# The session key naming the held registration this browser made (for its "check your email" page).
+HELD_SESSION_KEY = "held_registration"
 
 
 class RegistrationController(Controller):
@@ -361,11 +378,51 @@ class RegistrationController(Controller):
             )
         if result.registration["held_until"] is not None:
             # Held: the way to the registration is the mailed link, not this answer (or a script
-            # registering invented addresses would confirm them itself).
-            flash(request, i18n.gettext(HELD_MESSAGE, email=result.registration["email"]), "info")
-            return Redirect(request.app.route_reverse("event", slug=slug), status_code=303)
+            # registering invented addresses would confirm them itself). This browser's session
+            # remembers which registration it made, for the "check your email" page and its button.
+            request.set_session({**request.session, HELD_SESSION_KEY: str(result.registration["uid"])})
+            return Redirect(request.app.route_reverse("registration_held", slug=slug), status_code=303)
         page = request.app.route_reverse("my_registration", token=result.registration["manage_token"])
         return Redirect(f"{page}?new=1", status_code=303)
+
+    async def _held_page(self, request: Request, slug: str, *, limited: bool = False) -> Response:
+        """ "Check your email" after a held registration: only for the browser that made it (its
+        session), which typed the address the page repeats. Anyone else is sent to the event."""
+        uid = request.session.get(HELD_SESSION_KEY) if request.session else None
+        registration = None
+        if uid:
+            try:
+                registration = await registrations.get_registration(uid)
+            except NotFound:  # erased meanwhile
+                registration = None
+        if registration is None or registration["event_slug"] != slug:
+            return Redirect(request.app.route_reverse("event", slug=slug), status_code=303)
+        page = Template(
+            "public/registration_held.html",
+            context={"registration": registration, "limited": limited},
+            status_code=429 if limited else 200,
+        )
+        return private(page)
+
+    @get("/events/{slug:str}/register/check-email", name="registration_held")
+    async def held(self, request: Request, slug: FromPath[str]) -> Response:
+        return await self._held_page(request, slug)
+
+    @post("/events/{slug:str}/register/check-email", name="registration_held_resend")
+    async def held_resend(self, request: Request, slug: FromPath[str]) -> Response:
+        """The confirmation link mailed again, within the registration limits."""
+        uid = request.session.get(HELD_SESSION_KEY) if request.session else None
+        if not uid:
+            return Redirect(request.app.route_reverse("event", slug=slug), status_code=303)
+        with refusal_caught() as refused:
+            registration = await registration_holds.mail_confirmation_again(uid, ip=client_ip(request))
+        if isinstance(refused.error, RateLimited):
+            return await self._held_page(request, slug, limited=True)
+        if refused.error:
+            flash(request, refused.error.translated(), "error")
+        else:
+            flash(request, i18n.gettext(SENT_AGAIN_MESSAGE, email=registration["email"]), "success")
+        return private(Redirect(request.app.route_reverse("registration_held", slug=slug), status_code=303))
 
     async def _manage_page(
         self,

@@ -4,6 +4,7 @@ registration", changing the workshop and cancelling, with an axe check on every 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.async_api import Page, expect
@@ -59,9 +60,11 @@ async def test_register_change_the_workshop_and_cancel(page: Page):
     assert qr["width"] >= 300, qr  # the width of a phone screen, less the margins
     await page.set_viewport_size({"width": 1280, "height": 900})
 
-    # Another workshop at the same time.
-    await page.get_by_label("Workshop A: Klimat").uncheck()
+    # Another workshop at the same time: the change form opens from its button, one radio for the other.
+    await page.get_by_text(sv("Change your registration"), exact=True).click()
+    await expect(page.get_by_label("Workshop A: Klimat")).to_be_checked()
     await page.get_by_label("Workshop B: Energi").check()
+    await expect(page.get_by_label("Workshop A: Klimat")).not_to_be_checked()
     await page.get_by_role("button", name=sv("Save changes")).click()
     await expect(page.locator(".flash")).to_contain_text(sv("Your registration is updated."))
     await expect(page.locator(".session-list")).to_contain_text("Workshop B: Energi")
@@ -93,9 +96,17 @@ async def test_a_held_registration_is_confirmed_from_its_private_page(page: Page
     await page.get_by_label(sv("Organisation"), exact=True).select_option("sundsvall")
     await page.get_by_label(sv("I agree that the council stores and uses my details to organise the event.")).check()
     await page.get_by_role("button", name=sv("Register")).click()
-    await expect(page).to_have_url(re.compile(rf"/events/{event['slug']}$"))
-    await expect(page.locator(".flash")).to_contain_text("bo@example.se")
-    await assert_accessible(page, "the event page after a held registration")
+    await expect(page).to_have_url(re.compile(rf"/events/{event['slug']}/register/check-email$"))
+    await expect(page.locator("h1")).to_have_text(sv("Check your email"))
+    await expect(page.locator("main")).to_contain_text("bo@example.se")
+    await assert_accessible(page, "check your email after a held registration")
+    await page.get_by_role("button", name=sv("Send the link again")).click()
+    await expect(page.locator(".flash")).to_contain_text(
+        sv("We have sent the link again to %(email)s.", email="bo@example.se")
+    )
+    await assert_accessible(page, "check your email after sending the link again")
+    if Path("/work/notes/shots").is_dir():
+        await page.screenshot(path="/work/notes/shots/ticket-held-sent-again-1280.png", full_page=True)
 
     row = await Registration.select(Registration.manage_token).where(Registration.email == "bo@example.se").first()
     await page.goto(f"/registration/{row['manage_token']}")
