@@ -80,6 +80,10 @@ DEMO_MEMBERS = [
 ]
 
 
+_THEME_COLUMNS = ("slug", "name_sv", "name_en", "source", "description_sv", "description_en")
+_THEME_TEXTS = (Theme.description_sv, Theme.description_en)
+
+
 def _rows(name: str) -> list[dict[str, str]]:
     with (DATA_DIR / name).open(encoding="utf-8", newline="") as file:
         return list(csv.DictReader(file))
@@ -93,17 +97,25 @@ async def load_seed() -> dict[str, int]:
         for row in _rows("organisations.csv")
         if row["code"] not in known
     ]
-    known = {row["slug"] for row in await Theme.select(Theme.slug)}
-    themes = [
-        Theme(slug=row["slug"], name_sv=row["name_sv"], name_en=row["name_en"], source=row["source"])
-        for row in _rows("themes.csv")
-        if row["slug"] not in known
-    ]
+    stored = {row["slug"]: row for row in await Theme.select(Theme.slug, *_THEME_TEXTS)}
+    theme_rows = _rows("themes.csv")
+    themes = [Theme(**{name: row[name] for name in _THEME_COLUMNS}) for row in theme_rows if row["slug"] not in stored]
+    # Themes seeded before they had descriptions get them; a description already there stays as it is.
+    described = {
+        row["slug"]: {
+            column: row[column._meta.name] for column in _THEME_TEXTS if not stored[row["slug"]][column._meta.name]
+        }
+        for row in theme_rows
+        if row["slug"] in stored
+    }
     async with atomic():
         if organisations:
             await Organisation.insert(*organisations)
         if themes:
             await Theme.insert(*themes)
+        for slug, texts in described.items():
+            if texts:
+                await Theme.update(texts).where(Theme.slug == slug)
     added = {"organisations": len(organisations), "themes": len(themes)}
     return added
 
