@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from events_app.domain.errors import DomainError
 from events_app.domain.validation import collect_max_length
 from events_app.i18n import N_, current_language
 
@@ -66,10 +65,6 @@ def clean_options(options: list[str], english: list[str], errors: dict) -> list[
     if not any(names) or not options:
         return []
     if len(names) != len(options) or not all(names):
-        errors["options_en"] = DomainError(
-            N_("Write one English option per Swedish option, in the same order (%(count)s lines), or none."),
-            field="options_en",
-            count=len(options),
-        )
+        errors["options_en"] = N_("Write one English option per Swedish option, in the same order, or none.")
         return []
     return names
