@@ -117,6 +117,13 @@ async def switch_to_english_on_the_event_and_its_form(page: Page, shot: str) -> 
     await question.scroll_into_view_if_needed()
     await page.screenshot(path=str(SHOTS / f"english-register-{shot}.png"))
 
+    # The theme the event belongs to, described in English.
+    await page.goto("/themes/klimat-energi")
+    await expect(page.locator("main .lead")).to_contain_text("The county's climate and energy plan")
+    await expect(page.locator("main")).to_contain_text("Sustainability Days")
+    await assert_accessible(page, f"a theme page in English ({shot})")
+    await page.screenshot(path=str(SHOTS / f"english-theme-{shot}.png"))
+
 
 async def test_switching_to_english_on_a_desktop(page: Page):
     await page.set_viewport_size({"width": 1366, "height": 900})
