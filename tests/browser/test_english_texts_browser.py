@@ -149,3 +149,27 @@ async def test_the_event_form_ends_with_the_english_fieldset(page: Page, staff_a
     await assert_accessible(page, "the event form with its English fieldset")
     await fieldset.scroll_into_view_if_needed()
     await page.screenshot(path=str(SHOTS / f"english-event-form-{viewport['width']}.png"))
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1366, "height": 900}, {"width": 360, "height": 740}])
+async def test_a_question_with_options_that_do_not_line_up_says_so_in_the_english_fieldset(
+    page: Page, staff_accounts, viewport
+):
+    event = await bilingual_event()
+    await page.set_viewport_size(viewport)
+    await sign_in_as_organiser(page)
+    await page.goto(f"/organiser/events/{event['slug']}/questions")
+    form = page.locator(f"main form[action='/organiser/events/{event['slug']}/questions']")
+    await form.locator("#field-label").fill("Vill du ha buss från stationen?")
+    await form.get_by_label(sv("Single choice")).check()
+    await form.locator("#field-options").fill("Ja, dit\nJa, tillbaka\nNej")
+    await form.get_by_label(sv("Question in English")).fill("Would you like a bus from the station?")
+    await form.get_by_label(sv("Options in English")).fill("Yes, there\nNo")
+    await form.locator("button[type=submit]").click()
+
+    message = sv("Write one English option per Swedish option, in the same order, or none.")
+    await expect(page.locator(".error-summary")).to_contain_text(message)
+    await expect(page.locator("#field-options_en")).to_have_attribute("aria-invalid", "true")
+    await assert_accessible(page, "the question form with an error in its English fieldset")
+    await page.locator("fieldset.english-texts").scroll_into_view_if_needed()
+    await page.screenshot(path=str(SHOTS / f"english-question-form-{viewport['width']}.png"))
