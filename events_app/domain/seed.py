@@ -240,6 +240,18 @@ def _sustainability_days(today: date, now: datetime) -> _DemoEvent:
             "partnerskap och ett gemensamt uttalande.\n\n"
             "Verkstäder och studiebesök har begränsat antal platser; anmäl dig till dem när du anmäler dig."
         ),
+        title_en=f"Sustainability Days {first.year}",
+        description_en=(
+            "The county's meeting place for climate transition and sustainable development: two days of talks, "
+            "workshops and study visits for the municipalities, the region, the county board and everyone who "
+            "wants to contribute.\n\n"
+            "- **Day 1:** the county's climate and energy plan, workshops on solar energy, transport and local "
+            "food, the environmental objectives and a study visit to the biogas plant.\n"
+            "- **Day 2:** the eco-municipalities' key figures and Agenda 2030, digital infrastructure, municipal "
+            "partnerships and a joint statement.\n\n"
+            "Workshops and study visits have a limited number of places; sign up for them when you register. "
+            "The sessions are held in Swedish."
+        ),
         audience=Audience.public.value,
         capacity=250,
         starts_at=starts_at,
@@ -300,6 +312,13 @@ def _training_module(today: date, now: datetime) -> _DemoEvent:
             "klimat påverkar kommunernas planering: risker, planverktyg och åtgärder.\n\n"
             "Du har gått utbildningen när du deltagit i **minst två av de tre tillfällena**, så det går "
             "att ansluta till det andra tillfället även om du missade det första."
+        ),
+        title_en="Climate adaptation in municipal planning",
+        description_en=(
+            "A course in three sessions for elected representatives and officials on how a changing climate "
+            "affects the municipalities' planning: risks, planning tools and measures.\n\n"
+            "You have completed the course when you have attended **at least two of the three sessions**, so "
+            "you can join the second session even if you missed the first."
         ),
         audience=Audience.members.value,
         capacity=40,
@@ -368,6 +387,11 @@ def _council_meeting(today: date, now: datetime) -> _DemoEvent:
         description=(
             "Hållbarhetsrådets ordinarie sammanträde. Handlingarna skickas ut en vecka före mötet; "
             "anmäl dig senast då, så att vi kan beställa lunch, som serveras efter mötet."
+        ),
+        title_en="Council meeting",
+        description_en=(
+            "The Sustainability Council's ordinary meeting. The papers are sent out a week before the meeting; "
+            "register by then so that we can order lunch, which is served after the meeting."
         ),
         audience=Audience.members.value,
         capacity=30,
