@@ -13,7 +13,7 @@ from datetime import datetime, time
 import pytest
 from icalendar import Calendar
 
-from events_app.domain import events, materials, outbox, programme, questions, themes
+from events_app.domain import api_tokens, events, materials, outbox, programme, questions, themes
 from events_app.domain.errors import ValidationFailed
 from events_app.domain.localized_texts import answer_text, localized, option_pairs
 from events_app.domain.programme import SessionInput
@@ -405,3 +405,34 @@ async def test_the_material_title_in_english_on_the_event_page(client):
 
     assert "Presentationer" in swedish and "Presentations" not in swedish
     assert "Presentations" in english and "Presentationer" not in english
+
+
+async def test_the_api_takes_and_gives_the_english_texts(client, staff_accounts):
+    token = await api_tokens.create_token(staff_accounts["organiser"]["id"], "test", SYSTEM)
+    headers = {"Authorization": f"Bearer {token}"}
+    body = {
+        "title": "Hållbarhetsdagarna 2027",
+        "title_en": "Sustainability Days 2027",
+        "description_en": "Two days on **climate**.",
+        "kind": "sustainability_day",
+        "starts_at": "2027-05-11T09:00:00+02:00",
+        "ends_at": "2027-05-11T16:00:00+02:00",
+    }
+
+    created = (await client.post("/api/v1/events", json=body, headers=headers)).json()
+    session = await client.post(
+        f"/api/v1/events/{created['slug']}/sessions",
+        json={
+            "title": "Öppning",
+            "title_en": "Opening",
+            "starts_at": "2027-05-11T09:00:00+02:00",
+            "ends_at": "2027-05-11T09:30:00+02:00",
+        },
+        headers=headers,
+    )
+
+    assert (created["title_en"], created["description_en"]) == ("Sustainability Days 2027", "Two days on **climate**.")
+    assert session.status_code == 201, session.text
+    assert session.json()["title_en"] == "Opening" and session.json()["description_en"] == ""
+    event = (await client.get(f"/api/v1/events/{created['slug']}", headers=headers)).json()
+    assert event["sessions"][0]["title_en"] == "Opening"
