@@ -8,7 +8,7 @@ reader always gets the Swedish. Answers to choice questions are stored as the Sw
 from __future__ import annotations
 
 import re
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 import pytest
 from icalendar import Calendar
@@ -436,3 +436,15 @@ async def test_the_api_takes_and_gives_the_english_texts(client, staff_accounts)
     assert session.json()["title_en"] == "Opening" and session.json()["description_en"] == ""
     event = (await client.get(f"/api/v1/events/{created['slug']}", headers=headers)).json()
     assert event["sessions"][0]["title_en"] == "Opening"
+
+
+async def test_a_copy_of_last_years_event_keeps_its_english_texts():
+    source = await bilingual_event()
+    year = localtime(source["starts_at"]).year
+
+    copy = await events.duplicate_event(source["slug"], date(year + 1, 5, 18), SYSTEM)
+
+    assert copy["title_en"] == "Sustainability Days" and copy["description_en"] == DESCRIPTION_EN
+    [adaptation] = [s for s in await programme.programme(copy["id"]) if s["title_en"]]
+    assert adaptation["title_en"] == "Climate adaptation in the municipality"
+    assert adaptation["description_en"] == "How the *municipalities* prepare."
