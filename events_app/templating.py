@@ -11,6 +11,7 @@ from functools import lru_cache
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from events_app import i18n
+from events_app.domain import localized_texts
 from events_app.settings import PROJECT_ROOT
 
 TEMPLATE_DIR = PROJECT_ROOT / "templates"
@@ -38,6 +39,11 @@ def environment() -> Environment:
     env.filters["day"] = i18n.format_day
     env.filters["time"] = i18n.format_time
     env.filters["iso"] = i18n.format_iso
+    # An organiser's text in the reader's language: `event | localized("title")` (English when
+    # written and the reader reads English, else Swedish).
+    env.filters["localized"] = localized_texts.localized
+    env.filters["localized_options"] = localized_texts.option_pairs
+    env.filters["localized_answer"] = localized_texts.answer_text
     env.globals["current_language"] = i18n.current_language
     env.globals["LANGUAGE_NAMES"] = i18n.LANGUAGE_NAMES
     return env

@@ -313,6 +313,8 @@ async def test_sessions_with_parallel_tracks_come_back_in_programme_order(client
         "id": ids["Spår A: Energieffektivisering"],
         "title": "Spår A: Energieffektivisering",
         "description": "",
+        "title_en": "",
+        "description_en": "",
         "kind": "workshop",
         "starts_at": "2027-05-11T10:30:00+02:00",
         "ends_at": "2027-05-11T12:00:00+02:00",

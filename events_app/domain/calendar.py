@@ -1,7 +1,10 @@
 """Calendar files (.ics) made with the icalendar library: per event, per session, and per person.
 
 Times are written in UTC (the `Z` form), which every calendar program turns into local time
-correctly, across daylight-saving changes too.
+correctly, across daylight-saving changes too. Titles and descriptions are in the current language
+(the visitor's, or the person's for their feed and mails) where the organiser wrote an English text,
+and descriptions are plain text: calendar programs show DESCRIPTION as it is, so Markdown would show
+its asterisks and brackets.
 """
 
 from __future__ import annotations
@@ -13,8 +16,9 @@ from typing import Any
 from icalendar import Calendar
 from icalendar import Event as VEvent
 
-from events_app.domain import audit, events, links, programme
+from events_app.domain import audit, events, links, programme, rich_text
 from events_app.domain.audit import Actor
+from events_app.domain.localized_texts import localized
 from events_app.domain.tables import (
     CalendarFeed,
     EventKind,
@@ -79,12 +83,12 @@ def event_vevents(event: dict[str, Any]) -> list[VEvent]:
     return [
         _vevent(
             f"{event['uid']}-{day['day'] or 'event'}",
-            event["title"],
+            localized(event, "title"),
             day["starts_at"],
             day["ends_at"],
             location=_location(event),
             url=links.event_url(event["slug"]),
-            description=event["description"],
+            description=rich_text.plain_text(localized(event, "description")),
             cancelled=cancelled,
             updated=event["updated_at"],
         )
@@ -95,26 +99,26 @@ def event_vevents(event: dict[str, Any]) -> list[VEvent]:
 def session_vevent(event: dict[str, Any], session: dict[str, Any]) -> VEvent:
     return _vevent(
         str(session["uid"]),
-        f"{session['title']} – {event['title']}",
+        f"{localized(session, 'title')} – {localized(event, 'title')}",
         session["starts_at"],
         session["ends_at"],
         location=_location(event, session["room"]),
         url=links.event_url(event["slug"]),
-        description=session["description"],
+        description=rich_text.plain_text(localized(session, "description")),
         cancelled=session["status"] == SessionStatus.cancelled.value or event["status"] == EventStatus.cancelled.value,
         updated=session["changed_at"] or event["updated_at"],
     )
 
 
 def event_calendar(event: dict[str, Any]) -> bytes:
-    calendar = _calendar(event["title"])
+    calendar = _calendar(localized(event, "title"))
     for vevent in event_vevents(event):
         calendar.add_component(vevent)
     return calendar.to_ical()
 
 
 def session_calendar(event: dict[str, Any], session: dict[str, Any]) -> bytes:
-    calendar = _calendar(session["title"])
+    calendar = _calendar(localized(session, "title"))
     calendar.add_component(session_vevent(event, session))
     return calendar.to_ical()
 
@@ -172,6 +176,14 @@ async def person_feed(token: str) -> bytes | None:
     )
     if person is None or not person["active"]:
         return None
+    # In the person's language, like their mails: the English titles where the organiser wrote them.
+    with use_language(person["language"]):
+        entries = await _feed_entries(person_id, is_member=person["is_member"])
+        name = gettext("Sustainability Council of Västernorrland")
+    return personal_calendar(name, entries)
+
+
+async def _feed_entries(person_id: int, *, is_member: bool) -> list[VEvent]:
     entries: list[VEvent] = []
     seen: set[str] = set()
     registered = (
@@ -190,11 +202,9 @@ async def person_feed(token: str) -> bytes | None:
         )
         for choice in choices:
             entries.append(session_vevent(event, await programme.get_session(str(choice["uid"]))))
-    if person["is_member"]:
+    if is_member:
         meetings = await events.list_events(public=True, when="all", kind=EventKind.council_meeting.value)
         for meeting in sorted(meetings, key=lambda row: row["starts_at"]):
             if meeting["slug"] not in seen:
                 entries.extend(event_vevents(await events.get_event(meeting["slug"])))
-    with use_language(person["language"]):
-        name = gettext("Sustainability Council of Västernorrland")
-    return personal_calendar(name, entries)
+    return entries

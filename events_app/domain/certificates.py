@@ -563,6 +563,7 @@ async def certificates_of_person(person_id: int) -> list[dict[str, Any]]:
             *_LISTED,
             Certificate.event.slug.as_alias("event_slug"),
             Certificate.event.title.as_alias("event_title"),
+            Certificate.event.title_en.as_alias("event_title_en"),
             Certificate.event.starts_at.as_alias("event_starts_at"),
             Certificate.event.kind.as_alias("event_kind"),
         )

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from events_app.domain import audit, notices, waiting_list
+from events_app.domain import audit, localized_texts, notices, waiting_list
 from events_app.domain.audit import Actor
 from events_app.domain.errors import DomainError, NotFound, ValidationFailed
 from events_app.domain.tables import (
@@ -92,6 +92,9 @@ class EventInput:
     signatory_title: str = ""
     # Occasion dates for a training module; other kinds get one day per date from start to end.
     occasion_dates: list[date] = field(default_factory=list)
+    # Optional English texts, shown to English readers instead of the Swedish (localized_texts.py).
+    title_en: str = ""
+    description_en: str = ""
 
 
 # Letters that Unicode does not decompose into a base letter and a mark, so NFKD alone would drop them:
@@ -168,12 +171,15 @@ async def clean_event(data: EventInput) -> dict[str, Any]:
     days = _collect_days(data, kind, errors)
     completion_min = _collect_completion_min(data, rule, None if days is None else len(days), errors)
     _collect_occasions_within(data, errors)
+    title_en = localized_texts.clean_line(data.title_en, "title_en", 200, errors)
     if errors:
         raise ValidationFailed(errors)
     return {
         "title": title,
         "kind": kind,
         "description": (data.description or "").strip(),
+        "title_en": title_en,
+        "description_en": (data.description_en or "").strip(),
         "audience": audience,
         "capacity": data.capacity,
         "starts_at": data.starts_at,
@@ -418,6 +424,7 @@ async def duplicate_event(slug: str, new_start: date, actor: Actor, title: str =
                 for key in (
                     "kind",
                     "description",
+                    "description_en",
                     "audience",
                     "capacity",
                     "venue_name",
@@ -432,6 +439,7 @@ async def duplicate_event(slug: str, new_start: date, actor: Actor, title: str =
                 )
             },
             title=new_title,
+            title_en=source["title_en"].replace(old_year, year),
             starts_at=moved(source["starts_at"]),
             ends_at=moved(source["ends_at"]),
             registration_opens_at=moved(source["registration_opens_at"]),
@@ -465,6 +473,8 @@ async def duplicate_event(slug: str, new_start: date, actor: Actor, title: str =
                     for key in (
                         "title",
                         "description",
+                        "title_en",
+                        "description_en",
                         "kind",
                         "room",
                         "capacity",
@@ -545,6 +555,7 @@ async def list_events(
         Event.uid,
         Event.slug,
         Event.title,
+        Event.title_en,
         Event.kind,
         Event.audience,
         Event.status,

@@ -47,6 +47,7 @@ EVENT_COLUMNS = (
     Event.uid,
     Event.slug,
     Event.title,
+    Event.title_en,
     Event.status,
     Event.audience,
     Event.capacity,

@@ -110,7 +110,7 @@ async def mailing(args: dict[str, Any]) -> BuiltMail | None:
         if registration is None:
             return None  # the registration was deleted since: its private page is gone too
     event = (
-        await Event.select(Event.id, Event.slug, Event.title, Event.starts_at, Event.ends_at)
+        await Event.select(Event.id, Event.slug, Event.title, Event.title_en, Event.starts_at, Event.ends_at)
         .where(Event.id == row["event"])
         .first()
     )

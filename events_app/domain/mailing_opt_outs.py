@@ -58,7 +58,7 @@ async def _row(token: str) -> tuple[Any, dict[str, Any]]:
 async def event_of(token: str) -> dict[str, Any]:
     """The event a link is about, and whether its person has already declined (for the page)."""
     _, row = await _row(token)
-    event = await Event.select(Event.slug, Event.title).where(Event.id == row["event"]).first()
+    event = await Event.select(Event.slug, Event.title, Event.title_en).where(Event.id == row["event"]).first()
     return {**event, "declined": row["mailings_declined_at"] is not None}
 
 

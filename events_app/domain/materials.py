@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from events_app.domain import audit
+from events_app.domain import audit, localized_texts
 from events_app.domain.audit import Actor
 from events_app.domain.errors import DomainError, NotFound, ValidationFailed
 from events_app.domain.events import get_event, is_public, public_condition
@@ -263,6 +263,7 @@ class MaterialInput:
     visibility: str = MaterialVisibility.public.value
     session: str = ""  # a session's uid, or "" for the event as a whole
     url: str = ""  # links only
+    title_en: str = ""  # optional, for English readers (localized_texts.py)
 
 
 async def _clean(event: dict[str, Any], data: MaterialInput, *, link: bool) -> dict[str, Any]:
@@ -295,9 +296,10 @@ async def _clean(event: dict[str, Any], data: MaterialInput, *, link: bool) -> d
             errors["url"] = N_("Give a full web address starting with https:// or http://.")
         elif len(url) > MAX_URL:
             errors["url"] = DomainError(N_("At most %(max)s characters."), field="url", max=MAX_URL)
+    title_en = localized_texts.clean_line(data.title_en, "title_en", MAX_TITLE, errors)
     if errors:
         raise ValidationFailed(errors)
-    return {"title": title, "visibility": data.visibility, "session": session_id, "url": url}
+    return {"title": title, "title_en": title_en, "visibility": data.visibility, "session": session_id, "url": url}
 
 
 def valid_url(url: str) -> bool:
@@ -344,6 +346,7 @@ async def _save(event: dict[str, Any], clean: dict[str, Any], actor: Actor, summ
         event=event["id"],
         session=clean["session"],
         title=clean["title"],
+        title_en=clean["title_en"],
         visibility=clean["visibility"],
         position=await _next_position(event["id"]),
         created_by=actor.staff_id,
@@ -417,6 +420,7 @@ _COLUMNS = (
     Material.event,
     Material.session,
     Material.title,
+    Material.title_en,
     Material.kind,
     Material.url,
     Material.filename,
@@ -429,10 +433,12 @@ _COLUMNS = (
     Material.created_at,
     Material.session.uid.as_alias("session_uid"),
     Material.session.title.as_alias("session_title"),
+    Material.session.title_en.as_alias("session_title_en"),
     Material.session.status.as_alias("session_status"),
     Material.session.starts_at.as_alias("session_starts_at"),
     Material.event.slug.as_alias("event_slug"),
     Material.event.title.as_alias("event_title"),
+    Material.event.title_en.as_alias("event_title_en"),
     Material.event.starts_at.as_alias("event_starts_at"),
     Material.event.status.as_alias("event_status"),
     Material.event.published_at.as_alias("event_published_at"),

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from events_app.domain import audit, notices, waiting_list
+from events_app.domain import audit, localized_texts, notices, waiting_list
 from events_app.domain.audit import Actor
 from events_app.domain.errors import DomainError, NotFound, ValidationFailed
 from events_app.domain.events import get_event
@@ -59,6 +59,9 @@ class SessionInput:
     requires_signup: bool = False
     themes: list[str] = field(default_factory=list)
     speakers: list[SpeakerInput] = field(default_factory=list)
+    # Optional English texts, shown to English readers instead of the Swedish (localized_texts.py).
+    title_en: str = ""
+    description_en: str = ""
 
 
 async def _clean_session(event: dict[str, Any], data: SessionInput, *, session_id: int | None = None) -> dict[str, Any]:
@@ -74,11 +77,14 @@ async def _clean_session(event: dict[str, Any], data: SessionInput, *, session_i
     await _collect_room_free(event["id"], room, data, session_id, errors)
     theme_ids = await collect_theme_ids(data.themes, errors)
     speakers = _collect_speakers(data.speakers, errors)
+    title_en = localized_texts.clean_line(data.title_en, "title_en", 200, errors)
     if errors:
         raise ValidationFailed(errors)
     return {
         "title": title,
         "description": (data.description or "").strip(),
+        "title_en": title_en,
+        "description_en": (data.description_en or "").strip(),
         "kind": kind,
         "starts_at": data.starts_at,
         "ends_at": data.ends_at,

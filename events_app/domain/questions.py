@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from events_app.domain import audit
+from events_app.domain import audit, localized_texts
 from events_app.domain.audit import Actor
 from events_app.domain.errors import DomainError, NotFound, ValidationFailed
 from events_app.domain.events import slugify
@@ -31,6 +31,11 @@ class QuestionInput:
     required: bool = False
     key: str = ""  # made from the label when empty
     sensitive: bool = False  # see sensitive_answers.py
+    # Optional English texts for English readers (localized_texts.py); the options' English names
+    # line up with `options`.
+    label_en: str = ""
+    help_text_en: str = ""
+    options_en: list[str] = field(default_factory=list)
 
 
 async def questions_of(event_id: int) -> list[dict[str, Any]]:
@@ -67,6 +72,9 @@ def _clean(data: QuestionInput) -> dict[str, Any]:
             errors["options"] = DomainError(N_("At most %(max)s options."), field="options", max=MAX_OPTIONS)
     else:
         options = []
+    label_en = localized_texts.clean_line(data.label_en, "label_en", 300, errors)
+    help_text_en = localized_texts.clean_line(data.help_text_en, "help_text_en", 500, errors)
+    options_en = localized_texts.clean_options(options, data.options_en, errors)
     key = slugify(data.key or label).replace("-", "_")[:50]
     if errors:
         raise ValidationFailed(errors)
@@ -78,6 +86,9 @@ def _clean(data: QuestionInput) -> dict[str, Any]:
         "required": bool(data.required),
         "sensitive": bool(data.sensitive),
         "key": key,
+        "label_en": label_en,
+        "help_text_en": help_text_en,
+        "options_en": options_en,
     }
 
 

@@ -49,8 +49,14 @@ def _ticket_attachments(registration: dict[str, Any], event: dict[str, Any]) -> 
         return []
     return [
         Attachment("ticket.png", "image/png", tickets.qr_png(registration["ticket_code"]), content_id="ticket-qr"),
-        Attachment(f"{event['slug']}.ics", "text/calendar", calendar.event_calendar(event)),
+        Attachment(f"{event['slug']}.ics", "text/calendar", _calendar_file(registration, event)),
     ]
+
+
+def _calendar_file(registration: dict[str, Any], event: dict[str, Any]) -> bytes:
+    """The event's calendar file in the language of the mail it goes with."""
+    with use_language(registration["language"]):
+        return calendar.event_calendar(event)
 
 
 def _mail(

@@ -80,6 +80,10 @@ DEMO_MEMBERS = [
 ]
 
 
+_THEME_COLUMNS = ("slug", "name_sv", "name_en", "source", "description_sv", "description_en")
+_THEME_TEXTS = (Theme.description_sv, Theme.description_en)
+
+
 def _rows(name: str) -> list[dict[str, str]]:
     with (DATA_DIR / name).open(encoding="utf-8", newline="") as file:
         return list(csv.DictReader(file))
@@ -93,17 +97,25 @@ async def load_seed() -> dict[str, int]:
         for row in _rows("organisations.csv")
         if row["code"] not in known
     ]
-    known = {row["slug"] for row in await Theme.select(Theme.slug)}
-    themes = [
-        Theme(slug=row["slug"], name_sv=row["name_sv"], name_en=row["name_en"], source=row["source"])
-        for row in _rows("themes.csv")
-        if row["slug"] not in known
-    ]
+    stored = {row["slug"]: row for row in await Theme.select(Theme.slug, *_THEME_TEXTS)}
+    theme_rows = _rows("themes.csv")
+    themes = [Theme(**{name: row[name] for name in _THEME_COLUMNS}) for row in theme_rows if row["slug"] not in stored]
+    # Themes seeded before they had descriptions get them; a description already there stays as it is.
+    described = {
+        row["slug"]: {
+            column: row[column._meta.name] for column in _THEME_TEXTS if not stored[row["slug"]][column._meta.name]
+        }
+        for row in theme_rows
+        if row["slug"] in stored
+    }
     async with atomic():
         if organisations:
             await Organisation.insert(*organisations)
         if themes:
             await Theme.insert(*themes)
+        for slug, texts in described.items():
+            if texts:
+                await Theme.update(texts).where(Theme.slug == slug)
     added = {"organisations": len(organisations), "themes": len(themes)}
     return added
 
@@ -228,6 +240,18 @@ def _sustainability_days(today: date, now: datetime) -> _DemoEvent:
             "partnerskap och ett gemensamt uttalande.\n\n"
             "Verkstäder och studiebesök har begränsat antal platser; anmäl dig till dem när du anmäler dig."
         ),
+        title_en=f"Sustainability Days {first.year}",
+        description_en=(
+            "The county's meeting place for climate transition and sustainable development: two days of talks, "
+            "workshops and study visits for the municipalities, the region, the county board and everyone who "
+            "wants to contribute.\n\n"
+            "- **Day 1:** the county's climate and energy plan, workshops on solar energy, transport and local "
+            "food, the environmental objectives and a study visit to the biogas plant.\n"
+            "- **Day 2:** the eco-municipalities' key figures and Agenda 2030, digital infrastructure, municipal "
+            "partnerships and a joint statement.\n\n"
+            "Workshops and study visits have a limited number of places; sign up for them when you register. "
+            "The sessions are held in Swedish."
+        ),
         audience=Audience.public.value,
         capacity=250,
         starts_at=starts_at,
@@ -288,6 +312,13 @@ def _training_module(today: date, now: datetime) -> _DemoEvent:
             "klimat påverkar kommunernas planering: risker, planverktyg och åtgärder.\n\n"
             "Du har gått utbildningen när du deltagit i **minst två av de tre tillfällena**, så det går "
             "att ansluta till det andra tillfället även om du missade det första."
+        ),
+        title_en="Climate adaptation in municipal planning",
+        description_en=(
+            "A course in three sessions for elected representatives and officials on how a changing climate "
+            "affects the municipalities' planning: risks, planning tools and measures.\n\n"
+            "You have completed the course when you have attended **at least two of the three sessions**, so "
+            "you can join the second session even if you missed the first."
         ),
         audience=Audience.members.value,
         capacity=40,
@@ -356,6 +387,11 @@ def _council_meeting(today: date, now: datetime) -> _DemoEvent:
         description=(
             "Hållbarhetsrådets ordinarie sammanträde. Handlingarna skickas ut en vecka före mötet; "
             "anmäl dig senast då, så att vi kan beställa lunch, som serveras efter mötet."
+        ),
+        title_en="Council meeting",
+        description_en=(
+            "The Sustainability Council's ordinary meeting. The papers are sent out a week before the meeting; "
+            "register by then so that we can order lunch, which is served after the meeting."
         ),
         audience=Audience.members.value,
         capacity=30,

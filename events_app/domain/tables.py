@@ -61,6 +61,9 @@ class Theme(Table):
     name_sv = Varchar(length=200)
     name_en = Varchar(length=200)
     source = Varchar(length=300, default="")
+    # What the theme covers, for its public page (localized_texts.py picks the reader's language).
+    description_sv = Text(default="")
+    description_en = Text(default="")
 
 
 class Person(Table):
@@ -229,6 +232,10 @@ class Event(Table):
     title = Varchar(length=200)
     kind = Varchar(length=30, choices=EventKind, default=EventKind.other)
     description = Text(default="")  # Markdown without raw HTML; rendered safely
+    # Optional English texts beside the Swedish ones; empty: English readers see the Swedish
+    # (localized_texts.py). The same goes for every `*_en` column below.
+    title_en = Varchar(length=200, default="")
+    description_en = Text(default="")
     audience = Varchar(length=20, choices=Audience, default=Audience.public)
     capacity = Integer(null=True, default=None)
     starts_at = Timestamptz()
@@ -298,6 +305,8 @@ class ProgrammeSession(Table):
     event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
     title = Varchar(length=200)
     description = Text(default="")
+    title_en = Varchar(length=200, default="")
+    description_en = Text(default="")
     kind = Varchar(length=20, choices=SessionKind, default=SessionKind.plenary)
     starts_at = Timestamptz()
     ends_at = Timestamptz()
@@ -365,6 +374,11 @@ class Question(Table):
     help_text = Varchar(length=500, default="")
     kind = Varchar(length=20, choices=QuestionKind, default=QuestionKind.text)
     options = JSON(default=[])  # the choices of a single or multiple choice question
+    label_en = Varchar(length=300, default="")
+    help_text_en = Varchar(length=500, default="")
+    # The options' English names, in the same order as `options` (or empty). Answers are stored as
+    # the Swedish option, so exports and counts do not depend on the language someone registered in.
+    options_en = JSON(default=[])
     required = Boolean(default=False)
     position = Integer(default=0)
     # The answers may be health data or the like: kept from check-in staff, marked in exports and
@@ -587,6 +601,7 @@ class Material(Table):
     event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
     session = ForeignKey(references=ProgrammeSession, null=True, on_delete=OnDelete.set_null, index=True)
     title = Varchar(length=200)
+    title_en = Varchar(length=200, default="")
     kind = Varchar(length=10, choices=MaterialKind, default=MaterialKind.file)
     url = Varchar(length=500, default="")  # a link's address
     filename = Varchar(length=200, default="")  # the download name

@@ -36,6 +36,7 @@ async def theme_sessions(theme_id: int, *, when: str = "upcoming", now: datetime
     query = ProgrammeSession.select(
         ProgrammeSession.uid,
         ProgrammeSession.title,
+        ProgrammeSession.title_en,
         ProgrammeSession.kind,
         ProgrammeSession.starts_at,
         ProgrammeSession.ends_at,
@@ -43,6 +44,7 @@ async def theme_sessions(theme_id: int, *, when: str = "upcoming", now: datetime
         ProgrammeSession.status,
         ProgrammeSession.event.slug.as_alias("event_slug"),
         ProgrammeSession.event.title.as_alias("event_title"),
+        ProgrammeSession.event.title_en.as_alias("event_title_en"),
         ProgrammeSession.event.status.as_alias("event_status"),
     ).where(ProgrammeSession.id.is_in(session_ids or [0]) & public_condition(ProgrammeSession.event))
     if when == "past":

@@ -20,6 +20,7 @@ from events_app.domain import events, invitations, rich_text
 from events_app.domain.errors import DomainError
 from events_app.domain.events import is_public
 from events_app.domain.invitation_links import InvitationUnusable
+from events_app.domain.localized_texts import localized
 from events_app.web.forms import form_errors, read_form
 from events_app.web.registration import (
     invitation_unusable_page,
@@ -46,7 +47,7 @@ class InvitationController(Controller):
             return invitation_unusable_page("public/invitation_unusable.html", error)
         speak_invitees_language(request, invitation)
         event = await events.get_event(invitation["event"]["slug"])
-        event["description_html"] = rich_text.render(event["description"])
+        event["description_html"] = rich_text.render(localized(event, "description"))
         return private(
             Template(
                 "public/invitation.html",

@@ -51,6 +51,8 @@ EVENT_TEXT_FIELDS = [
     "hours_per_day",
     "signatory_name",
     "signatory_title",
+    "title_en",
+    "description_en",
 ]
 EVENT_DATETIME_FIELDS = ["starts_at", "ends_at", "registration_opens_at", "registration_closes_at"]
 
@@ -86,6 +88,8 @@ async def event_input(values: dict[str, Any]) -> EventInput:
         hours_per_day=parse_hours(values["hours_per_day"], "hours_per_day", errors),
         signatory_name=values["signatory_name"],
         signatory_title=values["signatory_title"],
+        title_en=values["title_en"],
+        description_en=values["description_en"],
     )
     # Occasion dates belong to training modules; other events have every day from start to end.
     if values["kind"] == EventKind.training_module.value:

@@ -25,7 +25,7 @@ from events_app.web.refusals import refusal_caught
 from events_app.web.uploads import UploadTooLarge, keep_csrf_token_for_the_page, read_upload
 
 # The text fields of the upload form, beside its file.
-UPLOAD_FIELDS = ("title", "visibility", "session")
+UPLOAD_FIELDS = ("title", "visibility", "session", "title_en")
 
 
 async def material_page(
@@ -42,7 +42,7 @@ async def material_page(
     errors = form_errors(error) if error else {}
     if form == "link":  # the link form's fields have ids of their own (the upload form has the same names)
         errors = {
-            f"link-{name}" if name in ("title", "visibility", "session") else name: message
+            f"link-{name}" if name in ("title", "visibility", "session", "title_en") else name: message
             for name, message in errors.items()
         }
     return Template(
@@ -110,7 +110,7 @@ class OrganiserMaterialsController(Controller):
 
     @post("/{slug:str}/material/link", name="organiser_material_link")
     async def add_link(self, request: Request, slug: FromPath[str]) -> Response:
-        values = await read_form(request, "title", "url", "visibility", "session")
+        values = await read_form(request, "title", "url", "visibility", "session", "title_en")
         with refusal_caught() as refused:
             await materials.add_link(slug, MaterialInput(**values), actor_of(request))
         if refused.error:

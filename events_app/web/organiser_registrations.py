@@ -349,7 +349,18 @@ class OrganiserRegistrationActionsController(Controller):
 
 # --- Questions --------------------------------------------------------------------------------
 
-QUESTION_FIELDS = ("label", "help_text", "kind", "options", "required", "sensitive", "key")
+QUESTION_FIELDS = (
+    "label",
+    "help_text",
+    "kind",
+    "options",
+    "required",
+    "sensitive",
+    "key",
+    "label_en",
+    "help_text_en",
+    "options_en",
+)
 
 
 async def read_question_form(request: Request) -> dict[str, str]:
@@ -365,6 +376,9 @@ def question_input(values: dict[str, str]) -> QuestionInput:
         required=bool(values["required"]),
         sensitive=bool(values["sensitive"]),
         key=values.get("key", ""),
+        label_en=values["label_en"],
+        help_text_en=values["help_text_en"],
+        options_en=values["options_en"].splitlines(),
     )
 
 
@@ -377,6 +391,9 @@ def question_values(question: dict[str, Any]) -> dict[str, str]:
         "required": "1" if question["required"] else "",
         "sensitive": "1" if question["sensitive"] else "",
         "key": question["key"],
+        "label_en": question["label_en"],
+        "help_text_en": question["help_text_en"],
+        "options_en": "\n".join(question["options_en"] or []),
     }
 
 

@@ -30,6 +30,8 @@ SESSION_TEXT_FIELDS = [
     "room",
     "capacity",
     "requires_signup",
+    "title_en",
+    "description_en",
 ]
 SPEAKER_ROWS = 4  # empty rows offered on a new session; an edited one gets one more than it has
 MAX_SPEAKER_ROWS = 50
@@ -68,6 +70,8 @@ def session_input(values: dict[str, Any]) -> SessionInput:
         requires_signup=values["requires_signup"] == "1",
         themes=values["themes"],
         speakers=[SpeakerInput(**speaker) for speaker in values["speakers"]],  # the domain skips empty rows
+        title_en=values["title_en"],
+        description_en=values["description_en"],
     )
     if errors:
         raise ValidationFailed(dict(errors))
@@ -91,6 +95,8 @@ def session_values(session: dict[str, Any]) -> dict[str, Any]:
         "speakers": [
             {"name": s["name"], "title": s["title"], "organisation": s["organisation"]} for s in session["speakers"]
         ],
+        "title_en": session["title_en"],
+        "description_en": session["description_en"],
     }
 
 

@@ -25,6 +25,7 @@ from events_app.domain import (
 )
 from events_app.domain.errors import NotFound
 from events_app.domain.events import is_public, slugify
+from events_app.domain.localized_texts import localized
 from events_app.domain.tables import EventKind, Role
 from events_app.domain.transactions import utcnow
 from events_app.i18n import N_, localtime
@@ -130,8 +131,8 @@ class PublicEventsController(Controller):
                 for session in slot["sessions"]:
                     session["notes"] = change_of(session)
                     session["material"] = session_material.get(session["id"], [])
-                    session["description_html"] = rich_text.render(session["description"])
-        event["description_html"] = rich_text.render(event["description"])
+                    session["description_html"] = rich_text.render(localized(session, "description"))
+        event["description_html"] = rich_text.render(localized(event, "description"))
         return Template(
             "public/event.html",
             context={

@@ -35,6 +35,7 @@ from events_app.domain import (
 from events_app.domain.audit import Actor
 from events_app.domain.errors import DomainError, NotFound, RateLimited
 from events_app.domain.invitation_links import InvitationUnusable
+from events_app.domain.localized_texts import localized, option_pairs
 from events_app.domain.materials import Viewer
 from events_app.domain.registrations import (
     AlreadyRegistered,
@@ -131,7 +132,10 @@ def question_fields(event_questions: list[dict[str, Any]]) -> list[dict[str, Any
         {
             **question,
             "name": questions.field_name(question),
-            "option_pairs": [(option, option) for option in question["options"] or []],
+            # The reader's language for what is shown; the values stay the stored (Swedish) options.
+            "label": localized(question, "label"),
+            "help_text": localized(question, "help_text"),
+            "option_pairs": option_pairs(question),
         }
         for question in event_questions
     ]

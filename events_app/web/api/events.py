@@ -66,6 +66,9 @@ class EventCreate(msgspec.Struct, forbid_unknown_fields=True):
     signatory_name: str = ""
     signatory_title: str = ""
     occasion_dates: list[date] = []
+    # Optional English texts, shown to English readers instead of the Swedish ones.
+    title_en: str = ""
+    description_en: str = ""
 
 
 class CancelBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -85,6 +88,8 @@ class SessionCreate(msgspec.Struct, forbid_unknown_fields=True):
     themes: list[str] = []
     speakers: list[SpeakerBody] = []
     description: str = ""
+    title_en: str = ""
+    description_en: str = ""
 
 
 # --- what the API answers ------------------------------------------------------------------------
@@ -107,6 +112,8 @@ class SessionOut(msgspec.Struct):
     id: str
     title: str
     description: str
+    title_en: str
+    description_en: str
     kind: SessionKind
     starts_at: datetime
     ends_at: datetime
@@ -151,6 +158,8 @@ class EventOut(msgspec.Struct):
     status: EventStatus
     audience: Audience
     description: str
+    title_en: str
+    description_en: str
     starts_at: datetime
     ends_at: datetime
     capacity: int | None
@@ -185,6 +194,8 @@ def session_out(session: dict[str, Any]) -> SessionOut:
         id=str(session["uid"]),
         title=session["title"],
         description=session["description"],
+        title_en=session["title_en"],
+        description_en=session["description_en"],
         kind=SessionKind(session["kind"]),
         starts_at=localtime(session["starts_at"]),
         ends_at=localtime(session["ends_at"]),
@@ -211,6 +222,8 @@ async def event_out(event: dict[str, Any]) -> EventOut:
         status=EventStatus(event["status"]),
         audience=Audience(event["audience"]),
         description=event["description"],
+        title_en=event["title_en"],
+        description_en=event["description_en"],
         starts_at=localtime(event["starts_at"]),
         ends_at=localtime(event["ends_at"]),
         capacity=event["capacity"],
@@ -317,6 +330,8 @@ class EventsApiController(Controller):
                 signatory_name=data.signatory_name,
                 signatory_title=data.signatory_title,
                 occasion_dates=list(data.occasion_dates),
+                title_en=data.title_en,
+                description_en=data.description_en,
             ),
             token_actor(request),
         )
@@ -373,6 +388,8 @@ class EventsApiController(Controller):
                 requires_signup=data.requires_signup,
                 themes=list(data.themes),
                 speakers=[SpeakerInput(name=s.name, title=s.title, organisation=s.organisation) for s in data.speakers],
+                title_en=data.title_en,
+                description_en=data.description_en,
             ),
             token_actor(request),
         )
