@@ -294,7 +294,13 @@ async def test_the_scanner_offers_check_in_staff_only_today_and_organisers_any_d
     await sign_in(client, "organiser@test.se")
     page = await client.get(f"/checkin/{event['slug']}")
     assert f'value="day:{tomorrow}"' in page.text and 'id="another-day-reason"' in page.text
-    done = await client.submit(
+    asked = await client.submit(
         f"/checkin/{event['slug']}/registrations/{anna['uid']}", door, form_page=f"/checkin/{event['slug']}"
+    )
+    assert asked.json()["result"] == "needs_confirmation" and await Attendance.count() == 0
+    done = await client.submit(
+        f"/checkin/{event['slug']}/registrations/{anna['uid']}",
+        {**door, "confirmed": "1"},
+        form_page=f"/checkin/{event['slug']}",
     )
     assert done.json()["result"] == "ok"
