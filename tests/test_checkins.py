@@ -367,3 +367,35 @@ async def test_a_cancelled_sessions_door_admits_nobody_and_undo_keeps_to_its_eve
     with pytest.raises(NotFound):
         await checkins.undo(answer.attendance, SYSTEM, event_slug=other["slug"])
     assert await Attendance.count() == 1
+
+
+async def test_another_day_than_today_is_checked_in_only_once_confirmed(monkeypatch):
+    event = await published_event()  # days ahead: 1 and 2
+    anna = await registered(event["slug"], form("anna@example.se"), STRANGER)
+    day_two = first_day(event) + timedelta(days=1)
+    scan = Scan(reason=REASON, code=anna["ticket_code"], event=event["slug"], day=day_two)
+
+    asked = await checkins.check_in(scan, STAFF)
+    assert (asked.result, asked.day, asked.day_number, asked.name) == (
+        "needs_confirmation",
+        day_two,
+        2,
+        "Anna Andersson",
+    )
+    assert await Attendance.count() == 0
+    assert not await AuditEntry.exists().where(AuditEntry.action == "checkin.another_day")
+
+    done = await checkins.check_in(Scan(**{**scan.__dict__, "confirmed": True}), STAFF)
+    assert done.result == "ok" and await Attendance.count() == 1
+    again = await checkins.check_in(Scan(**{**scan.__dict__, "confirmed": True}), STAFF)
+    assert again.result == "already_checked_in" and await Attendance.count() == 1
+
+
+async def test_on_the_day_itself_nobody_is_asked_to_confirm(monkeypatch):
+    event = await published_event()
+    anna = await registered(event["slug"], form("anna@example.se"), STRANGER)
+    monkeypatch.setattr(checkins, "today", lambda: first_day(event))  # the door's clock, as tests set it
+    door_staff = {"id": None, "name": "Karin", "role": "checkin"}
+    answer = await checkins.check_in(Scan(code=anna["ticket_code"], event=event["slug"]), door_staff)
+    assert answer.result == "ok" and answer.day is None
+    assert (await checkins.day_counts(event["slug"], first_day(event))) == {"checked_in": 1, "expected": 1}
