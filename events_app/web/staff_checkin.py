@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from typing import Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.params import FromPath
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
@@ -121,6 +121,7 @@ def _answer_page(
     the result, or the problem; each with the way back to the scanner."""
     return Template(
         "staff/checkin_answer.html",
+        media_type=MediaType.HTML,  # the route's other answers are JSON
         headers=NO_STORE,
         status_code=200 if answer else 400,
         context={
