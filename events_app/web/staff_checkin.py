@@ -147,13 +147,13 @@ class CheckInController(Controller):
 
     @get("/", name="checkin_events")
     async def choose_event(self, request: Request) -> Response:
-        """The published events, current and upcoming first; straight on to the one that is on today
+        """The published events, current and upcoming first; straight on to the one with a day today
         (unless asked to choose)."""
         current = await _published("upcoming")
         # Only an event with one of its days (a module's occasions) today opens by itself: between
         # a module's occasions the door would otherwise open on a day it is not.
-        on_today = await checkins.events_on(checkins.today(), [event["id"] for event in current])
-        on_today = [event for event in current if event["id"] in on_today]
+        today_ids = await checkins.events_on(checkins.today(), [event["id"] for event in current])
+        on_today = [event for event in current if event["id"] in today_ids]
         if len(on_today) == 1 and not request.query_params.get("choose"):
             return Redirect(request.app.route_reverse("checkin_scanner", slug=on_today[0]["slug"]))
         past = (await _published("past"))[:PAST_EVENTS_SHOWN]

@@ -167,6 +167,8 @@
     window.clearTimeout(hideTimer);
     if (kind !== "confirm") hideTimer = window.setTimeout(clear, Number(root.dataset.answerMs) || 3000);
     refreshCount();
+    // Search results on the screen show the one just checked in as "Checked in 09.12".
+    if (kind === "ok" && results.childElementCount && query.value.trim().length >= 2) search();
   }
 
   var asked = 0; // answers may arrive out of order: only the answer to the latest question is shown
@@ -379,8 +381,7 @@
   results.addEventListener("submit", function (submitted) { // a found one's "Check in" (a form of its own)
     submitted.preventDefault();
     var url = submitted.target.action;
-    showLatest(sessionPost(url, scanForm()), function () { return sessionPost(url, scanForm(null, true)); })
-      .then(function () { if (query.value.trim().length >= 2) search(); }); // "Checked in 09.12" in place of the button
+    showLatest(sessionPost(url, scanForm()), function () { return sessionPost(url, scanForm(null, true)); });
   });
 
   var walkIn = byId("walk-in-form"), walkInErrors = byId("walk-in-errors");
