@@ -15,7 +15,9 @@ from playwright.async_api import Page, expect
 
 from events_app import i18n
 from events_app.domain import checkins, tickets
+from events_app.domain.audit import Actor
 from events_app.domain.registrations import Registrant
+from events_app.domain.tables import Attendance
 from tests.account_helpers import tr
 from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS
@@ -227,6 +229,12 @@ async def the_day_the_counter_and_who_is_checked_in(page: Page, viewport: str) -
     await expect(count).to_have_text(counter(2, 2))
     await page.keyboard.press("Escape")
     await expect(found.locator(".checkin-found-done")).to_have_count(1)  # the list again, Bo now checked in
+
+    # Another device's change shows too, without reloading: here an organiser undoes Anna's check-in.
+    [first] = await Attendance.select(Attendance.uid).where(Attendance.registration.name == "Anna Andersson")
+    await checkins.undo(str(first["uid"]), Actor.system("test"))
+    await expect(count).to_have_text(counter(1, 2), timeout=15_000)  # the page asks every ten seconds
+    assert await page.evaluate("() => window.notReloaded") is True
 
 
 async def test_the_day_the_counter_and_who_is_checked_in_on_a_phone(phone_page: Page, staff_accounts):
