@@ -75,7 +75,15 @@ async def participant(event: dict[str, Any], name: str, email: str, **fields: An
 async def check_in(event: dict[str, Any], registration: dict[str, Any], *days, session: str = "") -> None:
     for day in days:
         answer = await checkins.check_in(
-            Scan(reason=REASON, code=registration["ticket_code"], event=event["slug"], day=day, session=session), DOOR
+            Scan(
+                reason=REASON,
+                confirmed=True,
+                code=registration["ticket_code"],
+                event=event["slug"],
+                day=day,
+                session=session,
+            ),
+            DOOR,
         )
         assert answer.result == "ok", answer
 

@@ -13,7 +13,7 @@ from events_app.domain import api_tokens, checkins, registrations
 from events_app.domain.audit import Actor
 from events_app.domain.registrations import Registrant
 from events_app.domain.tables import Attendance, AuditEntry
-from events_app.i18n import STOCKHOLM, localtime
+from events_app.i18n import STOCKHOLM, format_day, localtime
 from tests.account_helpers import tr
 from tests.certificate_helpers import BY_HAND
 from tests.registration_helpers import (
@@ -208,8 +208,29 @@ async def test_an_organiser_checks_in_for_another_day_with_a_reason_and_it_is_au
     assert await Attendance.count() == 0
 
     reason = "Släpptes in utan skanning, enligt deltagarlistan"
-    done = await client.post(
+    asked = await client.post(
         URL, json={**scan(event, anna["ticket_code"]), "reason": reason}, headers=bearer(tokens["organiser"])
+    )
+    assert asked.status_code == 200
+    assert (asked.json()["result"], asked.json()["day_number"], asked.json()["name"]) == (
+        "needs_confirmation",
+        1,
+        "Anna Andersson",
+    )
+    assert asked.json()["confirm"] == tr(
+        "sv",
+        "This is day %(number)s, %(day)s. Today is %(today)s.",
+        number=1,
+        day=format_day(localtime(event["starts_at"]).date()),
+        today=format_day(checkins.today()),
+    )
+    assert await Attendance.count() == 0 and not await AuditEntry.exists().where(
+        AuditEntry.action == "checkin.another_day"
+    )
+    done = await client.post(
+        URL,
+        json={**scan(event, anna["ticket_code"]), "reason": reason, "confirmed": True},
+        headers=bearer(tokens["organiser"]),
     )
     assert done.json()["result"] == "ok"
     entry = await AuditEntry.select().where(AuditEntry.action == "checkin.another_day").output(load_json=True).first()

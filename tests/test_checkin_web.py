@@ -10,11 +10,12 @@ from datetime import date, timedelta
 
 from PIL import Image, ImageFilter
 
-from events_app.domain import tickets
+from events_app import i18n
+from events_app.domain import checkins, tickets
 from events_app.domain.qr_frames import MAX_FRAME_BYTES
 from events_app.domain.registrations import Registrant
 from events_app.domain.tables import ApiToken, Attendance, Registration
-from events_app.i18n import localtime
+from events_app.i18n import localtime, use_language
 from tests.account_helpers import add_member, sign_in_member, text_of, tr
 from tests.conftest import sign_in
 from tests.registration_helpers import event_today, form, published_event, registered
@@ -294,7 +295,150 @@ async def test_the_scanner_offers_check_in_staff_only_today_and_organisers_any_d
     await sign_in(client, "organiser@test.se")
     page = await client.get(f"/checkin/{event['slug']}")
     assert f'value="day:{tomorrow}"' in page.text and 'id="another-day-reason"' in page.text
-    done = await client.submit(
+    asked = await client.submit(
         f"/checkin/{event['slug']}/registrations/{anna['uid']}", door, form_page=f"/checkin/{event['slug']}"
     )
+    assert asked.json()["result"] == "needs_confirmation" and await Attendance.count() == 0
+    done = await client.submit(
+        f"/checkin/{event['slug']}/registrations/{anna['uid']}",
+        {**door, "confirmed": "1"},
+        form_page=f"/checkin/{event['slug']}",
+    )
     assert done.json()["result"] == "ok"
+
+
+# --- the day scanned for, another day than today, the counter -------------------------------------
+
+COUNTER = ("%(checked_in)s of %(num)s checked in", "%(checked_in)s of %(num)s checked in")
+
+
+def counter_sv(checked_in: int, expected: int) -> str:
+    with use_language("sv"):
+        return i18n.ngettext(*COUNTER, expected, checked_in=checked_in)
+
+
+async def test_the_event_list_opens_an_event_only_on_one_of_its_days(client, staff_accounts, monkeypatch):
+    """A module that began yesterday and ends today, meeting only yesterday: today is no day of it."""
+    yesterday = checkins.today() - timedelta(days=1)
+    module = await published_event(
+        title="Klimatmodulen", kind="training_module", days_ahead=-1, occasion_dates=[yesterday]
+    )
+    await sign_in(client, "organiser@test.se")
+    listing = await client.get("/checkin")
+    assert listing.status_code == 200 and f'href="/checkin/{module["slug"]}"' in listing.text
+
+    monkeypatch.setattr(checkins, "today", lambda: yesterday)  # the clock as the tests set it
+    assert (await client.get("/checkin")).headers["location"] == f"/checkin/{module['slug']}"
+
+
+async def test_the_scanner_shows_the_day_it_scans_for_and_whether_it_is_today(client, staff_accounts, monkeypatch):
+    event = await published_event(days_ahead=20)  # two days: 1 and 2
+    day_one = localtime(event["starts_at"]).date()
+    await registered(event["slug"], form("anna@example.se"), STRANGER)
+    await registered(event["slug"], form("bo@example.se", name="Bo Ek"), STRANGER)
+    await sign_in(client, "organiser@test.se")
+
+    page = text_of(await client.get(f"/checkin/{event['slug']}"))
+    with use_language("sv"):
+        label = i18n.gettext("Day %(number)s, %(day)s", number=1, day=i18n.format_day(day_one))
+        today = i18n.format_day(checkins.today())
+    assert label in page
+    assert tr("sv", "This is not today. Today is %(today)s.", today=today) in page
+    assert counter_sv(0, 2) in page
+
+    monkeypatch.setattr(checkins, "today", lambda: day_one + timedelta(days=1))
+    page = await client.get(f"/checkin/{event['slug']}")
+    with use_language("sv"):
+        label = i18n.gettext("Day %(number)s, %(day)s", number=2, day=i18n.format_day(day_one + timedelta(days=1)))
+    assert label in text_of(page) and 'id="door-not-today" hidden' in page.text
+
+
+async def test_another_day_is_checked_in_only_once_confirmed_also_without_the_script(client, staff_accounts):
+    event = await published_event(days_ahead=20)
+    anna = await registered(event["slug"], form("anna@example.se"), STRANGER)
+    day_one = localtime(event["starts_at"]).date().isoformat()
+    await sign_in(client, "organiser@test.se")
+    scanner_page = f"/checkin/{event['slug']}"
+
+    # Without the script: the search is a page of its own, each found one a form that checks in.
+    found = await client.get(
+        f"{scanner_page}/search", params={"q": "anna", "door": f"day:{day_one}", "reason": "Listan"}
+    )
+    assert "<h1>" in found.text and f'action="/checkin/{event["slug"]}/registrations/{anna["uid"]}"' in found.text
+    assert f'name="day" value="{day_one}"' in found.text and 'name="reason" value="Listan"' in found.text
+
+    url = f"{scanner_page}/registrations/{anna['uid']}"
+    door = {"day": day_one, "session": "", "device": "", "reason": "Listan"}
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    client.headers.update(browser)
+    try:
+        asked = await client.submit(url, door, form_page=scanner_page)
+        assert asked.status_code == 200 and asked.headers["content-type"].startswith("text/html")
+        with use_language("sv"):
+            sentence = i18n.gettext(
+                "This is day %(number)s, %(day)s. Today is %(today)s.",
+                number=1,
+                day=i18n.format_day(date.fromisoformat(day_one)),
+                today=i18n.format_day(checkins.today()),
+            )
+        assert sentence in text_of(asked)
+        assert tr("sv", "Check in for day %(number)s", number=1) in text_of(asked)
+        assert 'name="confirmed" value="1"' in asked.text
+        assert await Attendance.count() == 0  # nothing written until confirmed
+
+        done = await client.submit(url, {**door, "confirmed": "1"}, form_page=scanner_page)
+        assert tr("sv", "Welcome") in text_of(done) and "Anna Andersson" in text_of(done)
+        assert await Attendance.count() == 1
+    finally:
+        for name in browser:
+            client.headers.pop(name)
+
+    # Checked in: the search shows when, in place of the button.
+    again = await client.get(f"{scanner_page}/search", params={"q": "anna", "day": day_one, "part": "1"})
+    [when] = await Attendance.select(Attendance.checked_in_at)
+    with use_language("sv"):
+        shown = i18n.gettext("Checked in %(time)s", time=i18n.format_time(when["checked_in_at"]))
+    assert shown in text_of(again) and "<h1>" not in again.text
+    assert f"registrations/{anna['uid']}" not in again.text
+    # ... at this door only: on day two she is still to check in.
+    day_two = (date.fromisoformat(day_one) + timedelta(days=1)).isoformat()
+    other = await client.get(f"{scanner_page}/search", params={"q": "anna", "day": day_two, "part": "1"})
+    assert f"registrations/{anna['uid']}" in other.text
+
+
+async def test_a_walk_in_for_another_day_registers_nobody_until_confirmed(client, staff_accounts):
+    event = await published_event(days_ahead=20)
+    await sign_in(client, "organiser@test.se")
+    fields = {
+        "day": localtime(event["starts_at"]).date().isoformat(),
+        "session": "",
+        "device": "Entrén",
+        "reason": "Efteranmälan",
+        "name": "Gustav Ek",
+        "organisation": "",
+        "organisation_other": "Ek & Co",
+        "email": "",
+    }
+    url, page = f"/checkin/{event['slug']}/walk-in", f"/checkin/{event['slug']}"
+    asked = await client.submit(url, fields, form_page=page)
+    assert asked.json()["result"] == "needs_confirmation" and asked.json()["name"] == "Gustav Ek"
+    assert await Registration.count() == 0 and await Attendance.count() == 0
+    done = await client.submit(url, {**fields, "confirmed": "1"}, form_page=page)
+    assert done.json()["result"] == "ok"
+    assert await Registration.count() == 1 and await Attendance.count() == 1
+
+
+async def test_the_counter_counts_the_days_check_ins_from_every_device(client, staff_accounts):
+    event, anna = await scanner(client)
+    await registered(event["slug"], form("bo@example.se", name="Bo Ek"), STRANGER)
+    count = f"/checkin/{event['slug']}/count"
+    before = await client.get(count, params={"day": first_day(event)})
+    assert before.headers["cache-control"] == "no-store"
+    assert before.json() == {"checked_in": 0, "expected": 2, "text": counter_sv(0, 2)}
+
+    # Another device (the API, someone else's token) checks Anna in.
+    await checkins.check_in(
+        checkins.Scan(code=anna["ticket_code"], event=event["slug"], device="dörr 2"), {"id": None, "name": "Kim"}
+    )
+    assert (await client.get(count, params={"day": first_day(event)})).json()["text"] == counter_sv(1, 2)
+    assert (await client.get(count, params={"day": "i morgon"})).status_code == 400

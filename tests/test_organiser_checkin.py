@@ -44,7 +44,12 @@ def url(event: dict, path: str = "", day=None) -> str:
 async def check_in(event: dict, registration: dict, day=None, **fields) -> checkins.Answer:
     answer = await checkins.check_in(
         Scan(
-            reason=REASON, code=registration["ticket_code"], event=event["slug"], day=day or first_day(event), **fields
+            reason=REASON,
+            confirmed=True,
+            code=registration["ticket_code"],
+            event=event["slug"],
+            day=day or first_day(event),
+            **fields,
         ),
         STAFF,
     )
@@ -128,6 +133,7 @@ async def test_the_counts_shown_are_those_of_the_check_ins_made(organiser, event
     await checkins.check_in(
         Scan(
             reason=REASON,
+            confirmed=True,
             code=three["anna"]["ticket_code"],
             event=event["slug"],
             session=str(event["sessions"]["Workshop A"]["uid"]),

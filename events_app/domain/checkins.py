@@ -28,6 +28,7 @@ from events_app.domain.tables import (
     Attendance,
     CheckInMethod,
     Event,
+    EventDay,
     ProgrammeSession,
     Registration,
     RegistrationStatus,
@@ -53,6 +54,8 @@ RESULTS = {
     "wrong_event": N_("A ticket for another event"),
     "wrong_day": N_("Not registered for this day"),
     "not_in_session": N_("Not signed up for this session"),
+    # Nothing written: another day than today is checked in only once the staff member confirms it.
+    "needs_confirmation": N_("Check in for another day than today?"),
 }
 METHODS = {method.value for method in CheckInMethod}
 # Walk-ins who give no address get one that can never receive mail (RFC 2606 reserves .invalid).
@@ -82,6 +85,9 @@ class Scan:
     device: str = ""
     method: str = CheckInMethod.scanner.value
     reason: str = ""  # why an organiser checks someone in for another day than today
+    # Checking in for another day than today is a mistake more often than not (a scanner left on
+    # yesterday's day, an organiser's phone on the next occasion): it takes a second, confirmed, scan.
+    confirmed: bool = False
 
 
 @dataclass
@@ -97,6 +103,8 @@ class Answer:
     device: str = ""
     method: str = ""
     attendance: str = ""  # uid, to undo a mistaken check-in
+    day: date | None = None  # the day checked in for (a session's day at its door)
+    day_number: int = 0  # which of the event's days (or a module's occasions) that is, from 1
 
     @property
     def message(self) -> str:
@@ -104,7 +112,16 @@ class Answer:
 
 
 def today() -> date:
+    """Today in Stockholm. Tests set the door's clock by replacing this function."""
     return localtime(utcnow()).date()
+
+
+async def events_on(day: date, event_ids: list[int]) -> set[int]:
+    """Those of `event_ids` of which `day` is one of the days (a training module's occasions)."""
+    if not event_ids:
+        return set()
+    rows = await EventDay.select(EventDay.event).where(EventDay.event.is_in(event_ids) & (EventDay.day == day))
+    return {row["event"] for row in rows}
 
 
 def days_open_to_door_staff(now: datetime | None = None) -> set[date]:
@@ -112,9 +129,10 @@ def days_open_to_door_staff(now: datetime | None = None) -> set[date]:
     yesterday (an evening that runs past midnight). Other days are for organisers, with a reason:
     attendance makes certificates, so a scanner must not be able to back-date it."""
     local = localtime(now or utcnow())
-    days = {local.date()}
+    day = local.date() if now else today()  # today(): the clock tests set
+    days = {day}
     if local.hour * 3600 + local.minute * 60 + local.second < GRACE_AFTER_MIDNIGHT.total_seconds():
-        days.add(local.date() - timedelta(days=1))
+        days.add(day - timedelta(days=1))
     return days
 
 
@@ -242,6 +260,8 @@ async def _check_in(lookup: tuple[str, Any], scan: Scan, staff: dict[str, Any], 
     refusal = _refusal(row, day, session_id)
     if refusal is not None:
         return refusal
+    if another_day and not scan.confirmed:
+        return await _needs_confirmation(row, day)
     now = utcnow()
     attendance_uid = uuid.uuid4()
     written = await Attendance.raw(
@@ -291,6 +311,16 @@ async def _check_in(lookup: tuple[str, Any], scan: Scan, staff: dict[str, Any], 
         method=scan.method,
         attendance=str(attendance_uid),
     )
+
+
+async def day_number(event_id: int, day: date) -> int:
+    """Which of the event's days (a module's occasions) `day` is, counted from 1."""
+    return await EventDay.count().where((EventDay.event == event_id) & (EventDay.day <= day))
+
+
+async def _needs_confirmation(row: dict[str, Any], day: date) -> Answer:
+    """The answer that asks to confirm a check-in for another day than today, having written nothing."""
+    return _known("needs_confirmation", row, day=day, day_number=await day_number(row["event_id"], day))
 
 
 def _check_door(row: dict[str, Any] | None, scan: Scan) -> None:
@@ -412,7 +442,15 @@ async def walk_in(event_slug: str, data: WalkIn, scan: Scan, staff: dict[str, An
         if session is None:
             raise NotFound(N_("There is no such session."))
         day, sessions = localtime(session["starts_at"]).date(), [scan.session]
-    _check_day_allowed(day, staff, scan.reason)  # before registering: a refused walk-in leaves nothing
+    # Before registering: a refused walk-in, or one for another day not yet confirmed, leaves nothing.
+    if _check_day_allowed(day, staff, scan.reason) and not scan.confirmed:
+        event = await Event.select(Event.id).where(Event.slug == event_slug).first()
+        if event is None:
+            raise NotFound(N_("There is no such event."))
+        number = await day_number(event["id"], day)
+        if await EventDay.exists().where((EventDay.event == event["id"]) & (EventDay.day == day)):
+            return Answer(result="needs_confirmation", name=data.name, day=day, day_number=number)
+        # Not one of the event's days: registering refuses it, with its own message.
     result = await registrations.register(
         event_slug,
         registrations.RegistrationInput(
@@ -459,6 +497,26 @@ async def _check_ins_on(event_id: int, day: date) -> list[dict[str, Any]]:
     )
 
 
+async def day_counts(event_slug: str, day: date) -> dict[str, int]:
+    """Checked in / expected for the day, as on the organisers' live view, for the scanner's counter:
+    read from DOOR_COLUMNS and the day's check-ins only."""
+    event = await Event.select(Event.id).where((Event.slug == event_slug) & (Event.status == "published")).first()
+    if event is None:
+        raise NotFound(N_("There is no such event."))
+    rows = (
+        await Registration.select(*_door_columns("id", "days"))
+        .where((Registration.event == event["id"]) & (Registration.status == CONFIRMED))
+        .output(load_json=True)
+    )
+    expected = {row["id"] for row in rows if day.isoformat() in row["days"]}
+    return {"checked_in": _attending(expected, await _check_ins_on(event["id"], day)), "expected": len(expected)}
+
+
+def _attending(expected: set[int], check_ins: list[dict[str, Any]]) -> int:
+    """How many of those expected have a check-in of the day (at the entrance or a session's door)."""
+    return len(expected & {row["registration"] for row in check_ins})
+
+
 async def live_counts(event_slug: str, day: date | None = None) -> dict[str, Any]:
     """Checked in / expected for the day, for each session that day and for each organisation."""
     event = await get_event(event_slug)
@@ -499,7 +557,7 @@ async def live_counts(event_slug: str, day: date | None = None) -> dict[str, Any
         "event": event,
         "day": day,
         "expected": len(expected),
-        "checked_in": len(at_day & {r["id"] for r in expected}),
+        "checked_in": _attending({r["id"] for r in expected}, attended),
         "sessions": sessions,
         "organisations": dict(sorted(organisations.items())),
     }
@@ -519,8 +577,12 @@ async def no_shows(event_slug: str, day: date) -> list[dict[str, Any]]:
     ]
 
 
-async def search(event_slug: str, query: str, limit: int = 20) -> list[dict[str, Any]]:
-    """Registrations whose name or organisation contains `query` (any case), for checking in by hand."""
+async def search(
+    event_slug: str, query: str, limit: int = 20, *, day: date | None = None, session: str = ""
+) -> list[dict[str, Any]]:
+    """Registrations whose name or organisation contains `query` (any case), for checking in by hand,
+    each with `checked_in_at`: when they were checked in at this door (the day's entrance, or the
+    session's door), else None."""
     wanted = fold(" ".join((query or "").split()))
     if len(wanted) < 2:
         return []
@@ -529,7 +591,7 @@ async def search(event_slug: str, query: str, limit: int = 20) -> list[dict[str,
         raise NotFound(N_("There is no such event."))
     rows = (
         await Registration.select(
-            *_door_columns("uid", "name", "status", "organisation_text"),
+            *_door_columns("id", "uid", "name", "status", "organisation_text"),
             Registration.organisation.name_sv.as_alias("organisation_sv"),
             Registration.organisation.name_en.as_alias("organisation_en"),
         )
@@ -540,7 +602,34 @@ async def search(event_slug: str, query: str, limit: int = 20) -> list[dict[str,
     for row in rows:
         organisation = organisation_of(row)
         if wanted in fold(row["name"]) or wanted in fold(organisation):
-            found.append({**row, "organisation": organisation})
+            found.append({**row, "organisation": organisation, "checked_in_at": None})
             if len(found) == limit:
                 break
-    return found
+    return await _with_check_ins(found, event["id"], day or today(), session)
+
+
+async def _with_check_ins(found: list[dict[str, Any]], event_id: int, day: date, session: str) -> list[dict[str, Any]]:
+    """`found` with the time each was checked in at the door (the scope a check-in there would take)."""
+    session_id = None
+    if session:
+        session_uid = parse_uid(session)
+        door = (
+            await ProgrammeSession.select(ProgrammeSession.id)
+            .where((ProgrammeSession.uid == session_uid) & (ProgrammeSession.event == event_id))
+            .first()
+            if session_uid
+            else None
+        )
+        if door is None:
+            raise NotFound(N_("There is no such session."))
+        session_id = door["id"]
+    if not found:
+        return found
+    scopes = {_scope(row["id"], day, session_id): row["id"] for row in found}
+    times = {
+        scopes[row["scope"]]: _timestamp(row["checked_in_at"])
+        for row in await Attendance.select(Attendance.scope, Attendance.checked_in_at).where(
+            Attendance.scope.is_in(list(scopes))
+        )
+    }
+    return [{**row, "checked_in_at": times.get(row["id"])} for row in found]

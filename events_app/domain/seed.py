@@ -567,7 +567,9 @@ async def _demo_attendance(
         )
         registration = await registrations.get_registration(str(result.registration["uid"]))
         for day in days:
-            scan = Scan(code=registration["ticket_code"], event=slug, day=day, reason=DEMO_ATTENDANCE_REASON)
+            scan = Scan(
+                code=registration["ticket_code"], event=slug, day=day, reason=DEMO_ATTENDANCE_REASON, confirmed=True
+            )
             answer = await checkins.check_in(scan, door)
             if answer.result != "ok":
                 raise RuntimeError(f"demo check-in of {name} on {day}: {answer.result}")

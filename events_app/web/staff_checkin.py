@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from typing import Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.params import FromPath
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
@@ -43,7 +43,8 @@ SCANNER_TOKEN_LIFETIME = timedelta(hours=24)
 TOKEN_NAME = "Skanner: {device}"  # how the device's token appears among the staff member's API tokens
 DEVICE_MAX = 60
 PAST_EVENTS_SHOWN = 10
-SCAN_FIELDS = ("day", "session", "device", "reason")
+SCAN_FIELDS = ("day", "session", "device", "reason", "confirmed")
+WALK_IN_FIELDS = ("name", "organisation", "organisation_other", "email")
 
 
 async def _published(when: str) -> list[dict[str, Any]]:
@@ -66,25 +67,70 @@ def default_day(days: list[date], today: date) -> date | None:
     return next((day for day in days if day >= today), days[-1] if days else None)
 
 
+def counter_text(counts: dict[str, int]) -> str:
+    """ "12 of 40 checked in", the plural following the number expected."""
+    return i18n.ngettext(
+        "%(checked_in)s of %(num)s checked in",
+        "%(checked_in)s of %(num)s checked in",
+        counts["expected"],
+        checked_in=counts["checked_in"],
+    )
+
+
 def _staff(request: Request) -> dict[str, Any]:
     account = request.state.staff
     return {"id": account["id"], "name": account["name"], "role": account["role"]}
 
 
-def _scan(slug: str, form: dict[str, str], method: CheckInMethod) -> Scan:
-    """The door the page scans at (a day, or a session's uid) and the device's name, from its form."""
+def _day(value: str) -> date | None:
     try:
-        day = date.fromisoformat(form["day"]) if form["day"] else None
+        return date.fromisoformat(value) if value else None
     except ValueError:
         raise DomainError(N_("Choose one of the event's days."), field="day") from None
+
+
+def _scan(slug: str, form: dict[str, str], method: CheckInMethod) -> Scan:
+    """The door the page scans at (a day, or a session's uid) and the device's name, from its form."""
     return Scan(
         code="",
         event=slug,
-        day=day,
+        day=_day(form["day"]),
         session=form["session"],
         device=form["device"][:100],
         method=method.value,
         reason=form["reason"],
+        confirmed=form["confirmed"] == "1",
+    )
+
+
+def _door(value: str) -> tuple[str, str]:
+    """The scanner's door as its select says it ("day:2027-01-08" or "session:<uid>"): (day, session)."""
+    kind, _, target = value.partition(":")
+    return (target, "") if kind == "day" else ("", target) if kind == "session" else ("", "")
+
+
+def _wants_page(request: Request) -> bool:
+    """A form posted by the browser itself (no script): answer with a page, not the script's JSON."""
+    return "text/html" in request.headers.get("accept", "")
+
+
+def _answer_page(
+    request: Request, slug: str, answer: CheckInOut | None, form: dict[str, str], **context: Any
+) -> Template:
+    """The answer to a check-in posted without the script: a confirmation to give for another day,
+    the result, or the problem; each with the way back to the scanner."""
+    return Template(
+        "staff/checkin_answer.html",
+        media_type=MediaType.HTML,  # the route's other answers are JSON
+        headers=NO_STORE,
+        status_code=200 if answer else 400,
+        context={
+            "slug": slug,
+            "answer": answer,
+            "action": request.url.path,
+            "fields": {name: value for name, value in form.items() if name != "confirmed"},
+            **context,
+        },
     )
 
 
@@ -101,15 +147,13 @@ class CheckInController(Controller):
 
     @get("/", name="checkin_events")
     async def choose_event(self, request: Request) -> Response:
-        """The published events, current and upcoming first; straight on to the one that is on today
+        """The published events, current and upcoming first; straight on to the one with a day today
         (unless asked to choose)."""
         current = await _published("upcoming")
-        today = checkins.today()
-        on_today = [
-            event
-            for event in current
-            if localtime(event["starts_at"]).date() <= today <= localtime(event["ends_at"]).date()
-        ]
+        # Only an event with one of its days (a module's occasions) today opens by itself: between
+        # a module's occasions the door would otherwise open on a day it is not.
+        today_ids = await checkins.events_on(checkins.today(), [event["id"] for event in current])
+        on_today = [event for event in current if event["id"] in today_ids]
         if len(on_today) == 1 and not request.query_params.get("choose"):
             return Redirect(request.app.route_reverse("checkin_scanner", slug=on_today[0]["slug"]))
         past = (await _published("past"))[:PAST_EVENTS_SHOWN]
@@ -170,20 +214,29 @@ class CheckInController(Controller):
         # another day too, with a reason.
         any_day = request.state.staff["role"] in (Role.organiser.value, Role.admin.value)
         open_days = checkins.days_open_to_door_staff()
+        numbers = {row["day"]: number for number, row in enumerate(event["days"], start=1)}
         days = [row["day"] for row in event["days"] if any_day or row["day"] in open_days]
         sessions = [
-            session
+            {**session, "day": localtime(session["starts_at"]).date()}
             for session in await programme.programme(event["id"])
             if session["status"] == SessionStatus.scheduled.value
             and (any_day or localtime(session["starts_at"]).date() in open_days)
         ]
+        today = checkins.today()
+        chosen = default_day(days, today)
+        if chosen is None and sessions:  # only sessions' doors: the first session's day
+            chosen = sessions[0]["day"]
         return Template(
             "staff/checkin.html",
             context={
                 "event": event,
                 "days": days,
+                "numbers": numbers,
+                "today": today,
+                "open_days": open_days,
                 "sessions": sessions,
-                "default_day": default_day(days, checkins.today()),
+                "default_day": chosen,
+                "counts": await checkins.day_counts(slug, chosen) if chosen else None,
                 "may_choose_another_day": any_day,
                 "account": request.state.staff,
                 "organisations": await organisation_options(),
@@ -191,32 +244,70 @@ class CheckInController(Controller):
             },
         )
 
+    @get("/{slug:str}/count", name="checkin_count")
+    async def count(self, request: Request, slug: FromPath[str]) -> Response:
+        """The scanner's counter for the door's day ("12 of 40 checked in"), which the page asks for
+        after each answer and every few seconds: other devices check people in too."""
+        try:
+            day = _day(str(request.query_params.get("day") or "")) or checkins.today()
+        except DomainError as error:
+            return _problem(error)
+        counts = await checkins.day_counts(slug, day)
+        return Response({**counts, "text": counter_text(counts)}, headers=NO_STORE)
+
     @get("/{slug:str}/search", name="checkin_search")
     async def search(self, request: Request, slug: FromPath[str]) -> Template:
-        """Those whose name or organisation contains `q`, each with a button that checks them in."""
+        """Those whose name or organisation contains `q` with the time each was checked in at the door,
+        or a button that checks them in. The script asks for the list alone (`part=1`); without it
+        (a search made without the script) the list comes in a page of its own."""
         query = str(request.query_params.get("q") or "")
-        found = await checkins.search(slug, query)
+        day, session = _door(str(request.query_params.get("door") or ""))
+        day = str(request.query_params.get("day") or day)
+        session = str(request.query_params.get("session") or session)
+        try:
+            on = _day(day)
+        except DomainError:
+            on = None
+        found = await checkins.search(slug, query, day=on, session=session)
         return Template(
-            "staff/_checkin_search.html",
+            "staff/_checkin_search.html" if request.query_params.get("part") else "staff/checkin_search.html",
             headers=NO_STORE,
-            context={"found": found, "query": query, "too_short": len(query.strip()) < 2},
+            context={
+                "slug": slug,
+                "found": found,
+                "query": query,
+                "too_short": len(query.strip()) < 2,
+                "door": {
+                    "day": on.isoformat() if on else "",
+                    "session": session,
+                    "reason": str(request.query_params.get("reason") or ""),
+                },
+            },
         )
 
     @post("/{slug:str}/registrations/{uid:str}", name="checkin_registration", status_code=200)
-    async def check_in_found(self, request: Request, slug: FromPath[str], uid: FromPath[str]) -> CheckInOut | Response:
-        """Check in one found by searching: the same rules and answer as a scan."""
+    async def check_in_found(
+        self, request: Request, slug: FromPath[str], uid: FromPath[str]
+    ) -> CheckInOut | Response | Template:
+        """Check in one found by searching: the same rules and answer as a scan (JSON for the script,
+        a page for a form posted without it)."""
+        form = await read_form(request, *SCAN_FIELDS)
         try:
-            scan = _scan(slug, await read_form(request, *SCAN_FIELDS), CheckInMethod.search)
-            return checkin_out(await checkins.check_in_registration(uid, scan, _staff(request)))
+            answer = checkin_out(
+                await checkins.check_in_registration(uid, _scan(slug, form, CheckInMethod.search), _staff(request))
+            )
         except NotFound:
             raise
         except DomainError as error:
+            if _wants_page(request):
+                return _answer_page(request, slug, None, form, problem=error.translated())
             return _problem(error)
+        return _answer_page(request, slug, answer, form) if _wants_page(request) else answer
 
     @post("/{slug:str}/walk-in", name="checkin_walk_in", status_code=200)
     async def walk_in(self, request: Request, slug: FromPath[str]) -> CheckInOut | Response:
         """Register someone at the door and check them in, in one step."""
-        form = await read_form(request, "name", "organisation", "organisation_other", "email", *SCAN_FIELDS)
+        form = await read_form(request, *WALK_IN_FIELDS, *SCAN_FIELDS)
         with refusal_caught() as refused:
             answer = await checkins.walk_in(
                 slug,

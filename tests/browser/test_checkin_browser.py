@@ -13,8 +13,11 @@ import pytest_asyncio
 from PIL import Image
 from playwright.async_api import Page, expect
 
-from events_app.domain import tickets
+from events_app import i18n
+from events_app.domain import checkins, tickets
+from events_app.domain.audit import Actor
 from events_app.domain.registrations import Registrant
+from events_app.domain.tables import Attendance
 from tests.account_helpers import tr
 from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS
@@ -22,6 +25,8 @@ from tests.conftest import DEMO_PASSWORD
 from tests.registration_helpers import event_today, form, registered
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]
+SHOTS = Path("/work/notes/shots")
+DESKTOP = {"width": 1366, "height": 900}
 STRANGER = Registrant(ip="198.51.100.13")
 KEEP_ANSWERS = "() => { document.getElementById('checkin').dataset.answerMs = '60000'; }"  # time for axe
 
@@ -46,9 +51,11 @@ def y4m_video(png: bytes, path: Path, frames: int = 5) -> Path:
     return path
 
 
-async def sign_in_and_pair(page: Page, slug: str, device: str = "Entrén, telefon 1") -> None:
+async def sign_in_and_pair(
+    page: Page, slug: str, device: str = "Entrén, telefon 1", email: str = "checkin@test.se"
+) -> None:
     await page.goto(f"/login?next=/checkin/{slug}")
-    await page.locator("#field-email").fill("checkin@test.se")
+    await page.locator("#field-email").fill(email)
     await page.locator("#field-password").fill(DEMO_PASSWORD)
     await page.locator("main form[action='/login'] button[type=submit]").click()
     await expect(page.get_by_role("heading", name=sv("Name this device"))).to_be_visible()
@@ -153,3 +160,87 @@ async def test_the_typed_code_checks_in_and_again_says_already(phone_page: Page,
     await assert_accessible(page, "the scanner page, ready")
     widths = await page.evaluate("() => ({scroll: document.documentElement.scrollWidth, inner: window.innerWidth})")
     assert widths["scroll"] <= widths["inner"], widths
+
+
+def counter(checked_in: int, expected: int) -> str:
+    with i18n.use_language("sv"):
+        return i18n.ngettext(
+            "%(checked_in)s of %(num)s checked in",
+            "%(checked_in)s of %(num)s checked in",
+            expected,
+            checked_in=checked_in,
+        )
+
+
+def day_label(number: int, day) -> str:
+    with i18n.use_language("sv"):
+        return i18n.gettext("Day %(number)s, %(day)s", number=number, day=i18n.format_day(day))
+
+
+async def screenshot(page: Page, name: str) -> None:
+    if SHOTS.parent.is_dir():
+        SHOTS.mkdir(exist_ok=True)
+        await page.screenshot(path=str(SHOTS / f"checkin-{name}.png"), full_page=True)
+
+
+async def no_sideways_scrolling(page: Page) -> None:
+    widths = await page.evaluate("() => ({scroll: document.documentElement.scrollWidth, inner: window.innerWidth})")
+    assert widths["scroll"] <= widths["inner"], widths
+
+
+async def the_day_the_counter_and_who_is_checked_in(page: Page, viewport: str) -> None:
+    """Check-in staff on the day: the day at the top, "0 of 2" turning "1 of 2" after a scan without
+    reloading, and the search showing Anna checked in (with the time) where Bo has a button."""
+    event = await event_today()
+    anna = await registered(event["slug"], form("anna@example.se"), STRANGER)
+    await registered(event["slug"], form("bo@example.se", name="Bo Ek"), STRANGER)
+    await sign_in_and_pair(page, event["slug"])
+    await page.evaluate(KEEP_ANSWERS)
+
+    await expect(page.locator("#door-label")).to_have_text(day_label(1, checkins.today()))
+    await expect(page.locator("#door-not-today")).to_be_hidden()
+    count = page.locator("#checkin-counter")
+    await expect(count).to_have_text(counter(0, 2))
+    await page.evaluate("() => (window.notReloaded = true)")
+
+    code = page.get_by_label(sv("Ticket code"))
+    await code.fill(anna["short_code_display"])
+    await code.press("Enter")
+    await expect(page.locator("#checkin-answer .answer-title")).to_have_text(sv("Welcome"))
+    await expect(count).to_have_text(counter(1, 2))
+    assert await page.evaluate("() => window.notReloaded") is True
+    await page.keyboard.press("Escape")
+
+    await page.get_by_label(sv("Name or organisation")).fill("anna")
+    found = page.locator("#search-results li")
+    await expect(found).to_have_count(1)
+    await expect(found.locator(".checkin-found-done")).to_have_text(
+        re.compile("^" + re.escape(sv("Checked in %(time)s", time="TIME")).replace("TIME", r"\d\d[.:]\d\d") + "$")
+    )
+    await expect(found.get_by_role("button")).to_have_count(0)
+    await assert_accessible(page, f"the scanner with the counter and a search result checked in ({viewport})")
+    await no_sideways_scrolling(page)
+    await screenshot(page, f"today-{viewport}")
+
+    await page.get_by_label(sv("Name or organisation")).fill("bo ek")
+    await expect(found.locator(".checkin-found-who")).to_contain_text("Bo Ek")
+    await found.get_by_role("button", name=re.compile(sv("Check in"))).click()
+    await expect(page.locator("#checkin-answer .answer-name")).to_have_text("Bo Ek")
+    await expect(count).to_have_text(counter(2, 2))
+    await page.keyboard.press("Escape")
+    await expect(found.locator(".checkin-found-done")).to_have_count(1)  # the list again, Bo now checked in
+
+    # Another device's change shows too, without reloading: here an organiser undoes Anna's check-in.
+    [first] = await Attendance.select(Attendance.uid).where(Attendance.registration.name == "Anna Andersson")
+    await checkins.undo(str(first["uid"]), Actor.system("test"))
+    await expect(count).to_have_text(counter(1, 2), timeout=15_000)  # the page asks every ten seconds
+    assert await page.evaluate("() => window.notReloaded") is True
+
+
+async def test_the_day_the_counter_and_who_is_checked_in_on_a_phone(phone_page: Page, staff_accounts):
+    await the_day_the_counter_and_who_is_checked_in(phone_page, "phone")
+
+
+async def test_the_day_the_counter_and_who_is_checked_in_on_a_desktop(page: Page, staff_accounts):
+    await page.set_viewport_size(DESKTOP)
+    await the_day_the_counter_and_who_is_checked_in(page, "desktop")

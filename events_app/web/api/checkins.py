@@ -19,7 +19,15 @@ from events_app.web.api.auth import CHECKIN_TOKEN, token_actor, token_staff
 from events_app.web.api.schemas import error_responses
 
 Result = Literal[
-    "ok", "already_checked_in", "unknown", "cancelled", "waitlisted", "wrong_event", "wrong_day", "not_in_session"
+    "ok",
+    "already_checked_in",
+    "unknown",
+    "cancelled",
+    "waitlisted",
+    "wrong_event",
+    "wrong_day",
+    "not_in_session",
+    "needs_confirmation",
 ]
 
 
@@ -28,7 +36,9 @@ class CheckInCreate(msgspec.Struct, forbid_unknown_fields=True):
     `event` the event's slug; `day` the day checked in for (default today in Europe/Stockholm), or
     `session` a session's id at its door; `device` names the scanning device (shown to the next
     device that scans the same ticket); `method` how the code was read. A day other than today
-    (until 03.00 also yesterday) is for organisers and admins only, with a `reason`, and is audited."""
+    (until 03.00 also yesterday) is for organisers and admins only, with a `reason`, and is audited;
+    it is checked in only with `confirmed: true`, else the answer is `needs_confirmation` (nothing
+    written) with the sentence to show in `confirm`."""
 
     code: Annotated[str, msgspec.Meta(max_length=500)]
     event: Annotated[str, msgspec.Meta(max_length=120)]
@@ -37,11 +47,14 @@ class CheckInCreate(msgspec.Struct, forbid_unknown_fields=True):
     device: Annotated[str, msgspec.Meta(max_length=100)] = ""
     method: Literal["camera", "scanner", "search", "walk_in", "api"] = "api"
     reason: Annotated[str, msgspec.Meta(max_length=300)] = ""
+    confirmed: bool = False
 
 
 class CheckInOut(msgspec.Struct, omit_defaults=True):
     """The answer. For a known ticket: whose it is; for `ok` and `already_checked_in`: the check-in
-    (its time, who and which device made it, and its id, to undo it)."""
+    (its time, who and which device made it, and its id, to undo it). For `needs_confirmation`: the
+    `day` asked for, which of the event's days it is (`day_number`, from 1) and `confirm`, the
+    sentence that says it beside today ("This is day 1, Friday 8 January 2027. Today is ...")."""
 
     result: Result
     message: str
@@ -53,9 +66,23 @@ class CheckInOut(msgspec.Struct, omit_defaults=True):
     device: str | None = None
     method: str | None = None
     checkin: str | None = None
+    day: date | None = None
+    day_number: int | None = None
+    confirm: str | None = None
+
+
+def another_day_text(day: date, number: int) -> str:
+    """ "This is day 1, Friday 8 January 2027. Today is Thursday 3 December 2026." """
+    return i18n.gettext(
+        "This is day %(number)s, %(day)s. Today is %(today)s.",
+        number=number,
+        day=i18n.format_day(day),
+        today=i18n.format_day(checkins.today()),
+    )
 
 
 def checkin_out(answer: checkins.Answer) -> CheckInOut:
+    day = answer.day if answer.result == "needs_confirmation" else None
     return CheckInOut(
         result=answer.result,
         message=i18n.gettext(answer.message),
@@ -67,6 +94,9 @@ def checkin_out(answer: checkins.Answer) -> CheckInOut:
         device=answer.device or None,
         method=answer.method or None,
         checkin=answer.attendance or None,
+        day=day,
+        day_number=answer.day_number if day else None,
+        confirm=another_day_text(day, answer.day_number) if day else None,
     )
 
 
@@ -97,6 +127,7 @@ class CheckInsApiController(Controller):
             device=data.device,
             method=data.method,
             reason=data.reason,
+            confirmed=data.confirmed,
         )
         return checkin_out(await checkins.check_in(scan, token_staff(request)))
 

@@ -7,14 +7,18 @@
 //    and Enter, or staff type the short code); search by name or organisation, one tap to check in.
 //    Plus walk-ins. The same code again from this device within two seconds is ignored (bounce).
 // 3. Every answer fills the aria-live region as a full-screen panel (colour, icon and words), with a
-//    beep and a vibration where the browser allows; it goes with the next scan, a tap or ~3 s.
+//    beep and a vibration where the browser allows; it goes with the next scan, a tap or ~3 s. Another
+//    day than today answers "needs_confirmation" (nothing written): the panel says which day and
+//    stays until its button sends the same check-in again, confirmed, or it is closed.
+// 4. The day scanned for stays at the top, with the counter "N of M checked in" for it, asked for
+//    after each answer and every few seconds (other devices check people in too).
 (function () {
   "use strict";
   var root = document.getElementById("checkin");
   if (!root) return;
-  var BOUNCE_MS = 2000, FRAME_MS = 500, DETECT_MS = 200, FRAME_SIDE = 1280;
+  var BOUNCE_MS = 2000, FRAME_MS = 500, DETECT_MS = 200, FRAME_SIDE = 1280, COUNT_MS = 10000;
   var TOKEN = "checkin.token", DEVICE = "checkin.device", STAFF = "checkin.staff";
-  var ICONS = { ok: "\u2713", warn: "!", bad: "\u2715", info: "i" };
+  var ICONS = { ok: "\u2713", warn: "!", bad: "\u2715", info: "i", confirm: "?" };
   var event = root.dataset.event;
   var language = document.documentElement.lang || "sv";
   var csrf = document.querySelector("input[name=_csrf_token]").value;
@@ -83,6 +87,8 @@
   function showScanner() {
     byId("checkin-pair").hidden = true;
     byId("checkin-scanner").hidden = false;
+    // What needs the script (the API's token, the camera) is shown only now; search works without it.
+    document.querySelectorAll("[data-needs-script]").forEach(function (part) { part.hidden = false; });
     byId("device-name").textContent = device();
     code.focus();
   }
@@ -114,16 +120,26 @@
       .replace("{by}", answer.checked_in_by || "\u2013").replace("{device}", answer.device || "");
   }
 
-  function show(answer) {
-    var kind = { ok: "ok", already_checked_in: "warn", undone: "info" }[answer.result] || "bad";
-    var panel = element("div", "checkin-answer answer-" + kind);
+  function show(answer, again) {
+    var kind = { ok: "ok", already_checked_in: "warn", undone: "info", needs_confirmation: "confirm" }[answer.result] || "bad";
+    var panel = element("div", "checkin-answer answer-" + (kind === "confirm" ? "warn" : kind));
     var icon = element("p", "answer-icon", ICONS[kind]);
     icon.setAttribute("aria-hidden", "true");
     panel.append(icon, element("p", "answer-title", answer.message));
+    if (answer.confirm) panel.append(element("p", "answer-detail answer-confirm", answer.confirm));
     if (answer.name) panel.append(element("p", "answer-name", answer.name));
     if (answer.organisation) panel.append(element("p", "answer-organisation", answer.organisation));
     if (kind === "warn" && answer.checked_in_at) panel.append(element("p", "answer-detail", firstCheckIn(answer)));
     var actions = element("p", "answer-actions");
+    if (kind === "confirm" && again) {
+      var confirm = element("button", "button answer-confirm-button", text("Confirm").replace("{number}", answer.day_number));
+      confirm.type = "button";
+      confirm.addEventListener("click", function (clicked) {
+        clicked.stopPropagation();
+        showLatest(again(), null);
+      });
+      actions.append(confirm);
+    }
     if (kind === "ok" && answer.checkin) {
       var undo = element("button", "button answer-undo", text("Undo"));
       undo.type = "button";
@@ -143,18 +159,22 @@
     answerBox.replaceChildren(panel);
     // Back to the code field for the next ticket, unless someone is typing in search or walk-in:
     // a handheld scanner's Enter must not land on the button that was tapped last.
+    // A confirmation never takes the focus: a handheld scanner's next Enter must not confirm it.
     var active = document.activeElement;
     var typing = active && active !== code && /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName);
     if (!typing) code.focus({ preventScroll: true });
-    feedback(kind);
+    feedback(kind === "confirm" ? "warn" : kind);
     window.clearTimeout(hideTimer);
-    hideTimer = window.setTimeout(clear, Number(root.dataset.answerMs) || 3000);
+    if (kind !== "confirm") hideTimer = window.setTimeout(clear, Number(root.dataset.answerMs) || 3000);
+    refreshCount();
+    // Search results on the screen show the one just checked in as "Checked in 09.12".
+    if (kind === "ok" && results.childElementCount && query.value.trim().length >= 2) search();
   }
 
   var asked = 0; // answers may arrive out of order: only the answer to the latest question is shown
-  function showLatest(question) {
+  function showLatest(question, again) { // again(): the same check-in, confirmed (for another day)
     var mine = ++asked;
-    return question.then(function (answer) { if (mine === asked) show(answer); },
+    return question.then(function (answer) { if (mine === asked) show(answer, again); },
                          function (problem) { if (mine === asked) failed(problem); });
   }
 
@@ -195,6 +215,39 @@
 
   // --- scanning ----------------------------------------------------------------------------------
 
+  // --- the day at the top, and the counter ----------------------------------------------------------
+
+  var counter = byId("checkin-counter"), counting = null;
+
+  function showDoor() { // the chosen door's day at the top, marked when it is not today
+    var chosen = door.options[door.selectedIndex];
+    if (!chosen || !byId("door-shown")) return;
+    byId("door-label").textContent = chosen.dataset.label;
+    byId("door-not-today").hidden = chosen.dataset.today === "1";
+    byId("door-shown").classList.toggle("checkin-door-other", chosen.dataset.today !== "1");
+    if (counter.dataset.day !== chosen.dataset.day) {
+      counter.dataset.day = chosen.dataset.day;
+      refreshCount();
+    }
+  }
+
+  function refreshCount() {
+    if (!counter || document.hidden) return;
+    var day = counter.dataset.day, mine = counting = {};
+    fetch("/checkin/" + event + "/count?" + new URLSearchParams({ day: day }),
+      { credentials: "same-origin", headers: { Accept: "application/json" } }).then(function (response) {
+      return response.ok && !response.redirected ? response.json() : null;
+    }).then(function (body) { // only the latest answer, and only for the day still chosen
+      if (body && mine === counting && day === counter.dataset.day && counter.textContent !== body.text) {
+        counter.textContent = body.text;
+      }
+    }, function () { /* the next round, then */ });
+  }
+
+  if (door) door.addEventListener("change", showDoor);
+  window.setInterval(refreshCount, COUNT_MS);
+  document.addEventListener("visibilitychange", refreshCount);
+
   function doorFields() { // the door, and an organiser's reason for checking in for another day
     var value = door.value, colon = value.indexOf(":"), reason = byId("another-day-reason");
     var fields = value.slice(0, colon) === "session" ? { session: value.slice(colon + 1) } : { day: value.slice(colon + 1) };
@@ -208,7 +261,8 @@
     var now = Date.now(), bounce = value === last.code && now - last.at < BOUNCE_MS;
     last = { code: value, at: now }; // a code held in front of the camera keeps being ignored
     if (bounce) return;
-    showLatest(api("", Object.assign({ code: value, event: event, device: device(), method: method }, doorFields())));
+    var body = Object.assign({ code: value, event: event, device: device(), method: method }, doorFields());
+    showLatest(api("", body), function () { return api("", Object.assign({ confirmed: true }, body)); });
   }
 
   byId("code-form").addEventListener("submit", function (submitted) {
@@ -292,17 +346,19 @@
   var searchForm = byId("search-form"), query = byId("search-q"), results = byId("search-results");
   var searchTimer = null;
 
-  function scanForm(fields) { // what the page's own check-ins send: the door and the device
+  function scanForm(fields, confirmed) { // what the page's own check-ins send: the door and the device
     var form = new URLSearchParams(fields), at = doorFields();
     form.set("day", at.day || "");
     form.set("session", at.session || "");
     form.set("reason", at.reason || "");
     form.set("device", device());
+    if (confirmed) form.set("confirmed", "1");
     return form;
   }
 
   function search() {
-    fetch(searchForm.action + "?" + new URLSearchParams({ q: query.value }),
+    var at = doorFields();
+    fetch(searchForm.action + "?" + new URLSearchParams({ q: query.value, day: at.day || "", session: at.session || "", part: "1" }),
       { credentials: "same-origin", headers: { Accept: "text/html" } }).then(function (response) {
       if (!response.ok || response.redirected) throw { status: response.redirected ? 401 : response.status };
       return response.text();
@@ -322,18 +378,25 @@
     window.clearTimeout(searchTimer);
     search();
   });
-  results.addEventListener("click", function (clicked) {
-    var button = clicked.target.closest("[data-registration]");
-    if (!button) return;
-    showLatest(sessionPost("/checkin/" + event + "/registrations/" + button.dataset.registration, scanForm()));
+  results.addEventListener("submit", function (submitted) { // a found one's "Check in" (a form of its own)
+    submitted.preventDefault();
+    var url = submitted.target.action;
+    showLatest(sessionPost(url, scanForm()), function () { return sessionPost(url, scanForm(null, true)); });
   });
 
   var walkIn = byId("walk-in-form"), walkInErrors = byId("walk-in-errors");
-  walkIn.addEventListener("submit", function (submitted) {
-    submitted.preventDefault();
-    sessionPost(walkIn.action, scanForm(new FormData(walkIn))).then(function (answer) {
-      walkIn.reset();
+  function registerWalkIn() {
+    return sessionPost(walkIn.action, scanForm(new FormData(walkIn))).then(function (answer) {
       walkInErrors.replaceChildren();
+      if (answer.result === "needs_confirmation") {
+        return show(answer, function () {
+          return sessionPost(walkIn.action, scanForm(new FormData(walkIn), true)).then(function (confirmed) {
+            walkIn.reset();
+            return confirmed;
+          });
+        });
+      }
+      walkIn.reset();
       show(answer);
     }, function (problem) {
       if (!problem.errors) return failed(problem);
@@ -341,6 +404,10 @@
       Object.keys(problem.errors).forEach(function (field) { list.append(element("li", "", problem.errors[field])); });
       walkInErrors.replaceChildren(list);
     });
+  }
+  walkIn.addEventListener("submit", function (submitted) {
+    submitted.preventDefault();
+    registerWalkIn();
   });
 
   if (localStorage.getItem(TOKEN) && localStorage.getItem(STAFF) === root.dataset.staff) showScanner();
