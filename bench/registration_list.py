@@ -33,6 +33,7 @@ import time
 import uuid
 from collections import Counter
 from datetime import datetime
+from urllib.parse import urlencode
 
 import asyncpg
 import httpx
@@ -136,6 +137,7 @@ async def sign_in(http: httpx.AsyncClient, email: str, password: str) -> None:
 async def run(server, slug: str, requests: int, clients: int, email: str, password: str, total: int) -> dict:
     url = f"/organiser/events/{slug}/registrations"
     latencies: list[float] = []
+    by_query: dict[str, list[float]] = {}
     sizes: list[int] = []
     statuses: Counter = Counter()
     problems: list[str] = []
@@ -154,6 +156,7 @@ async def run(server, slug: str, requests: int, clients: int, email: str, passwo
                 began = time.perf_counter()
                 response = await http.get(url, params=query)
                 latencies.append(time.perf_counter() - began)
+                by_query.setdefault(urlencode(query) or "first page", []).append(latencies[-1])
                 statuses[response.status_code] += 1
                 sizes.append(len(response.content))
                 rows = len(ROW.findall(response.text))
@@ -179,6 +182,7 @@ async def run(server, slug: str, requests: int, clients: int, email: str, passwo
     return {
         "seconds": seconds,
         "latencies": latencies,
+        "by_query": by_query,
         "sizes": sizes,
         "statuses": statuses,
         "problems": problems,
@@ -211,6 +215,9 @@ async def main() -> int:
         "max_ms": round(max(latencies) * 1000, 1),
         "mean_ms": round(statistics.fmean(latencies) * 1000, 1),
         "requests_per_s": round(len(latencies) / measured["seconds"], 1),
+        "p50_ms_by_query": {
+            query: round(percentile(values, 0.50) * 1000, 1) for query, values in measured["by_query"].items()
+        },
         "max_bytes": max(sizes),
         "mean_bytes": round(statistics.fmean(sizes)),
         "requests": len(latencies),
@@ -238,6 +245,7 @@ async def main() -> int:
         f"  latency     p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, max {result['max_ms']} ms, "
         f"mean {result['mean_ms']} ms; {result['requests_per_s']} pages/s"
     )
+    print("  by query    " + ", ".join(f"{query}: p50 {ms} ms" for query, ms in result["p50_ms_by_query"].items()))
     print(f"  size        largest page {result['max_bytes']} bytes, mean {result['mean_bytes']} bytes")
     print(f"  memory      server RSS over all processes: {idle_rss} MB before, {result['rss_mb']} MB at peak")
     print("  checks      " + ("all right" if not problems else "FAILED: " + "; ".join(problems)))

@@ -30,8 +30,16 @@ async def shot(page: Page, name: str) -> None:
         await page.screenshot(path=str(SHOTS / f"reglist-{name}.png"), full_page=True)
 
 
+# The elements reaching beyond the viewport, to name in a failure.
+TOO_WIDE = """(width) => [...document.querySelectorAll('body *')]
+  .filter(el => el.getBoundingClientRect().right > width + 1)
+  .slice(-3).map(el => el.outerHTML.slice(0, 160))"""
+
+
 async def assert_no_sideways_scroll(page: Page, width: int, what: str) -> None:
     widths = await page.evaluate(NO_SIDEWAYS)
+    if widths["scroll"] > width:
+        widths["too_wide"] = await page.evaluate(TOO_WIDE, width)
     assert widths["inner"] == width, f"{what}: {widths}"
     assert widths["scroll"] <= widths["inner"], f"{what} scrolls sideways at {width} px: {widths}"
 
@@ -122,7 +130,6 @@ async def test_the_list_fits_a_desktop_in_pages_and_a_registration_is_handled_on
     await expect(page.locator("#sensitive-heading + p + dl")).to_contain_text("Fisk")
     await assert_no_sideways_scroll(page, DESKTOP["width"], "a registration's page")
     await assert_accessible(page, "a registration's page at 1366 px")
-    await shot(page, "detail-1366")
     await page.get_by_role("button", name=sv("Check in"), exact=True).click()
     await expect(page.locator(".flash")).to_contain_text(sv("%(name)s is checked in.", name="Åsa Öberg"))
     await expect(page.locator("ol.history")).to_contain_text(sv("Checked in"))
@@ -133,6 +140,8 @@ async def test_the_list_fits_a_desktop_in_pages_and_a_registration_is_handled_on
     await expect(page.locator(".flash")).to_contain_text(
         sv("The registration mail to %(email)s is on its way.", email=people[0]["email"])
     )
+    await assert_no_sideways_scroll(page, DESKTOP["width"], "a registration's page after its actions")
+    await shot(page, "detail-1366")
     await page.get_by_role("link", name=sv("Change"), exact=True).click()
     await expect(page.locator("h1")).to_contain_text(sv("Change the registration"))
     await assert_no_sideways_scroll(page, DESKTOP["width"], "the change form")
