@@ -135,3 +135,69 @@ async def registered(slug: str, data, registrant) -> dict[str, Any]:
 
     result = await registrations.register(slug, data, registrant)
     return await registrations.get_registration(str(result.registration["uid"]))
+
+
+async def bulk_registrations(event: dict[str, Any], count: int, *, prefix: str = "bulk") -> None:
+    """`count` confirmed registrations of one person written straight into the table, many rows a
+    statement: ten thousand in seconds, for tests of long lists. Not through `registrations`: no
+    mail, no audit, no places counted."""
+    import contextlib
+    import json
+    import secrets
+    import sqlite3
+    import uuid
+
+    from events_app.domain import tickets
+    from events_app.domain.tables import Organisation, Person, Registration
+    from events_app.domain.transactions import is_sqlite
+    from events_app.settings import get_settings
+
+    organisations = [row["id"] for row in await Organisation.select(Organisation.id)]
+    [person] = await Person.insert(Person(name="Deltagare", email=f"{prefix}@example.se")).returning(Person.id)
+    days = json.dumps([day["day"].isoformat() for day in event["days"]])
+    now = utcnow()
+    columns = (
+        "uid, event, person, status, name, email, organisation, organisation_text, title, dietary, dietary_other, "
+        "accessibility, answers, days, language, ticket_id, short_code, manage_token, reserved_place, source, "
+        "consent_version, created_at, updated_at, confirmed_at"
+    )
+    rows = [
+        (
+            uuid.uuid4(),
+            event["id"],
+            person["id"],
+            "confirmed",
+            f"Deltagare {n:05d} Långnamnsson-Österberg",
+            f"{prefix}{n}@example.se",
+            organisations[n % len(organisations)],
+            "",
+            "Miljöstrateg",
+            "[]",
+            "",
+            "",
+            json.dumps({"lunch": "Fisk"}),
+            days,
+            "sv",
+            tickets.new_ticket_id(),
+            tickets.new_short_code(),
+            secrets.token_urlsafe(32),
+            False,
+            "api",
+            "",
+            now,
+            now,
+            now,
+        )
+        for n in range(count)
+    ]
+    if is_sqlite():  # one executemany on a connection of its own (Piccolo's adapters apply)
+        with contextlib.closing(sqlite3.connect(get_settings().sqlite_path)) as connection, connection:
+            connection.executemany(f"INSERT INTO registration ({columns}) VALUES ({', '.join(['?'] * 24)})", rows)
+        return
+    batch = 500
+    for start in range(0, count, batch):
+        chunk = rows[start : start + batch]
+        placeholders = ", ".join(len(chunk) * ["(" + ", ".join(["{}"] * 24) + ")"])
+        await Registration.raw(
+            f"INSERT INTO registration ({columns}) VALUES {placeholders}", *(value for row in chunk for value in row)
+        )

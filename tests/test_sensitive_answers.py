@@ -249,14 +249,18 @@ async def test_check_in_domain_answers_carry_door_columns_only():
 # --- Organisers: the list and the exports -------------------------------------------------------
 
 
-async def test_organisers_see_the_answers_and_the_ordinary_one_stays_where_it_was(organiser):
-    event, _ = await event_with_answers()
+async def test_organisers_see_the_answers_on_the_registrations_page_the_sensitive_one_apart(organiser):
+    event, anna = await event_with_answers()
     page = await organiser.get(f"/organiser/events/{event['slug']}/registrations")
-    assert SENSITIVE in page.text and PUBLIC in page.text
-    assert tr("sv", "sensitive") in text_of(page)  # the sensitive question's column is marked
+    # The list shows no answers at all: they are on each registration's own page.
+    assert SENSITIVE not in page.text and PUBLIC not in page.text
     for name in ("registrations.csv", "registrations.xlsx", "catering.csv", "catering.xlsx"):
         assert f"/organiser/events/{event['slug']}/{name}" in page.text
     assert f"/organiser/events/{event['slug']}/registrations.csv?sensitive=yes" in page.text
+    own = text_of(await organiser.get(f"/organiser/registrations/{anna['uid']}"))
+    ordinary, sensitive = own.split(tr("sv", "Sensitive personal data"), 1)
+    assert PUBLIC in ordinary and SENSITIVE not in ordinary
+    assert SENSITIVE in sensitive and "Hälsa" in sensitive and ACCESS in sensitive and DIET_OTHER in sensitive
 
 
 def csv_rows(response) -> list[list[str]]:
@@ -280,7 +284,7 @@ async def test_the_usual_export_holds_nothing_sensitive_and_keeps_its_name(organ
     assert filename(as_csv) == f"{slug}-anmalningar.csv" and filename(as_xlsx) == f"{slug}-anmalningar.xlsx"
     for rows in (csv_rows(as_csv), xlsx_rows(as_xlsx)):
         assert rows[0][0] == tr("sv", "Name")  # the header first, no warning
-        assert "buss" in rows[0] and "halsa" not in rows[0]
+        assert "Buss" in rows[0] and "Hälsa" not in rows[0]  # the questions as asked, not their keys
         assert tr("sv", "Dietary needs") not in rows[0] and tr("sv", "Accessibility needs") not in rows[0]
         assert PUBLIC in rows[1]
         assert_clean("usual export", repr(rows), public_too=False)
@@ -306,7 +310,7 @@ async def test_the_export_with_sensitive_data_says_so_in_its_name_and_first_row(
         assert record[tr("sv", "Dietary needs")] == tr("sv", "Nut allergy")
         assert record[tr("sv", "Other dietary needs or allergies")] == DIET_OTHER
         assert record[tr("sv", "Accessibility needs")] == ACCESS
-        assert record["halsa"] == SENSITIVE and record["buss"] == PUBLIC
+        assert record["Hälsa"] == SENSITIVE and record["Buss"] == PUBLIC
     workbook = openpyxl.load_workbook(io.BytesIO(as_xlsx.content))
     assert workbook.active.freeze_panes == "A3" and workbook.active["A2"].font.bold
     assert workbook.properties.description == notice

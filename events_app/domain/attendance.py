@@ -43,3 +43,21 @@ async def check_ins_of(registration_ids: list[int]) -> list[dict[str, Any]]:
         .where(Attendance.registration.is_in(registration_ids))
         .order_by(Attendance.checked_in_at)
     )
+
+
+async def check_ins_at_the_door(registration_id: int) -> list[dict[str, Any]]:
+    """One registration's check-ins for its organisers' page: each with its uid (to undo it), the day,
+    the session (if at its door), when, how and by whom."""
+    return await (
+        Attendance.select(
+            Attendance.uid,
+            Attendance.day,
+            Attendance.session.title.as_alias("session_title"),
+            Attendance.checked_in_at,
+            Attendance.staff_name,
+            Attendance.device,
+            Attendance.method,
+        )
+        .where(Attendance.registration == registration_id)
+        .order_by(Attendance.checked_in_at)
+    )

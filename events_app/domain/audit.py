@@ -62,3 +62,15 @@ async def recent_entries(*, limit: int = 200, action: str = "", query: str = "")
 async def actions() -> list[str]:
     rows = await AuditEntry.select(AuditEntry.action).distinct().order_by(AuditEntry.action)
     return [row["action"] for row in rows]
+
+
+async def entries_about(object_type: str, object_id: object) -> list[dict[str, Any]]:
+    """Everything recorded about one object, oldest first (a registration's history, for example)."""
+    return await (
+        AuditEntry.select(
+            AuditEntry.created_at, AuditEntry.actor, AuditEntry.action, AuditEntry.summary, AuditEntry.details
+        )
+        .where((AuditEntry.object_type == object_type) & (AuditEntry.object_id == str(object_id)))
+        .order_by(AuditEntry.id)
+        .output(load_json=True)
+    )

@@ -949,3 +949,24 @@ async def correct_organisation(uid: str, code: str, other: str, actor: Actor) ->
 def _organisation_shown(registration: dict[str, Any]) -> str:
     """The organisation as the audit log names it (Swedish, like the records), "-" for none."""
     return registration["organisation_sv"] or registration["organisation_text"] or "-"
+
+
+async def resend_mail(uid: str, actor: Actor) -> dict[str, Any]:
+    """An organiser sends the registration's mail again (the ticket, or the place in the queue, or for
+    a held registration the request to confirm it), rendered as it stands when it leaves; audited."""
+    async with atomic():
+        current = await get_registration(uid)
+        if current["status"] == CANCELLED:
+            raise DomainError(N_("This registration is cancelled."), code="invalid_status")
+        kind = "registration_held" if current["held_until"] is not None else "registration_received"
+        if not await outbox.enqueue_later_for_registration(current, kind):
+            raise DomainError(N_("This registration has no email address to send to."), code="no_address")
+        await audit.record(
+            "registration.mail_resent",
+            actor,
+            object_type="registration",
+            object_id=uid,
+            summary=current["email"],
+            details={"kind": kind},
+        )
+    return current

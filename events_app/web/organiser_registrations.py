@@ -7,8 +7,9 @@ controllers read the request, call one service and pick the response.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath
@@ -18,7 +19,9 @@ from litestar.response import Redirect, Template
 from events_app import i18n
 from events_app.domain import (
     attendance,
+    checkins,
     events,
+    outbox,
     questions,
     registration_holds,
     registration_reports,
@@ -26,13 +29,13 @@ from events_app.domain import (
     sensitive_answers,
     site_settings,
 )
-from events_app.domain.errors import DomainError
+from events_app.domain.errors import DomainError, NotFound
 from events_app.domain.questions import QuestionInput
 from events_app.domain.registrations import AlreadyRegistered, Registrant
-from events_app.domain.tables import QuestionKind
+from events_app.domain.tables import CheckInMethod, QuestionKind
 from events_app.i18n import N_
 from events_app.settings import LANGUAGES
-from events_app.web.auth import actor_of, client_ip, safe_next
+from events_app.web.auth import actor_of, client_ip
 from events_app.web.downloads import CSV_TYPE, NO_STORE, XLSX_TYPE, download
 from events_app.web.forms import form_page, read_form
 from events_app.web.refusals import flash_refusal, refusal_caught
@@ -42,6 +45,7 @@ from events_app.web.registration import (
     organisation_options,
     read_registration_form,
     registration_input,
+    registration_values,
 )
 
 FILTERS = ("q", "status", "organisation", "session", "question", "answer", "sort", "dir")
@@ -85,11 +89,36 @@ def sort_links(request: Request, slug: str, filters: dict[str, str]) -> dict[str
     return links
 
 
+def read_page(request: Request) -> int:
+    """The page asked for (?page=N, from 1); anything else is the first."""
+    value = str(request.query_params.get("page") or "")
+    return int(value) if value.isdigit() and 0 < len(value) < 7 else 1
+
+
+def page_links(request: Request, slug: str, filters: dict[str, str], page: registration_reports.Page) -> dict[str, Any]:
+    """The pagination's links, each keeping the filters and the sort: the previous and next page, and
+    the pages around this one with the first and the last (None marks a gap)."""
+    shown = sorted({1, page.pages, *range(max(1, page.number - 2), min(page.pages, page.number + 2) + 1)})
+    numbers: list[int | None] = []
+    for number in shown:
+        if numbers and number - (numbers[-1] or 0) > 1:
+            numbers.append(None)
+        numbers.append(number)
+
+    def url(number: int) -> str:
+        return list_url(request, slug, {**filters, "page": str(number) if number > 1 else ""})
+
+    return {
+        "previous": url(page.number - 1) if page.number > 1 else None,
+        "next": url(page.number + 1) if page.number < page.pages else None,
+        "numbers": [(number, url(number) if number else None) for number in numbers],
+    }
+
+
 async def _registration_page(request: Request, slug: str) -> Template:
     event = await events.get_event(slug)
     filters = read_filters(request)
-    rows = await registration_reports.list_registrations(
-        event["id"],
+    selection = registration_reports.Selection(
         query=filters["q"],
         status=filters["status"],
         organisation=filters["organisation"],
@@ -99,21 +128,21 @@ async def _registration_page(request: Request, slug: str) -> Template:
         sort=filters["sort"],
         descending=filters["dir"] == "desc",
     )
-    counts = await registration_reports.counts(event["id"])
-    event_questions = await questions.questions_of(event["id"])
+    page = await registration_reports.registration_page(event["id"], selection, read_page(request))
     return Template(
         "organiser/registrations.html",
         context={
             "event": event,
-            "rows": rows,
+            "page": page,
+            "rows": page.rows,
             "filters": filters,
-            "status_counts": counts["status"],
+            "status_counts": await registration_reports.status_counts(event["id"]),
             "organisations": await organisation_options(),
             "external": registration_reports.EXTERNAL,
             "sessions": await registration_reports.signup_session_options(event["id"]),
-            "questions": event_questions,
+            "questions": await questions.questions_of(event["id"]),
             "sort_links": sort_links(request, slug, filters),
-            "here": list_url(request, slug, filters),
+            "page_links": page_links(request, slug, filters, page),
             "filtered": any(filters[name] for name in FILTERS[:6]),
             "held_bursts": await registration_holds.held_bursts(event["id"]),
         },
@@ -253,15 +282,28 @@ class OrganiserRegistrationsController(Controller):
         return Redirect(request.app.route_reverse("organiser_questions", slug=slug), status_code=303)
 
 
+def _moves(registration: dict[str, Any], sessions: list[dict[str, Any]]) -> list[tuple[dict, list[dict]]]:
+    """Each of the registration's sessions with the event's other scheduled sign-up sessions it can be
+    moved to (`registrations.move_choice` has the rules)."""
+    moves = []
+    for choice in registration["choices"]:
+        others = [s for s in sessions if s["uid"] != choice["session_uid"] and s["status"] == "scheduled"]
+        if others:
+            moves.append((choice, others))
+    return moves
+
+
 class OrganiserRegistrationActionsController(Controller):
     """One registration for an organiser: everything it holds (sensitive answers included, which check-in
-    staff never see), and what an organiser does to it: cancel it, promote it, move one of its sessions."""
+    staff never see), its history, and what an organiser does to it: change it, move one of its
+    sessions, promote it, cancel it, send its mail again, check it in or undo a check-in."""
 
     path = "/registrations"
 
     @get("/{uid:str}", name="organiser_registration")
     async def show(self, uid: FromPath[str]) -> Template:
         registration = await registrations.get_registration(uid)
+        event = await events.get_event(registration["event_slug"])
         event_questions = await questions.questions_of(registration["event"])
         sensitive_keys = {
             q["key"] for q in event_questions if sensitive_answers.is_sensitive_key(q["key"], event_questions)
@@ -271,39 +313,82 @@ class OrganiserRegistrationActionsController(Controller):
             (labels.get(key, key), answer, key in sensitive_keys or key not in labels)
             for key, answer in (registration["answers"] or {}).items()
         ]
+        days = [row["day"] for row in event["days"]]
+        today = checkins.today()
         return Template(
             "organiser/registration.html",
             context={
                 "registration": registration,
+                "event": event,
                 "answers": answers,
                 "dietary_labels": [
                     i18n.gettext(registrations.DIETARY_NEEDS.get(code, code)) for code in registration["dietary"] or []
                 ],
-                "attendance": await attendance.check_ins_of([registration["id"]]),
-                "event_purged": (await events.get_event(registration["event_slug"]))["sensitive_purged_at"],
+                "check_ins": await attendance.check_ins_at_the_door(registration["id"]),
+                "event_purged": event["sensitive_purged_at"],
                 "sensitive_days": await site_settings.number("retention", "retention_sensitive_days"),
+                "moves": _moves(registration, await registration_reports.signup_session_options(registration["event"])),
+                "days": days,
+                "registration_days": [date.fromisoformat(day) for day in registration["days"] or []],
+                "check_in_day": today if today in days else (days[0] if days else today),
+                "today": today,
+                "history": await registration_reports.history(registration),
+                "history_labels": registration_reports.HISTORY_ACTIONS,
+                "may_mail": outbox.can_receive_mail(registration["email"]),
             },
             headers=dict(NO_STORE),
         )
 
     @staticmethod
     async def _act(request: Request, uid: str, action, done: str, *, confirm: str | None = None) -> Response:
+        """Do `action` to the registration and go back to its page, with `done` or the refusal flashed."""
         registration = await registrations.get_registration(uid)
         form = await request.form()
-        # Back to this event's list, keeping its filters; any other address (another event through
-        # "..", another site) falls back to the plain list.
-        back = safe_next(str(form.get("next") or ""), list_url(request, registration["event_slug"]))
-        if urlsplit(back).path != list_url(request, registration["event_slug"]):
-            back = list_url(request, registration["event_slug"])
+        back = request.app.route_reverse("organiser_registration", uid=str(registration["uid"]))
         if confirm is not None and form.get("confirm") != "yes":
             flash(request, i18n.gettext(confirm), "error")
             return Redirect(back, status_code=303)
         with refusal_caught() as refused:
-            await action(registration, form)
-            flash(request, i18n.gettext(done, name=registration["name"]), "success")
+            message = await action(registration, form)
+            flash(request, message or i18n.gettext(done, name=registration["name"]), "success")
         if refused.error:
             flash_refusal(request, refused.error)
         return Redirect(back, status_code=303)
+
+    async def _edit_page(
+        self, registration: dict[str, Any], *, values: dict[str, Any] | None = None, errors=None, status: int = 200
+    ) -> Template:
+        event = await events.get_event(registration["event_slug"])
+        event_questions = await questions.questions_of(event["id"])
+        context = await form_context(
+            event,
+            values=values if values is not None else registration_values(registration, event_questions),
+            errors=errors or {},
+        )
+        context["registration"] = registration
+        return Template("organiser/registration_edit.html", context=context, status_code=status, headers=NO_STORE)
+
+    @get("/{uid:str}/edit", name="organiser_registration_edit")
+    async def edit_form(self, uid: FromPath[str]) -> Template:
+        return await self._edit_page(await registrations.get_registration(uid))
+
+    @post("/{uid:str}/edit", name="organiser_registration_update")
+    async def update(self, request: Request, uid: FromPath[str]) -> Response:
+        """The registration's details, answers, days and sessions changed by an organiser (also after
+        the event has started): the rules of `registrations.update_registration`, audited."""
+        registration = await registrations.get_registration(uid)
+        event_questions = await questions.questions_of(registration["event"])
+        values = await read_registration_form(request, event_questions)
+        with refusal_caught() as refused:
+            await registrations.update_registration(
+                uid, registration_input(values, event_questions), actor_of(request), by_organiser=True
+            )
+        if refused.error:
+            return await self._edit_page(
+                registration, values=values, errors=field_messages(refused.error, values), status=400
+            )
+        flash(request, i18n.gettext("The registration of %(name)s is changed.", name=values["name"]), "success")
+        return Redirect(request.app.route_reverse("organiser_registration", uid=uid), status_code=303)
 
     @post("/{uid:str}/cancel", name="organiser_registration_cancel")
     async def cancel(self, request: Request, uid: FromPath[str]) -> Response:
@@ -345,6 +430,68 @@ class OrganiserRegistrationActionsController(Controller):
             )
 
         return await self._act(request, uid, action, N_("%(name)s was moved to the other session."))
+
+    @post("/{uid:str}/resend", name="organiser_registration_resend")
+    async def resend(self, request: Request, uid: FromPath[str]) -> Response:
+        """Queue the registration's mail again (with the ticket, for a confirmed place)."""
+        actor = actor_of(request)
+
+        async def action(registration, form):
+            await registrations.resend_mail(uid, actor)
+            return i18n.gettext("The registration mail to %(email)s is on its way.", email=registration["email"])
+
+        return await self._act(request, uid, action, "")
+
+    @post("/{uid:str}/checkin", name="organiser_registration_check_in")
+    async def check_in(self, request: Request, uid: FromPath[str]) -> Response:
+        """Check the registration in for a day of its event, with the door's rules (`checkins`): for
+        another day than today with a reason, which the audit log keeps."""
+        staff = {key: request.state.staff[key] for key in ("id", "name", "role")}
+
+        async def action(registration, form):
+            try:
+                day = date.fromisoformat(str(form.get("day") or ""))
+            except ValueError:
+                raise DomainError(N_("Choose one of the event's days."), field="day") from None
+            scan = checkins.Scan(
+                code="",
+                event=registration["event_slug"],
+                day=day,
+                method=CheckInMethod.search.value,
+                reason=str(form.get("reason") or ""),
+                # The organiser picked the day on this page and, for another day, wrote why: that is
+                # the confirmation the door asks for with a second scan.
+                confirmed=True,
+            )
+            try:
+                answer = await checkins.check_in_registration(uid, scan, staff)
+            except NotFound as error:  # a draft or cancelled event has no door
+                raise DomainError(N_("Only a published event can be checked in to.")) from error
+            if answer.result != "ok":
+                raise DomainError(checkins.RESULTS[answer.result])
+            return i18n.gettext("%(name)s is checked in.", name=registration["name"])
+
+        return await self._act(request, uid, action, "")
+
+    @post("/{uid:str}/checkin/undo", name="organiser_registration_undo_check_in")
+    async def undo_check_in(self, request: Request, uid: FromPath[str]) -> Response:
+        """Take back one of the registration's check-ins (the form names it), once confirmed."""
+        actor = actor_of(request)
+
+        async def action(registration, form):
+            wanted = str(form.get("attendance") or "")
+            mine = {str(row["uid"]) for row in await attendance.check_ins_at_the_door(registration["id"])}
+            if wanted not in mine:  # undone meanwhile, or another registration's
+                raise DomainError(N_("There is no such check-in: it may have been undone already."))
+            await checkins.undo(wanted, actor, event_slug=registration["event_slug"])
+
+        return await self._act(
+            request,
+            uid,
+            action,
+            N_("The check-in is undone."),
+            confirm=N_("Nothing was undone: use the button that confirms it."),
+        )
 
 
 # --- Questions --------------------------------------------------------------------------------
