@@ -70,14 +70,16 @@ def table(page: str, caption_id: str) -> list[list[str]]:
     ]
 
 
+CHECKED_IN_FIGURE = (
+    "%(checked_in)s of %(expected)s expected is checked in (%(percent)s %%).",
+    "%(checked_in)s of %(expected)s expected are checked in (%(percent)s %%).",
+)
+
+
 def figure(checked_in: int, expected: int, percent: int) -> str:
-    return tr(
-        "sv",
-        "%(checked_in)s of %(expected)s expected are checked in (%(percent)s %%).",
-        checked_in=checked_in,
-        expected=expected,
-        percent=percent,
-    )
+    """The live view's sentence in Swedish, its verb agreeing with the number checked in."""
+    with i18n.use_language("sv"):
+        return i18n.ngettext(*CHECKED_IN_FIGURE, checked_in, checked_in=checked_in, expected=expected, percent=percent)
 
 
 @pytest.fixture
