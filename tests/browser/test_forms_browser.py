@@ -181,7 +181,7 @@ async def test_speaker_rows_without_scripts(browser, live_server, staff_accounts
         await expect(rows).to_have_count(1)
         await expect(page.locator("#field-speakers")).to_have_value("Bo Berg")
         await expect(page.get_by_role("button", name=sv("Add a speaker"))).to_be_focused()
-        await assert_accessible(page, "the session form after removing a row without scripts")
+        # (axe runs as a script, so it checks these pages in the test above, with scripts.)
         assert await programme.programme(event["id"]) == []
 
 
