@@ -126,7 +126,7 @@ async def test_a_decline_without_the_forms_token_or_with_a_too_long_reason_chang
     assert response.status_code == 400
     message = tr("sv", "At most %(max)s characters.", max=2000)
     assert f'<p class="field-error" id="error-reason">{message}</p>' in text_of(response)
-    assert f'<a href="#field-reason">{message}</a>' in text_of(response)
+    assert f'<a href="#field-reason">{tr("sv", "Reason for declining")}: {message}</a>' in text_of(response)
     assert "x" * 2001 in response.text  # what was typed stays
     assert_private(response)
     assert await database_snapshot() == before

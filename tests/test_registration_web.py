@@ -158,7 +158,8 @@ async def test_sessions_at_the_same_time_are_refused_next_to_the_field_and_nothi
     )
     page = text_of(response)
     assert f'<p class="field-error" id="error-sessions">{message}</p>' in page
-    assert f'<a href="#field-sessions">{message}</a>' in page  # the error summary links to the field
+    label = tr("sv", "Sessions that need sign-up")
+    assert f'<a href="#field-sessions">{label}: {message}</a>' in page  # the error summary names and links the field
     assert 'id="field-sessions"' in page and 'aria-invalid="true"' in page
     assert 'value="Anna Andersson"' in page and 'value="Miljöstrateg"' in page  # what was typed stays
     assert await written() == before

@@ -3,6 +3,7 @@ it within the programme, with its speakers."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -33,23 +34,49 @@ SESSION_TEXT_FIELDS = [
     "title_en",
     "description_en",
 ]
-SPEAKER_ROWS = 4  # empty rows offered on a new session; an edited one gets one more than it has
 MAX_SPEAKER_ROWS = 50
+SPEAKER_PARTS = ("name", "title", "organisation")
+SPEAKER_ROW = re.compile(r"speaker_name_(\d{1,6})")
 
 
 async def read_session_form(request: Request) -> dict[str, Any]:
     form = await request.form()
     values: dict[str, Any] = {name: str(form.get(name) or "") for name in SESSION_TEXT_FIELDS}
     values["themes"] = [str(slug) for slug in form.getall("themes", [])]
-    speakers = []
-    for n in range(MAX_SPEAKER_ROWS):
-        if f"speaker_name_{n}" not in form:
-            break
-        speakers.append(
-            {part: str(form.get(f"speaker_{part}_{n}") or "") for part in ("name", "title", "organisation")}
-        )
-    values["speakers"] = speakers
+    # The rows in their order on the page; rows added and removed in the browser leave gaps in the numbers.
+    rows = sorted(int(match[1]) for key in form if (match := SPEAKER_ROW.fullmatch(key)))
+    values["speakers"] = [
+        {part: str(form.get(f"speaker_{part}_{n}") or "") for part in SPEAKER_PARTS} for n in rows[:MAX_SPEAKER_ROWS]
+    ]
+    values["speaker_action"] = str(form.get("speaker_action") or "")
     return values
+
+
+def with_speaker_rows_changed(values: dict[str, Any]) -> dict[str, Any] | None:
+    """The form with a speaker row added or removed, when one of the row buttons sent it without
+    scripts (static/rows.js does it in the page otherwise); None when the form was sent to be saved.
+    Everything typed is kept, and the focus goes to the new row or back to the add button."""
+    action = values.get("speaker_action", "")
+    speakers = list(values["speakers"])
+    if action == "add":
+        if len(speakers) < MAX_SPEAKER_ROWS:
+            speakers.append(dict.fromkeys(SPEAKER_PARTS, ""))
+        focus = f"speaker_name_{len(speakers) - 1}"
+    elif action.startswith("remove-") and action[len("remove-") :].isdigit():
+        del speakers[int(action[len("remove-") :]) : int(action[len("remove-") :]) + 1]
+        focus = "speaker_add"
+    else:
+        return None
+    return {**values, "speakers": speakers, "focus": focus}
+
+
+def speaker_rows(values: dict[str, Any]) -> list[dict[str, str]]:
+    """The speaker rows to show: those given (kept as they are while rows are being added or removed),
+    otherwise the ones filled in; one empty row when there are none yet."""
+    speakers = values.get("speakers", [])
+    if "focus" not in values:
+        speakers = [s for s in speakers if any(s.values())] or [dict.fromkeys(SPEAKER_PARTS, "")]
+    return speakers
 
 
 def session_input(values: dict[str, Any]) -> SessionInput:
@@ -100,18 +127,12 @@ def session_values(session: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def with_empty_speaker_rows(values: dict[str, Any]) -> dict[str, Any]:
-    speakers = [s for s in values.get("speakers", []) if any(s.values())]
-    rows = max(SPEAKER_ROWS, len(speakers) + 1)
-    return {**values, "speakers": speakers + [{"name": "", "title": "", "organisation": ""}] * (rows - len(speakers))}
-
-
 async def session_form(
     event: dict, session: dict | None, *, values: dict | None = None, error: DomainError | None = None
 ) -> Template:
     return form_page(
         "organiser/session_form.html",
-        values=with_empty_speaker_rows(values or {}),
+        values={**(values or {}), "speakers": speaker_rows(values or {})},
         error=error,
         event=event,
         session=session,
@@ -137,6 +158,8 @@ class OrganiserSessionsController(Controller):
     async def create_session(self, request: Request, slug: FromPath[str]) -> Response:
         event = await events.get_event(slug)
         values = await read_session_form(request)
+        if (changed := with_speaker_rows_changed(values)) is not None:
+            return await session_form(event, None, values=changed)
         try:
             session = await programme.add_session(slug, session_input(values), actor_of(request))
         except DomainError as error:
@@ -155,6 +178,8 @@ class OrganiserSessionsController(Controller):
     async def update(self, request: Request, uid: FromPath[str]) -> Response:
         session = await programme.get_session(uid)
         values = await read_session_form(request)
+        if (changed := with_speaker_rows_changed(values)) is not None:
+            return await session_form(await events.get_event(session["event_slug"]), session, values=changed)
         try:
             await programme.update_session(uid, session_input(values), actor_of(request))
         except DomainError as error:

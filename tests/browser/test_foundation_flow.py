@@ -77,7 +77,8 @@ async def test_staff_sign_in_language_switch_and_sign_out(page: Page, staff_acco
     await expect(field).to_have_attribute("aria-invalid", "true")
     assert "error-email" in ((await field.get_attribute("aria-describedby")) or "").split()
     await expect(page.locator(".field.has-error:has(#field-email) #error-email")).to_have_text(message)
-    await expect(page.locator(".error-summary a[href='#field-email']")).to_have_text(message)
+    summary_link = page.locator(".error-summary a[href='#field-email']")
+    await expect(summary_link).to_have_text(f"{sv('Email address')}: {message}")
     await expect(field).to_have_value("organiser@test.se")  # the address is kept, the password is not
     await expect(page.locator("#field-password")).to_have_value("")
     await assert_accessible(page, "the sign-in page showing an error")

@@ -122,7 +122,9 @@ async def test_decline_with_a_reason_on_a_phone(phone_page: Page, live_server: s
     await reason.fill("x" * 2001)
     await page.get_by_role("button", name=sv("Decline")).click()
     message = sv("At most %(max)s characters.", max=2000)
-    await expect(page.locator(".error-summary a[href='#field-reason']")).to_have_text(message)
+    await expect(page.locator(".error-summary a[href='#field-reason']")).to_have_text(
+        f"{sv('Reason for declining')}: {message}"
+    )
     await expect(page.locator("#error-reason")).to_have_text(message)
     await expect(reason).to_have_attribute("aria-invalid", "true")
     await assert_accessible(page, "the invitation page with an error")

@@ -33,7 +33,8 @@ async def sign_in_as_organiser(page: Page, email: str = "organiser@test.se") -> 
 
 
 async def submit(page: Page, form: str) -> None:
-    await page.locator(f"main form[action='{form}'] button[type=submit]").click()
+    # The last button: a form with row buttons (the session form's speakers) ends with the one that saves.
+    await page.locator(f"main form[action='{form}'] button[type=submit]").last.click()
 
 
 async def test_an_organiser_builds_an_event_with_its_programme(page: Page, staff_accounts):
