@@ -53,7 +53,10 @@ async def _corrects_the_organisation(page: Page, viewport: str) -> None:
     await other.fill("x" * 201)
     await page.get_by_role("button", name=sv("Save the organisation")).click()
     await expect(page.locator(".error-summary")).to_be_visible()
-    await expect(page.locator(".error-summary a")).to_have_text(sv("At most %(max)s characters.", max=200))
+    await expect(page.locator(".error-summary a")).to_have_text(
+        sv("Other organisation") + ": " + sv("At most %(max)s characters.", max=200)
+    )
+    await expect(page.locator(".error-summary")).to_be_focused()
     await assert_accessible(page, f"the organisation form with an error ({viewport})")
     await _shot(page, f"error-{viewport}")
 
