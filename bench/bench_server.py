@@ -206,9 +206,11 @@ async def running_server(*, workers: int, role: str, extra_env: dict[str, str] |
             var_dir.cleanup()
 
 
-async def create_event(server: Server, *, capacity: int | None, token: str | None = None) -> str:
-    """A one-day event a month ahead, published through the API; returns its slug."""
-    start = (datetime.now(UTC) + timedelta(days=30)).replace(hour=7, minute=0, second=0, microsecond=0)
+async def create_event(
+    server: Server, *, capacity: int | None, token: str | None = None, starts_at: datetime | None = None
+) -> str:
+    """A one-day event (a month ahead unless `starts_at` says when), published through the API; returns its slug."""
+    start = starts_at or (datetime.now(UTC) + timedelta(days=30)).replace(hour=7, minute=0, second=0, microsecond=0)
     headers = {"Authorization": f"Bearer {token or server.token}"}
     async with httpx.AsyncClient(base_url=server.base, timeout=30) as http:
         response = await http.post(

@@ -29,6 +29,7 @@ import tempfile
 import uuid
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import httpx
@@ -36,6 +37,7 @@ from bench_server import ROOT, cli, create_event, running_server
 
 LUA = Path(__file__).with_name("checkin.lua")
 THREADS = 2
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
 def ensure_wrk() -> str:
@@ -211,7 +213,9 @@ async def main() -> int:
             organiser_token = cli(
                 server.env, "token", "create", "--email", "bench-organiser@example.se", "--name", "bench"
             )
-            slug = await create_event(server, capacity=None, token=organiser_token)
+            # Check-in staff may check in for today only: the event is today, in Stockholm, all day.
+            midnight = datetime.now(STOCKHOLM).replace(hour=0, minute=0, second=0, microsecond=0)
+            slug = await create_event(server, capacity=None, token=organiser_token, starts_at=midnight)
             day, codes = await add_tickets(server, slug, args.tickets)
             # Warm every worker up (imports, templates, a database connection) with scans of one ticket.
             warm = {"code": codes[0], "event": slug, "day": day, "device": "warm-up", "method": "api"}
