@@ -85,6 +85,30 @@ def rss_mb(root: int) -> float | None:
     return round(total / 1024, 1) if total else None
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time (user and system, every thread) the processes have used so far, from /proc."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+async def database_pids(url: str) -> list[int]:
+    """The PostgreSQL backends serving the database of `url` (on this machine, their CPU is readable)."""
+    connection = await asyncpg.connect(url)
+    try:
+        rows = await connection.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return [row["pid"] for row in rows]
+    finally:
+        await connection.close()
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
@@ -100,6 +124,9 @@ class Server:
 
     def rss_mb(self) -> float | None:
         return rss_mb(self.process.pid)
+
+    def cpu_seconds(self) -> float:
+        return cpu_seconds(process_tree(self.process.pid))
 
 
 async def _wait_until_up(base: str, server: subprocess.Popen, timeout: float = 60) -> None:

@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 import httpx
-from bench_server import ROOT, cli, create_event, running_server
+from bench_server import ROOT, cli, cpu_seconds, create_event, database_pids, running_server
 
 LUA = Path(__file__).with_name("checkin.lua")
 THREADS = 2
@@ -154,16 +154,21 @@ async def sample_memory(server, stop: asyncio.Event, peaks: list[float]) -> None
         await asyncio.sleep(0.25)
 
 
-async def while_sampling(server, function, *args) -> tuple[dict, float | None]:
+async def while_sampling(server, function, *args) -> tuple[dict, float | None, float, float]:
+    """`function`'s figures, the server's peak RSS meanwhile, and the CPU seconds the server and the
+    database's backends used meanwhile (on a busy machine a steadier figure than scans per second)."""
     peaks: list[float] = []
     stop = asyncio.Event()
+    backends = await database_pids(server.database_url)
+    server_before, database_before = server.cpu_seconds(), cpu_seconds(backends)
     sampler = asyncio.create_task(sample_memory(server, stop, peaks))
     try:
         figures = await asyncio.to_thread(function, *args)
     finally:
         stop.set()
         await sampler
-    return figures, max(peaks) if peaks else None
+    server_cpu, database_cpu = server.cpu_seconds() - server_before, cpu_seconds(backends) - database_before
+    return figures, max(peaks) if peaks else None, server_cpu, database_cpu
 
 
 async def check_database(url: str, slug: str) -> dict[str, int]:
@@ -229,10 +234,10 @@ async def main() -> int:
             codes_file = Path(folder) / "codes.txt"
             codes_file.write_text("\n".join(codes[1:]) + "\n")  # the warmed-up ticket is not a first scan
             idle_rss = server.rss_mb()
-            first, first_rss = await while_sampling(
+            first, first_rss, first_cpu, first_db_cpu = await while_sampling(
                 server, run_wrk, wrk, server, slug, day, codes_file, "first", args.connections, args.seconds
             )
-            repeat, repeat_rss = await while_sampling(
+            repeat, repeat_rss, repeat_cpu, repeat_db_cpu = await while_sampling(
                 server, run_wrk, wrk, server, slug, day, codes_file, "repeat", args.connections, args.repeat_seconds
             )
         found = await check_database(server.database_url, slug)
@@ -246,10 +251,14 @@ async def main() -> int:
         "first_max_ms": round(first["max_us"] / 1000, 2),
         "first_scans": first["ok"],
         "first_seconds": round(pass_seconds, 2),
+        "first_server_cpu_ms": round(first_cpu * 1000 / max(first["requests"], 1), 3),
+        "first_database_cpu_ms": round(first_db_cpu * 1000 / max(first["requests"], 1), 3),
         "repeat_scans_per_s": round(repeat["scans"] / (repeat["duration_us"] / 1e6), 1),
         "repeat_p50_ms": round(repeat["p50_us"] / 1000, 2),
         "repeat_p99_ms": round(repeat["p99_us"] / 1000, 2),
         "repeat_scans": repeat["scans"],
+        "repeat_server_cpu_ms": round(repeat_cpu * 1000 / max(repeat["requests"], 1), 3),
+        "repeat_database_cpu_ms": round(repeat_db_cpu * 1000 / max(repeat["requests"], 1), 3),
         "double_checkins": found["double_checkins"],
         "checked_in": found["checked_in"],
         "errors": first["other"] + first["socket_errors"] + repeat["other"] + repeat["socket_errors"],
@@ -284,6 +293,10 @@ async def main() -> int:
     print(
         f"  repeat scans  {result['repeat_scans']} in {args.repeat_seconds} s: {result['repeat_scans_per_s']}/s, "
         f"p50 {result['repeat_p50_ms']} ms, p99 {result['repeat_p99_ms']} ms"
+    )
+    print(
+        f"  CPU per scan  server {result['first_server_cpu_ms']} ms + database {result['first_database_cpu_ms']} ms "
+        f"(first), {result['repeat_server_cpu_ms']} + {result['repeat_database_cpu_ms']} ms (repeat)"
     )
     print(f"  database      {found['checked_in']} tickets checked in, {found['double_checkins']} twice")
     print(f"  memory        server RSS over all processes: {idle_rss} MB before, {result['rss_mb']} MB at peak")

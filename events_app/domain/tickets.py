@@ -67,12 +67,18 @@ def _private_key(secret_key: str) -> Ed25519PrivateKey:
     return Ed25519PrivateKey.from_private_bytes(seed)
 
 
+@lru_cache(maxsize=4)
+def _public_key(secret_key: str) -> Ed25519PublicKey:
+    # Deriving it costs half as much as verifying a signature: every scan would pay it again.
+    return _private_key(secret_key).public_key()
+
+
 def signing_key() -> Ed25519PrivateKey:
     return _private_key(get_settings().secret_key)
 
 
 def public_key() -> Ed25519PublicKey:
-    return signing_key().public_key()
+    return _public_key(get_settings().secret_key)
 
 
 def public_key_pem() -> str:

@@ -1,4 +1,4 @@
-"""One engine-aware way to open a write transaction.
+"""One engine-aware way to open a write transaction, and the PostgreSQL connection pool.
 
 SQLite's default DEFERRED transaction fails with "database is locked" when two writers read then
 write; IMMEDIATE takes the write lock up front and lets the engine's timeout queue the others.
@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from asyncpg import Connection
 from piccolo.engine.finder import engine_finder
+from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 
@@ -21,6 +23,17 @@ def engine():
 
 def is_sqlite() -> bool:
     return isinstance(engine(), SQLiteEngine)
+
+
+async def _keep_session(connection: Connection) -> None:
+    """Nothing to undo on a connection going back to the pool: the app sets no session variables,
+    takes no advisory locks and listens to nothing, and asyncpg rolls back a transaction left open
+    before calling this. asyncpg's default (`RESET ALL; CLOSE ALL; UNLISTEN *; ...`) is one more
+    round trip after every statement, which doubled the round trips of a scan at the door."""
+
+
+async def start_pool(db: PostgresEngine, *, min_size: int, max_size: int) -> None:
+    await db.start_connection_pool(min_size=min_size, max_size=max_size, reset=_keep_session)
 
 
 def atomic():

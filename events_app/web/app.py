@@ -21,7 +21,7 @@ from litestar.template.base import url_for
 from litestar.template.config import TemplateConfig
 
 from events_app.domain import mail_delivery
-from events_app.domain.transactions import engine
+from events_app.domain.transactions import engine, start_pool
 from events_app.settings import Settings, get_settings
 from events_app.templating import environment
 from events_app.web.accessibility import AccessibilityController
@@ -54,7 +54,7 @@ def _lifespan(settings: Settings):
         db = engine()
         uses_pool = not settings.is_sqlite  # SQLite has no pool; Piccolo only logs that it is unsupported
         if uses_pool:
-            await db.start_connection_pool(min_size=1, max_size=10)
+            await start_pool(db, min_size=1, max_size=10)
         stop = asyncio.Event()
         sender = asyncio.create_task(mail_delivery.run_sender(stop, settings)) if settings.mail_sender_in_web else None
         try:
