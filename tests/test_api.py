@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import subprocess
@@ -10,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from events_app.domain import api_tokens
+from events_app.domain import api_tokens, staff
 from events_app.domain.audit import Actor
 from events_app.domain.tables import (
     ApiToken,
@@ -571,8 +572,27 @@ async def test_a_revoked_token_is_401_at_once(client, staff_accounts, tokens, dr
     assert (await client.get("/api/v1/themes", headers=bearer(token))).status_code == 401
 
 
+async def test_a_token_revoked_by_another_worker_stops_within_a_second(client, staff_accounts, tokens, draft_slug):
+    token = tokens["organiser"]
+    assert (await client.get(f"/api/v1/events/{draft_slug}", headers=bearer(token))).status_code == 200
+    # Revoked as another worker process would: this one has the token's account in memory.
+    await ApiToken.update({ApiToken.revoked_at: datetime.now(UTC)}).where(
+        ApiToken.staff == staff_accounts["organiser"]["id"]
+    )
+    await asyncio.sleep(api_tokens.REMEMBER_FOR)
+    assert (await client.get(f"/api/v1/events/{draft_slug}", headers=bearer(token))).status_code == 401
+
+
 async def test_a_deactivated_accounts_token_is_401(client, staff_accounts, tokens, draft_slug):
-    await StaffAccount.update({StaffAccount.active: False}).where(StaffAccount.id == staff_accounts["organiser"]["id"])
+    assert (await client.get(f"/api/v1/events/{draft_slug}", headers=bearer(tokens["organiser"]))).status_code == 200
+    organiser, admin = staff_accounts["organiser"], staff_accounts["admin"]
+    await staff.update_staff(
+        str(organiser["uid"]),
+        name=organiser["name"],
+        role="organiser",
+        active=False,
+        actor=Actor(admin["name"], staff_id=admin["id"]),
+    )
     assert await refused_writes(client, draft_slug, bearer(tokens["organiser"])) == [(401, "not_authenticated")] * 4
 
 

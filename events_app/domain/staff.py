@@ -327,6 +327,7 @@ async def update_staff(uid: str, *, name: str, role: str, active: bool, actor: A
             await audit.record(
                 "staff.renamed", actor, object_type="staff", object_id=uid, summary=f"{account['name']} -> {name}"
             )
+    api_tokens.forget_accounts()  # the account's tokens act with its new role, or not at all
 
 
 async def set_language(staff_id: int, language: str) -> None:
