@@ -241,6 +241,7 @@ async def reset_password(token: str, password: str, *, ip: str) -> int:
             object_id=account["uid"],
             details={"api_tokens_revoked": revoked},
         )
+    api_tokens.forget_accounts()  # again once committed: a request meanwhile may have remembered the old state
     return revoked
 
 
@@ -270,6 +271,7 @@ async def change_password(staff_id: int, current: str, new: str, *, actor: Actor
             object_id=account["uid"],
             details={"api_tokens_revoked": revoked},
         )
+    api_tokens.forget_accounts()  # again once committed: a request meanwhile may have remembered the old state
     return PasswordChanged(epoch=account["session_epoch"] + 1, api_tokens_revoked=revoked)
 
 
