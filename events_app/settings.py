@@ -85,6 +85,8 @@ class Settings:
     forwarded_allow_ips: str = "127.0.0.1"
     registration_burst_per_ip: int = 10
     registration_hold_hours: int = 24
+    # How long a rendered public page is served to anonymous visitors at most; 0 turns the cache off.
+    public_page_cache_seconds: int = 3
 
     @property
     def is_sqlite(self) -> bool:
@@ -142,6 +144,9 @@ class Settings:
                 env.get("REGISTRATION_BURST_PER_IP"), 10, "REGISTRATION_BURST_PER_IP"
             ),
             registration_hold_hours=_positive_int(env.get("REGISTRATION_HOLD_HOURS"), 24, "REGISTRATION_HOLD_HOURS"),
+            public_page_cache_seconds=_positive_int(
+                env.get("PUBLIC_PAGE_CACHE_SECONDS"), 3, "PUBLIC_PAGE_CACHE_SECONDS", minimum=0
+            ),
         )
 
 

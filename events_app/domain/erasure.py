@@ -25,6 +25,7 @@ from piccolo.columns import JSON
 from events_app.domain import audit, outbox, registrations
 from events_app.domain.errors import DomainError
 from events_app.domain.personal_data import addresses_of, person_by_uid
+from events_app.domain.public_page_versions import changes_public_pages
 from events_app.domain.tables import (
     AccessibilityFeedback,
     ApiToken,
@@ -323,6 +324,7 @@ async def _empty_rows(person: dict[str, Any], addresses: list[str]) -> None:
     ).where(Person.id == person_id)
 
 
+@changes_public_pages
 async def erase_person(uid: str, actor: audit.Actor, *, notify: bool = True) -> dict[str, Any]:
     """Erase the person now; refused (DomainError) when the records plan keeps them or they are gone.
     `notify`: mail the person that it is done (not when the retention rules anonymise a guest).

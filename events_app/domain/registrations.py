@@ -30,6 +30,7 @@ from events_app.domain import (
 from events_app.domain.audit import Actor
 from events_app.domain.errors import DomainError, NotFound, ValidationFailed
 from events_app.domain.events import get_event, is_public
+from events_app.domain.public_page_versions import changes_public_pages
 from events_app.domain.tables import (
     Audience,
     Event,
@@ -354,6 +355,7 @@ async def count_attempt(email: str, ip: str) -> None:
     )
 
 
+@changes_public_pages
 async def register(slug: str, data: RegistrationInput, registrant: Registrant) -> RegistrationResult:
     """Register someone for an event; raises DomainError/ValidationFailed and writes nothing then.
 
@@ -778,6 +780,7 @@ async def _locked(uid: str) -> dict[str, Any]:
     return await get_registration(uid)
 
 
+@changes_public_pages
 async def update_registration(
     uid: str, data: RegistrationInput, actor: Actor, *, by_organiser: bool = False
 ) -> dict[str, Any]:
@@ -816,6 +819,7 @@ async def update_registration(
     return await get_registration(uid)
 
 
+@changes_public_pages
 async def cancel_registration(
     uid: str, actor: Actor, *, by_organiser: bool = False, notify: bool = True
 ) -> dict[str, Any]:
@@ -845,6 +849,7 @@ async def cancel_registration(
     return await get_registration(uid)
 
 
+@changes_public_pages
 async def promote_by_hand(uid: str, actor: Actor, *, reserved_place: bool = False) -> dict[str, Any]:
     """An organiser confirms a waiting registration now, even beyond the capacity (audited); with
     `reserved_place`, in a place reserved by an invitation, which does not count against it."""
@@ -859,6 +864,7 @@ async def promote_by_hand(uid: str, actor: Actor, *, reserved_place: bool = Fals
     return await get_registration(uid)
 
 
+@changes_public_pages
 async def move_choice(uid: str, from_session: str, to_session: str, actor: Actor) -> dict[str, Any]:
     """An organiser moves someone from one session to another, with a confirmed place there even
     beyond its capacity (audited); the freed place goes to the first in line."""
