@@ -33,7 +33,12 @@ _local_version = 0
 
 
 def _path() -> Path:
-    return get_settings().var_dir / VERSION_FILE
+    return _path_in(get_settings().var_dir)
+
+
+@functools.lru_cache(maxsize=4)
+def _path_in(var_dir: Path) -> Path:
+    return var_dir / VERSION_FILE
 
 
 def changed() -> None:
