@@ -591,9 +591,6 @@ async def search(
     words = search_words(query)
     if len("".join(words)) < 2:
         return []
-    event = await Event.select(Event.id).where((Event.slug == event_slug) & (Event.status == "published")).first()
-    if event is None:
-        raise NotFound(N_("There is no such event."))
     organisations = await Organisation.select(Organisation.id, Organisation.name_sv, Organisation.name_en)
     matching: Any = None
     for word in words:
@@ -605,16 +602,28 @@ async def search(
         matching = this_word if matching is None else matching & this_word
     rows = (
         await Registration.select(
-            *_door_columns("id", "uid", "name", "status", "organisation_text"),
+            *_door_columns("id", "uid", "name", "status", "organisation_text", "event"),
             Registration.organisation.name_sv.as_alias("organisation_sv"),
             Registration.organisation.name_en.as_alias("organisation_en"),
         )
-        .where((Registration.event == event["id"]) & (Registration.status != CANCELLED) & matching)
+        .where(
+            (Registration.event.slug == event_slug)
+            & (Registration.event.status == "published")
+            & (Registration.status != CANCELLED)
+            & matching
+        )
         .order_by(Registration.search_text, Registration.id)
         .limit(limit)
     )
+    if rows:  # the event is known from its registrations found, without a query of its own
+        event_id = rows[0]["event"]
+    else:
+        event = await Event.select(Event.id).where((Event.slug == event_slug) & (Event.status == "published")).first()
+        if event is None:
+            raise NotFound(N_("There is no such event."))
+        event_id = event["id"]
     found = [{**row, "organisation": organisation_of(row), "checked_in_at": None} for row in rows]
-    return await _with_check_ins(found, event["id"], day or today(), session)
+    return await _with_check_ins(found, event_id, day or today(), session)
 
 
 def _organisations_named(word: str, organisations: list[dict[str, Any]]) -> list[int]:
