@@ -232,9 +232,10 @@ async def _delete_mail_mentioning(traces: Traces) -> int:
 
 
 async def empty_registrations(registration_ids: list[int]) -> None:
-    """Empty what the registrations hold of their person: name, address, organisation text, title,
-    needs and answers; their "my registration" links stop working. Event, organisation, status,
-    days and check-ins stay, so reports count them as before."""
+    """Empty what the registrations hold of their person: name (and its folded copy for the door's
+    search), address, organisation text, title, needs and answers; their "my registration" links
+    stop working. Event, organisation, status, days and check-ins stay, so reports count them as
+    before."""
     if not registration_ids:
         return
     await Registration.update(
@@ -242,6 +243,7 @@ async def empty_registrations(registration_ids: list[int]) -> None:
             Registration.name: "",
             Registration.email: "",
             Registration.organisation_text: "",
+            Registration.search_text: "",
             Registration.title: "",
             Registration.dietary: [],
             Registration.dietary_other: "",

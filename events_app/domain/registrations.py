@@ -44,6 +44,7 @@ from events_app.domain.tables import (
     SessionChoice,
     SessionStatus,
 )
+from events_app.domain.text_folding import search_text
 from events_app.domain.transactions import atomic, utcnow
 from events_app.domain.validation import collect_max_length, normalise_email, parse_uid, required_text
 from events_app.i18n import N_, normalise_language
@@ -566,6 +567,7 @@ async def _insert(
         person=person_id,
         status=CONFIRMED if confirmed else WAITLISTED,
         **{key: clean[key] for key in (*_CHANGEABLE, "email", "language")},
+        search_text=search_text(clean["name"], clean["organisation_text"]),
         ticket_id=tickets.new_ticket_id(),
         short_code=tickets.new_short_code(),
         manage_token=secrets.token_urlsafe(32),
@@ -798,6 +800,7 @@ async def update_registration(
         await Registration.update(
             {
                 **{getattr(Registration, key): clean[key] for key in _CHANGEABLE},
+                Registration.search_text: search_text(clean["name"], clean["organisation_text"]),
                 Registration.updated_at: utcnow(),
             }
         ).where(Registration.id == current["id"])
@@ -938,6 +941,7 @@ async def correct_organisation(uid: str, code: str, other: str, actor: Actor) ->
                 {
                     Registration.organisation: organisation_id,
                     Registration.organisation_text: text,
+                    Registration.search_text: search_text(current["name"], text),
                     Registration.updated_at: utcnow(),
                 }
             ).where(Registration.id == current["id"])
