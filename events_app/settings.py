@@ -76,6 +76,7 @@ class Settings:
     dev: bool
     mail_sender_in_web: bool
     mail_poll_seconds: float
+    mail_pdf_processes: int
     outbox_retention_days: int
     reminder_days: int
     registrations_per_address: int
@@ -127,6 +128,7 @@ class Settings:
             dev=dev,
             mail_sender_in_web=_mail_sender_in_web(env, dev, database_url),
             mail_poll_seconds=float(env.get("MAIL_POLL_SECONDS") or 2.0),
+            mail_pdf_processes=_positive_int(env.get("MAIL_PDF_PROCESSES"), 1, "MAIL_PDF_PROCESSES", minimum=0),
             outbox_retention_days=_positive_int(env.get("OUTBOX_RETENTION_DAYS"), 90, "OUTBOX_RETENTION_DAYS"),
             reminder_days=_positive_int(env.get("REMINDER_DAYS"), 2, "REMINDER_DAYS", minimum=0),
             registrations_per_address=_positive_int(

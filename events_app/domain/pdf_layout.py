@@ -168,6 +168,12 @@ def _document_class() -> type[HouseStyle]:
     return type("Document", (HouseStyle, FPDF), {})
 
 
+def load() -> None:
+    """Import fpdf2 and read the font's coverage now, as a process that will draw does once first."""
+    _document_class()
+    _latin_coverage()
+
+
 def new_document(
     *,
     texts: Iterable[str],
