@@ -14,11 +14,15 @@ written in bulk), and an organiser account. The registrations' confirmation mail
 they left long ago, and only the certificates' mails are measured.
 
 It runs an SMTP sink itself (aiosmtpd on a free loopback port) and starts `events-app serve` (the
-Procfile's command) with `--workers` workers whose mail senders deliver to that sink. It signs in as
+Procfile's `web`) with `--workers` workers and, where the app's settings leave the mail to it (by
+default on PostgreSQL; `--mail-sender` chooses), `events-app worker` (the Procfile's `worker`); the
+senders deliver to that sink. It signs in as
 the organiser through /login and posts `POST /organiser/events/{slug}/certificates/issue` (or, with
 `--issue-in-process`, calls `certificates.issue_certificates` from this process instead), and times
 from that request until the sink has received every certificate's mail. Meanwhile it samples the
-server's RSS (summed over its process tree, and the largest process alone) every 100 ms.
+server's RSS (summed over every process of the run: uvicorn's supervisor and workers, the mail
+worker and its drawing process, and multiprocessing's resource trackers; and the largest process
+alone) every 100 ms.
 
 Afterwards it checks: as many valid certificates as registrations, with distinct numbers, every
 certificate mail marked sent in the outbox, and every mail received with its certificate attached as

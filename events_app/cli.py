@@ -167,7 +167,13 @@ def cmd_worker(args: argparse.Namespace) -> None:
     with drawing_processes(settings.mail_pdf_processes):
         print(
             "mail sender running"
-            + (f" (PDFs drawn in {settings.mail_pdf_processes} processes)" if settings.mail_pdf_processes else "")
+            + (
+                f" (PDFs drawn in {settings.mail_pdf_processes} process"
+                + ("es" if settings.mail_pdf_processes > 1 else "")
+                + " of its own)"
+                if settings.mail_pdf_processes
+                else ""
+            )
             + "; Ctrl-C stops it"
         )
         asyncio.run(main())

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import multiprocessing
+import signal
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -34,11 +35,18 @@ class _Drawing:
 _drawing = _Drawing()
 
 
+def _start_drawing_process() -> None:
+    # Ctrl-C reaches every process of the terminal's group: the sender stops at the end of its round
+    # and then shuts these processes down, so they leave the signal to it rather than die mid-mail.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    pdf_layout.load()
+
+
 def _new_pool(processes: int) -> ProcessPoolExecutor:
     # Spawned, not forked: the sender's process has an event loop, threads and database connections,
     # none of which survive a fork safely.
     return ProcessPoolExecutor(
-        max_workers=processes, mp_context=multiprocessing.get_context("spawn"), initializer=pdf_layout.load
+        max_workers=processes, mp_context=multiprocessing.get_context("spawn"), initializer=_start_drawing_process
     )
 
 
