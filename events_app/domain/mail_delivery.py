@@ -41,9 +41,9 @@ log = logging.getLogger(__name__)
 # Imported for its side effect: it registers the builders of the mails rendered at send time.
 assert registration_mail and invitation_mail and certificate_mail and mailing_mail
 PURGE_EVERY_SECONDS = 3600
-# How many mails a sender renders ahead of the one being sent: enough to draw the next certificates'
-# PDFs while SMTP and the database answer for the current mail, few enough that little rendered work
-# (and memory) waits when a connection fails.
+# How many mails a sender renders at once ahead of the one being sent: enough to keep the drawing
+# process busy with the next certificates' PDFs while SMTP and the database answer for the current
+# mail, few enough that little rendered work (and memory) waits when a connection fails.
 RENDER_AHEAD = 4
 REMINDERS_EVERY_SECONDS = 60  # also releases the held registrations nobody confirmed
 
@@ -54,6 +54,10 @@ class Prepared:
 
     row: dict[str, Any]
     message: EmailMessage
+
+
+# A mail being rendered: None when it turned out not to be sent.
+Preparing = asyncio.Task[Prepared | None]
 
 
 def build_message(row: dict[str, Any], attachments: list[dict[str, Any]], settings: Settings) -> EmailMessage:
@@ -172,17 +176,18 @@ async def _prepare(row: dict[str, Any], worker_id: str, settings: Settings) -> P
 
 
 async def _prepare_all(
-    batch: list[dict[str, Any]], worker_id: str, settings: Settings, ready: asyncio.Queue[Prepared | None]
+    batch: list[dict[str, Any]], worker_id: str, settings: Settings, ready: asyncio.Queue[Preparing | None]
 ) -> None:
-    """Render the batch's mails in order into `ready`, then None; the queue's bound keeps this a
-    few mails ahead of the one being sent."""
-    try:
-        for row in batch:
-            if (prepared := await _prepare(row, worker_id, settings)) is not None:
-                await ready.put(prepared)
-    except Exception:
-        await ready.put(None)  # the sender stops, then meets this error when it awaits this task
-        raise
+    """Start rendering the batch's mails, in order, into `ready`, then None. The queue's bound keeps
+    this a few mails ahead of the one being sent; those few render at once, so the drawing process
+    has the next PDF to draw while this process waits on the database for the one after."""
+    for row in batch:
+        preparing = asyncio.create_task(_prepare(row, worker_id, settings))
+        try:
+            await ready.put(preparing)
+        except asyncio.CancelledError:
+            preparing.cancel()
+            raise
     await ready.put(None)
 
 
@@ -204,27 +209,31 @@ async def _send(delivery: FileDelivery | SMTPDelivery, prepared: Prepared, worke
     return True
 
 
-async def _stop(task: asyncio.Task) -> None:
-    if not task.done():
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+async def _stop(renderer: asyncio.Task, ready: asyncio.Queue[Preparing | None]) -> None:
+    """Stop rendering: the renderer and every mail it started that was not sent."""
+    renderer.cancel()
+    tasks = [renderer]
+    while not ready.empty():
+        if (preparing := ready.get_nowait()) is not None:
+            preparing.cancel()
+            tasks.append(preparing)
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def _deliver_batch(batch: list[dict[str, Any]], worker_id: str, settings: Settings) -> tuple[int, bool]:
     """Send a claimed batch over one connection, rendering the next mails (a certificate's PDF is
-    drawn in a thread) while the current one is with the SMTP server and the database. Returns how
-    many were delivered, and False when the connection failed."""
-    ready: asyncio.Queue[Prepared | None] = asyncio.Queue(maxsize=RENDER_AHEAD)
+    drawn in a drawing process or a thread) while the current one is with the SMTP server and the
+    database. Returns how many were delivered, and False when the connection failed."""
+    ready: asyncio.Queue[Preparing | None] = asyncio.Queue(maxsize=RENDER_AHEAD)
     renderer = asyncio.create_task(_prepare_all(batch, worker_id, settings, ready))
     delivered = 0
     try:
         async with delivery_for(settings) as delivery:
-            while (prepared := await ready.get()) is not None:
-                delivered += await _send(delivery, prepared, worker_id)
-        await renderer  # its failure (a database error) is the round's failure
+            while (preparing := await ready.get()) is not None:
+                if (prepared := await preparing) is not None:
+                    delivered += await _send(delivery, prepared, worker_id)
     except (OSError, aiosmtplib.SMTPException) as error:
-        await _stop(renderer)
+        await _stop(renderer, ready)
         # The connection failed: every message of the batch not yet marked goes back for a retry
         # (mark_attempt_failed leaves alone those already marked sent or settled).
         log.warning("mail delivery failed: %s", error)
@@ -232,7 +241,7 @@ async def _deliver_batch(batch: list[dict[str, Any]], worker_id: str, settings: 
             await outbox.mark_attempt_failed(row, worker_id, f"{type(error).__name__}: {error}")
         return delivered, False
     finally:
-        await _stop(renderer)
+        await _stop(renderer, ready)
     return delivered, True
 
 
