@@ -4,8 +4,8 @@ Drawing a certificate is about 20 ms of pure-Python work (fpdf2) that holds the 
 keeps the event loop answering, but it cannot run beside the sender's own work (statements, MIME,
 SMTP), so one process mails at most one core's worth. `events-app worker` therefore draws in
 MAIL_PDF_PROCESSES processes of its own (`drawing_processes`), and the mail of a large issue uses
-every core. Web processes draw in a thread: a download, or their sender in development and on
-SQLite, must not start processes of its own inside every web worker.
+every core. Web processes draw in a thread (their sender, in development and on SQLite): they must
+not start processes of their own inside every web worker.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import logging
 import multiprocessing
 import signal
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +33,9 @@ class _Drawing:
 
 
 _drawing = _Drawing()
+# Without drawing processes, one thread draws, one PDF at a time: the sender renders a few mails at
+# once, and more drawing threads would only take the GIL from the web process's event loop.
+_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pdf-drawing")
 
 
 def _start_drawing_process() -> None:
@@ -54,7 +57,7 @@ async def draw(function: Callable[..., bytes], *args: Any) -> bytes:
     """`function(*args)`, a PDF module's picklable `render`, run where this process draws."""
     pool = _drawing.pool
     if pool is None:
-        return await asyncio.to_thread(function, *args)
+        return await asyncio.get_running_loop().run_in_executor(_thread, function, *args)
     try:
         return await asyncio.get_running_loop().run_in_executor(pool, function, *args)
     except BrokenProcessPool:
