@@ -157,7 +157,8 @@ def cmd_worker(args: argparse.Namespace) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         if not settings.is_sqlite:
-            await engine().start_connection_pool(min_size=1, max_size=2)
+            # The sender renders a few mails at once (mail_delivery.RENDER_AHEAD) beside the one it sends.
+            await engine().start_connection_pool(min_size=1, max_size=4)
         try:
             await run_sender(stop, settings)
         finally:

@@ -5,9 +5,9 @@ With SMTP settings it sends through aiosmtplib, one connection per batch of 50; 
 readable. It runs as `events-app worker` (the Procfile's `worker`) in production on PostgreSQL, and
 as a background task of each web process in development and on SQLite (settings.mail_sender_in_web).
 
-A batch is a small pipeline: the next few mails are rendered (a certificate's PDF drawn in a thread)
-while the current one is with the SMTP server, and each mail is marked sent as soon as the server
-took it. aiosmtplib (5.x) sends its commands one at a time and does not pipeline them (RFC 2920).
+A batch is a small pipeline: the next few mails are rendered (a certificate's PDF drawn in the
+worker's drawing process, or in a thread; see pdf_drawing) while the current one is with the SMTP
+server, and each mail is marked sent as soon as the server took it. aiosmtplib (5.x) sends its commands one at a time and does not pipeline them (RFC 2920).
 """
 
 from __future__ import annotations
