@@ -7,7 +7,8 @@ as a background task of each web process in development and on SQLite (settings.
 
 A batch is a small pipeline: the next few mails are rendered (a certificate's PDF drawn in the
 worker's drawing process, or in a thread; see pdf_drawing) while the current one is with the SMTP
-server, and each mail is marked sent as soon as the server took it. aiosmtplib (5.x) sends its commands one at a time and does not pipeline them (RFC 2920).
+server, and each mail is marked sent as soon as the server took it. aiosmtplib (5.x) sends its
+commands one at a time and does not pipeline them (RFC 2920).
 """
 
 from __future__ import annotations
