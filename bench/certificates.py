@@ -14,11 +14,15 @@ written in bulk), and an organiser account. The registrations' confirmation mail
 they left long ago, and only the certificates' mails are measured.
 
 It runs an SMTP sink itself (aiosmtpd on a free loopback port) and starts `events-app serve` (the
-Procfile's command) with `--workers` workers whose mail senders deliver to that sink. It signs in as
+Procfile's `web`) with `--workers` workers and, where the app's settings leave the mail to it (by
+default on PostgreSQL; `--mail-sender` chooses), `events-app worker` (the Procfile's `worker`); the
+senders deliver to that sink. It signs in as
 the organiser through /login and posts `POST /organiser/events/{slug}/certificates/issue` (or, with
 `--issue-in-process`, calls `certificates.issue_certificates` from this process instead), and times
 from that request until the sink has received every certificate's mail. Meanwhile it samples the
-server's RSS (summed over its process tree, and the largest process alone) every 100 ms.
+server's RSS (summed over every process of the run: uvicorn's supervisor and workers, the mail
+worker and its drawing process, and multiprocessing's resource trackers; and the largest process
+alone) every 100 ms.
 
 Afterwards it checks: as many valid certificates as registrations, with distinct numbers, every
 certificate mail marked sent in the outbox, and every mail received with its certificate attached as
@@ -51,8 +55,9 @@ from pathlib import Path
 import httpx
 from bench_server import ROOT, _wait_until_up, cli, free_port, process_tree, stop_server, with_database
 
-TARGET_SECONDS = 20
-TARGET_RSS_MB = 300
+# Issue 18's targets: seconds on PostgreSQL and on SQLite; RSS summed over every process of the run.
+TARGET_SECONDS = {"postgresql": 10, "sqlite": 15}
+TARGET_RSS_MB = 220
 ORGANISER_EMAIL = "bench-organiser@example.se"
 SIGNATORY = ("Eva Sundin", "Ordförande")
 
@@ -252,10 +257,15 @@ def names_in_pdfs(pdfs: dict[str, tuple[str, bytes]], names: list[str]) -> dict[
 # --- Memory --------------------------------------------------------------------------------------
 
 
-def tree_rss_kb(root: int) -> tuple[int, int, int]:
-    """(RSS summed over the process tree, the largest process's RSS, processes) in kB, from /proc."""
+def processes_of(roots: list[int]) -> list[int]:
+    """The server's processes: each root (the web server, the mail worker) and its descendants."""
+    return [pid for root in roots for pid in process_tree(root)]
+
+
+def tree_rss_kb(roots: list[int]) -> tuple[int, int, int]:
+    """(RSS summed over the process trees, the largest process's RSS, processes) in kB, from /proc."""
     total = largest = processes = 0
-    for pid in process_tree(root):
+    for pid in processes_of(roots):
         try:
             for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -273,7 +283,7 @@ def tree_rss_kb(root: int) -> tuple[int, int, int]:
 class MemorySampler:
     """Samples the server's RSS every `interval` seconds in a thread of its own."""
 
-    root: int
+    roots: list[int]
     interval: float = 0.1
     peak_total_kb: int = 0
     peak_largest_kb: int = 0
@@ -283,7 +293,7 @@ class MemorySampler:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            total, largest, _ = tree_rss_kb(self.root)
+            total, largest, _ = tree_rss_kb(self.roots)
             self.peak_total_kb = max(self.peak_total_kb, total)
             self.peak_largest_kb = max(self.peak_largest_kb, largest)
             self.samples += 1
@@ -304,10 +314,10 @@ def mb(kb: int) -> float:
     return round(kb / 1024, 1)
 
 
-def tree_cpu_seconds(root: int) -> float:
-    """CPU time (user and system, every thread) used so far by the process tree, from /proc."""
+def tree_cpu_seconds(roots: list[int]) -> float:
+    """CPU time (user and system, every thread) used so far by the process trees, from /proc."""
     ticks = 0
-    for pid in process_tree(root):
+    for pid in processes_of(roots):
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
@@ -316,10 +326,10 @@ def tree_cpu_seconds(root: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def tree_pss_mb(root: int) -> float | None:
-    """Proportional set size summed over the tree: shared pages (libraries) counted once in all."""
+def tree_pss_mb(roots: list[int]) -> float | None:
+    """Proportional set size summed over the trees: shared pages (libraries) counted once in all."""
     total = 0
-    for pid in process_tree(root):
+    for pid in processes_of(roots):
         try:
             for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
                 if line.startswith("Pss:"):
@@ -335,9 +345,9 @@ def machine_busy_seconds() -> float:
     return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
-def idle_rss_by_process(root: int) -> list[float]:
+def idle_rss_by_process(roots: list[int]) -> list[float]:
     found = []
-    for pid in process_tree(root):
+    for pid in processes_of(roots):
         try:
             line = next(
                 line for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("VmRSS:")
@@ -399,6 +409,32 @@ async def running_server(
     )
     try:
         await _wait_until_up(f"http://127.0.0.1:{port}", process)
+        yield process
+    finally:
+        stop_server(process)
+        log.close()
+
+
+@contextlib.asynccontextmanager
+async def running_worker(env: dict[str, str], log_path: Path, timeout: float = 60) -> AsyncIterator[subprocess.Popen]:
+    """`events-app worker` (the Procfile's mail sender) until the block ends; ready once it says so."""
+    log = open(log_path, "w")  # noqa: SIM115 - closed below
+    process = subprocess.Popen(
+        [sys.executable, "-m", "events_app.cli", "worker"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + timeout
+        while "mail sender running" not in log_path.read_text(errors="replace"):
+            if process.poll() is not None:
+                raise SystemExit(f"events-app worker exited with {process.returncode}: {log_path.read_text()[-2000:]}")
+            if time.monotonic() > deadline:
+                raise SystemExit(f"events-app worker did not start within {timeout:.0f} s")
+            await asyncio.sleep(0.1)
         yield process
     finally:
         stop_server(process)
@@ -606,6 +642,13 @@ async def main() -> int:
         default=None,
         help="the senders' MAIL_POLL_SECONDS (default: the app's own, 2 s)",
     )
+    parser.add_argument(
+        "--mail-sender",
+        choices=["default", "web", "worker"],
+        default="default",
+        help="who sends: the app's default for the database (the worker on PostgreSQL, the web "
+        "processes on SQLite), each web process, or `events-app worker` (started by this script)",
+    )
     parser.add_argument("--timeout", type=float, default=300, help="give up waiting for the mails after this long")
     args = parser.parse_args()
     count = args.certificates
@@ -633,12 +676,17 @@ async def main() -> int:
                 "MAIL_FROM": "Hållbarhetsrådet i Västernorrland <intyg@example.se>",
             }
             env.pop("DEV", None)
-            env.pop("MAIL_SENDER_SEPARATE", None)  # the web workers' own senders deliver the mail
+            env.pop("MAIL_SENDER_SEPARATE", None)
+            if args.mail_sender != "default":
+                env["MAIL_SENDER_SEPARATE"] = "1" if args.mail_sender == "worker" else "0"
             if args.mail_poll_seconds is not None:
                 env["MAIL_POLL_SECONDS"] = str(args.mail_poll_seconds)
             else:
                 env.pop("MAIL_POLL_SECONDS", None)
             cli(env, "seed")  # migrates, then loads the organisations and themes
+            from events_app.settings import Settings
+
+            mail_sender = "web" if Settings.from_env(env).mail_sender_in_web else "worker"
 
             # This process prepares the data through the domain, on the same database.
             os.environ.update(env)
@@ -661,18 +709,23 @@ async def main() -> int:
 
                 async with (
                     running_server(env, port, args.workers, folder / "server.log") as server,
+                    contextlib.AsyncExitStack() as stack,
                     httpx.AsyncClient(base_url=base, timeout=120) as http,
                 ):
+                    roots = [server.pid]
+                    if mail_sender == "worker":
+                        worker = await stack.enter_async_context(running_worker(env, folder / "worker.log"))
+                        roots.append(worker.pid)
                     if not args.issue_in_process:
                         await sign_in(http, ORGANISER_EMAIL, password)
                         token = await csrf_token(http, prepared["slug"])
                     await asyncio.sleep(1)  # let the workers settle: imports done, senders' first round over
-                    idle_total, _, processes = tree_rss_kb(server.pid)
-                    idle_each = idle_rss_by_process(server.pid)
-                    idle_pss = tree_pss_mb(server.pid)
+                    idle_total, _, processes = tree_rss_kb(roots)
+                    idle_each = idle_rss_by_process(roots)
+                    idle_pss = tree_pss_mb(roots)
                     load = os.getloadavg()[0]
-                    with MemorySampler(server.pid) as memory:
-                        cpu_before, own_before = tree_cpu_seconds(server.pid), time.process_time()
+                    with MemorySampler(roots) as memory:
+                        cpu_before, own_before = tree_cpu_seconds(roots), time.process_time()
                         machine_before = machine_busy_seconds()
                         began = time.perf_counter()
                         if args.issue_in_process:
@@ -704,9 +757,9 @@ async def main() -> int:
                                 print(
                                     f"  … {sink.count} mails after {time.perf_counter() - began:.0f} s", file=sys.stderr
                                 )
-                    server_cpu = tree_cpu_seconds(server.pid) - cpu_before
+                    server_cpu = tree_cpu_seconds(roots) - cpu_before
                     own_cpu = time.process_time() - own_before
-                    end_pss, end_rss = tree_pss_mb(server.pid), mb(tree_rss_kb(server.pid)[0])
+                    end_pss, end_rss = tree_pss_mb(roots), mb(tree_rss_kb(roots)[0])
                     other_cpu = machine_busy_seconds() - machine_before - server_cpu - own_cpu
                     arrivals = list(sink.arrivals)
                     seconds = (arrivals[-1] - began) if len(arrivals) >= count else time.perf_counter() - began
@@ -717,7 +770,7 @@ async def main() -> int:
             finally:
                 if not is_sqlite():
                     await engine().close_connection_pool()
-                server_errors = log_errors(folder / "server.log")
+                server_errors = log_errors(folder / "server.log") + log_errors(folder / "worker.log")
 
     mails = check_mails(sink.messages)
     readable = names_in_pdfs(mails.pop("pdfs"), FIXED_NAMES)
@@ -749,6 +802,7 @@ async def main() -> int:
         "pdf_kb_mean": round(mails["pdf_bytes_mean"] / 1024, 1),
         "issue": "in-process" if args.issue_in_process else "http",
         "workers": args.workers,
+        "mail_sender": mail_sender,
         "database": database_kind,
         "cpus": os.cpu_count(),
         "target_met": False,  # below
@@ -778,18 +832,25 @@ async def main() -> int:
 
     # The target is for 1,000 certificates, all delivered and right.
     result["target_met"] = (
-        count >= 1000 and not problems and seconds < TARGET_SECONDS and memory.peak_total_kb / 1024 < TARGET_RSS_MB
+        count >= 1000
+        and not problems
+        and seconds < TARGET_SECONDS[database_kind]
+        and memory.peak_total_kb / 1024 < TARGET_RSS_MB
     )
     print(
-        f"certificates: {count} participants, {args.workers} workers, {os.cpu_count()} CPUs, {database_kind}, "
-        f"issued {'in this process' if args.issue_in_process else 'over HTTP'}"
+        f"certificates: {count} participants, {args.workers} web workers, mail sent by "
+        f"{'the web workers' if mail_sender == 'web' else 'events-app worker'}, {os.cpu_count()} CPUs, "
+        f"{database_kind}, issued {'in this process' if args.issue_in_process else 'over HTTP'}"
     )
     print(f"  issue request  {result['issue_request_ms']} ms ({issue_status})")
     print(
         f"  all mailed     {result['seconds']} s from the request to the last mail at the SMTP sink: "
         f"{result['per_second']} certificates/s; first mail after {result['first_mail_s']} s"
     )
-    print(f"  senders        mails per worker's sender: {found['mails_per_sender']}")
+    print(
+        f"  senders        mails per sender: {found['mails_per_sender']} "
+        + ("(each web process's)" if mail_sender == "web" else "(events-app worker)")
+    )
     print(
         f"  cpu            the server used {result['server_cpu_seconds']} CPU-seconds meanwhile "
         f"({result['server_cpu_cores']} of {os.cpu_count()} cores); this process (SMTP sink) "
@@ -812,7 +873,7 @@ async def main() -> int:
         + (f"; names read back from the PDFs: {readable}" if readable else "")
     )
     print(
-        f"  target         1,000 certificates under {TARGET_SECONDS} s and {TARGET_RSS_MB} MB: "
+        f"  target         1,000 certificates under {TARGET_SECONDS[database_kind]} s and {TARGET_RSS_MB} MB: "
         + ("met" if result["target_met"] else "NOT met")
     )
     print("  checks         " + ("all right" if not problems else "FAILED: " + "; ".join(problems)))

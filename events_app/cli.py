@@ -145,25 +145,39 @@ def cmd_token_create(args: argparse.Namespace) -> None:
 
 def cmd_worker(args: argparse.Namespace) -> None:
     from events_app.domain.mail_delivery import run_sender
+    from events_app.domain.pdf_drawing import drawing_processes
     from events_app.domain.transactions import engine
     from events_app.settings import get_settings
 
+    settings = get_settings()
+
     async def main() -> None:
-        settings = get_settings()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         if not settings.is_sqlite:
-            await engine().start_connection_pool(min_size=1, max_size=2)
+            # The sender renders a few mails at once (mail_delivery.RENDER_AHEAD) beside the one it sends.
+            await engine().start_connection_pool(min_size=1, max_size=4)
         try:
             await run_sender(stop, settings)
         finally:
             if not settings.is_sqlite:
                 await engine().close_connection_pool()
 
-    print("mail sender running; Ctrl-C stops it")
-    asyncio.run(main())
+    with drawing_processes(settings.mail_pdf_processes):
+        print(
+            "mail sender running"
+            + (
+                f" (PDFs drawn in {settings.mail_pdf_processes} process"
+                + ("es" if settings.mail_pdf_processes > 1 else "")
+                + " of its own)"
+                if settings.mail_pdf_processes
+                else ""
+            )
+            + "; Ctrl-C stops it"
+        )
+        asyncio.run(main())
 
 
 def cmd_purge(args: argparse.Namespace) -> None:
@@ -179,7 +193,11 @@ def _serve(host: str, port: int, workers: int) -> None:
     from events_app.settings import get_settings
 
     settings = get_settings()  # a missing setting stops here with one line, before any worker starts
-
+    print(
+        "mail: each web process sends it"
+        if settings.mail_sender_in_web
+        else "mail: left to `events-app worker` (the Procfile's worker), which must run too"
+    )
     uvicorn.run(
         "events_app.asgi:app",
         host=host,

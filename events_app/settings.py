@@ -76,6 +76,7 @@ class Settings:
     dev: bool
     mail_sender_in_web: bool
     mail_poll_seconds: float
+    mail_pdf_processes: int
     outbox_retention_days: int
     reminder_days: int
     registrations_per_address: int
@@ -85,6 +86,8 @@ class Settings:
     forwarded_allow_ips: str = "127.0.0.1"
     registration_burst_per_ip: int = 10
     registration_hold_hours: int = 24
+    # How long a rendered public page is served to anonymous visitors at most; 0 turns the cache off.
+    public_page_cache_seconds: int = 3
 
     @property
     def is_sqlite(self) -> bool:
@@ -125,8 +128,9 @@ class Settings:
             media_dir=Path(env.get("MEDIA_DIR") or var_dir / "media"),
             var_dir=var_dir,
             dev=dev,
-            mail_sender_in_web=not _flag(env.get("MAIL_SENDER_SEPARATE")),
+            mail_sender_in_web=_mail_sender_in_web(env, dev, database_url),
             mail_poll_seconds=float(env.get("MAIL_POLL_SECONDS") or 2.0),
+            mail_pdf_processes=_positive_int(env.get("MAIL_PDF_PROCESSES"), 1, "MAIL_PDF_PROCESSES", minimum=0),
             outbox_retention_days=_positive_int(env.get("OUTBOX_RETENTION_DAYS"), 90, "OUTBOX_RETENTION_DAYS"),
             reminder_days=_positive_int(env.get("REMINDER_DAYS"), 2, "REMINDER_DAYS", minimum=0),
             registrations_per_address=_positive_int(
@@ -142,7 +146,21 @@ class Settings:
                 env.get("REGISTRATION_BURST_PER_IP"), 10, "REGISTRATION_BURST_PER_IP"
             ),
             registration_hold_hours=_positive_int(env.get("REGISTRATION_HOLD_HOURS"), 24, "REGISTRATION_HOLD_HOURS"),
+            public_page_cache_seconds=_positive_int(
+                env.get("PUBLIC_PAGE_CACHE_SECONDS"), 3, "PUBLIC_PAGE_CACHE_SECONDS", minimum=0
+            ),
         )
+
+
+def _mail_sender_in_web(env: dict[str, str], dev: bool, database_url: str) -> bool:
+    """Whether each web process also runs a mail sender. MAIL_SENDER_SEPARATE decides when set;
+    unset, production on PostgreSQL leaves the mail to `events-app worker` (the Procfile's `worker`),
+    so web processes neither draw certificates nor carry fpdf2, while development and SQLite keep the
+    sender in the web process: one command runs everything."""
+    separate = (env.get("MAIL_SENDER_SEPARATE") or "").strip()
+    if separate:
+        return not _flag(separate)
+    return dev or database_url.startswith("sqlite")
 
 
 def _positive_int(value: str | None, default: int, name: str, *, minimum: int = 1) -> int:

@@ -149,6 +149,7 @@ async def bulk_registrations(event: dict[str, Any], count: int, *, prefix: str =
 
     from events_app.domain import tickets
     from events_app.domain.tables import Organisation, Person, Registration
+    from events_app.domain.text_folding import search_text
     from events_app.domain.transactions import is_sqlite
     from events_app.settings import get_settings
 
@@ -159,7 +160,7 @@ async def bulk_registrations(event: dict[str, Any], count: int, *, prefix: str =
     columns = (
         "uid, event, person, status, name, email, organisation, organisation_text, title, dietary, dietary_other, "
         "accessibility, answers, days, language, ticket_id, short_code, manage_token, reserved_place, source, "
-        "consent_version, created_at, updated_at, confirmed_at"
+        "consent_version, created_at, updated_at, confirmed_at, search_text"
     )
     rows = [
         (
@@ -167,7 +168,7 @@ async def bulk_registrations(event: dict[str, Any], count: int, *, prefix: str =
             event["id"],
             person["id"],
             "confirmed",
-            f"Deltagare {n:05d} Långnamnsson-Österberg",
+            name,
             f"{prefix}{n}@example.se",
             organisations[n % len(organisations)],
             "",
@@ -187,17 +188,18 @@ async def bulk_registrations(event: dict[str, Any], count: int, *, prefix: str =
             now,
             now,
             now,
+            search_text(name, ""),
         )
-        for n in range(count)
+        for n, name in ((n, f"Deltagare {n:05d} Långnamnsson-Österberg") for n in range(count))
     ]
     if is_sqlite():  # one executemany on a connection of its own (Piccolo's adapters apply)
         with contextlib.closing(sqlite3.connect(get_settings().sqlite_path)) as connection, connection:
-            connection.executemany(f"INSERT INTO registration ({columns}) VALUES ({', '.join(['?'] * 24)})", rows)
+            connection.executemany(f"INSERT INTO registration ({columns}) VALUES ({', '.join(['?'] * 25)})", rows)
         return
     batch = 500
     for start in range(0, count, batch):
         chunk = rows[start : start + batch]
-        placeholders = ", ".join(len(chunk) * ["(" + ", ".join(["{}"] * 24) + ")"])
+        placeholders = ", ".join(len(chunk) * ["(" + ", ".join(["{}"] * 25) + ")"])
         await Registration.raw(
             f"INSERT INTO registration ({columns}) VALUES {placeholders}", *(value for row in chunk for value in row)
         )

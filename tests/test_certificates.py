@@ -9,7 +9,7 @@ import asyncio
 
 import pytest
 
-from events_app.domain import certificate_pdf, certificates
+from events_app.domain import certificate_pdf, certificates, pdf_drawing
 from events_app.domain.certificates import format_code, normalise_code
 from events_app.domain.errors import DomainError
 from events_app.domain.tables import Certificate, OutboxMessage
@@ -80,6 +80,31 @@ async def test_each_person_who_came_gets_a_certificate_by_mail_and_nobody_else(s
     maret_text = pdf_text(mails["maret@example.se"][1])
     # Both days, and the dates of the event, in Swedish.
     assert all(str(day.day) in maret_text for day in days_of(event))
+
+
+async def test_the_mail_worker_draws_the_pdfs_in_a_process_of_its_own_and_they_read_the_same(smtp_server):
+    """As `events-app worker` sends (MAIL_PDF_PROCESSES): each PDF drawn in the drawing process,
+    in its person's language, every letter of the name kept and the QR code to the right page."""
+    event = await finished_event()
+    maret = await participant(event, MARET, "maret@example.se")
+    lukasz = await participant(event, LUKASZ, "lukasz@example.se", language="en")
+    await check_in(event, maret, second_day(event))
+    await check_in(event, lukasz, second_day(event))
+    assert (await certificates.issue_certificates(event["slug"], SYSTEM)).mailed == 2
+
+    with pdf_drawing.drawing_processes(1):
+        await deliver(smtp_server.settings)
+
+    mails = certificate_mails(smtp_server)
+    for address, name, heading in (
+        ("maret@example.se", MARET, "Intyg om deltagande"),
+        ("lukasz@example.se", LUKASZ, "Certificate of attendance"),
+    ):
+        row = await Certificate.select().where(Certificate.name == name).first()
+        text = pdf_text(mails[address][1])
+        assert name in text and heading in text and row["number"] in text
+        assert pdf_qr_codes(mails[address][1]) == [f"http://testserver/v/{row['verification_code']}"]
+    assert await OutboxMessage.count().where(OutboxMessage.status == "sent") == await OutboxMessage.count()
 
 
 async def test_the_number_runs_per_year_and_the_code_reads_however_it_is_typed():

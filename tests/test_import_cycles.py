@@ -8,6 +8,8 @@ included); the second test stops the next hidden import before it hides anything
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import grimp
@@ -18,6 +20,10 @@ PACKAGE_DIR = Path(events_app.__file__).parent
 # The command line defers its imports so that `events-app --help` answers at once; it is the
 # entry point, not a module anything imports, so it cannot close a cycle.
 DEFERRED_IMPORTS_ALLOWED = {"events_app.cli"}
+# Libraries (never the app's own modules, so no cycle can hide) a module may import inside a function:
+# fpdf2 and fontTools cost about 20 MB in every process that loads them, and only drawing a PDF needs
+# them, so web processes that never draw one stay without them.
+DEFERRED_LIBRARIES_ALLOWED = {"events_app.domain.pdf_layout": {"fpdf", "fontTools"}}
 
 
 def _graph() -> grimp.ImportGraph:
@@ -41,13 +47,18 @@ def test_no_module_of_the_app_takes_part_in_an_import_cycle():
     assert not cycles, "import cycles:\n" + "\n".join(sorted(cycles))
 
 
-def _function_level_imports(path: Path) -> list[str]:
+def _imported_packages(node: ast.Import | ast.ImportFrom) -> set[str]:
+    names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+    return {name.split(".")[0] for name in names}
+
+
+def _function_level_imports(path: Path, libraries_allowed: set[str]) -> list[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     found = []
     for function in ast.walk(tree):
         if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
             for node in ast.walk(function):
-                if isinstance(node, ast.Import | ast.ImportFrom):
+                if isinstance(node, ast.Import | ast.ImportFrom) and not _imported_packages(node) <= libraries_allowed:
                     found.append(f"{path.relative_to(PACKAGE_DIR.parent)}:{node.lineno}")
     return found
 
@@ -57,7 +68,7 @@ def test_domain_and_web_modules_import_at_the_top():
     for path in sorted(PACKAGE_DIR.rglob("*.py")):
         module = ".".join(path.relative_to(PACKAGE_DIR.parent).with_suffix("").parts)
         if module not in DEFERRED_IMPORTS_ALLOWED:
-            offenders += _function_level_imports(path)
+            offenders += _function_level_imports(path, DEFERRED_LIBRARIES_ALLOWED.get(module, set()))
     assert not offenders, "imports inside functions (move them to the top, or break the cycle they dodge):\n" + (
         "\n".join(offenders)
     )
@@ -67,3 +78,24 @@ def test_the_check_finds_a_cycle_when_there_is_one():
     graph = _graph()
     graph.add_import(importer="events_app.domain.tables", imported="events_app.domain.registrations")
     assert _cycle_through(graph, "events_app.domain.tables", "events_app.domain.registrations")
+
+
+def test_a_web_process_loads_fpdf_only_when_it_draws_a_pdf():
+    """The mail sender draws the certificates; a web process that serves pages only must not carry
+    fpdf2, fontTools' subsetter and their 20 MB. A fresh interpreter, as uvicorn's workers are."""
+    script = (
+        "import sys\n"
+        "from events_app.web.app import create_app\n"
+        "create_app()\n"
+        "print(sorted(m for m in ('fpdf', 'fontTools.subset') if m in sys.modules))\n"
+        "from datetime import datetime\n"
+        "from events_app.domain import pdf_layout\n"
+        "document = pdf_layout.new_document(texts=['Åsa'], title='t', language='sv', created_at=datetime.now())\n"
+        "document.add_page()\n"
+        "assert document.finish().startswith(b'%PDF-')\n"
+        "print('fpdf' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=PACKAGE_DIR.parent
+    )
+    assert result.stdout.split("\n")[:2] == ["[]", "True"]

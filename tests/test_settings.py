@@ -45,6 +45,27 @@ def test_every_documented_setting_is_read(tmp_path):
     assert settings.secure_cookies and not settings.dev and not settings.is_sqlite
 
 
+PRODUCTION = {"SECRET_KEY": "k" * 32, "BASE_URL": "https://events.example.se"}
+
+
+@pytest.mark.parametrize(
+    ("env", "in_web"),
+    [
+        # Production on PostgreSQL: the Procfile's `worker` sends, the web processes do not.
+        ({**PRODUCTION, "DATABASE_URL": "postgresql://u@db/events"}, False),
+        # Development (`events-app dev` sets DEV=1) and SQLite: one command runs everything.
+        ({"DEV": "1", "DATABASE_URL": "postgresql://u@db/events"}, True),
+        ({**PRODUCTION, "DATABASE_URL": "sqlite:///x.sqlite"}, True),
+        # MAIL_SENDER_SEPARATE decides whenever it is set.
+        ({**PRODUCTION, "DATABASE_URL": "postgresql://u@db/events", "MAIL_SENDER_SEPARATE": "0"}, True),
+        ({**PRODUCTION, "DATABASE_URL": "sqlite:///x.sqlite", "MAIL_SENDER_SEPARATE": "1"}, False),
+        ({"DEV": "1", "MAIL_SENDER_SEPARATE": "yes"}, False),
+    ],
+)
+def test_the_web_processes_send_mail_only_where_no_worker_is_expected(tmp_path, env, in_web):
+    assert Settings.from_env({**env, "VAR_DIR": str(tmp_path)}).mail_sender_in_web is in_web
+
+
 @pytest.mark.parametrize(
     ("env", "message"),
     [

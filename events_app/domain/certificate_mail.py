@@ -1,16 +1,16 @@
 """The mail that brings a certificate, with its PDF attached, rendered when the sender sends it.
 
-Drawing the PDF is the costly part of issuing, so it happens here, spread over the senders of every
-worker, and in a thread, so the worker's event loop keeps answering requests meanwhile. A
+Drawing the PDF is the costly part of issuing, so it happens here, in the sender, while the sender
+sends the mails before it: in the drawing processes of `events-app worker`, or in a thread where a
+web process sends (its event loop keeps answering requests meanwhile; see pdf_drawing). A
 certificate superseded or revoked before its mail left is not sent.
 """
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
-from events_app.domain import certificate_pdf, links
+from events_app.domain import certificate_pdf, links, pdf_drawing
 from events_app.domain.certificates import (
     VALID,
     format_code,
@@ -30,7 +30,7 @@ async def certificate_issued(args: dict[str, Any]) -> BuiltMail | None:
     )
     if certificate is None or certificate["status"] != VALID:
         return None
-    pdf = await asyncio.to_thread(certificate_pdf.render, certificate)
+    pdf = await pdf_drawing.draw(certificate_pdf.render, certificate)
     with use_language(certificate["language"]):
         filename = pdf_filename(certificate)
     return BuiltMail(

@@ -13,7 +13,7 @@ from events_app.domain.certificates import (
     format_code,
 )
 from events_app.domain.links import verification_url
-from events_app.domain.pdf_layout import ACCENT, ISSUER, MUTED, Document
+from events_app.domain.pdf_layout import ACCENT, ISSUER, MUTED, new_document
 from events_app.domain.tables import CertificateKind
 from events_app.i18n import (
     format_day,
@@ -60,7 +60,7 @@ def _draw(certificate: dict[str, Any]) -> bytes:
         content["signatory"]["title"],
         *(session["title"] for session in sessions),
     ]
-    pdf = Document(
+    pdf = new_document(
         texts=texts,
         title=f"{heading}: {content['name']}, {event['title']}",
         language=language,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from events_app.domain.certificates import VALID
 from events_app.domain.competence import KIND_HEADINGS, Record, organisation_name
-from events_app.domain.pdf_layout import MUTED, Document
+from events_app.domain.pdf_layout import MUTED, new_document
 from events_app.domain.transactions import utcnow
 from events_app.i18n import (
     format_day,
@@ -33,7 +33,7 @@ def _draw(record: Record, language: str) -> bytes:
         *(entry.event["title"] for _, entries in record.sections for entry in entries),
     ]
     now = utcnow()
-    pdf = Document(
+    pdf = new_document(
         texts=texts,
         title=f"{title}: {person['name']}",
         language=language,

@@ -25,6 +25,7 @@ from piccolo.columns import JSON
 from events_app.domain import audit, outbox, registrations
 from events_app.domain.errors import DomainError
 from events_app.domain.personal_data import addresses_of, person_by_uid
+from events_app.domain.public_page_versions import changes_public_pages
 from events_app.domain.tables import (
     AccessibilityFeedback,
     ApiToken,
@@ -231,9 +232,10 @@ async def _delete_mail_mentioning(traces: Traces) -> int:
 
 
 async def empty_registrations(registration_ids: list[int]) -> None:
-    """Empty what the registrations hold of their person: name, address, organisation text, title,
-    needs and answers; their "my registration" links stop working. Event, organisation, status,
-    days and check-ins stay, so reports count them as before."""
+    """Empty what the registrations hold of their person: name (and its folded copy for the door's
+    search), address, organisation text, title, needs and answers; their "my registration" links
+    stop working. Event, organisation, status, days and check-ins stay, so reports count them as
+    before."""
     if not registration_ids:
         return
     await Registration.update(
@@ -241,6 +243,7 @@ async def empty_registrations(registration_ids: list[int]) -> None:
             Registration.name: "",
             Registration.email: "",
             Registration.organisation_text: "",
+            Registration.search_text: "",
             Registration.title: "",
             Registration.dietary: [],
             Registration.dietary_other: "",
@@ -323,6 +326,7 @@ async def _empty_rows(person: dict[str, Any], addresses: list[str]) -> None:
     ).where(Person.id == person_id)
 
 
+@changes_public_pages
 async def erase_person(uid: str, actor: audit.Actor, *, notify: bool = True) -> dict[str, Any]:
     """Erase the person now; refused (DomainError) when the records plan keeps them or they are gone.
     `notify`: mail the person that it is done (not when the retention rules anonymise a guest).

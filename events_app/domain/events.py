@@ -16,6 +16,7 @@ from typing import Any
 from events_app.domain import audit, localized_texts, notices, waiting_list
 from events_app.domain.audit import Actor
 from events_app.domain.errors import DomainError, NotFound, ValidationFailed
+from events_app.domain.public_page_versions import changes_public_pages
 from events_app.domain.tables import (
     Audience,
     CompletionRule,
@@ -307,6 +308,7 @@ def _columns(clean: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in clean.items() if key not in {"theme_ids", "days"}}
 
 
+@changes_public_pages
 async def create_event(data: EventInput, actor: Actor) -> dict[str, Any]:
     clean = await clean_event(data)
     async with atomic():
@@ -317,6 +319,7 @@ async def create_event(data: EventInput, actor: Actor) -> dict[str, Any]:
     return await get_event(event.slug)
 
 
+@changes_public_pages
 async def update_event(slug: str, data: EventInput, actor: Actor) -> dict[str, Any]:
     clean = await clean_event(data)
     async with atomic():
@@ -377,10 +380,12 @@ async def _set_status(
     return await get_event(slug)
 
 
+@changes_public_pages
 async def publish_event(slug: str, actor: Actor) -> dict[str, Any]:
     return await _set_status(slug, EventStatus.published, (EventStatus.draft,), actor, {Event.published_at: utcnow()})
 
 
+@changes_public_pages
 async def cancel_event(slug: str, actor: Actor, message: str = "") -> dict[str, Any]:
     """Cancel; the message is shown on the event page and mailed to everyone registered or waiting."""
     async with atomic():
@@ -395,6 +400,7 @@ async def cancel_event(slug: str, actor: Actor, message: str = "") -> dict[str, 
     return await get_event(slug)
 
 
+@changes_public_pages
 async def archive_event(slug: str, actor: Actor) -> dict[str, Any]:
     return await _set_status(slug, EventStatus.archived, (EventStatus.published, EventStatus.cancelled), actor)
 

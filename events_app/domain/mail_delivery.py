@@ -1,8 +1,14 @@
 """The mail sender: takes due messages from the outbox and delivers them.
 
-With SMTP settings it sends through aiosmtplib, one connection per batch; without them (development)
-it writes each message as an .eml file under var/mail/, so every message stays readable. It runs as
-a background task of the web app by default and as `events-app worker` in the Procfile.
+With SMTP settings it sends through aiosmtplib, one connection per batch of 50; without them
+(development) it writes each message as an .eml file under var/mail/, so every message stays
+readable. It runs as `events-app worker` (the Procfile's `worker`) in production on PostgreSQL, and
+as a background task of each web process in development and on SQLite (settings.mail_sender_in_web).
+
+A batch is a small pipeline: the next few mails are rendered (a certificate's PDF drawn in the
+worker's drawing process, or in a thread; see pdf_drawing) while the current one is with the SMTP
+server, and each mail is marked sent as soon as the server took it. aiosmtplib (5.x) sends its
+commands one at a time and does not pipeline them (RFC 2920).
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from pathlib import Path
@@ -35,7 +42,23 @@ log = logging.getLogger(__name__)
 # Imported for its side effect: it registers the builders of the mails rendered at send time.
 assert registration_mail and invitation_mail and certificate_mail and mailing_mail
 PURGE_EVERY_SECONDS = 3600
+# How many mails a sender renders at once ahead of the one being sent: enough to keep the drawing
+# process busy with the next certificates' PDFs while SMTP and the database answer for the current
+# mail, few enough that little rendered work (and memory) waits when a connection fails.
+RENDER_AHEAD = 4
 REMINDERS_EVERY_SECONDS = 60  # also releases the held registrations nobody confirmed
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A claimed mail rendered and ready to send: its row (as rendered) and the message."""
+
+    row: dict[str, Any]
+    message: EmailMessage
+
+
+# A mail being rendered: None when it turned out not to be sent.
+Preparing = asyncio.Task[Prepared | None]
 
 
 def build_message(row: dict[str, Any], attachments: list[dict[str, Any]], settings: Settings) -> EmailMessage:
@@ -130,53 +153,107 @@ def delivery_for(settings: Settings):
     return FileDelivery(settings.var_dir / "mail")
 
 
+async def _prepare(row: dict[str, Any], worker_id: str, settings: Settings) -> Prepared | None:
+    """Render and build one claimed mail; None when it is not to be sent (what happened is recorded)."""
+    # A sender stalled past STALE_CLAIM may have lost its claim to another, and a row may have been
+    # deleted (an erased person): skip what is no longer ours rather than risk sending it twice.
+    if not await outbox.still_claimed(row["id"], worker_id):
+        return None
+    try:
+        row = await outbox.render_queued(row)
+    except outbox.NothingToSend:
+        await outbox.mark_attempt_failed(row, worker_id, "no longer applies; not sent", permanent=True)
+        return None
+    except Exception as error:  # a builder's database hiccup: try again later
+        log.exception("rendering queued mail %s failed", row["uid"])
+        await outbox.mark_attempt_failed(row, worker_id, f"cannot render: {type(error).__name__}")
+        return None
+    try:
+        attachments = row["attachments"] if "attachments" in row else await outbox.attachments_of(row["id"])
+        return Prepared(row, build_message(row, attachments, settings))
+    except (ValueError, TypeError) as error:  # a malformed stored message never gets better
+        await outbox.mark_attempt_failed(row, worker_id, f"cannot build message: {error}", permanent=True)
+        return None
+
+
+async def _prepare_all(
+    batch: list[dict[str, Any]], worker_id: str, settings: Settings, ready: asyncio.Queue[Preparing | None]
+) -> None:
+    """Start rendering the batch's mails, in order, into `ready`, then None. The queue's bound keeps
+    this a few mails ahead of the one being sent; those few render at once, so the drawing process
+    has the next PDF to draw while this process waits on the database for the one after."""
+    for row in batch:
+        preparing = asyncio.create_task(_prepare(row, worker_id, settings))
+        try:
+            await ready.put(preparing)
+        except asyncio.CancelledError:
+            preparing.cancel()
+            raise
+    await ready.put(None)
+
+
+async def _send(delivery: FileDelivery | SMTPDelivery, prepared: Prepared, worker_id: str) -> bool:
+    """Send one mail and record the outcome; True when it was delivered."""
+    row, message = prepared.row, prepared.message
+    try:
+        await delivery.send(message, row)
+    except aiosmtplib.SMTPRecipientsRefused as error:
+        await outbox.mark_attempt_failed(row, worker_id, str(error), permanent=True)
+        return False
+    except aiosmtplib.SMTPResponseException as error:
+        # 5xx is a permanent refusal of this message; 4xx is worth another try.
+        await outbox.mark_attempt_failed(row, worker_id, str(error), permanent=error.code >= 500)
+        return False
+    # Marked at once, mail by mail: a sender that dies now leaves at most this one mail sent but
+    # unmarked (to be sent again after STALE_CLAIM), never a whole batch.
+    await outbox.mark_sent(row, worker_id, message["Message-ID"])
+    return True
+
+
+async def _stop(renderer: asyncio.Task, ready: asyncio.Queue[Preparing | None]) -> None:
+    """Stop rendering: the renderer and every mail it started that was not sent."""
+    renderer.cancel()
+    tasks = [renderer]
+    while not ready.empty():
+        if (preparing := ready.get_nowait()) is not None:
+            preparing.cancel()
+            tasks.append(preparing)
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _deliver_batch(batch: list[dict[str, Any]], worker_id: str, settings: Settings) -> tuple[int, bool]:
+    """Send a claimed batch over one connection, rendering the next mails (a certificate's PDF is
+    drawn in a drawing process or a thread) while the current one is with the SMTP server and the
+    database. Returns how many were delivered, and False when the connection failed."""
+    ready: asyncio.Queue[Preparing | None] = asyncio.Queue(maxsize=RENDER_AHEAD)
+    renderer = asyncio.create_task(_prepare_all(batch, worker_id, settings, ready))
+    delivered = 0
+    try:
+        async with delivery_for(settings) as delivery:
+            while (preparing := await ready.get()) is not None:
+                if (prepared := await preparing) is not None:
+                    delivered += await _send(delivery, prepared, worker_id)
+    except (OSError, aiosmtplib.SMTPException) as error:
+        await _stop(renderer, ready)
+        # The connection failed: every message of the batch not yet marked goes back for a retry
+        # (mark_attempt_failed leaves alone those already marked sent or settled).
+        log.warning("mail delivery failed: %s", error)
+        for row in batch:
+            await outbox.mark_attempt_failed(row, worker_id, f"{type(error).__name__}: {error}")
+        return delivered, False
+    finally:
+        await _stop(renderer, ready)
+    return delivered, True
+
+
 async def deliver_due(worker_id: str, settings: Settings | None = None, batch_size: int = 50) -> int:
     """Deliver every message that is due now; return how many were delivered."""
     settings = settings or get_settings()
     delivered = 0
     while batch := await outbox.claim_batch(worker_id, batch_size):
-        try:
-            async with delivery_for(settings) as delivery:
-                for row in batch:
-                    # A sender stalled past STALE_CLAIM may have lost its claim to another: skip what
-                    # is no longer ours rather than risk sending it twice.
-                    if not await outbox.still_claimed(row["id"], worker_id):
-                        continue
-                    try:
-                        row = await outbox.render_queued(row)
-                    except outbox.NothingToSend:
-                        await outbox.mark_attempt_failed(row, worker_id, "no longer applies; not sent", permanent=True)
-                        continue
-                    except Exception as error:  # a builder's database hiccup: try again later
-                        log.exception("rendering queued mail %s failed", row["uid"])
-                        await outbox.mark_attempt_failed(row, worker_id, f"cannot render: {type(error).__name__}")
-                        continue
-                    try:
-                        attachments = (
-                            row["attachments"] if "attachments" in row else await outbox.attachments_of(row["id"])
-                        )
-                        message = build_message(row, attachments, settings)
-                    except (ValueError, TypeError) as error:  # a malformed stored message never gets better
-                        await outbox.mark_attempt_failed(
-                            row, worker_id, f"cannot build message: {error}", permanent=True
-                        )
-                        continue
-                    try:
-                        await delivery.send(message, row)
-                    except aiosmtplib.SMTPRecipientsRefused as error:
-                        await outbox.mark_attempt_failed(row, worker_id, str(error), permanent=True)
-                        continue
-                    except aiosmtplib.SMTPResponseException as error:
-                        # 5xx is a permanent refusal of this message; 4xx is worth another try.
-                        await outbox.mark_attempt_failed(row, worker_id, str(error), permanent=error.code >= 500)
-                        continue
-                    await outbox.mark_sent(row["id"], worker_id, message["Message-ID"])
-                    delivered += 1
-        except (OSError, aiosmtplib.SMTPException) as error:
-            # The connection failed: every message of the batch not yet marked goes back for a retry.
-            log.warning("mail delivery failed: %s", error)
-            for row in batch:
-                await outbox.mark_attempt_failed(row, worker_id, f"{type(error).__name__}: {error}")
+        sent, connected = await _deliver_batch(batch, worker_id, settings)
+        delivered += sent
+        if not connected:
             break
     return delivered
 

@@ -31,6 +31,7 @@ from events_app.domain import audit, localized_texts
 from events_app.domain.audit import Actor
 from events_app.domain.errors import DomainError, NotFound, ValidationFailed
 from events_app.domain.events import get_event, is_public, public_condition
+from events_app.domain.public_page_versions import changes_public_pages
 from events_app.domain.tables import (
     Attendance,
     EventTheme,
@@ -329,6 +330,7 @@ async def _next_position(event_id: int) -> int:
     return (rows[0]["position"] + 1) if rows else 1
 
 
+@changes_public_pages
 async def add_link(event_slug: str, data: MaterialInput, actor: Actor) -> dict[str, Any]:
     event = await get_event(event_slug)
     clean = await _clean(event, data, link=True)
@@ -359,6 +361,7 @@ async def _save(event: dict[str, Any], clean: dict[str, Any], actor: Actor, summ
     return row
 
 
+@changes_public_pages
 async def add_file(event_slug: str, data: MaterialInput, upload: Path, filename: str, actor: Actor) -> dict[str, Any]:
     """Store the file at `upload` (a temporary file under MEDIA_DIR, always consumed) as material.
 
@@ -396,6 +399,7 @@ async def add_file(event_slug: str, data: MaterialInput, upload: Path, filename:
             _remove(final)
 
 
+@changes_public_pages
 async def add_file_content(
     event_slug: str, data: MaterialInput, content: bytes, filename: str, actor: Actor
 ) -> dict[str, Any]:
@@ -464,6 +468,7 @@ async def list_for_event(event_id: int) -> list[dict[str, Any]]:
     )
 
 
+@changes_public_pages
 async def delete_material(event_slug: str, uid: str, actor: Actor) -> dict[str, Any]:
     """Delete the row, then its file (after the commit: a failed commit never loses a file)."""
     event = await get_event(event_slug)
@@ -480,6 +485,7 @@ async def delete_material(event_slug: str, uid: str, actor: Actor) -> dict[str, 
     return row
 
 
+@changes_public_pages
 async def move_material(event_slug: str, uid: str, direction: int, actor: Actor) -> None:
     """Swap with the neighbour before (direction -1) or after (+1) among the event's material."""
     event = await get_event(event_slug)

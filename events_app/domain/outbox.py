@@ -317,25 +317,25 @@ async def still_claimed(message_id: int, worker_id: str) -> bool:
     )
 
 
-async def mark_sent(message_id: int, worker_id: str, smtp_message_id: str) -> None:
-    bodies = (
-        await OutboxMessage.select(OutboxMessage.kind, OutboxMessage.text_body, OutboxMessage.html_body)
-        .where(OutboxMessage.id == message_id)
-        .first()
-    )
-    if bodies["kind"] in FORGOTTEN_ONCE_SENT:
-        await OutboxMessage.delete().where((OutboxMessage.id == message_id) & (OutboxMessage.claimed_by == worker_id))
+async def mark_sent(message: dict[str, Any], worker_id: str, smtp_message_id: str) -> None:
+    """Record `message` (the claimed row, as rendered for sending) as delivered, keeping no live link."""
+    if message["kind"] in FORGOTTEN_ONCE_SENT:
+        await OutboxMessage.delete().where(
+            (OutboxMessage.id == message["id"]) & (OutboxMessage.claimed_by == worker_id)
+        )
         return
-    await OutboxMessage.update(
-        {
-            OutboxMessage.status: OutboxStatus.sent,
-            OutboxMessage.sent_at: utcnow(),
-            OutboxMessage.message_id: smtp_message_id,
-            OutboxMessage.last_error: "",
-            OutboxMessage.text_body: hide_secrets(bodies["text_body"]),
-            OutboxMessage.html_body: hide_secrets(bodies["html_body"]),
-        }
-    ).where((OutboxMessage.id == message_id) & (OutboxMessage.claimed_by == worker_id))
+    values = {
+        OutboxMessage.status: OutboxStatus.sent,
+        OutboxMessage.sent_at: utcnow(),
+        OutboxMessage.message_id: smtp_message_id,
+        OutboxMessage.last_error: "",
+    }
+    if not message.get("builder"):  # a rendered mail's stored copy already hides its links (render_queued)
+        values[OutboxMessage.text_body] = hide_secrets(message["text_body"])
+        values[OutboxMessage.html_body] = hide_secrets(message["html_body"])
+    await OutboxMessage.update(values).where(
+        (OutboxMessage.id == message["id"]) & (OutboxMessage.claimed_by == worker_id)
+    )
 
 
 def retry_delay(attempts: int) -> timedelta:

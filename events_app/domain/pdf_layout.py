@@ -10,18 +10,20 @@ participant), so:
 - headings are the regular face drawn with a thin outline (`emphasis`) rather than a second font,
   which would cost as much again; only documents with tables (whose headings fpdf2 sets in bold)
   load the bold face.
+
+fpdf2 brings fontTools' subsetter and Pillow with it, about 20 MB in every process that imports it, so
+it is imported by the first drawing (`new_document`), not with this module: web processes that never
+draw a PDF (the mail sender draws the certificates) stay without it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import qrcode
-from fontTools.ttLib import TTFont
-from fpdf import FPDF
 
 from events_app.i18n import gettext
 
@@ -37,6 +39,8 @@ ACCENT = (0, 94, 69)  # the council's green
 @lru_cache(maxsize=1)
 def _latin_coverage() -> frozenset[int]:
     """The characters the Latin cut of the font (regular and bold alike) can draw."""
+    from fontTools.ttLib import TTFont
+
     return frozenset(TTFont(FONT_DIR / "DejaVuSans-Latin.ttf", lazy=True).getBestCmap())
 
 
@@ -48,9 +52,10 @@ def font_files(texts: Iterable[str]) -> tuple[Path, Path]:
     return FONT_DIR / "DejaVuSans.ttf", FONT_DIR / "DejaVuSans-Bold.ttf"
 
 
-class Document(FPDF):
-    """An A4 page in the house style. `texts` is every string the document will print (to pick the
-    font); `footer_text` is printed at the foot of every page."""
+class HouseStyle:
+    """An A4 page in the house style, drawn by fpdf2's FPDF, which `new_document` puts under it.
+    `texts` is every string the document will print (to pick the font); `footer_text` is printed
+    at the foot of every page."""
 
     def __init__(
         self,
@@ -154,3 +159,36 @@ class Document(FPDF):
 
     def finish(self) -> bytes:
         return bytes(self.output())
+
+
+@cache
+def _document_class() -> type[HouseStyle]:
+    from fpdf import FPDF
+
+    return type("Document", (HouseStyle, FPDF), {})
+
+
+def load() -> None:
+    """Import fpdf2 and read the font's coverage now, as a process that will draw does once first."""
+    _document_class()
+    _latin_coverage()
+
+
+def new_document(
+    *,
+    texts: Iterable[str],
+    title: str,
+    language: str,
+    created_at: datetime,
+    footer_text: str = "",
+    bold_face: bool = False,
+) -> HouseStyle:
+    """A new document in the house style (see `HouseStyle`), with fpdf2 loaded on the first call."""
+    return _document_class()(
+        texts=texts,
+        title=title,
+        language=language,
+        created_at=created_at,
+        footer_text=footer_text,
+        bold_face=bold_face,
+    )

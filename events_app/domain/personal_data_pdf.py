@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from events_app.domain.pdf_layout import MUTED, Document
+from events_app.domain.pdf_layout import MUTED, new_document
 from events_app.domain.personal_data import readable
 from events_app.domain.transactions import utcnow
 from events_app.i18n import format_datetime, gettext, use_language
@@ -21,7 +21,7 @@ def _draw(sections: list[tuple[str, list[list[tuple[str, str]]]]], language: str
     texts = [title, *(text for heading, items in sections for item in items for pair in item for text in pair)]
     texts += [heading for heading, _ in sections]
     now = utcnow()
-    pdf = Document(texts=texts, title=title, language=language, created_at=now, footer_text=title, bold_face=False)
+    pdf = new_document(texts=texts, title=title, language=language, created_at=now, footer_text=title, bold_face=False)
     pdf.add_page()
     pdf.issuer_heading()
     pdf.text_block(title, size=20, bold=True, space_after=2)

@@ -16,6 +16,7 @@ from events_app.domain import audit, localized_texts, notices, waiting_list
 from events_app.domain.audit import Actor
 from events_app.domain.errors import DomainError, NotFound, ValidationFailed
 from events_app.domain.events import get_event
+from events_app.domain.public_page_versions import changes_public_pages
 from events_app.domain.tables import (
     EventStatus,
     ProgrammeSession,
@@ -176,6 +177,7 @@ def _columns(clean: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in clean.items() if key not in {"theme_ids", "speakers"}}
 
 
+@changes_public_pages
 async def add_session(event_slug: str, data: SessionInput, actor: Actor) -> dict[str, Any]:
     async with atomic():
         event = await get_event(event_slug)
@@ -221,6 +223,7 @@ async def _locked_session(session_uid: str) -> dict[str, Any]:
     return await get_session(session_uid)
 
 
+@changes_public_pages
 async def update_session(session_uid: str, data: SessionInput, actor: Actor) -> dict[str, Any]:
     async with atomic():
         session = await _locked_session(session_uid)
@@ -245,6 +248,7 @@ async def update_session(session_uid: str, data: SessionInput, actor: Actor) -> 
     return await get_session(session_uid)
 
 
+@changes_public_pages
 async def cancel_session(session_uid: str, actor: Actor) -> dict[str, Any]:
     async with atomic():
         session = await _locked_session(session_uid)
@@ -266,6 +270,7 @@ async def cancel_session(session_uid: str, actor: Actor) -> dict[str, Any]:
     return await get_session(session_uid)
 
 
+@changes_public_pages
 async def delete_session(session_uid: str, actor: Actor) -> None:
     """Remove a session from a draft; a published programme keeps it, cancelled, so people see the change."""
     async with atomic():
@@ -279,6 +284,7 @@ async def delete_session(session_uid: str, actor: Actor) -> None:
         )
 
 
+@changes_public_pages
 async def move_session(session_uid: str, direction: int, actor: Actor) -> None:
     """Swap a session with its neighbour among the sessions that start at the same time (-1 up, +1 down).
 

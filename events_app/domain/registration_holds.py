@@ -14,6 +14,7 @@ from events_app.domain import audit, outbox, registrations, waiting_list
 from events_app.domain.audit import Actor
 from events_app.domain.errors import DomainError
 from events_app.domain.events import get_event
+from events_app.domain.public_page_versions import changes_public_pages
 from events_app.domain.tables import Registration, RegistrationStatus
 from events_app.domain.transactions import atomic, utcnow
 from events_app.i18n import N_
@@ -26,6 +27,7 @@ def _held():
     return Registration.held_until.is_not_null() & (Registration.status != CANCELLED)
 
 
+@changes_public_pages
 async def confirm(manage_token: str) -> dict[str, Any]:
     """The person confirms their held registration (its private page's button): the hold ends and
     the ticket is mailed. Confirming again changes nothing; an expired hold cannot be confirmed."""
@@ -66,6 +68,7 @@ async def mail_confirmation_again(uid: str, *, ip: str) -> dict[str, Any]:
     return current
 
 
+@changes_public_pages
 async def release_expired(now: datetime | None = None) -> int:
     """Cancel the held registrations nobody confirmed in time; their places go to the next in line.
     Run by the mail sender once a minute. Returns how many were released."""
@@ -95,6 +98,7 @@ async def held_bursts(event_id: int) -> list[dict[str, Any]]:
     return list(bursts.values())
 
 
+@changes_public_pages
 async def cancel_burst(event_slug: str, burst: str, actor: Actor) -> int:
     """An organiser cancels every held registration of one burst at once; returns how many."""
     event = await get_event(event_slug)

@@ -30,6 +30,7 @@ from events_app.domain import (
 from events_app.domain.audit import Actor
 from events_app.domain.errors import DomainError, NotFound, ValidationFailed
 from events_app.domain.events import get_event, is_public
+from events_app.domain.public_page_versions import changes_public_pages
 from events_app.domain.tables import (
     Audience,
     Event,
@@ -43,6 +44,7 @@ from events_app.domain.tables import (
     SessionChoice,
     SessionStatus,
 )
+from events_app.domain.text_folding import search_text
 from events_app.domain.transactions import atomic, utcnow
 from events_app.domain.validation import collect_max_length, normalise_email, parse_uid, required_text
 from events_app.i18n import N_, normalise_language
@@ -354,6 +356,7 @@ async def count_attempt(email: str, ip: str) -> None:
     )
 
 
+@changes_public_pages
 async def register(slug: str, data: RegistrationInput, registrant: Registrant) -> RegistrationResult:
     """Register someone for an event; raises DomainError/ValidationFailed and writes nothing then.
 
@@ -564,6 +567,7 @@ async def _insert(
         person=person_id,
         status=CONFIRMED if confirmed else WAITLISTED,
         **{key: clean[key] for key in (*_CHANGEABLE, "email", "language")},
+        search_text=search_text(clean["name"], clean["organisation_text"]),
         ticket_id=tickets.new_ticket_id(),
         short_code=tickets.new_short_code(),
         manage_token=secrets.token_urlsafe(32),
@@ -778,6 +782,7 @@ async def _locked(uid: str) -> dict[str, Any]:
     return await get_registration(uid)
 
 
+@changes_public_pages
 async def update_registration(
     uid: str, data: RegistrationInput, actor: Actor, *, by_organiser: bool = False
 ) -> dict[str, Any]:
@@ -795,6 +800,7 @@ async def update_registration(
         await Registration.update(
             {
                 **{getattr(Registration, key): clean[key] for key in _CHANGEABLE},
+                Registration.search_text: search_text(clean["name"], clean["organisation_text"]),
                 Registration.updated_at: utcnow(),
             }
         ).where(Registration.id == current["id"])
@@ -816,6 +822,7 @@ async def update_registration(
     return await get_registration(uid)
 
 
+@changes_public_pages
 async def cancel_registration(
     uid: str, actor: Actor, *, by_organiser: bool = False, notify: bool = True
 ) -> dict[str, Any]:
@@ -845,6 +852,7 @@ async def cancel_registration(
     return await get_registration(uid)
 
 
+@changes_public_pages
 async def promote_by_hand(uid: str, actor: Actor, *, reserved_place: bool = False) -> dict[str, Any]:
     """An organiser confirms a waiting registration now, even beyond the capacity (audited); with
     `reserved_place`, in a place reserved by an invitation, which does not count against it."""
@@ -859,6 +867,7 @@ async def promote_by_hand(uid: str, actor: Actor, *, reserved_place: bool = Fals
     return await get_registration(uid)
 
 
+@changes_public_pages
 async def move_choice(uid: str, from_session: str, to_session: str, actor: Actor) -> dict[str, Any]:
     """An organiser moves someone from one session to another, with a confirmed place there even
     beyond its capacity (audited); the freed place goes to the first in line."""
@@ -932,6 +941,7 @@ async def correct_organisation(uid: str, code: str, other: str, actor: Actor) ->
                 {
                     Registration.organisation: organisation_id,
                     Registration.organisation_text: text,
+                    Registration.search_text: search_text(current["name"], text),
                     Registration.updated_at: utcnow(),
                 }
             ).where(Registration.id == current["id"])

@@ -42,6 +42,7 @@ from events_app.domain.errors import DomainError
 from events_app.domain.events import EventInput
 from events_app.domain.people import MemberInput, create_member, list_members
 from events_app.domain.programme import SessionInput, SpeakerInput
+from events_app.domain.public_page_versions import changes_public_pages
 from events_app.domain.tables import (
     Attendance,
     Audience,
@@ -89,6 +90,7 @@ def _rows(name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(file))
 
 
+@changes_public_pages
 async def load_seed() -> dict[str, int]:
     """Organisations and themes; returns how many of each were added."""
     known = {row["code"] for row in await Organisation.select(Organisation.code)}
@@ -120,6 +122,7 @@ async def load_seed() -> dict[str, int]:
     return added
 
 
+@changes_public_pages
 async def load_demo(now: datetime | None = None) -> dict[str, int]:
     """The seed plus demo staff accounts, council members and events (dated relative to `now`)."""
     added = await load_seed()

@@ -14,6 +14,7 @@ from datetime import date
 
 from events_app.domain import audit
 from events_app.domain.errors import DomainError, NotFound, ValidationFailed
+from events_app.domain.public_page_versions import changes_public_pages
 from events_app.domain.tables import SiteSetting
 from events_app.domain.transactions import atomic, utcnow
 from events_app.domain.validation import normalise_email
@@ -407,6 +408,7 @@ def _checked(setting: Setting, raw: str) -> str:
     return value
 
 
+@changes_public_pages
 async def save(slug: str, form: dict[str, str], *, actor: audit.Actor) -> list[str]:
     """Store the group's values from a form, all or none; return the keys that changed."""
     settings = group(slug).settings

@@ -484,6 +484,10 @@ class Registration(Table):
     # registrations (a keyed hash of the event and the IP address; the address itself is not kept).
     held_until = Timestamptz(null=True, default=None, index=True)
     burst = Varchar(length=32, default="")
+    # The name and the organisation as typed, folded for the door's search (text_folding.search_text):
+    # written with them, emptied with them. Indexed by raw SQL in its migration (a prefix-ordered
+    # index per event; pg_trgm's trigrams on PostgreSQL), which Piccolo's columns cannot declare.
+    search_text = Text(default="")
 
 
 class SessionChoice(Table):

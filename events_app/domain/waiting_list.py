@@ -18,6 +18,7 @@ from piccolo.query.functions.aggregate import Count
 
 from events_app.domain import audit, outbox, reminders
 from events_app.domain.audit import Actor
+from events_app.domain.public_page_versions import changes_public_pages
 from events_app.domain.tables import (
     Event,
     EventStatus,
@@ -130,6 +131,7 @@ async def confirm(
     await outbox.enqueue_later_for_registration(registration, "registration_promoted")
 
 
+@changes_public_pages
 async def fill_event(event_id: int, actor: Actor) -> list[int]:
     """Confirm waiting registrations while the event has places, then fill its sessions' places.
 
@@ -163,6 +165,7 @@ async def fill_event(event_id: int, actor: Actor) -> list[int]:
     return promoted
 
 
+@changes_public_pages
 async def fill_session(session_id: int, actor: Actor, *, already_told: set[int] | None = None) -> list[int]:
     """Confirm waiting choices of confirmed registrations while the session has places.
 

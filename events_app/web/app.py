@@ -13,6 +13,7 @@ from typing import Any
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.logging.config import LoggingConfig
+from litestar.middleware import DefineMiddleware
 from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.plugins.flash import FlashConfig, FlashPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -39,6 +40,7 @@ from events_app.web.participant import ParticipantController
 from events_app.web.participant_data import ParticipantDataController
 from events_app.web.public import PublicController
 from events_app.web.public_events import PublicEventsController
+from events_app.web.public_page_cache import PublicPageCache
 from events_app.web.registration import RegistrationController
 from events_app.web.staff_checkin import CheckInController
 from events_app.web.staff_home import StaffHomeController
@@ -91,6 +93,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
     template_engine = JinjaTemplateEngine.from_environment(environment())
     template_engine.register_template_callable(key="url_for", template_callable=_url_for)
     template_config = TemplateConfig(instance=template_engine)
+    csrf_config = CSRFConfig(
+        secret=settings.secret_key,
+        cookie_name="csrftoken",
+        cookie_secure=settings.secure_cookies,
+        cookie_httponly=True,
+        cookie_samesite="lax",
+        exclude=["^/api/"],
+    )
     return Litestar(
         route_handlers=[
             PublicController,
@@ -112,15 +122,19 @@ def create_app(settings: Settings | None = None) -> Litestar:
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],
         request_class=CleanInputRequest,
-        middleware=[session_config.middleware, RequestContextMiddleware(https=settings.secure_cookies)],
-        csrf_config=CSRFConfig(
-            secret=settings.secret_key,
-            cookie_name="csrftoken",
-            cookie_secure=settings.secure_cookies,
-            cookie_httponly=True,
-            cookie_samesite="lax",
-            exclude=["^/api/"],
-        ),
+        middleware=[
+            # First: a kept public page is answered before the session, the identity or CSRF cost anything.
+            DefineMiddleware(
+                PublicPageCache,
+                seconds=settings.public_page_cache_seconds,
+                csrf_config=csrf_config,
+                session_cookie=session_config.key,
+                default_language=settings.default_language,
+            ),
+            session_config.middleware,
+            RequestContextMiddleware(https=settings.secure_cookies),
+        ],
+        csrf_config=csrf_config,
         template_config=template_config,
         plugins=[FlashPlugin(FlashConfig(template_config=template_config))],
         exception_handlers=EXCEPTION_HANDLERS,

@@ -12,13 +12,13 @@ from events_app.settings import get_settings
 from events_app.web.auth import safe_next
 from events_app.web.context import LANGUAGE_COOKIE
 from events_app.web.forms import read_form
-from events_app.web.public_events import upcoming_for_front_page
+from events_app.web.public_events import PUBLIC_PAGE, upcoming_for_front_page
 
 
 class PublicController(Controller):
     path = "/"
 
-    @get("/", name="home")
+    @get("/", name="home", opt=PUBLIC_PAGE)
     async def home(self) -> Template:
         return Template(
             "public/home.html",

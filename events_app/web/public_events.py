@@ -32,6 +32,8 @@ from events_app.i18n import N_, localtime
 from events_app.web.material import viewer_of
 from events_app.web.registration import registration_call
 
+# Served from the public page cache to visitors without a session (web/public_page_cache.py).
+PUBLIC_PAGE = {"public_page": True}
 CALENDAR_TYPE = "text/calendar"  # Litestar adds "; charset=utf-8"
 FRONT_PAGE_EVENTS = 5
 
@@ -98,7 +100,7 @@ def _calendar_response(content: bytes, filename: str, *, disposition: str = "att
 class PublicEventsController(Controller):
     path = "/"
 
-    @get("/events", name="events")
+    @get("/events", name="events", opt=PUBLIC_PAGE)
     async def event_list(
         self, when: FromQuery[str] = "upcoming", theme: FromQuery[str] = "", kind: FromQuery[str] = ""
     ) -> Template:
@@ -119,7 +121,7 @@ class PublicEventsController(Controller):
             },
         )
 
-    @get("/events/{slug:str}", name="event")
+    @get("/events/{slug:str}", name="event", opt=PUBLIC_PAGE)
     async def event_page(self, request: Request, slug: FromPath[str]) -> Template:
         event, preview = await visible_event(request, slug)
         days = programme.by_day_and_track(await programme.programme(event["id"]))
@@ -145,12 +147,12 @@ class PublicEventsController(Controller):
             },
         )
 
-    @get("/events/{slug:str}/calendar.ics", name="event_calendar")
+    @get("/events/{slug:str}/calendar.ics", name="event_calendar", opt=PUBLIC_PAGE)
     async def event_calendar(self, request: Request, slug: FromPath[str]) -> Response:
         event, _ = await visible_event(request, slug)
         return _calendar_response(calendar.event_calendar(event), f"{event['slug']}.ics")
 
-    @get("/events/{slug:str}/sessions/{uid:str}/calendar.ics", name="session_calendar")
+    @get("/events/{slug:str}/sessions/{uid:str}/calendar.ics", name="session_calendar", opt=PUBLIC_PAGE)
     async def session_calendar(self, request: Request, slug: FromPath[str], uid: FromPath[str]) -> Response:
         event, _ = await visible_event(request, slug)
         session = await programme.get_session(uid)
@@ -160,7 +162,7 @@ class PublicEventsController(Controller):
             calendar.session_calendar(event, session), f"{event['slug']}-{slugify(session['title'])}.ics"
         )
 
-    @get("/themes/{slug:str}", name="theme")
+    @get("/themes/{slug:str}", name="theme", opt=PUBLIC_PAGE)
     async def theme_page(self, request: Request, slug: FromPath[str]) -> Template:
         theme = await themes.get_theme(slug)
         upcoming = await events.list_events(public=True, when="upcoming", theme=slug)
