@@ -146,7 +146,7 @@ def cmd_token_create(args: argparse.Namespace) -> None:
 def cmd_worker(args: argparse.Namespace) -> None:
     from events_app.domain.mail_delivery import run_sender
     from events_app.domain.pdf_drawing import drawing_processes
-    from events_app.domain.transactions import engine
+    from events_app.domain.transactions import engine, start_pool
     from events_app.settings import get_settings
 
     settings = get_settings()
@@ -158,7 +158,7 @@ def cmd_worker(args: argparse.Namespace) -> None:
             loop.add_signal_handler(sig, stop.set)
         if not settings.is_sqlite:
             # The sender renders a few mails at once (mail_delivery.RENDER_AHEAD) beside the one it sends.
-            await engine().start_connection_pool(min_size=1, max_size=4)
+            await start_pool(engine(), min_size=1, max_size=4)
         try:
             await run_sender(stop, settings)
         finally:
