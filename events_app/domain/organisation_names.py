@@ -18,6 +18,7 @@ organisation is stored:
 
 from __future__ import annotations
 
+import time
 import unicodedata
 from collections.abc import Iterable
 from typing import Any
@@ -95,13 +96,32 @@ class OrganisationNames:
         return (organisation, "") if organisation is not None else (None, text)
 
 
+# The county's organisations change only when the seed is loaded (`events-app seed`, see seed.py):
+# each process keeps its matcher a while instead of reading and keying every organisation again on
+# every registration. The process that loads the seed forgets its matcher at once; the others
+# within KEPT_SECONDS.
+KEPT_SECONDS = 60.0
+_kept: tuple[float, OrganisationNames] | None = None
+
+
 async def organisation_names() -> OrganisationNames:
-    """The matcher over the organisations in the database (one query)."""
-    return OrganisationNames(
+    """The matcher over the organisations in the database (one query, at most once a minute)."""
+    global _kept
+    if _kept is not None and time.monotonic() - _kept[0] < KEPT_SECONDS:
+        return _kept[1]
+    names = OrganisationNames(
         await Organisation.select(
             Organisation.id, Organisation.code, Organisation.name_sv, Organisation.name_en, Organisation.kind
         )
     )
+    _kept = (time.monotonic(), names)
+    return names
+
+
+def forget() -> None:
+    """The organisations changed: the next `organisation_names()` reads them again."""
+    global _kept
+    _kept = None
 
 
 async def recognise(text: str | None) -> tuple[int | None, str]:

@@ -6,10 +6,10 @@ become part of a bucket name, so the table holds no personal data.
 Each bucket counts its attempts per fixed window in one row, and the limit applies to a sliding
 window estimated from two of them (the "sliding window counter" of Cloudflare and the `limits`
 library): the current window's count plus the previous window's, weighted by how much of it still
-lies within the last `window`. Counting is one atomic upsert that answers the new count: the row is
-locked only while that statement runs, so of many requests arriving at once exactly the limit's
-worth pass, and a rush from one address (a municipality's office behind one NAT) does not queue on
-a lock held across round trips.
+lies within the last `window`. Counting is one atomic upsert that answers the new count and the
+previous window's: the row is locked only while that statement runs, so of many requests arriving
+at once exactly the limit's worth pass, and a rush from one address (a municipality's office
+behind one NAT) does not queue on a lock held across round trips.
 """
 
 from __future__ import annotations
@@ -60,22 +60,25 @@ async def tally(buckets: list[str], *, window: timedelta) -> tuple[list[str], di
     length, number, start, previous_share = _windows(window, utcnow())
     buckets = sorted(buckets)  # the same order everywhere: concurrent upserts lock rows without deadlock
     keys = [_key(bucket, length, number) for bucket in buckets]
-    previous = {
-        row["key"]: row["hits"]
-        for row in await RateLimitCounter.select(RateLimitCounter.key, RateLimitCounter.hits).where(
-            RateLimitCounter.key.is_in([_key(bucket, length, number - 1) for bucket in buckets])
-        )
-    }
+    # One round trip: each counter's previous window is read by the upsert's RETURNING (the CASE
+    # names it for each key).
+    previous_key = "CASE rate_limit_counter.key " + " ".join("WHEN {} THEN {}" for _ in keys) + " END"
     rows = await RateLimitCounter.raw(
         "INSERT INTO rate_limit_counter (key, hits, window_start) VALUES "
         + ", ".join("({}, 1, {})" for _ in keys)
-        + " ON CONFLICT (key) DO UPDATE SET hits = rate_limit_counter.hits + 1 RETURNING key, hits",
+        + " ON CONFLICT (key) DO UPDATE SET hits = rate_limit_counter.hits + 1 RETURNING key, hits, "
+        + f"(SELECT earlier.hits FROM rate_limit_counter AS earlier WHERE earlier.key = {previous_key}) AS previous",
         *[value for key in keys for value in (key, start)],
+        *[
+            value
+            for bucket, key in zip(buckets, keys, strict=True)
+            for value in (key, _key(bucket, length, number - 1))
+        ],
     )
+    previous = {row["key"]: row["previous"] or 0 for row in rows}
     current = {row["key"]: row["hits"] for row in rows}
     estimates = {
-        bucket: current[key] + previous.get(_key(bucket, length, number - 1), 0) * previous_share
-        for bucket, key in zip(buckets, keys, strict=True)
+        bucket: current[key] + previous[key] * previous_share for bucket, key in zip(buckets, keys, strict=True)
     }
     return keys, estimates
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from piccolo.utils.sql_values import convert_to_sql_value
+
 from events_app.domain import (
     attendance,
     audit,
@@ -45,7 +47,7 @@ from events_app.domain.tables import (
     SessionStatus,
 )
 from events_app.domain.text_folding import search_text
-from events_app.domain.transactions import atomic, utcnow
+from events_app.domain.transactions import atomic, is_sqlite, utcnow
 from events_app.domain.validation import collect_max_length, normalise_email, parse_uid, required_text
 from events_app.i18n import N_, normalise_language
 from events_app.settings import get_settings
@@ -383,7 +385,8 @@ async def register(slug: str, data: RegistrationInput, registrant: Registrant) -
     try:
         async with atomic():
             # Everything that does not depend on the places comes before the event's lock: the locked
-            # part, which every registration for the event waits for in turn, stays three statements.
+            # part, which every registration for the event waits for in turn, is one statement and the
+            # commit (more only for sign-up sessions and invitations).
             person_id = await _person_for(clean, person)
             await audit.record(
                 "registration.created",
@@ -408,20 +411,17 @@ async def register(slug: str, data: RegistrationInput, registrant: Registrant) -
                 invitation = await invitation_links.recheck_under_lock(invitation, event)
             if not registrant.by_organiser:
                 _check_open(event, invitation)
-            confirmed, duplicate_id = await _confirmed_and_duplicate(event["id"], clean["email"])
-            if duplicate_id is not None:
-                raise _Duplicate(duplicate_id)  # rolls back the person's row, the audit entry and the mail
             reserved = bool(invitation and invitation["reserved_place"])
             # Staff at the door decide to let a walk-in in, full or not.
-            has_place = (
-                reserved or registrant.source == "walk_in" or event["capacity"] is None or confirmed < event["capacity"]
-            )
-            registration = await _insert(uid, event, clean, person_id, has_place, invitation, registrant, burst)
-    except _Duplicate as found:
+            counted = not (reserved or registrant.source == "walk_in" or event["capacity"] is None)
+            registration = await _insert(uid, event, clean, person_id, counted, invitation, registrant, burst)
+    except _Duplicate:
         async with atomic():
             duplicate = (
+                # The newest with the address: the live one (a second cannot be made while it lives).
                 await Registration.select(Registration.uid, Registration.email, Registration.name)
-                .where(Registration.id == found.registration_id)
+                .where((Registration.event == event["id"]) & (Registration.email == clean["email"]))
+                .order_by(Registration.id, ascending=False)
                 .first()
             )
             await outbox.enqueue_later(
@@ -436,8 +436,7 @@ async def register(slug: str, data: RegistrationInput, registrant: Registrant) -
 
 
 class _Duplicate(Exception):
-    def __init__(self, registration_id: int):
-        self.registration_id = registration_id
+    """The address already had a live registration for the event: the transaction is rolled back."""
 
 
 async def _event_for_registration(slug: str) -> dict[str, Any]:
@@ -529,20 +528,52 @@ async def _person_for(clean: dict[str, Any], person: dict[str, Any] | None) -> i
     return row["id"]
 
 
-async def _confirmed_and_duplicate(event_id: int, email: str) -> tuple[int, int | None]:
-    """Under the event's lock, in one round trip: the confirmed public places (as `waiting_list.
-    confirmed_registrations` counts them) and the id of a live registration with this address, if any."""
-    [row] = await Registration.raw(
-        "SELECT (SELECT COUNT(*) FROM registration WHERE event = {} AND status = {} AND NOT reserved_place) "
-        "AS confirmed, "
-        "(SELECT id FROM registration WHERE event = {} AND email = {} AND status <> {} LIMIT 1) AS duplicate",
-        event_id,
-        CONFIRMED,
-        event_id,
-        email,
+def _typed(column) -> str:
+    """A parameter for `column` in a SELECT list: PostgreSQL cannot infer its type there (it can in
+    VALUES), so it is cast; SQLite has no types to infer (and its CAST would turn text into numbers)."""
+    return "{}" if is_sqlite() else f"CAST({{}} AS {column.column_type})"
+
+
+async def _insert_unless_registered(row: Registration, counted: int | None) -> dict[str, Any] | None:
+    """The locked part of registering, one statement: insert `row` confirmed while the event has a
+    place, else waitlisted, unless the address already has a live registration for the event
+    (then nothing is inserted and None returned). `counted` is the capacity the confirmed public
+    places are counted against (as `waiting_list.confirmed_registrations` counts them); None when
+    the registration has a place anyway.
+
+    Inside the transaction that holds the event's lock, so the count and the duplicate are read
+    after every earlier registration for the event was committed and before any later one. The
+    statement replaces a count, a read and an insert: every round trip here is one that all the
+    event's other registrations wait for.
+    """
+    names, expressions, args = [], [], []
+    for column in Registration._meta.columns:
+        if column._meta.primary_key:
+            continue  # the id comes from the sequence, under the lock: the queue's order
+        name = column._meta.name
+        names.append(f'"{column._meta.db_column_name}"')
+        if name == "status":
+            expressions.append(f"CASE WHEN place.free THEN {_typed(column)} ELSE {_typed(column)} END")
+            args += [CONFIRMED, WAITLISTED]
+        elif name in ("confirmed_at", "reminder_queued_at"):  # set only with a place
+            expressions.append(f"CASE WHEN place.free THEN {_typed(column)} END")
+            args.append(convert_to_sql_value(row[name], column))
+        else:
+            expressions.append(_typed(column))
+            args.append(convert_to_sql_value(row[name], column))
+    free = "(SELECT COUNT(*) FROM registration WHERE event = {} AND status = {} AND NOT reserved_place) < {}"
+    rows = await Registration.raw(
+        f"WITH place AS (SELECT {free if counted is not None else '1 = 1'} AS free) "
+        f"INSERT INTO registration ({', '.join(names)}) SELECT {', '.join(expressions)} FROM place "
+        "WHERE NOT EXISTS (SELECT 1 FROM registration WHERE event = {} AND email = {} AND status <> {}) "
+        "RETURNING id, status",
+        *([row.event, CONFIRMED, counted] if counted is not None else []),
+        *args,
+        row.event,
+        row.email,
         CANCELLED,
     )
-    return int(row["confirmed"]), row["duplicate"]
+    return rows[0] if rows else None
 
 
 async def _insert(
@@ -550,13 +581,14 @@ async def _insert(
     event: dict[str, Any],
     clean: dict[str, Any],
     person_id: int,
-    confirmed: bool,
+    counted: bool,
     invitation: dict[str, Any] | None,
     registrant: Registrant,
     burst: str = "",
 ) -> dict[str, Any]:
-    """Inside the locked transaction: take a place (`confirmed`: the event has one) or a place in the
-    queue, and the chosen sessions; held until confirmed when it comes from a `burst`."""
+    """Inside the locked transaction: take a place (while the event has one, or at once when its
+    places are not `counted`) or a place in the queue, and the chosen sessions; held until
+    confirmed when it comes from a `burst`. Raises _Duplicate when the address is registered."""
     now = utcnow()
     hold_hours = get_settings().registration_hold_hours
     registration = Registration(
@@ -565,7 +597,6 @@ async def _insert(
         uid=uid,
         event=event["id"],
         person=person_id,
-        status=CONFIRMED if confirmed else WAITLISTED,
         **{key: clean[key] for key in (*_CHANGEABLE, "email", "language")},
         search_text=search_text(clean["name"], clean["organisation_text"]),
         ticket_id=tickets.new_ticket_id(),
@@ -576,17 +607,21 @@ async def _insert(
         source=registrant.source,
         consent_at=None if registrant.by_organiser else now,
         consent_version=clean["consent_version"],
-        confirmed_at=now if confirmed else None,
-        reminder_queued_at=reminders.already_reminded(event["starts_at"], now) if confirmed else None,
+        # Both only if the statement finds a place.
+        confirmed_at=now,
+        reminder_queued_at=reminders.already_reminded(event["starts_at"], now),
     )
-    await registration.save()
-    choices = await _add_choices(registration.id, confirmed, clean["sessions"], clean["waitlist_sessions"])
+    inserted = await _insert_unless_registered(registration, event["capacity"] if counted else None)
+    if inserted is None:
+        raise _Duplicate()  # rolls back the person's row, the audit entry and the mail
+    confirmed = inserted["status"] == CONFIRMED
+    choices = await _add_choices(inserted["id"], confirmed, clean["sessions"], clean["waitlist_sessions"])
     if invitation is not None:
         await invitation_links.mark_accepted(invitation, person_id)
     return {
-        "id": registration.id,
-        "uid": registration.uid,
-        "status": registration.status,
+        "id": inserted["id"],
+        "uid": uid,
+        "status": inserted["status"],
         "event_slug": event["slug"],
         "name": clean["name"],
         "email": clean["email"],

@@ -31,6 +31,7 @@ from events_app.domain import (
     checkins,
     events,
     invitations,
+    organisation_names,
     programme,
     questions,
     registrations,
@@ -118,8 +119,8 @@ async def load_seed() -> dict[str, int]:
         for slug, texts in described.items():
             if texts:
                 await Theme.update(texts).where(Theme.slug == slug)
-    added = {"organisations": len(organisations), "themes": len(themes)}
-    return added
+    organisation_names.forget()
+    return {"organisations": len(organisations), "themes": len(themes)}
 
 
 @changes_public_pages

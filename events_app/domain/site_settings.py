@@ -363,12 +363,20 @@ def group(slug: str) -> SettingGroup:
 
 async def values(slug: str) -> dict[str, str]:
     """Every setting of a group: the saved value, or the default."""
-    settings = group(slug).settings
+    return (await values_of(slug))[slug]
+
+
+async def values_of(*slugs: str) -> dict[str, dict[str, str]]:
+    """`values` of several groups in one query: {slug: {key: value}}."""
+    groups = [group(slug) for slug in slugs]
     saved = await SiteSetting.select(SiteSetting.key, SiteSetting.value).where(
-        SiteSetting.key.is_in([setting.key for setting in settings])
+        SiteSetting.key.is_in([setting.key for each in groups for setting in each.settings])
     )
     stored = {row["key"]: row["value"] for row in saved}
-    return {setting.key: stored.get(setting.key, setting.default) for setting in settings}
+    return {
+        each.slug: {setting.key: stored.get(setting.key, setting.default) for setting in each.settings}
+        for each in groups
+    }
 
 
 async def number(slug: str, key: str) -> int:
