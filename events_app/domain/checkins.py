@@ -23,13 +23,13 @@ from events_app.domain import audit, registrations, tickets
 from events_app.domain.audit import Actor
 from events_app.domain.errors import DomainError, NotFound
 from events_app.domain.events import get_event
+from events_app.domain.organisation_names import organisation_names
 from events_app.domain.outbox import can_receive_mail
 from events_app.domain.tables import (
     Attendance,
     CheckInMethod,
     Event,
     EventDay,
-    Organisation,
     ProgrammeSession,
     Registration,
     RegistrationStatus,
@@ -591,12 +591,12 @@ async def search(
     words = search_words(query)
     if len("".join(words)) < 2:
         return []
-    organisations = await Organisation.select(Organisation.id, Organisation.name_sv, Organisation.name_en)
+    organisations = await organisation_names()
     matching: Any = None
     for word in words:
         # At the start of a word: search_text puts a space before each of its words.
         this_word = Registration.search_text.like(f"% {word}%")
-        named = _organisations_named(word, organisations)
+        named = organisations.with_word_beginning(word)
         if named:
             this_word |= Registration.organisation.is_in(named)
         matching = this_word if matching is None else matching & this_word
@@ -624,16 +624,6 @@ async def search(
         event_id = event["id"]
     found = [{**row, "organisation": organisation_of(row), "checked_in_at": None} for row in rows]
     return await _with_check_ins(found, event_id, day or today(), session)
-
-
-def _organisations_named(word: str, organisations: list[dict[str, Any]]) -> list[int]:
-    """Those of the county's `organisations` (registrants of which are recorded by the organisation,
-    not by its name typed) whose Swedish or English name has a word beginning with `word`."""
-    return [
-        row["id"]
-        for row in organisations
-        if any(name.startswith(word) for name in search_words(row["name_sv"], row["name_en"]))
-    ]
 
 
 async def _with_check_ins(found: list[dict[str, Any]], event_id: int, day: date, session: str) -> list[dict[str, Any]]:

@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from events_app.domain.tables import Organisation, OrganisationKind
-from events_app.domain.text_folding import fold
+from events_app.domain.text_folding import fold, search_words
 
 # Words that say nothing about which organisation is meant.
 _FILLER = {"kommun", "municipality", "i", "lan"}
@@ -78,13 +78,21 @@ class OrganisationNames:
 
     def __init__(self, organisations: Iterable[dict[str, Any]]) -> None:
         self._by_key: dict[str, int] = {}
+        # For the door's search: each organisation's words as staff type them (search_words).
+        self._words: list[tuple[int, list[str]]] = []
         for organisation in organisations:
             for key in _keys(organisation):
                 self._by_key.setdefault(key, organisation["id"])
+            self._words.append((organisation["id"], search_words(organisation["name_sv"], organisation["name_en"])))
 
     def match(self, text: str | None) -> int | None:
         """The id of the organisation the text names, or None for any other organisation."""
         return self._by_key.get(name_key(text))
+
+    def with_word_beginning(self, start: str) -> list[int]:
+        """The ids of the organisations whose Swedish or English name has a word beginning with
+        `start` (a word of search_words)."""
+        return [id_ for id_, words in self._words if any(word.startswith(start) for word in words)]
 
     def recognise(self, text: str | None) -> tuple[int | None, str]:
         """What to store for a typed organisation: (its id, "") for one of the county's, else
