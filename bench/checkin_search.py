@@ -37,7 +37,7 @@ from urllib.parse import quote
 
 import asyncpg
 import httpx
-from bench_server import ROOT, cli, create_event, process_tree, running_server
+from bench_server import ROOT, cli, cpu_seconds, create_event, process_tree, running_server
 from checkin import ensure_wrk
 from registration_list import sign_in
 
@@ -215,18 +215,6 @@ async def signed_in_cookie(server, slug: str, email: str, password: str, paths: 
     return cookie, found
 
 
-def cpu_seconds(server) -> float:
-    """CPU time the server's processes have used so far (user and system), from /proc."""
-    ticks = 0
-    for pid in process_tree(server.process.pid):
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        ticks += int(fields[11]) + int(fields[12])  # utime, stime
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
 def run_wrk(wrk: str, server, cookie: str, paths_file: Path, connections: int, seconds: int) -> dict:
     command = ["taskset", "-c", "1", wrk, f"-t{THREADS}", f"-c{connections}", f"-d{seconds}s", "--latency"]
     command += ["--timeout", "10s", "-H", f"Cookie: {cookie}", "-s", str(LUA), server.base, "--", str(paths_file)]
@@ -257,9 +245,9 @@ async def main() -> int:
         with tempfile.NamedTemporaryFile("w", suffix=".txt", prefix="door-search-") as paths_file:
             paths_file.write("\n".join(paths) + "\n")
             paths_file.flush()
-            cpu_before = cpu_seconds(server)
+            cpu_before = cpu_seconds(process_tree(server.process.pid))
             figures = run_wrk(wrk, server, cookie, Path(paths_file.name), args.connections, args.seconds)
-            cpu_used = cpu_seconds(server) - cpu_before
+            cpu_used = cpu_seconds(process_tree(server.process.pid)) - cpu_before
 
     seconds = figures["duration_us"] / 1e6
     result = {
