@@ -1,12 +1,13 @@
 """The house style of the PDFs the council hands out (certificates, competence records): fonts that
 keep every letter of a name, the issuer's heading, running text, a vector QR code.
 
-Fonts are DejaVu Sans, embedded (subset) in every document, so the text is selectable and
+Fonts are DejaVu Sans, embedded in every document, so the text is selectable and
 extractable. Loading a font is most of the cost of a small PDF (a certificate is drawn for every
 participant), so:
 - a document whose text is all Latin (Swedish, Finnish, Sámi, Polish, …) uses a Latin-only cut of
   the font (see events_app/fonts/README.md); anything else (a name in Cyrillic or Greek, say) gets
-  the full font;
+  the full font. The Latin cut is read once per process and embedded whole (60 KB; see `_WholeFont`),
+  the full font is read for each document and subset (it is 760 KB);
 - headings are the regular face drawn with a thin outline (`emphasis`) rather than a second font,
   which would cost as much again; only documents with tables (whose headings fpdf2 sets in bold)
   load the bold face.
@@ -18,16 +19,22 @@ draw a PDF (the mail sender draws the certificates) stay without it.
 
 from __future__ import annotations
 
+import collections
+import copy
+import io
+import types
 from collections.abc import Iterable
 from datetime import datetime
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import Any
 
 import qrcode
 
 from events_app.i18n import gettext
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "fonts"
+LATIN_CUTS = ("DejaVuSans-Latin.ttf", "DejaVuSans-Bold-Latin.ttf")
 FAMILY = "DejaVu"
 ISSUER = "Hållbarhetsrådet i Västernorrland"
 ADMINISTRATOR = "Kommunförbundet Västernorrland"
@@ -69,9 +76,9 @@ class HouseStyle:
     ) -> None:
         super().__init__(format="A4", unit="mm")
         regular, bold = font_files([*texts, title, footer_text, ISSUER, ADMINISTRATOR])
-        self.add_font(FAMILY, "", str(regular))
+        self._add_font("", regular)
         if bold_face:
-            self.add_font(FAMILY, "B", str(bold))
+            self._add_font("B", bold)
         self.footer_text = footer_text
         self.set_margins(22, 20, 22)
         self.set_auto_page_break(True, margin=24)
@@ -82,6 +89,27 @@ class HouseStyle:
         # A fixed date: the same certificate drawn again is the same file.
         self.set_creation_date(created_at)
         self.set_text_color(*INK)
+
+    def _add_font(self, style: str, path: Path) -> None:
+        """fpdf2's `add_font`, except for the Latin cut: that font was read once by this process and is
+        embedded whole (see `_WholeFont`); the document gets its own copy of what fpdf2 changes while
+        drawing (the characters used and their codes)."""
+        if path.parent != FONT_DIR or path.name not in LATIN_CUTS:
+            self.add_font(FAMILY, style, str(path))
+            return
+        from fpdf.fonts import SubsetMap
+
+        # What fpdf2 only reads (the parsed font, cmap, glyph ids, metrics) is shared; the widths (a
+        # defaultdict, which a lookup of a missing character adds to) and the characters used are the
+        # document's own.
+        kept = _kept_font(path.name, style)
+        font = copy.copy(kept)
+        font.cw = collections.defaultdict(kept.cw.default_factory, kept.cw)
+        font.i = len(self.fonts) + 1
+        font.missing_glyphs = []
+        font.biggest_size_pt = 0
+        font.subset = SubsetMap(font)
+        self.fonts[font.fontkey] = font
 
     def footer(self) -> None:
         if not self.footer_text:
@@ -161,10 +189,72 @@ class HouseStyle:
         return bytes(self.output())
 
 
+class _WholeFont:
+    """The parsed Latin cut in place of the fontTools font fpdf2 would subset and save for each document.
+
+    Subsetting a font for every document, and parsing it anew for it, was about 60 % of a certificate's
+    drawing time (fontTools decompiles and recompiles every glyph outline used). The Latin cut is
+    60 KB, so each document embeds it whole: saving is writing the file's bytes, and the glyph ids
+    are the file's own. `_WholeFontSubsetter` leaves it as it is."""
+
+    def __init__(self, path: Path) -> None:
+        from fontTools.ttLib import TTFont
+
+        self.data = path.read_bytes()
+        self.parsed = TTFont(io.BytesIO(self.data), recalcTimestamp=False, lazy=True)
+        self.glyph_ids = {name: number for number, name in enumerate(self.parsed.getGlyphOrder())}
+
+    def __contains__(self, tag: str) -> bool:
+        return tag in self.parsed
+
+    def __getitem__(self, tag: str) -> Any:
+        return self.parsed[tag]
+
+    def getGlyphID(self, name: str) -> int:  # fontTools' name, which fpdf2 calls
+        return self.glyph_ids[name]
+
+    def save(self, stream: io.BytesIO) -> None:
+        stream.write(self.data)
+
+    def close(self) -> None:
+        """Kept for the next document (fpdf2 closes a document's fonts once it has written them)."""
+
+
+@cache
+def _kept_font(name: str, style: str) -> Any:
+    """fpdf2's font for the Latin cut `name`, read once per process, embedding the file whole."""
+    from fpdf import FPDF
+
+    reader = FPDF()
+    reader.add_font(FAMILY, style, str(FONT_DIR / name))
+    font = reader.fonts[f"{FAMILY.lower()}{style}"]
+    font.ttfont = _WholeFont(FONT_DIR / name)
+    return font
+
+
+def _whole_font_subsetting() -> None:
+    """Make fpdf2's writer leave a `_WholeFont` unsubset; every other font is subset as before.
+
+    fpdf2 has no setting for embedding a font whole: its writer (fpdf.output) subsets each TrueType
+    font with fontTools' `Subsetter`. This puts a subclass in that module's view of fontTools.subset
+    that passes a `_WholeFont` through; tests/test_certificates.py reads the text and the QR code of
+    the PDFs drawn this way, so a change in fpdf2's writer that breaks it shows there."""
+    from fontTools import subset
+    from fpdf import output
+
+    class _WholeFontSubsetter(subset.Subsetter):
+        def subset(self, font: Any) -> None:
+            if not isinstance(font, _WholeFont):
+                super().subset(font)
+
+    output.ftsubset = types.SimpleNamespace(Options=subset.Options, Subsetter=_WholeFontSubsetter)
+
+
 @cache
 def _document_class() -> type[HouseStyle]:
     from fpdf import FPDF
 
+    _whole_font_subsetting()
     return type("Document", (HouseStyle, FPDF), {})
 
 
@@ -172,6 +262,8 @@ def load() -> None:
     """Import fpdf2 and read the font's coverage now, as a process that will draw does once first."""
     _document_class()
     _latin_coverage()
+    for name in LATIN_CUTS:
+        _kept_font(name, "B" if "Bold" in name else "")
 
 
 def new_document(
