@@ -21,9 +21,20 @@ PACKAGE_DIR = Path(events_app.__file__).parent
 # entry point, not a module anything imports, so it cannot close a cycle.
 DEFERRED_IMPORTS_ALLOWED = {"events_app.cli"}
 # Libraries (never the app's own modules, so no cycle can hide) a module may import inside a function:
-# fpdf2 and fontTools cost about 20 MB in every process that loads them, and only drawing a PDF needs
-# them, so web processes that never draw one stay without them.
-DEFERRED_LIBRARIES_ALLOWED = {"events_app.domain.pdf_layout": {"fpdf", "fontTools"}}
+# each is megabytes in every web process that loads it, for work few requests do, so web processes
+# that never do it stay without it:
+DEFERRED_LIBRARIES_ALLOWED = {
+    # fpdf2 and fontTools, about 20 MB: only drawing a PDF needs them.
+    "events_app.domain.pdf_layout": {"fpdf", "fontTools"},
+    # icalendar, 4 MB: only an .ics download or feed.
+    "events_app.domain.calendar": {"icalendar"},
+    # openpyxl, 8 MB: only an XLSX export or an uploaded spreadsheet.
+    "events_app.domain.registration_reports": {"openpyxl"},
+    "events_app.domain.uploaded_tables": {"openpyxl"},
+    # zxing-cpp (and Pillow, though qrcode loads it for the ticket pages): only a camera frame from a
+    # door scanner without BarcodeDetector.
+    "events_app.domain.qr_frames": {"PIL", "zxingcpp"},
+}
 
 
 def _graph() -> grimp.ImportGraph:
@@ -99,3 +110,28 @@ def test_a_web_process_loads_fpdf_only_when_it_draws_a_pdf():
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=PACKAGE_DIR.parent
     )
     assert result.stdout.split("\n")[:2] == ["[]", "True"]
+
+
+def test_a_web_process_loads_spreadsheet_calendar_and_picture_libraries_only_when_used():
+    """openpyxl, icalendar and zxing-cpp are loaded by the request that needs them, not by every web
+    process at start; and each still works when first used. (Pillow comes with qrcode, which the
+    ticket pages use, so it is loaded at start anyway.)"""
+    script = (
+        "import sys\n"
+        "from events_app.web.app import create_app\n"
+        "create_app()\n"
+        "print(sorted(m for m in ('openpyxl', 'icalendar', 'zxingcpp') if m in sys.modules))\n"
+        "from events_app.domain import calendar, qr_frames, registration_reports\n"
+        "assert registration_reports.to_xlsx(['a'], [['b']]).startswith(b'PK')\n"
+        "assert calendar.personal_calendar('n', []).startswith(b'BEGIN:VCALENDAR')\n"
+        "from events_app.domain.errors import DomainError\n"
+        "try:\n"
+        "    qr_frames.read_qr(b'not a picture')\n"
+        "except DomainError:\n"
+        "    pass\n"
+        "print(sorted(m for m in ('openpyxl', 'icalendar', 'zxingcpp') if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=PACKAGE_DIR.parent
+    )
+    assert result.stdout.split("\n")[:2] == ["[]", "['icalendar', 'openpyxl', 'zxingcpp']"]

@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from typing import Any
-
-from icalendar import Calendar
-from icalendar import Event as VEvent
+from typing import TYPE_CHECKING, Any
 
 from events_app.domain import audit, events, links, programme, rich_text
 from events_app.domain.audit import Actor
@@ -29,6 +26,10 @@ from events_app.domain.tables import (
     SessionChoice,
     SessionStatus,
 )
+
+if TYPE_CHECKING:
+    from icalendar import Calendar
+    from icalendar import Event as VEvent
 from events_app.domain.transactions import atomic
 from events_app.i18n import gettext, use_language
 
@@ -36,6 +37,9 @@ PRODUCT_ID = "-//Hallbarhetsradet i Vasternorrland//Evenemang//SV"
 
 
 def _calendar(name: str) -> Calendar:
+    # icalendar is imported where a calendar is made: 4 MB in every web process, which most never use.
+    from icalendar import Calendar
+
     calendar = Calendar()
     calendar.add("prodid", PRODUCT_ID)
     calendar.add("version", "2.0")
@@ -57,6 +61,8 @@ def _vevent(
     cancelled: bool = False,
     updated: datetime | None = None,
 ) -> VEvent:
+    from icalendar import Event as VEvent
+
     vevent = VEvent()
     vevent.add("uid", f"{uid}@hallbarhetsradet")
     vevent.add("summary", summary)

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import io
 
-import zxingcpp
-from PIL import Image, UnidentifiedImageError
-
 from events_app.domain.errors import DomainError
 from events_app.i18n import N_
 
@@ -23,6 +20,11 @@ FORMATS = ("JPEG", "PNG", "WEBP")
 
 def read_qr(frame: bytes) -> str:
     """The text of the first QR code in the picture, or "" when there is none."""
+    # Imported here: only a door scanner without BarcodeDetector sends frames, and zxing-cpp is
+    # megabytes in every web process that never reads one.
+    import zxingcpp
+    from PIL import Image, UnidentifiedImageError
+
     if len(frame) > MAX_FRAME_BYTES:
         raise DomainError(N_("The picture is too large."), field="frame")
     try:

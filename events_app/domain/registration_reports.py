@@ -19,9 +19,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 from piccolo.columns.combination import WhereRaw
 from piccolo.querystring import QueryString
 
@@ -678,6 +675,11 @@ def to_xlsx(header: list[str], rows: list[list[str]], *, title: str = "", notice
     `notice` (an export's sensitive-data warning) is the first row, bold, above the header (both
     frozen), and the workbook's description too.
     """
+    # openpyxl is imported where a spreadsheet is written: 8 MB in every web process otherwise.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = (_ILLEGAL_XML.sub("", title) or "Registrations")[:31].translate(str.maketrans("", "", "[]:*?/\\"))

@@ -14,8 +14,6 @@ import io
 import zipfile
 from dataclasses import dataclass
 
-from openpyxl import load_workbook
-
 from events_app.domain.errors import DomainError
 from events_app.domain.validation import clean_text
 from events_app.i18n import N_
@@ -122,6 +120,9 @@ def _xlsx_lines(raw: bytes):
     try:
         if not _unpacks_within_limit(raw):
             raise unreadable
+        # openpyxl is imported where a spreadsheet is read: 8 MB in every web process otherwise.
+        from openpyxl import load_workbook
+
         workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError, NotImplementedError):
         raise unreadable from None
