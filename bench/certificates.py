@@ -53,7 +53,7 @@ from email import message_from_bytes, policy
 from pathlib import Path
 
 import httpx
-from bench_server import ROOT, _wait_until_up, cli, free_port, process_tree, stop_server, with_database
+from bench_server import ROOT, _wait_until_up, cli, cpu_seconds, free_port, process_tree, stop_server, with_database
 
 # Issue 18's targets: seconds on PostgreSQL and on SQLite; RSS summed over every process of the run.
 TARGET_SECONDS = {"postgresql": 10, "sqlite": 15}
@@ -312,18 +312,6 @@ class MemorySampler:
 
 def mb(kb: int) -> float:
     return round(kb / 1024, 1)
-
-
-def tree_cpu_seconds(roots: list[int]) -> float:
-    """CPU time (user and system, every thread) used so far by the process trees, from /proc."""
-    ticks = 0
-    for pid in processes_of(roots):
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        ticks += int(fields[11]) + int(fields[12])  # utime, stime
-    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def tree_pss_mb(roots: list[int]) -> float | None:
@@ -725,7 +713,7 @@ async def main() -> int:
                     idle_pss = tree_pss_mb(roots)
                     load = os.getloadavg()[0]
                     with MemorySampler(roots) as memory:
-                        cpu_before, own_before = tree_cpu_seconds(roots), time.process_time()
+                        cpu_before, own_before = cpu_seconds(processes_of(roots)), time.process_time()
                         machine_before = machine_busy_seconds()
                         began = time.perf_counter()
                         if args.issue_in_process:
@@ -757,7 +745,7 @@ async def main() -> int:
                                 print(
                                     f"  … {sink.count} mails after {time.perf_counter() - began:.0f} s", file=sys.stderr
                                 )
-                    server_cpu = tree_cpu_seconds(roots) - cpu_before
+                    server_cpu = cpu_seconds(processes_of(roots)) - cpu_before
                     own_cpu = time.process_time() - own_before
                     end_pss, end_rss = tree_pss_mb(roots), mb(tree_rss_kb(roots)[0])
                     other_cpu = machine_busy_seconds() - machine_before - server_cpu - own_cpu
