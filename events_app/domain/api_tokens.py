@@ -20,7 +20,7 @@ from events_app.domain.audit import Actor
 from events_app.domain.errors import DomainError, NotFound, ValidationFailed
 from events_app.domain.passwords import verify_password
 from events_app.domain.tables import ApiToken, StaffAccount
-from events_app.domain.transactions import atomic, utcnow
+from events_app.domain.transactions import atomic, raw_timestamp, utcnow
 from events_app.domain.validation import parse_uid
 from events_app.i18n import N_
 
@@ -166,15 +166,10 @@ async def staff_for_token(token: str) -> dict[str, Any] | None:
         _remembered.pop(token_hash, None)
         return None
     account = rows[0]
-    token_id, last_used = account.pop("token_id"), _timestamp(account.pop("last_used_at"))
+    token_id, last_used = account.pop("token_id"), raw_timestamp(account.pop("last_used_at"))
     if last_used is None or last_used < now - LAST_USED_EVERY:
         await ApiToken.update({ApiToken.last_used_at: now}).where(ApiToken.id == token_id)
     if len(_remembered) >= _REMEMBERED_AT_MOST:
         _remembered.clear()
-    _remembered[token_hash] = (time.monotonic() + REMEMBER_FOR, _timestamp(account.pop("expires_at")), account)
+    _remembered[token_hash] = (time.monotonic() + REMEMBER_FOR, raw_timestamp(account.pop("expires_at")), account)
     return dict(account)
-
-
-def _timestamp(value: Any) -> datetime | None:
-    """A time from a raw query (SQLite answers text)."""
-    return datetime.fromisoformat(value) if isinstance(value, str) else value

@@ -37,7 +37,7 @@ from events_app.domain.tables import (
     SessionChoice,
 )
 from events_app.domain.text_folding import search_words
-from events_app.domain.transactions import atomic, utcnow
+from events_app.domain.transactions import atomic, raw_timestamp, utcnow
 from events_app.domain.validation import parse_uid
 from events_app.i18n import N_, current_language, localtime
 
@@ -229,11 +229,6 @@ def _known(result: str, row: dict[str, Any], **fields: Any) -> Answer:
     )
 
 
-def _timestamp(value: Any) -> datetime | None:
-    """A time from a raw query (SQLite answers text)."""
-    return datetime.fromisoformat(value) if isinstance(value, str) else value
-
-
 async def check_in(scan: Scan, staff: dict[str, Any]) -> Answer:
     """Check the ticket behind `scan.code` in, or say why not. Writes at most one attendance row;
     anything but "ok" writes nothing. Raises NotFound for an unknown event or session."""
@@ -255,7 +250,7 @@ async def _check_in(lookup: tuple[str, Any], scan: Scan, staff: dict[str, Any], 
     _check_door(row, scan)
     session_id = row.get("session_id")
     if session_id is not None:  # at a session's door, the session's day
-        day = localtime(_timestamp(row["session_starts_at"])).date()
+        day = localtime(raw_timestamp(row["session_starts_at"])).date()
     another_day = _check_day_allowed(day, staff, scan.reason)
     if not known_code or row["id"] is None:
         return Answer(result="unknown")
@@ -353,7 +348,7 @@ def _already(row: dict[str, Any], first: dict[str, Any]) -> Answer:
     return _known(
         "already_checked_in",
         row,
-        checked_in_at=_timestamp(first["checked_in_at"]),
+        checked_in_at=raw_timestamp(first["checked_in_at"]),
         by=first["staff_name"],
         device=first["device"],
         method=first["method"],
@@ -645,7 +640,7 @@ async def _with_check_ins(found: list[dict[str, Any]], event_id: int, day: date,
         return found
     scopes = {_scope(row["id"], day, session_id): row["id"] for row in found}
     times = {
-        scopes[row["scope"]]: _timestamp(row["checked_in_at"])
+        scopes[row["scope"]]: raw_timestamp(row["checked_in_at"])
         for row in await Attendance.select(Attendance.scope, Attendance.checked_in_at).where(
             Attendance.scope.is_in(list(scopes))
         )

@@ -8,6 +8,7 @@ PostgreSQL needs no such mode: scarce rows are locked with SELECT ... FOR UPDATE
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from asyncpg import Connection
 from piccolo.engine.finder import engine_finder
@@ -34,6 +35,11 @@ async def _keep_session(connection: Connection) -> None:
 
 async def start_pool(db: PostgresEngine, *, min_size: int, max_size: int) -> None:
     await db.start_connection_pool(min_size=min_size, max_size=max_size, reset=_keep_session)
+
+
+def raw_timestamp(value: Any) -> datetime | None:
+    """A time from a raw query: SQLite answers it as text, PostgreSQL as a datetime."""
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
 def atomic():
