@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 import time
@@ -9,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from events_app.domain import api_tokens, people, staff
+from events_app.domain import api_tokens, people, remembered_accounts, staff
 from events_app.domain.audit import Actor
 from events_app.domain.tables import AuditEntry, EmailToken, StaffAccount
 from events_app.domain.transactions import utcnow
@@ -133,6 +134,17 @@ async def test_a_members_copied_cookie_stops_working_when_the_member_signs_out(a
         await client.submit("/logout", {}, form_page="/my")
         assert (await thief.get("/my")).status_code in (302, 303)
         assert (await client.get("/my")).status_code in (302, 303)
+
+
+async def test_a_staff_session_ended_by_another_worker_stops_within_a_second(client, staff_accounts):
+    """Each process remembers a session's account for a second (a door's search asks several times a
+    second); a change made by another worker process reaches this one within that second."""
+    await sign_in(client, "organiser@test.se")
+    assert (await client.get("/organiser/members")).status_code == 200
+    # Deactivated as another worker process would: this one has the account in memory.
+    await StaffAccount.update({StaffAccount.active: False}).where(StaffAccount.email == "organiser@test.se")
+    await asyncio.sleep(remembered_accounts.REMEMBER_FOR)
+    assert location(await client.get("/organiser/members")) == "/login?next=/organiser/members"
 
 
 @pytest.mark.parametrize("change", ["deactivated", "role changed"])

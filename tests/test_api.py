@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from events_app.domain import api_tokens, staff
+from events_app.domain import api_tokens, remembered_accounts, staff
 from events_app.domain.audit import Actor
 from events_app.domain.tables import (
     ApiToken,
@@ -579,7 +579,7 @@ async def test_a_token_revoked_by_another_worker_stops_within_a_second(client, s
     await ApiToken.update({ApiToken.revoked_at: datetime.now(UTC)}).where(
         ApiToken.staff == staff_accounts["organiser"]["id"]
     )
-    await asyncio.sleep(api_tokens.REMEMBER_FOR)
+    await asyncio.sleep(remembered_accounts.REMEMBER_FOR)
     assert (await client.get(f"/api/v1/events/{draft_slug}", headers=bearer(token))).status_code == 401
 
 

@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 import pytest
 
-from events_app.domain import api_tokens, checkins, registrations
+from events_app.domain import api_tokens, checkins, registrations, remembered_accounts
 from events_app.domain.audit import Actor
 from events_app.domain.registrations import Registrant
 from events_app.domain.tables import Attendance, AuditEntry
@@ -174,7 +174,7 @@ async def test_a_scanners_token_only_checks_in_and_expires(client, staff_account
         await client.get(f"/api/v1/events/{event['slug']}/registrations", headers=bearer(scanner))
     ).status_code == 403
     await ApiToken.update({ApiToken.expires_at: utcnow() - timedelta(seconds=1)}).where(ApiToken.scope == "checkin")
-    api_tokens.forget_accounts()  # the day has passed: longer than the token's account is remembered
+    remembered_accounts.forget()  # the day has passed: longer than the token's account is remembered
     assert (await client.post(URL, json=scan(event, anna["ticket_code"]), headers=bearer(scanner))).status_code == 401
 
 

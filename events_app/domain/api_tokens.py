@@ -1,7 +1,7 @@
 """API tokens: bearer secrets for the JSON API, each belonging to a staff account and its role.
 
 The secret is shown once when made; only its SHA-256 is kept. Revoked tokens stop at once in the worker
-process that revoked them and within a second in the others (REMEMBER_FOR). Every
+process that revoked them and within a second in the others (remembered_accounts). Every
 token expires (90 days unless chosen otherwise; a scanner's after a day), making one in the back
 office asks for the password again (a stolen session alone must not mint a lasting key), and a
 password change or reset revokes all of the account's tokens.
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,6 +18,7 @@ from events_app.domain import audit
 from events_app.domain.audit import Actor
 from events_app.domain.errors import DomainError, NotFound, ValidationFailed
 from events_app.domain.passwords import verify_password
+from events_app.domain.remembered_accounts import forget, recall, remember
 from events_app.domain.tables import ApiToken, StaffAccount
 from events_app.domain.transactions import atomic, raw_timestamp, utcnow
 from events_app.domain.validation import parse_uid
@@ -80,7 +80,7 @@ async def revoke_all(staff_id: int) -> int:
         .where((ApiToken.staff == staff_id) & ApiToken.revoked_at.is_null())
         .returning(ApiToken.id)
     )
-    forget_accounts()
+    forget()
     return len(revoked)
 
 
@@ -106,7 +106,7 @@ async def revoke_token(token_uid: str, staff_id: int, actor: Actor) -> None:
         await audit.record(
             "api_token.revoked", actor, object_type="api_token", object_id=token_uid, summary=row["name"]
         )
-    forget_accounts()
+    forget()
 
 
 async def tokens_of(staff_id: int, *, scope: str | None = None) -> list[dict[str, Any]]:
@@ -131,29 +131,16 @@ async def tokens_of(staff_id: int, *, scope: str | None = None) -> list[dict[str
 
 # Writing the last use on every request would make each scan at the door a write; once a minute will do.
 LAST_USED_EVERY = timedelta(minutes=1)
-# A valid token's account is remembered this long by the process that read it: a scanner at the door
-# asks hundreds of times a second, and reading the token was one of a scan's three statements.
-# The process that revokes a token, changes a role or deactivates an account forgets at once
-# (`forget_accounts`); the other worker processes within this time. Expiry is checked every time.
-REMEMBER_FOR = 1.0  # seconds
-_REMEMBERED_AT_MOST = 1000
-_remembered: dict[str, tuple[float, datetime | None, dict[str, Any]]] = {}
-
-
-def forget_accounts() -> None:
-    """Read every token's account again on its next use (after a revocation or an account change)."""
-    _remembered.clear()
-
-
 async def staff_for_token(token: str) -> dict[str, Any] | None:
     """The active staff account behind a valid, unrevoked, unexpired token, with the token's `scope`:
-    one read per request at most (the statement is written out), none while REMEMBER_FOR lasts."""
+    one read per request at most (the statement is written out), none while the process remembers
+    the account (remembered_accounts; the token's expiry is checked every time)."""
     now = utcnow()
     token_hash = _hash(token)
-    remembered = _remembered.get(token_hash)
+    remembered = recall(("token", token_hash))
     if remembered is not None:
-        until, expires_at, account = remembered
-        if time.monotonic() < until and (expires_at is None or expires_at > now):
+        expires_at, account = remembered
+        if expires_at is None or expires_at > now:
             return dict(account)
     rows = await ApiToken.raw(
         "SELECT t.id AS token_id, t.last_used_at, t.expires_at, t.scope, s.id, s.uid, s.name, s.email, s.role, "
@@ -163,13 +150,11 @@ async def staff_for_token(token: str) -> dict[str, Any] | None:
         now,
     )
     if not rows:
-        _remembered.pop(token_hash, None)
+        forget(("token", token_hash))
         return None
     account = rows[0]
     token_id, last_used = account.pop("token_id"), raw_timestamp(account.pop("last_used_at"))
     if last_used is None or last_used < now - LAST_USED_EVERY:
         await ApiToken.update({ApiToken.last_used_at: now}).where(ApiToken.id == token_id)
-    if len(_remembered) >= _REMEMBERED_AT_MOST:
-        _remembered.clear()
-    _remembered[token_hash] = (time.monotonic() + REMEMBER_FOR, raw_timestamp(account.pop("expires_at")), account)
+    remember(("token", token_hash), (raw_timestamp(account.pop("expires_at")), account))
     return dict(account)

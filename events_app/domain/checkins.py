@@ -574,6 +574,21 @@ async def no_shows(event_slug: str, day: date) -> list[dict[str, Any]]:
     ]
 
 
+# The door's search: the registrations found with the check-in already made at this door, one
+# statement. "{scope}" is the door's part of an attendance scope (see _scope): "/<day>" or "/s<id>".
+_SEARCH = """
+SELECT {door_columns},
+       o.name_sv AS organisation_sv, o.name_en AS organisation_en, a.checked_in_at
+FROM event e
+JOIN registration r ON r.event = e.id
+LEFT JOIN organisation o ON o.id = r.organisation
+LEFT JOIN attendance a ON a.scope = CAST(r.id AS TEXT) || {{}}
+WHERE e.slug = {{}} AND e.status = 'published' AND r.status <> {{}} AND {matching}
+ORDER BY r.search_text, r.id
+LIMIT {{}}
+"""
+
+
 async def search(
     event_slug: str, query: str, limit: int = SEARCH_LIMIT, *, day: date | None = None, session: str = ""
 ) -> list[dict[str, Any]]:
@@ -582,67 +597,54 @@ async def search(
     "Åsa Öberg", "oberg" finds "Öberg", "sundsv" those of Sundsvalls kommun). In the database, by
     the registrations' `search_text` and its indexes (text_folding.search_text): an event of 10,000
     is never read whole. At most `limit`, in the folded names' order, each with `checked_in_at`:
-    when they were checked in at this door (the day's entrance, or the session's door), else None."""
+    when they were checked in at this door (the day's entrance, or the session's door), else None.
+    One statement at the day's entrance (the door's busiest search); a session's door first finds
+    its session."""
     words = search_words(query)
     if len("".join(words)) < 2:
         return []
+    scope = "/s" + str(await _session_id(event_slug, session)) if session else "/" + (day or today()).isoformat()
     organisations = await organisation_names()
-    matching: Any = None
+    conditions, values = [], []
     for word in words:
         # At the start of a word: search_text puts a space before each of its words.
-        this_word = Registration.search_text.like(f"% {word}%")
+        condition, word_values = "r.search_text LIKE {}", [f"% {word}%"]
         named = organisations.with_word_beginning(word)
         if named:
-            this_word |= Registration.organisation.is_in(named)
-        matching = this_word if matching is None else matching & this_word
-    rows = (
-        await Registration.select(
-            *_door_columns("id", "uid", "name", "status", "organisation_text", "event"),
-            Registration.organisation.name_sv.as_alias("organisation_sv"),
-            Registration.organisation.name_en.as_alias("organisation_en"),
-        )
+            condition = f"({condition} OR r.organisation IN ({', '.join('{}' for _ in named)}))"
+            word_values += named
+        conditions.append(condition)
+        values += word_values
+    sql = _SEARCH.format(door_columns=_DOOR_SEARCH_SQL, matching=" AND ".join(conditions))
+    rows = await Registration.raw(sql, scope, event_slug, CANCELLED, *values, limit)
+    if not rows and not await Event.exists().where((Event.slug == event_slug) & (Event.status == "published")):
+        raise NotFound(N_("There is no such event."))
+    return [
+        {**row, "organisation": organisation_of(row), "checked_in_at": raw_timestamp(row["checked_in_at"])}
+        for row in rows
+    ]
+
+
+_DOOR_SEARCH_SQL = ", ".join(f"r.{name}" for name in DOOR_COLUMNS if name not in ("days", "event"))
+
+
+async def _session_id(event_slug: str, session: str) -> int:
+    """The id of the session `session` (its uid) of the published event `event_slug`."""
+    session_uid = parse_uid(session)
+    door = (
+        await ProgrammeSession.select(ProgrammeSession.id)
         .where(
-            (Registration.event.slug == event_slug)
-            & (Registration.event.status == "published")
-            & (Registration.status != CANCELLED)
-            & matching
+            (ProgrammeSession.uid == session_uid)
+            & (ProgrammeSession.event.slug == event_slug)
+            & (ProgrammeSession.event.status == "published")
         )
-        .order_by(Registration.search_text, Registration.id)
-        .limit(limit)
+        .first()
+        if session_uid
+        else None
     )
-    if rows:  # the event is known from its registrations found, without a query of its own
-        event_id = rows[0]["event"]
-    else:
-        event = await Event.select(Event.id).where((Event.slug == event_slug) & (Event.status == "published")).first()
-        if event is None:
+    if door is None:
+        # An unknown event says so first, as it did before a session was looked at.
+        if not await Event.exists().where((Event.slug == event_slug) & (Event.status == "published")):
             raise NotFound(N_("There is no such event."))
-        event_id = event["id"]
-    found = [{**row, "organisation": organisation_of(row), "checked_in_at": None} for row in rows]
-    return await _with_check_ins(found, event_id, day or today(), session)
-
-
-async def _with_check_ins(found: list[dict[str, Any]], event_id: int, day: date, session: str) -> list[dict[str, Any]]:
-    """`found` with the time each was checked in at the door (the scope a check-in there would take)."""
-    session_id = None
-    if session:
-        session_uid = parse_uid(session)
-        door = (
-            await ProgrammeSession.select(ProgrammeSession.id)
-            .where((ProgrammeSession.uid == session_uid) & (ProgrammeSession.event == event_id))
-            .first()
-            if session_uid
-            else None
-        )
-        if door is None:
-            raise NotFound(N_("There is no such session."))
-        session_id = door["id"]
-    if not found:
-        return found
-    scopes = {_scope(row["id"], day, session_id): row["id"] for row in found}
-    times = {
-        scopes[row["scope"]]: raw_timestamp(row["checked_in_at"])
-        for row in await Attendance.select(Attendance.scope, Attendance.checked_in_at).where(
-            Attendance.scope.is_in(list(scopes))
-        )
-    }
-    return [{**row, "checked_in_at": times.get(row["id"])} for row in found]
+        raise NotFound(N_("There is no such session."))
+    return door["id"]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from events_app.domain import api_tokens, audit, email_tokens, links, outbox, rate_limits
+from events_app.domain import api_tokens, audit, email_tokens, links, outbox, rate_limits, remembered_accounts
 from events_app.domain.audit import Actor
 from events_app.domain.email_tokens import Purpose
 from events_app.domain.errors import DomainError, NotFound, RateLimited
@@ -151,11 +151,16 @@ async def end_sessions(staff_id: int) -> None:
     await StaffAccount.update({StaffAccount.session_epoch: StaffAccount.session_epoch + 1}).where(
         StaffAccount.id == staff_id
     )
+    remembered_accounts.forget()
 
 
 async def get_active(staff_id: int, epoch: int) -> dict[str, Any] | None:
-    """The signed-in account behind a session cookie, if it is still valid."""
-    return (
+    """The signed-in account behind a session cookie, if it is still valid: read at most once a
+    second by each process (remembered_accounts)."""
+    remembered = remembered_accounts.recall(("session", staff_id, epoch))
+    if remembered is not None:
+        return dict(remembered)
+    account = (
         await StaffAccount.select(
             StaffAccount.id,
             StaffAccount.uid,
@@ -167,6 +172,10 @@ async def get_active(staff_id: int, epoch: int) -> dict[str, Any] | None:
         .where((StaffAccount.id == staff_id) & (StaffAccount.session_epoch == epoch) & (StaffAccount.active == True))
         .first()
     )
+    if account is not None:
+        remembered_accounts.remember(("session", staff_id, epoch), account)
+        return dict(account)
+    return None
 
 
 async def session_epoch(staff_id: int) -> int:
@@ -241,7 +250,7 @@ async def reset_password(token: str, password: str, *, ip: str) -> int:
             object_id=account["uid"],
             details={"api_tokens_revoked": revoked},
         )
-    api_tokens.forget_accounts()  # again once committed: a request meanwhile may have remembered the old state
+    remembered_accounts.forget()  # again once committed: a request meanwhile may have remembered the old state
     return revoked
 
 
@@ -271,7 +280,7 @@ async def change_password(staff_id: int, current: str, new: str, *, actor: Actor
             object_id=account["uid"],
             details={"api_tokens_revoked": revoked},
         )
-    api_tokens.forget_accounts()  # again once committed: a request meanwhile may have remembered the old state
+    remembered_accounts.forget()  # again once committed: a request meanwhile may have remembered the old state
     return PasswordChanged(epoch=account["session_epoch"] + 1, api_tokens_revoked=revoked)
 
 
@@ -329,8 +338,9 @@ async def update_staff(uid: str, *, name: str, role: str, active: bool, actor: A
             await audit.record(
                 "staff.renamed", actor, object_type="staff", object_id=uid, summary=f"{account['name']} -> {name}"
             )
-    api_tokens.forget_accounts()  # the account's tokens act with its new role, or not at all
+    remembered_accounts.forget()  # its sessions and tokens act with the new role, or not at all
 
 
 async def set_language(staff_id: int, language: str) -> None:
     await StaffAccount.update({StaffAccount.language: normalise_language(language)}).where(StaffAccount.id == staff_id)
+    remembered_accounts.forget()
