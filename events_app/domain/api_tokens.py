@@ -131,6 +131,8 @@ async def tokens_of(staff_id: int, *, scope: str | None = None) -> list[dict[str
 
 # Writing the last use on every request would make each scan at the door a write; once a minute will do.
 LAST_USED_EVERY = timedelta(minutes=1)
+
+
 async def staff_for_token(token: str) -> dict[str, Any] | None:
     """The active staff account behind a valid, unrevoked, unexpired token, with the token's `scope`:
     one read per request at most (the statement is written out), none while the process remembers
