@@ -14,7 +14,6 @@ from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.logging.config import LoggingConfig
 from litestar.middleware import DefineMiddleware
-from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.plugins.flash import FlashConfig, FlashPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
@@ -42,6 +41,7 @@ from events_app.web.public import PublicController
 from events_app.web.public_events import PublicEventsController
 from events_app.web.public_page_cache import PublicPageCache
 from events_app.web.registration import RegistrationController
+from events_app.web.session_cookie import SessionCookieConfig
 from events_app.web.staff_checkin import CheckInController
 from events_app.web.staff_home import StaffHomeController
 from events_app.web.verification import VerificationController
@@ -82,7 +82,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     # The session cookie is encrypted with AES-GCM under a key derived from SECRET_KEY.
     session_key = hashlib.sha256(b"session:" + settings.secret_key.encode()).digest()
-    session_config = CookieBackendConfig(
+    session_config = SessionCookieConfig(
         secret=session_key,
         key="session",
         max_age=7 * 24 * 3600,
