@@ -89,6 +89,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         httponly=True,
         samesite="lax",
         secure=settings.secure_cookies,
+        exclude=["^/api/"],  # the API counts bearer tokens only (web/api/auth.py): no cookie to read or write
     )
     template_engine = JinjaTemplateEngine.from_environment(environment())
     template_engine.register_template_callable(key="url_for", template_callable=_url_for)
