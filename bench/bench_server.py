@@ -195,8 +195,7 @@ async def running_server(*, workers: int, role: str, extra_env: dict[str, str] |
             f"Bench {role}",
             "--role",
             role,
-            "--password",
-            secrets.token_urlsafe(18),
+            f"--password={secrets.token_urlsafe(18)}",  # "=": a password may begin with "-"
         )
         token = cli(env, "token", "create", "--email", email, "--name", "benchmark")
         log = open(Path(var_dir.name) / "server.log", "w")  # noqa: SIM115 - closed with the folder

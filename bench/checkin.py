@@ -212,8 +212,7 @@ async def main() -> int:
                 "Bench organiser",
                 "--role",
                 "organiser",
-                "--password",
-                organiser,
+                f"--password={organiser}",  # "=": a password may begin with "-"
             )
             organiser_token = cli(
                 server.env, "token", "create", "--email", "bench-organiser@example.se", "--name", "bench"

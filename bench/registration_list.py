@@ -201,7 +201,7 @@ async def main() -> int:
 
     async with running_server(workers=args.workers, role="organiser") as server:
         email, password = "bench-lista@example.se", secrets.token_urlsafe(18)
-        account = ("--email", email, "--name", "Bench", "--role", "organiser", "--password", password)
+        account = ("--email", email, "--name", "Bench", "--role", "organiser", f"--password={password}")
         cli(server.env, "staff", "create", *account)
         slug = await create_event(server, capacity=None)
         await add_registrations(server, slug, args.registrations)
