@@ -86,9 +86,12 @@ def _dependency_depth(table) -> int:
 
 @pytest.fixture(autouse=True)
 async def clean_database(migrated_database) -> AsyncIterator[None]:
+    from events_app.domain import remembered_accounts
     from events_app.domain.seed import load_seed
 
     await empty_tables()
+    # Ids and epochs repeat from test to test: an account remembered by the last one is not this one's.
+    remembered_accounts.forget()
     await load_seed()
     yield
 

@@ -136,6 +136,18 @@ async def test_a_members_copied_cookie_stops_working_when_the_member_signs_out(a
         assert (await client.get("/my")).status_code in (302, 303)
 
 
+def test_an_account_read_before_a_change_is_not_remembered_after_it():
+    """A request that read an account just before another request in the process changed it must
+    not keep the old account for a second after the change."""
+    key, account = ("session", 1, 0), {"id": 1, "role": "admin"}
+    read_at = remembered_accounts.reading()
+    remembered_accounts.forget()  # the change, made while the read was on its way
+    remembered_accounts.remember(key, account, read_at)
+    assert remembered_accounts.recall(key) is None
+    remembered_accounts.remember(key, account, remembered_accounts.reading())
+    assert remembered_accounts.recall(key) == account
+
+
 def _session_cookies_set(response) -> list[str]:
     return [header for header in response.headers.get_list("set-cookie") if header.startswith("session=")]
 

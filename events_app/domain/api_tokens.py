@@ -18,7 +18,7 @@ from events_app.domain import audit
 from events_app.domain.audit import Actor
 from events_app.domain.errors import DomainError, NotFound, ValidationFailed
 from events_app.domain.passwords import verify_password
-from events_app.domain.remembered_accounts import forget, recall, remember
+from events_app.domain.remembered_accounts import forget, reading, recall, remember
 from events_app.domain.tables import ApiToken, StaffAccount
 from events_app.domain.transactions import atomic, raw_timestamp, utcnow
 from events_app.domain.validation import parse_uid
@@ -144,6 +144,7 @@ async def staff_for_token(token: str) -> dict[str, Any] | None:
         expires_at, account = remembered
         if expires_at is None or expires_at > now:
             return dict(account)
+    read_at = reading()
     rows = await ApiToken.raw(
         "SELECT t.id AS token_id, t.last_used_at, t.expires_at, t.scope, s.id, s.uid, s.name, s.email, s.role, "
         "s.language FROM api_token t JOIN staff_account s ON s.id = t.staff "
@@ -158,5 +159,5 @@ async def staff_for_token(token: str) -> dict[str, Any] | None:
     token_id, last_used = account.pop("token_id"), raw_timestamp(account.pop("last_used_at"))
     if last_used is None or last_used < now - LAST_USED_EVERY:
         await ApiToken.update({ApiToken.last_used_at: now}).where(ApiToken.id == token_id)
-    remember(("token", token_hash), (raw_timestamp(account.pop("expires_at")), account))
+    remember(("token", token_hash), (raw_timestamp(account.pop("expires_at")), account), read_at)
     return dict(account)

@@ -621,7 +621,13 @@ async def search(
         values += word_values
     sql = _SEARCH.format(door_columns=_DOOR_SEARCH_SQL, matching=" AND ".join(conditions))
     rows = await Registration.raw(sql, event_slug, CANCELLED, *values, limit, scope)
-    if not rows and not await Event.exists().where((Event.slug == event_slug) & (Event.status == "published")):
+    # Found no one: at the day's entrance, say so only of an event there is (a session's door has
+    # found its event already).
+    if (
+        not rows
+        and not session
+        and not await Event.exists().where((Event.slug == event_slug) & (Event.status == "published"))
+    ):
         raise NotFound(N_("There is no such event."))
     return [
         {**row, "organisation": organisation_of(row), "checked_in_at": raw_timestamp(row["checked_in_at"])}

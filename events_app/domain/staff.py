@@ -160,6 +160,7 @@ async def get_active(staff_id: int, epoch: int) -> dict[str, Any] | None:
     remembered = remembered_accounts.recall(("session", staff_id, epoch))
     if remembered is not None:
         return dict(remembered)
+    read_at = remembered_accounts.reading()
     account = (
         await StaffAccount.select(
             StaffAccount.id,
@@ -173,7 +174,7 @@ async def get_active(staff_id: int, epoch: int) -> dict[str, Any] | None:
         .first()
     )
     if account is not None:
-        remembered_accounts.remember(("session", staff_id, epoch), account)
+        remembered_accounts.remember(("session", staff_id, epoch), account, read_at)
         return dict(account)
     return None
 
