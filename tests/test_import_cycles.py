@@ -91,6 +91,14 @@ def test_the_check_finds_a_cycle_when_there_is_one():
     assert _cycle_through(graph, "events_app.domain.tables", "events_app.domain.registrations")
 
 
+def _printed_by_a_fresh_interpreter(script: str) -> list[str]:
+    """The first two lines `script` prints, run by a new Python, as each of uvicorn's workers is."""
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=PACKAGE_DIR.parent
+    )
+    return result.stdout.split("\n")[:2]
+
+
 def test_a_web_process_loads_fpdf_only_when_it_draws_a_pdf():
     """The mail sender draws the certificates; a web process that serves pages only must not carry
     fpdf2, fontTools' subsetter and their 20 MB. A fresh interpreter, as uvicorn's workers are."""
@@ -106,10 +114,7 @@ def test_a_web_process_loads_fpdf_only_when_it_draws_a_pdf():
         "assert document.finish().startswith(b'%PDF-')\n"
         "print('fpdf' in sys.modules)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=PACKAGE_DIR.parent
-    )
-    assert result.stdout.split("\n")[:2] == ["[]", "True"]
+    assert _printed_by_a_fresh_interpreter(script) == ["[]", "True"]
 
 
 def test_a_web_process_loads_spreadsheet_calendar_and_picture_libraries_only_when_used():
@@ -131,7 +136,4 @@ def test_a_web_process_loads_spreadsheet_calendar_and_picture_libraries_only_whe
         "    pass\n"
         "print(sorted(m for m in ('openpyxl', 'icalendar', 'zxingcpp') if m in sys.modules))\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=PACKAGE_DIR.parent
-    )
-    assert result.stdout.split("\n")[:2] == ["[]", "['icalendar', 'openpyxl', 'zxingcpp']"]
+    assert _printed_by_a_fresh_interpreter(script) == ["[]", "['icalendar', 'openpyxl', 'zxingcpp']"]

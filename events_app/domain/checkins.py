@@ -168,7 +168,12 @@ def _lookup(code: str) -> tuple[str, str] | None:
 
 
 def _scope(registration_id: int, day: date, session_id: int | None) -> str:
-    return f"{registration_id}/s{session_id}" if session_id else f"{registration_id}/{day.isoformat()}"
+    return f"{registration_id}{_scope_suffix(day, session_id)}"
+
+
+def _scope_suffix(day: date, session_id: int | None) -> str:
+    """The door's part of an attendance scope: the day's entrance, or a session's door."""
+    return f"/s{session_id}" if session_id else f"/{day.isoformat()}"
 
 
 _TICKET = """
@@ -212,7 +217,7 @@ async def _read_ticket(column: str, value: Any, scan: Scan, day: date) -> dict[s
         sql = _TICKET.format(
             door_columns=_DOOR_SQL, column=column, session_columns="", session_joins="", scope_suffix="{}"
         )
-        rows = await Attendance.raw(sql, value, "/" + day.isoformat(), scan.event)
+        rows = await Attendance.raw(sql, value, _scope_suffix(day, None), scan.event)
     return rows[0] if rows else None
 
 
@@ -497,16 +502,22 @@ async def _check_ins_on(event_id: int, day: date) -> list[dict[str, Any]]:
 async def day_counts(event_slug: str, day: date) -> dict[str, int]:
     """Checked in / expected for the day, as on the organisers' live view, for the scanner's counter:
     read from DOOR_COLUMNS and the day's check-ins only."""
-    event = await Event.select(Event.id).where((Event.slug == event_slug) & (Event.status == "published")).first()
-    if event is None:
-        raise NotFound(N_("There is no such event."))
+    event_id = await _published_event_id(event_slug)
     rows = (
         await Registration.select(*_door_columns("id", "days"))
-        .where((Registration.event == event["id"]) & (Registration.status == CONFIRMED))
+        .where((Registration.event == event_id) & (Registration.status == CONFIRMED))
         .output(load_json=True)
     )
     expected = {row["id"] for row in rows if day.isoformat() in row["days"]}
-    return {"checked_in": _attending(expected, await _check_ins_on(event["id"], day)), "expected": len(expected)}
+    return {"checked_in": _attending(expected, await _check_ins_on(event_id, day)), "expected": len(expected)}
+
+
+async def _published_event_id(event_slug: str) -> int:
+    """The id of the published event `event_slug`; NotFound for any other slug."""
+    event = await Event.select(Event.id).where((Event.slug == event_slug) & (Event.status == "published")).first()
+    if event is None:
+        raise NotFound(N_("There is no such event."))
+    return event["id"]
 
 
 def _attending(expected: set[int], check_ins: list[dict[str, Any]]) -> int:
@@ -607,7 +618,7 @@ async def search(
     words = search_words(query)
     if len("".join(words)) < 2:
         return []
-    scope = "/s" + str(await _session_id(event_slug, session)) if session else "/" + (day or today()).isoformat()
+    scope = _scope_suffix(day or today(), await _session_id(event_slug, session) if session else None)
     organisations = await organisation_names()
     conditions, values = [], []
     for word in words:
@@ -621,14 +632,8 @@ async def search(
         values += word_values
     sql = _SEARCH.format(door_columns=_DOOR_SEARCH_SQL, matching=" AND ".join(conditions))
     rows = await Registration.raw(sql, event_slug, CANCELLED, *values, limit, scope)
-    # Found no one: at the day's entrance, say so only of an event there is (a session's door has
-    # found its event already).
-    if (
-        not rows
-        and not session
-        and not await Event.exists().where((Event.slug == event_slug) & (Event.status == "published"))
-    ):
-        raise NotFound(N_("There is no such event."))
+    if not rows and not session:  # found no one: of an event there is? (a session's door has found its event)
+        await _published_event_id(event_slug)
     return [
         {**row, "organisation": organisation_of(row), "checked_in_at": raw_timestamp(row["checked_in_at"])}
         for row in rows
@@ -653,8 +658,6 @@ async def _session_id(event_slug: str, session: str) -> int:
         else None
     )
     if door is None:
-        # An unknown event says so first, as it did before a session was looked at.
-        if not await Event.exists().where((Event.slug == event_slug) & (Event.status == "published")):
-            raise NotFound(N_("There is no such event."))
+        await _published_event_id(event_slug)  # an unknown event says so first
         raise NotFound(N_("There is no such session."))
     return door["id"]
