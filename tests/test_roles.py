@@ -104,7 +104,10 @@ RANK = {"checkin": 1, "organiser": 2, "admin": 3}
 API_PREFIX = "/api/"
 # The API's exceptions to "reads are public, writes need a token" (tests/test_registration_api.py).
 PUBLIC_API_WRITES = {"/api/v1/events/{slug:str}/registrations"}  # registering, like the form
-TOKEN_API_READS = {"/api/v1/events/{slug:str}/registrations"}  # the list of registrations: personal data
+TOKEN_API_READS = {
+    "/api/v1/events/{slug:str}/registrations",  # the list of registrations: personal data
+    "/api/v1/events/{slug:str}/door",  # the door list: a paired scanner's
+}
 VISITORS = ["anonymous", "person", "checkin", "organiser", "admin"]
 # Guarded GETs that answer 404 to those let in, because the world has nothing for them yet: the
 # no-shows of a day not over (tests/test_organiser_checkin.py downloads them after the day), a

@@ -37,7 +37,7 @@ from events_app.domain.tables import (
     SessionChoice,
 )
 from events_app.domain.text_folding import search_words
-from events_app.domain.transactions import atomic, raw_timestamp, utcnow
+from events_app.domain.transactions import atomic, is_sqlite, raw_timestamp, utcnow
 from events_app.domain.validation import parse_uid
 from events_app.i18n import N_, current_language, localtime
 
@@ -63,12 +63,17 @@ METHODS = {method.value for method in CheckInMethod}
 # Walk-ins who give no address get one that can never receive mail (RFC 2606 reserves .invalid).
 NO_ADDRESS_DOMAIN = "walk-in.invalid"
 # The registration's columns that whatever door staff see is read from (a scan, the search, a door
-# list): who the ticket belongs to and whether it admits, nothing more. Never the dietary or
-# accessibility needs nor any answer (sensitive_answers.py; tests keep the two lists apart).
-DOOR_COLUMNS = ("id", "uid", "status", "name", "organisation_text", "days", "event")
+# list, a device's door list): who the ticket belongs to and whether it admits, nothing more. Never the
+# dietary or accessibility needs nor any answer (sensitive_answers.py; tests keep the two lists apart).
+DOOR_COLUMNS = ("id", "uid", "status", "name", "organisation_text", "days", "event", "ticket_id", "short_code")
+# An offline scan is synced within this long, or it is refused: a device's queue is meant for a
+# network gone for minutes or hours, not for back-dating check-ins days later.
+OFFLINE_SCAN_MAX_AGE = timedelta(days=2)
+CLOCK_SKEW = timedelta(minutes=5)  # a device's clock may run this much ahead of the server's
+CLIENT_ID_LENGTHS = range(8, 41)
 
 
-def _door_columns(*names: str) -> list[Any]:
+def door_columns(*names: str) -> list[Any]:
     """The registration's columns `names`, each of which must be one of DOOR_COLUMNS."""
     unknown = set(names) - set(DOOR_COLUMNS)
     if unknown:
@@ -180,7 +185,8 @@ _TICKET = """
 SELECT e.id AS event_id, e.status AS event_status,
        {door_columns},
        o.name_sv AS organisation_sv, o.name_en AS organisation_en{session_columns},
-       a.uid AS attendance_uid, a.checked_in_at, a.staff_name, a.device, a.method
+       a.id AS attendance_id, a.uid AS attendance_uid, a.checked_in_at, a.staff_name, a.device, a.method,
+       a.client_id
 FROM event e
 LEFT JOIN registration r ON r.{column} = {{}}
 LEFT JOIN organisation o ON o.id = r.organisation{session_joins}
@@ -188,7 +194,11 @@ LEFT JOIN attendance a ON a.scope = CAST(r.id AS TEXT) || {scope_suffix}
 WHERE e.slug = {{}}
 """
 # The ticket's columns, DOOR_COLUMNS alone (its event as "ticket_event", beside the scanned one's id).
-_DOOR_SQL = ", ".join("r.event AS ticket_event" if name == "event" else f"r.{name}" for name in DOOR_COLUMNS)
+_DOOR_SQL = ", ".join(
+    "r.event AS ticket_event" if name == "event" else f"r.{name}"
+    for name in DOOR_COLUMNS
+    if name not in ("ticket_id", "short_code")  # the scan has its code already
+)
 _SESSION_COLUMNS = """,
        s.id AS session_id, s.starts_at AS session_starts_at, s.requires_signup, s.status AS session_status,
        c.status AS choice_status"""
@@ -267,9 +277,7 @@ async def _check_in(lookup: tuple[str, Any], scan: Scan, staff: dict[str, Any], 
     now = utcnow()
     attendance_uid = uuid.uuid4()
     written = await Attendance.raw(
-        "INSERT INTO attendance (uid, scope, registration, event, day, session, checked_in_at, staff, staff_name, "
-        "device, method) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) "
-        "ON CONFLICT (scope) DO NOTHING RETURNING id",
+        _INSERT_ATTENDANCE,
         attendance_uid,
         _scope(row["id"], day, session_id),
         row["id"],
@@ -281,6 +289,8 @@ async def _check_in(lookup: tuple[str, Any], scan: Scan, staff: dict[str, Any], 
         staff.get("name", "")[:200],
         scan.device[:100],
         scan.method,
+        None,
+        now,
     )
     if not written:  # another device was a moment quicker
         first = (
@@ -313,6 +323,189 @@ async def _check_in(lookup: tuple[str, Any], scan: Scan, staff: dict[str, Any], 
         method=scan.method,
         attendance=str(attendance_uid),
     )
+
+
+_INSERT_ATTENDANCE = (
+    "INSERT INTO attendance (uid, scope, registration, event, day, session, checked_in_at, staff, staff_name, "
+    "device, method, client_id, recorded_at) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) "
+    # Any unique key: the scope (another device was first) or, for an offline scan sent twice at
+    # once, its client id.
+    "ON CONFLICT DO NOTHING RETURNING id"
+)
+
+
+@dataclass
+class OfflineScan:
+    """A ticket a device admitted while it was offline (docs/checkin.md): the scan, the device's own
+    id for it (the same when a batch is sent again) and when it was made."""
+
+    scan: Scan
+    client_id: str
+    scanned_at: datetime
+
+
+async def check_in_offline(offline: OfflineScan, staff: dict[str, Any]) -> tuple[Answer, bool]:
+    """Record a ticket admitted offline, now that its device is online again; returns the answer (the
+    ticket as it stands now) and whether the scan is a conflict.
+
+    The first scan of a ticket is its check-in, at the time it was scanned. When two devices admitted
+    one ticket, the earliest scan wins, also over a later one that reached the server first: the
+    check-in is rewritten to the earlier scan and the later one becomes a CheckInConflict ("twice").
+    A ticket that no longer admits (cancelled, waitlisted, ...) is recorded as a conflict of that
+    kind and not checked in. Sending the same scan again (its `client_id`) changes nothing."""
+    scan, client_id, scanned_at = offline.scan, offline.client_id.strip(), offline.scanned_at
+    now = utcnow()
+    if len(client_id) not in CLIENT_ID_LENGTHS or not client_id.replace("-", "").replace("_", "").isalnum():
+        raise DomainError(N_("The scan has no valid id."), field="id")
+    if scanned_at.tzinfo is None or not now - OFFLINE_SCAN_MAX_AGE <= scanned_at <= now + CLOCK_SKEW:
+        raise DomainError(N_("The scan was made too long ago, or its time is in the future."), field="scanned_at")
+    scanned_at = min(scanned_at, now)
+    lookup = _lookup(scan.code)
+    day = scan.day or localtime(scanned_at).date()
+    for _ in range(3):  # again only when another device wrote the same check-in in between
+        row = await _read_ticket(*(lookup or ("ticket_id", "")), scan, day)
+        _check_door(row, scan)
+        session_id = row.get("session_id")
+        if session_id is not None:
+            day = localtime(raw_timestamp(row["session_starts_at"])).date()
+        if day not in days_open_to_door_staff(scanned_at):
+            raise DomainError(N_("A scan made offline is for the day it was made on."), field="day")
+        if lookup is None or row["id"] is None:
+            return Answer(result="unknown"), await _conflict(offline, staff, row, day, "unknown")
+        if row["client_id"] == client_id:  # sent before: this scan is the check-in
+            return _already(row, row, result="ok"), False
+        refusal = _refusal(row, day, session_id)
+        if refusal is None:
+            written = await Attendance.raw(
+                _INSERT_ATTENDANCE,
+                uuid.uuid4(),
+                _scope(row["id"], day, session_id),
+                row["id"],
+                row["event_id"],
+                day,
+                session_id,
+                scanned_at,
+                staff.get("id"),
+                staff.get("name", "")[:200],
+                scan.device[:100],
+                scan.method,
+                client_id,
+                now,
+            )
+            if written:
+                return _known("ok", row, checked_in_at=scanned_at, by=staff.get("name", ""), device=scan.device), False
+            continue
+        if refusal.result != "already_checked_in":
+            return refusal, await _conflict(offline, staff, row, day, refusal.result)
+        first = await _earliest_wins(row, offline, staff, day)
+        if first is None:  # undone in between: as if it had not been
+            continue
+        if first["client_id"] == client_id:
+            return _known("ok", row, checked_in_at=scanned_at, by=staff.get("name", ""), device=scan.device), False
+        return _already(row, first), True
+    raise DomainError(N_("The ticket was being checked in on another device: send the scan again."), code="busy")
+
+
+async def _earliest_wins(
+    row: dict[str, Any], offline: OfflineScan, staff: dict[str, Any], day: date
+) -> dict[str, Any] | None:
+    """Of the ticket's check-in and the offline scan `offline`, the earlier stays the check-in and the
+    other becomes a conflict ("twice"); decided with the check-in locked, so that devices syncing at
+    once agree. Returns the check-in that stands (None when it was undone in between)."""
+    scan = offline.scan
+    async with atomic():
+        current = await _locked_check_in(row["attendance_id"])
+        if current is None:
+            return None
+        current["attendance_uid"] = current["uid"]
+        if current["client_id"] == offline.client_id:  # this scan, sent before
+            return current
+        if offline.scanned_at >= raw_timestamp(current["checked_in_at"]):
+            await _conflict(offline, staff, row, day, "twice", first=current)
+            return current
+        taken_uid = uuid.uuid4()
+        await Attendance.raw(
+            "UPDATE attendance SET uid = {}, checked_in_at = {}, staff = {}, staff_name = {}, device = {}, "
+            "method = {}, client_id = {}, recorded_at = {} WHERE id = {}",
+            taken_uid,
+            offline.scanned_at,
+            staff.get("id"),
+            staff.get("name", "")[:200],
+            scan.device[:100],
+            scan.method,
+            offline.client_id,
+            utcnow(),
+            current["id"],
+        )
+        # The scan displaced is the conflict now; one made online has no id of its own, so its
+        # check-in's id stands for it (displacing it again records nothing twice).
+        displaced = OfflineScan(
+            Scan(code="", event=scan.event, device=current["device"], method=current["method"]),
+            current["client_id"] or f"online-{current['uid']}",
+            raw_timestamp(current["checked_in_at"]),
+        )
+        first = {
+            "checked_in_at": offline.scanned_at,
+            "staff_name": staff.get("name", ""),
+            "device": scan.device,
+            "method": scan.method,
+            "attendance_uid": taken_uid,
+            "client_id": offline.client_id,
+        }
+        await _conflict(
+            displaced, {"id": current["staff"], "name": current["staff_name"]}, row, day, "twice", first=first
+        )
+    return first
+
+
+async def _locked_check_in(attendance_id: int) -> dict[str, Any] | None:
+    """The check-in as it is now, locked until the transaction ends (SQLite's IMMEDIATE transaction
+    already holds the database's write lock)."""
+    query = Attendance.select(
+        Attendance.id,
+        Attendance.uid,
+        Attendance.checked_in_at,
+        Attendance.staff,
+        Attendance.staff_name,
+        Attendance.device,
+        Attendance.method,
+        Attendance.client_id,
+    ).where(Attendance.id == attendance_id)
+    if not is_sqlite():
+        query = query.lock_rows()
+    return await query.first()
+
+
+async def _conflict(
+    offline: OfflineScan,
+    staff: dict[str, Any],
+    row: dict[str, Any],
+    day: date,
+    kind: str,
+    first: dict[str, Any] | None = None,
+) -> bool:
+    """Record the offline scan as a conflict of `kind` (once however often it is sent); True."""
+    await Attendance.raw(
+        "INSERT INTO check_in_conflict (uid, event, registration, day, session, kind, admitted_at, staff, "
+        "staff_name, device, client_id, first_at, first_staff_name, first_device, recorded_at) "
+        "VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) ON CONFLICT (client_id) DO NOTHING",
+        uuid.uuid4(),
+        row["event_id"],
+        row["id"],
+        day,
+        row.get("session_id"),
+        kind,
+        offline.scanned_at,
+        staff.get("id"),
+        (staff.get("name") or "")[:200],
+        offline.scan.device[:100],
+        offline.client_id,
+        raw_timestamp(first["checked_in_at"]) if first else None,
+        (first or {}).get("staff_name", "")[:200],
+        (first or {}).get("device", "")[:100],
+        utcnow(),
+    )
+    return True
 
 
 async def day_number(event_id: int, day: date) -> int:
@@ -349,9 +542,9 @@ def _refusal(row: dict[str, Any], day: date, session_id: int | None) -> Answer |
     return None
 
 
-def _already(row: dict[str, Any], first: dict[str, Any]) -> Answer:
+def _already(row: dict[str, Any], first: dict[str, Any], result: str = "already_checked_in") -> Answer:
     return _known(
-        "already_checked_in",
+        result,
         row,
         checked_in_at=raw_timestamp(first["checked_in_at"]),
         by=first["staff_name"],
@@ -378,6 +571,7 @@ async def undo(attendance_uid: str, actor: Actor, *, event_slug: str | None = No
                 Attendance.staff_name,
                 Attendance.device,
                 Attendance.method,
+                Attendance.registration,
                 Attendance.registration.uid.as_alias("registration_uid"),
                 Attendance.registration.name.as_alias("name"),
                 Attendance.session.uid.as_alias("session_uid"),
@@ -390,6 +584,8 @@ async def undo(attendance_uid: str, actor: Actor, *, event_slug: str | None = No
         if row is None:
             raise NotFound(N_("There is no such check-in."))
         await Attendance.delete().where(Attendance.id == row["id"])
+        # Devices' door lists sync what changed by the registration's updated_at (door_sync).
+        await Registration.update({Registration.updated_at: utcnow()}).where(Registration.id == row["registration"])
         await audit.record(
             "checkin.undone",
             actor,
@@ -421,7 +617,7 @@ async def walk_in(event_slug: str, data: WalkIn, scan: Scan, staff: dict[str, An
     if given:  # already registered (perhaps without knowing it): check that registration in instead
         event = await Event.select(Event.id).where(Event.slug == event_slug).first()
         existing = (
-            await Registration.select(*_door_columns("uid"))
+            await Registration.select(*door_columns("uid"))
             .where(
                 (Registration.event == (event or {}).get("id", 0))
                 & (Registration.email == given)
@@ -504,7 +700,7 @@ async def day_counts(event_slug: str, day: date) -> dict[str, int]:
     read from DOOR_COLUMNS and the day's check-ins only."""
     event_id = await _published_event_id(event_slug)
     rows = (
-        await Registration.select(*_door_columns("id", "days"))
+        await Registration.select(*door_columns("id", "days"))
         .where((Registration.event == event_id) & (Registration.status == CONFIRMED))
         .output(load_json=True)
     )
@@ -640,7 +836,9 @@ async def search(
     ]
 
 
-_DOOR_SEARCH_SQL = ", ".join(f"r.{name}" for name in DOOR_COLUMNS if name not in ("days", "event"))
+_DOOR_SEARCH_SQL = ", ".join(
+    f"r.{name}" for name in DOOR_COLUMNS if name not in ("days", "event", "ticket_id", "short_code")
+)
 
 
 async def _session_id(event_slug: str, session: str) -> int:

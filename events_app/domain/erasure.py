@@ -33,6 +33,7 @@ from events_app.domain.tables import (
     AuditEntry,
     CalendarFeed,
     Certificate,
+    CheckInConflict,
     EmailToken,
     ErasureRequest,
     Invitation,
@@ -61,6 +62,7 @@ ERASED = {
     Registration: "emptied; event, organisation, status, days and check-ins stay",
     SessionChoice: "kept: which sessions, no personal text",
     Attendance: "kept: check-ins, no personal text (staff_name is the staff member's)",
+    CheckInConflict: "kept: conflicts at the door, no personal text (staff and device names are the staff's)",
     Invitation: "emptied; its links deleted",
     InvitationLink: "deleted",
     Certificate: "the printed name emptied; number, code and hours stay for verification",
@@ -249,6 +251,7 @@ async def empty_registrations(registration_ids: list[int]) -> None:
             Registration.dietary_other: "",
             Registration.accessibility: "",
             Registration.answers: {},
+            Registration.updated_at: utcnow(),  # the door lists on devices drop the name at their next sync
         }
     ).where(Registration.id.is_in(registration_ids))
     for registration_id in registration_ids:

@@ -24,6 +24,7 @@ from events_app.domain.tables import (
     AuditEntry,
     CalendarFeed,
     Certificate,
+    CheckInConflict,
     EmailToken,
     ErasureRequest,
     Invitation,
@@ -48,6 +49,7 @@ EXPORTED = {
     Registration: "registrations",
     SessionChoice: "registrations (sessions)",
     Attendance: "registrations (attendance)",
+    CheckInConflict: "registrations (door_conflicts)",
     Invitation: "invitations",
     Certificate: "certificates",
     OutboxMessage: "mail",
@@ -123,6 +125,9 @@ async def _registrations(person_id: int) -> list[dict[str, Any]]:
         SessionChoice.created_at,
     ).where(SessionChoice.registration.is_in(ids))
     visits = await attendance.check_ins_of(ids)
+    conflicts = await CheckInConflict.select(
+        CheckInConflict.registration, CheckInConflict.kind, CheckInConflict.admitted_at
+    ).where(CheckInConflict.registration.is_in(ids))
     exported = []
     for row in rows:
         exported.append(
@@ -160,6 +165,12 @@ async def _registrations(person_id: int) -> list[dict[str, Any]]:
                     {key: visit[key] for key in ("day", "session_title", "checked_in_at", "method")}
                     for visit in visits
                     if visit["registration"] == row["id"]
+                ],
+                # A scanner admitted the ticket offline and the server could not record it so (door_sync).
+                "door_conflicts": [
+                    {key: conflict[key] for key in ("kind", "admitted_at")}
+                    for conflict in conflicts
+                    if conflict["registration"] == row["id"]
                 ],
             }
         )
@@ -340,6 +351,7 @@ _SECTIONS = (
             ("days", N_("Days")),
             ("sessions", N_("Sessions")),
             ("attendance", N_("Checked in")),
+            ("door_conflicts", N_("Admitted at the door while offline, not recorded as a check-in")),
             ("consent_at", N_("Consent given")),
             ("consent_version", N_("Version of the privacy notice accepted")),
             ("created_at", N_("Registered")),
@@ -411,6 +423,7 @@ _IN_WORDS = {
     "answers": lambda answers: "; ".join(f"{a['question']}: {_answer_words(a['answer'])}" for a in answers),
     "sessions": lambda choices: "; ".join(choice["session_title"] for choice in choices),
     "attendance": lambda visits: "; ".join(_when(visit["checked_in_at"]) for visit in visits),
+    "door_conflicts": lambda conflicts: "; ".join(_when(conflict["admitted_at"]) for conflict in conflicts),
     "days": lambda days: ", ".join(format_day(date.fromisoformat(day)) for day in days),
     "term_start": lambda day: format_day(date.fromisoformat(day)),
     "term_end": lambda day: format_day(date.fromisoformat(day)),

@@ -933,6 +933,8 @@ async def move_choice(uid: str, from_session: str, to_session: str, actor: Actor
                 second=target["title"],
             )
         await SessionChoice.update({SessionChoice.status: CANCELLED}).where(SessionChoice.id == source["id"])
+        # The sessions a ticket admits to changed: the door lists on devices sync by updated_at.
+        await Registration.update({Registration.updated_at: utcnow()}).where(Registration.id == current["id"])
         await SessionChoice.insert(
             SessionChoice(
                 registration=current["id"],

@@ -529,6 +529,37 @@ class Attendance(Table):
     staff_name = Varchar(length=200, default="")  # kept as it was, for "already checked in by …"
     device = Varchar(length=100, default="")
     method = Varchar(length=20, choices=CheckInMethod, default=CheckInMethod.scanner)
+    # A scan made offline carries the device's own id for it, so a batch sent twice checks no one in
+    # twice; None for a scan made online. Unique by the index `attendance_client_id` (SQLite cannot add
+    # a UNIQUE column to a table there is: the migration makes the index).
+    client_id = Varchar(length=40, null=True, default=None)
+    # When the server wrote (or last rewrote) the row: what a device's door list syncs from (door_sync).
+    # `checked_in_at` is when the ticket was scanned, which for an offline scan is earlier.
+    recorded_at = Timestamptz(null=True, default=None, index=True)
+
+
+class CheckInConflict(Table):
+    """A ticket admitted at the door while the device was offline that the server could not record as
+    the check-in: admitted on two devices ("twice": the earliest scan is the check-in, this is the
+    other), or refused by the time the scans were synced (`kind` is then the refusal, a
+    checkins.RESULTS key such as "cancelled"). The organisers' live view lists them."""
+
+    uid = UUID(default=uuid.uuid4, unique=True)
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
+    registration = ForeignKey(references=Registration, null=True, on_delete=OnDelete.cascade, index=True)
+    day = Date()
+    session = ForeignKey(references=ProgrammeSession, null=True, on_delete=OnDelete.cascade)
+    kind = Varchar(length=20)
+    admitted_at = Timestamptz()  # when the device admitted the ticket
+    staff = ForeignKey(references=StaffAccount, null=True, on_delete=OnDelete.set_null)
+    staff_name = Varchar(length=200, default="")
+    device = Varchar(length=100, default="")
+    client_id = Varchar(length=40, unique=True)  # the scan's id on its device: recorded once however often sent
+    # The check-in that stands, for "twice".
+    first_at = Timestamptz(null=True, default=None)
+    first_staff_name = Varchar(length=200, default="")
+    first_device = Varchar(length=100, default="")
+    recorded_at = Timestamptz(default=TimestamptzNow())
 
 
 class CertificateKind(str, Enum):

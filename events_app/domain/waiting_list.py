@@ -209,6 +209,8 @@ async def fill_session(session_id: int, actor: Actor, *, already_told: set[int] 
     promoted = []
     for choice in await waiting:
         await SessionChoice.update({SessionChoice.status: CONFIRMED}).where(SessionChoice.id == choice["id"])
+        # The ticket now admits to the session: the door lists on devices sync by updated_at.
+        await Registration.update({Registration.updated_at: utcnow()}).where(Registration.id == choice["registration"])
         await audit.record(
             "session_choice.promoted",
             actor,

@@ -1,6 +1,6 @@
 """The organisers' live view of check-in: checked in / expected for a day of the event, per session
-and per organisation, the latest check-ins (each can be undone), and once the day is over the
-no-shows with a CSV download.
+and per organisation, the latest check-ins (each can be undone), the conflicts of scans made offline
+(docs/checkin.md), and once the day is over the no-shows with a CSV download.
 
 The figures update by themselves: static/checkin_live.js polls a fragment of the page every few
 seconds. The counting lives in the domain (`checkins`, `attendance_reports`).
@@ -18,12 +18,23 @@ from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
 from events_app import i18n
-from events_app.domain import attendance_reports, checkins, events
+from events_app.domain import attendance_reports, checkins, door_sync, events
 from events_app.domain.errors import NotFound
 from events_app.i18n import N_
 from events_app.web.auth import actor_of
 from events_app.web.downloads import CSV_TYPE, NO_STORE, download
 from events_app.web.forms import read_form
+
+# What happened, for each kind of conflict (checkins.check_in_offline).
+CONFLICT_LABELS = {
+    "twice": N_("Admitted on two devices: the earlier scan is the check-in"),
+    "cancelled": N_("Admitted, but the registration was cancelled"),
+    "waitlisted": N_("Admitted, but on the waiting list"),
+    "wrong_day": N_("Admitted, but not registered for this day"),
+    "not_in_session": N_("Admitted, but not signed up for this session"),
+    "wrong_event": N_("Admitted with a ticket for another event"),
+    "unknown": N_("Admitted with a ticket that no longer exists"),
+}
 
 
 def view_url(request: Request, slug: str, day: date) -> str:
@@ -53,6 +64,8 @@ async def _live(event: dict[str, Any], day: date) -> dict[str, Any]:
         "percent": 100 * counts["checked_in"] // counts["expected"] if counts["expected"] else 0,  # 99 % until all came
         "latest": await attendance_reports.latest_check_ins(event["id"], day),
         "method_labels": attendance_reports.METHOD_LABELS,
+        "conflicts": await door_sync.conflicts(event["slug"], day),
+        "conflict_labels": CONFLICT_LABELS,
     }
 
 

@@ -1,22 +1,28 @@
 """The JSON API's check-in: a scanner (a handheld device, another app, or the scanner page) posts
 a ticket's code and gets the answer to show; staff undo a mistaken check-in. Any staff role's
-bearer token may check in.
+bearer token may check in. A paired scanner also keeps the door's list (`GET /events/{slug}/door`)
+and sends the scans it made offline in batches (`POST /checkins/batch`): docs/checkin.md.
 """
 
 from __future__ import annotations
 
+import gzip
 from datetime import date, datetime
 from typing import Annotated, Literal
 
 import msgspec
-from litestar import Controller, Request, post
-from litestar.params import FromPath, JSONBody
+from litestar import Controller, Request, Response, get, post
+from litestar.connection import ASGIConnection
+from litestar.exceptions import PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from events_app import i18n
-from events_app.domain import checkins
-from events_app.domain.checkins import Scan
-from events_app.web.api.auth import CHECKIN_TOKEN, token_actor, token_staff
+from events_app.domain import api_tokens, checkins, door_sync
+from events_app.domain.checkins import OfflineScan, Scan
+from events_app.web.api.auth import BEARER, CHECKIN_TOKEN, requires_checkin_token, token_actor, token_staff
 from events_app.web.api.schemas import error_responses
+from events_app.web.downloads import NO_STORE
 
 Result = Literal[
     "ok",
@@ -136,3 +142,172 @@ class CheckInsApiController(Controller):
         """Take back a mistaken check-in (`checkin` from its answer); the audit log keeps it."""
         await checkins.undo(uid, token_actor(request))
         return {"undone": True}
+
+
+# --- A scanner's door list and its offline scans ----------------------------------------------------
+
+
+class DoorCheckInOut(msgspec.Struct):
+    """A check-in of the ticket: `door` is the day (YYYY-MM-DD) or `s:<session id>` at a session's door."""
+
+    door: str
+    at: datetime
+    by: str
+    device: str
+
+
+class DoorRegistrationOut(msgspec.Struct):
+    """What the door knows of a registration: `ticket` is the first 128 bits of the SHA-256 of the
+    ticket id's 16 bytes (as the QR code carries them), base64url without padding; `code` the short
+    code without its dash; `days` and `sessions` (ids) what it admits to when confirmed."""
+
+    registration: str
+    ticket: str
+    code: str
+    name: str
+    organisation: str
+    status: str
+    days: list[str]
+    sessions: list[str]
+    checked_in: list[DoorCheckInOut]
+
+
+class DoorSessionOut(msgspec.Struct):
+    uid: str
+    title: str
+    day: date
+    requires_signup: bool
+
+
+class DoorEventOut(msgspec.Struct):
+    """The event as the door checks it: `tag` is the event part of its tickets' codes."""
+
+    slug: str
+    title: str
+    tag: str
+    days: list[date]
+    sessions: list[DoorSessionOut]
+
+
+class DoorListOut(msgspec.Struct):
+    """The door's list: with `full` the whole of it (replace what the device holds), else what
+    changed since the cursor sent (merge it by `registration`). Send `cursor` as `since` next time."""
+
+    event: DoorEventOut
+    cursor: str
+    full: bool
+    registrations: list[DoorRegistrationOut]
+
+
+def door_list_out(found: door_sync.DoorList) -> DoorListOut:
+    return msgspec.convert(
+        {"event": found.event, "cursor": found.cursor, "full": found.full, "registrations": found.registrations},
+        DoorListOut,
+        from_attributes=True,
+    )
+
+
+class OfflineScanIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A ticket the device admitted while offline: `id` the device's own id for the scan (8-40 letters,
+    digits, - or _; the same when the batch is sent again), `scanned_at` when it was made (with its
+    offset), `code` the QR code or short code, and the door (`day`, default the day it was scanned
+    on; or `session`)."""
+
+    id: Annotated[str, msgspec.Meta(max_length=40)]
+    code: Annotated[str, msgspec.Meta(max_length=500)]
+    scanned_at: datetime
+    day: date | None = None
+    session: Annotated[str, msgspec.Meta(max_length=40)] = ""
+    method: Literal["camera", "scanner", "search", "api"] = "camera"
+
+
+class CheckInBatchIn(msgspec.Struct, forbid_unknown_fields=True):
+    event: Annotated[str, msgspec.Meta(max_length=120)]
+    scans: Annotated[list[OfflineScanIn], msgspec.Meta(max_length=door_sync.BATCH_MAX)]
+    device: Annotated[str, msgspec.Meta(max_length=100)] = ""
+
+
+class OfflineScanOut(msgspec.Struct, omit_defaults=True):
+    """One scan of the batch: its `id`; `answer`, the ticket as it stands now (`ok` when this scan is
+    the check-in); `conflict` when it was recorded as a conflict for the organisers (admitted on
+    another device earlier, or no longer admitting); or `problem` when the scan could not be applied
+    (a bad id, a time out of range, a day other than the one it was made on)."""
+
+    id: str
+    answer: CheckInOut | None = None
+    conflict: bool = False
+    problem: str | None = None
+
+
+class CheckInBatchOut(msgspec.Struct):
+    scans: list[OfflineScanOut]
+
+
+async def requires_scanner_token(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    """A paired scanner's token (check-in scope, a day long): the whole door list goes to devices
+    that are disconnected by revoking it, not to long-lived integration tokens."""
+    await requires_checkin_token(connection, handler)
+    if connection.state.api_account.get("scope") != api_tokens.CHECKIN_SCOPE:
+        raise PermissionDeniedException("The door list is for paired scanners.")
+
+
+_DOOR_ERRORS = {
+    **_ERRORS,
+    403: "The token is not a paired scanner's (code `forbidden`).",
+    422: "`since` is not a cursor this server gave (field `since`).",
+}
+
+
+@get(
+    "/events/{slug:str}/door",
+    tags=["check-in"],
+    guards=[requires_scanner_token],
+    security=[{BEARER: []}],
+    responses=error_responses(_DOOR_ERRORS, 401, 403, 404, 422),
+)
+async def door_list(request: Request, slug: FromPath[str], since: FromQuery[str] = "") -> Response[DoorListOut]:
+    """The door's list of a published event for a paired scanner: every registration (also cancelled
+    and waitlisted ones, which the device must refuse) with what the door needs and nothing more: no
+    address, answer or need. With `since` (the `cursor` of the last answer) only what changed since.
+    Gzip-compressed when asked for (`Accept-Encoding: gzip`)."""
+    found = await door_sync.door_list(slug, door_sync.parse_cursor(since) if since else None)
+    body = msgspec.json.encode(door_list_out(found))
+    headers = {**NO_STORE, "Vary": "Accept-Encoding"}
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        body, headers["Content-Encoding"] = gzip.compress(body, compresslevel=5), "gzip"
+    return Response(body, media_type="application/json", headers=headers)
+
+
+@post("/checkins/batch", **CHECKIN_TOKEN, status_code=200, responses=error_responses(_ERRORS, 400, 401, 403, 404, 422))
+async def check_in_batch(request: Request, data: JSONBody[CheckInBatchIn]) -> CheckInBatchOut:
+    """The tickets a device admitted while offline, sent once it is online (at most 500 a batch; send
+    again whatever had no answer). Each is applied like a scan made at its `scanned_at`: the earliest
+    scan of a ticket is its check-in; a later one, or one of a ticket cancelled since, is recorded as
+    a conflict that the organisers see. A batch sent twice changes nothing."""
+    scans = [
+        OfflineScan(
+            Scan(
+                code=scan.code,
+                event=data.event,
+                day=scan.day,
+                session=scan.session,
+                device=data.device,
+                method=scan.method,
+            ),
+            client_id=scan.id,
+            scanned_at=scan.scanned_at,
+        )
+        for scan in data.scans
+    ]
+    applied = await door_sync.apply_batch(scans, token_staff(request))
+    return CheckInBatchOut(
+        scans=[
+            OfflineScanOut(
+                id=item.client_id,
+                answer=checkin_out(item.answer) if item.answer else None,
+                conflict=item.conflict,
+                problem=item.problem.translated() if item.problem else None,
+            )
+            for item in applied
+        ]
+    )

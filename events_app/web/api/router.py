@@ -10,7 +10,7 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Tag
 
 from events_app.web.api.auth import BEARER
-from events_app.web.api.checkins import CheckInsApiController
+from events_app.web.api.checkins import CheckInsApiController, check_in_batch, door_list
 from events_app.web.api.events import EventsApiController
 from events_app.web.api.registrations import RegistrationsApiController, ticket_key
 from events_app.web.api.schema_page import ServerRenderedDocs
@@ -30,6 +30,8 @@ def api_router() -> Router:
             RegistrationsApiController,
             ticket_key,
             CheckInsApiController,
+            check_in_batch,
+            door_list,
         ],
         include_in_schema=True,
     )
