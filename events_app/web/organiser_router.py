@@ -8,6 +8,7 @@ from litestar import Router
 from events_app.domain.tables import Role
 from events_app.web.auth import requires_role
 from events_app.web.organiser_api_tokens import ApiTokensController
+from events_app.web.organiser_badges import OrganiserBadgesController
 from events_app.web.organiser_certificates import OrganiserCertificatesController
 from events_app.web.organiser_checkin import OrganiserCheckinController
 from events_app.web.organiser_competence import CompetenceController
@@ -45,6 +46,7 @@ def organiser_router() -> Router:
             OrganiserQuestionsController,
             OrganiserInvitationsController,
             OrganiserCheckinController,
+            OrganiserBadgesController,
             OrganiserCertificatesController,
             OrganiserMailingsController,
             OrganiserMaterialsController,
