@@ -188,8 +188,9 @@ async def test_the_list_has_pages_that_keep_the_filters_and_count_the_whole_sele
         count_line(await organiser.get(url, params={"status": "waitlisted"}))
         == tr("sv", "%(num)s registration matches", num=1) + "."
     )
-    # The list shows six columns; the answers wait on each registration's own page.
-    assert re.findall(r'<th scope="col"', first.text).__len__() == 6
+    # The list shows six columns (and the box that chooses a badge); the answers wait on each
+    # registration's own page.
+    assert re.findall(r'<th scope="col"', first.text).__len__() == 7
     assert "Fisk" not in text_of(first)
 
 

@@ -41,6 +41,7 @@ ADMINISTRATOR = "Kommunförbundet Västernorrland"
 INK = (33, 37, 41)
 MUTED = (90, 96, 102)
 ACCENT = (0, 94, 69)  # the council's green
+ELLIPSIS = "…"  # in the Latin cut, as in the full font
 
 
 @lru_cache(maxsize=1)
@@ -75,7 +76,7 @@ class HouseStyle:
         bold_face: bool = False,
     ) -> None:
         super().__init__(format="A4", unit="mm")
-        regular, bold = font_files([*texts, title, footer_text, ISSUER, ADMINISTRATOR])
+        regular, bold = font_files([*texts, title, footer_text, ISSUER, ADMINISTRATOR, ELLIPSIS])
         self._add_font("", regular)
         if bold_face:
             self._add_font("B", bold)
@@ -184,6 +185,15 @@ class HouseStyle:
                 while column < len(row) and row[column]:
                     column += 1
                 self.rect(x + start * module, y + row_number * module, (column - start) * module, module, style="F")
+
+    def clipped(self, text: str, width: float) -> str:
+        """`text` cut to `width` (mm) in the current font, ending with an ellipsis when it was cut:
+        a long name in a table's column or on a badge stays on its line."""
+        if self.get_string_width(text) <= width:
+            return text
+        while text and self.get_string_width(text + ELLIPSIS) > width:
+            text = text[:-1]
+        return text.rstrip() + ELLIPSIS
 
     def finish(self) -> bytes:
         return bytes(self.output())

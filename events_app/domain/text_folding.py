@@ -45,3 +45,30 @@ def search_text(name: str | None, organisation: str | None) -> str:
     organisation as typed, each after a space, so that "a word starting with ob" is the SQL pattern
     '% ob%' on both databases (and pg_trgm's index serves it)."""
     return "".join(f" {word}" for word in search_words(name, organisation))
+
+
+# For sorting lists of names: the Swedish letters (and their Nordic kin) keep their place after z;
+# every other letter sorts as its base letter, as a Swedish reader looks "Čuđetsá" up under C and
+# "Żółw" under Z (what PostgreSQL's Swedish ICU collation does for the registration list).
+_KEPT_LETTERS = {"å": "{", "ä": "|", "æ": "|", "ö": "}", "ø": "}", "ü": "y"}
+_BASE_LETTERS = str.maketrans({"đ": "d", "ð": "d", "ł": "l", "ŋ": "n", "ŧ": "t", "þ": "th", "ı": "i"})
+
+
+def _alphabetical(text: str | None) -> str:
+    letters = []
+    for char in fold(text):
+        if char in _KEPT_LETTERS:
+            letters.append(_KEPT_LETTERS[char])
+            continue
+        decomposed = unicodedata.normalize("NFD", char)
+        letters.append("".join(part for part in decomposed if not unicodedata.combining(part)).translate(_BASE_LETTERS))
+    return "".join(letters)
+
+
+def surname_key(name: str | None) -> tuple[str, str, str]:
+    """For lists sorted by surname, as a printed door list or a pile of name badges is: the name's
+    last word, then the whole name, in Swedish alphabetical order (å, ä, ö after z; a letter with
+    another mark under its base letter, "Čuđetsá" after "Carlsson"); the name as written last,
+    so the order is always the same."""
+    words = (name or "").split()
+    return _alphabetical(words[-1] if words else ""), _alphabetical(name), name or ""

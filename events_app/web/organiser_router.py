@@ -8,9 +8,11 @@ from litestar import Router
 from events_app.domain.tables import Role
 from events_app.web.auth import requires_role
 from events_app.web.organiser_api_tokens import ApiTokensController
+from events_app.web.organiser_badges import OrganiserBadgesController
 from events_app.web.organiser_certificates import OrganiserCertificatesController
 from events_app.web.organiser_checkin import OrganiserCheckinController
 from events_app.web.organiser_competence import CompetenceController
+from events_app.web.organiser_door_list import OrganiserDoorListController
 from events_app.web.organiser_events import OrganiserEventsController
 from events_app.web.organiser_invitations import OrganiserInvitationsController
 from events_app.web.organiser_mailings import OrganiserMailingsController
@@ -45,6 +47,8 @@ def organiser_router() -> Router:
             OrganiserQuestionsController,
             OrganiserInvitationsController,
             OrganiserCheckinController,
+            OrganiserDoorListController,
+            OrganiserBadgesController,
             OrganiserCertificatesController,
             OrganiserMailingsController,
             OrganiserMaterialsController,
