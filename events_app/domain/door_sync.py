@@ -101,8 +101,9 @@ async def door_list(event_slug: str, since: datetime | None = None) -> DoorList:
         where &= changed
     rows = await (
         Registration.select(
-            *checkins.door_columns("id", "uid", "status", "name", "organisation_text", "days", "ticket_id"),
-            *checkins.door_columns("short_code"),
+            *checkins.door_columns(
+                "id", "uid", "status", "name", "organisation_text", "days", "ticket_id", "short_code"
+            ),
             Registration.organisation.name_sv.as_alias("organisation_sv"),
             Registration.organisation.name_en.as_alias("organisation_en"),
         )

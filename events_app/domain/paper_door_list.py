@@ -16,7 +16,7 @@ from datetime import date
 from typing import Any
 
 from events_app.domain import checkins, tickets
-from events_app.domain.checkins import CONFIRMED, Scan, _door_columns, organisation_of
+from events_app.domain.checkins import CONFIRMED, Scan, door_columns, organisation_of
 from events_app.domain.errors import DomainError, NotFound
 from events_app.domain.events import get_event
 from events_app.domain.localized_texts import localized
@@ -62,8 +62,7 @@ async def door_list(event_slug: str, day: date) -> DoorList:
     _event_day(event, day)
     rows = (
         await Registration.select(
-            *_door_columns("name", "organisation_text", "days"),
-            Registration.short_code,
+            *door_columns("name", "organisation_text", "days", "short_code"),
             Registration.organisation.name_sv.as_alias("organisation_sv"),
             Registration.organisation.name_en.as_alias("organisation_en"),
         )
