@@ -2,7 +2,9 @@
 (docs/checkin.md).
 
 Scans go to the JSON API (`POST /api/v1/checkins`, web/api/checkins.py) with the device's own bearer
-token, made here once per device ("Name this device"). What the API cannot do with a token, the page
+token, made here once per device ("Name this device"). The page also works with no network: a service
+worker (`/checkin/sw.js`) keeps it, and the device keeps the door's list to check tickets against
+(static/checkin_door.js). What the API cannot do with a token, the page
 does through the session, CSRF-protected: decode a camera frame where the browser has no
 BarcodeDetector, search by name or organisation and check the one found in, register a walk-in.
 Those answer JSON in the API's shape (`checkin_out`), so static/checkin.js shows every answer alike.
@@ -13,6 +15,8 @@ from __future__ import annotations
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from litestar import Controller, MediaType, Request, Response, get, post
@@ -75,6 +79,19 @@ def counter_text(counts: dict[str, int]) -> str:
         counts["expected"],
         checked_in=counts["checked_in"],
     )
+
+
+@cache
+def _service_worker() -> bytes:
+    return (Path(__file__).parent / "static" / "checkin_sw.js").read_bytes()
+
+
+def offline_results() -> dict[str, str]:
+    """What the page says for each answer it decides itself, offline (static/checkin_door.js)."""
+    return {
+        **{result: i18n.gettext(message) for result, message in checkins.RESULTS.items()},
+        "offline_today": i18n.gettext("With no network only today's door can be checked in."),
+    }
 
 
 def _staff(request: Request) -> dict[str, Any]:
@@ -193,6 +210,12 @@ class CheckInController(Controller):
         )
         return Response({"token": token, "device": device}, status_code=201, headers=NO_STORE)
 
+    @get("/sw.js", name="checkin_service_worker")
+    async def service_worker(self) -> Response:
+        """The scanner page's service worker, from here so that it looks after /checkin/ only; never
+        cached by the browser's HTTP cache, so that a new version is found at the next visit."""
+        return Response(_service_worker(), media_type="text/javascript", headers={"Cache-Control": "no-cache"})
+
     @post("/decode", name="checkin_decode", request_max_body_size=qr_frames.MAX_FRAME_BYTES)
     async def decode(self, request: Request) -> Response:
         """A camera frame (JPEG, PNG or WebP as the body) -> {"code": the QR code's text, or ""}."""
@@ -241,6 +264,7 @@ class CheckInController(Controller):
                 "account": request.state.staff,
                 "organisations": await organisation_options(),
                 "device_max": DEVICE_MAX,
+                "offline_results": offline_results(),
             },
         )
 

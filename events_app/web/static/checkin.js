@@ -12,11 +12,14 @@
 //    stays until its button sends the same check-in again, confirmed, or it is closed.
 // 4. The day scanned for stays at the top, with the counter "N of M checked in" for it, asked for
 //    after each answer and every few seconds (other devices check people in too).
+// 5. With no network the page goes on: a service worker (/checkin/sw.js) keeps it, and scans, the
+//    search and walk-ins are decided with the door list kept on the device (static/checkin_door.js),
+//    marked "offline" and sent when the network is back. The line at the top says which it is.
 (function () {
   "use strict";
   var root = document.getElementById("checkin");
   if (!root) return;
-  var BOUNCE_MS = 2000, FRAME_MS = 500, DETECT_MS = 200, FRAME_SIDE = 1280, COUNT_MS = 10000;
+  var BOUNCE_MS = 2000, FRAME_MS = 500, DETECT_MS = 200, FRAME_SIDE = 1280, COUNT_MS = 10000, SYNC_MS = 30000;
   var TOKEN = "checkin.token", DEVICE = "checkin.device", STAFF = "checkin.staff";
   var ICONS = { ok: "\u2713", warn: "!", bad: "\u2715", info: "i", confirm: "?" };
   var event = root.dataset.event;
@@ -25,6 +28,8 @@
   var byId = function (id) { return document.getElementById(id); };
   var code = byId("code"), door = byId("door"), answerBox = byId("checkin-answer");
   var last = { code: "", at: 0 }, hideTimer = null, audio = null;
+  var results = JSON.parse(byId("checkin-results").textContent);
+  var list = null, network = byId("checkin-network"); // the door list on this device (static/checkin_door.js)
 
   function text(name) { return root.dataset["text" + name] || ""; }
 
@@ -91,6 +96,7 @@
     document.querySelectorAll("[data-needs-script]").forEach(function (part) { part.hidden = false; });
     byId("device-name").textContent = device();
     code.focus();
+    startList();
   }
 
   byId("pair-form").addEventListener("submit", function (submitted) {
@@ -127,6 +133,8 @@
     icon.setAttribute("aria-hidden", "true");
     panel.append(icon, element("p", "answer-title", answer.message));
     if (answer.confirm) panel.append(element("p", "answer-detail answer-confirm", answer.confirm));
+    if (answer.offline) panel.append(element("p", "answer-detail answer-offline", text("OfflineAnswer")));
+    if (answer.provisional) panel.append(element("p", "answer-detail", text("Provisional").replace("{code}", answer.provisional)));
     if (answer.name) panel.append(element("p", "answer-name", answer.name));
     if (answer.organisation) panel.append(element("p", "answer-organisation", answer.organisation));
     if (kind === "warn" && answer.checked_in_at) panel.append(element("p", "answer-detail", firstCheckIn(answer)));
@@ -168,14 +176,21 @@
     if (kind !== "confirm") hideTimer = window.setTimeout(clear, Number(root.dataset.answerMs) || 3000);
     refreshCount();
     // Search results on the screen show the one just checked in as "Checked in 09.12".
-    if (kind === "ok" && results.childElementCount && query.value.trim().length >= 2) search();
+    if (kind === "ok" && found.childElementCount && query.value.trim().length >= 2) search();
   }
 
   var asked = 0; // answers may arrive out of order: only the answer to the latest question is shown
-  function showLatest(question, again) { // again(): the same check-in, confirmed (for another day)
-    var mine = ++asked;
-    return question.then(function (answer) { if (mine === asked) show(answer, again); },
-                         function (problem) { if (mine === asked) failed(problem); });
+  function showLatest(question, again, offline) { // again(): the same check-in, confirmed (for another day)
+    var mine = ++asked;           // offline(): the same check-in decided on the device, when the network fails
+    return question.then(function (answer) {
+      if (mine !== asked) return;
+      show(answer, again);
+      if (list) list.remember(answer, doorFields()).catch(function () {});
+    }, function (problem) {
+      if (mine !== asked) return;
+      if (problem.status === 0 && offline) return showOffline(offline());
+      failed(problem);
+    });
   }
 
   function clear() {
@@ -262,7 +277,66 @@
     last = { code: value, at: now }; // a code held in front of the camera keeps being ignored
     if (bounce) return;
     var body = Object.assign({ code: value, event: event, device: device(), method: method }, doorFields());
-    showLatest(api("", body), function () { return api("", Object.assign({ confirmed: true }, body)); });
+    var offline = function () { return list ? list.check(value, doorFields(), method) : Promise.resolve(null); };
+    if (navigator.onLine === false) return showOffline(offline()); // no time lost waiting for the network
+    showLatest(api("", body), function () { return api("", Object.assign({ confirmed: true }, body)); }, offline);
+  }
+
+  // --- with no network: the door list on this device ------------------------------------------------
+
+  function startList() {
+    if (!window.CheckinDoor || !window.indexedDB || !window.crypto || !crypto.subtle) return; // online only, then
+    if (list) { // named again: the new key
+      list.token = localStorage.getItem(TOKEN);
+      list.device = device();
+      return sync(true);
+    }
+    list = new window.CheckinDoor.Door(event, localStorage.getItem(TOKEN), device());
+    if (navigator.serviceWorker) navigator.serviceWorker.register("/checkin/sw.js", { scope: "/checkin/" }).catch(function () {});
+    window.CheckinDoor.forgetPastEvents().catch(function () {});
+    sync(true);
+    window.setInterval(function () { if (!document.hidden) sync(false); }, SYNC_MS);
+    window.addEventListener("online", function () { sync(false); });
+    window.addEventListener("offline", showNetwork);
+  }
+
+  var syncing = null;
+  function sync(whole) { // send what waits and bring the list up to date; the line at the top says how it went
+    if (!list || syncing) return syncing;
+    syncing = list.sync(whole).then(function () { return true; }, function (problem) {
+      if (problem && problem.status === 401) showPairing(text("Unpaired"));
+      return false;
+    }).then(function (online) {
+      syncing = null;
+      return showNetwork(online);
+    });
+    return syncing;
+  }
+
+  function showNetwork(online) {
+    if (!list) return;
+    online = online !== false && navigator.onLine !== false;
+    return Promise.all([list.event(), list.waiting()]).then(function (found) {
+      var kept = found[0], waiting = found[1], parts = [];
+      if (online && kept) parts.push(text("NetworkOnline").replace("{num}", kept.count).replace("{time}", clock(new Date(kept.synced_at).toISOString())));
+      if (!online) parts.push(text("NetworkOffline"));
+      if (waiting) parts.push(text("Waiting").replace("{num}", waiting));
+      network.textContent = parts.join(" ");
+      network.hidden = !parts.length;
+      network.classList.toggle("checkin-network-offline", !online);
+    }).catch(function () {});
+  }
+
+  function showOffline(decided) { // an answer the device decided with its list, shown as such
+    var mine = ++asked;
+    return decided.then(function (answer) {
+      if (mine !== asked) return;
+      if (!answer) return failed({ status: 0, message: text("NoList") });
+      answer.message = results[answer.result] || answer.result;
+      answer.offline = true;
+      show(answer);
+      showNetwork(false);
+    }, function () { if (mine === asked) failed({ status: 0, message: text("NoList") }); });
   }
 
   byId("code-form").addEventListener("submit", function (submitted) {
@@ -343,7 +417,7 @@
 
   // --- search and walk-ins -----------------------------------------------------------------------
 
-  var searchForm = byId("search-form"), query = byId("search-q"), results = byId("search-results");
+  var searchForm = byId("search-form"), query = byId("search-q"), found = byId("search-results");
   var searchTimer = null;
 
   function scanForm(fields, confirmed) { // what the page's own check-ins send: the door and the device
@@ -365,8 +439,39 @@
     }).then(function (html) {
       var fresh = document.createElement("template");
       fresh.innerHTML = html;
-      results.replaceChildren(fresh.content);
-    }).catch(function (problem) { failed({ status: problem.status || 0, message: text("Offline") }); });
+      found.replaceChildren(fresh.content);
+    }).catch(function (problem) {
+      if (!problem.status && list) return searchOffline();
+      failed({ status: problem.status || 0, message: text("Offline") });
+    });
+  }
+
+  function searchOffline() { // the same list as the server's (staff/_checkin_search.html), from the device's
+    var at = doorFields();
+    if (query.value.trim().length < 2) return found.replaceChildren(element("p", "", text("TooShort")));
+    list.search(query.value, at).then(function (people) {
+      var status = element("p", "", text("Found").replace("{num}", people.length));
+      status.setAttribute("role", "status");
+      var rows = element("ul", "plain checkin-found");
+      people.forEach(function (person) {
+        var row = element("li"), who = element("span", "checkin-found-who");
+        who.append(element("strong", "", person.name));
+        if (person.organisation) who.append(element("br"), person.organisation);
+        if (person.status === "waitlisted") who.append(element("br"), element("span", "label", text("WaitingList")));
+        row.append(who);
+        if (person.checked_in_at) {
+          row.append(element("span", "checkin-found-done", text("CheckedIn").replace("{time}", clock(person.checked_in_at))));
+        } else {
+          var button = element("button", "button secondary", text("CheckIn"));
+          button.type = "button";
+          button.append(element("span", "visually-hidden", ": " + person.name));
+          button.addEventListener("click", function () { showOffline(list.checkRegistration(person.registration, doorFields())); });
+          row.append(button);
+        }
+        rows.append(row);
+      });
+      found.replaceChildren(status, rows);
+    });
   }
 
   query.addEventListener("input", function () {
@@ -378,10 +483,12 @@
     window.clearTimeout(searchTimer);
     search();
   });
-  results.addEventListener("submit", function (submitted) { // a found one's "Check in" (a form of its own)
+  found.addEventListener("submit", function (submitted) { // a found one's "Check in" (a form of its own)
     submitted.preventDefault();
-    var url = submitted.target.action;
-    showLatest(sessionPost(url, scanForm()), function () { return sessionPost(url, scanForm(null, true)); });
+    var url = submitted.target.action, registration = submitted.target.querySelector("[data-registration]");
+    var offline = function () { return list.checkRegistration(registration.dataset.registration, doorFields()); };
+    showLatest(sessionPost(url, scanForm()), function () { return sessionPost(url, scanForm(null, true)); },
+               list && registration ? offline : null);
   });
 
   var walkIn = byId("walk-in-form"), walkInErrors = byId("walk-in-errors");
@@ -399,12 +506,26 @@
       walkIn.reset();
       show(answer);
     }, function (problem) {
+      if (problem.status === 0 && list) return walkInOffline();
       if (!problem.errors) return failed(problem);
       var list = element("ul");
       Object.keys(problem.errors).forEach(function (field) { list.append(element("li", "", problem.errors[field])); });
       walkInErrors.replaceChildren(list);
     });
   }
+  function walkInOffline() { // registered when the batch reaches the server; the name is needed here too
+    var fields = new FormData(walkIn), name = String(fields.get("name") || "").trim();
+    if (!name) return byId("field-name").focus();
+    var organisation = String(fields.get("organisation") || "").trim() || String(fields.get("organisation_other") || "").trim();
+    var chosen = walkIn.querySelector("#field-organisation");
+    var shown = chosen && chosen.value ? chosen.options[chosen.selectedIndex].text : organisation;
+    showOffline(list.walkIn({ name: name, organisation: organisation, email: String(fields.get("email") || "").trim() },
+                            doorFields()).then(function (answer) {
+      if (answer.result === "ok") { walkIn.reset(); answer.organisation = shown; }
+      return answer;
+    }));
+  }
+
   walkIn.addEventListener("submit", function (submitted) {
     submitted.preventDefault();
     registerWalkIn();
