@@ -166,3 +166,26 @@ async def test_only_organisers_print_badges(client, staff_accounts, crowd):
     assert anonymous.status_code in (302, 303) and anonymous.headers["location"].startswith("/login")
     await sign_in(client, "checkin@test.se")
     assert (await client.get(url(event))).status_code == 403
+
+
+async def test_the_door_prints_a_walk_ins_badge_and_no_other(client, staff_accounts):
+    """Check-in staff print the card of someone registered at the door, one tap from the walk-in's
+    answer; another registration's badge is the organisers' to print."""
+    from events_app.domain import checkins
+    from tests.registration_helpers import event_today, form, registered
+
+    event = await event_today()
+    staff = {"id": staff_accounts["checkin"]["id"], "name": "Karin", "role": "checkin"}
+    answer = await checkins.walk_in(
+        event["slug"], checkins.WalkIn(name="Ánde Đuolja"), checkins.Scan(code="", event=event["slug"]), staff
+    )
+    anna = await registered(event["slug"], form("anna@example.se"), registrations.Registrant(ip="198.51.100.15"))
+    await sign_in(client, "checkin@test.se")
+
+    door = f"/checkin/{event['slug']}/walk-ins"
+    card = await client.get(f"{door}/{answer.registration}/badge.pdf")
+    assert card.status_code == 200 and card.headers["content-type"] == "application/pdf"
+    assert "Ánde Đuolja" in pdf_text(card.content)
+    [code] = pdf_qr_codes(card.content)
+    assert tickets.verify_code(code) is not None
+    assert (await client.get(f"{door}/{anna['uid']}/badge.pdf")).status_code == 404

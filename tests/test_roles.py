@@ -123,6 +123,8 @@ NOT_FOUND_YET = {
     "/organiser/events/{slug:str}/mailings/{uid:str}/progress",
     # name badges: the world's event has nobody confirmed to print one for (tests/test_badges.py prints them)
     "/organiser/events/{slug:str}/badges.pdf",
+    # a walk-in's badge at the door: the world's event has no walk-in (tests/test_badges.py prints one)
+    "/checkin/{slug:str}/walk-ins/{uid:str}/badge.pdf",
 }
 
 

@@ -78,9 +78,12 @@ async def _staff_emails() -> list[str]:
     return [row["email"] for row in await StaffAccount.select(StaffAccount.email).where(StaffAccount.active.eq(True))]
 
 
-async def badges_for(event_slug: str, uids: Iterable[str] | None = None) -> tuple[dict[str, Any], list[Badge]]:
+async def badges_for(
+    event_slug: str, uids: Iterable[str] | None = None, *, walk_ins_only: bool = False
+) -> tuple[dict[str, Any], list[Badge]]:
     """The event and the badges of its confirmed registrations, by surname: all of them, or (when
-    `uids` is given) those of the registrations named, confirmed ones only. Uids that are not a
+    `uids` is given) those of the registrations named, confirmed ones only; with `walk_ins_only`
+    those registered at the door (what check-in staff may print there). Uids that are not a
     registration's are left out, as are places still held and registrations anonymised by erasure
     (no name to print). NotFound when no badge is left to draw; a DomainError for more than
     MAX_CHOSEN uids."""
@@ -92,6 +95,8 @@ async def badges_for(event_slug: str, uids: Iterable[str] | None = None) -> tupl
         & Registration.held_until.is_null()
         & (Registration.name != "")
     )
+    if walk_ins_only:
+        where &= Registration.source == "walk_in"
     if uids is not None:
         uids = list(uids)
         if len(uids) > MAX_CHOSEN:

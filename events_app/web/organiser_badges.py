@@ -36,13 +36,18 @@ class OrganiserBadgesController(Controller):
         if request.query_params.get("chosen") == "yes" and not uids:
             raise DomainError(N_("Choose the registrations in the list to print badges for."))
         event, chosen = await badges.badges_for(slug, uids or None)
-        content = await asyncio.to_thread(
-            badge_pdf.render,
-            chosen,
-            event_title=localized(event, "title"),
-            layout=layout,
-            language=i18n.current_language(),
-            created_at=utcnow(),
-        )
-        name = "namnbricka" if len(chosen) == 1 else "namnbrickor"
-        return download(content, f"{slug}-{name}-{layout}.pdf", PDF_TYPE)
+        return await badges_download(event, chosen, layout)
+
+
+async def badges_download(event: dict, chosen: list[badges.Badge], layout: str) -> Response:
+    """The badges drawn (in a thread: a sheet of many is seconds of CPU) as a PDF download."""
+    content = await asyncio.to_thread(
+        badge_pdf.render,
+        chosen,
+        event_title=localized(event, "title"),
+        layout=layout,
+        language=i18n.current_language(),
+        created_at=utcnow(),
+    )
+    name = "namnbricka" if len(chosen) == 1 else "namnbrickor"
+    return download(content, f"{event['slug']}-{name}-{layout}.pdf", PDF_TYPE)

@@ -25,7 +25,7 @@ from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
 from events_app import i18n
-from events_app.domain import api_tokens, checkins, events, programme, qr_frames
+from events_app.domain import api_tokens, badge_pdf, badges, checkins, events, programme, qr_frames
 from events_app.domain.checkins import Scan, WalkIn
 from events_app.domain.errors import DomainError, NotFound
 from events_app.domain.tables import CheckInMethod, EventStatus, Role, SessionStatus
@@ -35,6 +35,7 @@ from events_app.web.api.checkins import CheckInOut, checkin_out
 from events_app.web.auth import actor_of, requires_role
 from events_app.web.downloads import NO_STORE
 from events_app.web.forms import form_errors, read_form
+from events_app.web.organiser_badges import badges_download
 from events_app.web.refusals import refusal_caught
 from events_app.web.registration import field_messages, organisation_options
 
@@ -267,6 +268,13 @@ class CheckInController(Controller):
                 "offline_results": offline_results(),
             },
         )
+
+    @get("/{slug:str}/walk-ins/{uid:str}/badge.pdf", name="checkin_walk_in_badge")
+    async def walk_in_badge(self, slug: FromPath[str], uid: FromPath[str]) -> Response:
+        """A walk-in's name badge, one card for the badge printer, one tap from the walk-in's answer.
+        Only those registered at the door: other badges are the organisers' to print."""
+        event, chosen = await badges.badges_for(slug, [uid], walk_ins_only=True)
+        return await badges_download(event, chosen, badge_pdf.CARD)
 
     @get("/{slug:str}/count", name="checkin_count")
     async def count(self, request: Request, slug: FromPath[str]) -> Response:

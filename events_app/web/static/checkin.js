@@ -159,6 +159,12 @@
       });
       actions.append(undo);
     }
+    if (answer.badge) { // a walk-in's name badge, for the badge printer at the door
+      var badge = element("a", "button secondary", text("Badge"));
+      badge.href = answer.badge;
+      badge.addEventListener("click", function (clicked) { clicked.stopPropagation(); });
+      actions.append(badge);
+    }
     var close = element("button", "button secondary", text("Close"));
     close.type = "button";
     actions.append(close);
@@ -173,7 +179,8 @@
     if (!typing) code.focus({ preventScroll: true });
     feedback(kind === "confirm" ? "warn" : kind);
     window.clearTimeout(hideTimer);
-    if (kind !== "confirm") hideTimer = window.setTimeout(clear, Number(root.dataset.answerMs) || 3000);
+    // A confirmation, or a walk-in's badge to print, stays until it is used or closed.
+    if (kind !== "confirm" && !answer.badge) hideTimer = window.setTimeout(clear, Number(root.dataset.answerMs) || 3000);
     refreshCount();
     // Search results on the screen show the one just checked in as "Checked in 09.12".
     if (kind === "ok" && found.childElementCount && query.value.trim().length >= 2) search();
@@ -499,12 +506,12 @@
         return show(answer, function () {
           return sessionPost(walkIn.action, scanForm(new FormData(walkIn), true)).then(function (confirmed) {
             walkIn.reset();
-            return confirmed;
+            return withBadge(confirmed);
           });
         });
       }
       walkIn.reset();
-      show(answer);
+      show(withBadge(answer));
     }, function (problem) {
       if (problem.status === 0 && list) return walkInOffline();
       if (!problem.errors) return failed(problem);
@@ -513,6 +520,13 @@
       walkInErrors.replaceChildren(list);
     });
   }
+  function withBadge(answer) { // a walk-in checked in: one tap to their name badge
+    if (answer.result === "ok" && answer.registration) {
+      answer.badge = "/checkin/" + encodeURIComponent(event) + "/walk-ins/" + answer.registration + "/badge.pdf";
+    }
+    return answer;
+  }
+
   function walkInOffline() { // registered when the batch reaches the server; the name is needed here too
     var fields = new FormData(walkIn), name = String(fields.get("name") || "").trim();
     if (!name) return byId("field-name").focus();
