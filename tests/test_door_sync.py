@@ -269,3 +269,24 @@ async def test_conflicts_join_the_persons_data_export_and_stay_emptied_after_era
     listed = (await client.get(door_url(event), headers=bearer(scanners["entré 1"]))).json()["registrations"]
     assert listed == []
     assert json.dumps(exported)
+
+
+async def test_one_device_admitting_a_ticket_twice_is_no_conflict(client, scanners):
+    """A scan whose online answer never came (the network hung) and that the device then decided
+    offline: the same device twice, so one check-in and nothing for the organisers to sort out."""
+    event = await event_today()
+    (anna,) = await people(event, "anna@example.se")
+    online = await client.post(
+        "/api/v1/checkins",
+        json={"code": anna["ticket_code"], "event": event["slug"], "device": "entré 1"},
+        headers=bearer(scanners["entré 1"]),
+    )
+    assert online.json()["result"] == "ok"
+    again = await client.post(
+        BATCH,
+        json={"event": event["slug"], "device": "entré 1", "scans": [offline(anna["ticket_code"], 0)]},
+        headers=bearer(scanners["entré 1"]),
+    )
+    scan = again.json()["scans"][0]
+    assert scan["answer"]["result"] == "already_checked_in" and not scan.get("conflict")
+    assert await Attendance.count() == 1 and await CheckInConflict.count() == 0

@@ -397,21 +397,23 @@ async def check_in_offline(offline: OfflineScan, staff: dict[str, Any]) -> tuple
             continue
         if refusal.result != "already_checked_in":
             return refusal, await _conflict(offline, staff, row, day, refusal.result)
-        first = await _earliest_wins(row, offline, staff, day)
-        if first is None:  # undone in between: as if it had not been
+        stands = await _earliest_wins(row, offline, staff, day)
+        if stands is None:  # undone in between: as if it had not been
             continue
+        first, conflict = stands
         if first["client_id"] == client_id:
             return _known("ok", row, checked_in_at=scanned_at, by=staff.get("name", ""), device=scan.device), False
-        return _already(row, first), True
+        return _already(row, first), conflict
     raise DomainError(N_("The ticket was being checked in on another device: send the scan again."), code="busy")
 
 
 async def _earliest_wins(
     row: dict[str, Any], offline: OfflineScan, staff: dict[str, Any], day: date
-) -> dict[str, Any] | None:
+) -> tuple[dict[str, Any], bool] | None:
     """Of the ticket's check-in and the offline scan `offline`, the earlier stays the check-in and the
-    other becomes a conflict ("twice"); decided with the check-in locked, so that devices syncing at
-    once agree. Returns the check-in that stands (None when it was undone in between)."""
+    other becomes a conflict ("twice") unless both are the same device's; decided with the check-in
+    locked, so that devices syncing at once agree. Returns the check-in that stands and whether this
+    scan was recorded as a conflict (None when the check-in was undone in between)."""
     scan = offline.scan
     async with atomic():
         current = await _locked_check_in(row["attendance_id"])
@@ -419,10 +421,14 @@ async def _earliest_wins(
             return None
         current["attendance_uid"] = current["uid"]
         if current["client_id"] == offline.client_id:  # this scan, sent before
-            return current
+            return current, False
         if offline.scanned_at >= raw_timestamp(current["checked_in_at"]):
+            # The same device admitting a ticket it had checked in is no conflict between devices: a
+            # scan whose online answer never came (the network hung), decided again offline.
+            if scan.device and current["device"] == scan.device[:100]:
+                return current, False
             await _conflict(offline, staff, row, day, "twice", first=current)
-            return current
+            return current, True
         taken_uid = uuid.uuid4()
         await Attendance.raw(
             "UPDATE attendance SET uid = {}, checked_in_at = {}, staff = {}, staff_name = {}, device = {}, "
@@ -452,10 +458,11 @@ async def _earliest_wins(
             "attendance_uid": taken_uid,
             "client_id": offline.client_id,
         }
-        await _conflict(
-            displaced, {"id": current["staff"], "name": current["staff_name"]}, row, day, "twice", first=first
-        )
-    return first
+        if not (scan.device and current["device"] == scan.device[:100]):  # as above: one device, no conflict
+            await _conflict(
+                displaced, {"id": current["staff"], "name": current["staff_name"]}, row, day, "twice", first=first
+            )
+    return first, False
 
 
 async def _locked_check_in(attendance_id: int) -> dict[str, Any] | None:

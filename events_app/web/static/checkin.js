@@ -20,6 +20,7 @@
   var root = document.getElementById("checkin");
   if (!root) return;
   var BOUNCE_MS = 2000, FRAME_MS = 500, DETECT_MS = 200, FRAME_SIDE = 1280, COUNT_MS = 10000, SYNC_MS = 30000;
+  var NETWORK_MS = 6000;
   var TOKEN = "checkin.token", DEVICE = "checkin.device", STAFF = "checkin.staff";
   var ICONS = { ok: "\u2713", warn: "!", bad: "\u2715", info: "i", confirm: "?" };
   var event = root.dataset.event;
@@ -43,7 +44,11 @@
   // --- talking to the server ---------------------------------------------------------------------
 
   function send(url, options) {
-    return fetch(url, options).then(function (response) {
+    // A network that hangs (Wi-Fi connected, nothing beyond it) is no network: after a few seconds
+    // the scan is decided with the door list instead (answers "no answer from the server" without it).
+    var waited = window.AbortController ? new AbortController() : null;
+    if (waited) window.setTimeout(function () { waited.abort(); }, NETWORK_MS);
+    return fetch(url, Object.assign({ signal: waited && waited.signal }, options)).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (body) {
         if (response.ok && !response.redirected) return body;
         // A refused field (an organiser's missing reason) says more than the general message.
