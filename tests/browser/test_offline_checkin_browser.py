@@ -233,3 +233,47 @@ async def test_a_cancellation_on_the_server_reaches_the_device_within_one_sync(b
     refused = await answer(page, "bad")
     await expect(refused.locator(".answer-title")).to_have_text(sv("The registration is cancelled"))
     await page.context.close()
+
+
+async def test_the_search_and_walk_ins_work_offline(browser, live_server, staff_accounts):
+    event = await event_today()
+    await registered(event["slug"], form("asa@example.se", name="Åsa Öberg"), STRANGER)
+    page = await scanner(browser, live_server, event["slug"], "Entrén")
+    await go_offline(page)
+    await page.evaluate(KEEP_ANSWERS)
+
+    await page.get_by_label(sv("Name or organisation")).fill("asa ob")
+    found = page.locator("#search-results")
+    await expect(found.get_by_role("status")).to_have_text(sv("Found: %(num)s.", num=1))
+    await assert_accessible(page, "the search's results, offline")
+    await found.get_by_role("button", name=re.compile(sv("Check in"))).click()
+    ok = await answer(page, "ok")
+    await expect(ok.locator(".answer-name")).to_have_text("Åsa Öberg")
+    await expect(found.locator(".checkin-found-done")).to_be_visible()  # the list shows her checked in
+    await page.keyboard.press("Escape")
+
+    await page.get_by_text(sv("Walk-in: register someone at the door")).click()
+    await page.locator("#walk-in-form").get_by_label(sv("Name")).fill("Ville Vandrare")
+    await page.get_by_role("button", name=sv("Register and check in")).click()
+    walk_in = await answer(page, "ok")
+    await expect(walk_in.locator(".answer-name")).to_have_text("Ville Vandrare")
+    provisional = sv("Provisional ticket %(code)s: the registration is made when the network is back.", code="\0")
+    await expect(walk_in).to_contain_text(provisional.split("\0")[0])
+    await expect(page.locator("#checkin-network")).to_contain_text(sv("Waiting to be sent: %(num)s.", num=2))
+    assert await Registration.count() == 1
+
+    await go_online(page)
+    await sync_now(page)
+    await until(lambda: _count_is(2))
+    ville = await Registration.select(Registration.source).where(Registration.name == "Ville Vandrare").first()
+    assert ville == {"source": "walk_in"}
+
+    # Online, a walk-in's answer has the button to their name badge.
+    await page.get_by_text(sv("Walk-in: register someone at the door")).click()
+    await page.locator("#walk-in-form").get_by_label(sv("Name")).fill("Gun Gäst")
+    await page.get_by_role("button", name=sv("Register and check in")).click()
+    badge = (await answer(page, "ok")).get_by_role("link", name=sv("Print a name badge"))
+    href = await badge.get_attribute("href")
+    status = await page.evaluate("(url) => fetch(url).then(r => r.status + ' ' + r.headers.get('content-type'))", href)
+    assert status == "200 application/pdf"
+    await page.context.close()
