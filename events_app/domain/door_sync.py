@@ -10,8 +10,11 @@ check-in the server wrote since (`Attendance.recorded_at`). A registration delet
 event's data thinned by the retention rules) leaves the list at the next full fetch.
 
 Scans made offline come back in batches (`apply_batch`), each applied like an online scan by
-`checkins.check_in_offline`; what could not be the check-in is a `CheckInConflict`, which the
-organisers' live view lists (`conflicts`).
+`checkins.check_in_offline` (the plain first check-ins of a batch together, by
+`checkins.check_in_first_offline_scans`, for speed); what could not be the check-in is a
+`CheckInConflict`, which the organisers' live view lists (`conflicts`). A walk-in a device
+registered offline comes back in a batch too and is registered and checked in then
+(`checkins.walk_in_offline`).
 """
 
 from __future__ import annotations

@@ -299,7 +299,9 @@ async def check_in_batch(request: Request, data: JSONBody[CheckInBatchIn]) -> Ch
     """The tickets a device admitted while offline, sent once it is online (at most 500 a batch; send
     again whatever had no answer). Each is applied like a scan made at its `scanned_at`: the earliest
     scan of a ticket is its check-in; a later one, or one of a ticket cancelled since, is recorded as
-    a conflict that the organisers see. A batch sent twice changes nothing."""
+    a conflict that the organisers see. A walk-in the device registered is registered and checked in
+    at its `scanned_at`, and its answer carries the new ticket's codes. A batch sent twice changes
+    nothing."""
     scans = [
         OfflineScan(
             Scan(
