@@ -10,8 +10,11 @@ check-in the server wrote since (`Attendance.recorded_at`). A registration delet
 event's data thinned by the retention rules) leaves the list at the next full fetch.
 
 Scans made offline come back in batches (`apply_batch`), each applied like an online scan by
-`checkins.check_in_offline`; what could not be the check-in is a `CheckInConflict`, which the
-organisers' live view lists (`conflicts`).
+`checkins.check_in_offline` (the plain first check-ins of a batch together, by
+`checkins.check_in_first_offline_scans`, for speed); what could not be the check-in is a
+`CheckInConflict`, which the organisers' live view lists (`conflicts`). A walk-in a device
+registered offline comes back in a batch too and is registered and checked in then
+(`checkins.walk_in_offline`).
 """
 
 from __future__ import annotations
@@ -197,23 +200,39 @@ class Applied:
 
 
 async def apply_batch(scans: list[OfflineScan], staff: dict[str, Any]) -> list[Applied]:
-    """Apply a device's offline scans in the order they were made (so that within a batch the
+    """Apply a device's offline scans as if in the order they were made (so that within a batch the
     earliest is the check-in); one scan's problem (a bad id, a time out of range) does not stop the
-    others. Sending the same batch again changes nothing."""
+    others. Sending the same batch again changes nothing. The answers are in the order sent.
+
+    The plain first check-ins are written together (`checkins.check_in_first_offline_scans`); every
+    other scan is then applied one by one, by the rules for offline scans and walk-ins."""
     if len(scans) > BATCH_MAX:
         raise DomainError(N_("At most %(max)s scans a batch."), field="scans", max=BATCH_MAX)
-    applied = []
-    for offline in sorted(scans, key=lambda scan: scan.scanned_at):
-        try:
-            answer, conflict = await checkins.check_in_offline(offline, staff)
-        except NotFound:
-            raise
-        except DomainError as problem:
-            applied.append(Applied(offline.client_id, problem=problem))
+    applied: list[Applied | None] = [None] * len(scans)
+    first = await checkins.check_in_first_offline_scans(scans, staff)
+    for number, answer in first.items():
+        applied[number] = Applied(scans[number].client_id, answer=answer)
+    for number in sorted(range(len(scans)), key=lambda number: scans[number].scanned_at):
+        if applied[number] is None:
+            applied[number] = await _apply_one(scans[number], staff)
+    return [item for item in applied if item is not None]
+
+
+async def _apply_one(offline: OfflineScan, staff: dict[str, Any]) -> Applied:
+    """One offline scan or walk-in, applied by the rules; a DomainError is the scan's problem (an
+    unknown event or session, NotFound, is the whole batch's)."""
+    try:
+        if bool(offline.scan.code) == (offline.walk_in is not None):
+            raise DomainError(N_("A scan has either a ticket's code or a walk-in: one of the two."), field="code")
+        if offline.walk_in is not None:
+            answer, conflict = await checkins.walk_in_offline(offline, staff)
         else:
-            applied.append(Applied(offline.client_id, answer=answer, conflict=conflict))
-    order = {offline.client_id: number for number, offline in enumerate(scans)}
-    return sorted(applied, key=lambda item: order.get(item.client_id, 0))
+            answer, conflict = await checkins.check_in_offline(offline, staff)
+    except NotFound:
+        raise
+    except DomainError as problem:
+        return Applied(offline.client_id, problem=problem)
+    return Applied(offline.client_id, answer=answer, conflict=conflict)
 
 
 async def conflicts(event_slug: str, day: date | None = None) -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from events_app import i18n
 from events_app.domain import api_tokens, checkins, door_sync
-from events_app.domain.checkins import OfflineScan, Scan
+from events_app.domain.checkins import OfflineScan, Scan, WalkIn
 from events_app.web.api.auth import BEARER, CHECKIN_TOKEN, requires_checkin_token, token_actor, token_staff
 from events_app.web.api.schemas import error_responses
 from events_app.web.downloads import NO_STORE
@@ -207,15 +207,26 @@ def door_list_out(found: door_sync.DoorList) -> DoorListOut:
     )
 
 
+class WalkInIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Someone registered at the door: a name, and if given an organisation and an address (the ticket
+    is mailed there; an address already registered for the event checks that registration in)."""
+
+    name: Annotated[str, msgspec.Meta(max_length=200)]
+    organisation: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    email: Annotated[str, msgspec.Meta(max_length=254)] = ""
+
+
 class OfflineScanIn(msgspec.Struct, forbid_unknown_fields=True):
-    """A ticket the device admitted while offline: `id` the device's own id for the scan (8-40 letters,
-    digits, - or _; the same when the batch is sent again), `scanned_at` when it was made (with its
-    offset), `code` the QR code or short code, and the door (`day`, default the day it was scanned
-    on; or `session`)."""
+    """A ticket the device admitted while offline, or someone it let in as a walk-in: `id` the
+    device's own id for the scan (8-40 letters, digits, - or _; the same when the batch is sent
+    again), `scanned_at` when it was made (with its offset), either `code` (the QR code or short
+    code) or `walk_in` (registered and checked in once however often sent; a scan with both or
+    neither gets a `problem`), and the door (`day`, default the day it was scanned on; or `session`)."""
 
     id: Annotated[str, msgspec.Meta(max_length=40)]
-    code: Annotated[str, msgspec.Meta(max_length=500)]
     scanned_at: datetime
+    code: Annotated[str, msgspec.Meta(max_length=500)] = ""
+    walk_in: WalkInIn | None = None
     day: date | None = None
     session: Annotated[str, msgspec.Meta(max_length=40)] = ""
     method: Literal["camera", "scanner", "search", "api"] = "camera"
@@ -231,12 +242,17 @@ class OfflineScanOut(msgspec.Struct, omit_defaults=True):
     """One scan of the batch: its `id`; `answer`, the ticket as it stands now (`ok` when this scan is
     the check-in); `conflict` when it was recorded as a conflict for the organisers (admitted on
     another device earlier, or no longer admitting); or `problem` when the scan could not be applied
-    (a bad id, a time out of range, a day other than the one it was made on)."""
+    (a bad id, a time out of range, a day other than the one it was made on, a walk-in without a
+    name). For a walk-in, the ticket the server made (or the registration's, when the address was
+    registered already), to print a badge: `short_code` to read and `ticket_code`, what its QR code
+    carries; a device shows them instead of its provisional ticket."""
 
     id: str
     answer: CheckInOut | None = None
     conflict: bool = False
     problem: str | None = None
+    short_code: str | None = None
+    ticket_code: str | None = None
 
 
 class CheckInBatchOut(msgspec.Struct):
@@ -283,7 +299,9 @@ async def check_in_batch(request: Request, data: JSONBody[CheckInBatchIn]) -> Ch
     """The tickets a device admitted while offline, sent once it is online (at most 500 a batch; send
     again whatever had no answer). Each is applied like a scan made at its `scanned_at`: the earliest
     scan of a ticket is its check-in; a later one, or one of a ticket cancelled since, is recorded as
-    a conflict that the organisers see. A batch sent twice changes nothing."""
+    a conflict that the organisers see. A walk-in the device registered is registered and checked in
+    at its `scanned_at`, and its answer carries the new ticket's codes. A batch sent twice changes
+    nothing."""
     scans = [
         OfflineScan(
             Scan(
@@ -296,6 +314,7 @@ async def check_in_batch(request: Request, data: JSONBody[CheckInBatchIn]) -> Ch
             ),
             client_id=scan.id,
             scanned_at=scan.scanned_at,
+            walk_in=WalkIn(scan.walk_in.name, scan.walk_in.organisation, scan.walk_in.email) if scan.walk_in else None,
         )
         for scan in data.scans
     ]
@@ -307,6 +326,8 @@ async def check_in_batch(request: Request, data: JSONBody[CheckInBatchIn]) -> Ch
                 answer=checkin_out(item.answer) if item.answer else None,
                 conflict=item.conflict,
                 problem=item.problem.translated() if item.problem else None,
+                short_code=item.answer.short_code or None if item.answer else None,
+                ticket_code=item.answer.ticket_code or None if item.answer else None,
             )
             for item in applied
         ]
