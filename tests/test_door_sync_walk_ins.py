@@ -141,6 +141,7 @@ async def test_a_ticket_scanned_twice_in_one_batch_is_checked_in_once_at_the_ear
     answers = response.json()["scans"]
     assert [item["id"] for item in answers] == [item["id"] for item in scans]  # in the order sent
     assert [item["answer"]["result"] for item in answers] == ["already_checked_in", "ok", "ok"]
-    assert [item.get("conflict", False) for item in answers] == [True, False, False]
+    # One device twice: no conflict between devices for the organisers (checkins._earliest_wins).
+    assert [item.get("conflict", False) for item in answers] == [False, False, False]
     rows = await Attendance.select(Attendance.client_id).order_by(Attendance.checked_in_at)
     assert [row["client_id"] for row in rows] == [scans[2]["id"], scans[1]["id"]]

@@ -520,9 +520,9 @@
     }, function (problem) {
       if (problem.status === 0 && list) return walkInOffline();
       if (!problem.errors) return failed(problem);
-      var list = element("ul");
-      Object.keys(problem.errors).forEach(function (field) { list.append(element("li", "", problem.errors[field])); });
-      walkInErrors.replaceChildren(list);
+      var messages = element("ul");
+      Object.keys(problem.errors).forEach(function (field) { messages.append(element("li", "", problem.errors[field])); });
+      walkInErrors.replaceChildren(messages);
     });
   }
   function withBadge(answer) { // a walk-in checked in: one tap to their name badge
