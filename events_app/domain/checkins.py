@@ -281,22 +281,7 @@ async def _check_in(lookup: tuple[str, Any], scan: Scan, staff: dict[str, Any], 
         return await _needs_confirmation(row, day)
     now = utcnow()
     attendance_uid = uuid.uuid4()
-    written = await Attendance.raw(
-        _INSERT_ATTENDANCE,
-        attendance_uid,
-        _scope(row["id"], day, session_id),
-        row["id"],
-        row["event_id"],
-        day,
-        session_id,
-        now,
-        staff.get("id"),
-        staff.get("name", "")[:200],
-        scan.device[:100],
-        scan.method,
-        None,
-        now,
-    )
+    written = await _insert_check_in(attendance_uid, row, day, session_id, scan, staff, checked_in_at=now)
     if not written:  # another device was a moment quicker
         first = (
             await Attendance.select(
@@ -327,6 +312,39 @@ async def _check_in(lookup: tuple[str, Any], scan: Scan, staff: dict[str, Any], 
         device=scan.device,
         method=scan.method,
         attendance=str(attendance_uid),
+    )
+
+
+async def _insert_check_in(
+    uid: uuid.UUID,
+    row: dict[str, Any],
+    day: date,
+    session_id: int | None,
+    scan: Scan,
+    staff: dict[str, Any],
+    *,
+    checked_in_at: datetime,
+    client_id: str | None = None,
+) -> bool:
+    """Write the ticket's check-in at this door, unless one is there (or, for an offline scan, the scan
+    was written before): whether it was written. One statement, the scan's whole write."""
+    return bool(
+        await Attendance.raw(
+            _INSERT_ATTENDANCE,
+            uid,
+            _scope(row["id"], day, session_id),
+            row["id"],
+            row["event_id"],
+            day,
+            session_id,
+            checked_in_at,
+            staff.get("id"),
+            staff.get("name", "")[:200],
+            scan.device[:100],
+            scan.method,
+            client_id,
+            utcnow(),
+        )
     )
 
 
@@ -372,7 +390,6 @@ async def check_in_offline(offline: OfflineScan, staff: dict[str, Any]) -> tuple
     kind and not checked in. Sending the same scan again (its `client_id`) changes nothing."""
     scan = offline.scan
     client_id, scanned_at = _checked_offline(offline)
-    now = utcnow()
     lookup = _lookup(scan.code)
     day = scan.day or localtime(scanned_at).date()
     for _ in range(3):  # again only when another device wrote the same check-in in between
@@ -389,21 +406,8 @@ async def check_in_offline(offline: OfflineScan, staff: dict[str, Any]) -> tuple
             return _already(row, row, result="ok"), False
         refusal = _refusal(row, day, session_id)
         if refusal is None:
-            written = await Attendance.raw(
-                _INSERT_ATTENDANCE,
-                uuid.uuid4(),
-                _scope(row["id"], day, session_id),
-                row["id"],
-                row["event_id"],
-                day,
-                session_id,
-                scanned_at,
-                staff.get("id"),
-                staff.get("name", "")[:200],
-                scan.device[:100],
-                scan.method,
-                client_id,
-                now,
+            written = await _insert_check_in(
+                uuid.uuid4(), row, day, session_id, scan, staff, checked_in_at=scanned_at, client_id=client_id
             )
             if written:
                 return _known("ok", row, checked_in_at=scanned_at, by=staff.get("name", ""), device=scan.device), False
@@ -932,21 +936,8 @@ async def _register_walk_in_offline(data: WalkIn, offline: OfflineScan, staff: d
     if refusal is not None:  # no place at the session's door: nothing is registered either
         raise DomainError(refusal.message, field="walk_in")
     attendance_uid = uuid.uuid4()
-    written = await Attendance.raw(
-        _INSERT_ATTENDANCE,
-        attendance_uid,
-        _scope(row["id"], day, session_id),
-        row["id"],
-        row["event_id"],
-        day,
-        session_id,
-        offline.scanned_at,
-        staff.get("id"),
-        staff.get("name", "")[:200],
-        scan.device[:100],
-        scan.method,
-        offline.client_id,
-        utcnow(),
+    written = await _insert_check_in(
+        attendance_uid, row, day, session_id, scan, staff, checked_in_at=offline.scanned_at, client_id=offline.client_id
     )
     if not written:  # the scope is this new registration's: what was taken is the scan's id
         raise _SyncedMeanwhile()
