@@ -496,6 +496,21 @@ async def _check_in_first_scans_at(
     event_slug: str, day: date, scans: list[_FirstScan], staff: dict[str, Any]
 ) -> dict[int, Answer]:
     """`check_in_first_offline_scans` for the scans at one event's entrance on `day`."""
+    admitted = _plain_first_scans(await _tickets_of(event_slug, day, scans), day)
+    if not admitted:
+        return {}
+    checked_in = await _insert_first_check_ins(admitted, day, staff)
+    return {
+        scan.number: _known(
+            "ok", scan.row, checked_in_at=scan.scanned_at, by=staff.get("name", ""), device=scan.offline.scan.device
+        )
+        for scan in admitted
+        if scan.row is not None and scan.scope in checked_in
+    }
+
+
+async def _tickets_of(event_slug: str, day: date, scans: list[_FirstScan]) -> list[_FirstScan]:
+    """The scans, each with its ticket's row (`row`; None for no such ticket): one statement."""
     values: dict[str, list[str]] = {"ticket_id": [], "short_code": []}
     for scan in scans:
         values[scan.lookup[0]].append(scan.lookup[1])
@@ -510,24 +525,36 @@ async def _check_in_first_scans_at(
         event_slug,
     )
     by_lookup = {(column, row[column]): row for row in rows for column in values}
+    for scan in scans:
+        scan.row = by_lookup.get(scan.lookup)
+    return scans
+
+
+def _plain_first_scans(scans: list[_FirstScan], day: date) -> list[_FirstScan]:
+    """Those of the scans whose ticket admits at the entrance, is not checked in there yet and is
+    scanned once in the batch (by its QR code or its short code, with an id sent once), in the
+    order of their scope."""
     admitted = []
     for scan in scans:
-        row = scan.row = by_lookup.get(scan.lookup)
+        row = scan.row
         if row is None or row["event_status"] != "published" or row["attendance_uid"] is not None:
             continue  # no such ticket, no door, or checked in already
         if _refusal(row, day, None) is not None:
             continue
         scan.scope = _scope(row["id"], day, None)
         admitted.append(scan)
-    # A ticket scanned twice in the batch (by its QR code or its short code), or an id sent twice, is
-    # decided one by one: which scan is the check-in is the rules' business.
+    # A ticket scanned twice in the batch, or an id sent twice, is decided one by one: which scan is
+    # the check-in is the rules' business.
     scopes, client_ids = Counter(scan.scope for scan in admitted), Counter(scan.client_id for scan in admitted)
     admitted = [scan for scan in admitted if scopes[scan.scope] == 1 and client_ids[scan.client_id] == 1]
-    if not admitted:
-        return {}
     # In the order of the unique key, so that two devices' batches sharing tickets wait for each
     # other at the first ticket they share, not each for the other (a deadlock on PostgreSQL).
-    admitted.sort(key=lambda scan: scan.scope)
+    return sorted(admitted, key=lambda scan: scan.scope)
+
+
+async def _insert_first_check_ins(admitted: list[_FirstScan], day: date, staff: dict[str, Any]) -> set[str]:
+    """Write the scans' check-ins in one statement; the scopes written (not those another device or
+    an earlier sending of the batch wrote first)."""
     now, columns = utcnow(), []
     for scan in admitted:
         assert scan.row is not None
@@ -552,14 +579,7 @@ async def _check_in_first_scans_at(
         "ON CONFLICT DO NOTHING RETURNING scope",
         *columns,
     )
-    checked_in = {row["scope"] for row in written}
-    return {
-        scan.number: _known(
-            "ok", scan.row, checked_in_at=scan.scanned_at, by=staff.get("name", ""), device=scan.offline.scan.device
-        )
-        for scan in admitted
-        if scan.row is not None and scan.scope in checked_in
-    }
+    return {row["scope"] for row in written}
 
 
 async def _earliest_wins(
