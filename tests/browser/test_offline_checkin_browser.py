@@ -51,10 +51,18 @@ async def scanner(browser, live_server, slug: str, device: str) -> Page:
     await sign_in_and_pair(page, slug, device=device)
     await expect(page.locator("#checkin-network")).to_contain_text(re.compile(r"\d"))
     await page.evaluate("() => navigator.serviceWorker.ready")
-    await page.wait_for_function(
-        "() => caches.open('checkin-v1').then(kept => kept.match(location.pathname)).then(Boolean)"
-    )
+    await eventually(page, "() => caches.open('checkin-v1').then(kept => kept.match(location.pathname)).then(Boolean)")
     return page
+
+
+async def eventually(page: Page, script: str, arg=None, seconds: float = 10) -> None:
+    """Wait until the page's (asynchronous) `script` answers true: evaluate awaits its promise, where
+    wait_for_function would take the promise itself for a true answer."""
+    for _ in range(int(seconds * 10)):
+        if await page.evaluate(script, arg):
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"never true: {script}")
 
 
 async def _no_network(route) -> None:
@@ -169,13 +177,14 @@ async def test_two_devices_offline_admit_the_same_ticket_and_the_server_keeps_on
     ]
     for page in (first, second):  # after the next sync each device knows the one check-in that stands
         await sync_now(page)
-        await page.wait_for_function(
+        await eventually(
+            page,
             """async (read) => {
                  const people = await (eval(read))();
                  const visits = people[0].checked_in;
                  return visits.length === 1 && visits[0].device === "Entrén 1" && !visits[0].waiting;
                }""",
-            arg=READ_LIST,
+            READ_LIST,
         )
         await page.context.close()
 
@@ -226,7 +235,7 @@ async def test_a_cancellation_on_the_server_reaches_the_device_within_one_sync(b
     page = await scanner(browser, live_server, event["slug"], "Entrén")
     await registrations.cancel_registration(str(anna["uid"]), Actor.system("test"), by_organiser=True)
     await sync_now(page)
-    await page.wait_for_function("async (read) => (await (eval(read))())[0].status === 'cancelled'", arg=READ_LIST)
+    await eventually(page, "async (read) => (await (eval(read))())[0].status === 'cancelled'", READ_LIST)
     await go_offline(page)
     await page.evaluate(KEEP_ANSWERS)
     await type_code(page, anna["ticket_code"])
