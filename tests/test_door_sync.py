@@ -264,10 +264,16 @@ async def test_conflicts_join_the_persons_data_export_and_stay_emptied_after_era
     (registration,) = exported["registrations"]
     assert [conflict["kind"] for conflict in registration["door_conflicts"]] == ["cancelled"]
 
+    before = (await client.get(door_url(event), headers=bearer(scanners["entré 1"]))).json()
+    assert [row["name"] for row in before["registrations"]] == ["Person 0"]
     await erasure.erase_person(str(person["uid"]), Actor.system("test"), notify=False)
     assert await CheckInConflict.count() == 1  # kept: no personal text in it
     listed = (await client.get(door_url(event), headers=bearer(scanners["entré 1"]))).json()["registrations"]
     assert listed == []
+    # A device that held her is told to delete her at its next sync.
+    delta = await client.get(door_url(event), params={"since": before["cursor"]}, headers=bearer(scanners["entré 1"]))
+    (removed,) = delta.json()["registrations"]
+    assert removed["removed"] is True and removed["name"] == "" and removed["registration"] == str(anna["uid"])
     assert json.dumps(exported)
 
 
@@ -290,3 +296,47 @@ async def test_one_device_admitting_a_ticket_twice_is_no_conflict(client, scanne
     scan = again.json()["scans"][0]
     assert scan["answer"]["result"] == "already_checked_in" and not scan.get("conflict")
     assert await Attendance.count() == 1 and await CheckInConflict.count() == 0
+
+
+async def test_an_earlier_offline_scan_displaces_a_check_in_made_online(client, scanners):
+    """The online check-in has no id of its own: the conflict that records it gets one that fits."""
+    event = await event_today()
+    (anna,) = await people(event, "anna@example.se")
+    online = await client.post(
+        "/api/v1/checkins",
+        json={"code": anna["ticket_code"], "event": event["slug"], "device": "entré 2"},
+        headers=bearer(scanners["entré 2"]),
+    )
+    assert online.json()["result"] == "ok"
+    earlier = await client.post(
+        BATCH,
+        json={"event": event["slug"], "device": "entré 1", "scans": [offline(anna["ticket_code"], 30)]},
+        headers=bearer(scanners["entré 1"]),
+    )
+    assert earlier.status_code == 200, earlier.text
+    assert earlier.json()["scans"][0]["answer"]["result"] == "ok"
+    assert await Attendance.select(Attendance.device) == [{"device": "entré 1"}]
+    (conflict,) = await CheckInConflict.select(CheckInConflict.device, CheckInConflict.client_id)
+    assert conflict["device"] == "entré 2" and conflict["client_id"].startswith("o-")
+
+
+async def test_a_scan_at_a_door_gone_since_is_its_own_problem_and_only_scanners_send_batches(client, scanners):
+    event = await event_today()
+    anna, bo = await people(event, "anna@example.se", "bo@example.se")
+    gone = {**offline(bo["ticket_code"], 2), "session": str(uuid.uuid4())}
+    response = await client.post(
+        BATCH,
+        json={"event": event["slug"], "scans": [offline(anna["ticket_code"], 1), gone]},
+        headers=bearer(scanners["entré 1"]),
+    )
+    assert response.status_code == 200
+    answers = response.json()["scans"]
+    assert answers[0]["answer"]["result"] == "ok"
+    assert answers[1]["problem"] == tr("sv", "There is no such session.")
+    refused = await client.post(
+        BATCH,
+        json={"event": event["slug"], "scans": [offline(bo["ticket_code"], 1)]},
+        headers=bearer(scanners["organiser"]),
+    )
+    assert refused.status_code == 403
+    assert await Attendance.count() == 1

@@ -390,6 +390,7 @@ async def check_in_offline(offline: OfflineScan, staff: dict[str, Any]) -> tuple
     kind and not checked in. Sending the same scan again (its `client_id`) changes nothing."""
     scan = offline.scan
     client_id, scanned_at = _checked_offline(offline)
+    offline = replace(offline, client_id=client_id, scanned_at=scanned_at)  # as checked, everywhere below
     lookup = _lookup(scan.code)
     day = scan.day or localtime(scanned_at).date()
     for _ in range(3):  # again only when another device wrote the same check-in in between
@@ -622,7 +623,7 @@ async def _earliest_wins(
         # check-in's id stands for it (displacing it again records nothing twice).
         displaced = OfflineScan(
             Scan(code="", event=scan.event, device=current["device"], method=current["method"]),
-            current["client_id"] or f"online-{current['uid']}",
+            current["client_id"] or f"o-{uuid.UUID(str(current['uid'])).hex}",  # fits client_id's 40
             raw_timestamp(current["checked_in_at"]),
         )
         first = {
@@ -934,21 +935,16 @@ async def _register_walk_in_offline(data: WalkIn, offline: OfflineScan, staff: d
         day, sessions = localtime(raw_timestamp(session["starts_at"])).date(), [scan.session]
     if day not in days_open_to_door_staff(offline.scanned_at):
         raise DomainError(N_("A scan made offline is for the day it was made on."), field="day")
+    registrant = registrations.Registrant(
+        source="walk_in", actor=Actor(staff.get("name", ""), staff_id=staff.get("id"))
+    )
     try:
-        result = await registrations.register(
-            scan.event,
-            registrations.RegistrationInput(
-                name=data.name,
-                email=given or f"ingen-epost-{secrets.token_hex(8)}@{NO_ADDRESS_DOMAIN}",
-                organisation=data.organisation,
-                days=[day.isoformat()],
-                sessions=sessions,
-                send_mail=bool(given),
-            ),
-            registrations.Registrant(source="walk_in", actor=Actor(staff.get("name", ""), staff_id=staff.get("id"))),
-        )
-    except ValidationFailed as failed:  # the field's own message says what is wrong with the walk-in
-        raise next(iter(failed.errors.values())) from None
+        result = await registrations.register(scan.event, _walk_in_input(data, given, day, sessions), registrant)
+    except ValidationFailed as failed:
+        if set(failed.errors) != {"email"}:  # the field's own message says what is wrong with the walk-in
+            raise next(iter(failed.errors.values())) from None
+        # The person is in: an address mistyped offline must not lose them. Registered without it.
+        result = await registrations.register(scan.event, _walk_in_input(data, "", day, sessions), registrant)
     row = await _read_ticket("uid", result.registration["uid"], scan, day)
     _check_door(row, scan)
     session_id = row.get("session_id")
@@ -973,15 +969,27 @@ async def _register_walk_in_offline(data: WalkIn, offline: OfflineScan, staff: d
     return answer, False
 
 
+def _walk_in_input(data: WalkIn, email: str, day: date, sessions: list[str]) -> registrations.RegistrationInput:
+    return registrations.RegistrationInput(
+        name=data.name,
+        email=email or f"ingen-epost-{secrets.token_hex(8)}@{NO_ADDRESS_DOMAIN}",
+        organisation=data.organisation,
+        days=[day.isoformat()],
+        sessions=sessions,
+        send_mail=bool(email),
+    )
+
+
 async def _with_ticket_codes(answer: Answer) -> Answer:
-    """The answer with the ticket's short code and signed code (its QR code), for the badge."""
+    """The answer with the ticket's short code and signed code (its QR code), for the badge: only a
+    walk-in's, never those of a registration the walk-in's address happened to find."""
     if not answer.registration:
         return answer
     ticket = (
         await Registration.select(
             *door_columns("ticket_id", "short_code"), Registration.event.uid.as_alias("event_uid")
         )
-        .where(Registration.uid == answer.registration)
+        .where((Registration.uid == answer.registration) & (Registration.source == "walk_in"))
         .first()
     )
     if ticket is not None:

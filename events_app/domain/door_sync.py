@@ -116,7 +116,9 @@ async def door_list(event_slug: str, since: datetime | None = None) -> DoorList:
     ids = [row["id"] for row in rows]
     choices, visits = await _choices_and_visits(event["id"], ids if since is not None else None)
     listed = [
-        {
+        _removed(row)
+        if not row["name"]
+        else {
             "registration": str(row["uid"]),
             "ticket": ticket_hash(row["ticket_id"]),
             "code": row["short_code"],
@@ -136,7 +138,7 @@ async def door_list(event_slug: str, since: datetime | None = None) -> DoorList:
             ],
         }
         for row in rows
-        if row["name"]  # an erased registration admits no one by name: its ticket shows as unknown
+        if row["name"] or since is not None  # erased: left out of a whole list, removed by a delta
     ]
     return DoorList(
         event={
@@ -158,6 +160,17 @@ async def door_list(event_slug: str, since: datetime | None = None) -> DoorList:
         cursor=_cursor(read_at - CURSOR_OVERLAP),
         full=since is None,
     )
+
+
+def _removed(row: dict[str, Any]) -> dict[str, Any]:
+    """An erased registration in a delta: the device deletes what it holds of it (its ticket then
+    answers as unknown, as online, where an erased registration admits no one by name)."""
+    return {
+        "registration": str(row["uid"]),
+        "removed": True,
+        **dict.fromkeys(("ticket", "code", "name", "organisation", "status"), ""),
+        **{"days": [], "sessions": [], "checked_in": []},
+    }
 
 
 async def _choices_and_visits(
@@ -219,8 +232,8 @@ async def apply_batch(scans: list[OfflineScan], staff: dict[str, Any]) -> list[A
 
 
 async def _apply_one(offline: OfflineScan, staff: dict[str, Any]) -> Applied:
-    """One offline scan or walk-in, applied by the rules; a DomainError is the scan's problem (an
-    unknown event or session, NotFound, is the whole batch's)."""
+    """One offline scan or walk-in, applied by the rules; a DomainError is the scan's problem, also
+    an event or session gone since (NotFound): one such scan must not hold up a device's queue."""
     try:
         if bool(offline.scan.code) == (offline.walk_in is not None):
             raise DomainError(N_("A scan has either a ticket's code or a walk-in: one of the two."), field="code")
@@ -228,8 +241,6 @@ async def _apply_one(offline: OfflineScan, staff: dict[str, Any]) -> Applied:
             answer, conflict = await checkins.walk_in_offline(offline, staff)
         else:
             answer, conflict = await checkins.check_in_offline(offline, staff)
-    except NotFound:
-        raise
     except DomainError as problem:
         return Applied(offline.client_id, problem=problem)
     return Applied(offline.client_id, answer=answer, conflict=conflict)

@@ -273,6 +273,7 @@ class CheckInController(Controller):
     async def walk_in_badge(self, slug: FromPath[str], uid: FromPath[str]) -> Response:
         """A walk-in's name badge, one card for the badge printer, one tap from the walk-in's answer.
         Only those registered at the door: other badges are the organisers' to print."""
+        await _scanner_event(slug)  # a published event's door only
         event, chosen = await badges.badges_for(slug, [uid], walk_ins_only=True)
         return await badges_download(event, chosen, badge_pdf.CARD)
 

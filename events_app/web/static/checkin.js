@@ -46,8 +46,8 @@
   function send(url, options) {
     // A network that hangs (Wi-Fi connected, nothing beyond it) is no network: after a few seconds
     // the scan is decided with the door list instead (answers "no answer from the server" without it).
-    var waited = window.AbortController ? new AbortController() : null;
-    if (waited) window.setTimeout(function () { waited.abort(); }, NETWORK_MS);
+    var waited = window.AbortController ? new AbortController() : null, timedOut = false;
+    if (waited) window.setTimeout(function () { timedOut = true; waited.abort(); }, NETWORK_MS);
     return fetch(url, Object.assign({ signal: waited && waited.signal }, options)).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (body) {
         if (response.ok && !response.redirected) return body;
@@ -56,7 +56,7 @@
         throw { status: response.status, message: (first && first.message) || body.message || text("Offline"),
                 errors: body.errors };
       });
-    }, function () { throw { status: 0, message: text("Offline") }; });
+    }, function () { throw { status: 0, message: text("Offline"), timedOut: timedOut }; });
   }
 
   function api(path, body) { // the JSON API, with the device's bearer token
@@ -305,7 +305,6 @@
     }
     list = new window.CheckinDoor.Door(event, localStorage.getItem(TOKEN), device());
     if (navigator.serviceWorker) navigator.serviceWorker.register("/checkin/sw.js", { scope: "/checkin/" }).catch(function () {});
-    window.CheckinDoor.forgetPastEvents().catch(function () {});
     sync(true);
     window.setInterval(function () { if (!document.hidden) sync(false); }, SYNC_MS);
     window.addEventListener("online", function () { sync(false); });
@@ -317,7 +316,8 @@
     if (!list || syncing) return syncing;
     syncing = list.sync(whole).then(function () { return true; }, function (problem) {
       if (problem && problem.status === 401) showPairing(text("Unpaired"));
-      return false;
+      return !(problem && problem.status === 0); // a refusal is no lack of network
+
     }).then(function (online) {
       syncing = null;
       return showNetwork(online);
@@ -518,7 +518,8 @@
       walkIn.reset();
       show(withBadge(answer));
     }, function (problem) {
-      if (problem.status === 0 && list) return walkInOffline();
+      // Not after a timeout: the server may have registered them, and a second registration would follow.
+      if (problem.status === 0 && !problem.timedOut && list) return walkInOffline();
       if (!problem.errors) return failed(problem);
       var messages = element("ul");
       Object.keys(problem.errors).forEach(function (field) { messages.append(element("li", "", problem.errors[field])); });

@@ -166,12 +166,18 @@
   /** Send what waits, then bring the list up to date (whole when asked, or ten minutes after the last
    * whole one). Throws {status} when the server cannot be reached (0) or refuses (401: disconnected). */
   Door.prototype.sync = async function (whole) {
-    const sent = await this.flush();
+    let sent = [];
+    try {
+      sent = await this.flush();
+    } catch (problem) { // no network, or disconnected: no list either. Any other refusal must not stop the list.
+      if (problem.status === 0 || problem.status === 401) throw problem;
+    }
     const event = await this.event();
     whole = whole || !event || !event.cursor || Date.now() - event.full_at > FULL_EVERY_MS;
     const url = "/api/v1/events/" + encodeURIComponent(this.slug) + "/door" + (whole ? "" : "?since=" + encodeURIComponent(event.cursor));
     const list = await this.fetch(url);
-    const key = event && event.key ? event.key : (await this.fetch("/api/v1/ticket-key")).public_key;
+    // The ticket key again with each whole list: a new key (a new SECRET_KEY) reaches the device too.
+    const key = whole || !event.key ? (await this.fetch("/api/v1/ticket-key")).public_key : event.key;
     await this.keep(list, key, event);
     return sent;
   };
@@ -191,12 +197,20 @@
     return response.json();
   };
 
+  /** Keep a list the server sent: a whole one in place of what the device held, a delta merged; in
+   * one transaction, so that a scan decided meanwhile sees the old list or the new, never none. */
   Door.prototype.keep = async function (list, key, before) {
-    if (list.full) await forgetLists(this.slug);
-    const waiting = await queued(this.slug);
-    const transaction = (await open()).transaction(["events", "people"], "readwrite");
+    const transaction = (await open()).transaction(["events", "people", "queue"], "readwrite");
     const people = transaction.objectStore("people");
+    const waiting = await asked(transaction.objectStore("queue").index("event").getAll(this.slug));
+    if (list.full) {
+      for (const old of await asked(people.index("event").getAllKeys(this.slug))) people.delete(old);
+    }
     for (const row of list.registrations) {
+      if (row.removed) { // erased since: nothing of it stays on the device
+        people.delete(row.registration);
+        continue;
+      }
       // Scans still waiting to be sent stay marked on the device until the server has them.
       waiting.filter((scan) => scan.registration === row.registration).forEach((scan) => mark(row, scan));
       people.put(Object.assign(row, { event: this.slug }));
@@ -224,7 +238,9 @@
         body: JSON.stringify({ event: this.slug, device: this.device, scans: chunk.map(wire) }),
       });
       const queue = await store("queue", "readwrite");
-      body.scans.forEach((scan) => queue.delete(scan.id));
+      // Answered, each leaves the queue; one the server asks for again (another device's write of the
+      // same ticket in between) stays for the next round.
+      body.scans.filter((scan) => !scan.retry).forEach((scan) => queue.delete(scan.id));
       await finished(queue.transaction);
       answered.push.apply(answered, body.scans);
     }
@@ -368,5 +384,8 @@
     Promise.all([forgetLists(), pages]).catch(() => null).then(() => form.submit());
   });
 
-  global.CheckinDoor = { Door: Door, forgetPastEvents: forgetPastEvents };
+  // On any staff page, not only the scanner's: a device kept offline still drops a past event's list.
+  forgetPastEvents().catch(() => null);
+
+  global.CheckinDoor = { Door: Door };
 })(window);
