@@ -328,33 +328,56 @@ async def _insert_check_in(
 ) -> bool:
     """Write the ticket's check-in at this door, unless one is there (or, for an offline scan, the scan
     was written before): whether it was written. One statement, the scan's whole write."""
-    return bool(
-        await Attendance.raw(
-            _INSERT_ATTENDANCE,
-            uid,
-            _scope(row["id"], day, session_id),
-            row["id"],
-            row["event_id"],
-            day,
-            session_id,
-            checked_in_at,
-            staff.get("id"),
-            staff.get("name", "")[:200],
-            scan.device[:100],
-            scan.method,
-            client_id,
-            utcnow(),
-        )
+    values = _check_in_values(uid, row, day, session_id, scan, staff, checked_in_at, client_id, utcnow())
+    return bool(await Attendance.raw(_INSERT_ONE_CHECK_IN, *values))
+
+
+def _check_in_values(
+    uid: uuid.UUID,
+    row: dict[str, Any],
+    day: date,
+    session_id: int | None,
+    scan: Scan,
+    staff: dict[str, Any],
+    checked_in_at: datetime,
+    client_id: str | None,
+    recorded_at: datetime,
+) -> list[Any]:
+    """A check-in's values, in the order of _ATTENDANCE_COLUMNS."""
+    return [
+        uid,
+        _scope(row["id"], day, session_id),
+        row["id"],
+        row["event_id"],
+        day,
+        session_id,
+        checked_in_at,
+        staff.get("id"),
+        staff.get("name", "")[:200],
+        scan.device[:100],
+        scan.method,
+        client_id,
+        recorded_at,
+    ]
+
+
+_ATTENDANCE_COLUMNS = (
+    "uid, scope, registration, event, day, session, checked_in_at, staff, staff_name, device, method, "
+    "client_id, recorded_at"
+)
+
+
+def _insert_check_ins(rows: int, returning: str) -> str:
+    """The INSERT of `rows` check-ins. Any unique key skips a row: the scope (another device was
+    first) or, for an offline scan sent twice at once, its client id."""
+    values = "(" + ", ".join("{}" for _ in _ATTENDANCE_COLUMNS.split(",")) + ")"
+    return (
+        f"INSERT INTO attendance ({_ATTENDANCE_COLUMNS}) VALUES {', '.join([values] * rows)} "
+        f"ON CONFLICT DO NOTHING RETURNING {returning}"
     )
 
 
-_INSERT_ATTENDANCE = (
-    "INSERT INTO attendance (uid, scope, registration, event, day, session, checked_in_at, staff, staff_name, "
-    "device, method, client_id, recorded_at) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) "
-    # Any unique key: the scope (another device was first) or, for an offline scan sent twice at
-    # once, its client id.
-    "ON CONFLICT DO NOTHING RETURNING id"
-)
+_INSERT_ONE_CHECK_IN = _insert_check_ins(1, "id")  # made once: the door's scans write with it
 
 
 @dataclass
@@ -438,7 +461,6 @@ LEFT JOIN organisation o ON o.id = r.organisation
 LEFT JOIN attendance a ON a.scope = CAST(r.id AS TEXT) || {{}}
 WHERE e.slug = {{}}
 """
-_ATTENDANCE_ROW = "(" + ", ".join("{}" for _ in range(13)) + ")"
 
 
 @dataclass
@@ -559,27 +581,10 @@ async def _insert_first_check_ins(admitted: list[_FirstScan], day: date, staff: 
     now, columns = utcnow(), []
     for scan in admitted:
         assert scan.row is not None
-        columns += [
-            uuid.uuid4(),
-            scan.scope,
-            scan.row["id"],
-            scan.row["event_id"],
-            day,
-            None,
-            scan.scanned_at,
-            staff.get("id"),
-            staff.get("name", "")[:200],
-            scan.offline.scan.device[:100],
-            scan.offline.scan.method,
-            scan.client_id,
-            now,
-        ]
-    written = await Attendance.raw(
-        "INSERT INTO attendance (uid, scope, registration, event, day, session, checked_in_at, staff, staff_name, "
-        f"device, method, client_id, recorded_at) VALUES {', '.join(_ATTENDANCE_ROW for _ in admitted)} "
-        "ON CONFLICT DO NOTHING RETURNING scope",
-        *columns,
-    )
+        columns += _check_in_values(
+            uuid.uuid4(), scan.row, day, None, scan.offline.scan, staff, scan.scanned_at, scan.client_id, now
+        )
+    written = await Attendance.raw(_insert_check_ins(len(admitted), "scope"), *columns)
     return {row["scope"] for row in written}
 
 
