@@ -14,8 +14,9 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from events_app.domain import attendance
+from events_app.domain import attendance, council_members
 from events_app.domain.errors import NotFound
+from events_app.domain.people import side_label
 from events_app.domain.registrations import DIETARY_NEEDS
 from events_app.domain.tables import (
     AccessibilityFeedback,
@@ -30,9 +31,12 @@ from events_app.domain.tables import (
     Invitation,
     InvitationLink,
     MailingRecipient,
+    MemberRole,
+    MemberTerm,
     OutboxAttachment,
     OutboxMessage,
     Person,
+    PreparatoryOfficial,
     Question,
     Registration,
     SessionChoice,
@@ -58,6 +62,9 @@ EXPORTED = {
     ErasureRequest: "erasure_requests",
     AuditEntry: "actions",
     AccessibilityFeedback: "accessibility_feedback",
+    MemberTerm: "council",
+    MemberRole: "council",
+    PreparatoryOfficial: "council",
 }
 # Tables that refer to a person but are not part of the export, and why.
 NOT_EXPORTED = {
@@ -284,6 +291,7 @@ async def export_person(person: dict[str, Any]) -> dict[str, Any]:
                 "created_at": person["created_at"],
                 "updated_at": person["updated_at"],
             },
+            "council": await council_members.record_of(person_id),
             "registrations": await _registrations(person_id),
             "invitations": await _invitations(person_id, addresses),
             "certificates": certificates,
@@ -332,6 +340,19 @@ _SECTIONS = (
             ("term_end", N_("Term ends")),
             ("language", N_("Language")),
             ("created_at", N_("Created")),
+        ),
+    ),
+    (
+        "council",
+        N_("The council"),
+        (
+            ("kind", N_("As")),
+            ("organisation", N_("Organisation")),
+            ("side", N_("Side")),
+            ("starts_on", N_("From")),
+            ("ends_on", N_("To")),
+            ("substitute", N_("Personal substitute")),
+            ("substitute_for", N_("Substitute for")),
         ),
     ),
     (
@@ -425,6 +446,10 @@ _IN_WORDS = {
     "attendance": lambda visits: "; ".join(_when(visit["checked_in_at"]) for visit in visits),
     "door_conflicts": lambda conflicts: "; ".join(_when(conflict["admitted_at"]) for conflict in conflicts),
     "days": lambda days: ", ".join(format_day(date.fromisoformat(day)) for day in days),
+    "kind": lambda kind: gettext(council_members.RECORD_KINDS.get(kind, kind)),
+    "side": lambda side: side_label(side),
+    "starts_on": lambda day: format_day(date.fromisoformat(day)),
+    "ends_on": lambda day: format_day(date.fromisoformat(day)),
     "term_start": lambda day: format_day(date.fromisoformat(day)),
     "term_end": lambda day: format_day(date.fromisoformat(day)),
 }

@@ -268,6 +268,8 @@ class Event(Table):
     sensitive_purged_at = Timestamptz(null=True, default=None)
     needs_counts = JSON(default={})
     anonymised_at = Timestamptz(null=True, default=None)
+    # The event this one was copied from when an organiser planned a new council year (council_year.py).
+    copied_from = ForeignKey(references="self", null=True, on_delete=OnDelete.set_null)
 
 
 class EventDay(Table):
@@ -422,6 +424,12 @@ class Invitation(Table):
     revoked_at = Timestamptz(null=True, default=None)
     # When the invitee asked for no more follow-up mailings about this event (the mail's link).
     mailings_declined_at = Timestamptz(null=True, default=None)
+    # At a council meeting: why this person is invited (CouncilRole), frozen when invited, for the
+    # attendance register; "" for an invited guest and at other events.
+    council_role = Varchar(length=20, default="")
+    # A substitute's invitation: the member's invitation whose place they take (the member sent
+    # apologies and passed it on). The register shows "ersättare för <member>".
+    substitute_for = ForeignKey(references="self", null=True, on_delete=OnDelete.set_null)
 
 
 class InvitationLink(Table):
@@ -614,10 +622,36 @@ class CertificateCounter(Table):
     last_number = Integer(default=0)
 
 
+class AgendaItem(Table):
+    """A numbered item (ärende) on a council meeting's agenda, optionally tied to one of the council's
+    themes (the regional development strategy's action plans) and to a project. Its papers are
+    Material rows pointing at it."""
+
+    uid = UUID(default=uuid.uuid4, unique=True)
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
+    number = Integer()
+    title = Varchar(length=300)
+    title_en = Varchar(length=300, default="")
+    description = Text(default="")
+    theme = ForeignKey(references=Theme, null=True, on_delete=OnDelete.set_null)
+    project = Varchar(length=200, default="")
+
+
 class MaterialVisibility(str, Enum):
     public = "public"  # anyone
     registered = "registered"  # anyone with a place at the event (and organisers)
     attended = "attended"  # those checked in at the event (and organisers)
+    # A council meeting's papers: the members in office on the meeting's date, their substitutes
+    # invited in their place, the preparatory group (and organisers); not the invited guests.
+    council = "council"
+
+
+class MaterialPurpose(str, Enum):
+    """What a council meeting's document is; "" for follow-up material of any event."""
+
+    none = ""
+    paper = "paper"  # a handling (handling) for an agenda item, read before the meeting
+    minutes = "minutes"  # the meeting's minutes (protokoll), attached afterwards
 
 
 class MaterialKind(str, Enum):
@@ -648,6 +682,9 @@ class Material(Table):
     position = Integer(default=0)
     created_at = Timestamptz(default=TimestamptzNow())
     created_by = ForeignKey(references=StaffAccount, null=True, on_delete=OnDelete.set_null)
+    # A council meeting's paper for one agenda item, or its minutes (MaterialPurpose).
+    purpose = Varchar(length=20, default="")
+    agenda_item = ForeignKey(references=AgendaItem, null=True, on_delete=OnDelete.set_null, index=True)
 
 
 class MailingAudience(str, Enum):
@@ -730,3 +767,58 @@ class AccessibilityFeedback(Table):
     email = Varchar(length=254, default="")
     message = Text()
     language = Varchar(length=5, default="sv")  # the page's language: the one to answer in
+
+
+class CouncilRole(str, Enum):
+    """Why someone is invited to a council meeting (Invitation.council_role)."""
+
+    member = "member"  # a member in office on the meeting's date
+    substitute = "substitute"  # a member's personal substitute, invited in the member's place
+    preparatory = "preparatory"  # an official of the preparatory group (beredningsgrupp)
+    guest = ""  # another invited actor
+
+
+class MemberTerm(Table):
+    """One council member's term of office: for an organisation and a side, from `starts_on` to
+    `ends_on` (inclusive; open-ended when NULL). A person re-appointed gets a new row, so the council's
+    history stays. `substitute` is the member's named personal substitute (ersättare), a person of the
+    same organisation. The person's own organisation, side and term columns mirror their latest term
+    (council_members.py keeps them so, for the pages that only ask "is this a member")."""
+
+    uid = UUID(default=uuid.uuid4, unique=True)
+    person = ForeignKey(references=Person, on_delete=OnDelete.cascade, index=True)
+    organisation = ForeignKey(references=Organisation, null=True, on_delete=OnDelete.set_null, index=True)
+    side = Varchar(length=20)  # a Side value
+    starts_on = Date()
+    ends_on = Date(null=True, default=None)
+    substitute = ForeignKey(references=Person, null=True, on_delete=OnDelete.set_null)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class CouncilPosition(str, Enum):
+    """A role a member holds for a period of its own (MemberRole)."""
+
+    chair = "chair"  # ordförande, chosen by the members for one year at a time
+    vice_chair = "vice_chair"  # vice ordförande, likewise
+    sekom_contact = "sekom_contact"  # the organisation's contact politician in Sekom
+
+
+class MemberRole(Table):
+    """A role held by a member from `starts_on` to `ends_on` (inclusive; open-ended when NULL)."""
+
+    uid = UUID(default=uuid.uuid4, unique=True)
+    person = ForeignKey(references=Person, on_delete=OnDelete.cascade, index=True)
+    position = Varchar(length=20, choices=CouncilPosition)
+    starts_on = Date()
+    ends_on = Date(null=True, default=None)
+
+
+class PreparatoryOfficial(Table):
+    """An official of the preparatory group (beredningsgrupp: Länsstyrelsen, the region,
+    Kommunförbundet) from `starts_on` to `ends_on`: not a member, but invited to every council meeting
+    and given its papers. Their organisation is the person's."""
+
+    uid = UUID(default=uuid.uuid4, unique=True)
+    person = ForeignKey(references=Person, on_delete=OnDelete.cascade, index=True)
+    starts_on = Date()
+    ends_on = Date(null=True, default=None)
