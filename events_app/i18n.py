@@ -96,6 +96,11 @@ def localtime(value: datetime) -> datetime:
     return value.astimezone(STOCKHOLM)
 
 
+def local_today() -> date:
+    """Today's date in Stockholm."""
+    return localtime(datetime.now(STOCKHOLM)).date()
+
+
 def _format_stockholm(value: datetime | None, swedish: str, english: str) -> str:
     """`value` in Stockholm time, with the CLDR pattern of the current language ("" for None)."""
     if value is None:

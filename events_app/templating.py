@@ -11,7 +11,7 @@ from functools import lru_cache
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from events_app import i18n
-from events_app.domain import localized_texts
+from events_app.domain import council_members, localized_texts
 from events_app.settings import PROJECT_ROOT
 
 TEMPLATE_DIR = PROJECT_ROOT / "templates"
@@ -44,6 +44,7 @@ def environment() -> Environment:
     env.filters["localized"] = localized_texts.localized
     env.filters["localized_options"] = localized_texts.option_pairs
     env.filters["localized_answer"] = localized_texts.answer_text
+    env.filters["council_position"] = council_members.position_label
     env.globals["current_language"] = i18n.current_language
     env.globals["LANGUAGE_NAMES"] = i18n.LANGUAGE_NAMES
     return env

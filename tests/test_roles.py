@@ -125,6 +125,8 @@ NOT_FOUND_YET = {
     "/organiser/events/{slug:str}/badges.pdf",
     # a walk-in's badge at the door: the world's event has no walk-in (tests/test_badges.py prints one)
     "/checkin/{slug:str}/walk-ins/{uid:str}/badge.pdf",
+    # a term of the member's: the world's member has one, but its uid is not the sample (tests/test_council_members.py)
+    "/organiser/members/{uid:str}/terms/{term_uid:str}/substitute",
 }
 
 
@@ -235,6 +237,7 @@ def concrete_url(path: str, world: dict) -> str:
         return path
     samples = {
         "/organiser/members/": world["member_uid"],
+        "/organiser/preparatory-group/": world["member_uid"],  # not an official's: 404
         "/admin/staff/": world["staff_uid"],
         "/admin/outbox/": world["message_uid"],
         "/admin/settings/": "retention",

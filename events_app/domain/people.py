@@ -10,15 +10,15 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from events_app.domain import audit, email_tokens, links, outbox, rate_limits
+from events_app.domain import audit, council_members, email_tokens, links, outbox, rate_limits
 from events_app.domain.audit import Actor
 from events_app.domain.email_tokens import Purpose
 from events_app.domain.errors import DomainError, NotFound, ValidationFailed
 from events_app.domain.tables import Organisation, Person, Side
 from events_app.domain.transactions import atomic, utcnow
 from events_app.domain.uploaded_tables import read_uploaded_table_in_thread
-from events_app.domain.validation import normalise_email, parse_uid, required_text
-from events_app.i18n import N_, gettext, normalise_language
+from events_app.domain.validation import normalise_email, parse_iso_date, parse_uid, required_text
+from events_app.i18n import N_, gettext, local_today, normalise_language
 
 # A member's side, in words.
 SIDE_LABELS = {Side.majority.value: N_("Majority"), Side.opposition.value: N_("Opposition")}
@@ -59,16 +59,6 @@ class CleanMember:
     term_end: date | None
 
 
-def _parse_date(value: str, field_name: str) -> date | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise DomainError(N_("Enter a date as YYYY-MM-DD."), field=field_name) from None
-
-
 async def all_organisations() -> list[dict[str, Any]]:
     """Every organisation, in the order they were made (the seed's order)."""
     return await Organisation.select().order_by(Organisation.id)
@@ -94,8 +84,8 @@ async def clean_member(data: MemberInput, organisations: dict[str, dict[str, Any
         "name": lambda: required_text(data.name, field="name"),
         "email": lambda: normalise_email(data.email),
         "title": lambda: data.title.strip()[:200],
-        "term_start": lambda: _parse_date(data.term_start, "term_start"),
-        "term_end": lambda: _parse_date(data.term_end, "term_end"),
+        "term_start": lambda: parse_iso_date(data.term_start, "term_start"),
+        "term_end": lambda: parse_iso_date(data.term_end, "term_end"),
     }
     for name, check in checks.items():
         try:
@@ -156,6 +146,10 @@ async def _save_member(member: CleanMember, actor: Actor, *, uid: str | None = N
         await Person.update({**_member_columns(member), Person.updated_at: utcnow()}).where(Person.uid == uid)
         person_uid = uid
         action = "member.updated"
+    person_id = await Person.select(Person.id).where(Person.uid == person_uid).first()
+    await council_members.record_term_from_member_form(
+        person_id["id"], member.organisation_id, member.side, member.term_start, member.term_end
+    )
     await audit.record(
         action, actor, object_type="person", object_id=person_uid, summary=f"{member.name} <{member.email}>"
     )
@@ -183,6 +177,8 @@ async def set_member_active(uid: str, active: bool, actor: Actor) -> None:
         await Person.update(
             {Person.active: active, Person.session_epoch: Person.session_epoch + 1, Person.updated_at: utcnow()}
         ).where(Person.id == person["id"])
+        if not active:
+            await council_members.end_terms_of(person["id"], local_today())
         await audit.record(
             "member.activated" if active else "member.deactivated",
             actor,

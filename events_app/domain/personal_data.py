@@ -446,7 +446,7 @@ _IN_WORDS = {
     "attendance": lambda visits: "; ".join(_when(visit["checked_in_at"]) for visit in visits),
     "door_conflicts": lambda conflicts: "; ".join(_when(conflict["admitted_at"]) for conflict in conflicts),
     "days": lambda days: ", ".join(format_day(date.fromisoformat(day)) for day in days),
-    "kind": lambda kind: gettext(council_members.RECORD_KINDS.get(kind, kind)),
+    "kind": council_members.position_label,
     "side": lambda side: side_label(side),
     "starts_on": lambda day: format_day(date.fromisoformat(day)),
     "ends_on": lambda day: format_day(date.fromisoformat(day)),

@@ -4,6 +4,7 @@ form cleaners use to gather every field's message before raising them together."
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -55,6 +56,17 @@ def required_text(value: str, *, field: str, max_length: int = 200) -> str:
     if len(value) > max_length:
         raise DomainError(N_("At most %(max)s characters."), field=field, max=max_length)
     return value
+
+
+def parse_iso_date(value: str, field: str) -> date | None:
+    """A date typed as YYYY-MM-DD (what a date input sends); None when left empty."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise DomainError(N_("Enter a date as YYYY-MM-DD."), field=field) from None
 
 
 def parse_uid(value: str) -> uuid.UUID | None:

@@ -17,7 +17,12 @@ from events_app.web.organiser_events import OrganiserEventsController
 from events_app.web.organiser_invitations import OrganiserInvitationsController
 from events_app.web.organiser_mailings import OrganiserMailingsController
 from events_app.web.organiser_materials import OrganiserMaterialsController
-from events_app.web.organiser_members import MemberImportController, MembersController
+from events_app.web.organiser_members import (
+    MemberImportController,
+    MembersController,
+    MemberTermsController,
+    PreparatoryGroupController,
+)
 from events_app.web.organiser_records import OrganiserRecordsController
 from events_app.web.organiser_registration_organisation import OrganiserRegistrationOrganisationController
 from events_app.web.organiser_registrations import (
@@ -36,6 +41,8 @@ def organiser_router() -> Router:
         guards=[requires_role(Role.organiser)],
         route_handlers=[
             MembersController,
+            MemberTermsController,
+            PreparatoryGroupController,
             MemberImportController,
             CompetenceController,
             OrganiserEventsController,
