@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from events_app import i18n
-from events_app.domain import council_members, erasure, personal_data
+from events_app.domain import api_tokens, council_members, erasure, personal_data
 from events_app.domain.audit import Actor
 from events_app.domain.council_members import OfficialInput, RoleInput, TermInput
 from events_app.domain.errors import ValidationFailed
@@ -260,3 +260,49 @@ async def test_check_in_staff_cannot_see_or_change_the_council(client, staff_acc
     assert all(page.status_code in (401, 403) for page in pages)
     assert posted.status_code in (401, 403)
     assert await database_snapshot() == before
+
+
+async def test_the_api_gives_organisers_the_council_on_a_date_and_adds_terms_and_roles(client, staff_accounts):
+    uid = await _member("Pia Palm", "pia@timra.se", "timra", "opposition", "2023-01-01", "2026-12-31")
+    organiser = {
+        "Authorization": "Bearer " + await api_tokens.create_token(staff_accounts["organiser"]["id"], "t", SYSTEM)
+    }
+    checkin = {"Authorization": "Bearer " + await api_tokens.create_token(staff_accounts["checkin"]["id"], "t", SYSTEM)}
+
+    added = await client.post(
+        f"/api/v1/council/members/{uid}/terms",
+        json={
+            "organisation": "timra",
+            "side": "opposition",
+            "starts_on": "2027-01-01",
+            "ends_on": "2030-12-31",
+            "substitute_name": "Rut Ros",
+            "substitute_email": "rut@timra.se",
+        },
+        headers=organiser,
+    )
+    chair = await client.post(
+        f"/api/v1/council/members/{uid}/roles",
+        json={"position": "chair", "starts_on": "2027-01-01", "ends_on": "2027-12-31"},
+        headers=organiser,
+    )
+    too_long = await client.post(
+        f"/api/v1/council/members/{uid}/roles",
+        json={"position": "vice_chair", "starts_on": "2028-01-01", "ends_on": "2029-12-31"},
+        headers={**organiser, "Accept-Language": "sv"},
+    )
+    council = await client.get("/api/v1/council/members?on=2027-02-01", headers={**organiser, "Accept-Language": "en"})
+
+    assert added.status_code == 201 and chair.status_code == 201, (added.text, chair.text)
+    assert too_long.status_code == 422
+    assert too_long.json()["errors"] == [
+        {"field": "ends_on", "message": "Ordförande och vice ordförande utses för ett år i taget."}
+    ]
+    body = council.json()
+    seat = next(s for s in body["seats"] if s["organisation"] == "timra" and s["side"] == "opposition")
+    assert seat["members"][0]["member"]["name"] == "Pia Palm"
+    assert seat["members"][0]["starts_on"] == "2027-01-01" and seat["members"][0]["roles"] == ["chair"]
+    assert seat["members"][0]["substitute"]["email"] == "rut@timra.se"
+    assert "Timrå has no member for the majority" in body["gaps"] and len(body["gaps"]) == 15
+    assert (await client.get("/api/v1/council/members", headers=checkin)).status_code == 403
+    assert (await client.get("/api/v1/council/members")).status_code == 401

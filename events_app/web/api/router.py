@@ -11,6 +11,7 @@ from litestar.openapi.spec import Components, SecurityScheme, Tag
 
 from events_app.web.api.auth import BEARER
 from events_app.web.api.checkins import CheckInsApiController, check_in_batch, door_list
+from events_app.web.api.council import CouncilApiController
 from events_app.web.api.events import EventsApiController
 from events_app.web.api.registrations import RegistrationsApiController, ticket_key
 from events_app.web.api.schema_page import ServerRenderedDocs
@@ -32,6 +33,7 @@ def api_router() -> Router:
             CheckInsApiController,
             check_in_batch,
             door_list,
+            CouncilApiController,
         ],
         include_in_schema=True,
     )
@@ -68,6 +70,7 @@ def openapi_config() -> OpenAPIConfig:
             Tag(name="registrations", description="Registering for an event; organisers' lists and cancelling"),
             Tag(name="themes", description="The council's themes"),
             Tag(name="tickets", description="Verifying ticket codes offline"),
+            Tag(name="council", description="The council's members, terms, roles and preparatory group"),
         ],
         use_handler_docstrings=True,
     )
