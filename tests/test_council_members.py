@@ -306,3 +306,20 @@ async def test_the_api_gives_organisers_the_council_on_a_date_and_adds_terms_and
     assert "Timrå has no member for the majority" in body["gaps"] and len(body["gaps"]) == 15
     assert (await client.get("/api/v1/council/members", headers=checkin)).status_code == 403
     assert (await client.get("/api/v1/council/members")).status_code == 401
+
+
+async def test_the_demo_council_has_a_history_substitutes_roles_the_preparatory_group_and_one_gap():
+    from events_app.domain.seed import election_period, load_demo
+
+    await load_demo()
+    today = i18n.local_today()
+    council = await council_members.council_on(today)
+    with i18n.use_language("sv"):
+        assert [seat.gap_message() for seat in council.gaps] == ["Kramfors saknar ledamot för oppositionen"]
+    assert len(council.officials) == 3
+    positions = sorted(position for held in council.roles.values() for position in held)
+    assert positions.count("chair") == 1 and positions.count("vice_chair") == 1
+    substitutes = [term["substitute_name"] for seat in council.seats for term in seat.terms if term["substitute_name"]]
+    assert "Biret Ánde" in substitutes and len(substitutes) == 6
+    first, _ = election_period(today)
+    assert sum(1 for term in await council_members.history() if term["ends_on"] and term["ends_on"] < first) == 6

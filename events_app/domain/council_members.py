@@ -311,7 +311,7 @@ def _collect_period(starts: str, ends: str, errors: dict) -> tuple[date | None, 
     return period[0], period[1]
 
 
-async def _person(uid: str) -> dict[str, Any]:
+async def person_by_uid(uid: str) -> dict[str, Any]:
     person_uid = parse_uid(uid)
     person = (
         await Person.select().where((Person.uid == person_uid) & Person.erased_at.is_null()).first()
@@ -389,7 +389,7 @@ async def _substitute_id(substitute: dict[str, Any] | None, side: str) -> int | 
 async def add_term(person_uid: str, data: TermInput, actor: Actor) -> str:
     """A new term of office for the member (a re-appointment, or their first)."""
     async with atomic():
-        person = await _person(person_uid)
+        person = await person_by_uid(person_uid)
         clean = await _clean_term(person, data)
         term = MemberTerm(
             person=person["id"],
@@ -433,7 +433,7 @@ async def term_of(person: dict[str, Any], term_uid: str) -> dict[str, Any]:
 async def end_term(person_uid: str, term_uid: str, ends_on_text: str, actor: Actor) -> None:
     """End a term on a date (a member who leaves before the term's end)."""
     async with atomic():
-        person = await _person(person_uid)
+        person = await person_by_uid(person_uid)
         term = await term_of(person, term_uid)
         ends_on = parse_iso_date(ends_on_text, "ends_on")
         if ends_on is None:
@@ -454,7 +454,7 @@ async def end_term(person_uid: str, term_uid: str, ends_on_text: str, actor: Act
 async def set_substitute(person_uid: str, term_uid: str, data: TermInput, actor: Actor) -> None:
     """Name (or, with both fields empty, remove) the personal substitute of one term."""
     async with atomic():
-        person = await _person(person_uid)
+        person = await person_by_uid(person_uid)
         term = await term_of(person, term_uid)
         organisation = await Organisation.select().where(Organisation.id == term["organisation"]).first()
         errors: dict[str, DomainError | str] = {}
@@ -475,7 +475,7 @@ async def set_substitute(person_uid: str, term_uid: str, data: TermInput, actor:
 async def delete_term(person_uid: str, term_uid: str, actor: Actor) -> None:
     """Remove a term entered by mistake (a term that was served is ended, not deleted)."""
     async with atomic():
-        person = await _person(person_uid)
+        person = await person_by_uid(person_uid)
         term = await term_of(person, term_uid)
         await MemberTerm.delete().where(MemberTerm.id == term["id"])
         await _mirror_latest_term(person["id"])
@@ -562,7 +562,7 @@ async def add_role(person_uid: str, data: RoleInput, actor: Actor) -> str:
         elif ends_on > _one_year_after(starts_on):
             errors["ends_on"] = N_("The chair and the vice chair are chosen for one year at a time.")
     async with atomic():
-        person = await _person(person_uid)
+        person = await person_by_uid(person_uid)
         if starts_on and not errors:
             term = await _term_holding(person["id"], starts_on, ends_on)
             if term is None:
@@ -596,7 +596,7 @@ async def _term_holding(person_id: int, starts_on: date, ends_on: date | None) -
 
 async def delete_role(person_uid: str, role_uid: str, actor: Actor) -> None:
     async with atomic():
-        person = await _person(person_uid)
+        person = await person_by_uid(person_uid)
         uid = parse_uid(role_uid)
         role = (
             await MemberRole.select().where((MemberRole.uid == uid) & (MemberRole.person == person["id"])).first()

@@ -13,6 +13,12 @@ certificates at once. The training module's first occasion, three weeks ago, was
 members (three hours each), so their records and the organisers' members × modules matrix show a
 module in progress.
 
+The council's members hold the term of office running today (the four years after a general
+election); six of them were re-appointed from the term before, six have a personal substitute, the
+chair and the vice chair hold their roles for this year, five are Sekom contact politicians, three
+officials form the preparatory group, and one member left six weeks ago, so Kramfors has no member for
+the opposition.
+
 The demo events are dated relative to the day the demo is loaded, and each is added only when no
 event with its slug exists yet; what belongs to an event (registrations, check-ins) is added with
 it, never on a later run.
@@ -29,6 +35,7 @@ from urllib.parse import quote
 
 from events_app.domain import (
     checkins,
+    council_members,
     events,
     invitations,
     organisation_names,
@@ -133,6 +140,8 @@ async def load_demo(now: datetime | None = None) -> dict[str, int]:
         if not await StaffAccount.exists().where(StaffAccount.email == email):
             await staff.create_staff(email=email, name=name, role=role, password=DEMO_PASSWORD, actor=actor)
             added["staff"] += 1
+    today = localtime(now or utcnow()).date()
+    first, last = election_period(today)
     added["members"] = 0
     for code, majority, opposition in DEMO_MEMBERS:
         for name, side in ((majority, "majority"), (opposition, "opposition")):
@@ -145,19 +154,87 @@ async def load_demo(now: datetime | None = None) -> dict[str, int]:
                         organisation=code,
                         side=side,
                         title="Ledamot",
-                        term_start="2027-01-01",
-                        term_end="2030-12-31",
+                        term_start=first.isoformat(),
+                        term_end=last.isoformat(),
                     ),
                     actor,
                 )
                 added["members"] += 1
+    if added["members"] == len(DEMO_MEMBERS) * 2:  # the council's history, substitutes and roles: once
+        await _demo_council(today, actor)
     added["events"] = await _load_demo_events(now or utcnow(), actor)
     return added
 
 
 def _demo_email(name: str) -> str:
-    ascii_name = name.lower().translate(str.maketrans("åäöéáčđżół ", "aaoeacdzol.")).replace(" ", ".")
+    ascii_name = name.lower().translate(str.maketrans("åäöéáčđżółśńŋ ", "aaoeacdzolsnn.")).replace(" ", ".")
     return f"{ascii_name}@exempel.se"
+
+
+def election_period(today: date) -> tuple[date, date]:
+    """The term of office running on `today`: the four calendar years after a Swedish general election
+    (2023–2026, 2027–2030, ...)."""
+    first_year = 2023 + (today.year - 2023) // 4 * 4
+    return date(first_year, 1, 1), date(first_year + 3, 12, 31)
+
+
+# The council's demo history: who sat in the term before (re-appointed members), personal substitutes,
+# roles, the preparatory group, and one member who left during the term, leaving a seat empty.
+DEMO_REAPPOINTED = ["Anna Lindqvist", "Karin Ödman", "Máret Čuđetsá", "Sofia Åkesson", "Lena Westin", "Per Holm"]
+DEMO_SUBSTITUTES = {
+    "Anna Lindqvist": "Nils Öberg",
+    "Karin Ödman": "Gunilla Nyberg",
+    "Máret Čuđetsá": "Biret Ánde",
+    "Sofia Åkesson": "Aleksander Wiśniewski",
+    "Lena Westin": "Tomas Holmgren",
+    "Eva Nordin": "Johanna Lidén",
+}
+DEMO_SEKOM_CONTACTS = ["Anna Lindqvist", "Karin Ödman", "Máret Čuđetsá", "Sofia Åkesson", "Helena Norberg"]
+DEMO_LEFT = "Erik Sandberg"  # left the council six weeks ago: Kramfors has no member for the opposition
+DEMO_PREPARATORY_GROUP = [
+    ("Maria Sjödin", "lansstyrelsen", "Miljöstrateg"),
+    ("Jonas Hedlund", "region", "Utvecklingsstrateg"),
+    ("Elin Backlund", "kommunforbundet", "Samordnare, rådets sekreterare"),
+]
+
+
+async def _demo_council(today: date, actor: Actor) -> None:
+    first, _ = election_period(today)
+    members = {m["name"]: m for m in await list_members()}
+    for name in DEMO_REAPPOINTED:
+        member = members[name]
+        earlier = council_members.TermInput(
+            organisation=member["organisation_code"],
+            side=member["side"],
+            starts_on=first.replace(year=first.year - 4).isoformat(),
+            ends_on=(first - timedelta(days=1)).isoformat(),
+        )
+        await council_members.add_term(str(member["uid"]), earlier, actor)
+    for name, substitute in DEMO_SUBSTITUTES.items():
+        uid = str(members[name]["uid"])
+        person = await council_members.person_by_uid(uid)
+        term = (await council_members.terms_of(person["id"]))[0]
+        data = council_members.TermInput(substitute_name=substitute, substitute_email=_demo_email(substitute))
+        await council_members.set_substitute(uid, str(term["uid"]), data, actor)
+    year_start, year_end = date(today.year, 1, 1), date(today.year, 12, 31)
+    roles = [("Lena Westin", "chair", year_start, year_end), ("Per Holm", "vice_chair", year_start, year_end)]
+    roles += [(name, "sekom_contact", first, None) for name in DEMO_SEKOM_CONTACTS]
+    for name, position, starts_on, ends_on in roles:
+        data = council_members.RoleInput(
+            position=position, starts_on=starts_on.isoformat(), ends_on=ends_on.isoformat() if ends_on else ""
+        )
+        await council_members.add_role(str(members[name]["uid"]), data, actor)
+    for name, code, title in DEMO_PREPARATORY_GROUP:
+        data = council_members.OfficialInput(
+            name=name, email=_demo_email(name), organisation=code, title=title, starts_on=first.isoformat()
+        )
+        await council_members.add_official(data, actor)
+    left = members[DEMO_LEFT]
+    person = await council_members.person_by_uid(str(left["uid"]))
+    [term] = await council_members.terms_of(person["id"])
+    await council_members.end_term(
+        str(left["uid"]), str(term["uid"]), max(first, today - timedelta(weeks=6)).isoformat(), actor
+    )
 
 
 # --- Demo events -------------------------------------------------------------------------------
