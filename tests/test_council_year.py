@@ -382,6 +382,11 @@ async def test_the_organiser_plans_the_year_on_the_page(organiser):
     assert f'name="start_{june}"' in page.text and 'value="2027-06-17"' in page.text
     assert "Rådsmöte i juni 2027" in page.text and "Klimatanpassning" not in page.text
 
+    unreadable = await organiser.get("/organiser/council/year?from_year=tjugo&to_year=2027")
+    assert unreadable.status_code == 400 and 'id="error-from_year"' in unreadable.text
+    backwards = await organiser.get("/organiser/council/year?from_year=2027&to_year=2026")
+    assert backwards.status_code == 400 and 'id="error-to_year"' in backwards.text
+
     form = {"from_year": "2026", "to_year": "2027"}
     for item in await council_year.proposed_plan(2026, 2027):
         form[f"start_{item.source['uid']}"] = item.start.isoformat()
