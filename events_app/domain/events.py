@@ -405,6 +405,15 @@ async def archive_event(slug: str, actor: Actor) -> dict[str, Any]:
     return await _set_status(slug, EventStatus.archived, (EventStatus.published, EventStatus.cancelled), actor)
 
 
+def moved_by_days(value: datetime | None, shift: timedelta) -> datetime | None:
+    """`value` moved by whole days at the same Stockholm time of day (09.00 stays 09.00 across a
+    daylight-saving change); None stays None."""
+    if value is None:
+        return None
+    local = localtime(value)
+    return datetime.combine(local.date() + shift, local.timetz().replace(tzinfo=None), STOCKHOLM)
+
+
 async def duplicate_event(slug: str, new_start: date, actor: Actor, title: str = "") -> dict[str, Any]:
     """Copy an event and its programme to a new first day, keeping times of day and the programme's shape.
 
@@ -412,112 +421,133 @@ async def duplicate_event(slug: str, new_start: date, actor: Actor, title: str =
     on the other side of a daylight-saving change. The copy is a draft.
     """
     source = await get_event(slug)
+    year = str(new_start.year)
+    old_year = str(localtime(source["starts_at"]).year)
+    async with atomic():
+        copy = await copy_event(
+            source,
+            new_start,
+            actor,
+            title=title.strip() or source["title"].replace(old_year, year),
+            title_en=source["title_en"].replace(old_year, year),
+        )
+    return await get_event(copy["slug"])
+
+
+# The columns a copy takes over as they are (its dates move; its status, slug and history are its own).
+_COPIED_COLUMNS = (
+    "kind",
+    "description",
+    "description_en",
+    "audience",
+    "capacity",
+    "venue_name",
+    "venue_address",
+    "venue_map_url",
+    "completion_rule",
+    "completion_min",
+    "hours_credit",
+    "minutes_per_day",
+    "signatory_name",
+    "signatory_title",
+)
+
+
+async def copy_event(
+    source: dict[str, Any],
+    new_start: date,
+    actor: Actor,
+    *,
+    title: str,
+    title_en: str,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Inside the caller's transaction: a draft copy of `source` (as get_event reads it) starting on
+    `new_start`, with its days, themes and scheduled sessions (their speakers and themes) moved by
+    whole days. `extra` sets further columns (the year's plan: `copied_from`, `preserve`, ...)."""
     shift = timedelta(days=(new_start - localtime(source["starts_at"]).date()).days)
 
     def moved(value: datetime | None) -> datetime | None:
-        if value is None:
-            return None
-        local = localtime(value)
-        return datetime.combine(local.date() + shift, local.timetz().replace(tzinfo=None), STOCKHOLM)
+        return moved_by_days(value, shift)
 
-    year = str(new_start.year)
-    old_year = str(localtime(source["starts_at"]).year)
-    new_title = title.strip() or source["title"].replace(old_year, year)
-    async with atomic():
-        copy = Event(
-            **{
-                key: source[key]
-                for key in (
-                    "kind",
-                    "description",
-                    "description_en",
-                    "audience",
-                    "capacity",
-                    "venue_name",
-                    "venue_address",
-                    "venue_map_url",
-                    "completion_rule",
-                    "completion_min",
-                    "hours_credit",
-                    "minutes_per_day",
-                    "signatory_name",
-                    "signatory_title",
+    copy = Event(
+        **{key: source[key] for key in _COPIED_COLUMNS},
+        title=title,
+        title_en=title_en,
+        starts_at=moved(source["starts_at"]),
+        ends_at=moved(source["ends_at"]),
+        registration_opens_at=moved(source["registration_opens_at"]),
+        registration_closes_at=moved(source["registration_closes_at"]),
+        slug=await _unique_slug(title, moved(source["starts_at"])),
+        **(extra or {}),
+    )
+    await copy.save()
+    if source["themes"]:
+        await EventTheme.insert(*[EventTheme(event=copy.id, theme=t["id"]) for t in source["themes"]])
+    days = await EventDay.select().where(EventDay.event == source["id"]).order_by(EventDay.day)
+    if days:
+        await EventDay.insert(
+            *[
+                EventDay(
+                    event=copy.id, day=d["day"] + shift, starts_at=moved(d["starts_at"]), ends_at=moved(d["ends_at"])
                 )
-            },
-            title=new_title,
-            title_en=source["title_en"].replace(old_year, year),
-            starts_at=moved(source["starts_at"]),
-            ends_at=moved(source["ends_at"]),
-            registration_opens_at=moved(source["registration_opens_at"]),
-            registration_closes_at=moved(source["registration_closes_at"]),
-            slug=await _unique_slug(new_title, moved(source["starts_at"])),
+                for d in days
+            ]
         )
-        await copy.save()
-        if source["themes"]:
-            await EventTheme.insert(*[EventTheme(event=copy.id, theme=t["id"]) for t in source["themes"]])
-        days = await EventDay.select().where(EventDay.event == source["id"]).order_by(EventDay.day)
-        if days:
-            await EventDay.insert(
+    await _copy_sessions(source["id"], copy.id, moved)
+    await audit.record(
+        "event.duplicated",
+        actor,
+        object_type="event",
+        object_id=copy.slug,
+        summary=f"{source['slug']} -> {copy.slug}",
+    )
+    return copy.to_dict()
+
+
+_COPIED_SESSION_COLUMNS = (
+    "title",
+    "description",
+    "title_en",
+    "description_en",
+    "kind",
+    "room",
+    "capacity",
+    "requires_signup",
+    "position",
+    "status",
+)
+
+
+async def _copy_sessions(source_id: int, copy_id: int, moved) -> None:
+    # Cancelled sessions stay behind: the copy is next year's plan, not this year's history.
+    for session in await ProgrammeSession.select().where(
+        (ProgrammeSession.event == source_id) & (ProgrammeSession.status == SessionStatus.scheduled)
+    ):
+        new_session = ProgrammeSession(
+            event=copy_id,
+            **{key: session[key] for key in _COPIED_SESSION_COLUMNS},
+            starts_at=moved(session["starts_at"]),
+            ends_at=moved(session["ends_at"]),
+        )
+        await new_session.save()
+        themes = await SessionTheme.select(SessionTheme.theme).where(SessionTheme.session == session["id"])
+        if themes:
+            await SessionTheme.insert(*[SessionTheme(session=new_session.id, theme=t["theme"]) for t in themes])
+        speakers = await Speaker.select().where(Speaker.session == session["id"])
+        if speakers:
+            await Speaker.insert(
                 *[
-                    EventDay(
-                        event=copy.id,
-                        day=d["day"] + shift,
-                        starts_at=moved(d["starts_at"]),
-                        ends_at=moved(d["ends_at"]),
+                    Speaker(
+                        session=new_session.id,
+                        name=s["name"],
+                        title=s["title"],
+                        organisation=s["organisation"],
+                        position=s["position"],
                     )
-                    for d in days
+                    for s in speakers
                 ]
             )
-        # Cancelled sessions stay behind: the copy is next year's plan, not this year's history.
-        for session in await ProgrammeSession.select().where(
-            (ProgrammeSession.event == source["id"]) & (ProgrammeSession.status == SessionStatus.scheduled)
-        ):
-            new_session = ProgrammeSession(
-                event=copy.id,
-                **{
-                    key: session[key]
-                    for key in (
-                        "title",
-                        "description",
-                        "title_en",
-                        "description_en",
-                        "kind",
-                        "room",
-                        "capacity",
-                        "requires_signup",
-                        "position",
-                        "status",
-                    )
-                },
-                starts_at=moved(session["starts_at"]),
-                ends_at=moved(session["ends_at"]),
-            )
-            await new_session.save()
-            themes = await SessionTheme.select(SessionTheme.theme).where(SessionTheme.session == session["id"])
-            if themes:
-                await SessionTheme.insert(*[SessionTheme(session=new_session.id, theme=t["theme"]) for t in themes])
-            speakers = await Speaker.select().where(Speaker.session == session["id"])
-            if speakers:
-                await Speaker.insert(
-                    *[
-                        Speaker(
-                            session=new_session.id,
-                            name=s["name"],
-                            title=s["title"],
-                            organisation=s["organisation"],
-                            position=s["position"],
-                        )
-                        for s in speakers
-                    ]
-                )
-        await audit.record(
-            "event.duplicated",
-            actor,
-            object_type="event",
-            object_id=copy.slug,
-            summary=f"{source['slug']} -> {copy.slug}",
-        )
-    return await get_event(copy.slug)
 
 
 async def get_event(slug: str) -> dict[str, Any]:

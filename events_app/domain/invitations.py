@@ -265,6 +265,28 @@ async def invite_members(slug: str, person_uids: list[str], actor: Actor) -> int
     return len(cleaned)
 
 
+async def copy_guest_invitations(source_event_id: int, copy_event: dict[str, Any], actor: Actor) -> int:
+    """Inside the caller's transaction: the source event's invited guests on the copy's invite list,
+    as new invitations not yet sent (new uids, no links, no mail). Council members, substitutes and
+    the preparatory group are left out: they are invited as who is in office on the copy's date.
+    Revoked invitations and erased addresses stay behind. Returns how many."""
+    guests = (
+        await Invitation.select()
+        .where(
+            (Invitation.event == source_event_id)
+            & (Invitation.council_role == "")
+            & (Invitation.status != REVOKED)
+            & (Invitation.email != "")
+        )
+        .order_by(Invitation.id)
+    )
+    columns = ("email", "name", "organisation", "organisation_text", "note", "language", "reserved_place")
+    cleaned = [{key: guest[key] for key in columns} for guest in guests]
+    person_ids = {guest["email"]: guest["person"] for guest in guests if guest["person"]}
+    await _insert(copy_event, cleaned, actor, person_ids=person_ids)
+    return len(cleaned)
+
+
 def _row_input(values: dict[str, str]) -> InviteeInput:
     return InviteeInput(
         name=values.get("name", ""),

@@ -126,6 +126,34 @@ async def add_question(event_id: int, data: QuestionInput, actor: Actor) -> dict
     return await get_question(str(question.uid))
 
 
+# A question's own columns, as a copy of the event takes them over (its uid and event are new).
+_COPIED_COLUMNS = (
+    "key",
+    "label",
+    "help_text",
+    "kind",
+    "options",
+    "label_en",
+    "help_text_en",
+    "options_en",
+    "required",
+    "position",
+    "sensitive",
+)
+
+
+async def copy_questions(source_event_id: int, copy_event_id: int) -> int:
+    """Inside the caller's transaction: the source event's questions on the copy (keys kept, so next
+    year's answers line up with this year's in exports). Returns how many."""
+    rows = [
+        Question(event=copy_event_id, **{key: question[key] for key in _COPIED_COLUMNS})
+        for question in await questions_of(source_event_id)
+    ]
+    if rows:
+        await Question.insert(*rows)
+    return len(rows)
+
+
 async def update_question(question_uid: str, data: QuestionInput, actor: Actor) -> dict[str, Any]:
     """The key stays what it was, so answers already given keep their name."""
     clean = _clean(data)
