@@ -90,6 +90,9 @@ PUBLIC_ROUTES = {
     # A personal invitation's page (tests/test_invitation_web.py); the link's token is its key.
     "/invitation/{token:str}",
     "/invitation/{token:str}/decline",
+    # A council meeting's invitation: one-click attending, its papers (tests/test_council_meetings.py).
+    "/invitation/{token:str}/attend",
+    "/invitation/{token:str}/material/{uid:str}",
     # Checking a certificate (tests/test_verification_web.py): lookups are limited per address.
     "/v/{code:str}",
     "/verify",
@@ -125,6 +128,8 @@ NOT_FOUND_YET = {
     "/organiser/events/{slug:str}/badges.pdf",
     # a walk-in's badge at the door: the world's event has no walk-in (tests/test_badges.py prints one)
     "/checkin/{slug:str}/walk-ins/{uid:str}/badge.pdf",
+    # a council meeting's page: the world's event is not one (tests/test_council_meetings.py)
+    "/organiser/events/{slug:str}/council",
 }
 
 
