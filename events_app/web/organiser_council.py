@@ -13,7 +13,7 @@ from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
 from events_app import i18n
-from events_app.domain import council_meetings, invitations, materials
+from events_app.domain import council_meetings, events, invitations, materials
 from events_app.domain.council_meetings import AgendaItemInput
 from events_app.domain.errors import DomainError
 from events_app.domain.materials import Viewer
@@ -148,7 +148,9 @@ class OrganiserCouncilController(Controller):
     )
     async def add_document(self, request: Request, slug: FromPath[str]) -> Response:
         """A paper or the minutes, streamed like the material page's uploads (uploads.py checks CSRF)."""
-        await council_meetings.meeting(slug)
+        # An unknown event: 404 before reading the body. Another kind of event is refused after the
+        # CSRF check (add_document), so a forged upload is told 403 whatever the event.
+        await events.get_event(slug)
         keep_csrf_token_for_the_page(request)
         try:
             upload = await read_upload(
