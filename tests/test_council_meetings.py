@@ -25,7 +25,7 @@ from events_app.domain.tables import (
 )
 from events_app.domain.transactions import utcnow
 from events_app.i18n import localtime
-from tests.account_helpers import text_of, tr
+from tests.account_helpers import sign_in_member, text_of, tr
 from tests.registration_helpers import SYSTEM, published_event, queued
 from tests.test_invitations import sent_links
 
@@ -38,7 +38,7 @@ async def _person(name: str, email: str, organisation: str | None = None, **fiel
         if organisation
         else None
     )
-    row = Person(name=name, email=email, organisation=org["id"] if org else None, **fields)
+    row = Person(name=name, email=email, organisation=org["id"] if org else None, is_member=bool(org), **fields)
     await row.save()
     return row.id
 
@@ -52,6 +52,10 @@ async def _term(person_id: int, organisation: str, side: str, starts_on: date, e
 
 @pytest.fixture
 async def council():
+    return await make_council()
+
+
+async def make_council() -> dict:
     """A draft council meeting 20 days ahead and its council: Anna (Sundsvall, majority, no
     substitute), Bertil (Kramfors, opposition, substitute Cecilia), Olle of the preparatory group;
     Erik's term ended the day before the meeting, Frida's starts the day after."""
@@ -266,3 +270,25 @@ async def test_ticking_attendance_creates_one_check_in(organiser, council, smtp_
     assert await Registration.count().where(Registration.email == "anna@sundsvall.se") == 1
     [attended] = await council_meetings.register_of(council["slug"])
     assert (attended["name"], attended["role"]) == ("Anna Ek", "member")
+
+
+async def test_a_signed_in_member_reads_the_papers_on_their_own_pages(client, council, smtp_server):
+    await _published(council, smtp_server)
+    paper = await _paper(council)
+    meeting_page = f"/my/meetings/{council['slug']}"
+
+    await sign_in_member(client, "anna@sundsvall.se")
+    assert f'href="{meeting_page}"' in (await client.get("/my/")).text
+    page = await client.get(meeting_page)
+    assert page.status_code == 200
+    assert f'href="/material/{paper["uid"]}"' in page.text
+    assert (await client.get(f"/material/{paper['uid']}")).content == PDF
+
+
+async def test_someone_out_of_office_on_the_day_does_not_see_the_meeting(client, council, smtp_server):
+    await _published(council, smtp_server)
+    paper = await _paper(council)
+
+    await sign_in_member(client, "erik@timra.se")
+    assert (await client.get(f"/my/meetings/{council['slug']}")).status_code == 404
+    assert (await client.get(f"/material/{paper['uid']}")).status_code == 404

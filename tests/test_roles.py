@@ -130,6 +130,7 @@ NOT_FOUND_YET = {
     "/checkin/{slug:str}/walk-ins/{uid:str}/badge.pdf",
     # a council meeting's page: the world's event is not one (tests/test_council_meetings.py)
     "/organiser/events/{slug:str}/council",
+    "/my/meetings/{slug:str}",  # and a council member's view of one (tests/test_council_meetings.py)
 }
 
 

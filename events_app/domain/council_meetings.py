@@ -34,6 +34,7 @@ from events_app.domain.tables import (
     Attendance,
     CheckInMethod,
     CouncilRole,
+    Event,
     EventKind,
     EventStatus,
     Invitation,
@@ -590,3 +591,24 @@ async def add_document(
     if purpose not in (MaterialPurpose.paper.value, MaterialPurpose.minutes.value):
         raise ValidationFailed({"purpose": N_("Choose what the document is.")})
     return await materials.add_file(slug, data, upload, filename, actor)
+
+
+async def meetings_of(person_id: int) -> list[dict[str, Any]]:
+    """The council meetings whose papers the person may read (council_members.council_meetings_of),
+    the latest first: for their own pages."""
+    ids = await council_members.council_meetings_of(person_id)
+    if not ids:
+        return []
+    return (
+        await Event.select(Event.id, Event.slug, Event.title, Event.title_en, Event.starts_at, Event.status)
+        .where(Event.id.is_in(list(ids)))
+        .order_by(Event.starts_at, ascending=False)
+    )
+
+
+async def meeting_for_person(slug: str, person_id: int) -> dict[str, Any]:
+    """A council meeting as one of its council reads it; NotFound for anyone else."""
+    event = await meeting(slug)
+    if event["id"] not in await council_members.council_meetings_of(person_id):
+        raise NotFound(N_("There is no such event."))
+    return event
