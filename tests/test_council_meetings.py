@@ -12,6 +12,7 @@ import pytest
 
 from events_app.domain import council_meetings, events, invitations, materials
 from events_app.domain.council_meetings import AgendaItemInput
+from events_app.domain.errors import DomainError
 from events_app.domain.invitations import InviteeInput
 from events_app.domain.materials import Viewer
 from events_app.domain.tables import (
@@ -292,3 +293,15 @@ async def test_someone_out_of_office_on_the_day_does_not_see_the_meeting(client,
     await sign_in_member(client, "erik@timra.se")
     assert (await client.get(f"/my/meetings/{council['slug']}")).status_code == 404
     assert (await client.get(f"/material/{paper['uid']}")).status_code == 404
+
+
+async def test_a_member_who_is_coming_is_not_passed_on(client, council, smtp_server):
+    links = await _published(council, smtp_server)
+    await client.submit(links["bertil@kramfors.se"] + "/attend", {}, form_page=links["bertil@kramfors.se"])
+    bertil = await _invitation("bertil@kramfors.se")
+
+    with pytest.raises(DomainError) as refused:
+        await council_meetings.pass_to_substitute(council["slug"], str(bertil["uid"]), SYSTEM)
+
+    assert refused.value.code == "coming" and "Bertil Berg" in refused.value.translated()
+    assert await Invitation.count().where(Invitation.council_role == "substitute") == 0

@@ -202,9 +202,10 @@ async def _pass_on(invitation: dict[str, Any], event: dict[str, Any], actor: Act
     )
     if taken:
         raise DomainError(
-            N_("The substitute, %(name)s, is already invited to this meeting.", name=term["substitute_name"]),
+            N_("The substitute, %(name)s, is already invited to this meeting."),
             field="substitute",
             code="already_invited",
+            name=term["substitute_name"],
         )
     row = Invitation(
         event=event["id"],
@@ -248,8 +249,9 @@ async def pass_to_substitute(slug: str, invitation_uid: str, actor: Actor) -> di
         invitation = await _invitation_of(event, invitation_uid)
         if await _live_registration(invitation) is not None:
             raise DomainError(
-                N_("%(name)s is registered to come: cancel the registration first.", name=invitation["name"]),
+                N_("%(name)s is registered to come: cancel the registration first."),
                 code="coming",
+                name=invitation["name"],
             )
         if invitation["status"] == InvitationStatus.revoked.value:
             raise DomainError(N_("This invitation has been revoked."), code="invalid_status")
