@@ -90,6 +90,9 @@ PUBLIC_ROUTES = {
     # A personal invitation's page (tests/test_invitation_web.py); the link's token is its key.
     "/invitation/{token:str}",
     "/invitation/{token:str}/decline",
+    # A council meeting's invitation: one-click attending, its papers (tests/test_council_meetings.py).
+    "/invitation/{token:str}/attend",
+    "/invitation/{token:str}/material/{uid:str}",
     # Checking a certificate (tests/test_verification_web.py): lookups are limited per address.
     "/v/{code:str}",
     "/verify",
@@ -128,6 +131,9 @@ NOT_FOUND_YET = {
     "/checkin/{slug:str}/walk-ins/{uid:str}/badge.pdf",
     # a term of the member's: the world's member has one, but its uid is not the sample (tests/test_council_members.py)
     "/organiser/members/{uid:str}/terms/{term_uid:str}/substitute",
+    # a council meeting's page: the world's event is not one (tests/test_council_meetings.py)
+    "/organiser/events/{slug:str}/council",
+    "/my/meetings/{slug:str}",  # and a council member's view of one (tests/test_council_meetings.py)
 }
 
 

@@ -17,6 +17,11 @@ from events_app.domain.audit import Actor
 from events_app.domain.errors import DomainError, NotFound, ValidationFailed
 from events_app.domain.tables import (
     CouncilPosition,
+    Event,
+    EventKind,
+    EventStatus,
+    Invitation,
+    InvitationStatus,
     MemberRole,
     MemberTerm,
     Organisation,
@@ -34,7 +39,7 @@ from events_app.domain.validation import (
     parse_uid,
     required_text,
 )
-from events_app.i18n import N_, current_language, gettext
+from events_app.i18n import N_, current_language, gettext, localtime
 
 # What a row of `record_of` is, in words.
 RECORD_KINDS = {
@@ -129,6 +134,34 @@ async def roles_on(day: date) -> dict[int, list[str]]:
 async def seat_organisations() -> list[dict[str, Any]]:
     """The organisations holding seats, in the seed's order."""
     return await Organisation.select().where(Organisation.kind.is_in(list(SEAT_KINDS))).order_by(Organisation.id)
+
+
+async def council_meetings_of(person_id: int) -> set[int]:
+    """The council meetings (published ones and after) whose papers `person_id` may read: as a member
+    in office or in the preparatory group on the meeting's first day (Stockholm), or as a substitute
+    invited in a member's place. A handful of meetings a year: read them all, match the dates here."""
+    meetings = await Event.select(Event.id, Event.starts_at).where(
+        (Event.kind == EventKind.council_meeting.value) & (Event.status != EventStatus.draft.value)
+    )
+    if not meetings:
+        return set()
+    periods = [
+        *await MemberTerm.select(MemberTerm.starts_on, MemberTerm.ends_on).where(MemberTerm.person == person_id),
+        *await PreparatoryOfficial.select(PreparatoryOfficial.starts_on, PreparatoryOfficial.ends_on).where(
+            PreparatoryOfficial.person == person_id
+        ),
+    ]
+    substituting = await Invitation.select(Invitation.event).where(
+        (Invitation.person == person_id)
+        & (Invitation.council_role == "substitute")
+        & (Invitation.status != InvitationStatus.revoked.value)
+    )
+    found = {row["event"] for row in substituting}
+    for meeting in meetings:
+        day = localtime(meeting["starts_at"]).date()
+        if any(p["starts_on"] <= day and (p["ends_on"] is None or p["ends_on"] >= day) for p in periods):
+            found.add(meeting["id"])
+    return found & {meeting["id"] for meeting in meetings}
 
 
 @dataclass

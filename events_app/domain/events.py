@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -380,9 +381,21 @@ async def _set_status(
     return await get_event(slug)
 
 
+# What publishing an event of a kind also does, in the same transaction, by kind: registered by the
+# module that owns the kind (council_meetings.py invites the council), which imports this one.
+ON_PUBLISH: dict[str, Callable[[str, Actor], Awaitable[Any]]] = {}
+
+
 @changes_public_pages
 async def publish_event(slug: str, actor: Actor) -> dict[str, Any]:
-    return await _set_status(slug, EventStatus.published, (EventStatus.draft,), actor, {Event.published_at: utcnow()})
+    async with atomic():
+        if await _change_status(
+            slug, EventStatus.published, (EventStatus.draft,), actor, {Event.published_at: utcnow()}
+        ):
+            hook = ON_PUBLISH.get((await get_event(slug))["kind"])
+            if hook is not None:
+                await hook(slug, actor)
+    return await get_event(slug)
 
 
 @changes_public_pages

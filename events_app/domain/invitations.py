@@ -486,8 +486,10 @@ async def _queue_mails(
         )
 
 
-async def send_invitations(slug: str, message: str, actor: Actor) -> int:
+async def send_invitations(slug: str, message: str, actor: Actor, *, council_only: bool = False) -> int:
     """Mail every invitation on the list that has not been mailed yet; returns how many were queued.
+    With `council_only`, only the council's (a council meeting's members, substitutes and
+    preparatory group, council_meetings.py): the guests wait for the organiser's "send".
 
     Each invitation is claimed with one conditional UPDATE, so two organisers pressing "send" at
     the same moment still send each invitation once.
@@ -495,12 +497,11 @@ async def send_invitations(slug: str, message: str, actor: Actor) -> int:
     event = await _event(slug)
     _check_can_mail(event, utcnow())
     message = _clean_message(message)
+    unmailed = (Invitation.event == event["id"]) & (Invitation.status == PENDING) & Invitation.mailed_at.is_null()
+    if council_only:
+        unmailed &= Invitation.council_role != ""
     async with atomic():
-        claimed = (
-            await Invitation.update({Invitation.mailed_at: utcnow()})
-            .where((Invitation.event == event["id"]) & (Invitation.status == PENDING) & Invitation.mailed_at.is_null())
-            .returning(*_CLAIMED)
-        )
+        claimed = await Invitation.update({Invitation.mailed_at: utcnow()}).where(unmailed).returning(*_CLAIMED)
         await _queue_mails(claimed, "invitation", message, event, actor)
     return len(claimed)
 

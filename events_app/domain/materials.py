@@ -8,7 +8,9 @@ refusal or error nothing is left on disk and no row is written.
 
 Who may see a material is decided in one place, `Access.may_see` (docs/material.md):
 public: anyone; registered: a confirmed registration at the event, or an attendance; attended: an
-attendance (any day or session) at the event; organisers (and admins) see everything.
+attendance (any day or session) at the event; council: a council meeting's papers and minutes, for
+the council as it stood on the meeting's date (`council_members.council_meetings_of`); organisers
+(and admins) see everything.
 """
 
 from __future__ import annotations
@@ -27,16 +29,18 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from events_app.domain import audit, localized_texts
+from events_app.domain import audit, council_members, localized_texts
 from events_app.domain.audit import Actor
 from events_app.domain.errors import DomainError, NotFound, ValidationFailed
 from events_app.domain.events import get_event, is_public, public_condition
 from events_app.domain.public_page_versions import changes_public_pages
 from events_app.domain.tables import (
+    AgendaItem,
     Attendance,
     EventTheme,
     Material,
     MaterialKind,
+    MaterialPurpose,
     MaterialVisibility,
     ProgrammeSession,
     Registration,
@@ -58,6 +62,8 @@ VISIBILITY_LABELS = {
     "registered": N_("Those registered for the event"),
     "attended": N_("Those who attended"),
 }
+# Not offered on the material page: a council meeting's papers and minutes get it (council_meetings.py).
+COUNCIL_LABEL = N_("The council: members, their substitutes and the preparatory group")
 
 
 @dataclass(frozen=True)
@@ -265,6 +271,8 @@ class MaterialInput:
     session: str = ""  # a session's uid, or "" for the event as a whole
     url: str = ""  # links only
     title_en: str = ""  # optional, for English readers (localized_texts.py)
+    purpose: str = ""  # a council meeting's paper or minutes (MaterialPurpose)
+    agenda_item: str = ""  # a paper's agenda item's uid
 
 
 async def _clean(event: dict[str, Any], data: MaterialInput, *, link: bool) -> dict[str, Any]:
@@ -298,9 +306,39 @@ async def _clean(event: dict[str, Any], data: MaterialInput, *, link: bool) -> d
         elif len(url) > MAX_URL:
             errors["url"] = DomainError(N_("At most %(max)s characters."), field="url", max=MAX_URL)
     title_en = localized_texts.clean_line(data.title_en, "title_en", MAX_TITLE, errors)
+    agenda_item = await _clean_purpose(event, data, errors)
     if errors:
         raise ValidationFailed(errors)
-    return {"title": title, "title_en": title_en, "visibility": data.visibility, "session": session_id, "url": url}
+    return {
+        "title": title,
+        "title_en": title_en,
+        "visibility": data.visibility,
+        "session": session_id,
+        "url": url,
+        "purpose": data.purpose,
+        "agenda_item": agenda_item,
+    }
+
+
+async def _clean_purpose(event: dict[str, Any], data: MaterialInput, errors: dict) -> int | None:
+    """A council meeting's document: its purpose, and for a paper the agenda item (of this event)."""
+    if data.purpose not in {purpose.value for purpose in MaterialPurpose}:
+        errors["purpose"] = N_("Choose what the document is.")
+        return None
+    if data.purpose != MaterialPurpose.paper.value:
+        return None
+    uid = _uuid_or_none(data.agenda_item)
+    row = (
+        await AgendaItem.select(AgendaItem.id)
+        .where((AgendaItem.uid == uid) & (AgendaItem.event == event["id"]))
+        .first()
+        if uid
+        else None
+    )
+    if row is None:
+        errors["agenda_item"] = N_("Choose the agenda item the paper belongs to.")
+        return None
+    return row["id"]
 
 
 def valid_url(url: str) -> bool:
@@ -350,6 +388,8 @@ async def _save(event: dict[str, Any], clean: dict[str, Any], actor: Actor, summ
         title=clean["title"],
         title_en=clean["title_en"],
         visibility=clean["visibility"],
+        purpose=clean["purpose"],
+        agenda_item=clean["agenda_item"],
         position=await _next_position(event["id"]),
         created_by=actor.staff_id,
         **kind,
@@ -435,6 +475,8 @@ _COLUMNS = (
     Material.visibility,
     Material.position,
     Material.created_at,
+    Material.purpose,
+    Material.agenda_item,
     Material.session.uid.as_alias("session_uid"),
     Material.session.title.as_alias("session_title"),
     Material.session.title_en.as_alias("session_title_en"),
@@ -529,6 +571,7 @@ class Access:
     organiser: bool = False
     registered: set[int] = field(default_factory=set)  # events with a confirmed registration
     attended: set[int] = field(default_factory=set)  # events with an attendance
+    council: set[int] = field(default_factory=set)  # council meetings whose papers the person may read
 
     @classmethod
     async def of(cls, viewer: Viewer) -> Access:
@@ -547,6 +590,7 @@ class Access:
                     Attendance.registration.person == viewer.person_id
                 )
             }
+            access.council = await council_members.council_meetings_of(viewer.person_id)
         return access
 
     def may_see(self, material: dict[str, Any]) -> bool:
@@ -563,6 +607,8 @@ class Access:
             return event_id in self.registered or event_id in self.attended
         if visibility == MaterialVisibility.attended.value:
             return event_id in self.attended
+        if visibility == MaterialVisibility.council.value:
+            return event_id in self.council
         return False
 
 
@@ -608,4 +654,6 @@ async def theme_archive(theme_id: int, viewer: Viewer) -> list[dict[str, Any]]:
 
 
 def visibility_label(visibility: str) -> str:
+    if visibility == MaterialVisibility.council.value:
+        return COUNCIL_LABEL
     return VISIBILITY_LABELS.get(visibility, visibility)

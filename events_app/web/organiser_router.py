@@ -12,6 +12,7 @@ from events_app.web.organiser_badges import OrganiserBadgesController
 from events_app.web.organiser_certificates import OrganiserCertificatesController
 from events_app.web.organiser_checkin import OrganiserCheckinController
 from events_app.web.organiser_competence import CompetenceController
+from events_app.web.organiser_council import OrganiserCouncilController
 from events_app.web.organiser_council_year import CouncilYearController
 from events_app.web.organiser_door_list import OrganiserDoorListController
 from events_app.web.organiser_events import OrganiserEventsController
@@ -63,5 +64,6 @@ def organiser_router() -> Router:
             OrganiserMaterialsController,
             OrganiserReportsController,
             OrganiserRecordsController,
+            OrganiserCouncilController,
         ],
     )

@@ -1,5 +1,5 @@
-"""A signed-in person's own pages ("Mina sidor"): registrations, calendar, certificates and the
-competence record. Later issues add more."""
+"""A signed-in person's own pages ("Mina sidor"): registrations, calendar, certificates, the
+competence record and the council meetings' agendas and papers. Later issues add more."""
 
 from __future__ import annotations
 
@@ -18,10 +18,12 @@ from events_app.domain import (
     certificates,
     competence,
     competence_pdf,
+    council_meetings,
     links,
     registrations,
 )
 from events_app.domain.errors import NotFound
+from events_app.domain.materials import Viewer
 from events_app.domain.transactions import utcnow
 from events_app.i18n import N_, localtime
 from events_app.web.auth import actor_of, requires_person
@@ -62,9 +64,20 @@ class ParticipantController(Controller):
                 "past": [row for row in mine if row["event_ends_at"] < now],
                 "certificates": await certificates.certificates_of_person(person["id"]),
                 "in_progress": await competence.modules_in_progress(person["id"]),
+                "council_meetings": await council_meetings.meetings_of(person["id"]),
                 "hours": hours,
                 "certificate_dates": certificate_dates,
             },
+        )
+
+    @get("/meetings/{slug:str}", name="my_council_meeting")
+    async def council_meeting(self, request: Request, slug: FromPath[str]) -> Template:
+        """A council meeting's agenda with its papers (and, afterwards, the minutes) for its council."""
+        person = request.state.person
+        event = await council_meetings.meeting_for_person(slug, person["id"])
+        return Template(
+            "participant/council_meeting.html",
+            context={"event": event, "agenda": await council_meetings.agenda(event, Viewer(person_id=person["id"]))},
         )
 
     @post("/calendar/renew", name="renew_calendar_feed")
