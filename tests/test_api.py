@@ -652,6 +652,11 @@ async def test_the_openapi_schema_documents_the_api_only(client):
         "/api/v1/council/members",
         "/api/v1/council/members/{uid}/terms",
         "/api/v1/council/members/{uid}/roles",
+        "/api/v1/council/meetings/{slug}",
+        "/api/v1/council/meetings/{slug}/agenda",
+        "/api/v1/council/meetings/{slug}/invite",
+        "/api/v1/council/meetings/{slug}/invitations/{uid}/substitute",
+        "/api/v1/council/meetings/{slug}/invitations/{uid}/attended",
     }
     assert "DoorListOut" in schema["components"]["schemas"]
     assert set(schema["paths"]["/api/v1/events"]) == {"get", "post"}

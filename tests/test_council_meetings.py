@@ -305,3 +305,48 @@ async def test_a_member_who_is_coming_is_not_passed_on(client, council, smtp_ser
 
     assert refused.value.code == "coming" and "Bertil Berg" in refused.value.translated()
     assert await Invitation.count().where(Invitation.council_role == "substitute") == 0
+
+
+async def test_the_api_gives_organisers_the_meeting_and_writes_what_its_page_writes(
+    client, council, smtp_server, staff_accounts
+):
+    from events_app.domain import api_tokens
+
+    token = await api_tokens.create_token(staff_accounts["organiser"]["id"], "t", SYSTEM)
+    checkin_token = await api_tokens.create_token(staff_accounts["checkin"]["id"], "t", SYSTEM)
+    headers = {"Authorization": f"Bearer {token}"}
+    base = f"/api/v1/council/meetings/{council['slug']}"
+
+    await _published(council, smtp_server)
+    invited = await client.post(f"{base}/invite", headers=headers)
+    item = await client.post(
+        f"{base}/agenda",
+        json={"title": "Klimat- och energiplanen", "theme": "klimat-energi", "project": "Fossilfritt 2030"},
+        headers=headers,
+    )
+    empty = await client.post(f"{base}/agenda", json={"title": " "}, headers=headers)
+    bertil = await _invitation("bertil@kramfors.se")
+    anna = await _invitation("anna@sundsvall.se")
+    passed = await client.post(f"{base}/invitations/{bertil['uid']}/substitute", headers=headers)
+    ticked = [await client.post(f"{base}/invitations/{anna['uid']}/attended", headers=headers) for _ in range(2)]
+    meeting = await client.get(base, headers=headers)
+
+    assert invited.json() == {"invited": 0}  # publishing invited the council
+    assert item.status_code == 201 and empty.status_code == 422
+    assert passed.status_code == 201, passed.text
+    assert [answer.json()["result"] for answer in ticked] == ["ok", "already_checked_in"]
+    body = meeting.json()
+    assert body["day"] == council["day"].isoformat()
+    assert [(i["number"], i["title"], i["theme"], i["project"]) for i in body["agenda"]] == [
+        (1, "Klimat- och energiplanen", "klimat-energi", "Fossilfritt 2030")
+    ]
+    by_email = {row["email"]: row for row in body["invitees"]}
+    assert by_email["bertil@kramfors.se"]["answer"] == "substitute_sent"
+    assert by_email["cecilia@kramfors.se"]["role"] == "substitute"
+    assert by_email["cecilia@kramfors.se"]["substitute_for"] == "Bertil Berg"
+    assert by_email["anna@sundsvall.se"]["attended"] is True
+    seats = {(s["organisation"], s["side"]): s["represented"] for s in body["representation"]}
+    assert len(seats) == 16 and seats[("kramfors", "opposition")] is False
+    assert (await client.get(base, headers={"Authorization": f"Bearer {checkin_token}"})).status_code == 403
+    assert (await client.get(base)).status_code == 401
+    assert (await client.get("/api/v1/council/meetings/no-such-meeting", headers=headers)).status_code == 404

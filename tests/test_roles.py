@@ -111,6 +111,7 @@ TOKEN_API_READS = {
     "/api/v1/events/{slug:str}/registrations",  # the list of registrations: personal data
     "/api/v1/events/{slug:str}/door",  # the door list: a paired scanner's
     "/api/v1/council/members",  # the council: names and addresses
+    "/api/v1/council/meetings/{slug:str}",  # a council meeting: who is invited, their answers
 }
 VISITORS = ["anonymous", "person", "checkin", "organiser", "admin"]
 # Guarded GETs that answer 404 to those let in, because the world has nothing for them yet: the

@@ -11,7 +11,7 @@ from litestar.openapi.spec import Components, SecurityScheme, Tag
 
 from events_app.web.api.auth import BEARER
 from events_app.web.api.checkins import CheckInsApiController, check_in_batch, door_list
-from events_app.web.api.council import CouncilApiController
+from events_app.web.api.council import CouncilApiController, CouncilMeetingsApiController
 from events_app.web.api.events import EventsApiController
 from events_app.web.api.registrations import RegistrationsApiController, ticket_key
 from events_app.web.api.schema_page import ServerRenderedDocs
@@ -34,6 +34,7 @@ def api_router() -> Router:
             check_in_batch,
             door_list,
             CouncilApiController,
+            CouncilMeetingsApiController,
         ],
         include_in_schema=True,
     )
