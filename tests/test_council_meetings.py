@@ -350,3 +350,20 @@ async def test_the_api_gives_organisers_the_meeting_and_writes_what_its_page_wri
     assert (await client.get(base, headers={"Authorization": f"Bearer {checkin_token}"})).status_code == 403
     assert (await client.get(base)).status_code == 401
     assert (await client.get("/api/v1/council/meetings/no-such-meeting", headers=headers)).status_code == 404
+
+
+async def test_the_organiser_records_apologies_sent_by_phone(organiser, council, smtp_server):
+    await _published(council, smtp_server)
+    anna = await _invitation("anna@sundsvall.se")
+    page = f"/organiser/events/{council['slug']}/council"
+
+    answer = await organiser.submit(f"{page}/invitations/{anna['uid']}/apologies", {}, form_page=page)
+    await organiser.submit(f"{page}/invitations/{anna['uid']}/attended", {}, form_page=page)
+    refused = await organiser.submit(f"{page}/invitations/{anna['uid']}/apologies", {}, form_page=page)
+    after = text_of(await organiser.get(page))
+
+    assert answer.status_code == 303 and refused.status_code == 303
+    assert (await _invitation("anna@sundsvall.se"))["status"] == "accepted"  # she came after all
+    _, rows = await council_meetings.invitees(council["slug"])
+    assert {row["email"]: row["attended"] for row in rows}["anna@sundsvall.se"] is True
+    assert tr("sv", "%(name)s is registered to come: cancel the registration first.", name="Anna Ek") in after

@@ -240,6 +240,37 @@ async def decline(token: str, reason: str, *, pass_to_substitute: bool = False) 
     return invitation
 
 
+async def record_apologies(slug: str, invitation_uid: str, actor: Actor, reason: str = "") -> None:
+    """The organiser records apologies an invitee sent some other way (by phone, by mail). Not once
+    they have a place: that registration is cancelled first."""
+    event = await meeting(slug)
+    async with atomic():
+        await waiting_list.lock_event(event["id"])
+        invitation = await _invitation_of(event, invitation_uid)
+        if await _live_registration(invitation) is not None:
+            raise DomainError(
+                N_("%(name)s is registered to come: cancel the registration first."),
+                code="coming",
+                name=invitation["name"],
+            )
+        if invitation["status"] == InvitationStatus.revoked.value:
+            raise DomainError(N_("This invitation has been revoked."), code="invalid_status")
+        await Invitation.update(
+            {
+                Invitation.status: InvitationStatus.declined.value,
+                Invitation.answered_at: utcnow(),
+                Invitation.decline_reason: " ".join(reason.split())[:1000],
+            }
+        ).where(Invitation.id == invitation["id"])
+        await audit.record(
+            "council.apologies_recorded",
+            actor,
+            object_type="invitation",
+            object_id=invitation["uid"],
+            summary=invitation["name"],
+        )
+
+
 async def pass_to_substitute(slug: str, invitation_uid: str, actor: Actor) -> dict[str, Any]:
     """The organiser passes a member's invitation to their substitute: the member has sent apologies
     (or not answered yet: the apologies are recorded now). Not once the member has a place."""

@@ -111,6 +111,16 @@ class OrganiserCouncilController(Controller):
             flash(request, i18n.gettext("%(name)s is invited in the member's place.", name=row["name"]), "success")
         return self._back(request, slug, "invitees")
 
+    @post("/{slug:str}/council/invitations/{uid:str}/apologies", name="organiser_council_apologies")
+    async def apologies(self, request: Request, slug: FromPath[str], uid: FromPath[str]) -> Response:
+        with refusal_caught() as refused:
+            await council_meetings.record_apologies(slug, uid, actor_of(request))
+        if refused.error:
+            flash_refusal(request, refused.error)
+        else:
+            flash(request, i18n.gettext("The apologies were recorded."), "success")
+        return self._back(request, slug, f"invitee-{uid}")
+
     @post("/{slug:str}/council/invitations/{uid:str}/attended", name="organiser_council_attended")
     async def attended(self, request: Request, slug: FromPath[str], uid: FromPath[str]) -> Response:
         staff = {key: request.state.staff[key] for key in ("id", "name", "role")}
