@@ -323,3 +323,21 @@ async def test_the_demo_council_has_a_history_substitutes_roles_the_preparatory_
     assert "Biret Ánde" in substitutes and len(substitutes) == 6
     first, _ = election_period(today)
     assert sum(1 for term in await council_members.history() if term["ends_on"] and term["ends_on"] < first) == 6
+
+
+async def test_the_demo_held_a_council_meeting_with_apologies_a_substitute_and_minutes():
+    from events_app.domain import council_meetings, demo_council
+    from events_app.domain.seed import load_demo
+    from events_app.domain.tables import Event, Material
+
+    await load_demo()
+    day = demo_council.held_meeting_day(i18n.local_today())
+    [held] = await Event.select(Event.slug).where(Event.title == demo_council.held_meeting_title(day))
+    _, rows = await council_meetings.invitees(held["slug"])
+    answers = {row["name"]: (row["answer"], row["attended"]) for row in rows}
+    assert answers["Anna Lindqvist"] == ("substitute_sent", False)
+    assert answers["Per Holm"] == ("apologies", False)
+    assert answers["Nils Öberg"] == ("coming", True)
+    assert [row["substitute_for_name"] for row in rows if row["name"] == "Nils Öberg"] == ["Anna Lindqvist"]
+    documents = await Material.select(Material.purpose).where(Material.event.slug == held["slug"])
+    assert sorted(row["purpose"] for row in documents) == ["minutes", "paper"]

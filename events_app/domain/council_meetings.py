@@ -225,7 +225,13 @@ async def _pass_on(invitation: dict[str, Any], event: dict[str, Any], actor: Act
         object_id=invitation["uid"],
         summary=f"{invitation['name']} -> {term['substitute_name']}",
     )
-    await invitations.send_invitations(event["slug"], "", actor, council_only=True)
+    try:
+        await invitations.send_invitations(event["slug"], "", actor, council_only=True)
+    except DomainError as error:
+        # Past the answer deadline (a member taken ill on the morning): the substitute takes the place
+        # all the same; the organiser tells them, as the meeting page says.
+        if error.code != "deadline_passed":
+            raise
     return row.to_dict()
 
 
@@ -238,6 +244,12 @@ async def decline(token: str, reason: str, *, pass_to_substitute: bool = False) 
             actor = Actor(invitation["name"] or invitation["email"], person_id=invitation["person"])
             await _pass_on(invitation, await meeting(invitation["event"]["slug"]), actor)
     return invitation
+
+
+async def was_mailed(invitation_uid: Any) -> bool:
+    """Whether the invitation's mail has been queued (not, for one made after the answer deadline)."""
+    row = await Invitation.select(Invitation.mailed_at).where(Invitation.uid == invitation_uid).first()
+    return bool(row and row["mailed_at"])
 
 
 async def record_apologies(slug: str, invitation_uid: str, actor: Actor, reason: str = "") -> None:

@@ -14,10 +14,8 @@ members (three hours each), so their records and the organisers' members × modu
 module in progress.
 
 The council's members hold the term of office running today (the four years after a general
-election); six of them were re-appointed from the term before, six have a personal substitute, the
-chair and the vice chair hold their roles for this year, five are Sekom contact politicians, three
-officials form the preparatory group, and one member left six weeks ago, so Kramfors has no member for
-the opposition.
+election), with a history, substitutes, roles, the preparatory group and one empty seat, and a council
+meeting was held two months ago with apologies, a substitute and minutes (demo_council.py).
 
 The demo events are dated relative to the day the demo is loaded, and each is added only when no
 event with its slug exists yet; what belongs to an event (registrations, check-ins) is added with
@@ -35,7 +33,7 @@ from urllib.parse import quote
 
 from events_app.domain import (
     checkins,
-    council_members,
+    demo_council,
     events,
     invitations,
     organisation_names,
@@ -145,7 +143,7 @@ async def load_demo(now: datetime | None = None) -> dict[str, int]:
     added["members"] = 0
     for code, majority, opposition in DEMO_MEMBERS:
         for name, side in ((majority, "majority"), (opposition, "opposition")):
-            email = _demo_email(name)
+            email = demo_council.email_of(name)
             if not await Person.exists().where(Person.email == email):
                 await create_member(
                     MemberInput(
@@ -161,14 +159,9 @@ async def load_demo(now: datetime | None = None) -> dict[str, int]:
                 )
                 added["members"] += 1
     if added["members"] == len(DEMO_MEMBERS) * 2:  # the council's history, substitutes and roles: once
-        await _demo_council(today, actor)
+        await demo_council.add_history(today, first, actor)
     added["events"] = await _load_demo_events(now or utcnow(), actor)
     return added
-
-
-def _demo_email(name: str) -> str:
-    ascii_name = name.lower().translate(str.maketrans("åäöéáčđżółśńŋ ", "aaoeacdzolsnn.")).replace(" ", ".")
-    return f"{ascii_name}@exempel.se"
 
 
 def election_period(today: date) -> tuple[date, date]:
@@ -176,65 +169,6 @@ def election_period(today: date) -> tuple[date, date]:
     (2023–2026, 2027–2030, ...)."""
     first_year = 2023 + (today.year - 2023) // 4 * 4
     return date(first_year, 1, 1), date(first_year + 3, 12, 31)
-
-
-# The council's demo history: who sat in the term before (re-appointed members), personal substitutes,
-# roles, the preparatory group, and one member who left during the term, leaving a seat empty.
-DEMO_REAPPOINTED = ["Anna Lindqvist", "Karin Ödman", "Máret Čuđetsá", "Sofia Åkesson", "Lena Westin", "Per Holm"]
-DEMO_SUBSTITUTES = {
-    "Anna Lindqvist": "Nils Öberg",
-    "Karin Ödman": "Gunilla Nyberg",
-    "Máret Čuđetsá": "Biret Ánde",
-    "Sofia Åkesson": "Aleksander Wiśniewski",
-    "Lena Westin": "Tomas Holmgren",
-    "Eva Nordin": "Johanna Lidén",
-}
-DEMO_SEKOM_CONTACTS = ["Anna Lindqvist", "Karin Ödman", "Máret Čuđetsá", "Sofia Åkesson", "Helena Norberg"]
-DEMO_LEFT = "Erik Sandberg"  # left the council six weeks ago: Kramfors has no member for the opposition
-DEMO_PREPARATORY_GROUP = [
-    ("Maria Sjödin", "lansstyrelsen", "Miljöstrateg"),
-    ("Jonas Hedlund", "region", "Utvecklingsstrateg"),
-    ("Elin Backlund", "kommunforbundet", "Samordnare, rådets sekreterare"),
-]
-
-
-async def _demo_council(today: date, actor: Actor) -> None:
-    first, _ = election_period(today)
-    members = {m["name"]: m for m in await list_members()}
-    for name in DEMO_REAPPOINTED:
-        member = members[name]
-        earlier = council_members.TermInput(
-            organisation=member["organisation_code"],
-            side=member["side"],
-            starts_on=first.replace(year=first.year - 4).isoformat(),
-            ends_on=(first - timedelta(days=1)).isoformat(),
-        )
-        await council_members.add_term(str(member["uid"]), earlier, actor)
-    for name, substitute in DEMO_SUBSTITUTES.items():
-        uid = str(members[name]["uid"])
-        person = await council_members.person_by_uid(uid)
-        term = (await council_members.terms_of(person["id"]))[0]
-        data = council_members.TermInput(substitute_name=substitute, substitute_email=_demo_email(substitute))
-        await council_members.set_substitute(uid, str(term["uid"]), data, actor)
-    year_start, year_end = date(today.year, 1, 1), date(today.year, 12, 31)
-    roles = [("Lena Westin", "chair", year_start, year_end), ("Per Holm", "vice_chair", year_start, year_end)]
-    roles += [(name, "sekom_contact", first, None) for name in DEMO_SEKOM_CONTACTS]
-    for name, position, starts_on, ends_on in roles:
-        data = council_members.RoleInput(
-            position=position, starts_on=starts_on.isoformat(), ends_on=ends_on.isoformat() if ends_on else ""
-        )
-        await council_members.add_role(str(members[name]["uid"]), data, actor)
-    for name, code, title in DEMO_PREPARATORY_GROUP:
-        data = council_members.OfficialInput(
-            name=name, email=_demo_email(name), organisation=code, title=title, starts_on=first.isoformat()
-        )
-        await council_members.add_official(data, actor)
-    left = members[DEMO_LEFT]
-    person = await council_members.person_by_uid(str(left["uid"]))
-    [term] = await council_members.terms_of(person["id"])
-    await council_members.end_term(
-        str(left["uid"]), str(term["uid"]), max(first, today - timedelta(weeks=6)).isoformat(), actor
-    )
 
 
 # --- Demo events -------------------------------------------------------------------------------
@@ -528,7 +462,7 @@ async def _demo_registrations(slug: str, actor: Actor) -> None:
     workshops = [s for s in await registrations.signup_sessions(event["id"]) if s["capacity"]]
     by_hand = registrations.Registrant(source="organiser", actor=actor)
     people = [(m["name"], m["email"], m["organisation_code"], m["title"], []) for m in await list_members()]
-    people += [(name, _demo_email(name), org, title, diet) for name, org, title, diet in DEMO_GUESTS]
+    people += [(name, demo_council.email_of(name), org, title, diet) for name, org, title, diet in DEMO_GUESTS]
     for n, (name, email, organisation, title, dietary) in enumerate(people):
         chosen = [str(workshops[n % len(workshops)]["uid"])] if workshops and n % 3 else []
         data = registrations.RegistrationInput(
@@ -564,7 +498,11 @@ async def _demo_invitations(slug: str, actor: Actor) -> None:
         await invitations.add_invitee(
             slug,
             invitations.InviteeInput(
-                name=name, email=_demo_email(name), organisation=organisation, note=note, reserved_place=reserved
+                name=name,
+                email=demo_council.email_of(name),
+                organisation=organisation,
+                note=note,
+                reserved_place=reserved,
             ),
             actor,
         )
@@ -572,7 +510,7 @@ async def _demo_invitations(slug: str, actor: Actor) -> None:
     await invitations.add_invitee(
         slug,
         invitations.InviteeInput(
-            name="Oskar Sjöberg", email=_demo_email("Oskar Sjöberg"), organisation="Mittuniversitetet"
+            name="Oskar Sjöberg", email=demo_council.email_of("Oskar Sjöberg"), organisation="Mittuniversitetet"
         ),
         actor,
     )
@@ -610,7 +548,7 @@ DEMO_MODULE = [
 async def _demo_people() -> dict[str, tuple[str, str, str]]:
     """Every demo person who can register, by name: (email, organisation code or text, title)."""
     people = {m["name"]: (m["email"], m["organisation_code"], m["title"]) for m in await list_members()}
-    people.update({name: (_demo_email(name), org, title) for name, org, title, _ in DEMO_GUESTS})
+    people.update({name: (demo_council.email_of(name), org, title) for name, org, title, _ in DEMO_GUESTS})
     return people
 
 
@@ -663,7 +601,8 @@ async def _load_demo_events(now: datetime, actor: Actor) -> int:
     today = localtime(now).date()
     added = 0
     days, module = _sustainability_days(today, now), _training_module(today, now)
-    for demo in (days, module, _council_meeting(today, now)):
+    council = _council_meeting(today, now)
+    for demo in (days, module, council):
         created = await _create_published(demo, actor)
         added += created
         assert demo.event.starts_at is not None
@@ -671,6 +610,8 @@ async def _load_demo_events(now: datetime, actor: Actor) -> int:
         if created and demo is days:
             await _demo_registrations(slug, actor)
             await _demo_invitations(slug, actor)
+        if created and demo is council:
+            added += await demo_council.add_held_meeting(today, slug, actor, await _door_staff())
         if created and demo is module:
             first = demo.event.occasion_dates[0]
             await _demo_attendance(

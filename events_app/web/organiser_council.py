@@ -68,6 +68,13 @@ async def council_page(
     )
 
 
+SUBSTITUTE_MAILED = N_("%(name)s is invited in the member's place.")
+SUBSTITUTE_NOT_MAILED = N_(
+    "%(name)s is invited in the member's place. The answer deadline has passed, so no mail was sent: "
+    "tell them yourself."
+)
+
+
 class OrganiserCouncilController(Controller):
     path = "/events"
 
@@ -108,7 +115,9 @@ class OrganiserCouncilController(Controller):
         if refused.error:
             flash_refusal(request, refused.error)
         else:
-            flash(request, i18n.gettext("%(name)s is invited in the member's place.", name=row["name"]), "success")
+            mailed = await council_meetings.was_mailed(row["uid"])
+            message = SUBSTITUTE_MAILED if mailed else SUBSTITUTE_NOT_MAILED
+            flash(request, i18n.gettext(message, name=row["name"]), "success")
         return self._back(request, slug, "invitees")
 
     @post("/{slug:str}/council/invitations/{uid:str}/apologies", name="organiser_council_apologies")
