@@ -31,7 +31,7 @@ from events_app.domain.tables import (
     Person,
 )
 from events_app.i18n import STOCKHOLM, localtime
-from tests.account_helpers import database_snapshot, location
+from tests.account_helpers import database_snapshot, location, tr
 from tests.conftest import sign_in
 from tests.registration_helpers import SYSTEM
 
@@ -375,7 +375,7 @@ async def test_a_copy_into_a_leap_year_lands_on_the_same_weekday():
 async def test_the_organiser_plans_the_year_on_the_page(organiser):
     plan = await year_2026()
     events_page = await organiser.get("/organiser/events?lang=en")
-    assert "/organiser/council/year" in events_page.text and "Plan the council year" in events_page.text
+    assert "/organiser/council/year" in events_page.text and tr("sv", "Plan the council year") in events_page.text
     page = await organiser.get("/organiser/council/year?from_year=2026&to_year=2027&lang=en")
     assert page.status_code == 200
     june = str(plan["june"]["uid"])
