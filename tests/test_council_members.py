@@ -212,6 +212,8 @@ async def test_the_members_page_shows_the_council_on_the_chosen_date_with_gaps_i
     assert gap == "Kramfors saknar ledamot för oppositionen"
     assert gap not in spring and "Bo Berg" in spring
     assert gap in autumn
+    title = autumn[autumn.index("<title>") : autumn.index("</title>")]
+    assert title == "<title>" + tr("sv", "Council members") + " – Hållbarhetsrådet i Västernorrland", title
     assert bad.status_code == 400 and tr("sv", "Enter a date as YYYY-MM-DD.") in text_of(bad)
 
 
