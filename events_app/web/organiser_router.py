@@ -12,6 +12,7 @@ from events_app.web.organiser_badges import OrganiserBadgesController
 from events_app.web.organiser_certificates import OrganiserCertificatesController
 from events_app.web.organiser_checkin import OrganiserCheckinController
 from events_app.web.organiser_competence import CompetenceController
+from events_app.web.organiser_council_records import OrganiserCouncilRecordsController
 from events_app.web.organiser_door_list import OrganiserDoorListController
 from events_app.web.organiser_events import OrganiserEventsController
 from events_app.web.organiser_invitations import OrganiserInvitationsController
@@ -54,5 +55,6 @@ def organiser_router() -> Router:
             OrganiserMaterialsController,
             OrganiserReportsController,
             OrganiserRecordsController,
+            OrganiserCouncilRecordsController,
         ],
     )
