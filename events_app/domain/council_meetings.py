@@ -418,15 +418,6 @@ async def representation(rows: list[dict[str, Any]]) -> list[SeatCover]:
     ]
 
 
-async def register_of(slug: str) -> list[dict[str, Any]]:
-    """Who attended the meeting (checked in), as what: each with `name`, `email`, `person`, `role`
-    (member, substitute, preparatory, "" for a guest), `substitute_for_name`, `side` and
-    `seat_organisation` (the seat's organisation id, for members and substitutes), `organisation`
-    (the invitation's). For the minutes' attendance list and the year's report."""
-    _, rows = await invitees(slug)
-    return [row for row in rows if row["attended"]]
-
-
 # --- Ticking attendance ------------------------------------------------------------------------
 
 

@@ -306,7 +306,12 @@ async def _write_relations(event_id: int, clean: dict[str, Any]) -> None:
 
 
 def _columns(clean: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in clean.items() if key not in {"theme_ids", "days"}}
+    columns = {key: value for key, value in clean.items() if key not in {"theme_ids", "days"}}
+    if clean["kind"] == EventKind.council_meeting.value:
+        # A council meeting is an official record (its attendance register is kept, "bevaras"), so
+        # it is preserved from the start and the retention purge never touches it. Never unset here.
+        columns["preserve"] = True
+    return columns
 
 
 @changes_public_pages
