@@ -241,7 +241,9 @@ async def test_a_year_is_copied_with_its_programmes_and_guests():
     certificate_rule = ("completion_rule", "completion_min", "hours_credit", "minutes_per_day", "signatory_name")
     assert [days[key] for key in certificate_rule] == ["at_least", 1, "day", 360, "Anna Ordförande"]
     assert days["signatory_title"] == "Rådets ordförande"
-    assert days["preserve"] is True and copies[plan["june"]["id"]]["preserve"] is False
+    # The records plan is carried over; a council meeting is always kept (bevaras).
+    assert days["preserve"] is True and copies[plan["autumn_day"]["id"]]["preserve"] is False
+    assert copies[plan["june"]["id"]]["preserve"] is True
 
     sessions = await programme.programme(days["id"])
     assert [(s["title"], local_span(s)) for s in sessions] == [

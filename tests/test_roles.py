@@ -246,6 +246,8 @@ def concrete_url(path: str, world: dict) -> str:
     samples = {
         "/organiser/members/": world["member_uid"],
         "/organiser/preparatory-group/": world["member_uid"],  # not an official's: 404
+        "/organiser/council/statements/": "sundsvall",  # an organisation's code
+        "/my/meetings/": world["event_slug"],  # not a council meeting: 404
         "/admin/staff/": world["staff_uid"],
         "/admin/outbox/": world["message_uid"],
         "/admin/settings/": "retention",
@@ -265,7 +267,9 @@ def concrete_url(path: str, world: dict) -> str:
     }
     for prefix, value in samples.items():
         parameter = (
-            re.match(r"\{(uid|slug|token|filename):str\}", path[len(prefix) :]) if path.startswith(prefix) else None
+            re.match(r"\{(uid|slug|token|filename|code):str\}", path[len(prefix) :])
+            if path.startswith(prefix)
+            else None
         )
         if parameter:
             return prefix + value + path[len(prefix) + parameter.end() :]

@@ -8,9 +8,8 @@ from datetime import datetime
 
 from events_app.domain.attendance_register import Present, Register
 from events_app.domain.pdf_layout import MUTED, HouseStyle, new_document
+from events_app.domain.people import side_label
 from events_app.i18n import format_day, gettext, use_language
-
-SIDES = {"majority": "Majority", "opposition": "Opposition"}
 
 
 def render(register: Register, *, language: str, created_at: datetime) -> bytes:
@@ -20,8 +19,8 @@ def render(register: Register, *, language: str, created_at: datetime) -> bytes:
 
 def _line(present: Present) -> str:
     parts = [present.name, present.organisation]
-    if present.side in SIDES:
-        parts.append(gettext(SIDES[present.side]).lower())
+    if present.side:
+        parts.append(side_label(present.side).lower())
     if present.substitute_for:
         parts.append(gettext("substitute for %(member)s", member=present.substitute_for))
     return ", ".join(part for part in parts if part)

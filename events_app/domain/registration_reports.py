@@ -675,19 +675,34 @@ def to_xlsx(header: list[str], rows: list[list[str]], *, title: str = "", notice
     `notice` (an export's sensitive-data warning) is the first row, bold, above the header (both
     frozen), and the workbook's description too.
     """
+    return to_xlsx_sheets([(title, header, rows)], notice=notice)
+
+
+def to_xlsx_sheets(sheets: list[tuple[str, list[str], list[list[str]]]], *, notice: str = "") -> bytes:
+    """An Excel workbook of one sheet per (title, header, rows), each as `to_xlsx` writes it."""
     # openpyxl is imported where a spreadsheet is written: 8 MB in every web process otherwise.
     from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    if notice:
+        workbook.properties.description = notice
+    for title, header, rows in sheets:
+        _write_sheet(workbook.create_sheet(), title, header, rows, notice)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _write_sheet(sheet, title: str, header: list[str], rows: list[list[str]], notice: str) -> None:
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    workbook = Workbook()
-    sheet = workbook.active
     sheet.title = (_ILLEGAL_XML.sub("", title) or "Registrations")[:31].translate(str.maketrans("", "", "[]:*?/\\"))
     widths = [0] * len(header)
     first = 1
     if notice:
         sheet.cell(row=1, column=1, value=_ILLEGAL_XML.sub("", notice)).font = Font(bold=True)
-        workbook.properties.description = notice
         first = 2
     for r, row in enumerate([header, *rows], start=first):
         for c, value in enumerate(row, start=1):
@@ -700,9 +715,6 @@ def to_xlsx(header: list[str], rows: list[list[str]], *, title: str = "", notice
     for c, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(c)].width = min(max(width + 2, 8), 60)
     sheet.freeze_panes = f"A{first + 1}"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def question_answer_options(question: dict[str, Any]) -> list[str]:

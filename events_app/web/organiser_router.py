@@ -13,7 +13,7 @@ from events_app.web.organiser_certificates import OrganiserCertificatesControlle
 from events_app.web.organiser_checkin import OrganiserCheckinController
 from events_app.web.organiser_competence import CompetenceController
 from events_app.web.organiser_council import OrganiserCouncilController
-from events_app.web.organiser_council_records import OrganiserCouncilRecordsController
+from events_app.web.organiser_council_records import CouncilStatementsController, OrganiserCouncilRecordsController
 from events_app.web.organiser_council_year import CouncilYearController
 from events_app.web.organiser_door_list import OrganiserDoorListController
 from events_app.web.organiser_events import OrganiserEventsController
@@ -67,5 +67,6 @@ def organiser_router() -> Router:
             OrganiserRecordsController,
             OrganiserCouncilController,
             OrganiserCouncilRecordsController,
+            CouncilStatementsController,
         ],
     )
