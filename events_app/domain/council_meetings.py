@@ -252,21 +252,28 @@ async def was_mailed(invitation_uid: Any) -> bool:
     return bool(row and row["mailed_at"])
 
 
+async def _invitation_not_coming(event: dict[str, Any], invitation_uid: str) -> dict[str, Any]:
+    """The invitation, refused when its invitee has a place (cancel that first) or it was revoked.
+    Inside the caller's transaction, with the event locked."""
+    invitation = await _invitation_of(event, invitation_uid)
+    if await _live_registration(invitation) is not None:
+        raise DomainError(
+            N_("%(name)s is registered to come: cancel the registration first."),
+            code="coming",
+            name=invitation["name"],
+        )
+    if invitation["status"] == InvitationStatus.revoked.value:
+        raise DomainError(N_("This invitation has been revoked."), code="invalid_status")
+    return invitation
+
+
 async def record_apologies(slug: str, invitation_uid: str, actor: Actor, reason: str = "") -> None:
     """The organiser records apologies an invitee sent some other way (by phone, by mail). Not once
     they have a place: that registration is cancelled first."""
     event = await meeting(slug)
     async with atomic():
         await waiting_list.lock_event(event["id"])
-        invitation = await _invitation_of(event, invitation_uid)
-        if await _live_registration(invitation) is not None:
-            raise DomainError(
-                N_("%(name)s is registered to come: cancel the registration first."),
-                code="coming",
-                name=invitation["name"],
-            )
-        if invitation["status"] == InvitationStatus.revoked.value:
-            raise DomainError(N_("This invitation has been revoked."), code="invalid_status")
+        invitation = await _invitation_not_coming(event, invitation_uid)
         await Invitation.update(
             {
                 Invitation.status: InvitationStatus.declined.value,
@@ -289,15 +296,7 @@ async def pass_to_substitute(slug: str, invitation_uid: str, actor: Actor) -> di
     event = await meeting(slug)
     async with atomic():
         await waiting_list.lock_event(event["id"])
-        invitation = await _invitation_of(event, invitation_uid)
-        if await _live_registration(invitation) is not None:
-            raise DomainError(
-                N_("%(name)s is registered to come: cancel the registration first."),
-                code="coming",
-                name=invitation["name"],
-            )
-        if invitation["status"] == InvitationStatus.revoked.value:
-            raise DomainError(N_("This invitation has been revoked."), code="invalid_status")
+        invitation = await _invitation_not_coming(event, invitation_uid)
         await Invitation.update(
             {Invitation.status: InvitationStatus.declined.value, Invitation.answered_at: utcnow()}
         ).where((Invitation.id == invitation["id"]) & (Invitation.status != InvitationStatus.declined.value))

@@ -115,3 +115,11 @@ def local_date_time(value: datetime | None) -> tuple[str, str]:
         return "", ""
     local = localtime(value)
     return local.date().isoformat(), local.strftime("%H:%M")
+
+
+def year_or_this_year(value: str) -> int:
+    """A report's year as asked for in its address (`?year=2027`), or this year for anything else."""
+    value = (value or "").strip()
+    if len(value) == 4 and value.isdigit() and 1900 < int(value) < 3000:
+        return int(value)
+    return i18n.local_today().year

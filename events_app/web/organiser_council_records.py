@@ -21,14 +21,7 @@ from events_app.domain import organisation_statements as statements
 from events_app.domain.registration_reports import to_xlsx, to_xlsx_sheets
 from events_app.domain.transactions import utcnow
 from events_app.web.downloads import PDF_TYPE, XLSX_TYPE, download
-
-
-def _year(value: str) -> int:
-    """The year asked for, or this year for anything else."""
-    value = (value or "").strip()
-    if len(value) == 4 and value.isdigit() and 1900 < int(value) < 3000:
-        return int(value)
-    return participation_reports.current_year()
+from events_app.web.field_parsing import year_or_this_year
 
 
 class OrganiserCouncilRecordsController(Controller):
@@ -53,7 +46,7 @@ class CouncilStatementsController(Controller):
 
     @get("/", name="organiser_council_statements")
     async def page(self, year: FromQuery[str] = "") -> Template:
-        chosen = _year(year)
+        chosen = year_or_this_year(year)
         found = await statements.statements(chosen)
         summary = await statements.county_summary(chosen)
         return Template(
@@ -69,7 +62,7 @@ class CouncilStatementsController(Controller):
 
     @get("/{code:str}/statement.pdf", name="organiser_council_statement_pdf")
     async def statement_pdf(self, code: FromPath[str], year: FromQuery[str] = "") -> Response:
-        statement = await statements.statement(code, _year(year))
+        statement = await statements.statement(code, year_or_this_year(year))
         content = await asyncio.to_thread(
             organisation_statement_pdf.render, statement, language=i18n.current_language(), created_at=utcnow()
         )
@@ -77,14 +70,14 @@ class CouncilStatementsController(Controller):
 
     @get("/{code:str}/statement.xlsx", name="organiser_council_statement_xlsx")
     async def statement_xlsx(self, code: FromPath[str], year: FromQuery[str] = "") -> Response:
-        statement = await statements.statement(code, _year(year))
+        statement = await statements.statement(code, year_or_this_year(year))
         header, rows = statements.statement_rows(statement)
         content = to_xlsx(header, rows, title=f"{code} {statement.year}")
         return download(content, f"{code}-{statement.year}.xlsx", XLSX_TYPE)
 
     @get("/summary.xlsx", name="organiser_council_summary_xlsx")
     async def summary_xlsx(self, year: FromQuery[str] = "") -> Response:
-        summary = await statements.county_summary(_year(year))
+        summary = await statements.county_summary(year_or_this_year(year))
         sheets = [
             (i18n.gettext("Council meetings"), *statements.summary_rows(summary)),
             (i18n.gettext("Training hours"), *statements.training_rows(summary)),

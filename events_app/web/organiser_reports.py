@@ -14,13 +14,7 @@ from events_app.domain import participation_reports as reports
 from events_app.domain.charts import Series, horizontal_bar_chart
 from events_app.domain.registration_reports import to_csv, to_xlsx
 from events_app.web.downloads import CSV_TYPE, XLSX_TYPE, download
-
-
-def _year(value: str) -> int:
-    value = (value or "").strip()
-    if len(value) == 4 and value.isdigit() and 1900 < int(value) < 3000:
-        return int(value)
-    return reports.current_year()
+from events_app.web.field_parsing import year_or_this_year
 
 
 def _registered_and_attended(registered: list[int], attended: list[int]):
@@ -119,7 +113,7 @@ class OrganiserReportsController(Controller):
 
     @get("/reports", name="organiser_reports")
     async def year(self, year: FromQuery[str] = "") -> Template:
-        report = await reports.year_report(_year(year))
+        report = await reports.year_report(year_or_this_year(year))
         gettext = i18n.gettext
         return Template(
             "organiser/reports.html",
@@ -146,13 +140,13 @@ class OrganiserReportsController(Controller):
 
     @get("/reports.csv", name="organiser_reports_csv")
     async def year_csv(self, year: FromQuery[str] = "") -> Response:
-        report = await reports.year_report(_year(year))
+        report = await reports.year_report(year_or_this_year(year))
         header, rows = reports.year_export_rows(report)
         return download(to_csv(header, rows), _year_filename(report.year, "csv"), CSV_TYPE)
 
     @get("/reports.xlsx", name="organiser_reports_xlsx")
     async def year_xlsx(self, year: FromQuery[str] = "") -> Response:
-        report = await reports.year_report(_year(year))
+        report = await reports.year_report(year_or_this_year(year))
         header, rows = reports.year_export_rows(report)
         content = to_xlsx(header, rows, title=i18n.gettext("Participation %(year)s", year=report.year))
         return download(content, _year_filename(report.year, "xlsx"), XLSX_TYPE)
