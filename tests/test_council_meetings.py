@@ -350,6 +350,20 @@ async def test_the_api_gives_organisers_the_meeting_and_writes_what_its_page_wri
     assert by_email["anna@sundsvall.se"]["attended"] is True
     seats = {(s["organisation"], s["side"]): s["represented"] for s in body["representation"]}
     assert len(seats) == 16 and seats[("kramfors", "opposition")] is False
+    # Apologies by phone, and an agenda item removed.
+    anna_apologies = await client.post(
+        f"{base}/invitations/{anna['uid']}/apologies", json={"reason": "Sjuk"}, headers=headers
+    )
+    assert (anna_apologies.status_code, anna_apologies.json()["code"]) == (409, "coming")  # ticked present: a place
+    olle = await _invitation("olle@lansstyrelsen.se")
+    olle_apologies = await client.post(
+        f"{base}/invitations/{olle['uid']}/apologies", json={"reason": "Sjuk"}, headers=headers
+    )
+    assert olle_apologies.status_code == 200
+    assert (await _invitation("olle@lansstyrelsen.se"))["decline_reason"] == "Sjuk"
+    removed = await client.delete(f"{base}/agenda/{item.json()['uid']}", headers=headers)
+    assert removed.status_code == 204
+    assert (await client.get(base, headers=headers)).json()["agenda"] == []
     assert (await client.get(base, headers={"Authorization": f"Bearer {checkin_token}"})).status_code == 403
     assert (await client.get(base)).status_code == 401
     assert (await client.get("/api/v1/council/meetings/no-such-meeting", headers=headers)).status_code == 404

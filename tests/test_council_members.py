@@ -306,6 +306,21 @@ async def test_the_api_gives_organisers_the_council_on_a_date_and_adds_terms_and
     assert seat["members"][0]["starts_on"] == "2027-01-01" and seat["members"][0]["roles"] == ["chair"]
     assert seat["members"][0]["substitute"]["email"] == "rut@timra.se"
     assert "Timrå has no member for the majority" in body["gaps"] and len(body["gaps"]) == 15
+    ended = await client.post(
+        f"/api/v1/council/members/{uid}/terms/{added.json()['uid']}/end",
+        json={"ends_on": "2027-06-30"},
+        headers=organiser,
+    )
+    backwards = await client.post(
+        f"/api/v1/council/members/{uid}/terms/{added.json()['uid']}/end",
+        json={"ends_on": "2026-06-30"},
+        headers=organiser,
+    )
+    assert ended.status_code == 200 and backwards.status_code == 422
+    autumn = (await client.get("/api/v1/council/members?on=2027-09-01", headers=organiser)).json()
+    assert (
+        next(s for s in autumn["seats"] if s["organisation"] == "timra" and s["side"] == "opposition")["members"] == []
+    )
     assert (await client.get("/api/v1/council/members", headers=checkin)).status_code == 403
     assert (await client.get("/api/v1/council/members")).status_code == 401
 

@@ -155,6 +155,7 @@ API_STATUS_BY_CODE = {
     "registration_not_yet": 409,
     "registration_unavailable": 409,
     "invalid_status": 409,
+    "coming": 409,  # a council meeting's invitee who has a place: no apologies or substitute for them
     "members_only": 403,
     "another_day": 403,
     "invitation_required": 403,

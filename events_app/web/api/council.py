@@ -11,7 +11,7 @@ import datetime
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, delete, get, post
 from litestar.params import FromPath, JSONBody, Parameter
 
 from events_app import i18n
@@ -92,6 +92,22 @@ class Created(msgspec.Struct):
     uid: str
 
 
+class TermEnd(msgspec.Struct, forbid_unknown_fields=True):
+    """The date a term ends (YYYY-MM-DD, inclusive): a member who leaves before the term's end."""
+
+    ends_on: str
+
+
+class Apologies(msgspec.Struct, forbid_unknown_fields=True):
+    """Apologies an invitee sent some other way (by phone, by mail), with an optional message."""
+
+    reason: str = ""
+
+
+class Done(msgspec.Struct):
+    done: bool = True
+
+
 class DocumentOut(msgspec.Struct):
     uid: str
     title: str
@@ -157,6 +173,8 @@ class Attended(msgspec.Struct):
 _MEETING_ERRORS = {
     **{status: _ERRORS[status] for status in (400, 401, 403)},
     404: "No such council meeting, or no such invitation or agenda item at it (code `not_found`).",
+    409: "The invitee has a place at the meeting: cancel it first (code `coming`), or the invitation was "
+    "revoked (code `invalid_status`).",
     422: "The data breaks a rule, e.g. an empty title, a member without a substitute or one who is coming "
     "(code `validation_error` with `errors`, or the rule's own code).",
 }
@@ -239,6 +257,19 @@ class CouncilApiController(Controller):
         return Created(uid=await council_members.add_term(uid, term, token_actor(request)))
 
     @post(
+        "/members/{uid:str}/terms/{term_uid:str}/end",
+        **ORGANISER_TOKEN,
+        status_code=200,
+        responses=error_responses(_ERRORS, 400, 401, 403, 404, 422),
+    )
+    async def end_term(
+        self, request: Request, uid: FromPath[str], term_uid: FromPath[str], data: JSONBody[TermEnd]
+    ) -> Done:
+        """End a member's term on a date (their history stays)."""
+        await council_members.end_term(uid, term_uid, data.ends_on, token_actor(request))
+        return Done()
+
+    @post(
         "/members/{uid:str}/roles",
         **ORGANISER_TOKEN,
         status_code=201,
@@ -315,6 +346,16 @@ class CouncilMeetingsApiController(Controller):
         added = await council_meetings.add_item(slug, item, token_actor(request))
         return Created(uid=str(added["uid"]))
 
+    @delete(
+        "/agenda/{uid:str}",
+        **ORGANISER_TOKEN,
+        status_code=204,
+        responses=error_responses(_MEETING_ERRORS, 401, 403, 404),
+    )
+    async def delete_agenda_item(self, request: Request, slug: FromPath[str], uid: FromPath[str]) -> None:
+        """Remove an item from the agenda (the others are numbered again; its papers stay as material)."""
+        await council_meetings.delete_item(slug, uid, token_actor(request))
+
     @post("/invite", **ORGANISER_TOKEN, status_code=200, responses=error_responses(_MEETING_ERRORS, 401, 403, 404, 422))
     async def invite(self, request: Request, slug: FromPath[str]) -> Invited:
         """Invite the members in office on the meeting's day and the preparatory group who are not invited
@@ -325,13 +366,27 @@ class CouncilMeetingsApiController(Controller):
         "/invitations/{uid:str}/substitute",
         **ORGANISER_TOKEN,
         status_code=201,
-        responses=error_responses(_MEETING_ERRORS, 401, 403, 404, 422),
+        responses=error_responses(_MEETING_ERRORS, 401, 403, 404, 409, 422),
     )
     async def pass_to_substitute(self, request: Request, slug: FromPath[str], uid: FromPath[str]) -> Created:
         """Pass a member's invitation to their personal substitute (the member's apologies are recorded):
         the substitute is invited and mailed their own link. Answers the substitute's invitation."""
         invitation = await council_meetings.pass_to_substitute(slug, uid, token_actor(request))
         return Created(uid=str(invitation["uid"]))
+
+    @post(
+        "/invitations/{uid:str}/apologies",
+        **ORGANISER_TOKEN,
+        status_code=200,
+        responses=error_responses(_MEETING_ERRORS, 400, 401, 403, 404, 409),
+    )
+    async def apologies(
+        self, request: Request, slug: FromPath[str], uid: FromPath[str], data: JSONBody[Apologies | None] = None
+    ) -> Done:
+        """Record apologies the invitee sent by phone or mail (refused once they have a place)."""
+        reason = data.reason if data else ""
+        await council_meetings.record_apologies(slug, uid, token_actor(request), reason)
+        return Done()
 
     @post(
         "/invitations/{uid:str}/attended",
