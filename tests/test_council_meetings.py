@@ -384,3 +384,30 @@ async def test_the_organiser_records_apologies_sent_by_phone(organiser, council,
     _, rows = await council_meetings.invitees(council["slug"])
     assert {row["email"]: row["attended"] for row in rows}["anna@sundsvall.se"] is True
     assert tr("sv", "%(name)s is registered to come: cancel the registration first.", name="Anna Ek") in after
+
+
+async def test_the_organiser_uploads_a_paper_and_the_minutes_on_the_meeting_page(organiser, council, smtp_server):
+    from events_app.domain.tables import AgendaItem, Material
+    from tests.test_materials import pdf_file
+
+    page = f"/organiser/events/{council['slug']}/council"
+    await organiser.submit(f"{page}/agenda", {"title": "Klimatplanen"}, form_page=page)
+    [item] = await AgendaItem.select(AgendaItem.uid)
+
+    async def upload(**fields):
+        await organiser.get(page)
+        data = {"_csrf_token": organiser.last_csrf, **fields}
+        files = {"file": ("handling.pdf", pdf_file(), "application/pdf")}
+        return await organiser.post(f"{page}/documents", data=data, files=files)
+
+    paper = await upload(doc_title="Lägesrapport", purpose="paper", agenda_item=str(item["uid"]))
+    minutes = await upload(doc_title="Protokoll", purpose="minutes", agenda_item="")
+    untitled = await upload(doc_title="", purpose="minutes", agenda_item="")
+
+    assert paper.status_code == 303 and minutes.status_code == 303, (paper.text[:300], minutes.text[:300])
+    assert untitled.status_code == 400
+    rows = await Material.select(Material.title, Material.purpose, Material.visibility).order_by(Material.id)
+    assert [(r["title"], r["purpose"], r["visibility"]) for r in rows] == [
+        ("Lägesrapport", "paper", "council"),
+        ("Protokoll", "minutes", "council"),
+    ]

@@ -189,7 +189,7 @@ class OrganiserCouncilController(Controller):
                     slug,
                     values["purpose"],
                     values["agenda_item"],
-                    values["title"],
+                    values["doc_title"],
                     upload.path,
                     upload.filename,
                     actor_of(request),
