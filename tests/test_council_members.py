@@ -358,3 +358,27 @@ async def test_the_demo_held_a_council_meeting_with_apologies_a_substitute_and_m
     assert [row["substitute_for_name"] for row in rows if row["name"] == "Nils Öberg"] == ["Anna Lindqvist"]
     documents = await Material.select(Material.purpose).where(Material.event.slug == held["slug"])
     assert sorted(row["purpose"] for row in documents) == ["minutes", "paper"]
+
+
+async def test_a_term_cannot_be_ended_into_the_next_one_and_a_list_without_dates_keeps_the_terms():
+    from events_app.domain import people
+    from events_app.domain.people import MemberInput
+
+    uid = await _member("Siv Sand", "siv@ange.se", "ange", "opposition", "2023-01-01", "2026-12-31")
+    await council_members.add_term(
+        uid, TermInput(organisation="ange", side="opposition", starts_on="2027-01-01", ends_on="2030-12-31"), SYSTEM
+    )
+    person = await council_members.person_by_uid(uid)
+    first = (await council_members.terms_of(person["id"]))[-1]
+    with pytest.raises(Exception) as refused:
+        await council_members.end_term(uid, str(first["uid"]), "2028-06-30", SYSTEM)
+    assert refused.value.message == "The member already has a term in this period."
+
+    # The roster re-imported to correct an address, without term dates: the terms stay as they were.
+    await people.update_member(
+        uid, MemberInput(name="Siv Sand", email="siv.sand@ange.se", organisation="ange", side="opposition"), SYSTEM
+    )
+    assert [(t["starts_on"], t["ends_on"]) for t in await council_members.terms_of(person["id"])] == [
+        (date(2027, 1, 1), date(2030, 12, 31)),
+        (date(2023, 1, 1), date(2026, 12, 31)),
+    ]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from events_app.domain import council_meetings, council_members, events
+from events_app.domain import council_meetings, council_members
 from events_app.domain.tables import Attendance, Invitation, InvitationStatus, Registration
 from events_app.domain.text_folding import surname_key
 
@@ -64,7 +64,7 @@ def _organisation(row: dict[str, Any]) -> str:
 
 async def register_of(slug: str) -> Register:
     """The register of the meeting `slug` (NotFound for an unknown event)."""
-    event = await events.get_event(slug)
+    event = await council_meetings.meeting(slug)
     day = council_meetings.meeting_day(event)
     register = Register(event_title=event["title"], day=day)
     terms = {term["person_id"]: term for term in await council_members.terms_on(day)}

@@ -333,8 +333,15 @@ async def accept(token: str, ip: str = "") -> dict[str, Any]:
     invitation holds (no form; the page says that answering agrees to the privacy notice). Raises
     DomainError when the event needs more (its own questions): then the form is the way."""
     invitation = await invitations.open_invitation(token)
+    if not is_council_invitation(invitation):  # a council role is only ever given at a council meeting
+        raise NotFound()  # another invitation answers with the registration form, which asks for consent
     if invitation["registration"] is not None:
         return invitation["registration"]
+    if await _existing_substitute(invitation["id"]) is not None:
+        raise DomainError(
+            N_("Your substitute is invited in your place. Tell the organiser if you can come after all."),
+            code="substitute_sent",
+        )
     data = registrations.RegistrationInput(
         name=invitation["name"],
         email=invitation["email"],

@@ -30,7 +30,7 @@ from events_app.domain.tables import (
     PreparatoryOfficial,
     Side,
 )
-from events_app.domain.transactions import atomic, utcnow
+from events_app.domain.transactions import atomic
 from events_app.domain.validation import (
     collect_choice,
     collect_max_length,
@@ -39,7 +39,7 @@ from events_app.domain.validation import (
     parse_uid,
     required_text,
 )
-from events_app.i18n import N_, current_language, gettext, localtime
+from events_app.i18n import N_, current_language, gettext, local_today, localtime
 
 # What a row of `record_of` is, in words.
 RECORD_KINDS = {
@@ -473,6 +473,9 @@ async def end_term(person_uid: str, term_uid: str, ends_on_text: str, actor: Act
             raise DomainError(N_("Give the date it ends."), field="ends_on")
         if ends_on < term["starts_on"]:
             raise DomainError(N_("It cannot end before it starts."), field="ends_on")
+        others = await MemberTerm.select().where((MemberTerm.person == person["id"]) & (MemberTerm.id != term["id"]))
+        if any(_overlaps(term["starts_on"], ends_on, other["starts_on"], other["ends_on"]) for other in others):
+            raise DomainError(N_("The member already has a term in this period."), field="ends_on")
         await MemberTerm.update({MemberTerm.ends_on: ends_on}).where(MemberTerm.id == term["id"])
         await _mirror_latest_term(person["id"])
         await audit.record(
@@ -534,17 +537,20 @@ async def end_terms_of(person_id: int, day: date) -> None:
 
 async def record_term_from_member_form(person_id: int, organisation_id: int, side: str, starts_on, ends_on) -> None:
     """The member form (and the import) edit the member's latest term, or give them their first one
-    (from today when no start is given). Called inside the caller's transaction."""
+    (from today when no start is given). A row without any term dates (a list re-imported to correct
+    addresses) leaves the term's dates as they are. Called inside the caller's transaction."""
     latest = await (
-        MemberTerm.select(MemberTerm.id)
+        MemberTerm.select(MemberTerm.id, MemberTerm.starts_on, MemberTerm.ends_on)
         .where(MemberTerm.person == person_id)
         .order_by(MemberTerm.starts_on, ascending=False)
         .first()
     )
+    if latest is not None and starts_on is None and ends_on is None:
+        starts_on, ends_on = latest["starts_on"], latest["ends_on"]
     values = {
         MemberTerm.organisation: organisation_id,
         MemberTerm.side: side,
-        MemberTerm.starts_on: starts_on or utcnow().date(),
+        MemberTerm.starts_on: starts_on or (latest["starts_on"] if latest else local_today()),
         MemberTerm.ends_on: ends_on,
     }
     if latest is None:

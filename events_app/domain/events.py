@@ -499,6 +499,8 @@ async def copy_event(
         slug=await _unique_slug(title, moved(source["starts_at"])),
         **(extra or {}),
     )
+    if copy.kind == EventKind.council_meeting.value:
+        copy.preserve = True  # a council meeting is an official record from the start (as _columns says)
     await copy.save()
     if source["themes"]:
         await EventTheme.insert(*[EventTheme(event=copy.id, theme=t["id"]) for t in source["themes"]])
