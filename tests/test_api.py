@@ -653,7 +653,7 @@ async def test_the_openapi_schema_documents_the_api_only(client):
         "/api/v1/council/members/{uid}/terms",
         "/api/v1/council/members/{uid}/roles",
         "/api/v1/council/members/{uid}/terms/{term_uid}/end",
-        "/api/v1/council/meetings/{slug}/agenda/{uid}",
+        "/api/v1/council/meetings/{slug}/agenda/{uid}/delete",
         "/api/v1/council/meetings/{slug}/invitations/{uid}/apologies",
         "/api/v1/council/meetings/{slug}",
         "/api/v1/council/meetings/{slug}/agenda",

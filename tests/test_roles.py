@@ -420,7 +420,8 @@ async def test_public_pages_are_open_to_everyone(client, path):
 
 
 def api_url(path: str, slug: str) -> str:
-    samples = {"{slug:str}": slug, "{path:str}": "no-such-file", "{uid:str}": "0b7e7a52-7c43-4ad4-9d36-0d3c1f0e0a11"}
+    uid = "0b7e7a52-7c43-4ad4-9d36-0d3c1f0e0a11"
+    samples = {"{slug:str}": slug, "{path:str}": "no-such-file", "{uid:str}": uid, "{term_uid:str}": uid}
     for parameter, value in samples.items():
         path = path.replace(parameter, value)
     assert "{" not in path, f"No sample value for the path parameter of {path}: add one to api_url()"

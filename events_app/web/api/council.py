@@ -11,7 +11,7 @@ import datetime
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, delete, get, post
+from litestar import Controller, Request, get, post
 from litestar.params import FromPath, JSONBody, Parameter
 
 from events_app import i18n
@@ -346,15 +346,16 @@ class CouncilMeetingsApiController(Controller):
         added = await council_meetings.add_item(slug, item, token_actor(request))
         return Created(uid=str(added["uid"]))
 
-    @delete(
-        "/agenda/{uid:str}",
+    @post(
+        "/agenda/{uid:str}/delete",
         **ORGANISER_TOKEN,
-        status_code=204,
+        status_code=200,
         responses=error_responses(_MEETING_ERRORS, 401, 403, 404),
     )
-    async def delete_agenda_item(self, request: Request, slug: FromPath[str], uid: FromPath[str]) -> None:
+    async def delete_agenda_item(self, request: Request, slug: FromPath[str], uid: FromPath[str]) -> Done:
         """Remove an item from the agenda (the others are numbered again; its papers stay as material)."""
         await council_meetings.delete_item(slug, uid, token_actor(request))
+        return Done()
 
     @post("/invite", **ORGANISER_TOKEN, status_code=200, responses=error_responses(_MEETING_ERRORS, 401, 403, 404, 422))
     async def invite(self, request: Request, slug: FromPath[str]) -> Invited:
