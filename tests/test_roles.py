@@ -135,6 +135,8 @@ NOT_FOUND_YET = {
     # a council meeting's page: the world's event is not one (tests/test_council_meetings.py)
     "/organiser/events/{slug:str}/council",
     "/my/meetings/{slug:str}",  # and a council member's view of one (tests/test_council_meetings.py)
+    # and its attendance register (tests/test_council_records.py draws one)
+    "/organiser/events/{slug:str}/council/register.pdf",
 }
 
 
