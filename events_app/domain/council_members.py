@@ -62,6 +62,11 @@ def position_label(position: str) -> str:
 SEAT_KINDS = (OrganisationKind.municipality.value, OrganisationKind.region.value)
 
 
+def period_covers(period: dict[str, Any], day: date) -> bool:
+    """Whether a term's, role's or official's period (`starts_on`, `ends_on` inclusive or open) holds `day`."""
+    return period["starts_on"] <= day and (period["ends_on"] is None or day <= period["ends_on"])
+
+
 def _covers(starts_on, ends_on, day: date):
     """A period's rows that include `day` (inclusive at both ends; open-ended when it has no end)."""
     return (starts_on <= day) & (ends_on.is_null() | (ends_on >= day))
@@ -159,7 +164,7 @@ async def council_meetings_of(person_id: int) -> set[int]:
     found = {row["event"] for row in substituting}
     for meeting in meetings:
         day = localtime(meeting["starts_at"]).date()
-        if any(p["starts_on"] <= day and (p["ends_on"] is None or p["ends_on"] >= day) for p in periods):
+        if any(period_covers(period, day) for period in periods):
             found.add(meeting["id"])
     return found & {meeting["id"] for meeting in meetings}
 

@@ -10,7 +10,7 @@ from events_app.domain import organisation_statements as statements
 from events_app.domain.organisation_statements import Statement
 from events_app.domain.pdf_layout import MUTED, HouseStyle, new_document
 from events_app.domain.people import side_label
-from events_app.i18n import format_day, gettext, use_language
+from events_app.i18n import format_day, format_hours, gettext, use_language
 
 
 def render(statement: Statement, *, language: str, created_at: datetime) -> bytes:
@@ -23,18 +23,16 @@ def _visit_line(visit: statements.Visit) -> str:
     role = role if visit.substitute_for else role.lower()  # "ersättare för Per Berg", "ledamot"
     who = f"{visit.name} ({role}, {side_label(visit.side).lower()})"
     kind = gettext(statements.KIND_LABELS[visit.kind])
-    return (
-        f"{format_day(visit.day)} · {visit.event_title} ({kind.lower()}) · {who} · {statements.hours(visit.minutes)} h"
-    )
+    return f"{format_day(visit.day)} · {visit.event_title} ({kind.lower()}) · {who} · {format_hours(visit.minutes)} h"
 
 
 def _totals(statement: Statement) -> list[str]:
     lines = [
-        f"{gettext(statements.KIND_LABELS[kind])}: {statements.hours(minutes)} h"
+        f"{gettext(statements.KIND_LABELS[kind])}: {format_hours(minutes)} h"
         for kind, minutes in statement.minutes_by_kind().items()
     ]
     lines += [
-        gettext("%(name)s: %(count)s attendances, %(hours)s h", name=name, count=count, hours=statements.hours(minutes))
+        gettext("%(name)s: %(count)s attendances, %(hours)s h", name=name, count=count, hours=format_hours(minutes))
         for name, count, minutes in statement.people()
     ]
     return lines
@@ -45,7 +43,7 @@ def _draw(statement: Statement, language: str, created_at: datetime) -> bytes:
     organisation = statement.organisation["name_sv"] if language == "sv" else statement.organisation["name_en"]
     visits = [_visit_line(visit) for visit in statement.visits]
     totals = _totals(statement)
-    grand_total = gettext("In all: %(hours)s hours", hours=statements.hours(statement.minutes))
+    grand_total = gettext("In all: %(hours)s hours", hours=format_hours(statement.minutes))
     headings = [gettext("Attendance"), gettext("Totals"), gettext("Nobody")]
     pdf: HouseStyle = new_document(
         texts=[title, organisation, *visits, *totals, grand_total, *headings],

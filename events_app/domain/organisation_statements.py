@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from events_app.domain import participation_reports
+from events_app.domain import council_members, participation_reports
 from events_app.domain.errors import NotFound
 from events_app.domain.people import side_label
 from events_app.domain.tables import (
@@ -28,7 +28,7 @@ from events_app.domain.tables import (
     Organisation,
     Registration,
 )
-from events_app.i18n import N_, current_language, gettext
+from events_app.i18n import N_, format_hours, gettext
 
 # The kinds a statement counts, in the order it lists them.
 KINDS = (EventKind.council_meeting.value, EventKind.sustainability_day.value, EventKind.training_module.value)
@@ -73,10 +73,6 @@ class Statement:
         return [(name, count, minutes) for name, (count, minutes) in sorted(totals.items())]
 
 
-def _covers(term: dict[str, Any], day: date) -> bool:
-    return term["starts_on"] <= day and (term["ends_on"] is None or day <= term["ends_on"])
-
-
 async def _terms() -> dict[int, list[dict[str, Any]]]:
     by_person: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for term in await MemberTerm.select(
@@ -87,7 +83,7 @@ async def _terms() -> dict[int, list[dict[str, Any]]]:
 
 
 def _term_on(terms: dict[int, list[dict[str, Any]]], person_id: int | None, day: date) -> dict[str, Any] | None:
-    return next((term for term in terms.get(person_id or 0, []) if _covers(term, day)), None)
+    return next((term for term in terms.get(person_id or 0, []) if council_members.period_covers(term, day)), None)
 
 
 async def _visits(year: int) -> list[dict[str, Any]]:
@@ -205,12 +201,6 @@ KIND_LABELS = {
 }
 
 
-def hours(minutes: int) -> str:
-    """Hours with one decimal, as a statement gives them ("3,5" in Swedish, "3.5" in English)."""
-    text = f"{minutes / 60:.1f}"
-    return text.replace(".", ",") if current_language() == "sv" else text
-
-
 def visit_role(visit: Visit) -> str:
     if visit.substitute_for:
         return gettext("substitute for %(member)s", member=visit.substitute_for)
@@ -229,13 +219,13 @@ def statement_rows(statement: Statement) -> tuple[list[str], list[list[str]]]:
             visit.event_title,
             gettext(KIND_LABELS[visit.kind]),
             visit.day.isoformat(),
-            hours(visit.minutes),
+            format_hours(visit.minutes),
         ]
         for visit in statement.visits
     ]
     for kind, minutes in statement.minutes_by_kind().items():
-        rows.append([gettext("Total"), "", "", "", gettext(KIND_LABELS[kind]), "", hours(minutes)])
-    rows.append([gettext("Total"), "", "", "", "", "", hours(statement.minutes)])
+        rows.append([gettext("Total"), "", "", "", gettext(KIND_LABELS[kind]), "", format_hours(minutes)])
+    rows.append([gettext("Total"), "", "", "", "", "", format_hours(statement.minutes)])
     return header, rows
 
 
@@ -292,4 +282,4 @@ def summary_rows(summary: CountySummary) -> tuple[list[str], list[list[str]]]:
 
 def training_rows(summary: CountySummary) -> tuple[list[str], list[list[str]]]:
     header = [gettext("Member"), gettext("Organisation"), gettext("Hours at training modules")]
-    return header, [[name, organisation, hours(minutes)] for name, organisation, minutes in summary.training]
+    return header, [[name, organisation, format_hours(minutes)] for name, organisation, minutes in summary.training]

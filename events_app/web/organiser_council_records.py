@@ -56,7 +56,7 @@ class CouncilStatementsController(Controller):
                 "years": await participation_reports.report_years(),
                 "statements": list(found.values()),
                 "summary": summary,
-                "hours": statements.hours,
+                "hours": i18n.format_hours,
             },
         )
 
