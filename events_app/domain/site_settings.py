@@ -29,7 +29,7 @@ class Setting:
     """One value an admin can change. `label` and `hint` are English message ids.
 
     kind: "text" (one line), "textarea", "days", "months" or "years" (a whole number, at most a
-    century), "date" (YYYY-MM-DD), "email" (an address), or "choice" (one of `choices`: pairs of the
+    century), "count" (a whole number up to 1,000), "date" (YYYY-MM-DD), "email" (an address), or "choice" (one of `choices`: pairs of the
     stored value and its label, an English message id).
     """
 
@@ -100,6 +100,13 @@ RETENTION = SettingGroup(
         Setting(
             "retention_feedback_months",
             N_("Feedback on accessibility: months it is kept"),
+            "12",
+            "months",
+            required=True,
+        ),
+        Setting(
+            "retention_evaluation_text_months",
+            N_("Free-text answers to evaluations: months after the evaluation closes (the counts stay)"),
             "12",
             "months",
             required=True,
@@ -349,9 +356,29 @@ ACCESSIBILITY = SettingGroup(
     rules=(_full_compliance_needs_a_review,),
 )
 
-GROUPS: dict[str, SettingGroup] = {group.slug: group for group in (RETENTION, PRIVACY, ACCESSIBILITY)}
+EVALUATIONS = SettingGroup(
+    slug="evaluations",
+    title=N_("Evaluations"),
+    intro=N_(
+        "Results of anonymous evaluations are broken down by organisation and by side only for groups "
+        'with at least this many answers; smaller groups are merged into "Others" (docs/evaluations.md).'
+    ),
+    settings=(
+        Setting(
+            "evaluation_min_group",
+            N_("Smallest group of answers shown on its own"),
+            "5",
+            "count",
+            hint=N_("Below it, a group's answers are shown only merged with others', so no one can be singled out."),
+            required=True,
+        ),
+    ),
+)
 
-_LIMITS = {"days": MAX_DAYS, "months": MAX_DAYS // 30, "years": MAX_DAYS // 365}
+GROUPS: dict[str, SettingGroup] = {group.slug: group for group in (RETENTION, PRIVACY, ACCESSIBILITY, EVALUATIONS)}
+
+# The largest number each numeric kind takes ("count": a number of people or answers).
+_LIMITS = {"days": MAX_DAYS, "months": MAX_DAYS // 30, "years": MAX_DAYS // 365, "count": 1000}
 
 
 def group(slug: str) -> SettingGroup:

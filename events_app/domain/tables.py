@@ -822,3 +822,102 @@ class PreparatoryOfficial(Table):
     person = ForeignKey(references=Person, on_delete=OnDelete.cascade, index=True)
     starts_on = Date()
     ends_on = Date(null=True, default=None)
+
+
+class EvaluationStatus(str, Enum):
+    draft = "draft"  # being written; nobody is asked yet
+    open = "open"  # asked (or to be asked automatically); answers taken until `closes_at`
+    closed = "closed"  # closed by hand; the results stay
+
+
+class EvaluationAudience(str, Enum):
+    attended = "attended"  # those checked in (at the event, the occasion or the session)
+    no_show = "no_show"  # those who had a place and never came ("Vad hindrade dig?")
+
+
+class EvaluationQuestionKind(str, Enum):
+    rating = "rating"  # 1-5, with words for the two ends
+    single = "single"
+    multiple = "multiple"
+    text = "text"
+    themes = "themes"  # which of the council's themes the next sustainability day should take up
+
+
+class Evaluation(Table):
+    """An evaluation form of an event, of one occasion of a training module (`event_day`) or of one
+    programme session; or, with `event` NULL, a template to copy (the council's standard form).
+
+    Who is asked is kept in EvaluationRequest and what they answered in EvaluationResponse, with no
+    column joining the two unless the form is `named` (evaluations.py says how anonymity holds).
+    """
+
+    uid = UUID(default=uuid.uuid4, unique=True)
+    event = ForeignKey(references=Event, null=True, on_delete=OnDelete.cascade, index=True)
+    event_day = ForeignKey(references=EventDay, null=True, on_delete=OnDelete.cascade)
+    session = ForeignKey(references=ProgrammeSession, null=True, on_delete=OnDelete.cascade)
+    template_key = Varchar(length=40, default="")  # a template's name ("standard"); "" for a form in use
+    title = Varchar(length=200)
+    title_en = Varchar(length=200, default="")
+    intro = Text(default="")
+    intro_en = Text(default="")
+    audience = Varchar(length=20, choices=EvaluationAudience, default=EvaluationAudience.attended)
+    named = Boolean(default=False)  # answers carry the person: for internal workshops, said on the form
+    status = Varchar(length=20, choices=EvaluationStatus, default=EvaluationStatus.draft, index=True)
+    closes_at = Timestamptz(null=True, default=None)
+    # Ask automatically this many hours after the event (occasion, session) ends; None: by hand.
+    send_after_hours = Integer(null=True, default=None)
+    sent_at = Timestamptz(null=True, default=None)  # when those asked were first mailed
+    reminded_at = Timestamptz(null=True, default=None)
+    reminders = Integer(default=0)
+    texts_purged_at = Timestamptz(null=True, default=None)  # free text deleted by the retention rule
+    copied_from = ForeignKey(references="self", null=True, on_delete=OnDelete.set_null)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class EvaluationQuestion(Table):
+    """One question of an evaluation form. `standard_key` marks the standard form's questions, so the
+    same question can be compared across occasions and years."""
+
+    uid = UUID(default=uuid.uuid4, unique=True)
+    evaluation = ForeignKey(references=Evaluation, on_delete=OnDelete.cascade, index=True)
+    position = Integer(default=0)
+    kind = Varchar(length=20, choices=EvaluationQuestionKind, default=EvaluationQuestionKind.rating)
+    text = Varchar(length=500)
+    text_en = Varchar(length=500, default="")
+    options = JSON(default=[])  # a choice question's options (Swedish; answers are stored as these)
+    options_en = JSON(default=[])
+    low_label = Varchar(length=100, default="")  # a rating's words for 1 and 5
+    low_label_en = Varchar(length=100, default="")
+    high_label = Varchar(length=100, default="")
+    high_label_en = Varchar(length=100, default="")
+    required = Boolean(default=False)
+    standard_key = Varchar(length=40, default="")
+
+
+class EvaluationRequest(Table):
+    """One registration asked to answer an evaluation: its personal link, whether it has answered (to
+    refuse a second answer and to remind only the others) and nothing of the answer itself. `scope`
+    ("<evaluation id>/<registration id>") is unique: nobody is asked twice."""
+
+    uid = UUID(default=uuid.uuid4, unique=True)
+    evaluation = ForeignKey(references=Evaluation, on_delete=OnDelete.cascade, index=True)
+    registration = ForeignKey(references=Registration, on_delete=OnDelete.cascade, index=True)
+    scope = Varchar(length=40, unique=True)
+    answered = Boolean(default=False)
+    reminders = Integer(default=0)
+
+
+class EvaluationResponse(Table):
+    """One answer to an evaluation. No column names the person or the registration (a test holds the
+    columns to this list): `locator` is a keyed hash of the request that only the request's own link
+    can reproduce, to let its holder change the answer; `organisation` and `side` are the groups the
+    results break down by, shown only for groups large enough (evaluation_results.py). `person` is set
+    only on a named form. No time is kept: it could be matched against the check-ins."""
+
+    evaluation = ForeignKey(references=Evaluation, on_delete=OnDelete.cascade, index=True)
+    locator = Varchar(length=64, unique=True)
+    organisation = ForeignKey(references=Organisation, null=True, on_delete=OnDelete.set_null)
+    side = Varchar(length=20, default="")
+    person = ForeignKey(references=Person, null=True, on_delete=OnDelete.set_null)
+    answers = JSON(default={})  # question uid -> 1-5, an option, a list of options, text
+    hidden = JSON(default=[])  # question uids whose free text an organiser hid from the shared report
