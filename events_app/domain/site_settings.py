@@ -29,8 +29,8 @@ class Setting:
     """One value an admin can change. `label` and `hint` are English message ids.
 
     kind: "text" (one line), "textarea", "days", "months" or "years" (a whole number, at most a
-    century), "count" (a whole number up to 1,000), "date" (YYYY-MM-DD), "email" (an address), or "choice" (one of `choices`: pairs of the
-    stored value and its label, an English message id).
+    century), "count" (a whole number up to 1,000), "date" (YYYY-MM-DD), "email" (an address), or
+    "choice" (one of `choices`: pairs of the stored value and its label, an English message id).
     """
 
     key: str
