@@ -47,6 +47,11 @@ def invitation_url(link_secret: str) -> str:
     return _absolute(f"/invitation/{_segment(link_secret)}")
 
 
+def evaluation_url(token: str) -> str:
+    """An evaluation's answer page, reached by the personal link's secret (route `evaluation_answer`)."""
+    return _absolute(f"/evaluation/{_segment(token)}")
+
+
 def verification_url(code: str) -> str:
     """The short address printed under a certificate's QR code (route `verify_code`)."""
     return _absolute(f"/v/{_segment(code)}")

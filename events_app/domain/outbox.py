@@ -28,7 +28,7 @@ from events_app.templating import environment
 MAX_ATTEMPTS = 8
 # Links whose last part is a live secret (sign-in, password-reset, "my registration" and invitation links).
 # Nobody but the recipient should see them: they are hidden from the admin's outbox pages and wiped once sent.
-_SECRET_LINK = re.compile(r"(/login/link/|/password/reset/|/registration/|/invitation/)[A-Za-z0-9_-]{16,}")
+_SECRET_LINK = re.compile(r"(/login/link/|/password/reset/|/registration/|/invitation/|/evaluation/)[A-Za-z0-9_-]{16,}")
 
 
 # Addresses at a domain RFC 2606 reserves as invalid (a walk-in who gave no address) never get mail.
