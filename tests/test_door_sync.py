@@ -12,7 +12,7 @@ import base64
 import hashlib
 import json
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 
@@ -21,6 +21,7 @@ from events_app.domain.audit import Actor
 from events_app.domain.registrations import Registrant
 from events_app.domain.tables import Attendance, CheckInConflict, Person, Registration
 from events_app.domain.transactions import utcnow
+from events_app.i18n import STOCKHOLM, localtime
 from tests.account_helpers import tr
 from tests.registration_helpers import event_today, form, registered
 
@@ -55,11 +56,12 @@ def hash_of(code: str) -> str:
 
 
 def offline(code: str, minutes_ago: float, client_id: str | None = None) -> dict:
-    return {
-        "id": client_id or str(uuid.uuid4()),
-        "code": code,
-        "scanned_at": (utcnow() - timedelta(minutes=minutes_ago)).isoformat(),
-    }
+    """A scan made offline `minutes_ago` (at most 45) at today's event. Just after midnight the minutes
+    are shrunk, in order, into the minutes since midnight: a scan made yesterday is not today's."""
+    now = utcnow()
+    since_midnight = now - datetime.combine(localtime(now).date(), time(0), STOCKHOLM)
+    ago = min(timedelta(minutes=minutes_ago), timedelta(minutes=minutes_ago) * (since_midnight / timedelta(minutes=45)))
+    return {"id": client_id or str(uuid.uuid4()), "code": code, "scanned_at": (now - ago).isoformat()}
 
 
 async def people(event: dict, *emails: str) -> list[dict]:

@@ -14,7 +14,8 @@ from typing import Any
 from events_app.domain import evaluations
 from events_app.domain.errors import DomainError, ValidationFailed
 from events_app.domain.evaluation_links import locator_for, request_by_token
-from events_app.domain.tables import EvaluationRequest, EvaluationResponse, Person, Theme
+from events_app.domain.tables import EvaluationRequest, EvaluationResponse, Person
+from events_app.domain.themes import all_themes
 from events_app.domain.transactions import atomic
 from events_app.i18n import N_
 
@@ -36,7 +37,7 @@ async def form_for(token: str) -> dict[str, Any]:
     )
     themes = []
     if any(question["kind"] == evaluations.THEMES for question in evaluation["questions"]):
-        themes = await Theme.select(Theme.slug, Theme.name_sv, Theme.name_en).order_by(Theme.name_sv)
+        themes = await all_themes()
     return {
         "request": request,
         "evaluation": evaluation,
