@@ -11,7 +11,15 @@ from datetime import timedelta
 
 import pytest
 
-from events_app.domain import evaluation_answers, evaluation_links, evaluation_requests, evaluations
+from events_app.domain import (
+    erasure,
+    evaluation_answers,
+    evaluation_links,
+    evaluation_requests,
+    evaluations,
+    personal_data,
+    retention,
+)
 from events_app.domain.errors import DomainError, ValidationFailed
 from events_app.domain.evaluations import EvaluationInput
 from events_app.domain.tables import (
@@ -276,3 +284,43 @@ async def test_a_form_set_to_go_out_automatically_asks_when_its_time_has_come(ev
     assert (await Evaluation.select(Evaluation.sent_at).where(Evaluation.id == form["id"]).first())[
         "sent_at"
     ] <= utcnow()
+
+
+async def test_the_person_s_export_shows_named_answers_only_and_erasure_unties_them(event):
+    anonymous = await standard_form(event)
+    named = await standard_form(event, named=True, title="Intern workshop")
+    for form in (anonymous, named):
+        await evaluation_requests.ask(form, SYSTEM)
+        await evaluation_answers.submit(await token_of(form, event["people"]["anna"]), answers_for(form, 3, "Hemligt"))
+    person = await Person.select().where(Person.id == event["people"]["anna"]["person"]).first()
+
+    export = await personal_data.export_person(person)
+    by_title = {row["evaluation"]: row for row in export["evaluations"]}
+    assert set(by_title) == {"Utvärdering", "Intern workshop"} and all(r["answered"] for r in by_title.values())
+    assert by_title["Utvärdering"]["answers"] == []
+    assert {"question": "Vad var bäst, och vad kan bli bättre?", "answer": "Hemligt"} in by_title["Intern workshop"][
+        "answers"
+    ]
+
+    await erasure.erase_person(str(person["uid"]), SYSTEM, notify=False)
+    assert await EvaluationRequest.count().where(EvaluationRequest.registration == event["people"]["anna"]["id"]) == 0
+    assert await EvaluationRequest.count() == 2  # Bo's
+    rows = await EvaluationResponse.select().output(load_json=True)
+    assert len(rows) == 2 and all(row["person"] is None for row in rows)
+    assert all("Hemligt" not in str(row["answers"]) for row in rows if row["evaluation"] == named["id"])
+
+
+async def test_the_retention_rule_deletes_free_text_and_keeps_the_figures(event):
+    form = await standard_form(event)
+    await evaluation_requests.ask(form, SYSTEM)
+    await evaluation_answers.submit(await token_of(form, event["people"]["anna"]), answers_for(form, 4, "Fritext"))
+    await retention.apply_retention(now=form["closes_at"] + timedelta(days=300))
+    assert "Fritext" in str((await EvaluationResponse.select().first())["answers"])  # 12 months by default
+
+    await retention.apply_retention(now=form["closes_at"] + timedelta(days=400))
+    answers = (await EvaluationResponse.select().first().output(load_json=True))["answers"]
+    overall = next(q for q in form["questions"] if q["standard_key"] == "overall")
+    themes = next(q for q in form["questions"] if q["standard_key"] == "themes")
+    assert "Fritext" not in str(answers) and "Vattenfrågor" not in str(answers)
+    assert answers[str(overall["uid"])] == 4 and answers[str(themes["uid"])]["themes"] == ["klimat-energi"]
+    assert await EvaluationRequest.count() == 0

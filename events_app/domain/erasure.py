@@ -22,7 +22,7 @@ from typing import Any
 
 from piccolo.columns import JSON
 
-from events_app.domain import audit, outbox, registrations
+from events_app.domain import audit, evaluation_privacy, outbox, registrations
 from events_app.domain.errors import DomainError
 from events_app.domain.personal_data import addresses_of, person_by_uid
 from events_app.domain.public_page_versions import changes_public_pages
@@ -36,6 +36,8 @@ from events_app.domain.tables import (
     CheckInConflict,
     EmailToken,
     ErasureRequest,
+    EvaluationRequest,
+    EvaluationResponse,
     Invitation,
     InvitationLink,
     MailingRecipient,
@@ -80,6 +82,8 @@ ERASED = {
     MemberTerm: "kept: the council's composition (organisation, side, dates), naming no one once the person is emptied",
     MemberRole: "kept: who held which role when, naming no one once the person is emptied",
     PreparatoryOfficial: "kept: the preparatory group's periods, naming no one once the person is emptied",
+    EvaluationRequest: "deleted",
+    EvaluationResponse: "a named answer loses the person and its free text; anonymous answers name no one",
     StaffAccount: "not a participant's: untouched",
     ApiToken: "not a participant's: untouched",
 }
@@ -303,6 +307,7 @@ async def _ids(table: Any, where: Any) -> list[int]:
 async def _empty_rows(person: dict[str, Any], addresses: list[str]) -> None:
     person_id = person["id"]
     registration_ids = await _ids(Registration, Registration.person == person_id)
+    await evaluation_privacy.erase(person_id)
     await empty_registrations(registration_ids)
     await empty_invitations(
         await _ids(Invitation, (Invitation.person == person_id) | Invitation.email.is_in(addresses))

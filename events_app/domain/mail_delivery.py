@@ -27,6 +27,7 @@ import aiosmtplib
 
 from events_app.domain import (
     certificate_mail,
+    evaluation_requests,
     invitation_mail,
     mailing_mail,
     outbox,
@@ -259,7 +260,8 @@ async def deliver_due(worker_id: str, settings: Settings | None = None, batch_si
 
 
 async def run_sender(stop: asyncio.Event, settings: Settings | None = None) -> None:
-    """Deliver due mail every few seconds until `stop` is set; queue due reminders every minute."""
+    """Deliver due mail every few seconds until `stop` is set; queue due reminders (and evaluations set
+    to go out automatically) every minute."""
     settings = settings or get_settings()
     worker_id = outbox.new_worker_id()
     log.info("mail sender %s started", worker_id)
@@ -272,6 +274,8 @@ async def run_sender(stop: asyncio.Event, settings: Settings | None = None) -> N
                     log.info("queued %s event reminders", queued)
                 if released := await registration_holds.release_expired():
                     log.info("released %s unconfirmed held registrations", released)
+                if asked := await evaluation_requests.ask_due():
+                    log.info("asked %s people to evaluate what they attended", asked)
             await deliver_due(worker_id, settings)
             if time.monotonic() - last_purge > PURGE_EVERY_SECONDS:
                 last_purge = time.monotonic()

@@ -1,6 +1,7 @@
 """Everything the platform holds about one person, gathered for them (GDPR Art. 15 and 20) or for an
 admin: the profile, registrations with their answers, session choices and check-ins, invitations,
-certificates, the mails sent to them, and their erasure requests.
+certificates, the mails sent to them, the evaluations they were asked to answer (with their answers
+to named forms), and their erasure requests.
 
 `EXPORTED` and `NOT_EXPORTED` name every table that holds a person's data, and why a table is left
 out; tests/test_personal_data.py fails when a new table refers to a person (or holds an address)
@@ -14,7 +15,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from events_app.domain import attendance, council_members
+from events_app.domain import attendance, council_members, evaluation_privacy
 from events_app.domain.errors import NotFound
 from events_app.domain.people import side_label
 from events_app.domain.registrations import DIETARY_NEEDS
@@ -28,6 +29,8 @@ from events_app.domain.tables import (
     CheckInConflict,
     EmailToken,
     ErasureRequest,
+    EvaluationRequest,
+    EvaluationResponse,
     Invitation,
     InvitationLink,
     MailingRecipient,
@@ -65,6 +68,8 @@ EXPORTED = {
     MemberTerm: "council",
     MemberRole: "council",
     PreparatoryOfficial: "council",
+    EvaluationRequest: "evaluations",
+    EvaluationResponse: "evaluations (named forms only: an anonymous answer is tied to no one)",
 }
 # Tables that refer to a person but are not part of the export, and why.
 NOT_EXPORTED = {
@@ -299,6 +304,7 @@ async def export_person(person: dict[str, Any]) -> dict[str, Any]:
             "mailings": await _mailings(person_id, addresses),
             "calendar_feed": {"created_at": feed["created_at"]} if feed else None,
             "erasure_requests": requests,
+            "evaluations": await evaluation_privacy.evaluations_of(person_id),
             # Found by address: the form asks for no sign-in, so only an address given links it to a person.
             "accessibility_feedback": await AccessibilityFeedback.select(
                 AccessibilityFeedback.created_at,
@@ -410,6 +416,16 @@ _SECTIONS = (
         "mailings",
         N_("Follow-up mailings"),
         (("event", N_("Event")), ("subject_sv", N_("Subject")), ("sent_at", N_("Sent"))),
+    ),
+    (
+        "evaluations",
+        N_("Evaluations"),
+        (
+            ("event", N_("Event")),
+            ("evaluation", N_("Evaluation")),
+            ("answered", N_("Answered")),
+            ("answers", N_("Your answers (named forms only)")),
+        ),
     ),
     ("erasure_requests", N_("Requests to be erased"), (("requested_at", N_("Requested")), ("done_at", N_("Done")))),
     (

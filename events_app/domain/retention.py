@@ -23,6 +23,7 @@ from events_app.domain import (
     accessibility_feedback,
     audit,
     erasure,
+    evaluation_privacy,
     registration_reports,
     sensitive_answers,
     site_settings,
@@ -224,6 +225,9 @@ async def apply_retention(
     counts["unanswered_invitations"] = await _unanswered_invitations(now, periods["unanswered_invitation_days"], kept)
     counts["old_event_registrations"] = await _old_event_records(now, periods["certificate_years"], kept)
     counts["accessibility_feedback"] = await accessibility_feedback.purge_expired(now=now)
+    counts["evaluations_free_text_deleted"] = await evaluation_privacy.purge_texts(
+        months_before(now, periods["evaluation_text_months"])
+    )
     counts["events_kept_by_records_plan"] = len(kept)
     await audit.record(
         RETENTION_ACTION,

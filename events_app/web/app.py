@@ -30,8 +30,8 @@ from events_app.web.admin import admin_router
 from events_app.web.api import api_router, openapi_config
 from events_app.web.context import RequestContextMiddleware
 from events_app.web.errors import EXCEPTION_HANDLERS
-from events_app.web.input_hygiene import CleanInputRequest
 from events_app.web.evaluation import EvaluationController
+from events_app.web.input_hygiene import CleanInputRequest
 from events_app.web.invitation import InvitationController
 from events_app.web.mailing_opt_out import MailingOptOutController
 from events_app.web.material import MaterialController

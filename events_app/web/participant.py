@@ -19,6 +19,7 @@ from events_app.domain import (
     competence,
     competence_pdf,
     council_meetings,
+    evaluation_requests,
     links,
     registrations,
 )
@@ -65,6 +66,7 @@ class ParticipantController(Controller):
                 "certificates": await certificates.certificates_of_person(person["id"]),
                 "in_progress": await competence.modules_in_progress(person["id"]),
                 "council_meetings": await council_meetings.meetings_of(person["id"]),
+                "evaluations": await evaluation_requests.requests_of(person_id=person["id"]),
                 "hours": hours,
                 "certificate_dates": certificate_dates,
             },

@@ -20,6 +20,7 @@ from markupsafe import Markup, escape
 
 from events_app import i18n
 from events_app.domain import (
+    evaluation_requests,
     events,
     invitation_links,
     materials,
@@ -451,6 +452,7 @@ class RegistrationController(Controller):
                 )
             )
         context["material"] = await materials.visible_for_event(event["id"], Viewer(person_id=registration["person"]))
+        context["evaluations"] = await evaluation_requests.requests_of(registration_id=registration["id"])
         if registrations.has_ticket(registration):
             context["qr"] = inline_qr(registration["ticket_code"])
         elif registration["status"] == registrations.WAITLISTED:
