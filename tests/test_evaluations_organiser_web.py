@@ -89,14 +89,22 @@ async def test_made_from_the_standard_template_then_settings_and_questions_chang
     closes_on = (localtime(event["ends_at"]) + timedelta(days=10)).date()
     changed = await organiser.submit(
         path,
-        {**NEW, "title": "Hur var dagarna?", "closes_on": closes_on.isoformat(), "send_after_hours": "48"},
+        {
+            **NEW,
+            "title": "Hur var första dagen?",
+            "scope": f"day:{days_of(event)[0].isoformat()}",
+            "closes_on": closes_on.isoformat(),
+            "send_after_hours": "48",
+        },
     )
     assert changed.status_code == 303
     form = await Evaluation.select().where(Evaluation.id == form["id"]).first()
-    assert form["title"] == "Hur var dagarna?" and form["send_after_hours"] == 48
+    assert form["title"] == "Hur var första dagen?" and form["send_after_hours"] == 48
+    assert form["event_day"] == event["days"][0]["id"]
     assert localtime(form["closes_at"]).date() == closes_on + timedelta(days=1)
     page = text_of(await organiser.get(path))
     assert f'value="{closes_on.isoformat()}"' in page and 'value="48"' in page
+    assert f'value="day:{days_of(event)[0].isoformat()}" selected' in page
 
     # A question added, changed, moved up and deleted.
     added = await organiser.submit(path + "/questions", RATING, form_page=path)
