@@ -155,14 +155,14 @@ async def evaluation_page(
     evaluation: dict[str, Any],
     *,
     values: dict[str, str] | None = None,
-    question_values: dict[str, str] | None = None,
+    new_question: dict[str, str] | None = None,
     error: DomainError | None = None,
 ) -> Template:
     context = {
         "event": evaluation["event"],
         "evaluation": evaluation,
         "values": values or evaluation_values(evaluation),
-        "qvalues": question_values or {"kind": evaluations.RATING},
+        "qvalues": new_question or {"kind": evaluations.RATING},
         "errors": form_errors(error) if error else {},
         "kinds": _choices(evaluations.KINDS),
         "kind_labels": dict(_choices(evaluations.KINDS)),
@@ -310,7 +310,7 @@ class OrganiserEvaluationQuestionsController(Controller):
             await evaluations.add_question(slug, uid, question_input(values), actor_of(request))
         if refused.error:
             evaluation = await evaluations.get_evaluation(slug, uid)
-            return await evaluation_page(evaluation, question_values=values, error=refused.error)
+            return await evaluation_page(evaluation, new_question=values, error=refused.error)
         flash(request, i18n.gettext("The question was added."), "success")
         return _see(request, slug, uid)
 
