@@ -131,6 +131,9 @@ NOT_FOUND_YET = {
     "/organiser/events/{slug:str}/mailings/{uid:str}/edit",
     "/organiser/events/{slug:str}/mailings/{uid:str}/preview.html",
     "/organiser/events/{slug:str}/mailings/{uid:str}/progress",
+    # an evaluation of the event and one of its questions (tests/test_evaluations_organiser_web.py)
+    "/organiser/events/{slug:str}/evaluations/{uid:str}",
+    "/organiser/events/{slug:str}/evaluations/{uid:str}/questions/{question_uid:str}",
     # name badges: the world's event has nobody confirmed to print one for (tests/test_badges.py prints them)
     "/organiser/events/{slug:str}/badges.pdf",
     # a walk-in's badge at the door: the world's event has no walk-in (tests/test_badges.py prints one)
