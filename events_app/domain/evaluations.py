@@ -50,7 +50,7 @@ AUDIENCES = {
     ATTENDED: N_("Those who attended"),
     NO_SHOW: N_("Those registered who did not come"),
 }
-STATUSES = {DRAFT: N_("Draft"), OPEN: N_("Open"), CLOSED: N_("Closed")}
+STATUSES = {DRAFT: N_("Draft"), OPEN: N_("Open for answers"), CLOSED: N_("Closed")}
 STANDARD = "standard"
 MAX_QUESTIONS = 40
 MAX_OPTIONS = 20

@@ -135,15 +135,15 @@ async def _scope_choices(event: dict[str, Any]) -> dict[str, Any]:
 
 async def list_page(slug: str, *, values: dict[str, str] | None = None, error: DomainError | None = None) -> Template:
     event, rows = await evaluations.list_evaluations(slug)
-    earlier = [row for row in await evaluations.sources(event["id"]) if not row.get("template_key")]
+    sources = await evaluations.sources(event["id"])
     context = {
         "event": event,
         "rows": rows,
         "values": values or {"audience": evaluations.ATTENDED, "copy_from": evaluations.STANDARD},
         "errors": form_errors(error) if error else {},
-        # The templates from the code (they are put in the database when first copied), then earlier forms.
-        "templates": [(key, form["title"]) for key, form in evaluations.TEMPLATES.items()],
-        "earlier": earlier,
+        # The templates (reference data, `events-app migrate`), then earlier events' forms.
+        "templates": [(row["template_key"], row["title"]) for row in sources if row.get("template_key")],
+        "earlier": [row for row in sources if not row.get("template_key")],
         "audiences": _choices(evaluations.AUDIENCES),
         "statuses": evaluations.STATUSES,
         **await _scope_choices(event),
@@ -206,8 +206,6 @@ class OrganiserEvaluationsController(Controller):
     async def create(self, request: Request, slug: FromPath[str]) -> Response:
         values = await read_form(request, *FIELDS, "copy_from")
         with refusal_caught() as refused:
-            if values["copy_from"] in evaluations.TEMPLATES:
-                await evaluations.ensure_templates()
             evaluation = await evaluations.create_evaluation(
                 slug, evaluation_input(values), actor_of(request), copy_from=values["copy_from"]
             )
