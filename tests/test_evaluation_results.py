@@ -186,11 +186,29 @@ async def test_groups_smaller_than_the_minimum_are_merged_into_others_everywhere
     assert [(row["key"], row["answers"]) for row in result.sides] == [("majority", 6), ("opposition", 5), (OTHERS, 5)]
     by_org = {row["key"]: row for row in item(result, "rating")["by_organisation"]}
     assert (by_org["sundsvall"]["average"], by_org["timra"]["average"], by_org[OTHERS]["average"]) == (5.0, 3.0, 1.4)
+    by_org = {row["key"]: row for row in item(result, "single")["by_organisation"]}
+    assert [(row["value"], row["count"]) for row in by_org[OTHERS]["options"]] == [("Mejl", 2), ("Webben", 3)]
 
     others = tr("sv", OTHERS_LABEL)
     for name, text in (await exports(organiser, evaluation)).items():
         assert "Sundsvalls kommun" in text and "Timrå kommun" in text and others in text, name
         assert "Härnösand" not in text and "Kramfors" not in text, name
+
+
+async def test_a_group_where_few_answered_a_question_shows_only_how_many_did(event):
+    evaluation = await sixteen_answers(event)
+    await answer(evaluation, org="sundsvall", side="majority", rating=5, multiple=["Maten"])
+    result = await er.results(evaluation)
+    by_org = {row["key"]: row for row in item(result, "multiple")["by_organisation"]}
+    assert (by_org["sundsvall"]["answered"], by_org["sundsvall"]["too_few"]) == (1, True)
+    assert "options" not in by_org["sundsvall"]
+    rows = [row for row in er.export_rows(result)[1] if row[1] == "Vad var bäst?"]
+    assert not any("Maten" in row[2] for row in rows if row[0] != tr("sv", "Figures"))
+    # A named form's groups show their figures however few answered.
+    await Evaluation.update({Evaluation.named: True}).where(Evaluation.id == evaluation["id"])
+    evaluation["named"] = True
+    by_org = {row["key"]: row for row in item(await er.results(evaluation), "multiple")["by_organisation"]}
+    assert [row["count"] for row in by_org["sundsvall"]["options"]] == [0, 1, 0]
 
 
 async def test_the_minimum_comes_from_the_site_settings(event, organiser):

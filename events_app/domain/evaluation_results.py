@@ -230,12 +230,18 @@ def _group_figures(
     groups: list[dict[str, Any]],
     group_of: dict[int, str],
     themes: list[dict[str, Any]],
+    minimum: int | None,
 ) -> list[dict[str, Any]]:
-    """A question's figures within each shown group (texts are never broken down)."""
+    """A question's figures within each shown group (texts are never broken down). With `minimum` (an
+    anonymous form), a group where fewer than that answered this question shows only how many did:
+    a group of five respondents where one answered would otherwise show that one's answer."""
     rows = []
     for group in groups:
         members = [r for r in responses if group_of[r["id"]] == group["key"]]
-        rows.append({**group, **_figures(question, _values(question, members), themes)})
+        figures = _figures(question, _values(question, members), themes)
+        if minimum is not None and figures["answered"] < minimum:
+            figures = {"answered": figures["answered"], "too_few": True}
+        rows.append({**group, **figures})
     return rows
 
 
@@ -288,8 +294,11 @@ async def results(evaluation: dict[str, Any]) -> EvaluationResults:
         if question["kind"] in FREE_TEXT_KINDS:
             item["texts"] = _texts(question, responses)
         if breakdowns and question["kind"] != TEXT:
-            item["by_organisation"] = _group_figures(question, responses, result.organisations, breakdowns[0], themes)
-            item["by_side"] = _group_figures(question, responses, result.sides, breakdowns[1], themes)
+            gate = None if evaluation["named"] else minimum
+            item["by_organisation"] = _group_figures(
+                question, responses, result.organisations, breakdowns[0], themes, gate
+            )
+            item["by_side"] = _group_figures(question, responses, result.sides, breakdowns[1], themes, gate)
         result.questions.append(item)
     return result
 
@@ -535,11 +544,14 @@ def figure_rows(item: dict[str, Any]) -> list[tuple[str, int]]:
 
 def group_rows(item: dict[str, Any], groups_key: str) -> list[tuple[str, int, str]]:
     """A question's breakdown ("by_organisation" or "by_side") as (group, answered, figures) rows:
-    the average for a rating, the non-zero counts for a choice or themes question."""
+    the average for a rating, the non-zero counts for a choice or themes question, "too few answers"
+    where the group's figures are withheld."""
     rows = []
     for row in item.get(groups_key) or []:
         label = group_label(row, side=groups_key == "by_side")
-        if item["kind"] == RATING:
+        if row.get("too_few"):
+            figures = i18n.gettext(TOO_FEW)
+        elif item["kind"] == RATING:
             figures = number_text(row["average"])
         else:
             figures = "; ".join(
@@ -552,6 +564,22 @@ def group_rows(item: dict[str, Any], groups_key: str) -> list[tuple[str, int, st
 def visible_texts(item: dict[str, Any]) -> list[str]:
     """The free texts of the shared report: never the hidden ones."""
     return [text["text"] for text in item.get("texts") or [] if not text["hidden"]]
+
+
+def _breakdown_export_rows(item: dict[str, Any], question: str) -> list[list[str]]:
+    """A question's breakdowns: each group's answered count (and average), then a choice's non-zero
+    counts one row each ("Sundsvalls kommun: Mejl"); a withheld group says "too few answers"."""
+    rows = []
+    for key, section in (("by_organisation", i18n.gettext("By organisation")), ("by_side", i18n.gettext("By side"))):
+        for row in item.get(key) or []:
+            label = group_label(row, side=key == "by_side")
+            withheld = i18n.gettext(TOO_FEW) if row.get("too_few") else ""
+            average_cell = number_text(row["average"]) if item["kind"] == RATING and not withheld else withheld
+            rows.append([section, question, label, str(row["answered"]), average_cell])
+            if not withheld and item["kind"] != RATING:
+                counts = figure_rows(row | {"kind": item["kind"]})
+                rows += [[section, question, f"{label}: {what}", str(count), ""] for what, count in counts if count]
+    return rows
 
 
 def export_rows(result: EvaluationResults) -> tuple[list[str], list[list[str]]]:
@@ -575,10 +603,6 @@ def export_rows(result: EvaluationResults) -> tuple[list[str], list[list[str]]]:
         average_text = number_text(item["average"]) if item["kind"] == RATING else ""
         rows.append([gettext("Answered"), question, "", str(item["answered"]), average_text])
         rows += [[gettext("Figures"), question, what, str(count), ""] for what, count in figure_rows(item)]
-        for key, section in (("by_organisation", gettext("By organisation")), ("by_side", gettext("By side"))):
-            for label, answered, figures in group_rows(item, key):
-                average_cell = figures if item["kind"] == RATING else ""
-                what = label if item["kind"] == RATING else f"{label}: {figures}"
-                rows.append([section, question, what, str(answered), average_cell])
+        rows += _breakdown_export_rows(item, question)
         rows += [[gettext("Free text"), question, text, "", ""] for text in visible_texts(item)]
     return header, rows

@@ -42,7 +42,7 @@ def _counts_line(result: EvaluationResults) -> str:
 
 def _table(pdf: HouseStyle, header: tuple[str, str, str], rows: list[tuple[str, str, str]]) -> None:
     """Rows of (what, count, third column) with a bold header; a row that would not fit starts a new page."""
-    widths = (LABEL_WIDTH - 35, COUNT_WIDTH - 5, 60)
+    widths = (LABEL_WIDTH - 35, COUNT_WIDTH - 5, 56)  # 166 mm: the page between its margins
     pdf.style(9, bold=True)
     for width, text in zip(widths, header, strict=True):
         pdf.cell(width, ROW_HEIGHT, pdf.clipped(text, width - 1), border="B")
@@ -57,6 +57,8 @@ def _table(pdf: HouseStyle, header: tuple[str, str, str], rows: list[tuple[str, 
 
 
 def _question(pdf: HouseStyle, item: dict[str, Any]) -> None:
+    if pdf.get_y() > pdf.h - 70:  # a question's heading is not left alone at the foot of a page
+        pdf.add_page()
     pdf.text_block(er.question_label(item["question"]), size=11, bold=True, space_after=0)
     summary = gettext("Answered: %(count)s", count=item["answered"])
     if item["kind"] == er.RATING:
