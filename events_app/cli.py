@@ -75,7 +75,8 @@ def cmd_migrate(args: argparse.Namespace) -> None:
     summary, added = asyncio.run(_migrate_and_seed())
     print(summary)
     print(
-        "reference data (organisations, themes): " + (_added(added) + " added" if any(added.values()) else "up to date")
+        "reference data (organisations, themes, evaluation forms): "
+        + (_added(added) + " added" if any(added.values()) else "up to date")
     )
 
 

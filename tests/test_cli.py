@@ -66,7 +66,7 @@ async def test_demo_is_idempotent():
     ]
     second = run_cli("demo")
     assert second.returncode == 0, second.stderr
-    assert "0 organisations, 0 themes, 0 staff, 0 members, 0 events" in second.stdout
+    assert "0 organisations, 0 themes, 0 evaluation forms, 0 staff, 0 members, 0 events" in second.stdout
     assert await demo_counts() == counts
 
 
@@ -153,7 +153,7 @@ def test_migrate_on_a_new_database_reports_once_and_loads_the_reference_data(tmp
     assert first.returncode == 0, first.stderr
     assert "already" not in first.stdout  # Piccolo's report says "N already complete" and "N not yet run"
     assert "new database:" in first.stdout
-    assert "10 organisations, 7 themes added" in first.stdout
+    assert "10 organisations, 7 themes, 2 evaluation forms added" in first.stdout
     assert (table_count(tmp_path, "organisation"), table_count(tmp_path, "theme")) == (10, 7)
 
     second = subprocess.run(
@@ -166,7 +166,7 @@ def test_migrate_on_a_new_database_reports_once_and_loads_the_reference_data(tmp
     assert second.returncode == 0, second.stderr
     assert "database up to date" in second.stdout
     assert "not yet run" not in second.stdout
-    assert "reference data (organisations, themes): up to date" in second.stdout
+    assert "reference data (organisations, themes, evaluation forms): up to date" in second.stdout
     assert (table_count(tmp_path, "organisation"), table_count(tmp_path, "theme")) == (10, 7)
 
 

@@ -584,7 +584,7 @@ async def test_the_demo_loads_twice_without_change():
     assert (first["staff"], first["members"], first["events"]) == (3, 16, 5)
     snapshot = await database_snapshot()
     second = await load_demo()
-    assert second == {"organisations": 0, "themes": 0, "staff": 0, "members": 0, "events": 0}
+    assert second == {"organisations": 0, "themes": 0, "evaluation forms": 0, "staff": 0, "members": 0, "events": 0}
     assert await database_snapshot() == snapshot
 
 

@@ -15,6 +15,7 @@ CASES = [
     (links.my_registration_url, "my_registration", {"token": "Abc-123_xyz"}),
     (links.cancel_registration_url, "cancel_registration_confirm", {"token": "Abc-123_xyz"}),
     (links.invitation_url, "invitation", {"token": "Abc-123_xyz"}),
+    (links.evaluation_url, "evaluation_answer", {"token": "Abc-123_xyz.mac"}),
     (links.verification_url, "verify_code", {"code": "K7M2P9Q4"}),
     (links.calendar_feed_url, "calendar_feed", {"token": "Abc-123_xyz"}),
     (links.sign_in_link_url, "login_link_open", {"token": "Abc-123_xyz"}),

@@ -22,6 +22,7 @@ import pytest
 from events_app.domain import (
     api_tokens,
     email_tokens,
+    evaluation_links,
     events,
     invitation_links,
     invitations,
@@ -40,6 +41,8 @@ from events_app.domain.questions import QuestionInput
 from events_app.domain.registrations import Registrant, RegistrationInput
 from events_app.domain.tables import (
     ApiToken,
+    Evaluation,
+    EvaluationRequest,
     OutboxMessage,
     OutboxStatus,
     Person,
@@ -93,6 +96,8 @@ PUBLIC_ROUTES = {
     # A council meeting's invitation: one-click attending, its papers (tests/test_council_meetings.py).
     "/invitation/{token:str}/attend",
     "/invitation/{token:str}/material/{uid:str}",
+    # An evaluation's answer page (tests/test_evaluations.py); the personal link's token is its key.
+    "/evaluation/{token:str}",
     # Checking a certificate (tests/test_verification_web.py): lookups are limited per address.
     "/v/{code:str}",
     "/verify",
@@ -172,6 +177,15 @@ def expected_outcome(visitor: str, audience: str) -> str:
     return "ok" if RANK[visitor] >= RANK[audience] else "forbidden"
 
 
+async def evaluation_link(event_id: int, registration_id: int) -> str:
+    """The personal link's token of an evaluation the registration is asked to answer."""
+    form = Evaluation(event=event_id, title="Utvärdering", status="open")
+    await form.save()
+    request = EvaluationRequest(evaluation=form.id, registration=registration_id, scope=f"{form.id}/{registration_id}")
+    await request.save()
+    return evaluation_links.token_for(request.uid)
+
+
 @pytest.fixture
 async def world(staff_accounts):
     """One object of each kind a guarded URL can name, so every URL points at something real."""
@@ -228,6 +242,7 @@ async def world(staff_accounts):
         "invitation_token": invitation_links.link_secret(mail["build_args"]["link"]),
         "manage_token": registered.registration["manage_token"],
         "decline_token": mailing_opt_outs.token_for("r", registered.registration["uid"]),
+        "evaluation_token": await evaluation_link(open_event["id"], registered.registration["id"]),
         "registration_uid": str(registered.registration["uid"]),
         "question_uid": str(question["uid"]),
         "member_uid": str(member_uid),
@@ -265,6 +280,7 @@ def concrete_url(path: str, world: dict) -> str:
         "/registration/": world["manage_token"],
         "/mailings/decline/": world["decline_token"],
         "/invitation/": world["invitation_token"],
+        "/evaluation/": world["evaluation_token"],
         "/my/certificates/": world["registration_uid"] + ".pdf",  # not a certificate's: 404
     }
     for prefix, value in samples.items():

@@ -34,6 +34,8 @@ from urllib.parse import quote
 from events_app.domain import (
     checkins,
     demo_council,
+    demo_evaluations,
+    evaluations,
     events,
     invitations,
     organisation_names,
@@ -98,7 +100,7 @@ def _rows(name: str) -> list[dict[str, str]]:
 
 @changes_public_pages
 async def load_seed() -> dict[str, int]:
-    """Organisations and themes; returns how many of each were added."""
+    """Organisations, themes and the evaluation templates; returns how many of each were added."""
     known = {row["code"] for row in await Organisation.select(Organisation.code)}
     organisations = [
         Organisation(code=row["code"], name_sv=row["name_sv"], name_en=row["name_en"], kind=row["kind"])
@@ -125,7 +127,11 @@ async def load_seed() -> dict[str, int]:
             if texts:
                 await Theme.update(texts).where(Theme.slug == slug)
     organisation_names.forget()
-    return {"organisations": len(organisations), "themes": len(themes)}
+    return {
+        "organisations": len(organisations),
+        "themes": len(themes),
+        "evaluation forms": await evaluations.ensure_templates(),
+    }
 
 
 @changes_public_pages
@@ -640,5 +646,6 @@ async def _load_demo_events(now: datetime, actor: Actor) -> int:
                 copy["slug"], [(name, on_days[came]) for name, came in DEMO_LAST_YEAR], actor, send_mail=False
             )  # no mail about an event a year ago
             await events.archive_event(copy["slug"], actor)
+        await demo_evaluations.add_evaluation(copy["slug"], actor)
         added += 1
     return added
