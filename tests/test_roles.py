@@ -131,8 +131,7 @@ NOT_FOUND_YET = {
     "/organiser/events/{slug:str}/mailings/{uid:str}/edit",
     "/organiser/events/{slug:str}/mailings/{uid:str}/preview.html",
     "/organiser/events/{slug:str}/mailings/{uid:str}/progress",
-    # an evaluation of the event and one of its questions (tests/test_evaluations_organiser_web.py)
-    "/organiser/events/{slug:str}/evaluations/{uid:str}",
+    # one of an evaluation's questions (tests/test_evaluations_organiser_web.py)
     "/organiser/events/{slug:str}/evaluations/{uid:str}/questions/{question_uid:str}",
     # name badges: the world's event has nobody confirmed to print one for (tests/test_badges.py prints them)
     "/organiser/events/{slug:str}/badges.pdf",
@@ -187,6 +186,13 @@ async def evaluation_link(event_id: int, registration_id: int) -> str:
     request = EvaluationRequest(evaluation=form.id, registration=registration_id, scope=f"{form.id}/{registration_id}")
     await request.save()
     return evaluation_links.token_for(request.uid)
+
+
+async def evaluation_of(event_id: int) -> str:
+    """An evaluation of the event, for the organiser's pages under it (its results)."""
+    form = Evaluation(event=event_id, title="Utvärdering av dagarna", status="open")
+    await form.save()
+    return str(form.uid)
 
 
 @pytest.fixture
@@ -246,6 +252,7 @@ async def world(staff_accounts):
         "manage_token": registered.registration["manage_token"],
         "decline_token": mailing_opt_outs.token_for("r", registered.registration["uid"]),
         "evaluation_token": await evaluation_link(open_event["id"], registered.registration["id"]),
+        "evaluation_uid": await evaluation_of(event["id"]),
         "registration_uid": str(registered.registration["uid"]),
         "question_uid": str(question["uid"]),
         "member_uid": str(member_uid),
@@ -263,6 +270,10 @@ def concrete_url(path: str, world: dict) -> str:
     """The route's template with its path parameter filled in with a real object's id."""
     if "{" not in path:
         return path
+    # An evaluation of the world's event (two parameters): its results and their exports.
+    evaluation = re.match(r"/organiser/events/\{slug:str\}/evaluations/\{uid:str\}(.*)$", path)
+    if evaluation:
+        return f"/organiser/events/{world['event_slug']}/evaluations/{world['evaluation_uid']}{evaluation.group(1)}"
     samples = {
         "/organiser/members/": world["member_uid"],
         "/organiser/preparatory-group/": world["member_uid"],  # not an official's: 404

@@ -1,6 +1,7 @@
 """The council's year planned in one step (/organiser/council/year): last year's council meetings and
 sustainability days shown as the copies proposed for the new year, each date and title editable, and
-created as drafts with one button (council_year.py)."""
+created as drafts with one button (council_year.py); beside them the themes that year's evaluations
+asked for (evaluation_results.theme_wishes), to choose the next sustainability day's themes."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
 from events_app import i18n
-from events_app.domain import council_year
+from events_app.domain import council_year, evaluation_results
 from events_app.domain.council_year import Adjustment, ProposedCopy
 from events_app.domain.errors import DomainError, ValidationFailed
 from events_app.i18n import N_, localtime
@@ -82,6 +83,9 @@ async def _page(values: dict[str, str], error: DomainError | None = None) -> Tem
         rows=rows,
         from_year=from_year,
         to_year=to_year,
+        # The themes the year copied from asked for in its evaluations, to plan the next sustainability day.
+        wishes=await evaluation_results.theme_wishes(from_year),
+        theme_label=evaluation_results.theme_label,
     )
 
 

@@ -16,6 +16,7 @@ from events_app.web.organiser_council import OrganiserCouncilController
 from events_app.web.organiser_council_records import CouncilStatementsController, OrganiserCouncilRecordsController
 from events_app.web.organiser_council_year import CouncilYearController
 from events_app.web.organiser_door_list import OrganiserDoorListController
+from events_app.web.organiser_evaluation_results import OrganiserEvaluationResultsController
 from events_app.web.organiser_evaluations import OrganiserEvaluationQuestionsController, OrganiserEvaluationsController
 from events_app.web.organiser_events import OrganiserEventsController
 from events_app.web.organiser_invitations import OrganiserInvitationsController
@@ -67,6 +68,7 @@ def organiser_router() -> Router:
             OrganiserEvaluationQuestionsController,
             OrganiserMaterialsController,
             OrganiserReportsController,
+            OrganiserEvaluationResultsController,
             OrganiserRecordsController,
             OrganiserCouncilController,
             OrganiserCouncilRecordsController,
