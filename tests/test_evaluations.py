@@ -167,10 +167,10 @@ async def test_an_answer_is_stored_without_the_person_and_can_be_changed_until_t
 async def test_a_named_form_stores_the_person_and_says_so(event, client):
     form = await standard_form(event, named=True)
     await evaluation_requests.ask(form, SYSTEM)
-    token = await token_of(form, event["people"]["bo"])
+    token = await token_of(form, event["people"]["anna"])
     assert tr("sv", "This evaluation is named:") in text_of(await client.get(f"/evaluation/{token}"))
     await evaluation_answers.submit(token, answers_for(form))
-    assert (await EvaluationResponse.select().first())["person"] == event["people"]["bo"]["person"]
+    assert (await EvaluationResponse.select().first())["person"] == event["people"]["anna"]["person"]
 
 
 async def test_many_submissions_at_once_store_one_answer(event):
