@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import html
 import re
+import statistics
 import time
 from datetime import timedelta
 
@@ -457,7 +458,9 @@ async def test_failures_from_many_places_slow_the_address_down_but_never_lock_it
             started = time.monotonic()
             assert (await sign_in(stranger, "admin@test.se", f"guess-{number}")).status_code == 400
             waits.append(time.monotonic() - started)
-    assert max(waits[:5]) + 0.3 < min(waits[8:])  # the later attempts waited (0.4 s each, doubled up to 8 units)
+    # The later attempts waited 0.4 s each (doubled up to 8 units). Medians, so that one attempt slowed
+    # by a busy machine (argon2 is the bulk of an attempt) does not decide.
+    assert statistics.median(waits[:5]) + 0.3 < statistics.median(waits[8:]), waits
     assert [staff.backoff_seconds(n) for n in (4, 5, 6, 7, 8, 50)] == [0, 0.05, 0.1, 0.2, 0.4, 0.4]
 
     assert location(await sign_in(client, "admin@test.se", DEMO_PASSWORD)) == "/staff"  # the owner: in
