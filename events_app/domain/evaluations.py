@@ -19,6 +19,7 @@ from typing import Any
 from events_app.domain import audit, localized_texts
 from events_app.domain.audit import Actor
 from events_app.domain.errors import DomainError, NotFound, ValidationFailed
+from events_app.domain.questions import clean_choice_options
 from events_app.domain.tables import (
     Evaluation,
     EvaluationAudience,
@@ -487,18 +488,7 @@ def _clean_question(data: QuestionInput) -> dict[str, Any]:
         errors["text"] = DomainError(N_("At most %(max)s characters."), field="text", max=500)
     if data.kind not in KINDS:
         errors["kind"] = N_("Choose what kind of question this is.")
-    options: list[str] = []
-    for option in data.options:
-        option = " ".join(option.split())[:200]
-        if option and option not in options:
-            options.append(option)
-    if data.kind in (SINGLE, MULTIPLE):
-        if len(options) < 2:
-            errors["options"] = N_("A choice question needs at least two options, one per line.")
-        elif len(options) > MAX_OPTIONS:
-            errors["options"] = DomainError(N_("At most %(max)s options."), field="options", max=MAX_OPTIONS)
-    else:
-        options = []
+    options = clean_choice_options(data.options, data.kind in (SINGLE, MULTIPLE), MAX_OPTIONS, errors)
     clean = {
         "kind": data.kind,
         "text": text,

@@ -48,6 +48,24 @@ async def questions_of(event_id: int) -> list[dict[str, Any]]:
     )
 
 
+def clean_choice_options(raw: list[str], is_choice: bool, max_options: int, errors: dict) -> list[str]:
+    """A choice question's options as typed, one per line: spaces tidied, repeats dropped, at least
+    two and at most `max_options` (the message under "options"); [] for a question without choices.
+    Shared by the registration form's questions and the evaluations' (evaluations.py)."""
+    options: list[str] = []
+    for option in raw:
+        option = " ".join(option.split())[:200]
+        if option and option not in options:
+            options.append(option)
+    if not is_choice:
+        return []
+    if len(options) < 2:
+        errors["options"] = N_("A choice question needs at least two options, one per line.")
+    elif len(options) > max_options:
+        errors["options"] = DomainError(N_("At most %(max)s options."), field="options", max=max_options)
+    return options
+
+
 def _clean(data: QuestionInput) -> dict[str, Any]:
     errors: dict[str, str | DomainError] = {}
     label = " ".join((data.label or "").split())
@@ -60,18 +78,8 @@ def _clean(data: QuestionInput) -> dict[str, Any]:
         errors["help_text"] = DomainError(N_("At most %(max)s characters."), field="help_text", max=500)
     if data.kind not in {kind.value for kind in QuestionKind}:
         errors["kind"] = N_("Choose what kind of question this is.")
-    options: list[str] = []
-    for option in data.options:
-        option = " ".join(option.split())
-        if option and option not in options:
-            options.append(option[:200])
-    if data.kind in (QuestionKind.single.value, QuestionKind.multiple.value):
-        if len(options) < 2:
-            errors["options"] = N_("A choice question needs at least two options, one per line.")
-        elif len(options) > MAX_OPTIONS:
-            errors["options"] = DomainError(N_("At most %(max)s options."), field="options", max=MAX_OPTIONS)
-    else:
-        options = []
+    is_choice = data.kind in (QuestionKind.single.value, QuestionKind.multiple.value)
+    options = clean_choice_options(data.options, is_choice, MAX_OPTIONS, errors)
     label_en = localized_texts.clean_line(data.label_en, "label_en", 300, errors)
     help_text_en = localized_texts.clean_line(data.help_text_en, "help_text_en", 500, errors)
     options_en = localized_texts.clean_options(options, data.options_en, errors)
