@@ -45,9 +45,11 @@ def hide_secrets(text: str) -> str:
 
 # A claim older than this is taken to belong to a sender that died mid-batch.
 STALE_CLAIM = timedelta(minutes=15)
-# Mail whose row must not outlive its delivery: the notice that a person's data was erased goes to
-# the address that was just erased, so the row is deleted once sent (or given up on).
-FORGOTTEN_ONCE_SENT = frozenset({"erasure_done"})
+# Mail whose row must not outlive its delivery, so it is deleted once sent (or given up on): the notice
+# that a person's data was erased goes to the address that was just erased; and the mails of an
+# evaluation, kept, would make the admin's outbox a list of who was reminded, that is, who has not
+# answered (docs/evaluations.md).
+FORGOTTEN_ONCE_SENT = frozenset({"erasure_done", "evaluation_request", "evaluation_reminder"})
 
 
 @dataclass(frozen=True)
