@@ -239,48 +239,6 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="EvaluationRequest",
-        tablename="evaluation_request",
-        column_name="answered",
-        db_column_name="answered",
-        column_class_name="Boolean",
-        column_class=Boolean,
-        params={
-            "default": False,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="EvaluationRequest",
-        tablename="evaluation_request",
-        column_name="reminders",
-        db_column_name="reminders",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
         table_class_name="EvaluationQuestion",
         tablename="evaluation_question",
         column_name="uid",

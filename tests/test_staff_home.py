@@ -85,7 +85,9 @@ async def test_the_event_overview_has_the_numbers_and_the_overview_tab_marked(or
     assert figures(page)[tr("sv", "Waiting list")] == "1"
     assert figures(page)[tr("sv", "Invitations not answered")] == "2"
     assert current_tab(page) == [f"/organiser/events/{event['slug']}"]
-    assert len(re.findall(r"<li><a ", page.split('<ul class="tabs">', 1)[1].split("</ul>")[0])) == 8
+    assert (
+        len(re.findall(r"<li><a ", page.split('<ul class="tabs">', 1)[1].split("</ul>")[0])) == 9
+    )  # Overview .. Mailings, Evaluations, Report
     # One primary action; cancelling is a link to its own form, set apart.
     actions = page.split('class="event-actions"', 1)[1].split("</ul>")[0]
     assert len(re.findall(r'class="button"', actions)) == 1

@@ -1,7 +1,7 @@
 """The demo's evaluation: last year's Hållbarhetsdagarna evaluated with the council's standard form,
 answered by most of those who came, so the results page, its breakdowns and the planning page's
 theme wishes have something to show. The answers are invented and fixed (no randomness), and written
-as the answer page would have stored them: a request marked answered, an answer under its locator."""
+as the answer page would have stored them: an answer under its request's locator."""
 
 from __future__ import annotations
 
@@ -59,7 +59,6 @@ async def add_evaluation(slug: str, actor: Actor) -> int:
                 evaluation=form["id"],
                 registration=registration["id"],
                 scope=f"{form['id']}/{registration['id']}",
-                answered=answer is not None,
             )
             await request.save()
             if answer is not None:

@@ -1,10 +1,13 @@
 """Answering an evaluation with the personal link: the form, checking the answers, storing them once.
 
-One answer per request: the answer is stored under the request's locator (evaluation_links.py,
-unique), and the request is marked answered by a conditional UPDATE in the same transaction, so two
-submissions at once store one answer, the later one changing it. A changed answer replaces the old
-one until the form closes. The response keeps the registrant's organisation and side (for the
-results' breakdowns, shown only for groups large enough) and, on a named form only, the person.
+One answer per request: the answer is stored under the request's locator (evaluation_links.py),
+which is unique, with one INSERT that does nothing when an answer is there already, followed then by
+an UPDATE that replaces it. So several submissions at the same moment store one answer, and a later
+one changes it until the form closes. Nothing is written to the request: a row written in the same
+transaction as the answer would share its transaction id on PostgreSQL (`xmin`), which would tie the
+two together for anyone reading the database. The response keeps the registrant's organisation and
+side (for the results' breakdowns, shown only for groups large enough) and, on a named form only,
+the person.
 """
 
 from __future__ import annotations
@@ -14,9 +17,8 @@ from typing import Any
 from events_app.domain import evaluations
 from events_app.domain.errors import DomainError, ValidationFailed
 from events_app.domain.evaluation_links import locator_for, request_by_token
-from events_app.domain.tables import EvaluationRequest, EvaluationResponse, Person
+from events_app.domain.tables import EvaluationResponse, Person
 from events_app.domain.themes import all_themes
-from events_app.domain.transactions import atomic
 from events_app.i18n import N_
 
 MAX_TEXT = 2000
@@ -43,7 +45,7 @@ async def form_for(token: str) -> dict[str, Any]:
         "evaluation": evaluation,
         "themes": themes,
         "answers": response["answers"] if response else {},
-        "answered": request["answered"],
+        "answered": response is not None,
     }
 
 
@@ -142,26 +144,23 @@ async def submit(token: str, raw: dict[str, Any]) -> bool:
     answers = clean_answers(evaluation["questions"], raw, [theme["slug"] for theme in form["themes"]])
     person = await Person.select(Person.id, Person.side, Person.is_member).where(Person.id == request["person"]).first()
     locator = locator_for(request["uid"])
-    async with atomic():
-        first = await (
-            EvaluationRequest.update({EvaluationRequest.answered: True})
-            .where((EvaluationRequest.id == request["id"]) & (EvaluationRequest.answered.eq(False)))
-            .returning(EvaluationRequest.id)
+    first = await (
+        EvaluationResponse.insert(
+            EvaluationResponse(
+                evaluation=evaluation["id"],
+                locator=locator,
+                organisation=request["organisation"],
+                side=person["side"] if person and person["is_member"] else "",
+                person=person["id"] if person and evaluation["named"] else None,
+                answers=answers,
+            )
         )
-        if first:
-            await EvaluationResponse.insert(
-                EvaluationResponse(
-                    evaluation=evaluation["id"],
-                    locator=locator,
-                    organisation=request["organisation"],
-                    side=person["side"] if person and person["is_member"] else "",
-                    person=person["id"] if person and evaluation["named"] else None,
-                    answers=answers,
-                )
-            )
-        else:
-            # Answered before (or at this very moment by a second tab): this answer replaces it.
-            await EvaluationResponse.update({EvaluationResponse.answers: answers, EvaluationResponse.hidden: []}).where(
-                EvaluationResponse.locator == locator
-            )
+        .on_conflict(target=EvaluationResponse.locator, action="DO NOTHING")
+        .returning(EvaluationResponse.id)
+    )
+    if not first:
+        # Answered before (or at this very moment by a second tab): this answer replaces it.
+        await EvaluationResponse.update({EvaluationResponse.answers: answers, EvaluationResponse.hidden: []}).where(
+            EvaluationResponse.locator == locator
+        )
     return bool(first)

@@ -15,7 +15,7 @@ import hmac
 from typing import Any
 
 from events_app.domain.errors import NotFound
-from events_app.domain.tables import EvaluationRequest
+from events_app.domain.tables import EvaluationRequest, EvaluationResponse
 from events_app.domain.validation import parse_uid
 from events_app.i18n import N_
 from events_app.settings import get_settings
@@ -70,3 +70,15 @@ async def request_by_token(token: str) -> dict[str, Any]:
     if request is None:
         raise NotFound(_INVALID_LINK)
     return request
+
+
+async def answered_locators(evaluation_id: int) -> set[str]:
+    """The locators of a form's answers: a request has answered when its own locator is among them."""
+    rows = await EvaluationResponse.select(EvaluationResponse.locator).where(
+        EvaluationResponse.evaluation == evaluation_id
+    )
+    return {row["locator"] for row in rows}
+
+
+async def has_answered(request: dict[str, Any]) -> bool:
+    return await EvaluationResponse.exists().where(EvaluationResponse.locator == locator_for(request["uid"]))

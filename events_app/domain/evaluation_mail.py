@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from events_app.domain import links
-from events_app.domain.evaluation_links import token_for
+from events_app.domain.evaluation_links import has_answered, token_for
 from events_app.domain.outbox import BuiltMail, mail_builder
 from events_app.domain.tables import Evaluation, EvaluationRequest, EvaluationStatus, Event, Registration
 from events_app.domain.transactions import utcnow
@@ -19,7 +19,7 @@ from events_app.domain.validation import parse_uid
 async def _build(template: str, args: dict[str, Any]) -> BuiltMail | None:
     uid = parse_uid(args.get("request", ""))
     request = await EvaluationRequest.select().where(EvaluationRequest.uid == uid).first() if uid else None
-    if request is None or (template == "evaluation_reminder" and request["answered"]):
+    if request is None or (template == "evaluation_reminder" and await has_answered(request)):
         return None
     evaluation = await Evaluation.select().where(Evaluation.id == request["evaluation"]).first()
     closes_at = evaluation["closes_at"]

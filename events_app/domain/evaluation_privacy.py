@@ -68,20 +68,18 @@ def _registrations_of(person_id: int):
 
 
 async def evaluations_of(person_id: int) -> list[dict[str, Any]]:
-    """The export's section: each evaluation the person was asked to answer, whether they did, and
-    (for a named form only) what they answered."""
+    """The export's section: each evaluation the person was asked to answer and, for a named form,
+    whether they answered and what. Whether someone answered an anonymous form is not in it: the
+    database does not hold it (evaluation_links.py), and an admin reading a person's export must not
+    learn it either."""
     requests = await (
         EvaluationRequest.select(
             EvaluationRequest.evaluation,
-            EvaluationRequest.answered,
             EvaluationRequest.evaluation.title.as_alias("evaluation_title"),
+            EvaluationRequest.evaluation.named.as_alias("named"),
             EvaluationRequest.registration.event.title.as_alias("event"),
         )
-        .where(
-            EvaluationRequest.registration.is_in(
-                Registration.select(Registration.id).where(Registration.person == person_id)
-            )
-        )
+        .where(EvaluationRequest.registration.is_in(_registrations_of(person_id)))
         .order_by(EvaluationRequest.id)
     )
     named = await (
@@ -96,17 +94,14 @@ async def evaluations_of(person_id: int) -> list[dict[str, Any]]:
         .output(load_json=True)
     )
     answers = {row["evaluation"]: row for row in named}
-    rows = [
-        {
-            "event": row["event"],
-            "evaluation": row["evaluation_title"],
-            "answered": row["answered"],
-            "answers": await _answer_words(answers.pop(row["evaluation"])["answers"])
-            if row["evaluation"] in answers
-            else [],
-        }
-        for row in requests
-    ]
+    rows = []
+    for row in requests:
+        entry: dict[str, Any] = {"event": row["event"], "evaluation": row["evaluation_title"]}
+        if row["named"]:
+            mine = answers.pop(row["evaluation"], None)
+            entry["answered"] = mine is not None
+            entry["answers"] = await _answer_words(mine["answers"]) if mine else []
+        rows.append(entry)
     # A named answer whose request has gone (the retention rule deletes requests): still the person's.
     rows += [
         {
@@ -123,11 +118,7 @@ async def evaluations_of(person_id: int) -> list[dict[str, Any]]:
 async def erase(person_id: int) -> None:
     """Erasure's part (inside its transaction): requests deleted; named answers made anonymous and
     emptied of free text."""
-    await EvaluationRequest.delete().where(
-        EvaluationRequest.registration.is_in(
-            Registration.select(Registration.id).where(Registration.person == person_id)
-        )
-    )
+    await EvaluationRequest.delete().where(EvaluationRequest.registration.is_in(_registrations_of(person_id)))
     named = (
         await EvaluationResponse.select(
             EvaluationResponse.id, EvaluationResponse.evaluation, EvaluationResponse.answers

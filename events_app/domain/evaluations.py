@@ -446,17 +446,21 @@ async def update_evaluation(slug: str, uid: str, data: EvaluationInput, actor: A
     anyone has been asked: the form told them which it was."""
     evaluation = await get_evaluation(slug, uid)
     clean = await _clean(evaluation["event"], data)
-    if evaluation["asked"] and (
-        clean["audience"] != evaluation["audience"]
-        or clean["named"] != evaluation["named"]
-        or (clean["event_day"], clean["session"]) != (evaluation["event_day"], evaluation["session"])
-    ):
-        raise DomainError(
-            N_("People have been asked already: whom the form is for, and whether it is named, cannot change."),
-            field="named",
-        )
+    fixed = (clean["audience"], clean["named"], clean["event_day"], clean["session"]) != (
+        evaluation["audience"],
+        evaluation["named"],
+        evaluation["event_day"],
+        evaluation["session"],
+    )
     async with atomic():
+        # Written first, so the form's row is locked as ask() locks it: nobody is asked between the
+        # check below and the change (the automatic sending runs every minute).
         await Evaluation.update(clean).where(Evaluation.id == evaluation["id"])
+        if fixed and await EvaluationRequest.exists().where(EvaluationRequest.evaluation == evaluation["id"]):
+            raise DomainError(
+                N_("People have been asked already: whom the form is for, and whether it is named, cannot change."),
+                field="named",
+            )
         await audit.record(
             "evaluation.changed", actor, object_type="evaluation", object_id=evaluation["uid"], summary=clean["title"]
         )

@@ -50,6 +50,10 @@ STALE_CLAIM = timedelta(minutes=15)
 # evaluation, kept, would make the admin's outbox a list of who was reminded, that is, who has not
 # answered (docs/evaluations.md).
 FORGOTTEN_ONCE_SENT = frozenset({"erasure_done", "evaluation_request", "evaluation_reminder"})
+# Mail whose recipient the admin's outbox pages do not show while it waits: an evaluation's reminder
+# goes to exactly those who have not answered.
+RECIPIENT_HIDDEN = frozenset({"evaluation_reminder"})
+HIDDEN_RECIPIENT = "—"
 
 
 @dataclass(frozen=True)
@@ -405,7 +409,13 @@ async def list_messages(*, status: str = "", limit: int = 200) -> list[dict[str,
     )
     if status:
         select = select.where(OutboxMessage.status == status)
-    return await select
+    return [_recipient_hidden(message) for message in await select]
+
+
+def _recipient_hidden(message: dict[str, Any]) -> dict[str, Any]:
+    if message["kind"] in RECIPIENT_HIDDEN:
+        message.update({"to_address": HIDDEN_RECIPIENT, "to_name": ""})
+    return message
 
 
 async def counts_by_status() -> dict[str, int]:
@@ -419,4 +429,8 @@ async def get_message(message_uid: str) -> dict[str, Any] | None:
     if message is not None:
         message["text_body"] = hide_secrets(message["text_body"])
         message["html_body"] = hide_secrets(message["html_body"])
+        # The name and address are in the greeting too: the body of a hidden recipient's mail goes.
+        if message["kind"] in RECIPIENT_HIDDEN:
+            message.update({"text_body": "", "html_body": ""})
+        return _recipient_hidden(message)
     return message

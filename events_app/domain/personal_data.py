@@ -423,7 +423,7 @@ _SECTIONS = (
         (
             ("event", N_("Event")),
             ("evaluation", N_("Evaluation")),
-            ("answered", N_("Answered")),
+            ("answered", N_("Answered (named forms only)")),
             ("answers", N_("Your answers (named forms only)")),
         ),
     ),

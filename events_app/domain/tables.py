@@ -895,16 +895,15 @@ class EvaluationQuestion(Table):
 
 
 class EvaluationRequest(Table):
-    """One registration asked to answer an evaluation: its personal link, whether it has answered (to
-    refuse a second answer and to remind only the others) and nothing of the answer itself. `scope`
+    """One registration asked to answer an evaluation, by its personal link. Nothing here says whether
+    it has answered, nor whether it was reminded: the server tells by computing the request's locator
+    and finding an answer under it (evaluation_links.py), which the database alone cannot do. `scope`
     ("<evaluation id>/<registration id>") is unique: nobody is asked twice."""
 
     uid = UUID(default=uuid.uuid4, unique=True)
     evaluation = ForeignKey(references=Evaluation, on_delete=OnDelete.cascade, index=True)
     registration = ForeignKey(references=Registration, on_delete=OnDelete.cascade, index=True)
     scope = Varchar(length=40, unique=True)
-    answered = Boolean(default=False)
-    reminders = Integer(default=0)
 
 
 class EvaluationResponse(Table):

@@ -272,16 +272,13 @@ class OrganiserEvaluationsController(Controller):
     async def remind(self, request: Request, slug: FromPath[str], uid: FromPath[str]) -> Response:
         evaluation = await evaluations.get_evaluation(slug, uid)
         with refusal_caught() as refused:
-            count = await evaluation_requests.remind(evaluation, actor_of(request))
+            # How many is not said: set against those asked and answered, it could tell whether
+            # someone who has since cancelled had answered (evaluation_requests.remind).
+            await evaluation_requests.remind(evaluation, actor_of(request))
         if refused.error:
             flash_refusal(request, refused.error)
         else:
-            message = i18n.ngettext(
-                "A reminder was sent to %(num)s person who has not answered.",
-                "A reminder was sent to %(num)s people who have not answered.",
-                count,
-            )
-            flash(request, message, "success")
+            flash(request, i18n.gettext("A reminder is on its way to everyone who has not answered."), "success")
         return _see(request, slug, uid)
 
     @post("/{slug:str}/evaluations/{uid:str}/delete", name="organiser_evaluation_delete")

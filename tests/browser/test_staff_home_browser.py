@@ -115,8 +115,8 @@ async def test_the_organisers_home_and_event_overview_on_a_phone(phone_page: Pag
     await check_home_and_overview(phone_page, event, "phone")
     # The tab bar wraps within the page: every tab can be seen and reached without scrolling sideways.
     tabs = phone_page.locator("main .event-tabs a")
-    await expect(tabs).to_have_count(8)
-    for index in range(8):
+    await expect(tabs).to_have_count(9)
+    for index in range(9):
         box = await tabs.nth(index).bounding_box()
         assert box and box["x"] >= 0 and box["x"] + box["width"] <= 360 + 0.5, (index, box)
     await phone_page.locator(f"main .event-tabs a[href='/organiser/events/{event['slug']}/registrations']").click()
