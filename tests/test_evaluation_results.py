@@ -476,6 +476,13 @@ async def test_a_named_form_shows_who_wrote_what(event, organiser):
     for name in ("page", "csv", "xlsx"):
         assert "Anna Andersson" in texts[name] and "—" in texts[name], name
     assert tr("sv", "Answers by person") in texts["page"]
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO((await organiser.get(url(evaluation, ".xlsx"))).content))
+    people = list(workbook.worksheets[1].iter_rows(values_only=True))
+    assert people[0][:2] == (tr("sv", "Name"), "Helhetsintryck") and ("Anna Andersson", "5") in [
+        row[:2] for row in people
+    ]
 
     anonymous = await form(event)
     await many(anonymous, 5, person=anna.id, rating=4, text="Hemligt")
