@@ -26,6 +26,7 @@ from events_app.domain.tables import (
     Event,
     EventDay,
     Organisation,
+    Person,
 )
 from tests.account_helpers import text_of, tr
 from tests.certificate_helpers import finished_event, finished_module, pdf_text
@@ -59,7 +60,9 @@ async def org_id(code: str) -> int:
     return (await Organisation.select(Organisation.id).where(Organisation.code == code).first())["id"]
 
 
-async def answer(evaluation: dict, *, org: str | None = None, side: str = "", **values) -> int:
+async def answer(
+    evaluation: dict, *, org: str | None = None, side: str = "", person: int | None = None, **values
+) -> int:
     """One response: values by kind (rating=4, single="Mejl", multiple=[...], text="...", themes={...})."""
     answers = {uid_of(evaluation, kind): value for kind, value in values.items()}
     response = EvaluationResponse(
@@ -67,6 +70,7 @@ async def answer(evaluation: dict, *, org: str | None = None, side: str = "", **
         locator=uuid.uuid4().hex,
         organisation=await org_id(org) if org else None,
         side=side,
+        person=person,
         answers=answers,
     )
     await response.save()
@@ -195,20 +199,59 @@ async def test_groups_smaller_than_the_minimum_are_merged_into_others_everywhere
         assert "Härnösand" not in text and "Kramfors" not in text, name
 
 
-async def test_a_group_where_few_answered_a_question_shows_only_how_many_did(event):
-    evaluation = await sixteen_answers(event)
-    await answer(evaluation, org="sundsvall", side="majority", rating=5, multiple=["Maten"])
+async def test_a_question_s_groups_are_sized_by_its_answers_so_nothing_can_be_subtracted(event, organiser):
+    """Sundsvall 5 responses, of which 1 answered the rating (with 1); Timrå 5, all 4. Sized by the
+    responses, Timrå's row and the question's total would give Sundsvall's one answer away."""
+    evaluation = await form(event)
+    await answer(evaluation, org="sundsvall", rating=1, single="Mejl")
+    await many(evaluation, 4, org="sundsvall", single="Mejl")
+    await many(evaluation, 5, org="timra", rating=4, single="Webben")
     result = await er.results(evaluation)
-    by_org = {row["key"]: row for row in item(result, "multiple")["by_organisation"]}
-    assert (by_org["sundsvall"]["answered"], by_org["sundsvall"]["too_few"]) == (1, True)
-    assert "options" not in by_org["sundsvall"]
-    rows = [row for row in er.export_rows(result)[1] if row[1] == "Vad var bäst?"]
-    assert not any("Maten" in row[2] for row in rows if row[0] != tr("sv", "Figures"))
+    rating = item(result, "rating")
+    # Sundsvall (1 answer) would be merged into "Others" (1), which pulls Timrå in: one group, no breakdown.
+    assert rating["by_organisation"] == [] and er.breakdown_withheld(rating, "by_organisation")
+    assert er.group_rows(rating, "by_organisation") == []
+    # Every respondent answered the choice: both groups shown.
+    single = item(result, "single")
+    assert [(row["key"], row["answered"]) for row in single["by_organisation"]] == [("sundsvall", 5), ("timra", 5)]
+    # Nobody has a side: "Others" alone is the total, no table of it.
+    assert result.sides == [] and item(result, "single")["by_side"] == []
+
+    rows = [row for row in er.export_rows(result)[1] if row[1] == "Helhetsintryck"]
+    assert not any("Timrå" in row[2] or "Sundsvall" in row[2] for row in rows)
+    assert [row[2] for row in rows if row[0] == tr("sv", "By organisation")] == [tr("sv", er.NO_BREAKDOWN)]
+    texts = await exports(organiser, evaluation)
+    for name, text in texts.items():
+        assert tr("sv", er.NO_BREAKDOWN) in text, name
+    assert tr("sv", "Question %(number)s by organisation") % {"number": 1} not in texts["page"].replace(
+        tr("sv", "Question %(number)s by organisation") % {"number": 1} + ": " + tr("sv", er.NO_BREAKDOWN), ""
+    )
+
+
+async def test_a_question_s_others_is_shown_only_with_the_minimum(event):
+    evaluation = await sixteen_answers(event)  # Sundsvall 6, Timrå 5, Härnösand 3, Kramfors 2
+    await answer(evaluation, org="sundsvall", side="majority", rating=5, multiple=["Maten"])
+    for org in ("timra", "harnosand", "kramfors", "timra", "timra"):
+        await answer(evaluation, org=org, multiple=["Talarna"])
+    result = await er.results(evaluation)
+    # The choice: Sundsvall 1, Timrå 3, Härnösand 1, Kramfors 1: all merged, "Others" alone: no breakdown.
+    assert item(result, "multiple")["by_organisation"] == []
     # A named form's groups show their figures however few answered.
     await Evaluation.update({Evaluation.named: True}).where(Evaluation.id == evaluation["id"])
     evaluation["named"] = True
     by_org = {row["key"]: row for row in item(await er.results(evaluation), "multiple")["by_organisation"]}
     assert [row["count"] for row in by_org["sundsvall"]["options"]] == [0, 1, 0]
+
+
+async def test_the_tables_of_answers_by_group_need_two_groups(event, organiser):
+    evaluation = await form(event)
+    await many(evaluation, 6, org="sundsvall", rating=4)
+    await answer(evaluation, rating=4)
+    result = await er.results(evaluation)
+    # Sundsvall 6 and "Others" 1: "Others" takes Sundsvall, and alone it is the total.
+    assert result.organisations == [] and result.sides == []
+    page = (await exports(organiser, evaluation))["page"]
+    assert 'id="groups"' not in page and "Sundsvall" not in page
 
 
 async def test_the_minimum_comes_from_the_site_settings(event, organiser):
@@ -253,17 +296,23 @@ async def test_a_named_form_shows_everything_however_few_answered(event, organis
 
 async def test_a_hidden_text_stays_on_the_page_marked_and_leaves_the_exports_and_the_pdf(event, organiser):
     evaluation = await form(event, named=True)
-    kept = await answer(evaluation, rating=4, text="Tack för en bra dag")
     hidden = await answer(evaluation, rating=2, text="Kalle på kommunen är hopplös")
+    kept = await answer(evaluation, rating=4, text="Tack för en bra dag")
+    key = er.text_key(hidden, uid_of(evaluation, "text"))
     response = await organiser.submit(
         url(evaluation, "/hide"),
-        {"response": str(hidden), "question": uid_of(evaluation, "text"), "hidden": "1"},
+        {"key": key, "question": uid_of(evaluation, "text"), "hidden": "1"},
         form_page=url(evaluation),
     )
     assert response.status_code == 303
-    assert (await AuditEntry.count().where(AuditEntry.action == "evaluation.text_hidden")) == 1
+    entry = await AuditEntry.select().where(AuditEntry.action == "evaluation.text_hidden").first()
+    assert entry and "response" not in str(entry["details"]) and "response" not in entry["summary"]
     result = await er.results(evaluation)
-    assert [(t["response"], t["hidden"]) for t in item(result, "text")["texts"]] == [(kept, False), (hidden, True)]
+    texts = item(result, "text")["texts"]
+    assert [(t["key"], t["hidden"]) for t in texts] == [
+        (key, True),
+        (er.text_key(kept, uid_of(evaluation, "text")), False),
+    ]
 
     texts = await exports(organiser, evaluation)
     assert "Kalle på kommunen" in texts["page"] and tr("sv", "Hidden from the shared report:") in texts["page"]
@@ -273,7 +322,7 @@ async def test_a_hidden_text_stays_on_the_page_marked_and_leaves_the_exports_and
     # Shown again.
     await organiser.submit(
         url(evaluation, "/hide"),
-        {"response": str(hidden), "question": uid_of(evaluation, "text"), "hidden": "0"},
+        {"key": key, "question": uid_of(evaluation, "text"), "hidden": "0"},
         form_page=url(evaluation),
     )
     assert "Kalle på kommunen" in (await exports(organiser, evaluation))["csv"]
@@ -284,12 +333,22 @@ async def test_only_an_answer_of_the_evaluation_can_be_hidden(event, organiser):
     other = await form(event, named=True, title="En annan")
     foreign = await answer(other, text="Annan utvärdering")
     with pytest.raises(NotFound):
-        await er.set_text_hidden(evaluation["id"], foreign, uid_of(evaluation, "text"), True, SYSTEM)
+        await er.set_text_hidden(
+            evaluation["id"], er.text_key(foreign, uid_of(evaluation, "text")), uid_of(evaluation, "text"), True, SYSTEM
+        )
     with pytest.raises(NotFound):  # a rating has no text to hide
-        await er.set_text_hidden(other["id"], foreign, uid_of(other, "rating"), True, SYSTEM)
+        await er.set_text_hidden(
+            other["id"], er.text_key(foreign, uid_of(other, "rating")), uid_of(other, "rating"), True, SYSTEM
+        )
+    with pytest.raises(NotFound):  # a response id is no key
+        await er.set_text_hidden(other["id"], str(foreign), uid_of(other, "text"), True, SYSTEM)
     response = await organiser.submit(
         url(evaluation, "/hide"),
-        {"response": str(foreign), "question": uid_of(evaluation, "text"), "hidden": "1"},
+        {
+            "key": er.text_key(foreign, uid_of(evaluation, "text")),
+            "question": uid_of(evaluation, "text"),
+            "hidden": "1",
+        },
         form_page=url(evaluation),
     )
     assert response.status_code == 404
@@ -333,7 +392,7 @@ async def test_the_years_are_compared_for_the_kind_of_event():
     trend = await er.yearly_trend("sustainability_day")
     assert [(p["answers"], p["too_few"], p["averages"].get("overall")) for p in trend.points] == [
         (5, False, 2.0),
-        (5, False, 4.8),
+        (5, False, 4.0),  # this year's anonymous form of 4 is left out: only the named answer counts
     ]
     assert [p["label"] for p in trend.points] == sorted(p["label"] for p in trend.points)
 
@@ -357,3 +416,77 @@ async def test_the_theme_wishes_of_a_year_are_on_the_planning_page(event, organi
     assert re.search(r"Landsbygdsutveckling</th><td>5<", section)
     assert re.search(r"Transportinfrastruktur</th><td>3<", section)
     assert "IT-utveckling" not in section
+
+
+async def test_texts_carry_no_response_id_and_are_listed_by_their_text(event, organiser):
+    evaluation = await form(event)
+    first = await answer(evaluation, rating=4, text="Östersund var bäst", themes={"themes": [], "other": "Vatten"})
+    await answer(evaluation, rating=4, text="bra lokal", themes={"themes": [], "other": "avfall"})
+    await many(evaluation, 3, rating=4, text="Cirkus")
+    result = await er.results(evaluation)
+    texts = item(result, "text")["texts"]
+    assert [t["text"] for t in texts] == ["bra lokal", "Cirkus", "Cirkus", "Cirkus", "Östersund var bäst"]
+    assert all("response" not in t for t in texts)
+    assert [t["text"] for t in item(result, "themes")["texts"]] == ["avfall", "Vatten"]
+    # One response's keys differ per question: its texts cannot be linked across questions.
+    by_text = {t["text"]: t["key"] for t in texts}
+    other_key = next(t["key"] for t in item(result, "themes")["texts"] if t["text"] == "Vatten")
+    assert by_text["Östersund var bäst"] == er.text_key(first, uid_of(evaluation, "text")) != other_key
+    page = (await organiser.get(url(evaluation))).text
+    assert 'name="response"' not in page
+
+
+async def test_a_tiny_anonymous_form_is_left_out_of_its_year():
+    this_year = await finished_event(title="Hållbarhetsdagarna i år")
+    await many(await form(this_year), 5, rating=2)
+    await many(await form(this_year), 1, rating=5)  # alone it would be the year minus the first form
+    trend = await er.yearly_trend("sustainability_day")
+    assert [(p["counted"], p["left_out"], p["averages"].get("overall")) for p in trend.points] == [(5, 1, 2.0)]
+
+
+async def test_a_no_show_form_is_no_occasion_of_the_module():
+    module = await finished_module(occasions=2)
+    days = sorted(await EventDay.select().where(EventDay.event == module["id"]), key=lambda d: d["day"])
+    first = await form(module, event_day=days[0]["id"])
+    no_show = await form(module, event_day=days[0]["id"])
+    await Evaluation.update({Evaluation.audience: "no_show"}).where(Evaluation.id == no_show["id"])
+    second = await form(module, event_day=days[1]["id"])
+    for evaluation in (first, no_show, second):
+        await many(evaluation, 5, rating=3)
+    trend = await er.module_trend(module["id"])
+    assert len(trend.points) == 2
+
+
+async def test_a_named_form_shows_who_wrote_what(event, organiser):
+    evaluation = await form(event, named=True)
+    anna = Person(name="Anna Andersson", email="anna@example.se")
+    await anna.save()
+    erased = Person(name="", email="erased@example.se")
+    await erased.save()
+    await answer(evaluation, person=anna.id, rating=5, single="Mejl", text="Mycket bra")
+    await answer(evaluation, person=erased.id, rating=3, text="Sådär")
+    result = await er.results(evaluation)
+    assert {(t["name"], t["text"]) for t in item(result, "text")["texts"]} == {
+        ("Anna Andersson", "Mycket bra"),
+        ("—", "Sådär"),
+    }
+    header, rows = er.people_rows(result, with_hidden=False)
+    assert header[1] == "Helhetsintryck" and ["Anna Andersson", "5", "Mejl", "", "Mycket bra", ""] in rows
+    texts = await exports(organiser, evaluation)
+    for name in ("page", "csv", "xlsx"):
+        assert "Anna Andersson" in texts[name] and "—" in texts[name], name
+    assert tr("sv", "Answers by person") in texts["page"]
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO((await organiser.get(url(evaluation, ".xlsx"))).content))
+    people = list(workbook.worksheets[1].iter_rows(values_only=True))
+    assert people[0][:2] == (tr("sv", "Name"), "Helhetsintryck") and ("Anna Andersson", "5") in [
+        row[:2] for row in people
+    ]
+
+    anonymous = await form(event)
+    await many(anonymous, 5, person=anna.id, rating=4, text="Hemligt")
+    result = await er.results(anonymous)
+    assert result.people == [] and all("name" not in t for t in item(result, "text")["texts"])
+    for name, text in (await exports(organiser, anonymous)).items():
+        assert "Anna Andersson" not in text, name

@@ -10,15 +10,25 @@ Nobody may be singled out by the figures of an anonymous form (docs/evaluations.
 - a breakdown (by organisation, by side) shows a group on its own only when at least the minimum number of
   answers came from it; the rest are merged into "Others". When "Others" is then non-empty but smaller
   than the minimum, the smallest shown group joins it, again, until it is large enough or nothing else is
-  shown. An evaluation with fewer answers in all than the minimum has no breakdown. Groups are sized by
-  the evaluation's answers (not by each question's), so a group is the same in every table;
-- a trend's point (an occasion, a year) with fewer answers than the minimum is shown as "too few".
+  shown. An evaluation with fewer answers in all than the minimum has no breakdown. A question's
+  breakdown sizes its groups by the answers TO THAT QUESTION (otherwise the question's total minus the
+  shown groups would give a withheld group's answers exactly), and is left out when fewer than two groups
+  would be shown. The tables of answers per group follow the same rule;
+- a trend's point (an occasion, a year) with fewer answers than the minimum is shown as "too few", and an
+  anonymous form with fewer answers than the minimum is left out before a year is pooled (else the year
+  minus the rest would give it away);
+- organisers never see response ids (they are in arrival order and would link one person's texts across
+  questions): a free text is named by an opaque key per (response, question), and listed by its text.
+  A named form shows each text's person and a table of each person's answers.
 
 Hidden free texts are marked on the organiser's page and never written to an export or the PDF.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +52,7 @@ from events_app.domain.tables import (
 from events_app.domain.transactions import atomic
 from events_app.domain.validation import parse_uid
 from events_app.i18n import N_
+from events_app.settings import get_settings
 
 RATING = EvaluationQuestionKind.rating.value
 SINGLE = EvaluationQuestionKind.single.value
@@ -52,6 +63,8 @@ SCALE = (1, 2, 3, 4, 5)
 # The question kinds whose answers hold free text an organiser can hide ("themes": its "other" text).
 FREE_TEXT_KINDS = (TEXT, THEMES)
 TOO_FEW = N_("Too few answers to show")
+NO_BREAKDOWN = N_("No breakdown for this question: too few answers in the groups.")
+NO_NAME = "—"  # an erased person's name
 
 
 async def minimum_group() -> int:
@@ -73,6 +86,8 @@ class EvaluationResults:
     # None when the evaluation has too few answers for any breakdown.
     organisations: list[dict[str, Any]] | None = None
     sides: list[dict[str, Any]] | None = None
+    # A named form's answers person by person: {"name", "answers": {question uid: value}, "hidden": [...]}.
+    people: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def has_breakdown(self) -> bool:
@@ -126,14 +141,30 @@ def _free_text(question: dict[str, Any], value: Any) -> str:
     return str(value or "").strip() if isinstance(value, str) else ""
 
 
-def _texts(question: dict[str, Any], responses: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _text_mac_key() -> bytes:
+    # Domain-separated from SECRET_KEY's other uses (evaluation_links.py does the same).
+    return hashlib.sha256(b"events-app evaluation text key\0" + get_settings().secret_key.encode()).digest()
+
+
+def text_key(response_id: int, question_uid: Any) -> str:
+    """The opaque name of one free-text answer: differs per question, so texts cannot be linked."""
+    digest = hmac.new(_text_mac_key(), f"{response_id}:{question_uid}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:16]).decode().rstrip("=")
+
+
+def _texts(question: dict[str, Any], responses: list[dict[str, Any]], named: bool) -> list[dict[str, Any]]:
+    """The free texts sorted by their text (not by arrival), each with its opaque key; a named form's
+    with the person's name."""
     uid = str(question["uid"])
     texts = []
     for response in responses:
         text = _free_text(question, response["answers"].get(uid))
         if text:
-            texts.append({"response": response["id"], "text": text, "hidden": uid in (response["hidden"] or [])})
-    return texts
+            row = {"key": text_key(response["id"], uid), "text": text, "hidden": uid in (response["hidden"] or [])}
+            if named:
+                row["name"] = response.get("person_name") or NO_NAME
+            texts.append(row)
+    return sorted(texts, key=lambda row: (row["text"].casefold(), row["text"]))
 
 
 def _figures(question: dict[str, Any], values: list[Any], themes: list[dict[str, Any]]) -> dict[str, Any]:
@@ -202,6 +233,33 @@ def _group_rows(
     return rows, group_of
 
 
+def shown_rows(rows: list[dict[str, Any]] | None, minimum: int) -> list[dict[str, Any]]:
+    """The rows of a table of answers per group as shown: none when fewer than two groups would be (one
+    group alone, or "Others" alone, is the total), and "Others" only with at least the minimum."""
+    rows = [row for row in rows or [] if row["key"] != OTHERS or row["answers"] >= minimum]
+    return rows if len(rows) >= 2 else []
+
+
+def _question_groups(
+    question: dict[str, Any],
+    responses: list[dict[str, Any]],
+    keys: dict[int, str],
+    names: dict[str, dict[str, str]],
+    themes: list[dict[str, Any]],
+    minimum: int,
+) -> list[dict[str, Any]]:
+    """An anonymous form's breakdown of one question: the groups sized by the answers to this question,
+    merged by `merged_groups`; empty (no breakdown) when fewer than two groups would be shown."""
+    answering = [r for r in responses if _answered(question, r)]
+    groups, group_of = _group_rows({r["id"]: keys[r["id"]] for r in answering}, names, minimum)
+    groups = shown_rows(groups, minimum)
+    rows = []
+    for group in groups:
+        members = [r for r in answering if group_of[r["id"]] == group["key"]]
+        rows.append({**group, **_figures(question, _values(question, members), themes)})
+    return rows
+
+
 async def _organisation_names(ids: set[int]) -> dict[int, dict[str, Any]]:
     if not ids:
         return {}
@@ -256,6 +314,7 @@ async def _responses(evaluation_id: int) -> list[dict[str, Any]]:
             EvaluationResponse.side,
             EvaluationResponse.answers,
             EvaluationResponse.hidden,
+            EvaluationResponse.person.name.as_alias("person_name"),
         )
         .where(EvaluationResponse.evaluation == evaluation_id)
         .output(load_json=True)
@@ -280,26 +339,33 @@ async def results(evaluation: dict[str, Any]) -> EvaluationResults:
     )
     if result.too_few:
         return result
+    named = bool(evaluation["named"])
     themes = await Theme.select(Theme.slug, Theme.name_sv, Theme.name_en).order_by(Theme.id)
-    breakdowns = None
+    keys = None
     if len(responses) >= minimum:
-        org_key, org_names, side_key, side_names = await _breakdown_keys(responses)
-        result.organisations, org_of = _group_rows(org_key, org_names, minimum)
-        result.sides, side_of = _group_rows(side_key, side_names, minimum)
-        breakdowns = (org_of, side_of)
+        keys = await _breakdown_keys(responses)
+        result.organisations, org_of = _group_rows(keys[0], keys[1], minimum)
+        result.sides, side_of = _group_rows(keys[2], keys[3], minimum)
+        if not named:
+            result.organisations = shown_rows(result.organisations, minimum)
+            result.sides = shown_rows(result.sides, minimum)
     for question in evaluation.get("questions") or []:
-        values = _values(question, responses)
         item: dict[str, Any] = {"question": question, "uid": str(question["uid"]), "kind": question["kind"]}
-        item.update(_figures(question, values, themes))
+        item.update(_figures(question, _values(question, responses), themes))
         if question["kind"] in FREE_TEXT_KINDS:
-            item["texts"] = _texts(question, responses)
-        if breakdowns and question["kind"] != TEXT:
-            gate = None if evaluation["named"] else minimum
-            item["by_organisation"] = _group_figures(
-                question, responses, result.organisations, breakdowns[0], themes, gate
-            )
-            item["by_side"] = _group_figures(question, responses, result.sides, breakdowns[1], themes, gate)
+            item["texts"] = _texts(question, responses, named)
+        if keys and question["kind"] != TEXT and named:
+            item["by_organisation"] = _group_figures(question, responses, result.organisations, org_of, themes, None)
+            item["by_side"] = _group_figures(question, responses, result.sides, side_of, themes, None)
+        elif keys and question["kind"] != TEXT:
+            item["by_organisation"] = _question_groups(question, responses, keys[0], keys[1], themes, minimum)
+            item["by_side"] = _question_groups(question, responses, keys[2], keys[3], themes, minimum)
         result.questions.append(item)
+    if named:
+        result.people = [
+            {"name": r.get("person_name") or NO_NAME, "answers": r["answers"], "hidden": r["hidden"]}
+            for r in sorted(responses, key=lambda r: ((r.get("person_name") or "").casefold(), r["id"]))
+        ]
     return result
 
 
@@ -363,27 +429,48 @@ class Trend:
     points: list[dict[str, Any]] = field(default_factory=list)
 
 
+def _point(
+    label: str, forms: list[tuple[int, bool]], answers: dict[int, list[dict[str, Any]]], minimum: int
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A trend's point and the answers it pools. An anonymous form with fewer answers than the minimum is
+    left out (counted in "left_out") before pooling: the point minus the others would give it away."""
+    pooled: list[dict[str, Any]] = []
+    named = True
+    left_out = 0
+    total = 0
+    for eid, form_named in forms:
+        rows = answers.get(eid, [])
+        total += len(rows)
+        if not form_named and len(rows) < minimum:
+            left_out += 1
+            continue
+        pooled += rows
+        named = named and form_named
+    too_few = not pooled or (not named and len(pooled) < minimum)
+    point = {"label": label, "answers": total, "counted": len(pooled), "left_out": left_out, "too_few": too_few}
+    return point, pooled
+
+
 def _trend(
-    groups: list[tuple[str, list[int], bool]],
+    groups: list[tuple[str, list[tuple[int, bool]]]],
     questions: list[dict[str, Any]],
     answers: dict[int, list[dict[str, Any]]],
     minimum: int,
 ) -> Trend:
-    """`groups`: (label, evaluation ids, all named) per point, in order."""
+    """`groups`: (label, [(evaluation id, named), ...]) per point, in order."""
     trend = Trend()
     uids_by_key: dict[str, set[str]] = {}
     for question in questions:
         if question["standard_key"] not in uids_by_key:
             trend.keys.append({"key": question["standard_key"], "label": question_label(question)})
         uids_by_key.setdefault(question["standard_key"], set()).add(str(question["uid"]))
-    for label, ids, named in groups:
-        point_answers = [answer for eid in ids for answer in answers.get(eid, [])]
-        too_few = not named and len(point_answers) < minimum
-        averages = {}
-        if not too_few:
+    for label, forms in groups:
+        point, pooled = _point(label, forms, answers, minimum)
+        point["averages"] = {}
+        if not point["too_few"]:
             for key, uids in uids_by_key.items():
-                averages[key] = average(_ratings([answer.get(uid) for answer in point_answers for uid in uids]))
-        trend.points.append({"label": label, "answers": len(point_answers), "too_few": too_few, "averages": averages})
+                point["averages"][key] = average(_ratings([answer.get(uid) for answer in pooled for uid in uids]))
+        trend.points.append(point)
     return trend
 
 
@@ -391,10 +478,15 @@ async def module_trend(event_id: int) -> Trend:
     """Each occasion's evaluation of a training module, in day order: the standard questions' averages."""
     evaluations = await Evaluation.select(
         Evaluation.id, Evaluation.named, Evaluation.event_day.day.as_alias("day")
-    ).where((Evaluation.event == event_id) & Evaluation.event_day.is_not_null() & Evaluation.session.is_null())
+    ).where(
+        (Evaluation.event == event_id)
+        & Evaluation.event_day.is_not_null()
+        & Evaluation.session.is_null()
+        & (Evaluation.audience == EvaluationAudience.attended.value)  # a no-show form is no occasion
+    )
     evaluations.sort(key=lambda row: (row["day"], row["id"]))
     ids = [row["id"] for row in evaluations]
-    groups = [(i18n.format_day(row["day"]), [row["id"]], row["named"]) for row in evaluations]
+    groups = [(i18n.format_day(row["day"]), [(row["id"], row["named"])]) for row in evaluations]
     return _trend(groups, await _standard_questions(ids), await _answers_of(ids), await minimum_group())
 
 
@@ -411,10 +503,7 @@ async def yearly_trend(kind: str = EventKind.sustainability_day.value) -> Trend:
     by_year: dict[int, list[dict[str, Any]]] = {}
     for row in evaluations:
         by_year.setdefault(i18n.localtime(row["starts_at"]).year, []).append(row)
-    groups = [
-        (str(year), [row["id"] for row in rows], all(row["named"] for row in rows))
-        for year, rows in sorted(by_year.items())
-    ]
+    groups = [(str(year), [(row["id"], row["named"]) for row in rows]) for year, rows in sorted(by_year.items())]
     ids = [row["id"] for row in evaluations]
     return _trend(groups, await _standard_questions(ids), await _answers_of(ids), await minimum_group())
 
@@ -483,8 +572,23 @@ async def theme_wishes(year: int) -> ThemeWishes:
 # --- Moderation ----------------------------------------------------------------------------------------------
 
 
-async def set_text_hidden(evaluation_id: int, response_id: int, question_uid: str, hidden: bool, actor) -> None:
-    """Hide (or show again) one free-text answer from the shared report: the exports and the PDF."""
+async def _response_by_key(evaluation_id: int, key: str, question_uid: str) -> dict[str, Any] | None:
+    """The response whose text of `question_uid` has the opaque `key` (an evaluation has a few hundred)."""
+    rows = (
+        await EvaluationResponse.select(EvaluationResponse.id, EvaluationResponse.hidden)
+        .where(EvaluationResponse.evaluation == evaluation_id)
+        .output(load_json=True)
+    )
+    found = None
+    for row in rows:
+        if hmac.compare_digest(text_key(row["id"], question_uid).encode(), str(key).encode()):
+            found = row
+    return found
+
+
+async def set_text_hidden(evaluation_id: int, key: str, question_uid: str, hidden: bool, actor) -> None:
+    """Hide (or show again) one free-text answer (named by its opaque `text_key`) from the shared report:
+    the exports and the PDF. The audit names the evaluation and the question, never the response."""
     async with atomic():
         uid = parse_uid(question_uid)
         question = (
@@ -494,26 +598,21 @@ async def set_text_hidden(evaluation_id: int, response_id: int, question_uid: st
             if uid
             else None
         )
-        response = (
-            await EvaluationResponse.select(EvaluationResponse.id, EvaluationResponse.hidden)
-            .where((EvaluationResponse.id == response_id) & (EvaluationResponse.evaluation == evaluation_id))
-            .output(load_json=True)
-            .first()
-        )
+        response = await _response_by_key(evaluation_id, key, str(question["uid"])) if question else None
         if question is None or response is None or question["kind"] not in FREE_TEXT_KINDS:
             raise NotFound(N_("There is no such answer."))
         uid = str(question["uid"])
         current = [item for item in (response["hidden"] or []) if item != uid]
         await EvaluationResponse.update({EvaluationResponse.hidden: [*current, uid] if hidden else current}).where(
-            EvaluationResponse.id == response_id
+            EvaluationResponse.id == response["id"]
         )
         await audit.record(
             "evaluation.text_hidden" if hidden else "evaluation.text_shown",
             actor,
             object_type="evaluation",
             object_id=evaluation_id,
-            summary=f"{'Hid' if hidden else 'Showed'} a free-text answer (response {response_id}, question {uid})",
-            details={"response": response_id, "question": uid, "hidden": hidden},
+            summary=f"{'Hid' if hidden else 'Showed'} a free-text answer (question {uid})",
+            details={"question": uid, "hidden": hidden},
         )
 
 
@@ -561,9 +660,51 @@ def group_rows(item: dict[str, Any], groups_key: str) -> list[tuple[str, int, st
     return rows
 
 
-def visible_texts(item: dict[str, Any]) -> list[str]:
-    """The free texts of the shared report: never the hidden ones."""
-    return [text["text"] for text in item.get("texts") or [] if not text["hidden"]]
+def visible_texts(item: dict[str, Any], *, names: bool = True) -> list[str]:
+    """The free texts of the shared report: never the hidden ones; a named form's after the person's name
+    (the page and the exports; the PDF for the meeting papers leaves the names out)."""
+    texts = [text for text in item.get("texts") or [] if not text["hidden"]]
+    return [text_line(text) if names else text["text"] for text in texts]
+
+
+def text_line(text: dict[str, Any]) -> str:
+    return f"{text['name']}: {text['text']}" if "name" in text else text["text"]
+
+
+def breakdown_withheld(item: dict[str, Any], groups_key: str) -> bool:
+    """Whether a question's breakdown was left out (fewer than two groups large enough)."""
+    return groups_key in item and not item[groups_key]
+
+
+def answer_text(question: dict[str, Any], value: Any, themes: dict[str, str] | None = None) -> str:
+    """One person's answer to a question as text (a named form's table of answers)."""
+    if value is None:
+        return ""
+    kind = question["kind"]
+    if kind == MULTIPLE:
+        return "; ".join(_chosen(value))
+    if kind == THEMES and isinstance(value, dict):
+        names = [(themes or {}).get(slug, slug) for slug in value.get("themes") or []]
+        other = str(value.get("other") or "").strip()
+        return "; ".join([*names, other] if other else names)
+    return str(value).strip() if isinstance(value, (str, int)) else ""
+
+
+def people_rows(result: EvaluationResults, *, with_hidden: bool) -> tuple[list[str], list[list[str]]]:
+    """A named form's answers person by person: the name, then one column per question. Without
+    `with_hidden` (the exports), a hidden text is left out."""
+    questions = [item["question"] for item in result.questions]
+    themes = {row["slug"]: theme_label(row) for item in result.questions for row in item.get("themes") or []}
+    header = [i18n.gettext("Name"), *(question_label(question) for question in questions)]
+    rows = []
+    for person in result.people:
+        cells = [person["name"]]
+        for question in questions:
+            uid = str(question["uid"])
+            hidden = question["kind"] in FREE_TEXT_KINDS and uid in person["hidden"] and not with_hidden
+            cells.append("" if hidden else answer_text(question, person["answers"].get(uid), themes))
+        rows.append(cells)
+    return header, rows
 
 
 def _breakdown_export_rows(item: dict[str, Any], question: str) -> list[list[str]]:
@@ -571,6 +712,8 @@ def _breakdown_export_rows(item: dict[str, Any], question: str) -> list[list[str
     counts one row each ("Sundsvalls kommun: Mejl"); a withheld group says "too few answers"."""
     rows = []
     for key, section in (("by_organisation", i18n.gettext("By organisation")), ("by_side", i18n.gettext("By side"))):
+        if breakdown_withheld(item, key):
+            rows.append([section, question, i18n.gettext(NO_BREAKDOWN), "", ""])
         for row in item.get(key) or []:
             label = group_label(row, side=key == "by_side")
             withheld = i18n.gettext(TOO_FEW) if row.get("too_few") else ""

@@ -72,7 +72,10 @@ def _question(pdf: HouseStyle, item: dict[str, Any]) -> None:
         if groups:
             third = gettext("Average") if item["kind"] == er.RATING else gettext("Answers")
             _table(pdf, (heading, gettext("Answered"), third), [(g, str(n), f) for g, n, f in groups])
-    for text in er.visible_texts(item):
+    for key, heading in (("by_organisation", gettext("By organisation")), ("by_side", gettext("By side"))):
+        if er.breakdown_withheld(item, key):
+            pdf.text_block(f"{heading}: {gettext(er.NO_BREAKDOWN)}", size=9, colour=MUTED, space_after=1)
+    for text in er.visible_texts(item, names=False):
         pdf.text_block(f"– {text}", size=9, space_after=0)
     pdf.ln(3)
 
@@ -86,7 +89,8 @@ def _texts(result: EvaluationResults) -> list[str]:
         texts += [
             label + figures for key in ("by_organisation", "by_side") for label, _n, figures in er.group_rows(item, key)
         ]
-        texts += er.visible_texts(item)
+        texts += er.visible_texts(item, names=False)
+    texts.append(gettext(er.NO_BREAKDOWN))
     return texts
 
 

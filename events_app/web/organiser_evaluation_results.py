@@ -20,7 +20,7 @@ from events_app.domain import evaluation_results_pdf, evaluations
 from events_app.domain.charts import Series, horizontal_bar_chart
 from events_app.domain.errors import NotFound
 from events_app.domain.localized_texts import localized
-from events_app.domain.registration_reports import to_csv, to_xlsx
+from events_app.domain.registration_reports import to_csv, to_xlsx_sheets
 from events_app.domain.transactions import utcnow
 from events_app.web.auth import actor_of
 from events_app.web.downloads import CSV_TYPE, PDF_TYPE, XLSX_TYPE, download
@@ -107,6 +107,7 @@ class OrganiserEvaluationResultsController(Controller):
                 "trends": trends,
                 "trend_charts": _trend_charts(trends),
                 "er": er,
+                "people": er.people_rows(result, with_hidden=True) if result.people else None,
             },
         )
 
@@ -114,13 +115,18 @@ class OrganiserEvaluationResultsController(Controller):
     async def csv(self, slug: FromPath[str], uid: FromPath[str]) -> Response:
         result = await _results(slug, uid)
         header, rows = er.export_rows(result)
+        if result.people:  # a named form: then each person's answers, a section of their own
+            people_header, people = er.people_rows(result, with_hidden=False)
+            rows = [*rows, [], [i18n.gettext("Answers by person")], people_header, *people]
         return download(to_csv(header, rows), _filename(result.evaluation, "csv"), CSV_TYPE)
 
     @get("/results.xlsx", name="organiser_evaluation_results_xlsx")
     async def xlsx(self, slug: FromPath[str], uid: FromPath[str]) -> Response:
         result = await _results(slug, uid)
-        header, rows = er.export_rows(result)
-        content = to_xlsx(header, rows, title=i18n.gettext("Evaluation"))
+        sheets = [(i18n.gettext("Evaluation"), *er.export_rows(result))]
+        if result.people:  # a named form: each person's answers on a sheet of their own
+            sheets.append((i18n.gettext("Answers by person"), *er.people_rows(result, with_hidden=False)))
+        content = to_xlsx_sheets(sheets)
         return download(content, _filename(result.evaluation, "xlsx"), XLSX_TYPE)
 
     @get("/results.pdf", name="organiser_evaluation_results_pdf")
@@ -134,11 +140,11 @@ class OrganiserEvaluationResultsController(Controller):
     @post("/results/hide", name="organiser_evaluation_results_hide")
     async def hide(self, request: Request, slug: FromPath[str], uid: FromPath[str]) -> Response:
         evaluation = await evaluations.get_evaluation(slug, uid)
-        form = await read_form(request, "response", "question", "hidden")
-        if not form["response"].isdigit():
+        form = await read_form(request, "key", "question", "hidden")
+        if not form["key"]:
             raise NotFound()
         hidden = form["hidden"] == "1"
-        await er.set_text_hidden(evaluation["id"], int(form["response"]), form["question"], hidden, actor_of(request))
+        await er.set_text_hidden(evaluation["id"], form["key"], form["question"], hidden, actor_of(request))
         message = (
             i18n.gettext("The answer is hidden from the shared report.")
             if hidden
