@@ -220,7 +220,7 @@ async def test_reminders_reach_exactly_those_who_have_not_answered(event, smtp_s
     assert [m["To"].addresses[0].addr_spec for m in smtp_server.collector.messages] == ["bo@example.se"]
     assert smtp_server.collector.messages[0]["Subject"].startswith("Reminder: what did you think")
     assert await OutboxMessage.count().where(OutboxMessage.kind == "evaluation_reminder") == 0
-    assert await evaluation_requests.counts(form["id"]) == (2, 1)
+    assert await evaluations.counts(form["id"]) == (2, 1)
 
 
 async def test_a_reminder_queued_before_the_person_answered_is_not_sent(event, smtp_server):

@@ -135,7 +135,11 @@ def clean_answers(questions: list[dict[str, Any]], raw: dict[str, Any], theme_sl
 
 async def submit(token: str, raw: dict[str, Any]) -> bool:
     """Store (or change) the answer made with a link. Returns True when it was the first answer."""
-    form = await form_for(token)
+    return await store(await form_for(token), raw)
+
+
+async def store(form: dict[str, Any], raw: dict[str, Any]) -> bool:
+    """`submit` for a form already read with `form_for` (the answer page reads it to parse the POST)."""
     evaluation, request = form["evaluation"], form["request"]
     if not evaluation["accepting"]:
         raise DomainError(N_("This evaluation is closed: answers are no longer taken."))

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from events_app.domain import links
+from events_app.domain import evaluations, links
 from events_app.domain.evaluation_links import has_answered, token_for
 from events_app.domain.outbox import BuiltMail, mail_builder
-from events_app.domain.tables import Evaluation, EvaluationRequest, EvaluationStatus, Event, Registration
-from events_app.domain.transactions import utcnow
+from events_app.domain.tables import Evaluation, EvaluationRequest, Event, Registration
 from events_app.domain.validation import parse_uid
 
 
@@ -22,8 +21,7 @@ async def _build(template: str, args: dict[str, Any]) -> BuiltMail | None:
     if request is None or (template == "evaluation_reminder" and await has_answered(request)):
         return None
     evaluation = await Evaluation.select().where(Evaluation.id == request["evaluation"]).first()
-    closes_at = evaluation["closes_at"]
-    if evaluation["status"] != EvaluationStatus.open.value or (closes_at is not None and closes_at <= utcnow()):
+    if not evaluations.is_accepting(evaluation):
         return None
     registration = (
         await Registration.select(Registration.name, Registration.language)
@@ -38,7 +36,7 @@ async def _build(template: str, args: dict[str, Any]) -> BuiltMail | None:
             "name": registration["name"],
             "event": event,
             "evaluation": evaluation,
-            "closes_at": closes_at,
+            "closes_at": evaluation["closes_at"],
             "evaluation_url": links.evaluation_url(token_for(request["uid"])),
         },
     )

@@ -26,7 +26,6 @@ from events_app.domain.tables import (
     Attendance,
     Evaluation,
     EvaluationRequest,
-    EvaluationResponse,
     Event,
     EventStatus,
     ProgrammeSession,
@@ -109,13 +108,6 @@ async def audience(evaluation: dict[str, Any]) -> list[dict[str, Any]]:
     if evaluation["audience"] == evaluations.NO_SHOW:
         return [row for row in registrations if row["id"] not in came and (placed is None or row["id"] in placed)]
     return [row for row in registrations if row["id"] in came]
-
-
-async def counts(evaluation_id: int) -> tuple[int, int]:
-    """(asked, answered) of a form: all the organisers see of its requests and answers."""
-    asked = await EvaluationRequest.count().where(EvaluationRequest.evaluation == evaluation_id)
-    answered = await EvaluationResponse.count().where(EvaluationResponse.evaluation == evaluation_id)
-    return asked, answered
 
 
 def _can_ask(evaluation: dict[str, Any]) -> None:
@@ -269,5 +261,5 @@ async def requests_of(*, registration_id: int | None = None, person_id: int | No
         row["answered"] = await has_answered(row)
         row["token"] = token_for(row["uid"])
         row["event"] = events.get(row["event_id"])
-        row["accepting"] = row["status"] == evaluations.OPEN and (row["closes_at"] is None or row["closes_at"] > now)
+        row["accepting"] = evaluations.is_accepting(row, now)
     return rows

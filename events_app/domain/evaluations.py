@@ -193,15 +193,17 @@ async def questions_of(evaluation_id: int) -> list[dict[str, Any]]:
     )
 
 
-async def answer_count(evaluation_id: int) -> int:
-    return await EvaluationResponse.count().where(EvaluationResponse.evaluation == evaluation_id)
+async def counts(evaluation_id: int) -> tuple[int, int]:
+    """(asked, answered) of a form: all the organisers see of its requests and answers."""
+    asked = await EvaluationRequest.count().where(EvaluationRequest.evaluation == evaluation_id)
+    answered = await EvaluationResponse.count().where(EvaluationResponse.evaluation == evaluation_id)
+    return asked, answered
 
 
 async def _with_details(evaluation: dict[str, Any], event: dict[str, Any] | None) -> dict[str, Any]:
     evaluation["event"] = event
     evaluation["questions"] = await questions_of(evaluation["id"])
-    evaluation["answered"] = await answer_count(evaluation["id"])
-    evaluation["asked"] = await EvaluationRequest.count().where(EvaluationRequest.evaluation == evaluation["id"])
+    evaluation["asked"], evaluation["answered"] = await counts(evaluation["id"])
     evaluation["day"] = (
         await EventDay.select().where(EventDay.id == evaluation["event_day"]).first()
         if evaluation["event_day"]

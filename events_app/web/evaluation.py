@@ -67,9 +67,15 @@ class EvaluationController(Controller):
     path = "/evaluation"
 
     async def _page(
-        self, request: Request, token: str, *, raw: dict[str, Any] | None = None, error: DomainError | None = None
+        self,
+        request: Request,
+        token: str,
+        *,
+        form: dict[str, Any] | None = None,
+        raw: dict[str, Any] | None = None,
+        error: DomainError | None = None,
     ) -> Response:
-        form = await evaluation_answers.form_for(token)
+        form = form or await evaluation_answers.form_for(token)
         if not request.cookies.get(LANGUAGE_COOKIE):
             i18n.set_language(form["request"]["language"])
         questions = form["evaluation"]["questions"]
@@ -100,8 +106,8 @@ class EvaluationController(Controller):
         form = await evaluation_answers.form_for(token)
         raw = await _raw_answers(request, form["evaluation"]["questions"])
         try:
-            first = await evaluation_answers.submit(token, raw)
-        except DomainError as error:
-            return await self._page(request, token, raw=raw, error=error)
+            first = await evaluation_answers.store(form, raw)
+        except DomainError as error:  # nothing was stored: the form read above is still what it is
+            return await self._page(request, token, form=form, raw=raw, error=error)
         flash(request, i18n.gettext(THANKS if first else CHANGED), "success")
         return private(Redirect(request.app.route_reverse("evaluation_answer", token=token), status_code=303))
