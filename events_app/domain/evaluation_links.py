@@ -30,14 +30,17 @@ def _key(purpose: bytes) -> bytes:
     return hashlib.sha256(b"events-app evaluation " + purpose + b"\0" + get_settings().secret_key.encode()).digest()
 
 
-def _mac(purpose: bytes, uid: str, length: int) -> str:
-    digest = hmac.new(_key(purpose), uid.encode(), hashlib.sha256).digest()
+def keyed_hash(purpose: bytes, value: str, length: int) -> str:
+    """An HMAC of `value` under the key of `purpose` (each purpose its own key derived from
+    SECRET_KEY), `length` bytes of it in URL-safe base64: the links, the answers' locators and the
+    names the results page gives free texts (evaluation_results.text_key)."""
+    digest = hmac.new(_key(purpose), value.encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest[:length]).decode().rstrip("=")
 
 
 def token_for(request_uid: Any) -> str:
     """The personal link's secret of a request: its uid and an HMAC of it."""
-    return f"{request_uid}.{_mac(b'link', str(request_uid), 18)}"
+    return f"{request_uid}.{keyed_hash(b'link', str(request_uid), 18)}"
 
 
 def locator_for(request_uid: Any) -> str:
@@ -45,7 +48,7 @@ def locator_for(request_uid: Any) -> str:
 
     A different key from the link's: the database holds neither key, so it cannot join an answer to
     its request; only the server, handed the link, can find the answer to change it."""
-    return _mac(b"answer", str(request_uid), 32)
+    return keyed_hash(b"answer", str(request_uid), 32)
 
 
 async def request_by_token(token: str) -> dict[str, Any]:
@@ -53,7 +56,7 @@ async def request_by_token(token: str) -> dict[str, Any]:
     NotFound for a link altered, mistyped or of a registration since deleted."""
     uid_text, _, mac = (token or "").partition(".")
     uid = parse_uid(uid_text)
-    if uid is None or not hmac.compare_digest(mac, _mac(b"link", str(uid), 18)):
+    if uid is None or not hmac.compare_digest(mac, keyed_hash(b"link", str(uid), 18)):
         raise NotFound(_INVALID_LINK)
     request = (
         await EvaluationRequest.select(

@@ -26,16 +26,18 @@ Hidden free texts are marked on the organiser's page and never written to an exp
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from babel.numbers import format_decimal
+
 from events_app import i18n
 from events_app.domain import audit, site_settings
 from events_app.domain.errors import NotFound
+from events_app.domain.evaluation_links import keyed_hash
+from events_app.domain.evaluations import MULTIPLE, RATING, SINGLE, TEXT, THEMES
 from events_app.domain.localized_texts import localized, option_pairs
 from events_app.domain.participation_reports import OTHERS, OTHERS_LABEL, SIDES
 from events_app.domain.people import side_label
@@ -43,7 +45,6 @@ from events_app.domain.tables import (
     Evaluation,
     EvaluationAudience,
     EvaluationQuestion,
-    EvaluationQuestionKind,
     EvaluationResponse,
     EventKind,
     Organisation,
@@ -52,13 +53,7 @@ from events_app.domain.tables import (
 from events_app.domain.transactions import atomic
 from events_app.domain.validation import parse_uid
 from events_app.i18n import N_
-from events_app.settings import get_settings
 
-RATING = EvaluationQuestionKind.rating.value
-SINGLE = EvaluationQuestionKind.single.value
-MULTIPLE = EvaluationQuestionKind.multiple.value
-TEXT = EvaluationQuestionKind.text.value
-THEMES = EvaluationQuestionKind.themes.value
 SCALE = (1, 2, 3, 4, 5)
 # The question kinds whose answers hold free text an organiser can hide ("themes": its "other" text).
 FREE_TEXT_KINDS = (TEXT, THEMES)
@@ -141,15 +136,9 @@ def _free_text(question: dict[str, Any], value: Any) -> str:
     return str(value or "").strip() if isinstance(value, str) else ""
 
 
-def _text_mac_key() -> bytes:
-    # Domain-separated from SECRET_KEY's other uses (evaluation_links.py does the same).
-    return hashlib.sha256(b"events-app evaluation text key\0" + get_settings().secret_key.encode()).digest()
-
-
 def text_key(response_id: int, question_uid: Any) -> str:
     """The opaque name of one free-text answer: differs per question, so texts cannot be linked."""
-    digest = hmac.new(_text_mac_key(), f"{response_id}:{question_uid}".encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest[:16]).decode().rstrip("=")
+    return keyed_hash(b"text key", f"{response_id}:{question_uid}", 16)
 
 
 def _texts(question: dict[str, Any], responses: list[dict[str, Any]], named: bool) -> list[dict[str, Any]]:
@@ -375,11 +364,11 @@ def group_label(row: dict[str, Any], *, side: bool = False) -> str:
         return i18n.gettext(OTHERS_LABEL)
     if side:
         return side_label(row["key"])
-    return row["name_sv"] if i18n.current_language() == "sv" else (row["name_en"] or row["name_sv"])
+    return localized(row, "name")
 
 
 def theme_label(row: dict[str, Any]) -> str:
-    return row["name_sv"] if i18n.current_language() == "sv" else (row["name_en"] or row["name_sv"])
+    return localized(row, "name")
 
 
 def question_label(question: dict[str, Any]) -> str:
@@ -623,8 +612,7 @@ def number_text(value: float | None) -> str:
     """An average as the reader writes it ("3,5" in Swedish); "–" for none."""
     if value is None:
         return "–"
-    text = f"{value:.1f}"
-    return text.replace(".", ",") if i18n.current_language() == "sv" else text
+    return format_decimal(value, format="0.0", locale=i18n.current_language())
 
 
 def figure_rows(item: dict[str, Any]) -> list[tuple[str, int]]:
