@@ -241,12 +241,7 @@ def _question_groups(
     merged by `merged_groups`; empty (no breakdown) when fewer than two groups would be shown."""
     answering = [r for r in responses if _answered(question, r)]
     groups, group_of = _group_rows({r["id"]: keys[r["id"]] for r in answering}, names, minimum)
-    groups = shown_rows(groups, minimum)
-    rows = []
-    for group in groups:
-        members = [r for r in answering if group_of[r["id"]] == group["key"]]
-        rows.append({**group, **_figures(question, _values(question, members), themes)})
-    return rows
+    return _group_figures(question, answering, shown_rows(groups, minimum), group_of, themes)
 
 
 async def _organisation_names(ids: set[int]) -> dict[int, dict[str, Any]]:
@@ -277,18 +272,13 @@ def _group_figures(
     groups: list[dict[str, Any]],
     group_of: dict[int, str],
     themes: list[dict[str, Any]],
-    minimum: int | None,
 ) -> list[dict[str, Any]]:
-    """A question's figures within each shown group (texts are never broken down). With `minimum` (an
-    anonymous form), a group where fewer than that answered this question shows only how many did:
-    a group of five respondents where one answered would otherwise show that one's answer."""
+    """A question's figures within each group shown (texts are never broken down); which groups are
+    shown is decided before (`_question_groups` for an anonymous form)."""
     rows = []
     for group in groups:
         members = [r for r in responses if group_of[r["id"]] == group["key"]]
-        figures = _figures(question, _values(question, members), themes)
-        if minimum is not None and figures["answered"] < minimum:
-            figures = {"answered": figures["answered"], "too_few": True}
-        rows.append({**group, **figures})
+        rows.append({**group, **_figures(question, _values(question, members), themes)})
     return rows
 
 
@@ -344,8 +334,8 @@ async def results(evaluation: dict[str, Any]) -> EvaluationResults:
         if question["kind"] in FREE_TEXT_KINDS:
             item["texts"] = _texts(question, responses, named)
         if keys and question["kind"] != TEXT and named:
-            item["by_organisation"] = _group_figures(question, responses, result.organisations, org_of, themes, None)
-            item["by_side"] = _group_figures(question, responses, result.sides, side_of, themes, None)
+            item["by_organisation"] = _group_figures(question, responses, result.organisations, org_of, themes)
+            item["by_side"] = _group_figures(question, responses, result.sides, side_of, themes)
         elif keys and question["kind"] != TEXT:
             item["by_organisation"] = _question_groups(question, responses, keys[0], keys[1], themes, minimum)
             item["by_side"] = _question_groups(question, responses, keys[2], keys[3], themes, minimum)
@@ -631,14 +621,11 @@ def figure_rows(item: dict[str, Any]) -> list[tuple[str, int]]:
 
 def group_rows(item: dict[str, Any], groups_key: str) -> list[tuple[str, int, str]]:
     """A question's breakdown ("by_organisation" or "by_side") as (group, answered, figures) rows:
-    the average for a rating, the non-zero counts for a choice or themes question, "too few answers"
-    where the group's figures are withheld."""
+    the average for a rating, the non-zero counts for a choice or themes question."""
     rows = []
     for row in item.get(groups_key) or []:
         label = group_label(row, side=groups_key == "by_side")
-        if row.get("too_few"):
-            figures = i18n.gettext(TOO_FEW)
-        elif item["kind"] == RATING:
+        if item["kind"] == RATING:
             figures = number_text(row["average"])
         else:
             figures = "; ".join(
@@ -697,17 +684,16 @@ def people_rows(result: EvaluationResults, *, with_hidden: bool) -> tuple[list[s
 
 def _breakdown_export_rows(item: dict[str, Any], question: str) -> list[list[str]]:
     """A question's breakdowns: each group's answered count (and average), then a choice's non-zero
-    counts one row each ("Sundsvalls kommun: Mejl"); a withheld group says "too few answers"."""
+    counts one row each ("Sundsvalls kommun: Mejl"); a question without a breakdown says so."""
     rows = []
     for key, section in (("by_organisation", i18n.gettext("By organisation")), ("by_side", i18n.gettext("By side"))):
         if breakdown_withheld(item, key):
             rows.append([section, question, i18n.gettext(NO_BREAKDOWN), "", ""])
         for row in item.get(key) or []:
             label = group_label(row, side=key == "by_side")
-            withheld = i18n.gettext(TOO_FEW) if row.get("too_few") else ""
-            average_cell = number_text(row["average"]) if item["kind"] == RATING and not withheld else withheld
+            average_cell = number_text(row["average"]) if item["kind"] == RATING else ""
             rows.append([section, question, label, str(row["answered"]), average_cell])
-            if not withheld and item["kind"] != RATING:
+            if item["kind"] != RATING:
                 counts = figure_rows(row | {"kind": item["kind"]})
                 rows += [[section, question, f"{label}: {what}", str(count), ""] for what, count in counts if count]
     return rows
